@@ -1,0 +1,17 @@
+// Package embed turns text into vectors for the index: the builtin offline
+// embedder and clients for Ollama and OpenAI-compatible embedding endpoints.
+package embed
+
+import "context"
+
+// Embedder turns texts into L2-normalised vectors.
+//
+// Implementations must be safe for concurrent use and deterministic for a
+// given model: the index refuses to mix vectors of two Model values.
+type Embedder interface {
+	// Model names the embedder and its model, as recorded with the index,
+	// e.g. "builtin/hash-v1" or "ollama/nomic-embed-text".
+	Model() string
+	// Embed returns one normalised vector per text, in the order given.
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
