@@ -1,0 +1,129 @@
+package embed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// BuiltinOptions configures the builtin embedder.
+type BuiltinOptions struct {
+	// Dims is the length of the hashed feature vector: 64 to 4096,
+	// 512 when zero.
+	Dims int
+}
+
+// Default and bounds of BuiltinOptions.Dims.
+const (
+	DefaultBuiltinDims = 512
+	minBuiltinDims     = 64
+	maxBuiltinDims     = 4096
+)
+
+// Builtin is the offline embedder: pure Go, deterministic, no model to
+// download. It hashes word stems, pairs of adjacent stems and character
+// n-grams of words into a fixed number of signed buckets (feature hashing).
+//
+// Its limits: it knows no synonyms, so it matches a question to a page only
+// through shared stems and word pieces ("vacuuming" ~ "autovacuum",
+// "indexes" ~ "reindex"); it is a lexical model with softer matching than
+// a keyword index, not a semantic one.
+type Builtin struct {
+	dims int
+	cfg  featureConfig
+
+	pool sync.Pool // *scratch, reused between texts
+}
+
+// scratch holds the per-text buffers of Embed.
+type scratch struct {
+	toks  []token
+	feats []feature
+}
+
+// NewBuiltin returns the builtin embedder. Dims outside 64..4096 are
+// clamped into that range.
+func NewBuiltin(opts BuiltinOptions) *Builtin {
+	d := opts.Dims
+	switch {
+	case d == 0:
+		d = DefaultBuiltinDims
+	case d < minBuiltinDims:
+		d = minBuiltinDims
+	case d > maxBuiltinDims:
+		d = maxBuiltinDims
+	}
+	return newBuiltin(d, defaultFeatures)
+}
+
+func newBuiltin(dims int, cfg featureConfig) *Builtin {
+	b := &Builtin{dims: dims, cfg: cfg}
+	b.pool.New = func() any { return new(scratch) }
+	return b
+}
+
+// Model names the embedder with its feature version and dimension, e.g.
+// "builtin/hash-v1-512". The name changes whenever the vectors would.
+func (b *Builtin) Model() string {
+	return fmt.Sprintf("builtin/hash-v1-%d", b.dims)
+}
+
+// Dims returns the length of the vectors that Embed returns.
+func (b *Builtin) Dims() int { return b.dims }
+
+// Embed returns one unit vector per text. It fails on an empty text, and
+// when ctx is done.
+func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if err := checkTexts(texts); err != nil {
+		return nil, fmt.Errorf("embed: builtin: %w", err)
+	}
+	out := make([][]float32, len(texts))
+	s := b.pool.Get().(*scratch)
+	defer b.pool.Put(s)
+	for i, t := range texts {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("embed: builtin: %w", err)
+			}
+		}
+		out[i] = b.embedOne(s, t)
+	}
+	return out, nil
+}
+
+func (b *Builtin) embedOne(s *scratch, text string) []float32 {
+	vec := make([]float32, b.dims)
+	s.toks = tokenize(text, s.toks[:0])
+	s.feats = extractFeatures(b.cfg, s.toks, nil, s.feats)
+	if len(s.feats) == 0 {
+		s.feats = fallbackFeatures(b.cfg, s.toks, text, s.feats)
+	}
+	project(vec, s.feats)
+	normalize(vec)
+	return vec
+}
+
+// fallbackFeatures gives a text without content words ("to be or not to
+// be", "???") a vector of its surface forms, so that no vector is zero.
+func fallbackFeatures(cfg featureConfig, toks []token, text string, dst []feature) []feature {
+	dst = dst[:0]
+	for _, t := range toks {
+		dst = append(dst, feature{hashString(kindUnigram, t.word), cfg.Unigram + 1})
+	}
+	if len(dst) == 0 {
+		dst = append(dst, feature{hashString(kindGram, strings.TrimSpace(text)), 1})
+	}
+	return dst
+}
+
+// checkTexts rejects a batch with an empty or blank text: every embedder
+// would return a meaningless vector (or an error of its own) for it.
+func checkTexts(texts []string) error {
+	for i, t := range texts {
+		if strings.TrimSpace(t) == "" {
+			return fmt.Errorf("text %d of %d is empty", i, len(texts))
+		}
+	}
+	return nil
+}
