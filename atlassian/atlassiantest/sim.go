@@ -1,0 +1,355 @@
+package atlassiantest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// User is an account known to both simulated products.
+type User struct {
+	Name        string   // login name (Server "name"/"username")
+	Password    string   // for HTTP Basic
+	Token       string   // personal access token, sent as "Authorization: Bearer <token>"
+	DisplayName string   // shown in user objects
+	Email       string   // defaults to name@example.com
+	Groups      []string // informational; returned by Jira myself
+}
+
+// SpaceImport names a folder of HTML files imported as one Confluence space.
+type SpaceImport struct {
+	Key     string // space key, e.g. "PG"
+	Name    string // space name; defaults to Key
+	HTMLDir string // folder on disk whose *.html files become pages
+}
+
+// Options configures a simulator. The zero value is a usable default world: users admin/admin and
+// alice/alice, the embedded sample space ENG, 200 generated Jira issues.
+type Options struct {
+	// Users replaces the default users (admin/admin with token "admin-token", and alice/alice with
+	// token "alice-token", who cannot see restricted pages).
+	Users []User
+	// Spaces to import. Nil imports the embedded sample space (key ENG); an empty non-nil slice
+	// imports nothing.
+	Spaces []SpaceImport
+	// JiraIssues is the number of generated issues: 0 means the default 200, negative means none.
+	JiraIssues int
+	// Seed makes generated issues and pages deterministic.
+	Seed int64
+	// Latency is added to every REST request.
+	Latency time.Duration
+	// ErrorRate is the probability (0..1) that a REST request fails with 503.
+	ErrorRate float64
+	// RateLimit is the number of REST requests per second allowed (burst of the same size);
+	// requests over it get 429 with Retry-After. Zero means unlimited.
+	RateLimit float64
+	// Clock returns "now"; defaults to time.Now. Tests pass a fake to control dates.
+	Clock func() time.Time
+	// JiraVersion is reported by serverInfo; "8.x" serves only the old /issue/createmeta, 9+ only
+	// the new createmeta endpoints. Defaults to "9.12.0".
+	JiraVersion string
+	// DataCenter reports deploymentType "DataCenter" instead of "Server".
+	DataCenter bool
+	// Logger receives one debug line per request; defaults to discarding.
+	Logger *slog.Logger
+}
+
+// Sim is a simulated Jira + Confluence. It is safe for concurrent use.
+type Sim struct {
+	opts  Options
+	now   func() time.Time
+	log   *slog.Logger
+	users map[string]*User // by name
+	byTok map[string]*User
+
+	mu   sync.RWMutex
+	conf *confluence
+	jira *jira
+
+	faultMu sync.Mutex
+	rng     *rand.Rand
+	tokens  float64
+	lastRef time.Time
+
+	statsMu sync.Mutex
+	stats   map[string]int64
+
+	mux *http.ServeMux
+}
+
+// New builds a simulator and loads its initial world.
+func New(opts Options) (*Sim, error) {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.JiraVersion == "" {
+		opts.JiraVersion = "9.12.0"
+	}
+	if _, err := parseVersion(opts.JiraVersion); err != nil {
+		return nil, fmt.Errorf("atlassiantest: jira version: %w", err)
+	}
+	if opts.ErrorRate < 0 || opts.ErrorRate > 1 {
+		return nil, fmt.Errorf("atlassiantest: error rate %v: must be between 0 and 1", opts.ErrorRate)
+	}
+	if opts.RateLimit < 0 {
+		return nil, fmt.Errorf("atlassiantest: rate limit %v: must not be negative", opts.RateLimit)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(opts.Users) == 0 {
+		opts.Users = DefaultUsers()
+	}
+	s := &Sim{
+		opts:  opts,
+		now:   opts.Clock,
+		log:   opts.Logger,
+		users: map[string]*User{},
+		byTok: map[string]*User{},
+		rng:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
+		stats: map[string]int64{},
+	}
+	for i := range opts.Users {
+		u := opts.Users[i]
+		if u.Name == "" {
+			return nil, fmt.Errorf("atlassiantest: user %d: empty name", i)
+		}
+		if u.DisplayName == "" {
+			u.DisplayName = u.Name
+		}
+		if u.Email == "" {
+			u.Email = u.Name + "@example.com"
+		}
+		if _, dup := s.users[u.Name]; dup {
+			return nil, fmt.Errorf("atlassiantest: user %q: defined twice", u.Name)
+		}
+		s.users[u.Name] = &u
+		if u.Token != "" {
+			s.byTok[u.Token] = &u
+		}
+	}
+	s.tokens = opts.RateLimit
+	s.lastRef = s.now()
+	s.conf = newConfluence()
+	s.jira = newJira(opts.JiraVersion)
+
+	spaces := opts.Spaces
+	if spaces == nil {
+		if err := s.importDefaultSpace(); err != nil {
+			return nil, err
+		}
+	}
+	for _, sp := range spaces {
+		if _, err := s.ImportHTMLDir(sp); err != nil {
+			return nil, err
+		}
+	}
+	n := opts.JiraIssues
+	if n == 0 {
+		n = 200
+	}
+	if n > 0 {
+		s.generateIssues(n, opts.Seed)
+	}
+	s.mux = s.routes()
+	return s, nil
+}
+
+// DefaultUsers returns the users of a default simulator: admin (all permissions) and alice (cannot
+// see restricted pages).
+func DefaultUsers() []User {
+	return []User{
+		{Name: "admin", Password: "admin", Token: "admin-token", DisplayName: "Ada Admin",
+			Groups: []string{"confluence-administrators", "jira-administrators", "jira-software-users"}},
+		{Name: "alice", Password: "alice", Token: "alice-token", DisplayName: "Alice Example",
+			Groups: []string{"confluence-users", "jira-software-users"}},
+	}
+}
+
+// Handler returns the HTTP handler serving both products (under /confluence and /jira) and the
+// simulator's own /__sim endpoints.
+func (s *Sim) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Server is a running simulator on a loopback httptest server.
+type Server struct {
+	*Sim
+	*httptest.Server
+	URL string // base URL, without a trailing slash
+}
+
+// ConfluenceURL returns the Confluence base URL (URL + "/confluence").
+func (s *Server) ConfluenceURL() string { return s.URL + "/confluence" }
+
+// JiraURL returns the Jira base URL (URL + "/jira").
+func (s *Server) JiraURL() string { return s.URL + "/jira" }
+
+// NewServer starts a simulator for a test and closes it on cleanup; it fails the test when the
+// options are invalid.
+func NewServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	sim, err := New(opts)
+	if err != nil {
+		t.Fatalf("atlassiantest: %v", err)
+	}
+	ts := httptest.NewServer(sim.Handler())
+	t.Cleanup(ts.Close)
+	return &Server{Sim: sim, Server: ts, URL: ts.URL}
+}
+
+// Stats returns the number of requests served per route pattern (e.g.
+// "GET /confluence/rest/api/content/{id}") and under "total".
+func (s *Sim) Stats() map[string]int64 {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := make(map[string]int64, len(s.stats))
+	for k, v := range s.stats {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetStats clears the request counters.
+func (s *Sim) ResetStats() {
+	s.statsMu.Lock()
+	s.stats = map[string]int64{}
+	s.statsMu.Unlock()
+}
+
+func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/__sim/") {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		pattern = "unmatched"
+	}
+	s.statsMu.Lock()
+	s.stats[pattern]++
+	s.stats["total"]++
+	s.statsMu.Unlock()
+	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "pattern", pattern)
+
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if wait, limited := s.rateLimited(); limited {
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(int(math.Ceil(s.opts.RateLimit))))
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		s.productError(w, r, http.StatusTooManyRequests, "Rate limit exceeded.")
+		return
+	}
+	if s.injectFault() {
+		w.Header().Set("Retry-After", "1")
+		s.productError(w, r, http.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// rateLimited takes one token from the bucket; when empty it reports the seconds to wait.
+func (s *Sim) rateLimited() (int, bool) {
+	if s.opts.RateLimit <= 0 {
+		return 0, false
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	now := s.now()
+	if el := now.Sub(s.lastRef).Seconds(); el > 0 {
+		s.tokens = math.Min(s.opts.RateLimit, s.tokens+el*s.opts.RateLimit)
+		s.lastRef = now
+	}
+	if s.tokens >= 1 {
+		s.tokens--
+		return 0, false
+	}
+	wait := int(math.Ceil((1 - s.tokens) / s.opts.RateLimit))
+	if wait < 1 {
+		wait = 1
+	}
+	return wait, true
+}
+
+func (s *Sim) injectFault() bool {
+	if s.opts.ErrorRate <= 0 {
+		return false
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.rng.Float64() < s.opts.ErrorRate
+}
+
+// productError writes an error in the envelope of the product the request is for.
+func (s *Sim) productError(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/jira/") {
+		jiraError(w, code, msg)
+		return
+	}
+	confError(w, code, msg)
+}
+
+func (s *Sim) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /__sim/stats", func(w http.ResponseWriter, r *http.Request) {
+		st := s.Stats()
+		keys := make([]string, 0, len(st))
+		for k := range st {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		writeJSON(w, http.StatusOK, st)
+	})
+	m.HandleFunc("POST /__sim/stats/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	s.confluenceRoutes(m)
+	s.jiraRoutes(m)
+	return m
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "atlassiantest: encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
+
+// parseVersion reads "9.12.0" into its numbers.
+func parseVersion(v string) ([]int, error) {
+	parts := strings.Split(v, ".")
+	out := make([]int, 0, 3)
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q: want numbers like 9.12.0", v)
+		}
+		out = append(out, n)
+	}
+	for len(out) < 3 {
+		out = append(out, 0)
+	}
+	return out, nil
+}

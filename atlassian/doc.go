@@ -1,0 +1,8 @@
+// Package atlassian holds REST clients for self-hosted Confluence and Jira
+// (Server and Data Center): one HTTP core with auth, TLS, rate limiting and
+// retries, and one typed service per area of each product's API.
+//
+// The package imports nothing of ours. Its types follow the JSON the servers
+// send (see testdata/atlassian-samples); the simulator in atlassiantest
+// speaks the same contract.
+package atlassian
