@@ -1,0 +1,204 @@
+package markup
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
+	nethtml "golang.org/x/net/html"
+)
+
+// Options tune a conversion to markdown. The zero value is valid: links stay relative.
+type Options struct {
+	// BaseURL is the server the content came from, with its context path
+	// ("https://wiki.example.com/confluence"). Relative links and images (/display/…,
+	// /browse/…, /download/…) become absolute under it.
+	BaseURL string
+	// JiraBaseURL is where Jira issue keys of Confluence jira macros link to; BaseURL when empty.
+	JiraBaseURL string
+	// SpaceKey is the space of the page being converted. Page links without an explicit space
+	// (the common case in storage format) resolve against it; without it they keep the page
+	// title as their text and get no URL.
+	SpaceKey string
+	// PageID is the id of the page being converted; attachment links and images of the page
+	// then point at /download/attachments/PageID/name instead of a bare file name.
+	PageID string
+}
+
+// StorageToMarkdown converts Confluence storage-format XHTML (a fragment: no root element,
+// ac:/ri: prefixes undeclared, CDATA sections) to markdown. Macros become their content or a
+// visible placeholder such as "[toc]" or "[macro: name]"; none is dropped silently except
+// anchors and editor placeholders, which have no content. Broken markup yields best-effort
+// output rather than an error.
+func StorageToMarkdown(storage string, opts Options) (string, error) {
+	doc := parseStorage(storage)
+	rw := &storageRewriter{opts: opts}
+	md, err := newConverter(rw.preRender).ConvertNode(doc)
+	if err != nil {
+		return "", fmt.Errorf("markup: storage to markdown: %w", err)
+	}
+	return normalize(string(md)), nil
+}
+
+// HTMLToMarkdown converts HTML (Jira renderedFields, or any HTML page or fragment) to markdown.
+// Jira's code panels keep their language; emoticon images become their text.
+func HTMLToMarkdown(html string, opts Options) (string, error) {
+	doc, err := nethtml.Parse(strings.NewReader(html))
+	if err != nil {
+		return "", fmt.Errorf("markup: html to markdown: parse: %w", err)
+	}
+	rw := &htmlRewriter{opts: opts}
+	md, err := newConverter(rw.preRender).ConvertNode(doc)
+	if err != nil {
+		return "", fmt.Errorf("markup: html to markdown: %w", err)
+	}
+	return normalize(string(md)), nil
+}
+
+// rawTag is the element our pre-renderers use for text that must reach the markdown verbatim,
+// such as "[toc]" or "- [ ] ", which the text escaper would otherwise turn into "\[toc\]".
+const rawTag = "atlas-raw"
+
+func raw(s string) *nethtml.Node { return el(rawTag, nil, text(s)) }
+
+// newConverter builds a converter for one conversion. Converters are cheap to build and hold
+// per-conversion state, so none is shared between calls.
+func newConverter(pre converter.HandlePreRenderFunc) *converter.Converter {
+	return converter.NewConverter(converter.WithPlugins(
+		base.NewBasePlugin(),
+		commonmark.NewCommonmarkPlugin(
+			commonmark.WithListEndComment(false),
+			commonmark.WithLinkEmptyHrefBehavior(commonmark.LinkBehaviorSkip),
+			commonmark.WithLinkEmptyContentBehavior(commonmark.LinkBehaviorSkip),
+		),
+		table.NewTablePlugin(
+			table.WithSpanCellBehavior(table.SpanBehaviorEmpty),
+			table.WithNewlineBehavior(table.NewlineBehaviorPreserve),
+			table.WithCellPaddingBehavior(table.CellPaddingBehaviorMinimal),
+			table.WithHeaderPromotion(true),
+		),
+		strikethrough.NewStrikethroughPlugin(),
+		atlasPlugin{preRender: pre},
+	))
+}
+
+// atlasPlugin registers our pre-renderer ahead of the base plugin's own (priority 100), which
+// would otherwise strip ac:parameter and friends before the macros are read, and renders
+// rawTag elements without escaping.
+type atlasPlugin struct {
+	preRender converter.HandlePreRenderFunc
+}
+
+func (atlasPlugin) Name() string { return "atlasbridge" }
+
+func (p atlasPlugin) Init(conv *converter.Converter) error {
+	conv.Register.PreRenderer(p.preRender, converter.PriorityEarly-50)
+	conv.Register.TextTransformer(unescapeAngles, converter.PriorityStandard+200)
+	conv.Register.TagType(rawTag, converter.TagTypeInline, converter.PriorityEarly)
+	conv.Register.RendererFor(rawTag, converter.TagTypeInline,
+		func(_ converter.Context, w converter.Writer, n *nethtml.Node) converter.RenderStatus {
+			_, _ = w.WriteString(textOf(n))
+			return converter.RenderSuccess
+		}, converter.PriorityEarly)
+	return nil
+}
+
+// unescapeAngles undoes the base plugin's "<" → "&lt;" and ">" → "&gt;" where the plain
+// character cannot start a tag, an autolink or a blockquote: "a < b" and "x -> y" read better
+// and index better than their entities.
+func unescapeAngles(_ converter.Context, content string) string {
+	if !strings.Contains(content, "&") {
+		return content
+	}
+	var b strings.Builder
+	for i := 0; i < len(content); {
+		rest := content[i:]
+		switch {
+		case strings.HasPrefix(rest, "&lt;") && !startsTag(rest[4:]):
+			b.WriteByte('<')
+			i += 4
+		case strings.HasPrefix(rest, "&gt;") && i > 0 && content[i-1] != '\n':
+			b.WriteByte('>')
+			i += 4
+		default:
+			b.WriteByte(content[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+func startsTag(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
+}
+
+var (
+	blankRuns     = regexp.MustCompile(`\n{3,}`)
+	trailingSpace = regexp.MustCompile(`[ \t]+\n`)
+	breakRuns     = regexp.MustCompile(`(?:\s*<br />){3,}`)
+)
+
+// normalize cleans converter output for a model: invisible characters removed, trailing spaces
+// (and with them markdown's two-space hard breaks) trimmed, at most one blank line in a row.
+func normalize(md string) string {
+	md = Clean(md)
+	md = strings.ReplaceAll(md, "\u00a0", " ")
+	md = trailingSpace.ReplaceAllString(md, "\n")
+	md = breakRuns.ReplaceAllString(md, "<br /><br />")
+	md = blankRuns.ReplaceAllString(md, "\n\n")
+	return strings.TrimSpace(md) + "\n"
+}
+
+// absolute makes a relative URL absolute under BaseURL, keeping BaseURL's context path (which
+// url.ResolveReference would drop for a rooted path such as /display/X).
+func (o Options) absolute(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if o.BaseURL == "" || ref == "" || strings.HasPrefix(ref, "#") {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return ref
+	}
+	base := strings.TrimRight(o.BaseURL, "/")
+	if strings.HasPrefix(ref, "/") {
+		return base + ref
+	}
+	return base + "/" + ref
+}
+
+// keepAttr marks a link or image whose URL is not a server path (a bare attachment name) and
+// must not be made absolute.
+const keepAttr = "data-atlas-keep"
+
+// absolutize rewrites the relative href and src attributes below n.
+func (o Options) absolutize(n *nethtml.Node) {
+	if o.BaseURL == "" {
+		return
+	}
+	if n.Type == nethtml.ElementNode && attr(n, keepAttr) == "" {
+		switch n.Data {
+		case "a":
+			if h := attr(n, "href"); h != "" {
+				setAttr(n, "href", o.absolute(h))
+			}
+		case "img":
+			if s := attr(n, "src"); s != "" {
+				setAttr(n, "src", o.absolute(s))
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		o.absolutize(c)
+	}
+}
