@@ -1,0 +1,230 @@
+package search
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+)
+
+// BM25 parameters: the usual defaults, which suit chunks of a few hundred
+// words.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// termFreq is one term of a chunk with its count.
+type termFreq struct {
+	term string
+	tf   int
+}
+
+// chunkTerms counts the terms of a chunk's text, in first-seen order, and
+// returns the number of terms (the chunk's length for BM25).
+func chunkTerms(text string) ([]termFreq, int) {
+	idx := make(map[string]int)
+	var out []termFreq
+	n := 0
+	forEachTerm(text, func(t string, _, _ int) {
+		n++
+		if i, ok := idx[t]; ok {
+			out[i].tf++
+			return
+		}
+		idx[t] = len(out)
+		out = append(out, termFreq{term: t, tf: 1})
+	})
+	return out, n
+}
+
+// encodeTerms is the persisted form of a chunk's term counts, so that opening
+// an index does not have to tokenise every chunk again:
+// uvarint(length) then, per term, uvarint(len) bytes uvarint(tf).
+func encodeTerms(tfs []termFreq, length int) []byte {
+	b := binary.AppendUvarint(nil, uint64(length))
+	for _, t := range tfs {
+		b = binary.AppendUvarint(b, uint64(len(t.term)))
+		b = append(b, t.term...)
+		b = binary.AppendUvarint(b, uint64(t.tf))
+	}
+	return b
+}
+
+var errBadTerms = errors.New("malformed term list")
+
+func decodeTerms(b []byte, fn func(term []byte, tf int)) (int, error) {
+	length, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, errBadTerms
+	}
+	b = b[n:]
+	for len(b) > 0 {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return 0, errBadTerms
+		}
+		term := b[n : n+int(l)]
+		b = b[n+int(l):]
+		tf, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, errBadTerms
+		}
+		b = b[n:]
+		fn(term, int(tf))
+	}
+	return int(length), nil
+}
+
+// posting is one chunk containing a term.
+type posting struct {
+	chunk int32
+	tf    uint16
+}
+
+// keywordIndex is an in-memory BM25 inverted index over chunk ordinals.
+// Removed chunks stay in the postings as tombstones (the caller's live
+// check skips them) until compact drops them.
+type keywordIndex struct {
+	terms    map[string]int32 // term → id
+	postings [][]posting      // by term id
+	length   []int32          // by chunk ordinal; -1 once removed
+	live     int
+	totalLen int64
+	dead     int // removed chunks whose postings are still in place
+}
+
+func newKeywordIndex() *keywordIndex {
+	return &keywordIndex{terms: make(map[string]int32)}
+}
+
+// add indexes chunk ord (ords are handed out densely by the caller).
+func (k *keywordIndex) add(ord int32, term []byte, tf int) {
+	id, ok := k.terms[string(term)]
+	if !ok {
+		id = int32(len(k.postings))
+		k.terms[string(term)] = id
+		k.postings = append(k.postings, nil)
+	}
+	if tf > math.MaxUint16 {
+		tf = math.MaxUint16
+	}
+	k.postings[id] = append(k.postings[id], posting{chunk: ord, tf: uint16(tf)})
+}
+
+// setLength records chunk ord as live with the given number of terms.
+func (k *keywordIndex) setLength(ord int32, n int) {
+	for int(ord) >= len(k.length) {
+		k.length = append(k.length, -1)
+	}
+	k.length[ord] = int32(n)
+	k.live++
+	k.totalLen += int64(n)
+}
+
+// remove tombstones chunk ord.
+func (k *keywordIndex) remove(ord int32) {
+	if int(ord) >= len(k.length) || k.length[ord] < 0 {
+		return
+	}
+	k.totalLen -= int64(k.length[ord])
+	k.length[ord] = -1
+	k.live--
+	k.dead++
+}
+
+// needsCompaction says whether tombstones make up enough of the postings to
+// be worth a rewrite.
+func (k *keywordIndex) needsCompaction() bool {
+	return k.dead > 1000 && k.dead > k.live/5
+}
+
+// compact drops tombstoned postings, renumbering chunks through remap
+// (old ordinal → new ordinal, -1 for removed).
+func (k *keywordIndex) compact(remap []int32, newCount int) {
+	for id, ps := range k.postings {
+		out := ps[:0]
+		for _, p := range ps {
+			if n := remap[p.chunk]; n >= 0 {
+				out = append(out, posting{chunk: n, tf: p.tf})
+			}
+		}
+		k.postings[id] = out
+	}
+	length := make([]int32, newCount)
+	for old, n := range remap {
+		if n >= 0 {
+			length[n] = k.length[old]
+		}
+	}
+	k.length = length
+	k.dead = 0
+}
+
+// scored is a chunk with a score, for ranking.
+type scored struct {
+	chunk int32
+	score float64
+}
+
+// search ranks the live chunks allowed by keep against the query terms and
+// returns the best n, best first.
+func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []scored {
+	if k.live == 0 || n <= 0 {
+		return nil
+	}
+	avg := float64(k.totalLen) / float64(k.live)
+	if avg <= 0 {
+		avg = 1
+	}
+	seen := make(map[string]bool, len(terms))
+	scores := make(map[int32]float64)
+	for _, t := range terms {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		id, ok := k.terms[t]
+		if !ok {
+			continue
+		}
+		ps := k.postings[id]
+		// df counts tombstones until the next compaction: close enough.
+		df := float64(len(ps))
+		idf := math.Log(1 + (float64(k.live)-df+0.5)/(df+0.5))
+		if idf <= 0 {
+			continue
+		}
+		for _, p := range ps {
+			l := k.length[p.chunk]
+			if l < 0 {
+				continue
+			}
+			tf := float64(p.tf)
+			s := idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(l)/avg))
+			scores[p.chunk] += s
+		}
+	}
+	out := make([]scored, 0, len(scores))
+	for c, s := range scores {
+		if keep == nil || keep(c) {
+			out = append(out, scored{chunk: c, score: s})
+		}
+	}
+	return topScored(out, n)
+}
+
+// topScored sorts by score, best first (ties by chunk for determinism), and
+// keeps n.
+func topScored(s []scored, n int) []scored {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].score != s[j].score {
+			return s[i].score > s[j].score
+		}
+		return s[i].chunk < s[j].chunk
+	})
+	if len(s) > n {
+		s = s[:n]
+	}
+	return s
+}

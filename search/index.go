@@ -1,0 +1,399 @@
+package search
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/embed"
+)
+
+// Sources of documents.
+const (
+	SourceConfluence = "confluence"
+	SourceJira       = "jira"
+)
+
+// Document is one Confluence page, blog post or comment, or one Jira issue,
+// as stored in the index with its chunks.
+type Document struct {
+	ID         string    // "confluence:<pageid>" or "jira:<ISSUE-KEY>" (comments: "confluence:<id>")
+	Source     string    // "confluence" | "jira"
+	Container  string    // space key or project key
+	Key        string    // page id or issue key
+	Title      string    // page title or issue summary
+	URL        string    // link for humans
+	Updated    time.Time // last modification on the server
+	Labels     []string  // Confluence labels or Jira labels
+	Type       string    // page, blogpost, comment, or the Jira issue type
+	Status     string    // Jira status ("" for Confluence)
+	Restricted bool      // the page or issue has view restrictions
+	Breadcrumb []string  // space › ancestors › title
+	Version    int       // page version; 0 for issues
+	Chunks     []Chunk   // the document's text, in order
+}
+
+// Chunk is one embedded and keyword-indexed piece of a document.
+type Chunk struct {
+	Index   int    // position within the document; unique per document
+	Heading string // heading path within the document, "Install › Linux"
+	Text    string // what is embedded and keyword-indexed (already carries the breadcrumb)
+	Hash    string // content hash of Text: a stored hash is never embedded again ("" = SHA-256 of Text)
+}
+
+// Options configure Open.
+type Options struct {
+	// Embedder embeds chunks and queries; its Model must match the one the
+	// index was built with. Required.
+	Embedder embed.Embedder
+	// Logger receives progress and diagnostics; nil discards them.
+	Logger *slog.Logger
+	// ReadOnly opens without the writer lock, for serve and search: it never
+	// blocks and never writes.
+	ReadOnly bool
+	// EmbedBatch is how many chunk texts go to one Embed call (default 64).
+	EmbedBatch int
+}
+
+// UpsertStats counts what an Upsert did. Embedded+Reused is the number of
+// chunks of added and updated documents.
+type UpsertStats struct {
+	Added     int // documents new to the index
+	Updated   int // documents whose metadata or chunks changed
+	Unchanged int // documents identical to the stored ones (nothing written)
+	Embedded  int // distinct chunk texts sent to the embedder
+	Reused    int // chunks whose vector was already stored under their hash
+}
+
+// Watermark is how far the crawl of one space or project has got.
+type Watermark struct {
+	Source, Container string
+	Updated           time.Time // newest modification time seen and stored
+	LastSync          time.Time // when the last sync of the container finished
+	Syncs             int       // number of syncs so far
+	LastReconcile     time.Time // when deletions were last reconciled
+}
+
+// Status describes an index for `atlasbridge status`.
+type Status struct {
+	Dir        string
+	Model      string // the embedder the vectors were made with
+	Dims       int    // vector dimensions (0 while empty)
+	Documents  int
+	Chunks     int
+	Bytes      int64 // size on disk of the store, WAL included
+	Containers []ContainerStatus
+}
+
+// ContainerStatus is the part of Status for one space or project.
+type ContainerStatus struct {
+	Source, Container string
+	Documents, Chunks int
+	Watermark         Watermark // zero Updated/LastSync when never synced
+}
+
+// ErrModelChanged is matched (errors.Is) by the error Open returns when the
+// index was built with another embedder model.
+var ErrModelChanged = errors.New("embedder model changed")
+
+// ErrCorrupt is matched by errors caused by a damaged store.
+var ErrCorrupt = errors.New("index store is damaged")
+
+// ErrReadOnly is returned by writes to an index opened ReadOnly.
+var ErrReadOnly = errors.New("index is open read-only")
+
+// LockedError is returned by a writing Open while another writer holds the
+// index directory.
+type LockedError struct {
+	Dir string
+	PID string // the holder's process id, or "unknown"
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("another sync is running on %s (pid %s)", e.Dir, e.PID)
+}
+
+// Index is an open index directory. It is safe for concurrent use; a
+// process has at most one writing Index per directory.
+type Index struct {
+	dir      string
+	dbPath   string
+	db       *sql.DB
+	emb      embed.Embedder
+	model    string
+	log      *slog.Logger
+	readOnly bool
+	batch    int
+	lock     *writerLock
+
+	writeMu sync.Mutex // serialises this process's write transactions
+
+	memMu sync.RWMutex // guards mem
+	mem   *memIndex    // nil until the first search (writers) or Open (readers)
+}
+
+const dbFile = "index.db"
+
+// Open opens (a writer: creates) the index in dir.
+//
+// It refuses, with ErrModelChanged, an index built with another embedder
+// model than opts.Embedder's, unless that index holds no chunks. A writing
+// Open takes an exclusive lock in dir and fails with *LockedError while
+// another writer holds it; ReadOnly opens never block and load the search
+// structures at once, writers load them at their first Search.
+func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
+	if dir == "" {
+		return nil, errors.New("search: open: no index directory given")
+	}
+	if opts.Embedder == nil {
+		return nil, fmt.Errorf("search: open %s: no embedder given", dir)
+	}
+	model := opts.Embedder.Model()
+	if model == "" {
+		return nil, fmt.Errorf("search: open %s: the embedder has an empty model name", dir)
+	}
+	x := &Index{
+		dir:      dir,
+		dbPath:   filepath.Join(dir, dbFile),
+		emb:      opts.Embedder,
+		model:    model,
+		log:      opts.Logger,
+		readOnly: opts.ReadOnly,
+		batch:    opts.EmbedBatch,
+	}
+	if x.log == nil {
+		x.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if x.batch <= 0 {
+		x.batch = 64
+	}
+	if err := x.open(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *Index) open(ctx context.Context) error {
+	if x.readOnly {
+		if _, err := os.Stat(x.dbPath); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("search: open %s: no index here; run atlasbridge sync first", x.dir)
+		} else if err != nil {
+			return fmt.Errorf("search: open %s: %w", x.dir, err)
+		}
+	} else {
+		if err := os.MkdirAll(x.dir, 0o755); err != nil {
+			return fmt.Errorf("search: open %s: %w", x.dir, err)
+		}
+		l, err := lockDir(filepath.Join(x.dir, "lock"))
+		var le *LockedError
+		if errors.As(err, &le) {
+			le.Dir = x.dir
+			return le
+		}
+		if err != nil {
+			return fmt.Errorf("search: open %s: lock: %w", x.dir, err)
+		}
+		x.lock = l
+	}
+	db, err := openDB(x.dbPath, x.readOnly)
+	if err != nil {
+		return fmt.Errorf("search: open %s: %w", x.dbPath, err)
+	}
+	x.db = db
+	if !x.readOnly {
+		if _, err := db.ExecContext(ctx, schema); err != nil {
+			return x.fail("open", err)
+		}
+	}
+	if err := x.checkSchemaAndModel(ctx); err != nil {
+		return err
+	}
+	if x.readOnly {
+		start := time.Now()
+		if err := x.refresh(ctx); err != nil {
+			return err
+		}
+		x.log.Info("index loaded", "dir", x.dir, "chunks", x.mem.liveChunks(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func (x *Index) checkSchemaAndModel(ctx context.Context) error {
+	v, ok, err := getMeta(ctx, x.db, metaSchema)
+	if err != nil {
+		return x.fail("open", err)
+	}
+	switch {
+	case !ok && x.readOnly:
+		return fmt.Errorf("search: open %s: the index was never written; run atlasbridge sync first", x.dir)
+	case !ok:
+		if err := x.inTx(ctx, func(tx *sql.Tx) error {
+			if err := putMeta(ctx, tx, metaSchema, []byte(schemaVersion)); err != nil {
+				return err
+			}
+			if err := putMeta(ctx, tx, metaEpoch, []byte(newEpoch())); err != nil {
+				return err
+			}
+			return putMeta(ctx, tx, metaModel, []byte(x.model))
+		}); err != nil {
+			return x.fail("open", err)
+		}
+		return nil
+	case string(v) != schemaVersion:
+		return fmt.Errorf("search: open %s: index format %q, this build reads %q; run atlasbridge sync --full to rebuild", x.dir, v, schemaVersion)
+	}
+	stored, _, err := getMeta(ctx, x.db, metaModel)
+	if err != nil {
+		return x.fail("open", err)
+	}
+	if string(stored) == x.model {
+		return nil
+	}
+	var chunks int
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&chunks); err != nil {
+		return x.fail("open", err)
+	}
+	if chunks > 0 {
+		return fmt.Errorf("search: open %s: the index was built with embedder %q but %q is configured: %w; run atlasbridge sync --full to rebuild",
+			x.dir, stored, x.model, ErrModelChanged)
+	}
+	if x.readOnly {
+		return nil
+	}
+	// An empty index adopts the configured model; drop the old dimensions.
+	return x.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaDims); err != nil {
+			return err
+		}
+		return putMeta(ctx, tx, metaModel, []byte(x.model))
+	})
+}
+
+// fail wraps a store error as a path; damage gets the fix attached.
+func (x *Index) fail(op string, err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("search: %s %s: %w; delete %s and run atlasbridge sync --full", op, x.dbPath, err, x.dir)
+	}
+	if isCorruption(err) {
+		return fmt.Errorf("search: %s %s: %w (%v); delete %s and run atlasbridge sync --full",
+			op, x.dbPath, ErrCorrupt, err, x.dir)
+	}
+	return fmt.Errorf("search: %s %s: %w", op, x.dbPath, err)
+}
+
+// Close releases the store and the writer lock.
+func (x *Index) Close() error {
+	var errs []error
+	if x.db != nil {
+		if err := x.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		x.db = nil
+	}
+	if x.lock != nil {
+		if err := x.lock.release(); err != nil {
+			errs = append(errs, err)
+		}
+		x.lock = nil
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("search: close %s: %w", x.dir, err)
+	}
+	return nil
+}
+
+// Dir is the index directory.
+func (x *Index) Dir() string { return x.dir }
+
+// Model is the embedder model the index is built with.
+func (x *Index) Model() string { return x.model }
+
+func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (x *Index) writable(op string) error {
+	if x.readOnly {
+		return fmt.Errorf("search: %s %s: %w", op, x.dir, ErrReadOnly)
+	}
+	if x.db == nil {
+		return fmt.Errorf("search: %s %s: index is closed", op, x.dir)
+	}
+	return nil
+}
+
+func newEpoch() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.Itoa(os.Getpid())
+}
+
+// validate checks a document before anything is written.
+func validate(d *Document) error {
+	switch {
+	case d.ID == "":
+		return errors.New("empty ID")
+	case d.Source != SourceConfluence && d.Source != SourceJira:
+		return fmt.Errorf("source %q is neither %q nor %q", d.Source, SourceConfluence, SourceJira)
+	case d.Container == "":
+		return errors.New("empty container (space or project key)")
+	case strings.ContainsRune(d.Container, '/'):
+		return fmt.Errorf("container %q contains '/'", d.Container)
+	}
+	seen := make(map[int]bool, len(d.Chunks))
+	for _, c := range d.Chunks {
+		if seen[c.Index] {
+			return fmt.Errorf("chunk index %d appears twice", c.Index)
+		}
+		seen[c.Index] = true
+		if strings.TrimSpace(c.Text) == "" {
+			return fmt.Errorf("chunk %d has no text", c.Index)
+		}
+	}
+	return nil
+}
+
+func chunkHash(c Chunk) string {
+	if c.Hash != "" {
+		return c.Hash
+	}
+	sum := sha256.Sum256([]byte(c.Text))
+	return hex.EncodeToString(sum[:])
+}
+
+// fingerprint identifies everything stored about a document, so an
+// unchanged document costs one read and no write.
+func fingerprint(d *Document) string {
+	h := sha256.New()
+	field := func(s string) { fmt.Fprintf(h, "%d:%s|", len(s), s) }
+	for _, s := range []string{d.Source, d.Container, d.Key, d.Title, d.URL, d.Type, d.Status,
+		d.Updated.UTC().Format(time.RFC3339Nano), strconv.FormatBool(d.Restricted), strconv.Itoa(d.Version),
+		encodeStrings(d.Labels), encodeStrings(d.Breadcrumb)} {
+		field(s)
+	}
+	for _, c := range d.Chunks {
+		field(strconv.Itoa(c.Index))
+		field(c.Heading)
+		field(chunkHash(c))
+		field(c.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

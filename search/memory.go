@@ -1,0 +1,400 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+)
+
+// memIndex is what Search reads: document metadata, one chromem-go
+// collection per space or project, and the BM25 index, all loaded from the
+// store and kept in step with it through the change log.
+type memIndex struct {
+	epoch string // the store's epoch when loaded; a Reset changes it
+	seq   int64  // last change-log entry applied
+
+	docs   map[string]*docRec
+	chunks []chunkRec       // by ordinal; doc == nil once removed
+	byKey  map[string]int32 // chromem document id → ordinal
+	kw     *keywordIndex
+	vdb    *chromem.DB
+	colls  map[string]*chromem.Collection // by collectionName
+	dims   int
+}
+
+type docRec struct {
+	id, source, container, key string
+	title, url, typ, status    string
+	updated                    time.Time
+	labels, breadcrumb         []string
+	restricted                 bool
+	version                    int
+	ords                       []int32
+}
+
+type chunkRec struct {
+	doc     *docRec
+	idx     int32
+	heading string
+}
+
+func collectionName(source, container string) string { return source + "/" + container }
+
+func chunkID(docID string, idx int32) string { return docID + "\x00" + strconv.Itoa(int(idx)) }
+
+func newMemIndex() *memIndex {
+	return &memIndex{
+		docs:  make(map[string]*docRec),
+		byKey: make(map[string]int32),
+		kw:    newKeywordIndex(),
+		vdb:   chromem.NewDB(),
+		colls: make(map[string]*chromem.Collection),
+	}
+}
+
+func (m *memIndex) liveChunks() int {
+	if m == nil {
+		return 0
+	}
+	return m.kw.live
+}
+
+// errNoEmbedding keeps chromem-go from ever calling its default (OpenAI)
+// embedding function: every vector comes from the store.
+func errNoEmbedding(context.Context, string) ([]float32, error) {
+	return nil, errors.New("search: vectors are computed by the index, not by chromem-go")
+}
+
+func (m *memIndex) collection(source, container string) (*chromem.Collection, error) {
+	name := collectionName(source, container)
+	if c, ok := m.colls[name]; ok {
+		return c, nil
+	}
+	c, err := m.vdb.CreateCollection(name, nil, errNoEmbedding)
+	if err != nil {
+		return nil, err
+	}
+	m.colls[name] = c
+	return c, nil
+}
+
+// removeDoc drops a document and its chunks from memory.
+func (m *memIndex) removeDoc(ctx context.Context, id string) error {
+	d, ok := m.docs[id]
+	if !ok {
+		return nil
+	}
+	delete(m.docs, id)
+	if len(d.ords) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(d.ords))
+	for _, o := range d.ords {
+		key := chunkID(id, m.chunks[o].idx)
+		ids = append(ids, key)
+		delete(m.byKey, key)
+		m.chunks[o] = chunkRec{}
+		m.kw.remove(o)
+	}
+	if c, ok := m.colls[collectionName(d.source, d.container)]; ok {
+		if err := c.Delete(ctx, nil, nil, ids...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addChunk indexes one chunk of d (already in m.docs).
+func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading string, terms []byte, vec []float32) error {
+	ord := int32(len(m.chunks))
+	n, err := decodeTerms(terms, func(t []byte, tf int) { m.kw.add(ord, t, tf) })
+	if err != nil {
+		return fmt.Errorf("chunk %s#%d: %w", d.id, idx, err)
+	}
+	m.kw.setLength(ord, n)
+	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, heading: heading})
+	d.ords = append(d.ords, ord)
+	key := chunkID(d.id, idx)
+	m.byKey[key] = ord
+	c, err := m.collection(d.source, d.container)
+	if err != nil {
+		return err
+	}
+	return c.AddDocument(ctx, chromem.Document{ID: key, Embedding: vec})
+}
+
+// compact renumbers chunks once enough have been removed.
+func (m *memIndex) compact() {
+	remap := make([]int32, len(m.chunks))
+	var out []chunkRec
+	for old, c := range m.chunks {
+		if c.doc == nil {
+			remap[old] = -1
+			continue
+		}
+		remap[old] = int32(len(out))
+		out = append(out, c)
+	}
+	m.kw.compact(remap, len(out))
+	m.chunks = out
+	for k, o := range m.byKey {
+		m.byKey[k] = remap[o]
+	}
+	for _, d := range m.docs {
+		for i, o := range d.ords {
+			d.ords[i] = remap[o]
+		}
+	}
+}
+
+const docColumns = `id, source, container, key, title, url, updated, labels, type, status, restricted, breadcrumb, version`
+
+func scanDoc(sc interface{ Scan(...any) error }) (*docRec, error) {
+	d := &docRec{}
+	var up int64
+	var labels, crumbs string
+	if err := sc.Scan(&d.id, &d.source, &d.container, &d.key, &d.title, &d.url, &up, &labels,
+		&d.typ, &d.status, &d.restricted, &crumbs, &d.version); err != nil {
+		return nil, err
+	}
+	d.updated = intToTime(up)
+	var err error
+	if d.labels, err = decodeStrings(labels); err != nil {
+		return nil, fmt.Errorf("%w: document %s: labels: %v", ErrCorrupt, d.id, err)
+	}
+	if d.breadcrumb, err = decodeStrings(crumbs); err != nil {
+		return nil, fmt.Errorf("%w: document %s: breadcrumb: %v", ErrCorrupt, d.id, err)
+	}
+	return d, nil
+}
+
+// storeVersion reads the store's epoch and last change.
+func storeVersion(ctx context.Context, q querier) (epoch string, seq int64, err error) {
+	var e []byte
+	err = q.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key = ?), (SELECT coalesce(max(seq), 0) FROM changes)`,
+		metaEpoch).Scan(&e, &seq)
+	return string(e), seq, err
+}
+
+// loadAll builds a memIndex from the whole store, inside one read
+// transaction so it sees a single commit.
+func loadAll(ctx context.Context, tx *sql.Tx, dims int) (*memIndex, error) {
+	m := newMemIndex()
+	m.dims = dims
+	var err error
+	if m.epoch, m.seq, err = storeVersion(ctx, tx); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+docColumns+` FROM documents`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.docs[d.id] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
+		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var docID string
+	var d *docRec
+	for rows.Next() {
+		var id string
+		var idx int32
+		var heading string
+		var terms, blob []byte
+		if err := rows.Scan(&id, &idx, &heading, &terms, &blob); err != nil {
+			return nil, err
+		}
+		if id != docID || d == nil {
+			docID = id
+			if d = m.docs[id]; d == nil {
+				return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, id, idx)
+			}
+		}
+		vec, err := decodeVector(blob, m.dims)
+		if err != nil || blob == nil {
+			return nil, fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, id, idx, err)
+		}
+		if err := m.addChunk(ctx, d, idx, heading, terms, vec); err != nil {
+			return nil, err
+		}
+	}
+	return m, rows.Err()
+}
+
+// applyChanges brings m up to the store's state by re-reading the documents
+// changed since m.seq. It reports false when it cannot (another epoch, or the
+// change log was pruned past m.seq) and a full load is needed.
+func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
+	epoch, seq, err := storeVersion(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	if epoch != m.epoch {
+		return false, nil
+	}
+	if seq == m.seq {
+		return true, nil
+	}
+	var minSeq int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0) FROM changes`).Scan(&minSeq); err != nil {
+		return false, err
+	}
+	if minSeq > m.seq+1 {
+		return false, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT doc_id FROM changes WHERE seq > ? AND seq <= ?`, m.seq, seq)
+	if err != nil {
+		return false, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		if err := m.removeDoc(ctx, id); err != nil {
+			return false, err
+		}
+		d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		m.docs[id] = d
+		if err := m.loadChunks(ctx, tx, d); err != nil {
+			return false, err
+		}
+	}
+	m.seq = seq
+	if m.kw.needsCompaction() {
+		m.compact()
+	}
+	return true, nil
+}
+
+func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error {
+	rows, err := tx.QueryContext(ctx, `SELECT c.idx, c.heading, c.terms, v.vec
+		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash WHERE c.doc_id = ? ORDER BY c.idx`, d.id)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int32
+		var heading string
+		var terms, blob []byte
+		if err := rows.Scan(&idx, &heading, &terms, &blob); err != nil {
+			return err
+		}
+		vec, err := decodeVector(blob, 0)
+		if err != nil || blob == nil {
+			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, d.id, idx, err)
+		}
+		if m.dims == 0 {
+			m.dims = len(vec)
+		} else if len(vec) != m.dims {
+			return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, d.id, idx, len(vec), m.dims)
+		}
+		if err := m.addChunk(ctx, d, idx, heading, terms, vec); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Reload makes the index reflect every commit to the store so far,
+// including those of another process (a concurrent sync): changed documents
+// are re-read, a Reset elsewhere causes a full reload. Search calls it
+// itself; it is exported for callers that want to pay the cost up front.
+func (x *Index) Reload(ctx context.Context) error {
+	if x.db == nil {
+		return fmt.Errorf("search: reload %s: index is closed", x.dir)
+	}
+	return x.refresh(ctx)
+}
+
+func (x *Index) refreshIfLoaded(ctx context.Context) error {
+	x.memMu.RLock()
+	loaded := x.mem != nil
+	x.memMu.RUnlock()
+	if !loaded {
+		return nil
+	}
+	return x.refresh(ctx)
+}
+
+// refresh loads the memIndex or applies what changed since it was loaded.
+func (x *Index) refresh(ctx context.Context) error {
+	x.memMu.RLock()
+	m := x.mem
+	x.memMu.RUnlock()
+	if m != nil {
+		epoch, seq, err := storeVersion(ctx, x.db)
+		if err != nil {
+			return x.fail("reload", err)
+		}
+		if epoch == m.epoch && seq == m.seq {
+			return nil
+		}
+	}
+
+	x.memMu.Lock()
+	defer x.memMu.Unlock()
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return x.fail("reload", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only transaction
+	if x.mem != nil {
+		ok, err := x.mem.applyChanges(ctx, tx)
+		if err != nil {
+			// A half-applied change leaves memory inconsistent: start over
+			// at the next search.
+			x.mem = nil
+			return x.fail("reload", err)
+		}
+		if ok {
+			return nil
+		}
+	}
+	dims, err := x.storedDims(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	m, err = loadAll(ctx, tx, dims)
+	if err != nil {
+		return x.fail("load", err)
+	}
+	x.mem = m
+	x.log.Debug("index loaded", "dir", x.dir, "chunks", m.liveChunks(), "took", time.Since(start))
+	return nil
+}

@@ -1,0 +1,451 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Mode chooses the rankings a search uses.
+type Mode string
+
+// The search modes; the zero Mode is Hybrid.
+const (
+	Hybrid  Mode = "hybrid"  // vector and keyword rankings fused
+	Vector  Mode = "vector"  // embedding similarity only
+	Keyword Mode = "keyword" // BM25 only
+)
+
+// ParseMode reads a mode name as given on a command line; "" is Hybrid.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "", Hybrid:
+		return Hybrid, nil
+	case Vector, Keyword:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown search mode %q (want hybrid, vector or keyword)", s)
+}
+
+// Query is one search. Filters within a field are alternatives (any label,
+// any status); different fields must all match. Spaces filter Confluence
+// documents and Projects Jira issues: with only Spaces given, no Jira issue
+// matches, and the other way round. Unknown values match nothing.
+type Query struct {
+	Text         string
+	K            int // documents wanted: 10 when 0, at most MaxK
+	Sources      []string
+	Spaces       []string
+	Projects     []string
+	Labels       []string
+	Statuses     []string
+	Types        []string
+	UpdatedAfter time.Time
+	Mode         Mode
+}
+
+// MaxK is the most results one search returns.
+const MaxK = 100
+
+// Result is one document found, represented by its best chunk.
+type Result struct {
+	DocID, Source, Container, Key, Title, URL, Type, Status string
+	Updated                                                 time.Time
+	// Score orders results within one search (higher is better); its scale
+	// depends on the mode: fused reciprocal ranks, cosine similarity or BM25.
+	Score      float64
+	Snippet    string // the most relevant ~240 characters of the best chunk
+	Heading    string // the best chunk's heading path
+	Labels     []string
+	Restricted bool
+}
+
+// fusion holds the ranking constants; eval tests tune them.
+type fusion struct {
+	rrfK      float64 // reciprocal-rank-fusion damping
+	wVector   float64 // weight of the vector ranking
+	wKeyword  float64 // weight of the keyword ranking
+	extra     float64 // share of a document's further chunks added to its best
+	maxExtra  int     // how many further chunks count
+	poolMin   int     // chunks taken from each ranking, at least
+	poolPerK  int     // … and per result wanted
+	snippetSz int     // snippet length in bytes
+}
+
+var defaultFusion = fusion{rrfK: 60, wVector: 1, wKeyword: 1, extra: 0.1, maxExtra: 3, poolMin: 100, poolPerK: 10, snippetSz: 240}
+
+// Search ranks the documents that match q's filters against q.Text.
+func (x *Index) Search(ctx context.Context, q Query) ([]Result, error) {
+	return x.search(ctx, q, defaultFusion)
+}
+
+// docHit is one document's share of the rankings.
+type docHit struct {
+	doc     *docRec
+	parts   []chunkPart // per chunk, summed over the rankings
+	best    int32       // ordinal of the best chunk
+	heading string
+	score   float64
+}
+
+type chunkPart struct {
+	ord   int32
+	score float64
+}
+
+func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error) {
+	text := strings.TrimSpace(q.Text)
+	if text == "" {
+		return nil, errors.New("search: empty query")
+	}
+	mode, err := ParseMode(string(q.Mode))
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	k := q.K
+	switch {
+	case k < 0:
+		return nil, fmt.Errorf("search: K is %d; want 1..%d", k, MaxK)
+	case k == 0:
+		k = 10
+	case k > MaxK:
+		k = MaxK
+	}
+	if x.db == nil {
+		return nil, fmt.Errorf("search: %s: index is closed", x.dir)
+	}
+	if err := x.refresh(ctx); err != nil {
+		return nil, err
+	}
+
+	var qvec []float32
+	if mode != Keyword {
+		vs, err := x.emb.Embed(ctx, []string{text})
+		if err != nil {
+			return nil, fmt.Errorf("search: embed query with %s: %w", x.model, err)
+		}
+		if len(vs) != 1 {
+			return nil, fmt.Errorf("search: embedder %s returned %d vectors for 1 query", x.model, len(vs))
+		}
+		if checkVector(vs[0], 0) == nil {
+			qvec = vs[0]
+		}
+	}
+	terms := tokenize(text)
+	pool := max(fu.poolMin, fu.poolPerK*k)
+
+	x.memMu.RLock()
+	m := x.mem
+	f := newFilter(q)
+	var vecHits, kwHits []scored
+	if qvec != nil && m != nil {
+		vecHits, err = m.vectorSearch(ctx, qvec, pool, f)
+		if err != nil {
+			x.memMu.RUnlock()
+			return nil, fmt.Errorf("search: %s: vector search: %w", x.dir, err)
+		}
+	}
+	if mode != Vector && m != nil {
+		kwHits = m.kw.search(terms, pool, func(o int32) bool {
+			d := m.chunks[o].doc
+			return d != nil && f.allows(d)
+		})
+	}
+	var hits []*docHit
+	switch mode {
+	case Vector:
+		hits = m.accumulate(nil, vecHits, func(s scored, _ int) float64 { return s.score })
+	case Keyword:
+		hits = m.accumulate(nil, kwHits, func(s scored, _ int) float64 { return s.score })
+	default:
+		hits = m.accumulate(nil, vecHits, func(_ scored, r int) float64 { return fu.wVector / (fu.rrfK + float64(r+1)) })
+		hits = m.accumulate(hits, kwHits, func(_ scored, r int) float64 { return fu.wKeyword / (fu.rrfK + float64(r+1)) })
+	}
+	hits = m.rankDocs(hits, fu, k)
+	results := make([]Result, len(hits))
+	type snip struct {
+		id  string
+		idx int32
+	}
+	snips := make([]snip, len(hits))
+	for i, h := range hits {
+		d := h.doc
+		results[i] = Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title,
+			URL: d.url, Type: d.typ, Status: d.status, Updated: d.updated, Score: h.score,
+			Heading: h.heading, Labels: append([]string(nil), d.labels...), Restricted: d.restricted}
+		snips[i] = snip{id: d.id, idx: m.chunks[h.best].idx}
+	}
+	x.memMu.RUnlock()
+
+	// Snippets come from the store: chunk texts are not kept in memory.
+	for i, s := range snips {
+		var body string
+		err := x.db.QueryRowContext(ctx, `SELECT text FROM chunks WHERE doc_id = ? AND idx = ?`, s.id, s.idx).Scan(&body)
+		if err != nil {
+			continue // replaced by a concurrent sync since: no snippet rather than no result
+		}
+		results[i].Snippet = snippet(body, terms, fu.snippetSz)
+	}
+	return results, nil
+}
+
+// accumulate adds a chunk ranking to the per-document hits; contrib gives a
+// chunk's contribution from its score and rank (0-based).
+func (m *memIndex) accumulate(hits []*docHit, ranked []scored, contrib func(scored, int) float64) []*docHit {
+	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
+	for _, h := range hits {
+		byDoc[h.doc] = h
+	}
+	for r, s := range ranked {
+		d := m.chunks[s.chunk].doc
+		if d == nil {
+			continue
+		}
+		h := byDoc[d]
+		if h == nil {
+			h = &docHit{doc: d}
+			byDoc[d] = h
+			hits = append(hits, h)
+		}
+		v := contrib(s, r)
+		found := false
+		for i := range h.parts {
+			if h.parts[i].ord == s.chunk {
+				h.parts[i].score += v
+				found = true
+				break
+			}
+		}
+		if !found {
+			h.parts = append(h.parts, chunkPart{ord: s.chunk, score: v})
+		}
+	}
+	return hits
+}
+
+// rankDocs scores each document by its best chunk plus a little of its next
+// best ones (a page that matches in several places is a better bet than a
+// single lucky chunk), and returns the best k.
+func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
+	for _, h := range hits {
+		sort.Slice(h.parts, func(i, j int) bool {
+			if h.parts[i].score != h.parts[j].score {
+				return h.parts[i].score > h.parts[j].score
+			}
+			return h.parts[i].ord < h.parts[j].ord
+		})
+		h.best = h.parts[0].ord
+		h.heading = m.chunks[h.best].heading
+		h.score = h.parts[0].score
+		for i := 1; i < len(h.parts) && i <= fu.maxExtra; i++ {
+			h.score += fu.extra * h.parts[i].score
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].doc.id < hits[j].doc.id
+	})
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
+}
+
+// filter is a Query's filters, ready to test documents.
+type filter struct {
+	sources, spaces, projects, labels, statuses, types map[string]bool
+	after                                              time.Time
+	memo                                               map[*docRec]bool
+}
+
+func fold(vals []string) map[string]bool {
+	if len(vals) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[strings.ToLower(strings.TrimSpace(v))] = true
+	}
+	return m
+}
+
+func newFilter(q Query) *filter {
+	return &filter{sources: fold(q.Sources), spaces: fold(q.Spaces), projects: fold(q.Projects),
+		labels: fold(q.Labels), statuses: fold(q.Statuses), types: fold(q.Types), after: q.UpdatedAfter,
+		memo: make(map[*docRec]bool)}
+}
+
+// allowsContainer says whether any document of a collection can match.
+func (f *filter) allowsContainer(source, container string) bool {
+	if f.sources != nil && !f.sources[source] {
+		return false
+	}
+	if f.spaces == nil && f.projects == nil {
+		return true
+	}
+	c := strings.ToLower(container)
+	if source == SourceConfluence {
+		return f.spaces[c]
+	}
+	return f.projects[c]
+}
+
+// docLevel says whether filters beyond the container are set.
+func (f *filter) docLevel() bool {
+	return f.labels != nil || f.statuses != nil || f.types != nil || !f.after.IsZero()
+}
+
+func (f *filter) allows(d *docRec) bool {
+	if v, ok := f.memo[d]; ok {
+		return v
+	}
+	v := f.check(d)
+	f.memo[d] = v
+	return v
+}
+
+func (f *filter) check(d *docRec) bool {
+	if !f.allowsContainer(d.source, d.container) {
+		return false
+	}
+	if f.statuses != nil && !f.statuses[strings.ToLower(d.status)] {
+		return false
+	}
+	if f.types != nil && !f.types[strings.ToLower(d.typ)] {
+		return false
+	}
+	if !f.after.IsZero() && !d.updated.After(f.after) {
+		return false
+	}
+	if f.labels != nil {
+		for _, l := range d.labels {
+			if f.labels[strings.ToLower(l)] {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// vectorSearch returns the pool chunks most similar to qvec among those f
+// allows, querying only the collections f allows.
+func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f *filter) ([]scored, error) {
+	if m.dims != 0 && len(qvec) != m.dims {
+		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(qvec), m.dims)
+	}
+	var out []scored
+	for name, c := range m.colls {
+		d := strings.IndexByte(name, '/')
+		if !f.allowsContainer(name[:d], name[d+1:]) {
+			continue
+		}
+		count := c.Count()
+		if count == 0 {
+			continue
+		}
+		n := min(pool, count)
+		for {
+			res, err := c.QueryEmbedding(ctx, qvec, n, nil, nil)
+			if err != nil {
+				return nil, fmt.Errorf("collection %s: %w", name, err)
+			}
+			kept := 0
+			for _, r := range res {
+				ord, ok := m.byKey[r.ID]
+				if !ok || !f.allows(m.chunks[ord].doc) {
+					continue
+				}
+				kept++
+				out = append(out, scored{chunk: ord, score: float64(r.Similarity)})
+			}
+			// Filters beyond the container may have thrown away most of
+			// the pool: widen to the whole collection once.
+			if kept >= min(pool, count) || n == count || !f.docLevel() {
+				break
+			}
+			out = out[:len(out)-kept]
+			n = count
+		}
+	}
+	return topScored(out, pool), nil
+}
+
+// snippet cuts the ~size bytes of body around the densest cluster of query
+// terms, on word boundaries, with "…" where it cut.
+func snippet(body string, terms []string, size int) string {
+	body = strings.Join(strings.Fields(body), " ")
+	if len(body) <= size {
+		return body
+	}
+	want := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		want[t] = true
+	}
+	type hit struct {
+		term       string
+		start, end int
+	}
+	var hits []hit
+	forEachTerm(body, func(t string, s, e int) {
+		if want[t] {
+			hits = append(hits, hit{t, s, e})
+		}
+	})
+	start := 0
+	if len(hits) > 0 {
+		bestDistinct, bestTotal := -1, -1
+		for i, h := range hits {
+			seen := make(map[string]bool)
+			total := 0
+			for _, g := range hits[i:] {
+				if g.end-h.start > size {
+					break
+				}
+				seen[g.term] = true
+				total++
+			}
+			if len(seen) > bestDistinct || len(seen) == bestDistinct && total > bestTotal {
+				bestDistinct, bestTotal = len(seen), total
+				start = h.start
+			}
+		}
+		// A little context before the first hit.
+		start = max(0, start-size/6)
+	}
+	end := min(len(body), start+size)
+	if end == len(body) {
+		start = max(0, end-size)
+	}
+	if start > 0 {
+		if i := strings.IndexByte(body[start:end], ' '); i >= 0 && i < size/4 {
+			start += i + 1
+		}
+		for start < len(body) && !utf8RuneStart(body[start]) {
+			start++
+		}
+	}
+	if end < len(body) {
+		if i := strings.LastIndexByte(body[start:end], ' '); i > size/2 {
+			end = start + i
+		}
+		for end > start && end < len(body) && !utf8RuneStart(body[end]) {
+			end--
+		}
+	}
+	out := strings.TrimSpace(body[start:end])
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(body) {
+		out += "…"
+	}
+	return out
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,168 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// schemaVersion changes whenever the tables below change incompatibly.
+const schemaVersion = "1"
+
+// The store's tables. vectors is keyed by the chunk content hash so an
+// unchanged chunk is never embedded twice; changes is the log readers follow
+// to apply another process's commits incrementally.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+	id TEXT PRIMARY KEY, source TEXT NOT NULL, container TEXT NOT NULL, key TEXT NOT NULL,
+	title TEXT NOT NULL, url TEXT NOT NULL, updated INTEGER NOT NULL, labels TEXT NOT NULL,
+	type TEXT NOT NULL, status TEXT NOT NULL, restricted INTEGER NOT NULL, breadcrumb TEXT NOT NULL,
+	version INTEGER NOT NULL, fingerprint TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_container ON documents (source, container);
+CREATE TABLE IF NOT EXISTS chunks (
+	doc_id TEXT NOT NULL, idx INTEGER NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL,
+	hash TEXT NOT NULL, terms BLOB NOT NULL, PRIMARY KEY (doc_id, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (hash);
+CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS watermarks (
+	source TEXT NOT NULL, container TEXT NOT NULL, updated INTEGER NOT NULL, last_sync INTEGER NOT NULL,
+	syncs INTEGER NOT NULL, last_reconcile INTEGER NOT NULL, PRIMARY KEY (source, container));
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
+`
+
+// Reserved meta keys; SetMeta refuses them.
+const (
+	metaSchema = "atlasbridge.schema"
+	metaModel  = "atlasbridge.model"
+	metaDims   = "atlasbridge.dims"
+	metaEpoch  = "atlasbridge.epoch" // changes on Reset: readers reload everything
+)
+
+// keepChanges is how many change-log rows survive pruning; a reader further
+// behind than that reloads everything.
+const keepChanges = 200_000
+
+// openDB opens the SQLite store at path in WAL mode. A read-only open uses
+// query_only so it can still take part in WAL (shm) locking.
+func openDB(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(off)")
+	q.Add("_pragma", "synchronous(normal)")
+	if readOnly {
+		q.Add("_pragma", "query_only(true)")
+	} else {
+		q.Add("_pragma", "journal_mode(wal)")
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// timeToInt stores a time as Unix microseconds, the zero time as 0.
+func timeToInt(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func intToTime(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+// encodeVector is the stored form of a vector: little-endian float32s.
+func encodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+func decodeVector(b []byte, dims int) ([]float32, error) {
+	if len(b)%4 != 0 || (dims > 0 && len(b) != 4*dims) {
+		return nil, fmt.Errorf("vector of %d bytes, want %d", len(b), 4*dims)
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		if math.IsNaN(float64(v[i])) || math.IsInf(float64(v[i]), 0) {
+			return nil, errors.New("vector holds NaN or Inf")
+		}
+	}
+	return v, nil
+}
+
+func encodeStrings(s []string) string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(s) // a []string always marshals
+	return string(b)
+}
+
+func decodeStrings(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// isCorruption says whether err is SQLite reporting a damaged or foreign file.
+func isCorruption(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"malformed", "not a database", "corrupt", "file is encrypted", "disk i/o error", "short read"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// getMeta reads one meta value; ok is false when the key is absent.
+func getMeta(ctx context.Context, q querier, key string) (value []byte, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return value, true, nil
+}
+
+func putMeta(ctx context.Context, e execer, key string, value []byte) error {
+	_, err := e.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}

@@ -1,0 +1,480 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Upsert stores docs, replacing each document's chunks atomically: the whole
+// batch is one transaction, so a reader sees all of it or none. Only chunks
+// whose hash is not stored yet are embedded (in batches, before the
+// transaction starts); an unchanged document is not written at all, so
+// Upsert is idempotent.
+func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error) {
+	var st UpsertStats
+	if err := x.writable("upsert"); err != nil {
+		return st, err
+	}
+	if len(docs) == 0 {
+		return st, nil
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+
+	byID := make(map[string]int, len(docs))
+	for i := range docs {
+		d := &docs[i]
+		if err := validate(d); err != nil {
+			return st, fmt.Errorf("search: upsert %s: document %q: %w", x.dir, d.ID, err)
+		}
+		if j, dup := byID[d.ID]; dup {
+			return st, fmt.Errorf("search: upsert %s: document %q appears twice in the batch (positions %d and %d)", x.dir, d.ID, j, i)
+		}
+		byID[d.ID] = i
+	}
+
+	// Which documents changed?
+	type pending struct {
+		doc    *Document
+		fp     string
+		exists bool
+	}
+	var changed []pending
+	for i := range docs {
+		d := &docs[i]
+		fp := fingerprint(d)
+		var old string
+		err := x.db.QueryRowContext(ctx, `SELECT fingerprint FROM documents WHERE id = ?`, d.ID).Scan(&old)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			changed = append(changed, pending{doc: d, fp: fp})
+		case err != nil:
+			return st, x.fail("upsert", err)
+		case old == fp:
+			st.Unchanged++
+		default:
+			changed = append(changed, pending{doc: d, fp: fp, exists: true})
+		}
+	}
+	if len(changed) == 0 {
+		return st, nil
+	}
+
+	// Embed what no stored vector covers.
+	vecs := make(map[string][]float32) // hash → new vector
+	var todoHash, todoText []string
+	for _, p := range changed {
+		for _, c := range p.doc.Chunks {
+			h := chunkHash(c)
+			if _, ok := vecs[h]; ok {
+				st.Reused++
+				continue
+			}
+			var one int
+			err := x.db.QueryRowContext(ctx, `SELECT 1 FROM vectors WHERE hash = ?`, h).Scan(&one)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				vecs[h] = nil
+				todoHash = append(todoHash, h)
+				todoText = append(todoText, c.Text)
+			case err != nil:
+				return st, x.fail("upsert", err)
+			default:
+				st.Reused++
+			}
+		}
+	}
+	dims, err := x.storedDims(ctx)
+	if err != nil {
+		return st, err
+	}
+	for start := 0; start < len(todoText); start += x.batch {
+		end := min(start+x.batch, len(todoText))
+		out, err := x.emb.Embed(ctx, todoText[start:end])
+		if err != nil {
+			return st, fmt.Errorf("search: upsert %s: embed %d chunks with %s: %w", x.dir, end-start, x.model, err)
+		}
+		if len(out) != end-start {
+			return st, fmt.Errorf("search: upsert %s: embedder %s returned %d vectors for %d texts", x.dir, x.model, len(out), end-start)
+		}
+		for i, v := range out {
+			if err := checkVector(v, dims); err != nil {
+				return st, fmt.Errorf("search: upsert %s: embedder %s: %w", x.dir, x.model, err)
+			}
+			dims = len(v)
+			vecs[todoHash[start+i]] = v
+		}
+		st.Embedded += end - start
+	}
+
+	err = x.inTx(ctx, func(tx *sql.Tx) error {
+		if len(todoHash) > 0 {
+			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(dims))); err != nil {
+				return err
+			}
+		}
+		var oldHashes []string
+		for _, p := range changed {
+			if p.exists {
+				hs, err := deleteChunks(ctx, tx, p.doc.ID)
+				if err != nil {
+					return err
+				}
+				oldHashes = append(oldHashes, hs...)
+				st.Updated++
+			} else {
+				st.Added++
+			}
+			if err := insertDocument(ctx, tx, p.doc, p.fp); err != nil {
+				return err
+			}
+			for _, c := range p.doc.Chunks {
+				h := chunkHash(c)
+				tfs, n := chunkTerms(c.Text)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (doc_id, idx, heading, text, hash, terms) VALUES (?, ?, ?, ?, ?, ?)`,
+					p.doc.ID, c.Index, c.Heading, c.Text, h, encodeTerms(tfs, n)); err != nil {
+					return err
+				}
+				if v := vecs[h]; v != nil {
+					if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO vectors (hash, vec) VALUES (?, ?)`, h, encodeVector(v)); err != nil {
+						return err
+					}
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO changes (doc_id) VALUES (?)`, p.doc.ID); err != nil {
+				return err
+			}
+		}
+		return finishWrite(ctx, tx, oldHashes)
+	})
+	if err != nil {
+		return UpsertStats{}, x.fail("upsert", err)
+	}
+	x.log.Debug("upsert", "dir", x.dir, "added", st.Added, "updated", st.Updated, "unchanged", st.Unchanged, "embedded", st.Embedded, "reused", st.Reused)
+	return st, x.refreshIfLoaded(ctx)
+}
+
+func checkVector(v []float32, dims int) error {
+	if len(v) == 0 {
+		return errors.New("empty vector")
+	}
+	if dims > 0 && len(v) != dims {
+		return fmt.Errorf("vector of %d dimensions, the index holds %d", len(v), dims)
+	}
+	var sq float64
+	for _, f := range v {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return errors.New("vector holds NaN or Inf")
+		}
+		sq += float64(f) * float64(f)
+	}
+	if sq == 0 {
+		return errors.New("zero vector")
+	}
+	return nil
+}
+
+func (x *Index) storedDims(ctx context.Context) (int, error) {
+	v, ok, err := getMeta(ctx, x.db, metaDims)
+	if err != nil {
+		return 0, x.fail("read dimensions", err)
+	}
+	if !ok {
+		return 0, nil
+	}
+	d, err := strconv.Atoi(string(v))
+	if err != nil || d <= 0 {
+		return 0, x.fail("read dimensions", fmt.Errorf("%w: dimensions %q", ErrCorrupt, v))
+	}
+	return d, nil
+}
+
+func insertDocument(ctx context.Context, tx *sql.Tx, d *Document, fp string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO documents
+		(id, source, container, key, title, url, updated, labels, type, status, restricted, breadcrumb, version, fingerprint)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET source = excluded.source, container = excluded.container,
+		key = excluded.key, title = excluded.title, url = excluded.url, updated = excluded.updated,
+		labels = excluded.labels, type = excluded.type, status = excluded.status,
+		restricted = excluded.restricted, breadcrumb = excluded.breadcrumb, version = excluded.version,
+		fingerprint = excluded.fingerprint`,
+		d.ID, d.Source, d.Container, d.Key, d.Title, d.URL, timeToInt(d.Updated), encodeStrings(d.Labels),
+		d.Type, d.Status, d.Restricted, encodeStrings(d.Breadcrumb), d.Version, fp)
+	return err
+}
+
+// deleteChunks removes a document's chunks and returns their hashes.
+func deleteChunks(ctx context.Context, tx *sql.Tx, id string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM chunks WHERE doc_id = ? RETURNING hash`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hs []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
+
+// finishWrite drops vectors no chunk refers to any more and prunes the
+// change log.
+func finishWrite(ctx context.Context, tx *sql.Tx, oldHashes []string) error {
+	sort.Strings(oldHashes)
+	for i, h := range oldHashes {
+		if i > 0 && oldHashes[i-1] == h {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vectors WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM chunks WHERE hash = ?)`, h, h); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?`, keepChanges)
+	return err
+}
+
+// Delete removes documents and their chunks; unknown ids are ignored.
+func (x *Index) Delete(ctx context.Context, ids []string) error {
+	if err := x.writable("delete"); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	err := x.inTx(ctx, func(tx *sql.Tx) error {
+		var oldHashes []string
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = ?`, id)
+			if err != nil {
+				return err
+			}
+			hs, err := deleteChunks(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			oldHashes = append(oldHashes, hs...)
+			if n, _ := res.RowsAffected(); n > 0 || len(hs) > 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO changes (doc_id) VALUES (?)`, id); err != nil {
+					return err
+				}
+			}
+		}
+		return finishWrite(ctx, tx, oldHashes)
+	})
+	if err != nil {
+		return x.fail("delete", err)
+	}
+	return x.refreshIfLoaded(ctx)
+}
+
+// DocumentIDs maps the id of every stored document of a source and container
+// to its Updated time, for reconciling deletions. An empty container means
+// every container of the source; an empty source, every document.
+func (x *Index) DocumentIDs(ctx context.Context, source, container string) (map[string]time.Time, error) {
+	q := `SELECT id, updated FROM documents WHERE (? = '' OR source = ?) AND (? = '' OR container = ?)`
+	rows, err := x.db.QueryContext(ctx, q, source, source, container, container)
+	if err != nil {
+		return nil, x.fail("list documents", err)
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time)
+	for rows.Next() {
+		var id string
+		var up int64
+		if err := rows.Scan(&id, &up); err != nil {
+			return nil, x.fail("list documents", err)
+		}
+		out[id] = intToTime(up)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, x.fail("list documents", err)
+	}
+	return out, nil
+}
+
+// Watermark returns the watermark of a container; one never set comes back
+// zero, with Source and Container filled in.
+func (x *Index) Watermark(ctx context.Context, source, container string) (Watermark, error) {
+	w := Watermark{Source: source, Container: container}
+	var up, last, rec int64
+	err := x.db.QueryRowContext(ctx, `SELECT updated, last_sync, syncs, last_reconcile FROM watermarks WHERE source = ? AND container = ?`,
+		source, container).Scan(&up, &last, &w.Syncs, &rec)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, nil
+	}
+	if err != nil {
+		return w, x.fail("read watermark "+source+"/"+container, err)
+	}
+	w.Updated, w.LastSync, w.LastReconcile = intToTime(up), intToTime(last), intToTime(rec)
+	return w, nil
+}
+
+// SetWatermark stores a container's watermark. Call it only after the
+// upserts it covers have returned.
+func (x *Index) SetWatermark(ctx context.Context, w Watermark) error {
+	if err := x.writable("set watermark"); err != nil {
+		return err
+	}
+	if w.Source == "" || w.Container == "" {
+		return fmt.Errorf("search: set watermark %s: source and container are required (got %q, %q)", x.dir, w.Source, w.Container)
+	}
+	_, err := x.db.ExecContext(ctx, `INSERT INTO watermarks (source, container, updated, last_sync, syncs, last_reconcile)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, container) DO UPDATE SET updated = excluded.updated,
+		last_sync = excluded.last_sync, syncs = excluded.syncs, last_reconcile = excluded.last_reconcile`,
+		w.Source, w.Container, timeToInt(w.Updated), timeToInt(w.LastSync), w.Syncs, timeToInt(w.LastReconcile))
+	if err != nil {
+		return x.fail("set watermark "+w.Source+"/"+w.Container, err)
+	}
+	return nil
+}
+
+// Status summarises the index per container.
+func (x *Index) Status(ctx context.Context) (Status, error) {
+	st := Status{Dir: x.dir, Model: x.model}
+	d, err := x.storedDims(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Dims = d
+	byKey := make(map[[2]string]*ContainerStatus)
+	get := func(src, c string) *ContainerStatus {
+		k := [2]string{src, c}
+		if cs, ok := byKey[k]; ok {
+			return cs
+		}
+		cs := &ContainerStatus{Source: src, Container: c, Watermark: Watermark{Source: src, Container: c}}
+		byKey[k] = cs
+		return cs
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT d.source, d.container, count(DISTINCT d.id), count(c.idx)
+		FROM documents d LEFT JOIN chunks c ON c.doc_id = d.id GROUP BY d.source, d.container`)
+	if err != nil {
+		return st, x.fail("status", err)
+	}
+	for rows.Next() {
+		var src, c string
+		var nd, nc int
+		if err := rows.Scan(&src, &c, &nd, &nc); err != nil {
+			rows.Close()
+			return st, x.fail("status", err)
+		}
+		cs := get(src, c)
+		cs.Documents, cs.Chunks = nd, nc
+		st.Documents += nd
+		st.Chunks += nc
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, x.fail("status", err)
+	}
+	rows, err = x.db.QueryContext(ctx, `SELECT source, container FROM watermarks`)
+	if err != nil {
+		return st, x.fail("status", err)
+	}
+	var keys [][2]string
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			rows.Close()
+			return st, x.fail("status", err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	for _, k := range keys {
+		w, err := x.Watermark(ctx, k[0], k[1])
+		if err != nil {
+			return st, err
+		}
+		get(k[0], k[1]).Watermark = w
+	}
+	for _, cs := range byKey {
+		st.Containers = append(st.Containers, *cs)
+	}
+	sort.Slice(st.Containers, func(i, j int) bool {
+		a, b := st.Containers[i], st.Containers[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Container < b.Container
+	})
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(x.dbPath + suffix); err == nil {
+			st.Bytes += fi.Size()
+		}
+	}
+	return st, nil
+}
+
+// Reset empties the index (documents, chunks, vectors, watermarks and the
+// embedder state kept with SetMeta) for `sync --full`, and records the
+// configured embedder model. Readers reload from scratch.
+func (x *Index) Reset(ctx context.Context) error {
+	if err := x.writable("reset"); err != nil {
+		return err
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	err := x.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range []string{"documents", "chunks", "vectors", "watermarks", "changes"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key <> ?`, metaSchema); err != nil {
+			return err
+		}
+		if err := putMeta(ctx, tx, metaModel, []byte(x.model)); err != nil {
+			return err
+		}
+		return putMeta(ctx, tx, metaEpoch, []byte(newEpoch()))
+	})
+	if err != nil {
+		return x.fail("reset", err)
+	}
+	x.log.Info("index reset", "dir", x.dir, "model", x.model)
+	return x.refreshIfLoaded(ctx)
+}
+
+const reservedMetaPrefix = "atlasbridge."
+
+// SetMeta stores a value with the index, e.g. a trainable embedder's state.
+// Keys starting with "atlasbridge." are reserved.
+func (x *Index) SetMeta(ctx context.Context, key string, value []byte) error {
+	if err := x.writable("set meta"); err != nil {
+		return err
+	}
+	if key == "" || strings.HasPrefix(key, reservedMetaPrefix) {
+		return fmt.Errorf("search: set meta %s: key %q is empty or reserved", x.dir, key)
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	if err := putMeta(ctx, x.db, key, value); err != nil {
+		return x.fail("set meta "+key, err)
+	}
+	return nil
+}
+
+// Meta returns a value stored with SetMeta, or nil when there is none.
+func (x *Index) Meta(ctx context.Context, key string) ([]byte, error) {
+	v, _, err := getMeta(ctx, x.db, key)
+	if err != nil {
+		return nil, x.fail("read meta "+key, err)
+	}
+	return v, nil
+}
