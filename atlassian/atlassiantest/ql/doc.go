@@ -1,0 +1,17 @@
+// Package ql parses and evaluates the subset of CQL (Confluence) and JQL (Jira) that crawlers and
+// assistants use, answering bad queries with the wording the real Server/DC products give.
+//
+// A query goes lexer → AST (Parse) → semantic checks (Query.Validate) → a compiled predicate
+// (Query.Match). The simulator in atlassiantest supplies records through the Record interface.
+//
+// Semantics worth knowing:
+//   - Dates stop at the minute, like the products: a record's time and the operand are both
+//     truncated to the minute before comparing, so `updated >= "2024-01-31 13:45"` re-reads the
+//     whole boundary minute and `updated > ...` skips it. Dates without a zone are read in
+//     Env.Location (UTC when nil).
+//   - In JQL, `!=` and `NOT IN` never match a record whose field is empty (Jira: `assignee != bob`
+//     leaves out unassigned issues); in CQL they do.
+//   - `~` is a Lucene-like full-text match: terms are lower-cased, split on non-alphanumerics,
+//     lightly stemmed, stop words dropped; every term must occur; a quoted phrase must occur in
+//     order; a trailing `*` is a prefix wildcard; `-term` excludes; `a OR b` is an alternative.
+package ql

@@ -1,0 +1,293 @@
+package ql
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// TextIndex is a text analysed once for ~ matching: its terms in order, stop words dropped,
+// stemmed. Build it with IndexText and keep it with the record (see TextIndexer).
+type TextIndex struct {
+	seq []string            // analysed terms in text order
+	set map[string]struct{} // seq's terms plus their unstemmed forms, for prefix wildcards
+}
+
+// TextIndexer is an optional interface for records: returning a cached *TextIndex per field
+// spares Match from re-analysing Record.Text on every query. Return nil to fall back to Text.
+type TextIndexer interface {
+	TextIndex(field string) *TextIndex
+}
+
+// IndexText analyses s the way ~ reads text.
+func IndexText(s string) *TextIndex {
+	ix := &TextIndex{set: map[string]struct{}{}}
+	forEachWord(s, func(w string) {
+		st := stem(w)
+		ix.seq = append(ix.seq, st)
+		ix.set[st] = struct{}{}
+		if st != w {
+			ix.set[w] = struct{}{}
+		}
+	})
+	return ix
+}
+
+// Len is the number of analysed terms.
+func (ix *TextIndex) Len() int { return len(ix.seq) }
+
+// stopWords is Lucene's English stop set, which Jira and Confluence analysers drop.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true, "but": true,
+	"by": true, "for": true, "if": true, "in": true, "into": true, "is": true, "it": true, "no": true,
+	"not": true, "of": true, "on": true, "or": true, "such": true, "that": true, "the": true,
+	"their": true, "then": true, "there": true, "these": true, "they": true, "this": true, "to": true,
+	"was": true, "will": true, "with": true,
+}
+
+// forEachWord calls f with each lower-case run of letters and digits of s that is not a stop word.
+func forEachWord(s string, f func(string)) {
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := strings.ToLower(s[start:end])
+		start = -1
+		if !stopWords[w] {
+			f(w)
+		}
+	}
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(s))
+}
+
+// stem is a light English stemmer: plurals, -ing, -ed and a final e, so that "run", "runs" and
+// "running", or "configure", "configured" and "configures", meet.
+func stem(w string) string {
+	if len(w) <= 3 || !isASCIILetters(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "zes"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	switch {
+	case strings.HasSuffix(w, "ing") && len(w) > 5:
+		w = undouble(w[:len(w)-3])
+	case strings.HasSuffix(w, "ed") && len(w) > 4:
+		w = undouble(w[:len(w)-2])
+	}
+	if len(w) >= 4 && strings.HasSuffix(w, "e") {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+func isASCIILetters(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// undouble turns "runn" into "run" and "stopp" into "stop", keeping ll, ss and zz.
+func undouble(w string) string {
+	n := len(w)
+	if n >= 2 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouylsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+// textTerm is one analysed query term; prefix terms come from a trailing * and are not stemmed.
+type textTerm struct {
+	text   string
+	stem   string // stem(text), for a prefix term whose stemmed form is what the index holds
+	prefix bool
+}
+
+// textItem is one required (or, when neg, forbidden) part of a ~ query: any of its alternatives
+// (phrases joined by OR) must occur.
+type textItem struct {
+	alts [][]textTerm
+	neg  bool
+}
+
+// textQuery is a compiled ~ operand.
+type textQuery struct{ items []textItem }
+
+// parseTextQuery reads the Lucene-like syntax of a ~ operand: words, "quoted phrases", a trailing
+// * wildcard, -word or NOT word to exclude, a OR b for alternatives; AND and + are the default.
+func parseTextQuery(s string) *textQuery {
+	q := &textQuery{}
+	neg, or := false, false
+	add := func(terms []textTerm) {
+		if len(terms) == 0 {
+			neg, or = false, false
+			return
+		}
+		if or && len(q.items) > 0 && !q.items[len(q.items)-1].neg && !neg {
+			last := &q.items[len(q.items)-1]
+			last.alts = append(last.alts, terms)
+		} else {
+			q.items = append(q.items, textItem{alts: [][]textTerm{terms}, neg: neg})
+		}
+		neg, or = false, false
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		if r == '"' {
+			end := strings.IndexByte(s[i+1:], '"')
+			var phrase string
+			if end < 0 {
+				phrase, i = s[i+1:], len(s)
+			} else {
+				phrase, i = s[i+1:i+1+end], i+2+end
+			}
+			add(analyseWord(phrase, false))
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if unicode.IsSpace(r) || r == '"' {
+				break
+			}
+			j += size
+		}
+		word := s[i:j]
+		i = j
+		switch word {
+		case "OR", "||":
+			or = true
+			continue
+		case "AND", "&&", "+":
+			continue
+		case "NOT", "!", "-":
+			neg = true
+			continue
+		}
+		switch word[0] {
+		case '-', '!':
+			neg, word = true, word[1:]
+		case '+':
+			word = word[1:]
+		}
+		// Lucene's fuzzy (~2) and boost (^3) suffixes do not change what must occur.
+		if k := strings.IndexAny(word, "~^"); k >= 0 {
+			word = word[:k]
+		}
+		prefix := strings.HasSuffix(word, "*")
+		add(analyseWord(strings.TrimRight(word, "*"), prefix))
+	}
+	return q
+}
+
+// analyseWord turns a query word or phrase into terms; with prefix, the last term is a wildcard
+// prefix (lower-cased, not stemmed).
+func analyseWord(w string, prefix bool) []textTerm {
+	var raw []string
+	forEachWord(w, func(t string) { raw = append(raw, t) })
+	terms := make([]textTerm, len(raw))
+	for i, t := range raw {
+		if prefix && i == len(raw)-1 {
+			terms[i] = textTerm{text: t, stem: stem(t), prefix: true}
+			continue
+		}
+		terms[i] = textTerm{text: stem(t)}
+	}
+	return terms
+}
+
+// positive reports whether the query requires anything; a query of stop words only matches
+// nothing, as in Lucene.
+func (q *textQuery) positive() bool {
+	for _, it := range q.items {
+		if !it.neg {
+			return true
+		}
+	}
+	return false
+}
+
+func (q *textQuery) match(ix *TextIndex) bool {
+	if !q.positive() {
+		return false
+	}
+	for _, it := range q.items {
+		found := false
+		for _, phrase := range it.alts {
+			if ix.hasPhrase(phrase) {
+				found = true
+				break
+			}
+		}
+		if found == it.neg {
+			return false
+		}
+	}
+	return true
+}
+
+func (ix *TextIndex) hasTerm(t textTerm) bool {
+	if !t.prefix {
+		_, ok := ix.set[t.text]
+		return ok
+	}
+	for w := range ix.set {
+		if strings.HasPrefix(w, t.text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ix *TextIndex) hasPhrase(p []textTerm) bool {
+	for _, t := range p {
+		if !ix.hasTerm(t) {
+			return false
+		}
+	}
+	if len(p) == 1 {
+		return true
+	}
+	for i := 0; i+len(p) <= len(ix.seq); i++ {
+		ok := true
+		for k, t := range p {
+			w := ix.seq[i+k]
+			if t.prefix {
+				ok = strings.HasPrefix(w, t.text) || w == t.stem
+			} else {
+				ok = w == t.text
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
