@@ -1,0 +1,162 @@
+package markup
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestMarkdownToStorageGolden(t *testing.T) {
+	for _, f := range fixtures(t, "testdata/md/*.md") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			out, err := MarkdownToStorage(readFile(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, strings.TrimSuffix(f, ".md")+".storage.golden", out)
+		})
+	}
+}
+
+func TestMarkdownToWikiGolden(t *testing.T) {
+	for _, f := range fixtures(t, "testdata/md/*.md") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			golden(t, strings.TrimSuffix(f, ".md")+".wiki.golden", MarkdownToWiki(readFile(t, f)))
+		})
+	}
+}
+
+// TestRoundTripCanonical: markdown in the style StorageToMarkdown writes survives
+// md → storage → md unchanged.
+func TestRoundTripCanonical(t *testing.T) {
+	md := readFile(t, "testdata/md/canonical.md")
+	storage, err := MarkdownToStorage(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := StorageToMarkdown(storage, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back != md {
+		t.Errorf("round trip changed the markdown\n--- got:\n%s\n--- want:\n%s", back, md)
+	}
+}
+
+var (
+	headingLine = regexp.MustCompile(`(?m)^#{1,6} .*$`)
+	linkTarget  = regexp.MustCompile(`\]\(([^)\s]+)`)
+)
+
+// TestRoundTripStructure: for any fixture, md → storage → md keeps the headings, code bodies,
+// list items, table cells and link targets.
+func TestRoundTripStructure(t *testing.T) {
+	cases := []struct {
+		name string
+		md   string
+		want []string
+	}{
+		{"headings", "# One\n\n## Two\n\n###### Six\n", []string{"# One", "## Two", "###### Six"}},
+		{"setext", "Title\n=====\n\nSub\n---\n", []string{"# Title", "## Sub"}},
+		{"code", "```python\nif a < b:\n    print(\"]]>\")\n```\n", []string{"```py\nif a < b:\n    print(\"]]>\")\n```"}},
+		{"tilde fence", "~~~\nx ``` y\n~~~\n", []string{"x ``` y"}},
+		{"nested lists", "- a\n  - b\n    1. c\n", []string{"- a", "  - b", "    1. c"}},
+		{"table", "| h1 | h2 |\n|----|----|\n| c1 | c2 |\n", []string{"| h1 | h2 |", "| c1 | c2 |"}},
+		{"links", "[a](https://x.example/p?q=1&r=2) <https://y.example/>", []string{"[a](https://x.example/p?q=1&r=2)", "(https://y.example/)"}},
+		{"emphasis", "**b** *i* ~~s~~ `c`", []string{"**b**", "*i*", "~~s~~", "`c`"}},
+		{"callout", "> [!WARNING]\n> Hot.\n", []string{"> **Warning:** Hot."}},
+		{"tasks", "- [ ] a\n- [x] b\n", []string{"- [ ] a", "- [x] b"}},
+		{"image", "![alt](https://img.example/a.png)", []string{"![alt](https://img.example/a.png)"}},
+		{"entities", "Fish &amp; chips &lt;3 \\*not em\\*", []string{"Fish & chips <3 \\*not em*"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storage, err := MarkdownToStorage(tc.md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := StorageToMarkdown(storage, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(back, w) {
+					t.Errorf("round trip lost %q\nstorage: %s\nmarkdown:\n%s", w, storage, back)
+				}
+			}
+		})
+	}
+	// Every fixture: headings and link targets survive.
+	for _, f := range fixtures(t, "testdata/md/*.md") {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			md := readFile(t, f)
+			storage, err := MarkdownToStorage(md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := StorageToMarkdown(storage, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range headingLine.FindAllString(md, -1) {
+				if !strings.Contains(back, h) {
+					t.Errorf("heading %q lost", h)
+				}
+			}
+			for _, m := range linkTarget.FindAllStringSubmatch(md, -1) {
+				if strings.HasPrefix(m[1], "javascript:") {
+					if strings.Contains(back, m[1]) {
+						t.Errorf("dangerous link %q kept", m[1])
+					}
+					continue
+				}
+				if !strings.Contains(back, m[1]) {
+					t.Errorf("link target %q lost", m[1])
+				}
+			}
+		})
+	}
+}
+
+func TestMarkdownToStorageWellFormed(t *testing.T) {
+	cases := []string{
+		"", "plain", "a & b < c > d \"q\" 'a'", "```\n]]>\n```", "<script>alert(1)</script>",
+		"[x](http://a.example/?a=\"b\"&c=<d>)", "\x00\x01 control \u202e bidi", "| a |\n|---|\n| <b> |",
+		"> [!NOTE]\n", "> **Note:**\n", "- [ ]\n", "- [x] \n  - [ ] nested\n",
+	}
+	for _, md := range cases {
+		out, err := MarkdownToStorage(md)
+		if err != nil {
+			t.Errorf("MarkdownToStorage(%q): %v", md, err)
+			continue
+		}
+		if strings.Contains(out, "<script") {
+			t.Errorf("MarkdownToStorage(%q) kept raw HTML: %s", md, out)
+		}
+	}
+}
+
+func TestEscapeWiki(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain text", "plain text"},
+		{"a_snake_case_word", "a_snake_case_word"},
+		{"*bold*", `\*bold*`},
+		{"_it_", `\_it_`},
+		{"a - b", "a - b"},
+		{"well-known", "well-known"},
+		{"--flag", `\-\-flag`},
+		{"{x} [y] a|b", `\{x\} \[y\] a\|b`},
+		{"what??", `what\?\?`},
+		{"Hello!", "Hello!"},
+		{"!image!", `\!image!`},
+		{"2*3", "2*3"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := escapeWiki(tc.in); got != tc.want {
+				t.Errorf("escapeWiki(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

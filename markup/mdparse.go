@@ -1,0 +1,200 @@
+package markup
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	gtext "github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// parseMarkdown parses GitHub-flavoured markdown (tables, strikethrough, task lists, bare
+// links). Invisible and control characters are cleaned first: they are invalid in XHTML and
+// have no business in text written to Jira or Confluence.
+func parseMarkdown(md string) (ast.Node, []byte) {
+	src := []byte(Clean(md))
+	p := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
+	return p.Parse(gtext.NewReader(src)), src
+}
+
+// plainText is the text of an inline subtree with escapes and entities resolved.
+func plainText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch t := c.(type) {
+		case *ast.Text:
+			b.Write(textValue(t, src))
+			if t.SoftLineBreak() || t.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(t.Value)
+		case *ast.AutoLink:
+			b.Write(t.Label(src))
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// textValue is what a Text node reads as: backslash escapes and character references
+// resolved, unless the node is raw (code span content).
+func textValue(t *ast.Text, src []byte) []byte {
+	v := t.Segment.Value(src)
+	if t.IsRaw() {
+		return v
+	}
+	return resolveText(v)
+}
+
+func resolveText(v []byte) []byte {
+	if bytes.IndexByte(v, '\\') >= 0 {
+		v = util.UnescapePunctuations(v)
+	}
+	if bytes.IndexByte(v, '&') >= 0 {
+		v = util.ResolveEntityNames(util.ResolveNumericReferences(v))
+	}
+	return v
+}
+
+// codeText joins the lines of a code block.
+func codeText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	lines := n.Lines()
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		b.Write(seg.Value(src))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// codeSpanText is the content of an inline code span.
+func codeSpanText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch t := c.(type) {
+		case *ast.Text:
+			v := t.Segment.Value(src)
+			if bytes.HasSuffix(v, []byte("\n")) {
+				v = append(v[:len(v)-1:len(v)-1], ' ')
+			}
+			b.Write(v)
+		case *ast.String:
+			b.Write(t.Value)
+		}
+	}
+	return b.String()
+}
+
+// callout is a blockquote that stands for an info/note/warning/tip macro: GitHub's
+// "> [!NOTE]" or our own "> **Note:** …" / "> **Note: Title**".
+type callout struct {
+	kind  string // Confluence macro name: info, note, warning, tip, panel…
+	title string
+	label string   // the label as written, for wiki output
+	rest  ast.Node // first inline of the first paragraph that belongs to the body, or nil
+}
+
+var (
+	githubCallout = regexp.MustCompile(`^\[!(NOTE|INFO|TIP|WARNING|CAUTION|IMPORTANT)\][ \t]*(.*)$`)
+	boldCallout   = regexp.MustCompile(`(?i)^(note|info|warning|tip|panel|error|success|important|caution)(?::[ \t]*(.*?))?:?$`)
+)
+
+var calloutKinds = map[string]string{
+	"note": "note", "info": "info", "tip": "tip", "warning": "warning", "caution": "warning",
+	"important": "note", "panel": "panel", "error": "warning", "success": "tip",
+}
+
+// detectCallout reports whether the blockquote is a callout.
+func detectCallout(bq ast.Node, src []byte) (callout, bool) {
+	p, ok := bq.FirstChild().(*ast.Paragraph)
+	if !ok || p.Lines().Len() == 0 {
+		return callout{}, false
+	}
+	first := p.Lines().At(0)
+	line := strings.TrimSpace(string(first.Value(src)))
+	if m := githubCallout.FindStringSubmatch(line); m != nil {
+		// Skip the inlines of the marker line.
+		c := p.FirstChild()
+		for c != nil {
+			t, isText := c.(*ast.Text)
+			if !isText {
+				c = c.NextSibling()
+				continue
+			}
+			if t.Segment.Start >= first.Stop {
+				break
+			}
+			brk := t.SoftLineBreak() || t.HardLineBreak()
+			c = c.NextSibling()
+			if brk {
+				break
+			}
+		}
+		return callout{kind: calloutKinds[strings.ToLower(m[1])], title: strings.TrimSpace(m[2]), label: titleCase(m[1]), rest: c}, true
+	}
+	em, ok := p.FirstChild().(*ast.Emphasis)
+	if !ok || em.Level != 2 {
+		return callout{}, false
+	}
+	m := boldCallout.FindStringSubmatch(strings.TrimSpace(plainText(em, src)))
+	if m == nil {
+		return callout{}, false
+	}
+	rest := em.NextSibling()
+	if t, ok := rest.(*ast.Text); ok {
+		v := strings.TrimSpace(string(textValue(t, src)))
+		if v == ":" || v == "" {
+			if t.SoftLineBreak() || t.HardLineBreak() || v != "" {
+				rest = t.NextSibling()
+			}
+		}
+	}
+	return callout{kind: calloutKinds[strings.ToLower(m[1])], title: strings.TrimSpace(m[2]), label: titleCase(m[1]), rest: rest}, true
+}
+
+func titleCase(s string) string {
+	s = strings.ToLower(s)
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// taskState reports whether a list item starts with a task checkbox, and whether it is ticked.
+func taskState(item ast.Node) (isTask, checked bool) {
+	first := item.FirstChild()
+	if first == nil {
+		return false, false
+	}
+	if box, ok := first.FirstChild().(*east.TaskCheckBox); ok {
+		return true, box.IsChecked
+	}
+	return false, false
+}
+
+// isTaskList reports whether every item of the list is a task.
+func isTaskList(list ast.Node) bool {
+	for item := list.FirstChild(); item != nil; item = item.NextSibling() {
+		if ok, _ := taskState(item); !ok {
+			return false
+		}
+	}
+	return list.FirstChild() != nil
+}
+
+// isDangerousURL reports link targets that must not become links.
+func isDangerousURL(u string) bool {
+	l := strings.ToLower(strings.TrimSpace(u))
+	for _, p := range []string{"javascript:", "vbscript:", "file:", "data:"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}

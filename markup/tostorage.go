@@ -1,0 +1,369 @@
+package markup
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/util"
+)
+
+// MarkdownToStorage converts markdown (GitHub flavour) to Confluence storage XHTML: fenced code
+// becomes the code macro with its language and a CDATA body, "> [!NOTE]" or "> **Note:** …"
+// blockquotes become info/note/warning/tip macros, task lists become Confluence tasks, and
+// tables, lists, links, images, headings, emphasis and inline code their XHTML elements. Raw
+// HTML in the markdown is kept as visible text, never as markup. The result is checked to be
+// well-formed XML before it is returned.
+func MarkdownToStorage(md string) (string, error) {
+	doc, src := parseMarkdown(md)
+	w := &storageWriter{src: src}
+	w.blocks(doc)
+	out := w.b.String()
+	if err := checkWellFormed(out); err != nil {
+		return "", fmt.Errorf("markup: markdown to storage: %w", err)
+	}
+	return out, nil
+}
+
+type storageWriter struct {
+	b      strings.Builder
+	src    []byte
+	taskID int
+}
+
+func (w *storageWriter) blocks(parent ast.Node) {
+	for n := parent.FirstChild(); n != nil; n = n.NextSibling() {
+		w.block(n)
+	}
+}
+
+func (w *storageWriter) block(n ast.Node) {
+	switch n := n.(type) {
+	case *ast.Heading:
+		tag := "h" + strconv.Itoa(min(max(n.Level, 1), 6))
+		w.b.WriteString("<" + tag + ">")
+		w.inlines(n.FirstChild())
+		w.b.WriteString("</" + tag + ">")
+	case *ast.Paragraph:
+		w.b.WriteString("<p>")
+		w.inlines(n.FirstChild())
+		w.b.WriteString("</p>")
+	case *ast.TextBlock:
+		w.inlines(n.FirstChild())
+	case *ast.ThematicBreak:
+		w.b.WriteString("<hr />")
+	case *ast.FencedCodeBlock:
+		w.code(confluenceLanguage(string(n.Language(w.src))), codeText(n, w.src))
+	case *ast.CodeBlock:
+		w.code("", codeText(n, w.src))
+	case *ast.Blockquote:
+		w.blockquote(n)
+	case *ast.List:
+		w.list(n)
+	case *ast.ListItem:
+		w.b.WriteString("<li>")
+		w.blocks(n)
+		w.b.WriteString("</li>")
+	case *ast.HTMLBlock:
+		if n.HTMLBlockType == ast.HTMLBlockType2 { // a comment
+			return
+		}
+		var raw strings.Builder
+		raw.WriteString(codeText(n, w.src))
+		if n.HasClosure() {
+			raw.WriteString("\n")
+			raw.Write(n.ClosureLine.Value(w.src))
+		}
+		w.b.WriteString("<p>")
+		xmlText(&w.b, strings.TrimSpace(raw.String()))
+		w.b.WriteString("</p>")
+	case *east.Table:
+		w.table(n)
+	default:
+		w.blocks(n)
+	}
+}
+
+func (w *storageWriter) code(lang, body string) {
+	w.b.WriteString(`<ac:structured-macro ac:name="code" ac:schema-version="1">`)
+	if lang != "" {
+		w.b.WriteString(`<ac:parameter ac:name="language">`)
+		xmlText(&w.b, lang)
+		w.b.WriteString(`</ac:parameter>`)
+	}
+	w.b.WriteString(`<ac:plain-text-body><![CDATA[`)
+	// "]]>" cannot appear inside CDATA: close the section and reopen it between the brackets.
+	w.b.WriteString(strings.ReplaceAll(body, "]]>", "]]]]><![CDATA[>"))
+	w.b.WriteString(`]]></ac:plain-text-body></ac:structured-macro>`)
+}
+
+func (w *storageWriter) blockquote(n *ast.Blockquote) {
+	c, ok := detectCallout(n, w.src)
+	if !ok {
+		w.b.WriteString("<blockquote>")
+		w.blocks(n)
+		w.b.WriteString("</blockquote>")
+		return
+	}
+	w.b.WriteString(`<ac:structured-macro ac:name="` + c.kind + `" ac:schema-version="1">`)
+	if c.title != "" {
+		w.b.WriteString(`<ac:parameter ac:name="title">`)
+		xmlText(&w.b, c.title)
+		w.b.WriteString(`</ac:parameter>`)
+	}
+	w.b.WriteString(`<ac:rich-text-body>`)
+	if c.rest != nil && !isBlankInline(c.rest, w.src) {
+		// Rendered apart so the space after the "**Note:**" label can be trimmed.
+		sub := &storageWriter{src: w.src, taskID: w.taskID}
+		sub.inlines(c.rest)
+		w.taskID = sub.taskID
+		w.b.WriteString("<p>")
+		w.b.WriteString(strings.TrimLeft(sub.b.String(), " \t\n"))
+		w.b.WriteString("</p>")
+	}
+	for b := n.FirstChild().NextSibling(); b != nil; b = b.NextSibling() {
+		w.block(b)
+	}
+	w.b.WriteString(`</ac:rich-text-body></ac:structured-macro>`)
+}
+
+func (w *storageWriter) list(n *ast.List) {
+	if isTaskList(n) {
+		w.b.WriteString("<ac:task-list>")
+		for item := n.FirstChild(); item != nil; item = item.NextSibling() {
+			_, checked := taskState(item)
+			w.taskID++
+			status := "incomplete"
+			if checked {
+				status = "complete"
+			}
+			fmt.Fprintf(&w.b, "<ac:task><ac:task-id>%d</ac:task-id><ac:task-status>%s</ac:task-status><ac:task-body>", w.taskID, status)
+			first := item.FirstChild()
+			w.inlines(first.FirstChild().NextSibling()) // after the checkbox
+			for b := first.NextSibling(); b != nil; b = b.NextSibling() {
+				w.block(b)
+			}
+			w.b.WriteString("</ac:task-body></ac:task>")
+		}
+		w.b.WriteString("</ac:task-list>")
+		return
+	}
+	tag := "ul"
+	if n.IsOrdered() {
+		tag = "ol"
+	}
+	w.b.WriteString("<" + tag)
+	if n.IsOrdered() && n.Start > 1 {
+		fmt.Fprintf(&w.b, ` start="%d"`, n.Start)
+	}
+	w.b.WriteString(">")
+	w.blocks(n)
+	w.b.WriteString("</" + tag + ">")
+}
+
+func (w *storageWriter) table(n *east.Table) {
+	w.b.WriteString("<table><tbody>")
+	for row := n.FirstChild(); row != nil; row = row.NextSibling() {
+		cell := "td"
+		if _, ok := row.(*east.TableHeader); ok {
+			cell = "th"
+		}
+		w.b.WriteString("<tr>")
+		for c := row.FirstChild(); c != nil; c = c.NextSibling() {
+			w.b.WriteString("<" + cell + ">")
+			w.inlines(c.FirstChild())
+			w.b.WriteString("</" + cell + ">")
+		}
+		w.b.WriteString("</tr>")
+	}
+	w.b.WriteString("</tbody></table>")
+}
+
+// inlines renders n and its following siblings.
+func (w *storageWriter) inlines(n ast.Node) {
+	for ; n != nil; n = n.NextSibling() {
+		w.inline(n)
+	}
+}
+
+func (w *storageWriter) inline(n ast.Node) {
+	switch n := n.(type) {
+	case *ast.Text:
+		xmlText(&w.b, string(textValue(n, w.src)))
+		switch {
+		case n.HardLineBreak():
+			w.b.WriteString("<br />")
+		case n.SoftLineBreak():
+			w.b.WriteString("\n")
+		}
+	case *ast.String:
+		xmlText(&w.b, string(n.Value))
+	case *ast.CodeSpan:
+		w.b.WriteString("<code>")
+		xmlText(&w.b, codeSpanText(n, w.src))
+		w.b.WriteString("</code>")
+	case *ast.Emphasis:
+		tag := "em"
+		if n.Level >= 2 {
+			tag = "strong"
+		}
+		w.b.WriteString("<" + tag + ">")
+		w.inlines(n.FirstChild())
+		w.b.WriteString("</" + tag + ">")
+	case *east.Strikethrough:
+		w.b.WriteString("<del>")
+		w.inlines(n.FirstChild())
+		w.b.WriteString("</del>")
+	case *ast.Link:
+		dest := string(util.URLEscape(n.Destination, true))
+		if isDangerousURL(dest) {
+			w.inlines(n.FirstChild())
+			return
+		}
+		w.b.WriteString(`<a href="`)
+		xmlText(&w.b, dest)
+		w.b.WriteString(`"`)
+		if len(n.Title) > 0 {
+			w.b.WriteString(` title="`)
+			xmlText(&w.b, string(resolveText(n.Title)))
+			w.b.WriteString(`"`)
+		}
+		w.b.WriteString(">")
+		w.inlines(n.FirstChild())
+		w.b.WriteString("</a>")
+	case *ast.AutoLink:
+		url := string(n.URL(w.src))
+		if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(strings.ToLower(url), "mailto:") {
+			url = "mailto:" + url
+		}
+		if isDangerousURL(url) {
+			xmlText(&w.b, string(n.Label(w.src)))
+			return
+		}
+		w.b.WriteString(`<a href="`)
+		xmlText(&w.b, url)
+		w.b.WriteString(`">`)
+		xmlText(&w.b, string(n.Label(w.src)))
+		w.b.WriteString("</a>")
+	case *ast.Image:
+		w.image(n)
+	case *ast.RawHTML:
+		var raw strings.Builder
+		for i := 0; i < n.Segments.Len(); i++ {
+			seg := n.Segments.At(i)
+			raw.Write(seg.Value(w.src))
+		}
+		if isBreakTag(raw.String()) {
+			w.b.WriteString("<br />")
+			return
+		}
+		xmlText(&w.b, raw.String())
+	case *east.TaskCheckBox:
+		// Only reached for a checkbox outside a pure task list: keep it visible.
+		if n.IsChecked {
+			w.b.WriteString("[x] ")
+		} else {
+			w.b.WriteString("[ ] ")
+		}
+	default:
+		w.inlines(n.FirstChild())
+	}
+}
+
+// image renders an image as ac:image: a bare file name is an attachment of the page, anything
+// else a URL.
+func (w *storageWriter) image(n *ast.Image) {
+	dest := string(util.URLEscape(n.Destination, true))
+	if isDangerousURL(dest) {
+		xmlText(&w.b, plainText(n, w.src))
+		return
+	}
+	w.b.WriteString("<ac:image")
+	if alt := plainText(n, w.src); alt != "" {
+		w.b.WriteString(` ac:alt="`)
+		xmlText(&w.b, alt)
+		w.b.WriteString(`"`)
+	}
+	w.b.WriteString(">")
+	if !strings.Contains(dest, "/") && !strings.Contains(dest, ":") && dest != "" {
+		w.b.WriteString(`<ri:attachment ri:filename="`)
+		xmlText(&w.b, string(resolveText(n.Destination)))
+	} else {
+		w.b.WriteString(`<ri:url ri:value="`)
+		xmlText(&w.b, dest)
+	}
+	w.b.WriteString(`" /></ac:image>`)
+}
+
+func isBreakTag(s string) bool {
+	s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
+	return s == "<br>" || s == "<br/>"
+}
+
+func isBlankInline(n ast.Node, src []byte) bool {
+	for ; n != nil; n = n.NextSibling() {
+		if t, ok := n.(*ast.Text); ok && len(bytes.TrimSpace(textValue(t, src))) == 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// xmlText writes s escaped for XML text and attribute values.
+func xmlText(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// confluenceLanguage maps a fence info string to a language the Confluence code macro knows.
+func confluenceLanguage(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if alias, ok := codeLanguageAliases[lang]; ok {
+		return alias
+	}
+	return lang
+}
+
+var codeLanguageAliases = map[string]string{
+	"python": "py", "python3": "py", "javascript": "js", "node": "js", "typescript": "js", "ts": "js",
+	"sh": "bash", "shell": "bash", "zsh": "bash", "console": "bash", "yaml": "yml",
+	"html": "xml", "xhtml": "xml", "c": "cpp", "c++": "cpp", "h": "cpp", "cs": "c#", "csharp": "c#",
+	"golang": "go", "ps1": "powershell", "pwsh": "powershell", "rb": "ruby", "kt": "kotlin",
+	"text": "text", "plaintext": "text", "txt": "text",
+}
+
+// checkWellFormed parses the storage fragment as XML with the ac: and ri: prefixes declared.
+func checkWellFormed(storage string) error {
+	d := xml.NewDecoder(strings.NewReader(
+		`<root xmlns:ac="http://atlassian.com/content" xmlns:ri="http://atlassian.com/resource/identifier">` +
+			storage + `</root>`))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("output is not well-formed XHTML: %w", err)
+		}
+	}
+}
