@@ -1,0 +1,693 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/markup"
+)
+
+// pageRef is a page as an entry of a list.
+type pageRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	URL   string `json:"url,omitempty"`
+}
+
+// pageURL is the web address of a content.
+func (s *Server) pageURL(c *atlassian.Content) string {
+	if c.Links.WebUI != "" {
+		return s.conf.AbsURL(c.Links.WebUI)
+	}
+	return s.conf.AbsURL("/pages/viewpage.action?pageId=" + string(c.ID))
+}
+
+func (s *Server) pageRef(c *atlassian.Content) pageRef {
+	return pageRef{ID: string(c.ID), Title: text(c.Title), URL: s.pageURL(c)}
+}
+
+// toMarkdown converts a storage body of a page in space to markdown.
+func (s *Server) toMarkdown(storage, space, pageID string) string {
+	opts := markup.Options{BaseURL: s.conf.BaseURL(), SpaceKey: space, PageID: pageID}
+	if s.jira != nil {
+		opts.JiraBaseURL = s.jira.BaseURL()
+	}
+	md, err := markup.StorageToMarkdown(storage, opts)
+	if err != nil {
+		// The converter is best effort and should not fail; if it does, the
+		// model still gets the text rather than nothing.
+		s.log.Warn("storage conversion failed", "page", pageID, "err", err)
+		return markup.Clean(storage)
+	}
+	return md
+}
+
+var pageIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
+
+// checkPageID refuses what cannot be a page id.
+func checkPageID(id string) *mcpgo.CallToolResult {
+	if !pageIDPattern.MatchString(id) {
+		r, _ := userError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", id)
+		return r
+	}
+	return nil
+}
+
+// checkPageScope enforces CONFLUENCE_SPACES on a page found by id: it
+// costs one request, and only when the allow-list is set.
+func (s *Server) checkPageScope(ctx context.Context, id string) *mcpgo.CallToolResult {
+	if r := checkPageID(id); r != nil {
+		return r
+	}
+	if s.spaces.all() {
+		return nil
+	}
+	c, _, err := s.conf.Content.Get(ctx, id, "space")
+	if err != nil {
+		r, _ := errorResult(err, "page "+id, "")
+		return r
+	}
+	if !s.spaces.allows(c.SpaceKey()) {
+		return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", id, c.SpaceKey())))
+	}
+	return nil
+}
+
+// --- confluence_get_spaces
+
+type getSpacesArgs struct {
+	Limit int `json:"limit,omitempty" jsonschema_description:"Spaces per page, 1-200 (default 50)."`
+	Start int `json:"start,omitempty" jsonschema_description:"Index of the first space, from next_start of a previous call."`
+}
+
+type spaceOut struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Type string `json:"type,omitempty"`
+	URL  string `json:"url,omitempty"`
+}
+
+func (s *Server) confluenceGetSpaces() tool {
+	return readTool("confluence", "confluence_get_spaces", "List Confluence spaces",
+		"List the Confluence spaces you can read: key, name, type (global or personal), URL. Use a key in CQL, e.g. space = \"ENG\".",
+		func(ctx context.Context, a getSpacesArgs) (*mcpgo.CallToolResult, error) {
+			limit, bad := bounded("limit", a.Limit, 50, 200)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start", a.Start); r != nil {
+				return r, nil
+			}
+			p, _, err := s.conf.Spaces.List(ctx, &atlassian.SpaceListOptions{
+				ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}, Keys: s.spaces.keys})
+			if err != nil {
+				return errorResult(err, "the space list", "")
+			}
+			out := struct {
+				Spaces    []spaceOut `json:"spaces"`
+				NextStart int        `json:"next_start,omitempty"`
+			}{Spaces: []spaceOut{}}
+			for _, sp := range p.Results {
+				o := spaceOut{Key: sp.Key, Name: text(sp.Name), Type: sp.Type}
+				if sp.Links.WebUI != "" {
+					o.URL = s.conf.AbsURL(sp.Links.WebUI)
+				}
+				out.Spaces = append(out.Spaces, o)
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStart = next
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_get_page
+
+type getPageArgs struct {
+	PageID   string `json:"page_id,omitempty" jsonschema_description:"Numeric page id. Either page_id, or space_key and title."`
+	SpaceKey string `json:"space_key,omitempty" jsonschema_description:"Space key (e.g. ENG), with title."`
+	Title    string `json:"title,omitempty" jsonschema_description:"Exact page title, with space_key."`
+	MaxChars int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of body to return (default 20000)."`
+	Offset   int    `json:"offset,omitempty" jsonschema_description:"Byte offset into the body to continue from (next_offset of a previous call)."`
+}
+
+type pageOut struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Space    string   `json:"space"`
+	Version  int      `json:"version"`
+	Modified string   `json:"modified,omitempty"`
+	By       string   `json:"by,omitempty"`
+	URL      string   `json:"url"`
+	Parent   *pageRef `json:"parent,omitempty"`
+	Labels   []string `json:"labels,omitempty"`
+	body
+}
+
+func (s *Server) confluenceGetPage() tool {
+	return readTool("confluence", "confluence_get_page", "Read a Confluence page",
+		"Read one Confluence page as markdown, by page_id or by space_key + exact title. Returns id, title, space, version (pass it to confluence_update_page), last modified, URL, parent, labels and body; long bodies are cut at max_chars with truncated=true and next_offset.",
+		func(ctx context.Context, a getPageArgs) (*mcpgo.CallToolResult, error) {
+			maxChars, bad := bounded("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("offset", a.Offset); r != nil {
+				return r, nil
+			}
+			var (
+				c       *atlassian.Content
+				err     error
+				subject string
+			)
+			switch {
+			case a.PageID != "":
+				if r := checkPageID(a.PageID); r != nil {
+					return r, nil
+				}
+				subject = "page " + a.PageID
+				c, _, err = s.conf.Content.Get(ctx, a.PageID, atlassian.ExpandPage...)
+			case a.SpaceKey != "" && a.Title != "":
+				if !s.spaces.allows(a.SpaceKey) {
+					return mcpgo.NewToolResultError(s.spaces.refusal("space " + a.SpaceKey)), nil
+				}
+				subject = fmt.Sprintf("page %q in space %s", a.Title, a.SpaceKey)
+				c, _, err = s.conf.Content.FindByTitle(ctx, a.SpaceKey, a.Title, atlassian.ExpandPage...)
+			default:
+				return userError("give page_id, or both space_key and title")
+			}
+			if err != nil {
+				return errorResult(err, subject, "")
+			}
+			if !s.spaces.allows(c.SpaceKey()) {
+				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", c.ID, c.SpaceKey()))), nil
+			}
+			out := pageOut{ID: string(c.ID), Title: text(c.Title), Space: c.SpaceKey(), URL: s.pageURL(c), Labels: c.LabelNames()}
+			if c.Version != nil {
+				out.Version = c.Version.Number
+				out.Modified = stamp(c.Version.When)
+				out.By = text(c.Version.By.Name())
+			}
+			if n := len(c.Ancestors); n > 0 {
+				p := s.pageRef(&c.Ancestors[n-1])
+				p.URL = ""
+				out.Parent = &p
+			}
+			out.body = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset)
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_search_pages
+
+type searchPagesArgs struct {
+	CQL   string `json:"cql" jsonschema_description:"CQL query, e.g. space = \"ENG\" AND type = page AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC"`
+	Limit int    `json:"limit,omitempty" jsonschema_description:"Results per page, 1-50 (default 10)."`
+	Start int    `json:"start,omitempty" jsonschema_description:"Index of the first result, from next_start of a previous call."`
+}
+
+type pageHit struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Type     string `json:"type,omitempty"` // only when not a page
+	Space    string `json:"space,omitempty"`
+	Modified string `json:"modified,omitempty"`
+	URL      string `json:"url,omitempty"`
+	Excerpt  string `json:"excerpt,omitempty"`
+}
+
+// excerptChars bounds a search excerpt: ten hits must fit in ~1,600 bytes.
+const excerptChars = 60
+
+func (s *Server) confluenceSearchPages() tool {
+	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
+		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space, last modified (date), URL and an excerpt; read a hit with confluence_get_page.",
+		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.CQL) == "" {
+				return userError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
+			}
+			limit, bad := bounded("limit", a.Limit, 10, 50)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start", a.Start); r != nil {
+				return r, nil
+			}
+			cql := s.spaces.scope(a.CQL, "space")
+			p, _, err := s.conf.Content.SiteSearch(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
+			if err != nil {
+				return errorResult(err, "the search", cqlHint)
+			}
+			out := struct {
+				Total     int       `json:"total"`
+				Start     int       `json:"start,omitempty"`
+				Results   []pageHit `json:"results"`
+				NextStart int       `json:"next_start,omitempty"`
+			}{Total: p.TotalSize, Start: a.Start, Results: []pageHit{}}
+			for _, r := range p.Results {
+				out.Results = append(out.Results, s.pageHit(r))
+			}
+			if out.Total == 0 && len(p.Results) > 0 {
+				// Older servers send no totalSize: say at least what we know.
+				out.Total = a.Start + len(p.Results)
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStart = next
+			} else {
+				out.NextStart = nextStart(a.Start, len(p.Results), p.TotalSize)
+			}
+			return jsonResult(out)
+		})
+}
+
+// highlightMarks are the markers of the site search's highlighted excerpts.
+var highlightMarks = strings.NewReplacer("@@@hl@@@", "", "@@@endhl@@@", "")
+
+func (s *Server) pageHit(r atlassian.SearchResult) pageHit {
+	h := pageHit{Title: text(highlightMarks.Replace(r.Title)), Modified: day(r.LastModified),
+		Excerpt: oneLine(highlightMarks.Replace(r.Excerpt), excerptChars)}
+	if r.URL != "" {
+		h.URL = s.conf.AbsURL(r.URL)
+	}
+	if c := r.Content; c != nil {
+		h.ID = string(c.ID)
+		h.Title = text(c.Title)
+		if c.Type != "page" {
+			h.Type = c.Type
+		}
+		h.Space = c.SpaceKey()
+		if h.URL == "" {
+			h.URL = s.pageURL(c)
+		}
+	}
+	if h.Space == "" && r.ResultGlobalContainer != nil {
+		h.Space, _ = strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/display/")
+	}
+	return h
+}
+
+// --- confluence_get_page_children
+
+type pageListArgs struct {
+	PageID string `json:"page_id" jsonschema_description:"Numeric page id."`
+	Limit  int    `json:"limit,omitempty" jsonschema_description:"Results per page, 1-100 (default 25)."`
+	Start  int    `json:"start,omitempty" jsonschema_description:"Index of the first result, from next_start of a previous call."`
+}
+
+func (s *Server) confluenceGetPageChildren() tool {
+	return readTool("confluence", "confluence_get_page_children", "List child pages",
+		"List the direct child pages of a Confluence page: id, title, URL each, and next_start when more remain.",
+		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
+			limit, bad := bounded("limit", a.Limit, 25, 100)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start", a.Start); r != nil {
+				return r, nil
+			}
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			p, _, err := s.conf.Content.Children(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			out := struct {
+				Children  []pageRef `json:"children"`
+				NextStart int       `json:"next_start,omitempty"`
+			}{Children: []pageRef{}}
+			for i := range p.Results {
+				out.Children = append(out.Children, s.pageRef(&p.Results[i]))
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStart = next
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_get_page_ancestors
+
+type pageArgs struct {
+	PageID string `json:"page_id" jsonschema_description:"Numeric page id."`
+}
+
+func (s *Server) confluenceGetPageAncestors() tool {
+	return readTool("confluence", "confluence_get_page_ancestors", "List parent pages",
+		"List the ancestors of a Confluence page, from the space's root page down to its parent: id, title, URL each.",
+		func(ctx context.Context, a pageArgs) (*mcpgo.CallToolResult, error) {
+			if r := checkPageID(a.PageID); r != nil {
+				return r, nil
+			}
+			c, _, err := s.conf.Content.Get(ctx, a.PageID, "ancestors", "space")
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			if !s.spaces.allows(c.SpaceKey()) {
+				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", a.PageID, c.SpaceKey()))), nil
+			}
+			out := struct {
+				Ancestors []pageRef `json:"ancestors"`
+			}{Ancestors: []pageRef{}}
+			for i := range c.Ancestors {
+				out.Ancestors = append(out.Ancestors, s.pageRef(&c.Ancestors[i]))
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_get_comments
+
+type commentsArgs struct {
+	PageID   string `json:"page_id" jsonschema_description:"Numeric page id."`
+	Limit    int    `json:"limit,omitempty" jsonschema_description:"Comments per page, 1-100 (default 25)."`
+	Start    int    `json:"start,omitempty" jsonschema_description:"Index of the first comment, from next_start of a previous call."`
+	MaxChars int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of each comment body (default 2000)."`
+}
+
+type commentOut struct {
+	ID        string `json:"id"`
+	Author    string `json:"author,omitempty"`
+	Created   string `json:"created,omitempty"`
+	Body      string `json:"body"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+func (s *Server) confluenceGetComments() tool {
+	return readTool("confluence", "confluence_get_comments", "Read page comments",
+		"Read the comments of a Confluence page, oldest first, as markdown: id, author, created, body (cut at max_chars).",
+		func(ctx context.Context, a commentsArgs) (*mcpgo.CallToolResult, error) {
+			limit, bad := bounded("limit", a.Limit, 25, 100)
+			if bad != nil {
+				return bad, nil
+			}
+			maxChars, bad := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start", a.Start); r != nil {
+				return r, nil
+			}
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			p, _, err := s.conf.Content.Comments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			out := struct {
+				Comments  []commentOut `json:"comments"`
+				NextStart int          `json:"next_start,omitempty"`
+			}{Comments: []commentOut{}}
+			for i := range p.Results {
+				c := &p.Results[i]
+				o := commentOut{ID: string(c.ID)}
+				if c.History != nil {
+					o.Author = text(c.History.CreatedBy.Name())
+					o.Created = stamp(c.History.CreatedDate)
+				}
+				if o.Author == "" && c.Version != nil {
+					o.Author = text(c.Version.By.Name())
+					o.Created = stamp(c.Version.When)
+				}
+				b := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
+				o.Body, o.Truncated = b.Body, b.Truncated
+				out.Comments = append(out.Comments, o)
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStart = next
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_get_labels
+
+func (s *Server) confluenceGetLabels() tool {
+	return readTool("confluence", "confluence_get_labels", "Read page labels",
+		"List the labels of a Confluence page. Find pages by label with CQL: label = \"runbook\".",
+		func(ctx context.Context, a pageArgs) (*mcpgo.CallToolResult, error) {
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			labels, _, err := s.conf.Content.Labels(ctx, a.PageID)
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			return jsonResult(labelsOut(a.PageID, labels))
+		})
+}
+
+type labelsResult struct {
+	PageID string   `json:"page_id"`
+	Labels []string `json:"labels"`
+}
+
+func labelsOut(id string, labels []atlassian.Label) labelsResult {
+	out := labelsResult{PageID: id, Labels: []string{}}
+	for _, l := range labels {
+		out.Labels = append(out.Labels, text(l.Name))
+	}
+	return out
+}
+
+// --- confluence_get_attachments
+
+type attachmentOut struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	MediaType string `json:"media_type,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	Modified  string `json:"modified,omitempty"`
+	Download  string `json:"download,omitempty"`
+}
+
+func (s *Server) confluenceGetAttachments() tool {
+	return readTool("confluence", "confluence_get_attachments", "List page attachments",
+		"List the files attached to a Confluence page: id, file name, media type, size in bytes, last modified, download URL.",
+		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
+			limit, bad := bounded("limit", a.Limit, 25, 100)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start", a.Start); r != nil {
+				return r, nil
+			}
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			p, _, err := s.conf.Content.Attachments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			out := struct {
+				Attachments []attachmentOut `json:"attachments"`
+				NextStart   int             `json:"next_start,omitempty"`
+			}{Attachments: []attachmentOut{}}
+			for _, c := range p.Results {
+				o := attachmentOut{ID: string(c.ID), Title: text(c.Title)}
+				if c.Extensions != nil {
+					o.MediaType, o.Size = c.Extensions.MediaType, c.Extensions.FileSize
+				}
+				if o.MediaType == "" && c.Metadata != nil {
+					o.MediaType = c.Metadata.MediaType
+				}
+				if c.Version != nil {
+					o.Modified = stamp(c.Version.When)
+				}
+				if c.Links.Download != "" {
+					o.Download = s.conf.AbsURL(c.Links.Download)
+				}
+				out.Attachments = append(out.Attachments, o)
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStart = next
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- confluence_create_page
+
+type createPageArgs struct {
+	SpaceKey string `json:"space_key" jsonschema_description:"Key of the space to create the page in, e.g. ENG."`
+	Title    string `json:"title" jsonschema_description:"Page title, unique in the space."`
+	Body     string `json:"body" jsonschema_description:"Page content as markdown."`
+	ParentID string `json:"parent_id,omitempty" jsonschema_description:"Numeric id of the parent page (default: the space's top level)."`
+}
+
+// writtenPage is the answer to a page write.
+type writtenPage struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Space   string `json:"space,omitempty"`
+	Version int    `json:"version,omitempty"`
+	URL     string `json:"url"`
+}
+
+func (s *Server) written(c *atlassian.Content, space string) writtenPage {
+	w := writtenPage{ID: string(c.ID), Title: text(c.Title), Space: c.SpaceKey(), URL: s.pageURL(c)}
+	if w.Space == "" {
+		w.Space = space
+	}
+	if c.Version != nil {
+		w.Version = c.Version.Number
+	}
+	return w
+}
+
+func (s *Server) confluenceCreatePage() tool {
+	return writeTool("confluence", "confluence_create_page", "Create a Confluence page",
+		"Create a Confluence page from markdown (converted to storage format), optionally under a parent page. Returns id, version and URL. Fails if the title exists in the space.",
+		false, false,
+		func(ctx context.Context, a createPageArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.SpaceKey) == "" || strings.TrimSpace(a.Title) == "" {
+				return userError("space_key and title are required")
+			}
+			if !s.spaces.allows(a.SpaceKey) {
+				return mcpgo.NewToolResultError(s.spaces.refusal("space " + a.SpaceKey)), nil
+			}
+			if a.ParentID != "" {
+				if r := s.checkPageScope(ctx, a.ParentID); r != nil {
+					return r, nil
+				}
+			}
+			storage, err := markup.MarkdownToStorage(a.Body)
+			if err != nil {
+				return userError("body: cannot convert the markdown: %v", err)
+			}
+			c, _, err := s.conf.Content.Create(ctx, atlassian.NewPage{SpaceKey: a.SpaceKey, Title: a.Title, Storage: storage, ParentID: a.ParentID})
+			if err != nil {
+				return errorResult(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
+			}
+			return jsonResult(s.written(c, a.SpaceKey))
+		})
+}
+
+// --- confluence_update_page
+
+type updatePageArgs struct {
+	PageID         string `json:"page_id" jsonschema_description:"Numeric page id."`
+	Version        int    `json:"version" jsonschema_description:"The page version you read (from confluence_get_page); the update is refused if the page changed since."`
+	Body           string `json:"body" jsonschema_description:"The whole new page content as markdown; it replaces the old body."`
+	Title          string `json:"title,omitempty" jsonschema_description:"New title (default: unchanged)."`
+	VersionComment string `json:"version_comment,omitempty" jsonschema_description:"Note for the page history."`
+}
+
+func (s *Server) confluenceUpdatePage() tool {
+	return writeTool("confluence", "confluence_update_page", "Update a Confluence page",
+		"Replace the body (and optionally the title) of a Confluence page with markdown. Pass the version you read with confluence_get_page: if someone saved since, nothing is overwritten and you are told to re-read. Returns the new version and URL.",
+		true, false,
+		func(ctx context.Context, a updatePageArgs) (*mcpgo.CallToolResult, error) {
+			if r := checkPageID(a.PageID); r != nil {
+				return r, nil
+			}
+			if a.Version < 1 {
+				return userError("version must be the page's current version number (1 or more), as returned by confluence_get_page")
+			}
+			cur, _, err := s.conf.Content.Get(ctx, a.PageID, "version", "space")
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			if !s.spaces.allows(cur.SpaceKey()) {
+				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", a.PageID, cur.SpaceKey()))), nil
+			}
+			if cur.Version != nil && cur.Version.Number != a.Version {
+				return conflict(a.PageID, a.Version, cur.Version.Number), nil
+			}
+			storage, err := markup.MarkdownToStorage(a.Body)
+			if err != nil {
+				return userError("body: cannot convert the markdown: %v", err)
+			}
+			title := a.Title
+			if strings.TrimSpace(title) == "" {
+				title = cur.Title
+			}
+			c, _, err := s.conf.Content.Update(ctx, a.PageID, atlassian.PageUpdate{Title: title, Storage: storage, Version: a.Version, Type: cur.Type, Message: a.VersionComment})
+			if errors.Is(err, atlassian.ErrConflict) {
+				return conflict(a.PageID, a.Version, 0), nil
+			}
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "check the title (unique in the space)")
+			}
+			return jsonResult(s.written(c, cur.SpaceKey()))
+		})
+}
+
+// conflict tells the model the page moved on under it.
+func conflict(id string, read, now int) *mcpgo.CallToolResult {
+	msg := fmt.Sprintf("page %s changed since version %d: re-read it with confluence_get_page and retry", id, read)
+	if now > 0 {
+		msg = fmt.Sprintf("page %s changed since version %d (now version %d): re-read it with confluence_get_page and retry", id, read, now)
+	}
+	return mcpgo.NewToolResultError(msg)
+}
+
+// --- confluence_add_comment
+
+type addPageCommentArgs struct {
+	PageID  string `json:"page_id" jsonschema_description:"Numeric page id."`
+	Comment string `json:"comment" jsonschema_description:"Comment text as markdown."`
+}
+
+func (s *Server) confluenceAddComment() tool {
+	return writeTool("confluence", "confluence_add_comment", "Comment on a Confluence page",
+		"Add a comment (markdown) to a Confluence page. Returns the comment id and URL.",
+		false, false,
+		func(ctx context.Context, a addPageCommentArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.Comment) == "" {
+				return userError("comment is empty")
+			}
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			storage, err := markup.MarkdownToStorage(a.Comment)
+			if err != nil {
+				return userError("comment: cannot convert the markdown: %v", err)
+			}
+			c, _, err := s.conf.Content.AddComment(ctx, a.PageID, storage)
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			return jsonResult(struct {
+				ID     string `json:"id"`
+				PageID string `json:"page_id"`
+				URL    string `json:"url"`
+			}{string(c.ID), a.PageID, s.pageURL(c)})
+		})
+}
+
+// --- confluence_add_label
+
+type addLabelArgs struct {
+	PageID string `json:"page_id" jsonschema_description:"Numeric page id."`
+	Label  string `json:"label" jsonschema_description:"Label to add: one word, no spaces (e.g. runbook)."`
+}
+
+var labelPattern = regexp.MustCompile(`^[^\s:;,.!&()\[\]#^*?"'<>|/\\]{1,255}$`)
+
+func (s *Server) confluenceAddLabel() tool {
+	return writeTool("confluence", "confluence_add_label", "Label a Confluence page",
+		"Add a label to a Confluence page (adding one it already has changes nothing). Returns all its labels.",
+		false, true,
+		func(ctx context.Context, a addLabelArgs) (*mcpgo.CallToolResult, error) {
+			label := strings.ToLower(strings.TrimSpace(a.Label))
+			if !labelPattern.MatchString(label) {
+				return userError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", a.Label)
+			}
+			if r := s.checkPageScope(ctx, a.PageID); r != nil {
+				return r, nil
+			}
+			labels, _, err := s.conf.Content.AddLabels(ctx, a.PageID, label)
+			if err != nil {
+				return errorResult(err, "page "+a.PageID, "")
+			}
+			return jsonResult(labelsOut(a.PageID, labels))
+		})
+}

@@ -1,0 +1,94 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+)
+
+// errorResult is the one place an error becomes something the model can
+// act on: a tool result with isError set, never a JSON-RPC error. subject
+// names what the call was about ("page 123", "issue OPS-7"); badRequest is
+// the hint added to a 400 answer (for example how to fix CQL).
+func errorResult(err error, subject, badRequest string) (*mcpgo.CallToolResult, error) {
+	return mcpgo.NewToolResultError(explain(err, subject, badRequest)), nil
+}
+
+// userError is a mistake in the arguments, found before any request.
+func userError(format string, args ...any) (*mcpgo.CallToolResult, error) {
+	return mcpgo.NewToolResultError(fmt.Sprintf(format, args...)), nil
+}
+
+// explain turns an error from the clients into one actionable sentence.
+func explain(err error, subject, badRequest string) string {
+	if errors.Is(err, context.Canceled) {
+		return "the request was cancelled"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the request timed out: retry, or ask for less (smaller limit or max_chars)"
+	}
+	var ae *atlassian.Error
+	if !errors.As(err, &ae) {
+		// Transport failures carry their own advice (DNS, TLS, refused).
+		return "could not reach the server: " + err.Error()
+	}
+	product := productName(ae.Product)
+	msg := ae.Message()
+	with := func(s string) string {
+		if msg == "" {
+			return s
+		}
+		return s + " (" + product + " said: " + msg + ")"
+	}
+	switch ae.StatusCode {
+	case http.StatusUnauthorized:
+		p := strings.ToUpper(ae.Product)
+		s := fmt.Sprintf("authentication failed: check %s_USERNAME/%s_API_TOKEN or %s_PERSONAL_TOKEN", p, p, p)
+		if strings.Contains(ae.Reason, "CAPTCHA") {
+			s += "; the server asks for a CAPTCHA after failed logins: log in once in a browser"
+		}
+		return s
+	case http.StatusForbidden:
+		return with(fmt.Sprintf("permission denied on %s: the configured %s user may not do this", subject, product))
+	case http.StatusNotFound:
+		return with(fmt.Sprintf("%s does not exist or you cannot see it", subject))
+	case http.StatusBadRequest:
+		s := product + " rejected the request"
+		if msg != "" {
+			s += ": " + msg
+		}
+		if badRequest != "" {
+			s += " (" + badRequest + ")"
+		}
+		return s
+	case http.StatusConflict:
+		return with(fmt.Sprintf("%s changed or already exists: re-read it and retry", subject))
+	case http.StatusTooManyRequests:
+		return product + " is rate limiting requests: wait a minute, then retry with fewer calls"
+	case http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError:
+		return with(fmt.Sprintf("%s failed (%d %s): retry later", product, ae.StatusCode, http.StatusText(ae.StatusCode)))
+	}
+	return with(fmt.Sprintf("%s answered %d %s", product, ae.StatusCode, http.StatusText(ae.StatusCode)))
+}
+
+func productName(p string) string {
+	switch p {
+	case "jira":
+		return "Jira"
+	case "confluence":
+		return "Confluence"
+	}
+	return p
+}
+
+// Hints added to a 400 answer to a query.
+const (
+	cqlHint = `fix the CQL: quote values with spaces, e.g. space = "ENG" AND text ~ "deploy" ORDER BY lastmodified DESC`
+	jqlHint = `fix the JQL: quote values with spaces, e.g. project = OPS AND status = "In Progress" ORDER BY updated DESC`
+)

@@ -1,0 +1,797 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/markup"
+)
+
+var issueKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
+
+// issueKey normalises and checks an issue key argument.
+func issueKey(k string) (string, *mcpgo.CallToolResult) {
+	k = strings.TrimSpace(k)
+	if !issueKeyPattern.MatchString(k) {
+		r, _ := userError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", k)
+		return "", r
+	}
+	return strings.ToUpper(k), nil
+}
+
+// checkIssue validates an issue key and, when JIRA_PROJECTS is set,
+// checks the issue's project (one request: issues can move between
+// projects, so the key's prefix is not proof).
+func (s *Server) checkIssue(ctx context.Context, k string) (string, *mcpgo.CallToolResult) {
+	key, bad := issueKey(k)
+	if bad != nil {
+		return "", bad
+	}
+	if s.projects.all() {
+		return key, nil
+	}
+	is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"project"}})
+	if err != nil {
+		r, _ := errorResult(err, "issue "+key, "")
+		return "", r
+	}
+	if p := issueProject(is); !s.projects.allows(p) {
+		return "", mcpgo.NewToolResultError(s.projects.refusal(fmt.Sprintf("issue %s (project %s)", key, p)))
+	}
+	return key, nil
+}
+
+func issueProject(is *atlassian.Issue) string {
+	if is.Fields.Project != nil {
+		return is.Fields.Project.Key
+	}
+	k, _, _ := strings.Cut(is.Key, "-")
+	return k
+}
+
+func (s *Server) issueURL(key string) string { return s.jira.AbsURL("/browse/" + key) }
+
+// wikiMarkup converts a markdown argument to Jira wiki markup.
+func wikiMarkup(md string) string { return markup.MarkdownToWiki(md) }
+
+// htmlToMarkdown converts Jira's rendered HTML, falling back to the raw
+// wiki markup when Jira rendered nothing.
+func (s *Server) htmlToMarkdown(html, wiki string) string {
+	if strings.TrimSpace(html) == "" {
+		return markup.Clean(wiki)
+	}
+	md, err := markup.HTMLToMarkdown(html, markup.Options{BaseURL: s.jira.BaseURL(), JiraBaseURL: s.jira.BaseURL()})
+	if err != nil {
+		s.log.Warn("rendered HTML conversion failed", "err", err)
+		return markup.Clean(wiki)
+	}
+	return md
+}
+
+func named(n *atlassian.Named) string {
+	if n == nil {
+		return ""
+	}
+	return text(n.Name)
+}
+
+func statusName(st *atlassian.Status) string {
+	if st == nil {
+		return ""
+	}
+	return text(st.Name)
+}
+
+func typeName(t *atlassian.IssueType) string {
+	if t == nil {
+		return ""
+	}
+	return text(t.Name)
+}
+
+func userName(u *atlassian.JiraUser) string { return text(u.Label()) }
+
+// --- jira_get_issue
+
+type getIssueArgs struct {
+	IssueKey string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	MaxChars int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of description to return (default 20000)."`
+	Offset   int    `json:"offset,omitempty" jsonschema_description:"Byte offset into the description to continue from (next_offset of a previous call)."`
+}
+
+type linkOut struct {
+	Key      string `json:"key"`
+	Relation string `json:"relation,omitempty"`
+	Summary  string `json:"summary,omitempty"`
+	Status   string `json:"status,omitempty"`
+}
+
+type issueOut struct {
+	Key         string    `json:"key"`
+	Summary     string    `json:"summary"`
+	Type        string    `json:"type,omitempty"`
+	Status      string    `json:"status,omitempty"`
+	Priority    string    `json:"priority,omitempty"`
+	Resolution  string    `json:"resolution,omitempty"`
+	Assignee    string    `json:"assignee,omitempty"`
+	Reporter    string    `json:"reporter,omitempty"`
+	Created     string    `json:"created,omitempty"`
+	Updated     string    `json:"updated,omitempty"`
+	Due         string    `json:"due,omitempty"`
+	Labels      []string  `json:"labels,omitempty"`
+	Components  []string  `json:"components,omitempty"`
+	FixVersions []string  `json:"fix_versions,omitempty"`
+	Parent      *linkOut  `json:"parent,omitempty"`
+	Subtasks    []linkOut `json:"subtasks,omitempty"`
+	Links       []linkOut `json:"links,omitempty"`
+	Comments    int       `json:"comments,omitempty"`
+	URL         string    `json:"url"`
+	Description string    `json:"description"`
+	Truncated   bool      `json:"truncated,omitempty"`
+	NextOffset  int       `json:"next_offset,omitempty"`
+	Length      int       `json:"length,omitempty"`
+}
+
+var issueFields = []string{"summary", "issuetype", "status", "priority", "resolution", "assignee", "reporter",
+	"created", "updated", "duedate", "labels", "components", "fixVersions", "parent", "subtasks", "issuelinks",
+	"description", "project", "comment"}
+
+func (s *Server) jiraGetIssue() tool {
+	return readTool("jira", "jira_get_issue", "Read a Jira issue",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, comment count, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
+			key, bad := issueKey(a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			maxChars, bad := bounded("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("offset", a.Offset); r != nil {
+				return r, nil
+			}
+			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: issueFields, Expand: []string{"renderedFields"}})
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			if p := issueProject(is); !s.projects.allows(p) {
+				return mcpgo.NewToolResultError(s.projects.refusal(fmt.Sprintf("issue %s (project %s)", is.Key, p))), nil
+			}
+			f := &is.Fields
+			out := issueOut{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType), Status: statusName(f.Status),
+				Priority: named(f.Priority), Resolution: named(f.Resolution), Assignee: userName(f.Assignee), Reporter: userName(f.Reporter),
+				Created: stamp(f.Created), Updated: stamp(f.Updated), Due: day(f.DueDate), Labels: f.Labels, URL: s.issueURL(is.Key)}
+			for _, c := range f.Components {
+				out.Components = append(out.Components, text(c.Name))
+			}
+			for _, v := range f.FixVersions {
+				out.FixVersions = append(out.FixVersions, text(v.Name))
+			}
+			if f.Parent != nil {
+				p := linked(f.Parent, "")
+				out.Parent = &p
+			}
+			for i := range f.Subtasks {
+				out.Subtasks = append(out.Subtasks, linked(&f.Subtasks[i], ""))
+			}
+			for _, l := range f.IssueLinks {
+				switch {
+				case l.OutwardIssue != nil:
+					out.Links = append(out.Links, linked(l.OutwardIssue, l.Type.Outward))
+				case l.InwardIssue != nil:
+					out.Links = append(out.Links, linked(l.InwardIssue, l.Type.Inward))
+				}
+			}
+			if f.Comment != nil {
+				out.Comments = f.Comment.Total
+			}
+			html := ""
+			if is.RenderedFields != nil {
+				html = is.RenderedFields.Description
+			}
+			b := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			out.Description, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
+			return jsonResult(out)
+		})
+}
+
+func linked(l *atlassian.LinkedIssue, relation string) linkOut {
+	return linkOut{Key: l.Key, Relation: relation, Summary: text(l.Fields.Summary), Status: statusName(l.Fields.Status)}
+}
+
+// --- jira_search_issues
+
+type searchIssuesArgs struct {
+	JQL        string `json:"jql" jsonschema_description:"JQL query, e.g. project = OPS AND status = \"In Progress\" AND text ~ \"timeout\" ORDER BY updated DESC"`
+	MaxResults int    `json:"max_results,omitempty" jsonschema_description:"Issues per page, 1-100 (default 20)."`
+	StartAt    int    `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
+}
+
+type issueHit struct {
+	Key      string `json:"key"`
+	Summary  string `json:"summary"`
+	Type     string `json:"type,omitempty"`
+	Status   string `json:"status,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Priority string `json:"priority,omitempty"`
+	Updated  string `json:"updated,omitempty"`
+	URL      string `json:"url"`
+}
+
+func (s *Server) jiraSearchIssues() tool {
+	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
+		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. Returns total and per issue key, summary, type, status, assignee, priority, updated, URL; read one with jira_get_issue.",
+		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.JQL) == "" {
+				return userError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
+			}
+			max, bad := bounded("max_results", a.MaxResults, 20, 100)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start_at", a.StartAt); r != nil {
+				return r, nil
+			}
+			jql := s.projects.scope(a.JQL, "project")
+			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
+				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
+			if err != nil {
+				return errorResult(err, "the search", jqlHint)
+			}
+			out := struct {
+				Total       int        `json:"total"`
+				StartAt     int        `json:"start_at,omitempty"`
+				Issues      []issueHit `json:"issues"`
+				NextStartAt int        `json:"next_start_at,omitempty"`
+			}{Total: p.Total, StartAt: a.StartAt, Issues: []issueHit{}}
+			for _, is := range p.Issues {
+				f := &is.Fields
+				out.Issues = append(out.Issues, issueHit{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType),
+					Status: statusName(f.Status), Assignee: userName(f.Assignee), Priority: named(f.Priority),
+					Updated: stamp(f.Updated), URL: s.issueURL(is.Key)})
+			}
+			if next, ok := p.Next(); ok {
+				out.NextStartAt = next
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- jira_get_comments
+
+type issueCommentsArgs struct {
+	IssueKey   string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	MaxResults int    `json:"max_results,omitempty" jsonschema_description:"Comments per page, 1-100 (default 20)."`
+	StartAt    int    `json:"start_at,omitempty" jsonschema_description:"Index of the first comment, from next_start_at of a previous call."`
+	MaxChars   int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of each comment body (default 2000)."`
+}
+
+func (s *Server) jiraGetComments() tool {
+	return readTool("jira", "jira_get_comments", "Read issue comments",
+		"Read the comments of a Jira issue, oldest first, as markdown: id, author, created, body (cut at max_chars); total and next_start_at when more remain.",
+		func(ctx context.Context, a issueCommentsArgs) (*mcpgo.CallToolResult, error) {
+			max, bad := bounded("max_results", a.MaxResults, 20, 100)
+			if bad != nil {
+				return bad, nil
+			}
+			maxChars, bad := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
+			if bad != nil {
+				return bad, nil
+			}
+			if r := offsetArg("start_at", a.StartAt); r != nil {
+				return r, nil
+			}
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			p, _, err := s.jira.Issues.Comments(ctx, key, a.StartAt, max, true)
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			out := struct {
+				Total       int          `json:"total"`
+				Comments    []commentOut `json:"comments"`
+				NextStartAt int          `json:"next_start_at,omitempty"`
+			}{Total: p.Total, Comments: []commentOut{}}
+			for _, c := range p.Comments {
+				b := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
+				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: b.Body, Truncated: b.Truncated})
+			}
+			out.NextStartAt = nextStart(p.StartAt, len(p.Comments), p.Total)
+			return jsonResult(out)
+		})
+}
+
+// --- jira_get_transitions
+
+type issueArgs struct {
+	IssueKey string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+}
+
+type transitionOut struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	To   string `json:"to,omitempty"`
+}
+
+func (s *Server) jiraGetTransitions() tool {
+	return readTool("jira", "jira_get_transitions", "List issue transitions",
+		"List the workflow transitions possible now for a Jira issue: id, name and target status. Use one with jira_transition_issue.",
+		func(ctx context.Context, a issueArgs) (*mcpgo.CallToolResult, error) {
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			ts, _, err := s.jira.Issues.Transitions(ctx, key)
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			return jsonResult(struct {
+				Key         string          `json:"key"`
+				Transitions []transitionOut `json:"transitions"`
+			}{key, transitionsOut(ts)})
+		})
+}
+
+func transitionsOut(ts []atlassian.Transition) []transitionOut {
+	out := make([]transitionOut, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, transitionOut{ID: t.ID, Name: text(t.Name), To: statusName(t.To)})
+	}
+	return out
+}
+
+// --- jira_get_projects
+
+type noArgs struct{}
+
+func (s *Server) jiraGetProjects() tool {
+	return readTool("jira", "jira_get_projects", "List Jira projects",
+		"List the Jira projects you can see: key, name, type. Use a key in JQL, e.g. project = OPS.",
+		func(ctx context.Context, _ noArgs) (*mcpgo.CallToolResult, error) {
+			ps, _, err := s.jira.Projects.List(ctx)
+			if err != nil {
+				return errorResult(err, "the project list", "")
+			}
+			type projectOut struct {
+				Key  string `json:"key"`
+				Name string `json:"name"`
+				Type string `json:"type,omitempty"`
+			}
+			out := struct {
+				Projects []projectOut `json:"projects"`
+			}{Projects: []projectOut{}}
+			for _, p := range ps {
+				if s.projects.allows(p.Key) {
+					out.Projects = append(out.Projects, projectOut{p.Key, text(p.Name), p.ProjectTypeKey})
+				}
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- jira_get_create_fields
+
+type createFieldsArgs struct {
+	ProjectKey string `json:"project_key" jsonschema_description:"Project key, e.g. OPS."`
+	IssueType  string `json:"issue_type" jsonschema_description:"Issue type name or id, e.g. Bug."`
+}
+
+type fieldOut struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Required bool     `json:"required,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Allowed  []string `json:"allowed,omitempty"`
+	More     int      `json:"more_allowed,omitempty"`
+}
+
+// maxAllowed bounds the allowed values listed per field.
+const maxAllowed = 25
+
+func (s *Server) jiraGetCreateFields() tool {
+	return readTool("jira", "jira_get_create_fields", "Fields to create an issue",
+		"List the fields of an issue type in a project before jira_create_issue: id, name, required, type and allowed values. Required fields without a default must be given (extra ones in fields, by id).",
+		func(ctx context.Context, a createFieldsArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.ProjectKey) == "" || strings.TrimSpace(a.IssueType) == "" {
+				return userError("project_key and issue_type are required")
+			}
+			if !s.projects.allows(a.ProjectKey) {
+				return mcpgo.NewToolResultError(s.projects.refusal("project " + a.ProjectKey)), nil
+			}
+			fs, err := s.jira.Meta.CreateFields(ctx, strings.ToUpper(a.ProjectKey), a.IssueType)
+			if err != nil {
+				return errorResult(err, "project "+a.ProjectKey, "")
+			}
+			out := struct {
+				Project   string     `json:"project"`
+				IssueType string     `json:"issue_type"`
+				Fields    []fieldOut `json:"fields"`
+			}{strings.ToUpper(a.ProjectKey), a.IssueType, []fieldOut{}}
+			for _, f := range fs {
+				o := fieldOut{ID: f.FieldID, Name: text(f.Name), Required: f.Required && !f.HasDefault}
+				if f.Schema != nil {
+					o.Type = f.Schema.Type
+					if f.Schema.Items != "" {
+						o.Type += "<" + f.Schema.Items + ">"
+					}
+				}
+				for i, raw := range f.AllowedValues {
+					if i == maxAllowed {
+						o.More = len(f.AllowedValues) - maxAllowed
+						break
+					}
+					o.Allowed = append(o.Allowed, allowedValue(raw))
+				}
+				out.Fields = append(out.Fields, o)
+			}
+			return jsonResult(out)
+		})
+}
+
+// allowedValue names one allowed value of a field (its name, value or key).
+func allowedValue(raw json.RawMessage) string {
+	var v struct {
+		Name, Value, Key, ID string
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return text(strings.Trim(string(raw), `"`))
+	}
+	for _, s := range []string{v.Name, v.Value, v.Key, v.ID} {
+		if s != "" {
+			return text(s)
+		}
+	}
+	return ""
+}
+
+// --- jira_get_worklogs
+
+func (s *Server) jiraGetWorklogs() tool {
+	return readTool("jira", "jira_get_worklogs", "Read issue worklogs",
+		"List the time logged on a Jira issue: author, started, time spent, comment; total seconds.",
+		func(ctx context.Context, a issueArgs) (*mcpgo.CallToolResult, error) {
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			p, _, err := s.jira.Issues.Worklogs(ctx, key)
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			type worklogOut struct {
+				ID        string `json:"id"`
+				Author    string `json:"author,omitempty"`
+				Started   string `json:"started,omitempty"`
+				TimeSpent string `json:"time_spent"`
+				Comment   string `json:"comment,omitempty"`
+			}
+			out := struct {
+				Key          string       `json:"key"`
+				Total        int          `json:"total"`
+				TotalSeconds int          `json:"total_seconds"`
+				Worklogs     []worklogOut `json:"worklogs"`
+			}{Key: key, Total: p.Total, Worklogs: []worklogOut{}}
+			for _, w := range p.Worklogs {
+				out.TotalSeconds += w.TimeSpentSeconds
+				out.Worklogs = append(out.Worklogs, worklogOut{w.ID, userName(w.Author), stamp(w.Started), w.TimeSpent, oneLine(w.Comment, 500)})
+			}
+			if out.Total < len(out.Worklogs) {
+				out.Total = len(out.Worklogs)
+			}
+			return jsonResult(out)
+		})
+}
+
+// --- jira_create_issue
+
+type createIssueArgs struct {
+	ProjectKey  string         `json:"project_key" jsonschema_description:"Project key, e.g. OPS."`
+	Summary     string         `json:"summary" jsonschema_description:"One-line summary."`
+	IssueType   string         `json:"issue_type" jsonschema_description:"Issue type name, e.g. Bug, Task, Story."`
+	Description string         `json:"description,omitempty" jsonschema_description:"Description as markdown."`
+	Priority    string         `json:"priority,omitempty" jsonschema_description:"Priority name, e.g. High."`
+	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the assignee."`
+	Labels      []string       `json:"labels,omitempty" jsonschema_description:"Labels (no spaces)."`
+	ParentKey   string         `json:"parent_key,omitempty" jsonschema_description:"Parent issue key, for a sub-task."`
+	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields by id, as Jira expects them, e.g. {\"customfield_10010\": \"x\", \"components\": [{\"name\": \"api\"}]}; see jira_get_create_fields."`
+}
+
+func (s *Server) jiraCreateIssue() tool {
+	return writeTool("jira", "jira_create_issue", "Create a Jira issue",
+		"Create a Jira issue; the description is markdown (converted to wiki markup). Check required fields first with jira_get_create_fields. Returns the new key and URL.",
+		false, false,
+		func(ctx context.Context, a createIssueArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.ProjectKey) == "" || strings.TrimSpace(a.Summary) == "" || strings.TrimSpace(a.IssueType) == "" {
+				return userError("project_key, summary and issue_type are required")
+			}
+			project := strings.ToUpper(strings.TrimSpace(a.ProjectKey))
+			if !s.projects.allows(project) {
+				return mcpgo.NewToolResultError(s.projects.refusal("project " + project)), nil
+			}
+			fields := map[string]any{}
+			for k, v := range a.Fields {
+				fields[k] = v
+			}
+			fields["project"] = map[string]string{"key": project}
+			fields["summary"] = a.Summary
+			fields["issuetype"] = map[string]string{"name": a.IssueType}
+			if a.Description != "" {
+				fields["description"] = wikiMarkup(a.Description)
+			}
+			if a.Priority != "" {
+				fields["priority"] = map[string]string{"name": a.Priority}
+			}
+			if a.Assignee != "" {
+				fields["assignee"] = map[string]string{"name": a.Assignee}
+			}
+			if len(a.Labels) > 0 {
+				fields["labels"] = a.Labels
+			}
+			if a.ParentKey != "" {
+				parent, bad := s.checkIssue(ctx, a.ParentKey)
+				if bad != nil {
+					return bad, nil
+				}
+				fields["parent"] = map[string]string{"key": parent}
+			}
+			ci, _, err := s.jira.Issues.Create(ctx, atlassian.IssueInput{Fields: fields})
+			if err != nil {
+				return errorResult(err, "project "+project, "see which fields are required and allowed with jira_get_create_fields")
+			}
+			return jsonResult(struct {
+				Key string `json:"key"`
+				ID  string `json:"id"`
+				URL string `json:"url"`
+			}{ci.Key, ci.ID, s.issueURL(ci.Key)})
+		})
+}
+
+// --- jira_update_issue
+
+type updateIssueArgs struct {
+	IssueKey    string         `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	Summary     string         `json:"summary,omitempty" jsonschema_description:"New summary."`
+	Description string         `json:"description,omitempty" jsonschema_description:"New description as markdown (replaces the old one)."`
+	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
+	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
+	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels (replace the old ones)."`
+	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields to set, by id, as Jira expects them."`
+}
+
+func (s *Server) jiraUpdateIssue() tool {
+	return writeTool("jira", "jira_update_issue", "Update a Jira issue",
+		"Set fields of a Jira issue: summary, description (markdown), priority, assignee, labels, or others by id in fields. Only the given fields change. Status changes go through jira_transition_issue.",
+		true, true,
+		func(ctx context.Context, a updateIssueArgs) (*mcpgo.CallToolResult, error) {
+			fields := map[string]any{}
+			for k, v := range a.Fields {
+				fields[k] = v
+			}
+			if a.Summary != "" {
+				fields["summary"] = a.Summary
+			}
+			if a.Description != "" {
+				fields["description"] = wikiMarkup(a.Description)
+			}
+			if a.Priority != "" {
+				fields["priority"] = map[string]string{"name": a.Priority}
+			}
+			switch {
+			case strings.EqualFold(a.Assignee, "none"):
+				fields["assignee"] = nil
+			case a.Assignee != "":
+				fields["assignee"] = map[string]string{"name": a.Assignee}
+			}
+			if a.Labels != nil {
+				fields["labels"] = a.Labels
+			}
+			if len(fields) == 0 {
+				return userError("nothing to update: give at least one of summary, description, priority, assignee, labels, fields")
+			}
+			if _, ok := fields["status"]; ok {
+				return userError("status cannot be set directly: use jira_get_transitions and jira_transition_issue")
+			}
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			if _, err := s.jira.Issues.Update(ctx, key, atlassian.IssueInput{Fields: fields}); err != nil {
+				return errorResult(err, "issue "+key, "check field ids and values with jira_get_create_fields")
+			}
+			names := make([]string, 0, len(fields))
+			for k := range fields {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			return jsonResult(struct {
+				Key     string   `json:"key"`
+				Updated []string `json:"updated"`
+				URL     string   `json:"url"`
+			}{key, names, s.issueURL(key)})
+		})
+}
+
+// --- jira_add_comment
+
+type addIssueCommentArgs struct {
+	IssueKey string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	Comment  string `json:"comment" jsonschema_description:"Comment text as markdown."`
+}
+
+func (s *Server) jiraAddComment() tool {
+	return writeTool("jira", "jira_add_comment", "Comment on a Jira issue",
+		"Add a comment (markdown, converted to wiki markup) to a Jira issue. Returns the comment id.",
+		false, false,
+		func(ctx context.Context, a addIssueCommentArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.Comment) == "" {
+				return userError("comment is empty")
+			}
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			c, _, err := s.jira.Issues.AddComment(ctx, key, wikiMarkup(a.Comment))
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			return jsonResult(struct {
+				ID      string `json:"id"`
+				Key     string `json:"key"`
+				Created string `json:"created,omitempty"`
+				URL     string `json:"url"`
+			}{c.ID, key, stamp(c.Created), s.issueURL(key) + "?focusedCommentId=" + c.ID})
+		})
+}
+
+// --- jira_transition_issue
+
+type transitionArgs struct {
+	IssueKey   string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	Transition string `json:"transition" jsonschema_description:"Transition id or name (e.g. 31 or \"Done\"), or the target status name; see jira_get_transitions."`
+	Comment    string `json:"comment,omitempty" jsonschema_description:"Comment to add with the transition, as markdown."`
+	Resolution string `json:"resolution,omitempty" jsonschema_description:"Resolution name when the transition asks for one, e.g. Fixed."`
+}
+
+func (s *Server) jiraTransitionIssue() tool {
+	return writeTool("jira", "jira_transition_issue", "Move a Jira issue",
+		"Move a Jira issue through a workflow transition, by transition id or name (or target status), optionally with a comment (markdown) and resolution. Returns the new status.",
+		false, false,
+		func(ctx context.Context, a transitionArgs) (*mcpgo.CallToolResult, error) {
+			want := strings.TrimSpace(a.Transition)
+			if want == "" {
+				return userError("transition is empty: give a transition id or name from jira_get_transitions")
+			}
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			ts, _, err := s.jira.Issues.Transitions(ctx, key)
+			if err != nil {
+				return errorResult(err, "issue "+key, "")
+			}
+			t := pickTransition(ts, want)
+			if t == nil {
+				var avail []string
+				for _, o := range transitionsOut(ts) {
+					avail = append(avail, fmt.Sprintf("%s %q → %s", o.ID, o.Name, o.To))
+				}
+				if len(avail) == 0 {
+					return userError("issue %s has no transition available to you now", key)
+				}
+				return userError("issue %s has no transition %q now; available: %s", key, want, strings.Join(avail, "; "))
+			}
+			var fields map[string]any
+			if a.Resolution != "" {
+				fields = map[string]any{"resolution": map[string]string{"name": a.Resolution}}
+			}
+			comment := ""
+			if strings.TrimSpace(a.Comment) != "" {
+				comment = wikiMarkup(a.Comment)
+			}
+			if _, err := s.jira.Issues.DoTransition(ctx, key, t.ID, fields, comment); err != nil {
+				return errorResult(err, "issue "+key, "the transition may need fields such as resolution")
+			}
+			return jsonResult(struct {
+				Key        string `json:"key"`
+				Transition string `json:"transition"`
+				Status     string `json:"status,omitempty"`
+				URL        string `json:"url"`
+			}{key, text(t.Name), statusName(t.To), s.issueURL(key)})
+		})
+}
+
+// pickTransition finds a transition by id, then name, then target status.
+func pickTransition(ts []atlassian.Transition, want string) *atlassian.Transition {
+	for _, match := range []func(t atlassian.Transition) bool{
+		func(t atlassian.Transition) bool { return t.ID == want },
+		func(t atlassian.Transition) bool { return strings.EqualFold(t.Name, want) },
+		func(t atlassian.Transition) bool { return t.To != nil && strings.EqualFold(t.To.Name, want) },
+	} {
+		for i := range ts {
+			if match(ts[i]) {
+				return &ts[i]
+			}
+		}
+	}
+	return nil
+}
+
+// --- jira_add_worklog
+
+type addWorklogArgs struct {
+	IssueKey  string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	TimeSpent string `json:"time_spent" jsonschema_description:"Time in Jira's notation, e.g. \"1h 30m\", \"2d\", \"45m\"."`
+	Comment   string `json:"comment,omitempty" jsonschema_description:"What the time was spent on, as markdown."`
+	Started   string `json:"started,omitempty" jsonschema_description:"When the work started, e.g. 2024-01-31T09:00:00Z (default: now)."`
+}
+
+var timeSpentPattern = regexp.MustCompile(`^\s*([0-9]+(\.[0-9]+)?\s*[wdhm]\s*)+$`)
+
+func (s *Server) jiraAddWorklog() tool {
+	return writeTool("jira", "jira_add_worklog", "Log time on a Jira issue",
+		"Log time spent on a Jira issue, e.g. time_spent \"1h 30m\", with an optional comment and start time. Returns the worklog id.",
+		false, false,
+		func(ctx context.Context, a addWorklogArgs) (*mcpgo.CallToolResult, error) {
+			if !timeSpentPattern.MatchString(a.TimeSpent) {
+				return userError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", a.TimeSpent)
+			}
+			w := atlassian.NewWorklog{TimeSpent: strings.TrimSpace(a.TimeSpent)}
+			if a.Started != "" {
+				t, err := parseStarted(a.Started)
+				if err != nil {
+					return userError("started %q: %v", a.Started, err)
+				}
+				w.Started = t.Format("2006-01-02T15:04:05.000-0700")
+			}
+			if strings.TrimSpace(a.Comment) != "" {
+				w.Comment = wikiMarkup(a.Comment)
+			}
+			key, bad := s.checkIssue(ctx, a.IssueKey)
+			if bad != nil {
+				return bad, nil
+			}
+			out, _, err := s.jira.Issues.AddWorklog(ctx, key, w)
+			if err != nil {
+				return errorResult(err, "issue "+key, "time tracking may be off in this project")
+			}
+			return jsonResult(struct {
+				ID        string `json:"id"`
+				Key       string `json:"key"`
+				TimeSpent string `json:"time_spent"`
+				Started   string `json:"started,omitempty"`
+			}{out.ID, key, firstNonEmpty(out.TimeSpent, w.TimeSpent), stamp(out.Started)})
+		})
+}
+
+// parseStarted reads a start time in the forms a model is likely to write.
+func parseStarted(s string) (time.Time, error) {
+	for _, l := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := atlassian.ParseTime(s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("want a time such as 2024-01-31T09:00:00Z")
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

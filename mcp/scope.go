@@ -1,0 +1,96 @@
+package mcp
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+)
+
+// allowList is a set of Confluence space keys or Jira project keys; the
+// empty list allows everything.
+type allowList struct {
+	keys []string // upper-cased, sorted
+	env  string   // variable that set it, for messages
+}
+
+func newAllowList(keys []string, env string) allowList {
+	var out []string
+	for _, k := range keys {
+		if k = strings.ToUpper(strings.TrimSpace(k)); k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return allowList{keys: out, env: env}
+}
+
+// all reports whether the list allows everything.
+func (a allowList) all() bool { return len(a.keys) == 0 }
+
+// allows reports whether key is in the list (case-insensitively).
+func (a allowList) allows(key string) bool {
+	return a.all() || slices.Contains(a.keys, strings.ToUpper(key))
+}
+
+// refusal explains that what names a thing outside the list.
+func (a allowList) refusal(what string) string {
+	return fmt.Sprintf("%s is outside the allowed scope (%s=%s)", what, a.env, strings.Join(a.keys, ","))
+}
+
+// scope restricts a CQL or JQL query to the list by adding
+// `AND field in (...)` before its ORDER BY clause, if any.
+func (a allowList) scope(query, field string) string {
+	if a.all() {
+		return query
+	}
+	quoted := make([]string, len(a.keys))
+	for i, k := range a.keys {
+		quoted[i] = atlassian.Quote(k)
+	}
+	clause := field + " in (" + strings.Join(quoted, ",") + ")"
+	head, order := splitOrderBy(query)
+	if strings.TrimSpace(head) == "" {
+		return strings.TrimSpace(clause + " " + order)
+	}
+	return strings.TrimSpace("(" + head + ") AND " + clause + " " + order)
+}
+
+// splitOrderBy cuts a query before its top-level ORDER BY, ignoring the
+// words inside quoted strings.
+func splitOrderBy(q string) (head, order string) {
+	var quote rune
+	escaped := false
+	for i, r := range q {
+		switch {
+		case escaped:
+			escaped = false
+			continue
+		case r == '\\':
+			escaped = true
+			continue
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+			continue
+		case r == '"' || r == '\'':
+			quote = r
+			continue
+		}
+		if (r == 'o' || r == 'O') && (i == 0 || !isWordRune(rune(q[i-1]))) && hasOrderBy(q[i:]) {
+			return strings.TrimSpace(q[:i]), strings.TrimSpace(q[i:])
+		}
+	}
+	return strings.TrimSpace(q), ""
+}
+
+// hasOrderBy reports whether s starts with the words ORDER BY.
+func hasOrderBy(s string) bool {
+	f := strings.Fields(s)
+	return len(f) >= 2 && strings.EqualFold(f[0], "order") && strings.EqualFold(f[1], "by")
+}
+
+func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
