@@ -53,11 +53,15 @@ func (q *Query) program(env Env) *program {
 	}
 	p := &program{key: k}
 	p.match, p.err = q.compile(q.root, r)
+	if p.err == nil {
+		p.err = q.checkOrder()
+	}
 	q.prog.Store(p)
 	return p
 }
 
-// Match reports whether r satisfies the query. A query that does not validate matches nothing.
+// Match reports whether r satisfies the query. A query that does not validate matches nothing;
+// Match does not consult Env.Known (Validate does), so call Validate first.
 func (q *Query) Match(r Record, env Env) bool {
 	p := q.program(env)
 	return p.err == nil && p.match(r)
@@ -75,6 +79,11 @@ func (q *Query) Validate(env Env) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// checkOrder refuses ORDER BY fields that do not exist or cannot sort.
+func (q *Query) checkOrder() error {
 	for _, it := range q.items {
 		f := lookupField(q.d, it.field)
 		if f == nil {
@@ -219,9 +228,6 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 		return nil, q.semanticError(fmt.Sprintf("The %s operator does not support the use of the %s %s predicate.",
 			operatorNames[c.op], strings.ToLower(h.keyword), operandString(h.val)))
 	}
-	if f.ops&c.op.bit() == 0 {
-		return nil, q.semanticError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op.display(), c.field))
-	}
 	list := c.op == opIn || c.op == opNotIn
 	switch {
 	case c.val.kind == oList && !list:
@@ -233,6 +239,9 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 	case (c.op == opIs || c.op == opIsNot) && c.val.kind != oEmpty:
 		return nil, q.semanticError(fmt.Sprintf("The operator '%s' only supports searching for EMPTY values on the field '%s'.",
 			c.op.display(), c.field))
+	}
+	if f.ops&c.op.bit() == 0 {
+		return nil, q.semanticError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op.display(), c.field))
 	}
 	switch f.kind {
 	case kDate:

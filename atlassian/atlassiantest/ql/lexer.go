@@ -243,16 +243,17 @@ func (lx *lexer) next() (token, *syntaxError) {
 			"The character 'U+%04X' on line %d at position %d must be escaped. Use the escape '\\u%04x' instead.",
 			r, line, col, r)
 	}
-	if isReservedChar(r) {
+	if isReservedChar(r) && !(lx.d == CQL && r == '/') {
 		return token{}, lx.errAt(line, col,
 			"The character '%c' is a reserved JQL character. You must enclose it in a string or use the escape '\\u%04x' instead.",
 			r, r)
 	}
-	// An unquoted word: everything up to a stop character, with escapes.
+	// An unquoted word: everything up to a stop character, with escapes. CQL takes unquoted
+	// dates like 2014/09/01, so '/' is part of a word there.
 	lx.i, lx.line, lx.col = start, line, col
 	var b strings.Builder
 	escaped := false
-	for lx.i < len(lx.src) && !stopsWord(lx.src[lx.i]) {
+	for lx.i < len(lx.src) && (!stopsWord(lx.src[lx.i]) || (lx.d == CQL && lx.src[lx.i] == '/')) {
 		if lx.src[lx.i] == '\\' {
 			s, err := lx.escape()
 			if err != nil {

@@ -9,7 +9,7 @@ import (
 // TextIndex is a text analysed once for ~ matching: its terms in order, stop words dropped,
 // stemmed. Build it with IndexText and keep it with the record (see TextIndexer).
 type TextIndex struct {
-	seq []string            // analysed terms in text order
+	seq []string            // analysed terms in text order; "" where a stop word was
 	set map[string]struct{} // seq's terms plus their unstemmed forms, for prefix wildcards
 }
 
@@ -22,7 +22,11 @@ type TextIndexer interface {
 // IndexText analyses s the way ~ reads text.
 func IndexText(s string) *TextIndex {
 	ix := &TextIndex{set: map[string]struct{}{}}
-	forEachWord(s, func(w string) {
+	forEachWord(s, func(w string, stop bool) {
+		if stop {
+			ix.seq = append(ix.seq, "")
+			return
+		}
 		st := stem(w)
 		ix.seq = append(ix.seq, st)
 		ix.set[st] = struct{}{}
@@ -33,7 +37,7 @@ func IndexText(s string) *TextIndex {
 	return ix
 }
 
-// Len is the number of analysed terms.
+// Len is the number of analysed positions (stop words included, as gaps).
 func (ix *TextIndex) Len() int { return len(ix.seq) }
 
 // stopWords is Lucene's English stop set, which Jira and Confluence analysers drop.
@@ -45,8 +49,10 @@ var stopWords = map[string]bool{
 	"was": true, "will": true, "with": true,
 }
 
-// forEachWord calls f with each lower-case run of letters and digits of s that is not a stop word.
-func forEachWord(s string, f func(string)) {
+// forEachWord calls f with each lower-case run of letters and digits of s, saying whether it is a
+// stop word. Stop words are not searchable but keep their position, as in Lucene, so a phrase
+// does not match across them.
+func forEachWord(s string, f func(w string, stop bool)) {
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
@@ -54,9 +60,7 @@ func forEachWord(s string, f func(string)) {
 		}
 		w := strings.ToLower(s[start:end])
 		start = -1
-		if !stopWords[w] {
-			f(w)
-		}
+		f(w, stopWords[w])
 	}
 	for i, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -118,7 +122,7 @@ func undouble(w string) string {
 
 // textTerm is one analysed query term; prefix terms come from a trailing * and are not stemmed.
 type textTerm struct {
-	text   string
+	text   string // "" for a stop word's position inside a phrase: any term fits
 	stem   string // stem(text), for a prefix term whose stemmed form is what the index holds
 	prefix bool
 }
@@ -208,9 +212,23 @@ func parseTextQuery(s string) *textQuery {
 // prefix (lower-cased, not stemmed).
 func analyseWord(w string, prefix bool) []textTerm {
 	var raw []string
-	forEachWord(w, func(t string) { raw = append(raw, t) })
+	forEachWord(w, func(t string, stop bool) {
+		if stop {
+			t = ""
+		}
+		raw = append(raw, t)
+	})
+	for len(raw) > 0 && raw[0] == "" {
+		raw = raw[1:]
+	}
+	for len(raw) > 0 && raw[len(raw)-1] == "" {
+		raw = raw[:len(raw)-1]
+	}
 	terms := make([]textTerm, len(raw))
 	for i, t := range raw {
+		if t == "" {
+			continue
+		}
 		if prefix && i == len(raw)-1 {
 			terms[i] = textTerm{text: t, stem: stem(t), prefix: true}
 			continue
@@ -251,6 +269,9 @@ func (q *textQuery) match(ix *TextIndex) bool {
 }
 
 func (ix *TextIndex) hasTerm(t textTerm) bool {
+	if t.text == "" {
+		return true
+	}
 	if !t.prefix {
 		_, ok := ix.set[t.text]
 		return ok
@@ -276,6 +297,9 @@ func (ix *TextIndex) hasPhrase(p []textTerm) bool {
 		ok := true
 		for k, t := range p {
 			w := ix.seq[i+k]
+			if t.text == "" {
+				continue
+			}
 			if t.prefix {
 				ok = strings.HasPrefix(w, t.text) || w == t.stem
 			} else {
