@@ -213,7 +213,7 @@ func (x *Index) open(ctx context.Context) error {
 	}
 	x.db = db
 	if !x.readOnly {
-		if _, err := db.ExecContext(ctx, schema); err != nil {
+		if err := initDB(ctx, db); err != nil {
 			return x.fail("open", err)
 		}
 	}

@@ -18,7 +18,8 @@ import (
 // schemaVersion changes whenever the tables below change incompatibly.
 const schemaVersion = "1"
 
-// The store's tables. vectors is keyed by the chunk content hash so an
+// The store's tables: rowid tables, as rows of a few kB (vectors, texts)
+// overflow badly in WITHOUT ROWID b-trees. vectors is keyed by the chunk content hash so an
 // unchanged chunk is never embedded twice; changes is the log readers follow
 // to apply another process's commits incrementally.
 const schema = `
@@ -30,10 +31,11 @@ CREATE TABLE IF NOT EXISTS documents (
 	version INTEGER NOT NULL, fingerprint TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_container ON documents (source, container);
 CREATE TABLE IF NOT EXISTS chunks (
-	doc_id TEXT NOT NULL, idx INTEGER NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL,
-	hash TEXT NOT NULL, terms BLOB NOT NULL, PRIMARY KEY (doc_id, idx)) WITHOUT ROWID;
+	doc_id TEXT NOT NULL, idx INTEGER NOT NULL, heading TEXT NOT NULL, hash TEXT NOT NULL,
+	terms BLOB NOT NULL, text TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, idx);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (hash);
-CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (hash TEXT NOT NULL UNIQUE, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS watermarks (
 	source TEXT NOT NULL, container TEXT NOT NULL, updated INTEGER NOT NULL, last_sync INTEGER NOT NULL,
 	syncs INTEGER NOT NULL, last_reconcile INTEGER NOT NULL, PRIMARY KEY (source, container));
@@ -52,8 +54,9 @@ const (
 // behind than that reloads everything.
 const keepChanges = 200_000
 
-// openDB opens the SQLite store at path in WAL mode. A read-only open uses
-// query_only so it can still take part in WAL (shm) locking.
+// openDB opens the SQLite store at path. A read-only open uses query_only
+// so it can still take part in WAL (shm) locking; initDB switches a new
+// store to WAL, which is persistent.
 func openDB(path string, readOnly bool) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -62,7 +65,6 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	if readOnly {
 		q.Add("_pragma", "query_only(true)")
 	} else {
-		q.Add("_pragma", "journal_mode(wal)")
 		q.Set("_txlock", "immediate")
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -165,4 +167,28 @@ type querier interface {
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// initDB prepares a writer's store: a new one gets 16 KiB pages (a chunk row
+// and a 512-dim vector are ~2 kB each: 4 KiB pages waste half of
+// every page) and WAL mode, then the tables.
+func initDB(ctx context.Context, db *sql.DB) error {
+	var pages int
+	if err := db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return err
+	}
+	if pages == 0 {
+		if _, err := db.ExecContext(ctx, `PRAGMA page_size = 16384`); err != nil {
+			return err
+		}
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("cannot switch to WAL mode (got %q)", mode)
+	}
+	_, err := db.ExecContext(ctx, schema)
+	return err
 }

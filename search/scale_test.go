@@ -1,0 +1,266 @@
+package search
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// synthCorpus makes n chunks of ~120 Zipf-distributed pseudo-words in
+// documents of 5 chunks spread over 20 containers, deterministically.
+type synthCorpus struct {
+	vocab []string
+	zipf  *rand.Zipf
+	rng   *rand.Rand
+}
+
+func newSynthCorpus(seed uint64) *synthCorpus {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	syl := []string{"ka", "to", "ri", "mo", "lu", "sen", "pa", "vi", "dor", "gal", "ne", "shu", "tra", "bel", "qui", "zon"}
+	seen := map[string]bool{}
+	var vocab []string
+	for len(vocab) < 30000 {
+		var sb strings.Builder
+		for range 2 + rng.IntN(3) {
+			sb.WriteString(syl[rng.IntN(len(syl))])
+		}
+		if w := sb.String(); !seen[w] {
+			seen[w] = true
+			vocab = append(vocab, w)
+		}
+	}
+	return &synthCorpus{vocab: vocab, rng: rng, zipf: rand.NewZipf(rng, 1.1, 2, uint64(len(vocab)-1))}
+}
+
+func (s *synthCorpus) words(n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(s.vocab[s.zipf.Uint64()])
+	}
+	return sb.String()
+}
+
+func (s *synthCorpus) docs(from, count int) []Document {
+	out := make([]Document, 0, count)
+	for i := from; i < from+count; i++ {
+		src, cont := SourceConfluence, "SP"+strconv.Itoa(i%20)
+		if i%3 == 0 {
+			src, cont = SourceJira, "PR"+strconv.Itoa(i%20)
+		}
+		d := Document{ID: src + ":" + strconv.Itoa(i), Source: src, Container: cont, Key: strconv.Itoa(i),
+			Title: s.words(4), URL: "https://x.example/" + strconv.Itoa(i), Updated: testTime.Add(-time.Duration(i) * time.Minute),
+			Labels: []string{"l" + strconv.Itoa(i%7)}, Type: "page", Status: []string{"", "Open", "Done"}[i%3]}
+		for c := range 5 {
+			d.Chunks = append(d.Chunks, Chunk{Index: c, Heading: "H" + strconv.Itoa(c), Text: d.Title + " " + s.words(120)})
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// buildSynthetic writes n chunks (n/5 documents) into dir with a 512-dim
+// hashing embedder.
+func buildSynthetic(tb testing.TB, dir string, n int) *hashEmbedder {
+	tb.Helper()
+	ctx := context.Background()
+	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
+	x, err := Open(ctx, dir, Options{Embedder: emb})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer x.Close()
+	corpus := newSynthCorpus(1)
+	const batch = 400
+	for from := 0; from < n/5; from += batch {
+		if _, err := x.Upsert(ctx, corpus.docs(from, min(batch, n/5-from))); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return emb
+}
+
+func rssKB() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return -1
+}
+
+func settle() {
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+// TestScale measures build time, open time, memory and query latency at the
+// sizes in ATLASBRIDGE_SCALE (comma separated chunk counts, e.g.
+// "10000,100000"):
+//
+//	ATLASBRIDGE_SCALE=10000,100000 go test ./search -run TestScale -v -timeout 30m
+func TestScale(t *testing.T) {
+	sizes := os.Getenv("ATLASBRIDGE_SCALE")
+	if sizes == "" {
+		t.Skip("set ATLASBRIDGE_SCALE=10000,100000 to measure")
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 5 {
+			t.Fatalf("bad size %q", s)
+		}
+		t.Run(strconv.Itoa(n), func(t *testing.T) { measureScale(t, n) })
+	}
+}
+
+func measureScale(t *testing.T, n int) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	start := time.Now()
+	emb := buildSynthetic(t, dir, n)
+	build := time.Since(start)
+	fi, _ := os.Stat(dir + "/" + dbFile)
+
+	settle()
+	rss0 := rssKB()
+	start = time.Now()
+	x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	open := time.Since(start)
+	settle()
+	rss1 := rssKB()
+	t.Logf("n=%d build=%v (%.0f chunks/s) db=%.1f MB open=%v rss+%.1f MB",
+		n, build.Round(time.Millisecond), float64(n)/build.Seconds(), float64(fi.Size())/1e6, open.Round(time.Millisecond), float64(rss1-rss0)/1024)
+
+	// The keyword index alone: from persisted term counts vs tokenising text.
+	for _, persisted := range []bool{true, false} {
+		start := time.Now()
+		kw, err := loadKeywordOnly(ctx, x, persisted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("n=%d keyword index from %s: %v (%d terms)", n, map[bool]string{true: "persisted term counts", false: "re-tokenised text"}[persisted],
+			time.Since(start).Round(time.Millisecond), len(kw.terms))
+	}
+
+	corpus := newSynthCorpus(99)
+	queries := make([]string, 200)
+	for i := range queries {
+		queries[i] = corpus.words(2 + i%4)
+	}
+	for _, mode := range []Mode{Hybrid, Vector, Keyword} {
+		for _, filtered := range []bool{false, true} {
+			var lat []time.Duration
+			for _, q := range queries {
+				query := Query{Text: q, K: 10, Mode: mode}
+				if filtered {
+					query.Spaces, query.Labels = []string{"SP1", "SP2", "SP3"}, []string{"l1", "l2"}
+				}
+				s := time.Now()
+				if _, err := x.Search(ctx, query); err != nil {
+					t.Fatal(err)
+				}
+				lat = append(lat, time.Since(s))
+			}
+			slices.Sort(lat)
+			t.Logf("n=%d mode=%-7s filtered=%-5v p50=%v p95=%v max=%v", n, mode, filtered,
+				lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*95/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+		}
+	}
+}
+
+// loadKeywordOnly builds just a keyword index from the store, from the
+// persisted term counts or by tokenising every chunk again.
+func loadKeywordOnly(ctx context.Context, x *Index, persisted bool) (*keywordIndex, error) {
+	col := "terms"
+	if !persisted {
+		col = "text"
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT `+col+` FROM chunks`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	kw := newKeywordIndex()
+	var ord int32
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		if persisted {
+			n, err := decodeTerms(b, func(t []byte, tf int) { kw.add(ord, t, tf) })
+			if err != nil {
+				return nil, err
+			}
+			kw.setLength(ord, n)
+		} else {
+			tfs, n := chunkTerms(string(b))
+			for _, tf := range tfs {
+				kw.add(ord, []byte(tf.term), tf.tf)
+			}
+			kw.setLength(ord, n)
+		}
+		ord++
+	}
+	return kw, rows.Err()
+}
+
+// BenchmarkSearch measures one query at 10k chunks (100k with
+// ATLASBRIDGE_BENCH_LARGE=1):
+//
+//	go test ./search -run '^$' -bench Search -benchtime 200x
+func BenchmarkSearch(b *testing.B) {
+	sizes := []int{10000}
+	if os.Getenv("ATLASBRIDGE_BENCH_LARGE") != "" {
+		sizes = append(sizes, 100000)
+	}
+	ctx := context.Background()
+	for _, n := range sizes {
+		dir := b.TempDir()
+		emb := buildSynthetic(b, dir, n)
+		x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		corpus := newSynthCorpus(7)
+		queries := make([]string, 64)
+		for i := range queries {
+			queries[i] = corpus.words(3)
+		}
+		for _, mode := range []Mode{Hybrid, Vector, Keyword} {
+			b.Run(fmt.Sprintf("%dk/%s", n/1000, mode), func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					if _, err := x.Search(ctx, Query{Text: queries[i%len(queries)], Mode: mode}); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+		x.Close()
+	}
+}
+

@@ -1,0 +1,91 @@
+package search
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestTokenize(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"Create a new database", []string{"creat", "new", "databas"}},
+		{"creates created creating", []string{"creat", "creat", "creat"}},
+		{"Indexes, indexed; INDEXING", []string{"index", "index", "index"}},
+		{"stopped running queries quickly", []string{"stop", "run", "query", "quick"}},
+		{"pg_ctl promote -D /var/lib", []string{"pg", "ctl", "promot", "var", "lib"}},
+		{"PostgreSQL 15 and x86_64", []string{"postgresql", "15", "x86", "64"}},
+		{"the of and is", nil},
+		{"Übergröße straße", []string{"übergröße", "straße"}},
+		{"status class process", []string{"status", "class", "process"}},
+		{"a " + strings.Repeat("x", 80) + " b9", []string{"b9"}},
+		{"", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := tokenize(tc.in); !slices.Equal(got, tc.want) {
+				t.Fatalf("tokenize(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTermsRoundTrip(t *testing.T) {
+	tfs, n := chunkTerms("vacuum the vacuum daemon; autovacuum vacuums")
+	b := encodeTerms(tfs, n)
+	got := map[string]int{}
+	length, err := decodeTerms(b, func(term []byte, tf int) { got[string(term)] = tf })
+	if err != nil || length != 5 {
+		t.Fatalf("decode: length %d, %v", length, err)
+	}
+	if want := map[string]int{"vacuum": 3, "daemon": 1, "autovacuum": 1}; len(got) != len(want) || got["vacuum"] != 3 || got["daemon"] != 1 {
+		t.Fatalf("terms = %v, want %v", got, want)
+	}
+	for _, bad := range [][]byte{nil, {0x80}, {5, 9, 'a'}, append(slices.Clone(b[:len(b)-1]), 0x80)} {
+		if _, err := decodeTerms(bad, func([]byte, int) {}); err == nil {
+			t.Errorf("decodeTerms(%v) accepted a bad list", bad)
+		}
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	long := strings.Repeat("filler words about nothing in particular. ", 20)
+	cases := []struct {
+		name, body, query string
+		wantIn           []string
+		wantOut          []string
+	}{
+		{"short body whole", "Install  the\nagent.", "agent", []string{"Install the agent."}, []string{"…"}},
+		{"around the match", long + "Rotate the TLS certificates every ninety days. " + long, "rotate certificates",
+			[]string{"Rotate the TLS certificates", "…"}, nil},
+		{"densest cluster wins", "vacuum " + long + "autovacuum daemon settings: autovacuum naptime and vacuum cost. " + long,
+			"autovacuum daemon vacuum", []string{"autovacuum daemon settings"}, nil},
+		{"no match starts at the top", long, "zebra", []string{"filler words"}, nil},
+		{"multibyte boundaries", strings.Repeat("ÄÖÜ éè ", 60) + "target word " + strings.Repeat("ÄÖÜ éè ", 60), "target",
+			[]string{"target word"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := snippet(tc.body, tokenize(tc.query), 240)
+			if len(got) > 240+2*len("…") {
+				t.Errorf("snippet of %d bytes", len(got))
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("invalid UTF-8 in %q", got)
+			}
+			for _, w := range tc.wantIn {
+				if !strings.Contains(got, w) {
+					t.Errorf("snippet %q lacks %q", got, w)
+				}
+			}
+			for _, w := range tc.wantOut {
+				if strings.Contains(got, w) {
+					t.Errorf("snippet %q has %q", got, w)
+				}
+			}
+		})
+	}
+}
