@@ -263,4 +263,3 @@ func BenchmarkSearch(b *testing.B) {
 		x.Close()
 	}
 }
-

@@ -55,8 +55,8 @@ func TestSnippet(t *testing.T) {
 	long := strings.Repeat("filler words about nothing in particular. ", 20)
 	cases := []struct {
 		name, body, query string
-		wantIn           []string
-		wantOut          []string
+		wantIn            []string
+		wantOut           []string
 	}{
 		{"short body whole", "Install  the\nagent.", "agent", []string{"Install the agent."}, []string{"…"}},
 		{"around the match", long + "Rotate the TLS certificates every ninety days. " + long, "rotate certificates",
