@@ -31,7 +31,7 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -81,8 +81,8 @@ func checkNormalized(t *testing.T, md string) {
 	if Clean(md) != md {
 		t.Errorf("output holds invisible or control characters: %q", md)
 	}
-	if strings.Contains(md, "\n\n\n") {
-		t.Errorf("output has a run of blank lines")
+	if strings.Contains(md, "\n\n\n\n") {
+		t.Errorf("output has a run of three blank lines")
 	}
 	for i, line := range strings.Split(md, "\n") {
 		if strings.TrimRight(line, " \t") != line {

@@ -139,10 +139,21 @@ func expandCDATA(s string) string {
 	return b.String()
 }
 
+// cdataEnd finds the end of a CDATA section: the index of its "]]" and the length of the
+// terminator. It scans forward only, so a page with many sections stays linear.
 func cdataEnd(s string) (end, skip int) {
-	end, skip = strings.Index(s, "]]>"), 3
-	if alt := strings.Index(s, "]] ></ac:"); alt >= 0 && (end < 0 || alt < end) {
-		end, skip = alt, 4
+	for from := 0; ; {
+		i := strings.Index(s[from:], "]]")
+		if i < 0 {
+			return -1, 0
+		}
+		i += from
+		switch rest := s[i+2:]; {
+		case strings.HasPrefix(rest, ">"):
+			return i, 3
+		case strings.HasPrefix(rest, " ></ac:"):
+			return i, 4
+		}
+		from = i + 1
 	}
-	return end, skip
 }
