@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -223,11 +224,11 @@ type pageHit struct {
 }
 
 // excerptChars bounds a search excerpt: ten hits must fit in ~1,600 bytes.
-const excerptChars = 60
+const excerptChars = 70
 
 func (s *Server) confluenceSearchPages() tool {
 	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
-		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space, last modified (date), URL and an excerpt; read a hit with confluence_get_page.",
+		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space, last modified (date), url (relative to base_url) and an excerpt; read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.CQL) == "" {
 				return userError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
@@ -247,11 +248,12 @@ func (s *Server) confluenceSearchPages() tool {
 			out := struct {
 				Total     int       `json:"total"`
 				Start     int       `json:"start,omitempty"`
+				BaseURL   string    `json:"base_url"`
 				Results   []pageHit `json:"results"`
 				NextStart int       `json:"next_start,omitempty"`
-			}{Total: p.TotalSize, Start: a.Start, Results: []pageHit{}}
+			}{Total: p.TotalSize, Start: a.Start, BaseURL: s.conf.BaseURL(), Results: []pageHit{}}
 			for _, r := range p.Results {
-				out.Results = append(out.Results, s.pageHit(r))
+				out.Results = append(out.Results, pageHitOf(r))
 			}
 			if out.Total == 0 && len(p.Results) > 0 {
 				// Older servers send no totalSize: say at least what we know.
@@ -266,15 +268,19 @@ func (s *Server) confluenceSearchPages() tool {
 		})
 }
 
-// highlightMarks are the markers of the site search's highlighted excerpts.
-var highlightMarks = strings.NewReplacer("@@@hl@@@", "", "@@@endhl@@@", "")
+// Markers of the site search's highlighted excerpts.
+const (
+	hlOpen  = "@@@hl@@@"
+	hlClose = "@@@endhl@@@"
+)
 
-func (s *Server) pageHit(r atlassian.SearchResult) pageHit {
+var highlightMarks = strings.NewReplacer(hlOpen, "", hlClose, "")
+
+// pageHitOf shapes one site-search result; its url is relative to the
+// Confluence base URL (the short /x/ link when the server gives one).
+func pageHitOf(r atlassian.SearchResult) pageHit {
 	h := pageHit{Title: text(highlightMarks.Replace(r.Title)), Modified: day(r.LastModified),
-		Excerpt: oneLine(highlightMarks.Replace(r.Excerpt), excerptChars)}
-	if r.URL != "" {
-		h.URL = s.conf.AbsURL(r.URL)
-	}
+		URL: r.URL, Excerpt: excerpt(r.Excerpt, excerptChars)}
 	if c := r.Content; c != nil {
 		h.ID = string(c.ID)
 		h.Title = text(c.Title)
@@ -282,14 +288,39 @@ func (s *Server) pageHit(r atlassian.SearchResult) pageHit {
 			h.Type = c.Type
 		}
 		h.Space = c.SpaceKey()
-		if h.URL == "" {
-			h.URL = s.pageURL(c)
+		switch {
+		case c.Links.TinyUI != "":
+			h.URL = c.Links.TinyUI
+		case h.URL == "":
+			h.URL = c.Links.WebUI
 		}
 	}
 	if h.Space == "" && r.ResultGlobalContainer != nil {
 		h.Space, _ = strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/display/")
 	}
 	return h
+}
+
+// excerpt cuts a highlighted excerpt to max runes around its first
+// highlighted term, so that a short excerpt still shows why it matched.
+func excerpt(raw string, max int) string {
+	plain := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw))), " ")
+	i := strings.Index(raw, hlOpen)
+	if i < 0 {
+		return oneLine(plain, max)
+	}
+	// Where the first highlight falls in the folded plain text.
+	before := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw[:i]))), " ")
+	at := utf8.RuneCountInString(before)
+	r := []rune(plain)
+	if len(r) <= max || at < max/4 {
+		return oneLine(plain, max)
+	}
+	from := at - max/4
+	for from < at && r[from] != ' ' {
+		from++
+	}
+	return "…" + oneLine(strings.TrimSpace(string(r[from:])), max-1)
 }
 
 // --- confluence_get_page_children
@@ -417,7 +448,7 @@ func (s *Server) confluenceGetComments() tool {
 					o.Created = stamp(c.Version.When)
 				}
 				b := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
-				o.Body, o.Truncated = b.Body, b.Truncated
+				o.Body, o.Truncated = strings.TrimSpace(b.Body), b.Truncated
 				out.Comments = append(out.Comments, o)
 			}
 			if next, ok := p.Next(); ok {

@@ -132,7 +132,6 @@ type issueOut struct {
 	Parent      *linkOut  `json:"parent,omitempty"`
 	Subtasks    []linkOut `json:"subtasks,omitempty"`
 	Links       []linkOut `json:"links,omitempty"`
-	Comments    int       `json:"comments,omitempty"`
 	URL         string    `json:"url"`
 	Description string    `json:"description"`
 	Truncated   bool      `json:"truncated,omitempty"`
@@ -140,13 +139,16 @@ type issueOut struct {
 	Length      int       `json:"length,omitempty"`
 }
 
+// issueFields are the fields jira_get_issue reads. Not "comment": with
+// expand=renderedFields Jira renders comment dates for display ("25/Nov/26
+// 8:43 AM"), which atlassian.RenderedFields cannot decode.
 var issueFields = []string{"summary", "issuetype", "status", "priority", "resolution", "assignee", "reporter",
 	"created", "updated", "duedate", "labels", "components", "fixVersions", "parent", "subtasks", "issuelinks",
-	"description", "project", "comment"}
+	"description", "project"}
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, comment count, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, bad := issueKey(a.IssueKey)
 			if bad != nil {
@@ -191,9 +193,6 @@ func (s *Server) jiraGetIssue() tool {
 					out.Links = append(out.Links, linked(l.InwardIssue, l.Type.Inward))
 				}
 			}
-			if f.Comment != nil {
-				out.Comments = f.Comment.Total
-			}
 			html := ""
 			if is.RenderedFields != nil {
 				html = is.RenderedFields.Description
@@ -229,7 +228,7 @@ type issueHit struct {
 
 func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
-		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. Returns total and per issue key, summary, type, status, assignee, priority, updated, URL; read one with jira_get_issue.",
+		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. Returns total and per issue key, summary, type, status, assignee, priority, updated, url (relative to base_url); read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
 				return userError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
@@ -250,14 +249,15 @@ func (s *Server) jiraSearchIssues() tool {
 			out := struct {
 				Total       int        `json:"total"`
 				StartAt     int        `json:"start_at,omitempty"`
+				BaseURL     string     `json:"base_url"`
 				Issues      []issueHit `json:"issues"`
 				NextStartAt int        `json:"next_start_at,omitempty"`
-			}{Total: p.Total, StartAt: a.StartAt, Issues: []issueHit{}}
+			}{Total: p.Total, StartAt: a.StartAt, BaseURL: s.jira.BaseURL(), Issues: []issueHit{}}
 			for _, is := range p.Issues {
 				f := &is.Fields
 				out.Issues = append(out.Issues, issueHit{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType),
 					Status: statusName(f.Status), Assignee: userName(f.Assignee), Priority: named(f.Priority),
-					Updated: stamp(f.Updated), URL: s.issueURL(is.Key)})
+					Updated: stamp(f.Updated), URL: "/browse/" + is.Key})
 			}
 			if next, ok := p.Next(); ok {
 				out.NextStartAt = next
@@ -305,7 +305,7 @@ func (s *Server) jiraGetComments() tool {
 			}{Total: p.Total, Comments: []commentOut{}}
 			for _, c := range p.Comments {
 				b := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
-				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: b.Body, Truncated: b.Truncated})
+				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: strings.TrimSpace(b.Body), Truncated: b.Truncated})
 			}
 			out.NextStartAt = nextStart(p.StartAt, len(p.Comments), p.Total)
 			return jsonResult(out)

@@ -1,0 +1,364 @@
+package mcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+)
+
+// world is what seedWorld added to the simulator.
+type world struct {
+	parent, child, restricted string // page ids in ENG
+	issue                         string // an OPS issue key
+}
+
+// longText makes a page long enough to need truncation.
+var longText = strings.Repeat("<p>Rolling back is safe when the database migration is backward compatible. </p>", 60)
+
+func seedWorld(t testing.TB, sim *atlassiantest.Server) world {
+	t.Helper()
+	parent, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Deploy Runbook", Labels: []string{"runbook"},
+		Body: `<h1>Deploy</h1><p>Roll back with care.</p>` +
+			`<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">bash</ac:parameter>` +
+			`<ac:plain-text-body><![CDATA[kubectl rollout undo deployment/web]]></ac:plain-text-body></ac:structured-macro>` +
+			`<ac:structured-macro ac:name="info"><ac:rich-text-body><p>Ask in #ops first.</p></ac:rich-text-body></ac:structured-macro>` + longText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Rollback Checklist", ParentID: parent.ID, Body: "<p>Step one: freeze deploys. Then roll back.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.AddPage(atlassiantest.Page{Type: "comment", ParentID: parent.ID, Author: "alice", Body: "<p>Looks <strong>good</strong> to me</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.AddAttachment(parent.ID, "diagram.png", "image/png", 2048); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Checkout times out under load",
+		Description: "h2. Steps\n* open the cart\n* pay with *card*", Priority: "Critical", Assignee: "alice", Labels: []string{"checkout"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return world{parent: parent.ID, child: child.ID, restricted: secret.ID, issue: is.Key}
+}
+
+// jget reads a value at a dotted path ("results.0.id") of a JSON answer.
+func jget(t testing.TB, text, path string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		t.Fatalf("answer is not JSON: %v\n%s", err, text)
+	}
+	for _, p := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i >= len(x) {
+				t.Fatalf("path %s: no element %s in %s", path, p, text)
+			}
+			v = x[i]
+		default:
+			t.Fatalf("path %s: %s is not a container in %s", path, p, text)
+		}
+	}
+	return v
+}
+
+func jstr(t testing.TB, text, path string) string {
+	t.Helper()
+	s, _ := jget(t, text, path).(string)
+	return s
+}
+
+func jnum(t testing.TB, text, path string) int {
+	t.Helper()
+	n, _ := jget(t, text, path).(float64)
+	return int(n)
+}
+
+// contains fails unless every want is in text.
+func contains(t testing.TB, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, text)
+		}
+	}
+}
+
+func TestConfluenceReadTools(t *testing.T) {
+	f := newFixture(t, "", nil)
+	w := seedWorld(t, f.sim)
+	missing := "999999999"
+	cases := []struct {
+		name  string
+		tool  string
+		args  map[string]any
+		check func(t *testing.T, text string)
+		fail  string // wanted error text, for error paths
+	}{
+		{name: "spaces", tool: "confluence_get_spaces", check: func(t *testing.T, text string) {
+			contains(t, text, `"key":"ENG"`, `"name":`)
+			if strings.Contains(text, "/rest/api/") || strings.Contains(text, "_links") {
+				t.Errorf("raw API links leak into the answer: %s", text)
+			}
+		}},
+		{name: "spaces bad limit", tool: "confluence_get_spaces", args: map[string]any{"limit": 500}, fail: "limit must be between 1 and 200"},
+		{name: "page by id", tool: "confluence_get_page", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
+			if jstr(t, text, "title") != "Deploy Runbook" || jstr(t, text, "space") != "ENG" || jnum(t, text, "version") != 1 {
+				t.Errorf("wrong page: %s", text)
+			}
+			contains(t, text, "```bash", "kubectl rollout undo deployment/web", "Ask in #ops first.", `"labels":["runbook"]`, "# Deploy")
+			if !strings.HasPrefix(jstr(t, text, "url"), f.sim.URL+"/confluence/") {
+				t.Errorf("url %q is not an absolute Confluence URL", jstr(t, text, "url"))
+			}
+			if strings.Contains(text, "ac:structured-macro") || strings.Contains(text, "<p>") {
+				t.Errorf("body is not markdown: %s", text)
+			}
+		}},
+		{name: "page by title", tool: "confluence_get_page", args: map[string]any{"space_key": "ENG", "title": "Rollback Checklist"}, check: func(t *testing.T, text string) {
+			if jstr(t, text, "id") != w.child || jstr(t, text, "parent.id") != w.parent {
+				t.Errorf("wrong page or parent: %s", text)
+			}
+			contains(t, text, "Step one: freeze deploys.")
+		}},
+		{name: "page missing", tool: "confluence_get_page", args: map[string]any{"page_id": missing}, fail: "page " + missing + " does not exist or you cannot see it"},
+		{name: "page by unknown title", tool: "confluence_get_page", args: map[string]any{"space_key": "ENG", "title": "Nope"}, fail: "does not exist or you cannot see it"},
+		{name: "page bad id", tool: "confluence_get_page", args: map[string]any{"page_id": "abc"}, fail: "page_id must be the numeric id"},
+		{name: "page no selector", tool: "confluence_get_page", args: map[string]any{"title": "x"}, fail: "give page_id, or both space_key and title"},
+		{name: "page wrong type", tool: "confluence_get_page", args: map[string]any{"page_id": 12}, fail: "page_id"},
+		{name: "page unknown argument", tool: "confluence_get_page", args: map[string]any{"id": "1"}, fail: "id"},
+		{name: "search", tool: "confluence_search_pages", args: map[string]any{"cql": `space = "ENG" AND text ~ "back"`}, check: func(t *testing.T, text string) {
+			if jnum(t, text, "total") < 2 {
+				t.Errorf("want both rollback pages: %s", text)
+			}
+			contains(t, text, `"base_url":"`+f.sim.URL+`/confluence"`, `"id":"`+w.parent+`"`, `"space":"ENG"`, `"excerpt":"`)
+			if strings.Contains(text, "@@@hl@@@") {
+				t.Errorf("highlight markers leak: %s", text)
+			}
+		}},
+		{name: "search paging", tool: "confluence_search_pages", args: map[string]any{"cql": `space = "ENG" AND text ~ "back"`, "limit": 1}, check: func(t *testing.T, text string) {
+			if jnum(t, text, "next_start") != 1 || len(jget(t, text, "results").([]any)) != 1 {
+				t.Errorf("want one result and next_start 1: %s", text)
+			}
+		}},
+		{name: "search bad cql", tool: "confluence_search_pages", args: map[string]any{"cql": `space = = "ENG"`}, fail: "Confluence rejected the request"},
+		{name: "search empty cql", tool: "confluence_search_pages", args: map[string]any{"cql": " "}, fail: "cql is empty"},
+		{name: "search missing cql", tool: "confluence_search_pages", args: map[string]any{}, fail: "cql"},
+		{name: "children", tool: "confluence_get_page_children", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
+			if jstr(t, text, "children.0.id") != w.child || jstr(t, text, "children.0.title") != "Rollback Checklist" {
+				t.Errorf("wrong children: %s", text)
+			}
+		}},
+		{name: "children missing", tool: "confluence_get_page_children", args: map[string]any{"page_id": missing}, fail: "does not exist"},
+		{name: "ancestors", tool: "confluence_get_page_ancestors", args: map[string]any{"page_id": w.child}, check: func(t *testing.T, text string) {
+			a := jget(t, text, "ancestors").([]any)
+			if len(a) == 0 || jstr(t, text, fmt.Sprintf("ancestors.%d.id", len(a)-1)) != w.parent {
+				t.Errorf("the last ancestor must be the parent: %s", text)
+			}
+		}},
+		{name: "ancestors missing", tool: "confluence_get_page_ancestors", args: map[string]any{"page_id": missing}, fail: "does not exist"},
+		{name: "restricted page", tool: "confluence_get_page", args: map[string]any{"page_id": w.restricted}, check: func(t *testing.T, text string) {
+			contains(t, text, "secret") // admin may see it; alice may not (TestPermissions)
+		}},
+		{name: "comments", tool: "confluence_get_comments", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
+			contains(t, text, "Looks **good** to me", `"author":"Alice Example"`)
+		}},
+		{name: "comments missing", tool: "confluence_get_comments", args: map[string]any{"page_id": missing}, fail: "does not exist"},
+		{name: "labels", tool: "confluence_get_labels", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
+			contains(t, text, `"labels":["runbook"]`)
+		}},
+		{name: "labels missing", tool: "confluence_get_labels", args: map[string]any{"page_id": missing}, fail: "does not exist"},
+		{name: "attachments", tool: "confluence_get_attachments", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
+			contains(t, text, `"title":"diagram.png"`, `"media_type":"image/png"`, `"size":2048`, `"download":"`+f.sim.URL)
+		}},
+		{name: "attachments missing", tool: "confluence_get_attachments", args: map[string]any{"page_id": missing}, fail: "does not exist"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fail != "" {
+				f.fails(t, tc.tool, tc.args, tc.fail)
+				return
+			}
+			tc.check(t, f.ok(t, tc.tool, tc.args, nil))
+		})
+	}
+}
+
+func TestConfluenceWriteTools(t *testing.T) {
+	f := newFixture(t, "", nil)
+	w := seedWorld(t, f.sim)
+
+	created := f.ok(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": "Incident Review",
+		"parent_id": w.parent, "body": "# Summary\n\nWe **rolled back**.\n\n```sql\nSELECT 1;\n```\n"}, nil)
+	id := jstr(t, created, "id")
+	if id == "" || jnum(t, created, "version") != 1 || jstr(t, created, "space") != "ENG" {
+		t.Fatalf("create: %s", created)
+	}
+	page := f.ok(t, "confluence_get_page", map[string]any{"page_id": id}, nil)
+	contains(t, page, "rolled back", "```sql", "SELECT 1;", `"parent":{"id":"`+w.parent)
+
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": "Incident Review", "body": "again"}, "rejected")
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "NOPE", "title": "x", "body": "y"}, "")
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": " ", "body": "y"}, "space_key and title are required")
+
+	updated := f.ok(t, "confluence_update_page", map[string]any{"page_id": id, "version": 1, "body": "Rewritten *entirely*."}, nil)
+	if jnum(t, updated, "version") != 2 || jstr(t, updated, "title") != "Incident Review" {
+		t.Fatalf("update: %s", updated)
+	}
+	contains(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": id}, nil), "Rewritten *entirely*.")
+	// A stale version is a conflict, and nothing is overwritten.
+	f.fails(t, "confluence_update_page", map[string]any{"page_id": id, "version": 1, "body": "stale"}, "changed since version 1 (now version 2): re-read it")
+	contains(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": id}, nil), "Rewritten")
+	f.fails(t, "confluence_update_page", map[string]any{"page_id": id, "body": "x"}, "version")
+	f.fails(t, "confluence_update_page", map[string]any{"page_id": "999999999", "version": 1, "body": "x"}, "does not exist")
+
+	c := f.ok(t, "confluence_add_comment", map[string]any{"page_id": id, "comment": "Nice **work**"}, nil)
+	if jstr(t, c, "id") == "" {
+		t.Fatalf("comment: %s", c)
+	}
+	contains(t, f.ok(t, "confluence_get_comments", map[string]any{"page_id": id}, nil), "Nice **work**")
+	f.fails(t, "confluence_add_comment", map[string]any{"page_id": id, "comment": ""}, "comment is empty")
+	f.fails(t, "confluence_add_comment", map[string]any{"page_id": "999999999", "comment": "x"}, "does not exist")
+
+	for range 2 { // adding the same label twice changes nothing
+		l := f.ok(t, "confluence_add_label", map[string]any{"page_id": id, "label": "Postmortem"}, nil)
+		if got := jget(t, l, "labels").([]any); len(got) != 1 || got[0] != "postmortem" {
+			t.Fatalf("labels: %s", l)
+		}
+	}
+	f.fails(t, "confluence_add_label", map[string]any{"page_id": id, "label": "two words"}, "is not valid")
+	f.fails(t, "confluence_add_label", map[string]any{"page_id": "999999999", "label": "x"}, "does not exist")
+}
+
+func TestJiraReadTools(t *testing.T) {
+	f := newFixture(t, "", nil)
+	w := seedWorld(t, f.sim)
+	cases := []struct {
+		name  string
+		tool  string
+		args  map[string]any
+		check func(t *testing.T, text string)
+		fail  string
+	}{
+		{name: "issue", tool: "jira_get_issue", args: map[string]any{"issue_key": strings.ToLower(w.issue)}, check: func(t *testing.T, text string) {
+			if jstr(t, text, "key") != w.issue || jstr(t, text, "summary") != "Checkout times out under load" {
+				t.Errorf("wrong issue: %s", text)
+			}
+			contains(t, text, `"status":"Open"`, `"priority":"Critical"`, `"assignee":"Alice Example"`, `"type":"Bug"`,
+				`"url":"`+f.sim.URL+`/jira/browse/`+w.issue+`"`, "Steps", "open the cart", `"labels":["checkout"]`)
+			if strings.Contains(text, "avatarUrls") || strings.Contains(text, `"self"`) || strings.Contains(text, "<p>") {
+				t.Errorf("raw payload leaks into the answer: %s", text)
+			}
+		}},
+		{name: "issue missing", tool: "jira_get_issue", args: map[string]any{"issue_key": "OPS-99999"}, fail: "issue OPS-99999 does not exist or you cannot see it"},
+		{name: "issue bad key", tool: "jira_get_issue", args: map[string]any{"issue_key": "not a key"}, fail: "issue_key must look like PROJ-123"},
+		{name: "search", tool: "jira_search_issues", args: map[string]any{"jql": "project = OPS ORDER BY created DESC", "max_results": 5}, check: func(t *testing.T, text string) {
+			if jnum(t, text, "total") < 2 || jnum(t, text, "next_start_at") != 5 || len(jget(t, text, "issues").([]any)) != 5 {
+				t.Errorf("want 5 issues, total and next_start_at: %s", text)
+			}
+			if jstr(t, text, "issues.0.key") != w.issue {
+				t.Errorf("newest issue first: %s", text)
+			}
+			contains(t, text, `"base_url":"`+f.sim.URL+`/jira"`, `"url":"/browse/`+w.issue+`"`)
+		}},
+		{name: "search page 2", tool: "jira_search_issues", args: map[string]any{"jql": "project = OPS", "max_results": 5, "start_at": 5}, check: func(t *testing.T, text string) {
+			if jnum(t, text, "start_at") != 5 || jnum(t, text, "next_start_at") != 10 {
+				t.Errorf("paging: %s", text)
+			}
+		}},
+		{name: "search bad jql", tool: "jira_search_issues", args: map[string]any{"jql": "project = = OPS"}, fail: "Jira rejected the request"},
+		{name: "search too many", tool: "jira_search_issues", args: map[string]any{"jql": "project = OPS", "max_results": 1000}, fail: "max_results must be between 1 and 100"},
+		{name: "comments", tool: "jira_get_comments", args: map[string]any{"issue_key": "OPS-1"}, check: func(t *testing.T, text string) {
+			if _, ok := jget(t, text, "comments").([]any); !ok {
+				t.Errorf("no comments list: %s", text)
+			}
+		}},
+		{name: "comments missing", tool: "jira_get_comments", args: map[string]any{"issue_key": "OPS-99999"}, fail: "does not exist"},
+		{name: "transitions", tool: "jira_get_transitions", args: map[string]any{"issue_key": w.issue}, check: func(t *testing.T, text string) {
+			contains(t, text, `"name":"Start Progress"`, `"to":"In Progress"`)
+		}},
+		{name: "transitions missing", tool: "jira_get_transitions", args: map[string]any{"issue_key": "OPS-99999"}, fail: "does not exist"},
+		{name: "projects", tool: "jira_get_projects", check: func(t *testing.T, text string) {
+			contains(t, text, `"key":"OPS"`, `"key":"WEB"`, `"key":"DATA"`)
+		}},
+		{name: "create fields", tool: "jira_get_create_fields", args: map[string]any{"project_key": "ops", "issue_type": "Bug"}, check: func(t *testing.T, text string) {
+			contains(t, text, `"id":"summary"`, `"required":true`)
+		}},
+		{name: "create fields bad type", tool: "jira_get_create_fields", args: map[string]any{"project_key": "OPS", "issue_type": "Spaceship"}, fail: "valid types"},
+		{name: "create fields bad project", tool: "jira_get_create_fields", args: map[string]any{"project_key": "NOPE", "issue_type": "Bug"}, fail: "project NOPE"},
+		{name: "worklogs", tool: "jira_get_worklogs", args: map[string]any{"issue_key": w.issue}, check: func(t *testing.T, text string) {
+			if jstr(t, text, "key") != w.issue {
+				t.Errorf("worklogs: %s", text)
+			}
+		}},
+		{name: "worklogs missing", tool: "jira_get_worklogs", args: map[string]any{"issue_key": "OPS-99999"}, fail: "does not exist"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fail != "" {
+				f.fails(t, tc.tool, tc.args, tc.fail)
+				return
+			}
+			tc.check(t, f.ok(t, tc.tool, tc.args, nil))
+		})
+	}
+}
+
+func TestJiraWriteTools(t *testing.T) {
+	f := newFixture(t, "", nil)
+	w := seedWorld(t, f.sim)
+
+	created := f.ok(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "Rotate TLS certificates",
+		"issue_type": "Task", "description": "Rotate **all** certs:\n\n- api\n- web\n", "priority": "Major", "labels": []string{"tls"}}, nil)
+	key := jstr(t, created, "key")
+	if !strings.HasPrefix(key, "OPS-") || jstr(t, created, "url") != f.sim.URL+"/jira/browse/"+key {
+		t.Fatalf("create: %s", created)
+	}
+	issue := f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil)
+	contains(t, issue, "Rotate TLS certificates", "all", "api", `"labels":["tls"]`)
+	f.fails(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "x", "issue_type": "Spaceship"}, "jira_get_create_fields")
+	f.fails(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "", "issue_type": "Task"}, "required")
+
+	up := f.ok(t, "jira_update_issue", map[string]any{"issue_key": key, "summary": "Rotate TLS certificates now", "assignee": "alice"}, nil)
+	contains(t, up, `"updated":["assignee","summary"]`)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil), "Rotate TLS certificates now", "Alice Example")
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": key}, "nothing to update")
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": "OPS-99999", "summary": "x"}, "does not exist")
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": key, "fields": map[string]any{"status": "Done"}}, "jira_transition_issue")
+
+	c := f.ok(t, "jira_add_comment", map[string]any{"issue_key": key, "comment": "Done with **api**"}, nil)
+	if jstr(t, c, "id") == "" {
+		t.Fatalf("comment: %s", c)
+	}
+	contains(t, f.ok(t, "jira_get_comments", map[string]any{"issue_key": key}, nil), "Done with **api**")
+	f.fails(t, "jira_add_comment", map[string]any{"issue_key": "OPS-99999", "comment": "x"}, "does not exist")
+
+	tr := f.ok(t, "jira_transition_issue", map[string]any{"issue_key": key, "transition": "start progress", "comment": "Starting"}, nil)
+	contains(t, tr, `"status":"In Progress"`)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil), `"status":"In Progress"`)
+	f.fails(t, "jira_transition_issue", map[string]any{"issue_key": key, "transition": "Teleport"}, "available:")
+	f.fails(t, "jira_transition_issue", map[string]any{"issue_key": w.issue, "transition": ""}, "transition is empty")
+
+	wl := f.ok(t, "jira_add_worklog", map[string]any{"issue_key": key, "time_spent": "1h 30m", "comment": "pairing", "started": "2026-01-05T09:00:00Z"}, nil)
+	if jstr(t, wl, "id") == "" {
+		t.Fatalf("worklog: %s", wl)
+	}
+	logs := f.ok(t, "jira_get_worklogs", map[string]any{"issue_key": key}, nil)
+	if jnum(t, logs, "total_seconds") != 5400 {
+		t.Errorf("worklogs: %s", logs)
+	}
+	f.fails(t, "jira_add_worklog", map[string]any{"issue_key": key, "time_spent": "a while"}, "time notation")
+	f.fails(t, "jira_add_worklog", map[string]any{"issue_key": key, "time_spent": "1h", "started": "yesterday"}, "started")
+}
