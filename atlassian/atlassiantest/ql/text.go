@@ -1,16 +1,19 @@
 package ql
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // TextIndex is a text analysed once for ~ matching: its terms in order, stop words dropped,
-// stemmed. Build it with IndexText and keep it with the record (see TextIndexer).
+// stemmed. Build it with IndexText and keep it with the record (see TextIndexer). Terms are held
+// as 64-bit hashes, so a lookup touches no string memory.
 type TextIndex struct {
-	seq []string            // analysed terms in text order; "" where a stop word was
-	set map[string]struct{} // seq's terms plus their unstemmed forms, for prefix wildcards
+	seq   []uint64            // hash of each analysed term in text order; 0 where a stop word was
+	set   map[uint64]struct{} // hashes of seq's terms and of their unstemmed forms
+	vocab []string            // distinct terms, stemmed and unstemmed, for prefix wildcards
 }
 
 // TextIndexer is an optional interface for records: returning a cached *TextIndex per field
@@ -21,20 +24,40 @@ type TextIndexer interface {
 
 // IndexText analyses s the way ~ reads text.
 func IndexText(s string) *TextIndex {
-	ix := &TextIndex{set: map[string]struct{}{}}
+	ix := &TextIndex{set: map[uint64]struct{}{}}
+	add := func(w string) uint64 {
+		h := termHash(w)
+		if _, ok := ix.set[h]; !ok {
+			ix.set[h] = struct{}{}
+			ix.vocab = append(ix.vocab, w)
+		}
+		return h
+	}
 	forEachWord(s, func(w string, stop bool) {
 		if stop {
-			ix.seq = append(ix.seq, "")
+			ix.seq = append(ix.seq, 0)
 			return
 		}
 		st := stem(w)
-		ix.seq = append(ix.seq, st)
-		ix.set[st] = struct{}{}
+		ix.seq = append(ix.seq, add(st))
 		if st != w {
-			ix.set[w] = struct{}{}
+			add(w)
 		}
 	})
 	return ix
+}
+
+// termHash is FNV-1a, never 0 (0 marks a stop word's position).
+func termHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
 }
 
 // Len is the number of analysed positions (stop words included, as gaps).
@@ -124,6 +147,7 @@ func undouble(w string) string {
 type textTerm struct {
 	text   string // "" for a stop word's position inside a phrase: any term fits
 	stem   string // stem(text), for a prefix term whose stemmed form is what the index holds
+	hash   uint64 // termHash(text) of a whole (not prefix) term
 	prefix bool
 }
 
@@ -233,7 +257,8 @@ func analyseWord(w string, prefix bool) []textTerm {
 			terms[i] = textTerm{text: t, stem: stem(t), prefix: true}
 			continue
 		}
-		terms[i] = textTerm{text: stem(t)}
+		st := stem(t)
+		terms[i] = textTerm{text: st, hash: termHash(st)}
 	}
 	return terms
 }
@@ -273,15 +298,26 @@ func (ix *TextIndex) hasTerm(t textTerm) bool {
 		return true
 	}
 	if !t.prefix {
-		_, ok := ix.set[t.text]
+		_, ok := ix.set[t.hash]
 		return ok
 	}
-	for w := range ix.set {
+	for _, w := range ix.vocab {
 		if strings.HasPrefix(w, t.text) {
 			return true
 		}
 	}
 	return false
+}
+
+// prefixHashes lists the hashes a prefix term may take at a position of seq.
+func (ix *TextIndex) prefixHashes(t textTerm) []uint64 {
+	var hs []uint64
+	for _, w := range ix.vocab {
+		if strings.HasPrefix(w, t.text) || w == t.stem {
+			hs = append(hs, termHash(w), termHash(stem(w)))
+		}
+	}
+	return hs
 }
 
 func (ix *TextIndex) hasPhrase(p []textTerm) bool {
@@ -293,17 +329,25 @@ func (ix *TextIndex) hasPhrase(p []textTerm) bool {
 	if len(p) == 1 {
 		return true
 	}
+	var allowed [][]uint64
+	for k, t := range p {
+		if t.prefix {
+			if allowed == nil {
+				allowed = make([][]uint64, len(p))
+			}
+			allowed[k] = ix.prefixHashes(t)
+		}
+	}
 	for i := 0; i+len(p) <= len(ix.seq); i++ {
 		ok := true
 		for k, t := range p {
-			w := ix.seq[i+k]
-			if t.text == "" {
-				continue
-			}
-			if t.prefix {
-				ok = strings.HasPrefix(w, t.text) || w == t.stem
-			} else {
-				ok = w == t.text
+			h := ix.seq[i+k]
+			switch {
+			case t.text == "":
+			case t.prefix:
+				ok = slices.Contains(allowed[k], h)
+			default:
+				ok = h == t.hash
 			}
 			if !ok {
 				break
