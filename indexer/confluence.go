@@ -1,0 +1,274 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/markup"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// confluenceCrawler crawls pages, blog posts and their comments.
+type confluenceCrawler struct {
+	c     *atlassian.Confluence
+	chunk ChunkOptions
+	log   *slog.Logger
+	zone  zoneBook
+	names map[string]string // space key → name, for breadcrumbs
+}
+
+func (cc *confluenceCrawler) source() string { return search.SourceConfluence }
+
+func (cc *confluenceCrawler) containers(ctx context.Context, allow []string) ([]container, error) {
+	spaces, err := cc.c.Spaces.All(ctx, allow...)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: list spaces: %w", err)
+	}
+	cc.names = map[string]string{}
+	var out []container
+	for _, s := range spaces {
+		cc.names[s.Key] = s.Name
+		out = append(out, container{key: s.Key, name: s.Name})
+	}
+	for _, k := range allow {
+		if _, ok := cc.names[k]; !ok {
+			cc.log.Warn("space not found or not visible to this user; skipped", "space", k)
+		}
+	}
+	return out, nil
+}
+
+// listingPage is the size of an id listing page (the servers allow 200
+// without bodies).
+const listingPage = 200
+
+// contentTypes are what the crawl indexes of a space.
+const contentTypes = "type in (page, blogpost, comment)"
+
+// listed is the small expansion of a content listing.
+var listExpand = []string{"version"}
+
+func (cc *confluenceCrawler) zones() *zoneBook { return &cc.zone }
+
+func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error) {
+	base := "space = " + atlassian.Quote(c.key) + " AND " + contentTypes
+	type entry struct {
+		id, typ string
+		when    time.Time
+	}
+	var entries []entry
+	reqs := 0
+	err := keyset(since, cc.zone.get(), func(lower string, start int) (page []time.Time, more bool, next int, err error) {
+		cql := base
+		if lower != "" {
+			cql += " AND lastmodified >= " + atlassian.Quote(lower)
+		}
+		cql += " ORDER BY lastmodified ASC"
+		p, _, err := cc.c.Content.Search(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: start, Limit: listingPage}, Expand: listExpand})
+		reqs++
+		if err != nil {
+			return nil, false, 0, fmt.Errorf("confluence: list space %s: %w", c.key, err)
+		}
+		for _, ct := range p.Results {
+			var when time.Time
+			if ct.Version != nil {
+				when = ct.Version.When.Time
+				cc.zone.learn(when)
+			}
+			page = append(page, when)
+			entries = append(entries, entry{ct.ID.String(), ct.Type, when})
+		}
+		next, more = p.Next()
+		return page, more, next, nil
+	}, cqlTimeLayout)
+	items := make([]item, 0, len(entries))
+	var b *batch[*contentWithRestrictions]
+	for _, e := range entries {
+		it := item{id: search.SourceConfluence + ":" + e.id, updated: e.when}
+		if !idsOnly {
+			if b == nil || len(b.ids) == bodyPage {
+				b = &batch[*contentWithRestrictions]{load: cc.fetchMany}
+			}
+			b.ids = append(b.ids, e.id)
+			id, typ, b := e.id, e.typ, b
+			it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+				ct, ok, err := b.get(ctx, id, st)
+				if err != nil || !ok {
+					// The group failed, or the search index lags behind:
+					// fetch this one alone, which also tells a deletion.
+					t0 := time.Now()
+					ct, err = cc.fetch(ctx, id)
+					st.Fetch += time.Since(t0)
+					if err != nil {
+						return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
+					}
+				}
+				return cc.build(c, ct, st)
+			}
+		}
+		items = append(items, it)
+	}
+	return dedupe(items), reqs, err
+}
+
+// bodyPage is how many bodies one request fetches: Confluence caps search
+// results with bodies at 50.
+const bodyPage = 50
+
+// cqlTimeLayout is how CQL writes a date with minutes.
+const cqlTimeLayout = "2006-01-02 15:04"
+
+// pageExpand is what the crawl reads of a page, blog post or comment.
+var pageExpand = []string{
+	"body.storage", "version", "space", "ancestors", "metadata.labels", "history", "container",
+	"restrictions.read.restrictions.user", "restrictions.read.restrictions.group",
+}
+
+// contentWithRestrictions adds the read restrictions, which the client's
+// Content does not decode, to a content.
+type contentWithRestrictions struct {
+	atlassian.Content
+	Restrictions *struct {
+		Read *struct {
+			Restrictions struct {
+				User  *struct{ Results []any } `json:"user"`
+				Group *struct{ Results []any } `json:"group"`
+			} `json:"restrictions"`
+		} `json:"read"`
+	} `json:"restrictions"`
+}
+
+func (c *contentWithRestrictions) restricted() bool {
+	if c.Restrictions == nil || c.Restrictions.Read == nil {
+		return false
+	}
+	r := c.Restrictions.Read.Restrictions
+	return r.User != nil && len(r.User.Results) > 0 || r.Group != nil && len(r.Group.Results) > 0
+}
+
+func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWithRestrictions, error) {
+	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/"+url.PathEscape(id), url.Values{"expand": {strings.Join(pageExpand, ",")}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ct contentWithRestrictions
+	if _, err := cc.c.Do(req, &ct); err != nil {
+		return nil, err
+	}
+	return &ct, nil
+}
+
+// fetchMany fetches the contents of ids with one CQL search.
+func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[string]*contentWithRestrictions, error) {
+	q := url.Values{
+		"cql":    {"id in (" + strings.Join(ids, ",") + ")"},
+		"limit":  {strconv.Itoa(len(ids))},
+		"expand": {strings.Join(pageExpand, ",")},
+	}
+	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
+	if err != nil {
+		return nil, err
+	}
+	var p struct {
+		Results []*contentWithRestrictions `json:"results"`
+	}
+	if _, err := cc.c.Do(req, &p); err != nil {
+		return nil, fmt.Errorf("confluence: fetch %d contents: %w", len(ids), err)
+	}
+	out := make(map[string]*contentWithRestrictions, len(p.Results))
+	for _, ct := range p.Results {
+		out[ct.ID.String()] = ct
+	}
+	return out, nil
+}
+
+func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
+	id, typ := ct.ID.String(), ct.Type
+	if sk := ct.SpaceKey(); sk != "" && sk != c.key && ct.Type != "comment" {
+		// Moved to another space after the listing: that space's sync
+		// indexes it.
+		return nil, nil
+	}
+	t0 := time.Now()
+	md, err := markup.StorageToMarkdown(ct.Storage(), markup.Options{BaseURL: cc.c.BaseURL(), SpaceKey: c.key, PageID: id})
+	st.Convert += time.Since(t0)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: convert %s %s: %w", typ, id, err)
+	}
+	doc := &search.Document{
+		ID:         search.SourceConfluence + ":" + id,
+		Source:     search.SourceConfluence,
+		Container:  c.key,
+		Key:        id,
+		Title:      markup.Clean(ct.Title),
+		URL:        cc.c.AbsURL(ct.Links.WebUI),
+		Labels:     ct.LabelNames(),
+		Type:       ct.Type,
+		Restricted: ct.restricted(),
+	}
+	if ct.Version != nil {
+		doc.Updated = ct.Version.When.Time
+		doc.Version = ct.Version.Number
+	}
+	space := c.name
+	if space == "" {
+		space = c.key
+	}
+	doc.Breadcrumb = []string{space}
+	var header []string
+	if ct.Type == "comment" {
+		page := ""
+		if ct.Container != nil {
+			page = markup.Clean(ct.Container.Title)
+		}
+		author := ""
+		if ct.History != nil {
+			author = ct.History.CreatedBy.Name()
+		}
+		if page != "" {
+			doc.Breadcrumb = append(doc.Breadcrumb, page)
+		}
+		doc.Title = "Comment on " + page
+		if author != "" {
+			doc.Title = "Comment by " + author + " on " + page
+		}
+		doc.Breadcrumb = append(doc.Breadcrumb, "Comment")
+	} else {
+		for _, a := range ct.Ancestors {
+			doc.Breadcrumb = append(doc.Breadcrumb, markup.Clean(a.Title))
+		}
+		doc.Breadcrumb = append(doc.Breadcrumb, doc.Title)
+		if len(doc.Labels) > 0 {
+			header = append(header, "Labels: "+strings.Join(doc.Labels, ", "))
+		}
+	}
+	if len(header) > 0 {
+		md = strings.Join(header, "\n") + "\n\n" + md
+	}
+	t0 = time.Now()
+	doc.Chunks = ChunkMarkdown(md, doc.Breadcrumb, cc.chunk)
+	st.Chunk += time.Since(t0)
+	return doc, nil
+}
+
+func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID string) (bool, error) {
+	id := strings.TrimPrefix(docID, search.SourceConfluence+":")
+	ct, _, err := cc.c.Content.Get(ctx, id, "space", "container")
+	if isGone(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("confluence: check %s: %w", id, err)
+	}
+	if ct.Status != "" && ct.Status != "current" {
+		return false, nil
+	}
+	return ct.SpaceKey() == "" || ct.SpaceKey() == c.key, nil
+}

@@ -1,0 +1,694 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// Options configure an Indexer. Confluence, Jira or both may be nil (not
+// configured); Index is required and must be open for writing.
+type Options struct {
+	Confluence *atlassian.Confluence
+	Jira       *atlassian.Jira
+	Index      *search.Index
+
+	// Spaces and Projects are the allow-lists of the configuration
+	// (CONFLUENCE_SPACES, JIRA_PROJECTS). Empty means every space or
+	// project the user can see.
+	Spaces, Projects []string
+
+	// Concurrency is the number of documents fetched and converted at once
+	// (default 8). The clients' own caps (MaxConcurrent, RateLimit) still
+	// apply below it.
+	Concurrency int
+	// BatchSize is the number of documents per Upsert transaction
+	// (default 64).
+	BatchSize int
+	// Overlap is how far before the watermark an incremental crawl starts
+	// again (default 1h). It covers clock skew, the minute granularity of
+	// CQL and JQL dates and a server user whose time zone differs from the
+	// server's. Items re-listed by the overlap but unchanged cost nothing
+	// but their line in the listing.
+	Overlap time.Duration
+	// ReconcileEvery makes every Nth sync of a container also reconcile
+	// deletions (default 12; negative: never by count).
+	ReconcileEvery int
+	// ReconcileAfter reconciles a container whose last reconciliation is
+	// older than this (default 24h; negative: never by age).
+	ReconcileAfter time.Duration
+	// MaxErrors is how many documents of one container may fail before its
+	// sync is abandoned (default 20).
+	MaxErrors int
+
+	Chunk  ChunkOptions
+	Logger *slog.Logger
+	// Progress, when set, is called from one goroutine as documents are
+	// processed (see Progress).
+	Progress func(Progress)
+	// Now returns the current time (tests); default time.Now.
+	Now func() time.Time
+}
+
+// RunOptions choose what one Sync does.
+type RunOptions struct {
+	// Full drops what the index holds (for the containers of this run) and
+	// crawls everything again.
+	Full bool
+	// Spaces and Projects limit this run to these containers. When either
+	// is set, only the containers named are synced. They must be within
+	// the allow-lists of Options.
+	Spaces, Projects []string
+	// Reconcile forces the id reconciliation that notices deletions, moves
+	// and pages that became invisible.
+	Reconcile bool
+}
+
+// Progress reports where a sync is.
+type Progress struct {
+	Source, Container string
+	// Phase is "list", "fetch" or "done".
+	Phase string
+	// Done and Total count the documents of the container that needed work
+	// (Total is 0 while listing).
+	Done, Total int
+	// Elapsed is the time spent on the container so far.
+	Elapsed time.Duration
+}
+
+// Stages is the time spent in each stage of a sync. Fetch, Convert and
+// Chunk add up the time of every worker, so with several workers their sum
+// can exceed the wall-clock duration; Store is the time of the upserts,
+// which embed the new chunks (see MeteredEmbedder to split it).
+type Stages struct {
+	List, Fetch, Convert, Chunk, Store time.Duration
+}
+
+func (s *Stages) add(o Stages) {
+	s.List += o.List
+	s.Fetch += o.Fetch
+	s.Convert += o.Convert
+	s.Chunk += o.Chunk
+	s.Store += o.Store
+}
+
+// ContainerSummary is what a sync did to one space or project.
+type ContainerSummary struct {
+	Source, Container string
+	Listed            int  // items listed by the crawl (changed or not)
+	Added             int  // documents new to the index
+	Updated           int  // documents changed
+	Unchanged         int  // listed documents the index already held
+	Deleted           int  // documents removed
+	Errors            int  // documents that failed
+	Chunks            int  // chunks embedded (new hashes)
+	Reconciled        bool // deletions were reconciled
+	Requests          int  // API calls made (retries not counted)
+	Duration          time.Duration
+	Stages            Stages
+	// Err is why the container's sync stopped early, or nil.
+	Err error
+}
+
+// Summary is what a Sync did.
+type Summary struct {
+	Containers []ContainerSummary
+	Added, Updated, Unchanged, Deleted, Errors, Chunks, Requests int
+	Duration                                                     time.Duration
+	Stages                                                       Stages
+}
+
+// Failed reports whether some container stopped early or some document
+// failed.
+func (s *Summary) Failed() bool {
+	if s.Errors > 0 {
+		return true
+	}
+	for _, c := range s.Containers {
+		if c.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Indexer syncs Confluence spaces and Jira projects into a search.Index.
+// One Indexer runs one Sync at a time; a Sync started while another runs
+// returns ErrBusy.
+type Indexer struct {
+	opts    Options
+	log     *slog.Logger
+	running atomic.Bool
+}
+
+// ErrBusy is returned by Sync while another Sync of the same Indexer runs.
+var ErrBusy = errors.New("indexer: a sync is already running")
+
+// New returns an Indexer. It checks the options but makes no request.
+func New(opts Options) (*Indexer, error) {
+	if opts.Index == nil {
+		return nil, errors.New("indexer: no index given")
+	}
+	if opts.Confluence == nil && opts.Jira == nil {
+		return nil, errors.New("indexer: neither Confluence nor Jira is configured: set CONFLUENCE_BASE_URL and/or JIRA_BASE_URL")
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 64
+	}
+	if opts.Overlap == 0 {
+		opts.Overlap = time.Hour
+	}
+	if opts.Overlap < 0 {
+		opts.Overlap = 0
+	}
+	if opts.ReconcileEvery == 0 {
+		opts.ReconcileEvery = 12
+	}
+	if opts.ReconcileAfter == 0 {
+		opts.ReconcileAfter = 24 * time.Hour
+	}
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Indexer{opts: opts, log: log}, nil
+}
+
+// container is one space or project to crawl.
+type container struct {
+	key, name string
+}
+
+// item is one listed document: its id, when it last changed, and how to
+// build it (fetch, convert, chunk) when the index does not hold it yet.
+type item struct {
+	id      string
+	updated time.Time
+	build   func(ctx context.Context, st *Stages) (*search.Document, error)
+}
+
+// crawler is what a product contributes to a sync.
+type crawler interface {
+	source() string
+	// containers lists the containers in scope (the allow-list, or all
+	// the user can see).
+	containers(ctx context.Context, allow []string) ([]container, error)
+	// list lists the items of a container changed at or after since (all
+	// of them when since is zero), newest last, and returns the API calls
+	// made. With idsOnly the items cannot be built.
+	list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error)
+	// zones is the server's time zone, learned from its timestamps.
+	zones() *zoneBook
+	// exists reports, for ids the index holds but a full listing did not
+	// return, whether each still belongs to the container (guards against
+	// items shifted out of a listing while it was paged).
+	exists(ctx context.Context, c container, id string) (bool, error)
+}
+
+// Sync brings the index up to date with the servers and returns what it
+// did. A container that fails does not stop the others; Summary.Failed
+// tells whether anything failed, and the error returned is non-nil only
+// when nothing could be done at all (bad options, cancelled, the index
+// failing).
+func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
+	if !ix.running.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	defer ix.running.Store(false)
+	start := ix.opts.Now()
+	limited := len(run.Spaces) > 0 || len(run.Projects) > 0
+
+	type job struct {
+		cr    crawler
+		allow []string
+	}
+	var jobs []job
+	if ix.opts.Confluence != nil && (!limited || len(run.Spaces) > 0) {
+		allow, err := narrow(ix.opts.Spaces, run.Spaces, "space", "CONFLUENCE_SPACES")
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, job{&confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log}, allow})
+	} else if len(run.Spaces) > 0 {
+		return nil, errors.New("indexer: --spaces given but Confluence is not configured (CONFLUENCE_BASE_URL)")
+	}
+	if ix.opts.Jira != nil && (!limited || len(run.Projects) > 0) {
+		allow, err := narrow(ix.opts.Projects, run.Projects, "project", "JIRA_PROJECTS")
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, job{&jiraCrawler{j: ix.opts.Jira, chunk: ix.opts.Chunk, log: ix.log}, allow})
+	} else if len(run.Projects) > 0 {
+		return nil, errors.New("indexer: --projects given but Jira is not configured (JIRA_BASE_URL)")
+	}
+
+	if run.Full && !limited {
+		if err := ix.opts.Index.Reset(ctx); err != nil {
+			return nil, fmt.Errorf("indexer: full sync: %w", err)
+		}
+	}
+	sum := &Summary{}
+	for _, j := range jobs {
+		listStart := time.Now()
+		cs, err := j.cr.containers(ctx, j.allow)
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			ix.log.Error("list containers failed", "source", j.cr.source(), "err", err)
+			sum.Containers = append(sum.Containers, ContainerSummary{Source: j.cr.source(), Err: err, Requests: 1})
+			continue
+		}
+		ix.log.Debug("containers", "source", j.cr.source(), "count", len(cs), "took", time.Since(listStart))
+		zoneKey := "indexer.zone." + j.cr.source()
+		if v, err := ix.opts.Index.Meta(ctx, zoneKey); err == nil && len(v) > 0 {
+			j.cr.zones().decode(string(v))
+		}
+		for _, c := range cs {
+			cs := ix.syncContainer(ctx, j.cr, c, run)
+			sum.Containers = append(sum.Containers, cs)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		if z := j.cr.zones().encode(); z != "" {
+			if err := ix.opts.Index.SetMeta(ctx, zoneKey, []byte(z)); err != nil {
+				ix.log.Warn("could not save the server's time zone", "err", err)
+			}
+		}
+		if !limited && ctx.Err() == nil {
+			n, err := ix.dropOutOfScope(ctx, j.cr.source(), cs, run)
+			if err != nil {
+				return sum, err
+			}
+			sum.Deleted += n
+		}
+	}
+	for _, c := range sum.Containers {
+		sum.Added += c.Added
+		sum.Updated += c.Updated
+		sum.Unchanged += c.Unchanged
+		sum.Deleted += c.Deleted
+		sum.Errors += c.Errors
+		sum.Chunks += c.Chunks
+		sum.Requests += c.Requests
+		sum.Stages.add(c.Stages)
+	}
+	sum.Duration = ix.opts.Now().Sub(start)
+	if err := ctx.Err(); err != nil {
+		return sum, fmt.Errorf("indexer: sync interrupted: %w", err)
+	}
+	return sum, nil
+}
+
+// narrow intersects the configured allow-list with the run's limit; a limit
+// outside the allow-list is an error rather than silently ignored.
+func narrow(allow, limit []string, what, env string) ([]string, error) {
+	if len(limit) == 0 {
+		return allow, nil
+	}
+	if len(allow) == 0 {
+		return limit, nil
+	}
+	for _, l := range limit {
+		if !slices.ContainsFunc(allow, func(a string) bool { return strings.EqualFold(a, l) }) {
+			return nil, fmt.Errorf("indexer: %s %s is not in %s (%s)", what, l, env, strings.Join(allow, ","))
+		}
+	}
+	return limit, nil
+}
+
+// dropOutOfScope deletes the documents of containers of source that the
+// index holds but that are no longer in scope (removed from the
+// allow-list, deleted, or invisible to the user). It runs with the
+// reconciliation: on --reconcile, --full, or when one is due.
+func (ix *Indexer) dropOutOfScope(ctx context.Context, source string, inScope []container, run RunOptions) (int, error) {
+	st, err := ix.opts.Index.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("indexer: %s: %w", source, err)
+	}
+	keep := map[string]bool{}
+	for _, c := range inScope {
+		keep[c.key] = true
+	}
+	deleted := 0
+	for _, c := range st.Containers {
+		if c.Source != source || keep[c.Container] {
+			continue
+		}
+		if !run.Reconcile && !run.Full && !ix.reconcileDue(c.Watermark) {
+			continue
+		}
+		ids, err := ix.opts.Index.DocumentIDs(ctx, source, c.Container)
+		if err != nil {
+			return deleted, fmt.Errorf("indexer: %s %s: %w", source, c.Container, err)
+		}
+		del := make([]string, 0, len(ids))
+		for id := range ids {
+			del = append(del, id)
+		}
+		if err := ix.opts.Index.Delete(ctx, del); err != nil {
+			return deleted, fmt.Errorf("indexer: %s %s: drop out-of-scope documents: %w", source, c.Container, err)
+		}
+		ix.log.Info("dropped a container no longer in scope", "source", source, "container", c.Container, "documents", len(del))
+		deleted += len(del)
+		w := c.Watermark
+		w.Source, w.Container = source, c.Container
+		w.Updated, w.LastReconcile = time.Time{}, ix.opts.Now()
+		if err := ix.opts.Index.SetWatermark(ctx, w); err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
+}
+
+func (ix *Indexer) reconcileDue(w search.Watermark) bool {
+	if ix.opts.ReconcileEvery > 0 && (w.Syncs+1)%ix.opts.ReconcileEvery == 0 {
+		return true
+	}
+	return ix.opts.ReconcileAfter > 0 && ix.opts.Now().Sub(w.LastReconcile) >= ix.opts.ReconcileAfter
+}
+
+// syncContainer syncs one space or project. The watermark moves only when
+// every changed document was stored.
+func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, run RunOptions) ContainerSummary {
+	began := time.Now()
+	src := cr.source()
+	sum := ContainerSummary{Source: src, Container: c.key}
+	log := ix.log.With("source", src, "container", c.key)
+	fail := func(err error) ContainerSummary {
+		sum.Err = err
+		sum.Duration = time.Since(began)
+		log.Error("sync failed", "err", err)
+		return sum
+	}
+	idx := ix.opts.Index
+	w, err := idx.Watermark(ctx, src, c.key)
+	if err != nil {
+		return fail(err)
+	}
+	stored, err := idx.DocumentIDs(ctx, src, c.key)
+	if err != nil {
+		return fail(err)
+	}
+	if run.Full && len(stored) > 0 {
+		ids := make([]string, 0, len(stored))
+		for id := range stored {
+			ids = append(ids, id)
+		}
+		if err := idx.Delete(ctx, ids); err != nil {
+			return fail(err)
+		}
+		stored = map[string]time.Time{}
+		w.Updated = time.Time{}
+	}
+	since := time.Time{}
+	if !w.Updated.IsZero() {
+		since = w.Updated.Add(-ix.opts.Overlap)
+	}
+	ix.report(Progress{Source: src, Container: c.key, Phase: "list", Elapsed: time.Since(began)})
+	t0 := time.Now()
+	items, reqs, err := cr.list(ctx, c, since, false)
+	sum.Requests += reqs
+	sum.Stages.List = time.Since(t0)
+	if err != nil {
+		return fail(err)
+	}
+	sum.Listed = len(items)
+
+	newest := w.Updated
+	var todo []item
+	listed := make(map[string]bool, len(items))
+	for _, it := range items {
+		listed[it.id] = true
+		if it.updated.After(newest) {
+			newest = it.updated
+		}
+		if old, ok := stored[it.id]; ok && old.Equal(it.updated.Truncate(time.Microsecond)) {
+			sum.Unchanged++
+			continue
+		}
+		todo = append(todo, it)
+	}
+
+	res := ix.process(ctx, src, c.key, todo, stored, began, &sum)
+	sum.Requests += res.requests
+	if res.err != nil {
+		return fail(res.err)
+	}
+
+	// Reconcile: a listing from the beginning of time is a complete list
+	// of ids; otherwise list every id when a reconciliation is due.
+	reconcile := since.IsZero() || run.Reconcile || run.Full || ix.reconcileDue(w)
+	if reconcile && sum.Errors == 0 && ctx.Err() == nil {
+		all := listed
+		if !since.IsZero() {
+			t0 := time.Now()
+			items, reqs, err := cr.list(ctx, c, time.Time{}, true)
+			sum.Requests += reqs
+			sum.Stages.List += time.Since(t0)
+			if err != nil {
+				return fail(fmt.Errorf("reconcile: %w", err))
+			}
+			all = make(map[string]bool, len(items))
+			for _, it := range items {
+				all[it.id] = true
+			}
+		}
+		n, reqs, err := ix.reconcile(ctx, cr, c, all)
+		sum.Requests += reqs
+		if err != nil {
+			return fail(fmt.Errorf("reconcile: %w", err))
+		}
+		sum.Deleted += n
+		sum.Reconciled = true
+		w.LastReconcile = ix.opts.Now()
+	}
+
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+	if sum.Errors == 0 {
+		w.Updated = newest
+	} else {
+		log.Warn("watermark kept: some documents failed and will be retried next sync", "errors", sum.Errors)
+	}
+	w.Source, w.Container = src, c.key
+	w.LastSync = ix.opts.Now()
+	w.Syncs++
+	if err := idx.SetWatermark(ctx, w); err != nil {
+		return fail(err)
+	}
+	sum.Duration = time.Since(began)
+	ix.report(Progress{Source: src, Container: c.key, Phase: "done", Done: len(todo), Total: len(todo), Elapsed: sum.Duration})
+	log.Info("synced", "listed", sum.Listed, "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged,
+		"deleted", sum.Deleted, "errors", sum.Errors, "requests", sum.Requests, "took", sum.Duration.Round(time.Millisecond))
+	return sum
+}
+
+// reconcile deletes the documents of c that the index holds but a complete
+// listing did not return, after checking each one (a listing paged while
+// the server changes can skip an item).
+func (ix *Indexer) reconcile(ctx context.Context, cr crawler, c container, listed map[string]bool) (int, int, error) {
+	stored, err := ix.opts.Index.DocumentIDs(ctx, cr.source(), c.key)
+	if err != nil {
+		return 0, 0, err
+	}
+	var missing []string
+	for id := range stored {
+		if !listed[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return 0, 0, nil
+	}
+	slices.Sort(missing)
+	gone := make([]bool, len(missing))
+	var firstErr error
+	var mu sync.Mutex
+	sem := make(chan struct{}, ix.opts.Concurrency)
+	var wg sync.WaitGroup
+	for i, id := range missing {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ok, err := cr.exists(ctx, c, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			gone[i] = err == nil && !ok
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, len(missing), firstErr
+	}
+	var del []string
+	for i, id := range missing {
+		if gone[i] {
+			del = append(del, id)
+		}
+	}
+	if err := ix.opts.Index.Delete(ctx, del); err != nil {
+		return 0, len(missing), err
+	}
+	if len(del) > 0 {
+		ix.log.Info("reconciled deletions", "source", cr.source(), "container", c.key, "deleted", len(del))
+	}
+	return len(del), len(missing), nil
+}
+
+type processResult struct {
+	requests int
+	err      error
+}
+
+// process builds the documents of todo with bounded parallelism and stores
+// them in batches, one transaction per batch.
+func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, stored map[string]time.Time, began time.Time, sum *ContainerSummary) processResult {
+	if len(todo) == 0 {
+		return processResult{}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		id  string
+		doc *search.Document
+		st  Stages
+		err error
+	}
+	work := make(chan item)
+	results := make(chan result, ix.opts.Concurrency)
+	var wg sync.WaitGroup
+	for range min(ix.opts.Concurrency, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				var st Stages
+				doc, err := it.build(ctx, &st)
+				results <- result{id: it.id, doc: doc, st: st, err: err}
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for _, it := range todo {
+			select {
+			case work <- it:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	log := ix.log.With("source", src, "container", key)
+	var out processResult
+	var batch []search.Document
+	var gone []string
+	flush := func() error {
+		if len(gone) > 0 {
+			if err := ix.opts.Index.Delete(ctx, gone); err != nil {
+				return err
+			}
+			sum.Deleted += len(gone)
+			gone = gone[:0]
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		t0 := time.Now()
+		st, err := ix.opts.Index.Upsert(ctx, batch)
+		sum.Stages.Store += time.Since(t0)
+		if err != nil {
+			return err
+		}
+		sum.Chunks += st.Embedded
+		for _, d := range batch {
+			if _, ok := stored[d.ID]; ok {
+				sum.Updated++
+			} else {
+				sum.Added++
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	done := 0
+	lastReport := time.Time{}
+	for r := range results {
+		done++
+		out.requests++
+		sum.Stages.add(r.st)
+		switch {
+		case r.err == nil && r.doc != nil:
+			batch = append(batch, *r.doc)
+		case r.err == nil || isGone(r.err):
+			// Deleted or hidden between listing and fetching.
+			if _, ok := stored[r.id]; ok {
+				gone = append(gone, r.id)
+			}
+		case ctx.Err() != nil:
+		default:
+			sum.Errors++
+			log.Warn("document failed", "id", r.id, "err", r.err)
+			if sum.Errors >= ix.opts.MaxErrors && out.err == nil {
+				out.err = fmt.Errorf("%d documents failed, giving up on this container (last: %w)", sum.Errors, r.err)
+				cancel()
+			}
+		}
+		if len(batch) >= ix.opts.BatchSize || len(gone) >= ix.opts.BatchSize {
+			if err := flush(); err != nil && out.err == nil {
+				out.err = err
+				cancel()
+			}
+		}
+		if now := time.Now(); now.Sub(lastReport) >= 100*time.Millisecond || done == len(todo) {
+			lastReport = now
+			ix.report(Progress{Source: src, Container: key, Phase: "fetch", Done: done, Total: len(todo), Elapsed: time.Since(began)})
+		}
+	}
+	if out.err == nil && ctx.Err() == nil {
+		if err := flush(); err != nil {
+			out.err = err
+		}
+	}
+	if out.err == nil && ctx.Err() != nil {
+		out.err = ctx.Err()
+	}
+	return out
+}
+
+func (ix *Indexer) report(p Progress) {
+	if ix.opts.Progress != nil {
+		ix.opts.Progress(p)
+	}
+}
+
+// isGone reports errors meaning the item no longer exists for this user.
+func isGone(err error) bool {
+	return errors.Is(err, atlassian.ErrNotFound) || errors.Is(err, atlassian.ErrForbidden)
+}

@@ -1,0 +1,392 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// clock is a fake time source shared by the simulator and the indexer.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// noRetryAfter drops the simulator's "Retry-After: 1" from 503s so that
+// fault-injection tests take milliseconds, not seconds.
+type noRetryAfter struct{ rt http.RoundTripper }
+
+func (n noRetryAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := n.rt.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusServiceUnavailable {
+		resp.Header.Del("Retry-After")
+	}
+	return resp, err
+}
+
+// world is a simulator with a few known pages and issues, and an index.
+type world struct {
+	t     *testing.T
+	clk   *clock
+	srv   *atlassiantest.Server
+	conf  *atlassian.Confluence
+	jira  *atlassian.Jira
+	dir   string
+	pages map[string]string // title → id
+}
+
+func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
+	t.Helper()
+	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	if simOpts.Clock == nil {
+		simOpts.Clock = clk.Now
+	}
+	if simOpts.JiraIssues == 0 {
+		simOpts.JiraIssues = 30
+	}
+	simOpts.Seed = 7
+	srv := atlassiantest.NewServer(t, simOpts)
+	copts := atlassian.Options{Username: "admin", Password: "admin", RetryWait: time.Millisecond, MaxRetryWait: 5 * time.Millisecond, MaxRetries: 8,
+		HTTPClient: &http.Client{Transport: noRetryAfter{http.DefaultTransport}}}
+	conf, err := atlassian.NewConfluence(srv.ConfluenceURL(), copts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jira, err := atlassian.NewJira(srv.JiraURL(), copts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, clk: clk, srv: srv, conf: conf, jira: jira, dir: t.TempDir(), pages: map[string]string{}}
+	clk.Advance(time.Minute)
+	for _, p := range []atlassiantest.Page{
+		{Space: "ENG", Title: "Deployment guide", Labels: []string{"deploy"}, Body: `<h2>Rolling out</h2><p>Use the blue green switch to deploy a release to production.</p><h2>Rollback</h2><p>Flip the load balancer back to the previous colour.</p><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[kubectl rollout undo deploy/web]]></ac:plain-text-body></ac:structured-macro>`},
+		{Space: "ENG", Title: "VPN setup", Body: `<p>Install WireGuard and import the profile from the access portal.</p>`},
+		{Space: "ENG", Title: "Database backups", Body: `<p>Nightly base backups with pgBackRest; restores are rehearsed monthly.</p>`},
+	} {
+		got, err := srv.AddPage(p)
+		if err != nil {
+			t.Fatalf("add page %q: %v", p.Title, err)
+		}
+		w.pages[p.Title] = got.ID
+	}
+	c, err := srv.AddPage(atlassiantest.Page{Type: "comment", ParentID: w.pages["VPN setup"], Body: "<p>The portal moved to access.example.com.</p>"})
+	if err != nil {
+		t.Fatalf("add comment: %v", err)
+	}
+	w.pages["comment"] = c.ID
+	return w
+}
+
+// open opens the world's index for writing; closed at cleanup.
+func (w *world) open() *search.Index {
+	w.t.Helper()
+	idx, err := search.Open(context.Background(), w.dir, search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { idx.Close() })
+	return idx
+}
+
+func (w *world) indexer(idx *search.Index, mod func(*Options)) *Indexer {
+	w.t.Helper()
+	opts := Options{Confluence: w.conf, Jira: w.jira, Index: idx, Now: w.clk.Now, Logger: slog.New(slog.DiscardHandler)}
+	if mod != nil {
+		mod(&opts)
+	}
+	ix, err := New(opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return ix
+}
+
+func (w *world) sync(ix *Indexer, run RunOptions) *Summary {
+	w.t.Helper()
+	w.clk.Advance(time.Minute)
+	sum, err := ix.Sync(context.Background(), run)
+	if err != nil {
+		w.t.Fatalf("sync: %v", err)
+	}
+	if sum.Failed() {
+		for _, c := range sum.Containers {
+			if c.Err != nil {
+				w.t.Errorf("%s %s: %v", c.Source, c.Container, c.Err)
+			}
+		}
+		w.t.Fatalf("sync failed: %+v", sum)
+	}
+	return sum
+}
+
+// requests returns the simulator's REST request count since the last call.
+func (w *world) requests() int64 {
+	st := w.srv.Stats()
+	w.srv.ResetStats()
+	return st["total"]
+}
+
+func docIDs(t *testing.T, idx *search.Index, source, container string) map[string]time.Time {
+	t.Helper()
+	ids, err := idx.DocumentIDs(context.Background(), source, container)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestSyncFullThenIncremental(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+
+	first := w.sync(ix, RunOptions{})
+	confDocs := len(docIDs(t, idx, search.SourceConfluence, "ENG"))
+	if confDocs < 5 { // home page + 3 pages + 1 comment
+		t.Fatalf("confluence documents = %d, want ≥ 5", confDocs)
+	}
+	issues := 0
+	for _, c := range first.Containers {
+		if c.Source == search.SourceJira {
+			issues += c.Added
+		}
+	}
+	if issues != 30 {
+		t.Errorf("jira issues added = %d, want 30", issues)
+	}
+	if first.Added != confDocs+30 || first.Updated != 0 || first.Deleted != 0 {
+		t.Errorf("first sync = %+v", first)
+	}
+
+	// The comment is its own document and says what it is about.
+	doc := searchOne(t, idx, "portal moved access example")
+	if doc.Key != w.pages["comment"] || doc.Type != "comment" || !strings.Contains(doc.Title, "VPN setup") {
+		t.Errorf("comment document = %+v", doc)
+	}
+
+	// A sync with nothing changed costs one listing request per container.
+	w.requests()
+	again := w.sync(ix, RunOptions{})
+	reqs := w.requests()
+	if again.Added+again.Updated+again.Deleted != 0 {
+		t.Errorf("no-change sync changed something: %+v", again)
+	}
+	containers := len(again.Containers)
+	// + 1 space listing + 1 project listing.
+	if reqs > int64(containers)+2 {
+		t.Errorf("no-change sync made %d requests for %d containers", reqs, containers)
+	}
+
+	// An edit is picked up by the next incremental sync, and only it.
+	w.clk.Advance(5 * time.Minute)
+	p, err := w.srv.GetPage(w.pages["VPN setup"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body = "<p>Install WireGuard; the old OpenVPN profiles stop working in June.</p>"
+	if _, err := w.srv.UpdatePage(p); err != nil {
+		t.Fatal(err)
+	}
+	upd := w.sync(ix, RunOptions{})
+	if upd.Updated != 1 || upd.Added != 0 {
+		t.Errorf("after one edit: %+v", upd)
+	}
+	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages["VPN setup"] {
+		t.Errorf("edited page not found by its new text: %+v", doc)
+	}
+}
+
+func searchOne(t *testing.T, idx *search.Index, q string) search.Result {
+	t.Helper()
+	res, err := idx.Search(context.Background(), search.Query{Text: q, K: 1, Mode: search.Keyword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) == 0 {
+		t.Fatalf("no result for %q", q)
+	}
+	return res[0]
+}
+
+func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{JiraIssues: 5})
+	if _, err := w.srv.AddPage(atlassiantest.Page{Space: "OPS", Title: "x"}); err == nil {
+		// The simulator creates spaces only by import; nothing to do.
+		t.Log("simulator created space OPS on AddPage")
+	}
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	before := docIDs(t, idx, search.SourceConfluence, "ENG")
+
+	w.clk.Advance(5 * time.Minute)
+	if err := w.srv.DeletePage(w.pages["Database backups"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.srv.RestrictPage(w.pages["Deployment guide"], "alice"); err != nil {
+		t.Fatal(err)
+	}
+	issues, _, err := w.jira.Issues.Search(context.Background(), "project = OPS ORDER BY key ASC", &atlassian.SearchIssuesOptions{MaxResults: 1})
+	if err != nil || len(issues.Issues) == 0 {
+		t.Fatalf("find an issue to delete: %v", err)
+	}
+	gone := issues.Issues[0].Key
+	if err := w.srv.DeleteIssue(gone); err != nil {
+		t.Fatal(err)
+	}
+
+	// An incremental sync without reconciliation cannot see deletions.
+	w.sync(ix, RunOptions{})
+	if got := docIDs(t, idx, search.SourceConfluence, "ENG"); len(got) != len(before) {
+		t.Errorf("incremental sync removed %d documents without reconciling", len(before)-len(got))
+	}
+
+	sum := w.sync(ix, RunOptions{Reconcile: true})
+	got := docIDs(t, idx, search.SourceConfluence, "ENG")
+	for _, title := range []string{"Database backups", "Deployment guide"} {
+		if _, ok := got["confluence:"+w.pages[title]]; ok {
+			t.Errorf("%s still indexed after reconcile", title)
+		}
+	}
+	if len(got) != len(before)-2 {
+		t.Errorf("after reconcile %d documents, want %d", len(got), len(before)-2)
+	}
+	if _, ok := docIDs(t, idx, search.SourceJira, "")["jira:"+gone]; ok {
+		t.Errorf("deleted issue %s still indexed", gone)
+	}
+	if sum.Deleted != 3 {
+		t.Errorf("deleted = %d, want 3", sum.Deleted)
+	}
+}
+
+func TestSyncLimitsAndFull(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{JiraIssues: 10})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+
+	sum := w.sync(ix, RunOptions{Spaces: []string{"ENG"}})
+	for _, c := range sum.Containers {
+		if c.Source != search.SourceConfluence {
+			t.Errorf("--spaces ENG synced %s %s", c.Source, c.Container)
+		}
+	}
+	if n := len(docIDs(t, idx, search.SourceJira, "")); n != 0 {
+		t.Errorf("--spaces ENG indexed %d issues", n)
+	}
+	w.sync(ix, RunOptions{})
+	total := len(docIDs(t, idx, "", ""))
+
+	full := w.sync(ix, RunOptions{Full: true})
+	if full.Added != total || full.Unchanged != 0 {
+		t.Errorf("full sync: added %d unchanged %d, want %d and 0", full.Added, full.Unchanged, total)
+	}
+	if n := len(docIDs(t, idx, "", "")); n != total {
+		t.Errorf("after full sync %d documents, want %d", n, total)
+	}
+
+	// A limit outside the allow-list is refused.
+	ix = w.indexer(idx, func(o *Options) { o.Spaces = []string{"ENG"} })
+	if _, err := ix.Sync(context.Background(), RunOptions{Spaces: []string{"HR"}}); err == nil || !strings.Contains(err.Error(), "CONFLUENCE_SPACES") {
+		t.Errorf("sync --spaces outside the allow-list: err = %v", err)
+	}
+}
+
+func TestSyncSurvivesAFlakyServerAndResumes(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{ErrorRate: 0.2, JiraIssues: 60})
+	idx := w.open()
+	ix := w.indexer(idx, func(o *Options) { o.BatchSize = 4 })
+
+	// Cancel the first sync part way through: what was stored stays, the
+	// watermark does not move, the next sync finishes the job.
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	ix.opts.Progress = func(p Progress) {
+		if p.Phase == "fetch" && p.Done >= 20 {
+			once.Do(cancel)
+		}
+	}
+	sum, err := ix.Sync(ctx, RunOptions{})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled sync: err = %v", err)
+	}
+	partial := len(docIDs(t, idx, "", ""))
+	ix.opts.Progress = nil
+	w.sync(ix, RunOptions{})
+	all := len(docIDs(t, idx, "", ""))
+	if all <= partial {
+		t.Errorf("resume added nothing: %d then %d", partial, all)
+	}
+
+	// The result equals a clean sync of the same world.
+	fresh := &world{t: t, clk: w.clk, srv: w.srv, conf: w.conf, jira: w.jira, dir: t.TempDir()}
+	ref := fresh.open()
+	fresh.sync(fresh.indexer(ref, nil), RunOptions{})
+	want := docIDs(t, ref, "", "")
+	got := docIDs(t, idx, "", "")
+	if len(got) != len(want) {
+		t.Errorf("resumed index holds %d documents, a clean sync %d (partial sync: %+v)", len(got), len(want), sum)
+	}
+	for id, up := range want {
+		if !got[id].Equal(up) {
+			t.Errorf("%s: updated %v, clean sync %v", id, got[id], up)
+		}
+	}
+}
+
+func TestSyncBusy(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{JiraIssues: 5, Latency: 20 * time.Millisecond})
+	ix := w.indexer(w.open(), nil)
+	started := make(chan struct{})
+	var once sync.Once
+	ix.opts.Progress = func(Progress) { once.Do(func() { close(started) }) }
+	done := make(chan error)
+	go func() { _, err := ix.Sync(context.Background(), RunOptions{}); done <- err }()
+	<-started
+	if _, err := ix.Sync(context.Background(), RunOptions{}); !errors.Is(err, ErrBusy) {
+		t.Errorf("second concurrent sync: err = %v, want ErrBusy", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no index", Options{}, "no index"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	_ = fmt.Sprint
+}

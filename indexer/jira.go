@@ -1,0 +1,386 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/markup"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// jiraCrawler crawls the issues of projects, with their comments.
+type jiraCrawler struct {
+	j     *atlassian.Jira
+	chunk ChunkOptions
+	log   *slog.Logger
+	zone  zoneBook
+}
+
+func (jc *jiraCrawler) source() string   { return search.SourceJira }
+func (jc *jiraCrawler) zones() *zoneBook { return &jc.zone }
+
+func (jc *jiraCrawler) containers(ctx context.Context, allow []string) ([]container, error) {
+	ps, _, err := jc.j.Projects.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jira: list projects: %w", err)
+	}
+	var out []container
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if len(allow) > 0 && !containsFold(allow, p.Key) {
+			continue
+		}
+		seen[strings.ToUpper(p.Key)] = true
+		out = append(out, container{key: p.Key, name: p.Name})
+	}
+	for _, k := range allow {
+		if !seen[strings.ToUpper(k)] {
+			jc.log.Warn("project not found or not visible to this user; skipped", "project", k)
+		}
+	}
+	return out, nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// jqlTimeLayout is how JQL writes a date with minutes.
+const jqlTimeLayout = "2006/01/02 15:04"
+
+// issueFields are the fields the crawl reads of an issue.
+var issueFields = []string{
+	"summary", "description", "status", "issuetype", "priority", "resolution", "assignee", "reporter",
+	"labels", "components", "fixVersions", "issuelinks", "parent", "created", "updated", "comment",
+	"project", "security",
+}
+
+// issuePage is how many issues one body request fetches.
+const issuePage = 50
+
+func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error) {
+	base := "project = " + atlassian.Quote(c.key)
+	type entry struct {
+		key  string
+		when time.Time
+	}
+	var entries []entry
+	reqs := 0
+	err := keyset(since, jc.zone.get(), func(lower string, start int) ([]time.Time, bool, int, error) {
+		jql := base
+		if lower != "" {
+			jql += " AND updated >= " + atlassian.Quote(lower)
+		}
+		jql += " ORDER BY updated ASC, id ASC"
+		p, _, err := jc.j.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: start, MaxResults: 1000, Fields: []string{"updated"}})
+		reqs++
+		if err != nil {
+			return nil, false, 0, fmt.Errorf("jira: list project %s: %w", c.key, err)
+		}
+		times := make([]time.Time, 0, len(p.Issues))
+		for _, is := range p.Issues {
+			when := is.Fields.Updated.Time
+			if !when.IsZero() {
+				jc.zone.learn(when)
+			}
+			times = append(times, when)
+			entries = append(entries, entry{is.Key, when})
+		}
+		next, more := p.Next()
+		return times, more, next, nil
+	}, jqlTimeLayout)
+	items := make([]item, 0, len(entries))
+	var b *batch[*jiraIssue]
+	for _, e := range entries {
+		it := item{id: search.SourceJira + ":" + e.key, updated: e.when}
+		if !idsOnly {
+			if b == nil || len(b.ids) == issuePage {
+				b = &batch[*jiraIssue]{load: jc.fetchMany}
+			}
+			b.ids = append(b.ids, e.key)
+			key, b := e.key, b
+			it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+				is, ok, err := b.get(ctx, key, st)
+				if err != nil || !ok {
+					t0 := time.Now()
+					is, err = jc.fetchOne(ctx, key)
+					st.Fetch += time.Since(t0)
+					if err != nil {
+						return nil, err
+					}
+				}
+				if is.Fields.Project != nil && !strings.EqualFold(is.Fields.Project.Key, c.key) {
+					return nil, nil // moved to another project
+				}
+				return jc.build(ctx, c, is, st)
+			}
+		}
+		items = append(items, it)
+	}
+	return dedupe(items), reqs, err
+}
+
+// jiraIssue is an issue as the crawl decodes it. atlassian.RenderedFields
+// types the rendered comments' dates as timestamps, but Jira renders them
+// for humans ("18/Dec/24 2:47 PM"), which fails to decode; only the
+// rendered bodies are needed here.
+type jiraIssue struct {
+	atlassian.Issue
+	RenderedFields *renderedFields `json:"renderedFields,omitempty"`
+}
+
+type renderedFields struct {
+	Description string `json:"description"`
+	Comment     *struct {
+		Comments []struct {
+			ID   string `json:"id"`
+			Body string `json:"body"`
+		} `json:"comments"`
+	} `json:"comment"`
+}
+
+// fetchMany fetches the issues of keys, with rendered fields, in one search.
+// A key deleted since the listing is simply missing from the answer.
+func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+	q := url.Values{
+		"jql":           {"key in (" + strings.Join(keys, ",") + ")"},
+		"maxResults":    {strconv.Itoa(len(keys))},
+		"fields":        {strings.Join(issueFields, ",")},
+		"expand":        {"renderedFields"},
+		"validateQuery": {"warn"},
+	}
+	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/search", q, nil)
+	if err != nil {
+		return nil, err
+	}
+	var p struct {
+		Issues []*jiraIssue `json:"issues"`
+	}
+	if _, err := jc.j.Do(req, &p); err != nil {
+		return nil, fmt.Errorf("jira: fetch %d issues: %w", len(keys), err)
+	}
+	out := make(map[string]*jiraIssue, len(p.Issues))
+	for _, is := range p.Issues {
+		out[is.Key] = is
+	}
+	return out, nil
+}
+
+// fetchOne fetches one issue with rendered fields.
+func (jc *jiraCrawler) fetchOne(ctx context.Context, key string) (*jiraIssue, error) {
+	q := url.Values{"fields": {strings.Join(issueFields, ",")}, "expand": {"renderedFields"}}
+	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key), q, nil)
+	if err != nil {
+		return nil, err
+	}
+	var is jiraIssue
+	if _, err := jc.j.Do(req, &is); err != nil {
+		return nil, fmt.Errorf("jira: get issue %s: %w", key, err)
+	}
+	return &is, nil
+}
+
+func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st *Stages) (*search.Document, error) {
+	f := &is.Fields
+	opts := markup.Options{BaseURL: jc.j.BaseURL()}
+	doc := &search.Document{
+		ID:        search.SourceJira + ":" + is.Key,
+		Source:    search.SourceJira,
+		Container: c.key,
+		Key:       is.Key,
+		Title:     markup.Clean(f.Summary),
+		URL:       jc.j.AbsURL("browse/" + is.Key),
+		Updated:   f.Updated.Time,
+		Labels:    f.Labels,
+	}
+	if f.IssueType != nil {
+		doc.Type = f.IssueType.Name
+	}
+	if f.Status != nil {
+		doc.Status = f.Status.Name
+	}
+	if sec, ok := f.Custom["security"]; ok && len(sec) > 0 && string(sec) != "null" {
+		doc.Restricted = true
+	}
+	project := c.name
+	if project == "" {
+		project = c.key
+	}
+	doc.Breadcrumb = []string{project, is.Key + ": " + doc.Title}
+
+	// Comments beyond the first page of the search come from the comment API.
+	comments, rendered := f.Comment, is.RenderedFields
+	var more []atlassian.Comment
+	if comments != nil && comments.Total > len(comments.Comments) {
+		t0 := time.Now()
+		for start := len(comments.Comments); start < comments.Total; {
+			p, _, err := jc.j.Issues.Comments(ctx, is.Key, start, 100, true)
+			if err != nil {
+				return nil, fmt.Errorf("jira: comments of %s: %w", is.Key, err)
+			}
+			if len(p.Comments) == 0 {
+				break
+			}
+			more = append(more, p.Comments...)
+			start += len(p.Comments)
+		}
+		st.Fetch += time.Since(t0)
+	}
+
+	t0 := time.Now()
+	var b strings.Builder
+	meta := func(parts ...string) {
+		var kept []string
+		for i := 0; i+1 < len(parts); i += 2 {
+			if parts[i+1] != "" {
+				kept = append(kept, parts[i]+": "+parts[i+1])
+			}
+		}
+		if len(kept) > 0 {
+			b.WriteString(strings.Join(kept, " · "))
+			b.WriteString("\n")
+		}
+	}
+	meta("Type", doc.Type, "Status", doc.Status, "Priority", name(f.Priority), "Resolution", name(f.Resolution))
+	meta("Assignee", f.Assignee.Label(), "Reporter", f.Reporter.Label())
+	meta("Labels", strings.Join(f.Labels, ", "), "Components", names(f.Components), "Fix versions", versions(f.FixVersions))
+	meta("Created", day(f.Created.Time), "Updated", day(f.Updated.Time))
+	if f.Parent != nil {
+		meta("Parent", f.Parent.Key+" "+f.Parent.Fields.Summary)
+	}
+	for _, l := range f.IssueLinks {
+		switch {
+		case l.OutwardIssue != nil:
+			meta("Link", l.Type.Outward+" "+linked(l.OutwardIssue))
+		case l.InwardIssue != nil:
+			meta("Link", l.Type.Inward+" "+linked(l.InwardIssue))
+		}
+	}
+	desc := f.Description
+	if rendered != nil && strings.TrimSpace(rendered.Description) != "" {
+		md, err := markup.HTMLToMarkdown(rendered.Description, opts)
+		if err != nil {
+			return nil, fmt.Errorf("jira: convert description of %s: %w", is.Key, err)
+		}
+		desc = md
+	}
+	if strings.TrimSpace(desc) != "" {
+		b.WriteString("\n## Description\n\n")
+		b.WriteString(markup.Clean(desc))
+		b.WriteString("\n")
+	}
+	var all []atlassian.Comment
+	if comments != nil {
+		all = append(all, comments.Comments...)
+	}
+	var renderedBodies map[string]string
+	if rendered != nil && rendered.Comment != nil {
+		renderedBodies = make(map[string]string, len(rendered.Comment.Comments))
+		for _, rc := range rendered.Comment.Comments {
+			renderedBodies[rc.ID] = rc.Body
+		}
+	}
+	for _, cm := range more {
+		// The comment API returned rendered bodies already.
+		if renderedBodies == nil {
+			renderedBodies = map[string]string{}
+		}
+		renderedBodies[cm.ID] = cm.Body
+		all = append(all, cm)
+	}
+	if len(all) > 0 {
+		b.WriteString("\n## Comments\n")
+		for _, cm := range all {
+			body := cm.Body
+			if h, ok := renderedBodies[cm.ID]; ok && strings.TrimSpace(h) != "" {
+				md, err := markup.HTMLToMarkdown(h, opts)
+				if err != nil {
+					return nil, fmt.Errorf("jira: convert comment %s of %s: %w", cm.ID, is.Key, err)
+				}
+				body = md
+			}
+			fmt.Fprintf(&b, "\n### %s, %s\n\n%s\n", firstNonEmpty(cm.Author.Label(), "someone"), day(cm.Created.Time), markup.Clean(body))
+		}
+	}
+	st.Convert += time.Since(t0)
+	t0 = time.Now()
+	doc.Chunks = ChunkMarkdown(b.String(), doc.Breadcrumb, jc.chunk)
+	st.Chunk += time.Since(t0)
+	return doc, nil
+}
+
+func (jc *jiraCrawler) exists(ctx context.Context, c container, docID string) (bool, error) {
+	key := strings.TrimPrefix(docID, search.SourceJira+":")
+	is, _, err := jc.j.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"project"}})
+	if isGone(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("jira: check %s: %w", key, err)
+	}
+	// A moved issue answers under its new key, in its new project.
+	if !strings.EqualFold(is.Key, key) {
+		return false, nil
+	}
+	return is.Fields.Project == nil || strings.EqualFold(is.Fields.Project.Key, c.key), nil
+}
+
+func name(n *atlassian.Named) string {
+	if n == nil {
+		return ""
+	}
+	return n.Name
+}
+
+func names(ns []atlassian.Named) string {
+	out := make([]string, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, n.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+func versions(vs []atlassian.FixVersion) string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+func linked(li *atlassian.LinkedIssue) string {
+	s := li.Key + " " + li.Fields.Summary
+	if li.Fields.Status != nil {
+		s += " (" + li.Fields.Status.Name + ")"
+	}
+	return s
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
