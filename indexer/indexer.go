@@ -121,7 +121,7 @@ type ContainerSummary struct {
 
 // Summary is what a Sync did.
 type Summary struct {
-	Containers []ContainerSummary
+	Containers                                                   []ContainerSummary
 	Added, Updated, Unchanged, Deleted, Errors, Chunks, Requests int
 	Duration                                                     time.Duration
 	Stages                                                       Stages

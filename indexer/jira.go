@@ -383,4 +383,3 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
-
