@@ -1,302 +1,103 @@
 package atlassiantest
 
 import (
-	"strings"
-	"time"
-	"unicode"
+	"errors"
+	"sync/atomic"
+
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
 )
 
-// This file adapts the query language to the simulator. It holds a deliberately tiny temporary
-// matcher (AND of simple clauses + ORDER BY) used until the real parser lands in ./ql; the rest
-// of the simulator only calls parseQuery, match, orderBy and compareRecords.
+// This file adapts the CQL/JQL parser of package ql to the simulator.
 
-type dialect int
+type dialect = ql.Dialect
 
 const (
-	dialectCQL dialect = iota
-	dialectJQL
+	dialectCQL = ql.CQL
+	dialectJQL = ql.JQL
 )
 
-// record is what a query evaluates: a page or an issue. Same contract as ql.Record.
-type record interface {
-	Values(field string) []string
-	Time(field string) (time.Time, bool)
-	Text(field string) string
-}
+type queryEnv = ql.Env
 
-type queryEnv struct {
-	Now         time.Time
-	Location    *time.Location
-	CurrentUser string
-	Known       func(field, value string) bool
-}
+// query is a parsed and validated query.
+type query struct{ q *ql.Query }
 
-// queryError carries the server's own wording of a query error.
-type queryError struct{ Msg string }
-
-func (e *queryError) Error() string { return e.Msg }
-
-type orderTerm struct {
-	Field string
-	Desc  bool
-}
-
-type clause struct {
-	field, op string
-	values    []string
-}
-
-type query struct {
-	d       dialect
-	src     string
-	clauses []clause
-	order   []orderTerm
-}
-
+// parseQuery parses and validates; errors are *ql.Error carrying the product's wording.
 func parseQuery(d dialect, src string, env queryEnv) (*query, error) {
-	q := &query{d: d, src: strings.TrimSpace(src)}
-	toks, err := lexQuery(q.src)
+	q, err := ql.Parse(d, src)
 	if err != nil {
-		return nil, q.fail(err.Error())
+		return nil, err
 	}
-	i := 0
-	for i < len(toks) {
-		if strings.EqualFold(toks[i], "order") {
-			if i+1 >= len(toks) || !strings.EqualFold(toks[i+1], "by") {
-				return nil, q.fail("expecting BY after ORDER")
-			}
-			i += 2
-			for i < len(toks) {
-				t := orderTerm{Field: strings.ToLower(toks[i])}
-				i++
-				if i < len(toks) && (strings.EqualFold(toks[i], "asc") || strings.EqualFold(toks[i], "desc")) {
-					t.Desc = strings.EqualFold(toks[i], "desc")
-					i++
-				}
-				q.order = append(q.order, t)
-				if i < len(toks) && toks[i] == "," {
-					i++
-				}
-			}
-			break
-		}
-		if len(q.clauses) > 0 {
-			if !strings.EqualFold(toks[i], "and") {
-				return nil, q.fail("expecting AND but got " + toks[i])
-			}
-			i++
-		}
-		if i+2 >= len(toks)+0 && i+1 >= len(toks) {
-			return nil, q.fail("incomplete clause")
-		}
-		c := clause{field: strings.ToLower(toks[i])}
-		i++
-		if i >= len(toks) {
-			return nil, q.fail("expecting operator")
-		}
-		c.op = strings.ToLower(toks[i])
-		i++
-		if c.op == "in" {
-			if i >= len(toks) || toks[i] != "(" {
-				return nil, q.fail("expecting (")
-			}
-			i++
-			for i < len(toks) && toks[i] != ")" {
-				if toks[i] != "," {
-					c.values = append(c.values, unquote(toks[i]))
-				}
-				i++
-			}
-			i++
-		} else {
-			if i >= len(toks) {
-				return nil, q.fail("expecting value")
-			}
-			c.values = []string{unquote(toks[i])}
-			i++
-		}
-		q.clauses = append(q.clauses, c)
+	if err := q.Validate(env); err != nil {
+		return nil, err
 	}
-	return q, nil
+	return &query{q: q}, nil
 }
 
-func (q *query) fail(msg string) error {
-	if q.d == dialectCQL {
-		return &queryError{Msg: "Could not parse cql : " + q.src}
+func (q *query) match(r ql.Record, env queryEnv) bool { return q.q.Match(r, env) }
+
+func (q *query) orderBy() []ql.OrderTerm { return q.q.OrderBy() }
+
+func compareRecords(a, b ql.Record, terms []ql.OrderTerm) int { return ql.Compare(a, b, terms) }
+
+// queryMessage is the product's wording of a query error.
+func queryMessage(err error) string {
+	var qe *ql.Error
+	if errors.As(err, &qe) {
+		return qe.Msg
 	}
-	return &queryError{Msg: "Error in the JQL Query: " + msg}
+	return err.Error()
 }
 
-func (q *query) String() string { return q.src }
-
-func (q *query) orderBy() []orderTerm { return q.order }
-
-func (q *query) match(r record, env queryEnv) bool {
-	for _, c := range q.clauses {
-		if !c.match(r, env) {
-			return false
-		}
-	}
-	return true
+// textCache holds a record's analysed texts. Reads happen under the simulator's read lock from
+// many goroutines, so entries are built lazily through atomic pointers (a race only builds twice)
+// and dropped under the write lock when the text changes.
+type textCache struct {
+	title, text, summary, description, comment atomic.Pointer[ql.TextIndex]
 }
 
-func (c clause) match(r record, env queryEnv) bool {
-	field := c.field
-	if field == "space.key" {
-		field = "space"
+func (c *textCache) reset() {
+	for _, p := range []*atomic.Pointer[ql.TextIndex]{&c.title, &c.text, &c.summary, &c.description, &c.comment} {
+		p.Store(nil)
 	}
-	switch c.op {
-	case "~":
-		text := strings.ToLower(r.Text(field))
-		for _, w := range strings.Fields(strings.ToLower(c.values[0])) {
-			if !strings.Contains(text, strings.Trim(w, `"*`)) {
-				return false
-			}
-		}
-		return true
-	case ">", ">=", "<", "<=":
-		t, ok := r.Time(field)
-		if !ok {
-			return false
-		}
-		v, ok := parseQueryTime(c.values[0], env)
-		if !ok {
-			return false
-		}
-		switch c.op {
-		case ">":
-			return t.After(v)
-		case ">=":
-			return !t.Before(v)
-		case "<":
-			return t.Before(v)
-		default:
-			return !t.After(v)
-		}
-	}
-	vals := r.Values(field)
-	if field == "title" || field == "summary" {
-		vals = []string{r.Text(field)}
-	}
-	hit := false
-	for _, v := range vals {
-		for _, w := range c.values {
-			if strings.EqualFold(v, w) {
-				hit = true
-			}
-		}
-	}
-	if c.op == "!=" {
-		return !hit
-	}
-	return hit
 }
 
-func parseQueryTime(s string, env queryEnv) (time.Time, bool) {
-	loc := env.Location
-	if loc == nil {
-		loc = time.UTC
+func (c *textCache) slot(field string) *atomic.Pointer[ql.TextIndex] {
+	switch field {
+	case "title":
+		return &c.title
+	case "text":
+		return &c.text
+	case "summary":
+		return &c.summary
+	case "description":
+		return &c.description
+	case "comment":
+		return &c.comment
 	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, true
-		}
-	}
-	if strings.HasPrefix(s, "-") && len(s) > 2 {
-		n := 0
-		for _, ch := range s[1 : len(s)-1] {
-			if ch < '0' || ch > '9' {
-				return time.Time{}, false
-			}
-			n = n*10 + int(ch-'0')
-		}
-		unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
-		if unit == 0 {
-			return time.Time{}, false
-		}
-		return env.Now.Add(-time.Duration(n) * unit), true
-	}
-	return time.Time{}, false
+	return nil
 }
 
-func unquote(s string) string {
-	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') {
-		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+// index returns the cached analysis of field, building it from text() on first use.
+func (c *textCache) index(field string, text func(string) string) *ql.TextIndex {
+	p := c.slot(field)
+	if p == nil {
+		return nil
 	}
-	return s
+	if ix := p.Load(); ix != nil {
+		return ix
+	}
+	ix := ql.IndexText(text(field))
+	p.Store(ix)
+	return ix
 }
 
-func lexQuery(s string) ([]string, error) {
-	var out []string
-	rs := []rune(s)
-	for i := 0; i < len(rs); {
-		c := rs[i]
-		switch {
-		case unicode.IsSpace(c):
-			i++
-		case c == '"' || c == '\'':
-			j := i + 1
-			for j < len(rs) && rs[j] != c {
-				if rs[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(rs) {
-				return nil, &queryError{Msg: "unterminated string"}
-			}
-			out = append(out, string(rs[i:j+1]))
-			i = j + 1
-		case strings.ContainsRune("(),", c):
-			out = append(out, string(c))
-			i++
-		case strings.ContainsRune("=!~<>", c):
-			j := i + 1
-			if j < len(rs) && (rs[j] == '=' || rs[j] == '~') {
-				j++
-			}
-			out = append(out, string(rs[i:j]))
-			i = j
-		default:
-			j := i
-			for j < len(rs) && !unicode.IsSpace(rs[j]) && !strings.ContainsRune("(),=!~<>\"'", rs[j]) {
-				j++
-			}
-			out = append(out, string(rs[i:j]))
-			i = j
-		}
-	}
-	return out, nil
-}
+// TextIndex implements ql.TextIndexer.
+func (ct *content) TextIndex(field string) *ql.TextIndex { return ct.texts.index(field, ct.Text) }
 
-// compareRecords orders two records by ORDER BY terms: dates via Time, else first value.
-func compareRecords(a, b record, terms []orderTerm) int {
-	for _, t := range terms {
-		c := 0
-		ta, oka := a.Time(t.Field)
-		tb, okb := b.Time(t.Field)
-		if oka || okb {
-			c = ta.Compare(tb)
-		} else {
-			va, vb := first(a.Values(t.Field)), first(b.Values(t.Field))
-			if t.Field == "title" || t.Field == "summary" {
-				va, vb = a.Text(t.Field), b.Text(t.Field)
-			}
-			c = strings.Compare(strings.ToLower(va), strings.ToLower(vb))
-		}
-		if t.Desc {
-			c = -c
-		}
-		if c != 0 {
-			return c
-		}
-	}
-	return 0
-}
+// TextIndex implements ql.TextIndexer.
+func (is *issue) TextIndex(field string) *ql.TextIndex { return is.texts.index(field, is.Text) }
 
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
-}
+var (
+	_ ql.TextIndexer = (*content)(nil)
+	_ ql.TextIndexer = (*issue)(nil)
+)

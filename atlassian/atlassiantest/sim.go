@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,6 +142,14 @@ func New(opts Options) (*Sim, error) {
 	s.lastRef = s.now()
 	s.conf = newConfluence()
 	s.jira = newJira(opts.JiraVersion)
+	for _, u := range s.users {
+		s.jira.people[u.Name] = u.DisplayName
+	}
+	for _, p := range people {
+		if _, ok := s.jira.people[p[0]]; !ok {
+			s.jira.people[p[0]] = p[1]
+		}
+	}
 
 	spaces := opts.Spaces
 	if spaces == nil {
@@ -160,7 +167,9 @@ func New(opts Options) (*Sim, error) {
 		n = 200
 	}
 	if n > 0 {
-		s.generateIssues(n, opts.Seed)
+		if err := s.generateIssues(n, opts.Seed); err != nil {
+			return nil, err
+		}
 	}
 	s.mux = s.routes()
 	return s, nil
@@ -309,13 +318,7 @@ func (s *Sim) productError(w http.ResponseWriter, r *http.Request, code int, msg
 func (s *Sim) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /__sim/stats", func(w http.ResponseWriter, r *http.Request) {
-		st := s.Stats()
-		keys := make([]string, 0, len(st))
-		for k := range st {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, s.Stats())
 	})
 	m.HandleFunc("POST /__sim/stats/reset", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetStats()
