@@ -486,7 +486,8 @@ func ordered(op operator, cmp int) bool {
 	return false
 }
 
-// recordTime reads a date field, truncated to the minute like the products' date clauses.
+// recordTime reads a date field, truncated to the minute like the products' date clauses
+// (Jira's resolved may also be offered as "resolutiondate").
 func recordTime(r Record, name string) (time.Time, bool) {
 	t, ok := r.Time(name)
 	if !ok && name == "resolved" {
@@ -651,8 +652,8 @@ func Compare(a, b Record, terms []OrderTerm) int {
 func compareField(a, b Record, field string) int {
 	switch field {
 	case "updated", "created", "resolved", "due", "lastmodified":
-		ta, oka := a.Time(field)
-		tb, okb := b.Time(field)
+		ta, oka := recordTime(a, field)
+		tb, okb := recordTime(b, field)
 		if c := compareMissing(oka, okb); c != 0 || !oka {
 			return c
 		}

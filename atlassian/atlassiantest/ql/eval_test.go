@@ -442,3 +442,71 @@ func TestCompare(t *testing.T) {
 		}
 	}
 }
+
+// indexed serves a cached TextIndex and counts how often it is asked.
+type indexed struct {
+	*rec
+	calls *int
+	ix    map[string]*TextIndex
+}
+
+func (x indexed) TextIndex(field string) *TextIndex {
+	*x.calls++
+	return x.ix[field]
+}
+
+func TestTextIndexerIsUsed(t *testing.T) {
+	calls := 0
+	var recs []Record
+	for _, p := range pages {
+		recs = append(recs, indexed{rec: p, calls: &calls, ix: map[string]*TextIndex{
+			"text": IndexText(p.texts["text"]), "title": IndexText(p.texts["title"])}})
+	}
+	for _, query := range []string{`text ~ "two words"`, `text ~ "\"phrase of the day\""`, `title ~ "data*"`, `text ~ "tun* -release"`} {
+		q, err := Parse(CQL, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := calls
+		var viaIndex, viaText []bool
+		for i, r := range recs {
+			viaIndex = append(viaIndex, q.Match(r, Env{}))
+			viaText = append(viaText, q.Match(pages[i], Env{}))
+		}
+		if !slices.Equal(viaIndex, viaText) {
+			t.Errorf("%s: index %v, text %v", query, viaIndex, viaText)
+		}
+		if calls-before != len(recs) {
+			t.Errorf("%s: TextIndex asked %d times, want %d", query, calls-before, len(recs))
+		}
+	}
+}
+
+// TestConcurrentMatch shares one Query between goroutines with different clocks (run with -race).
+func TestConcurrentMatch(t *testing.T) {
+	q, err := Parse(JQL, `updated >= "-1d" ORDER BY updated`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan [2]int)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var n [2]int
+			for i := 0; i < 200; i++ {
+				day := i % 2 // now, or four days later: ABC-1 and ABC-10 are within a day only of now
+				env := Env{Now: now.AddDate(0, 0, 4*day)}
+				for _, r := range issues {
+					if q.Match(r, env) {
+						n[day]++
+					}
+				}
+			}
+			done <- n
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if n := <-done; n != [2]int{200, 0} {
+			t.Errorf("matches per clock = %v, want [200 0]", n)
+		}
+	}
+}
