@@ -224,11 +224,11 @@ type pageHit struct {
 }
 
 // excerptChars bounds a search excerpt: ten hits must fit in ~1,600 bytes.
-const excerptChars = 70
+const excerptChars = 50
 
 func (s *Server) confluenceSearchPages() tool {
 	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
-		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space, last modified (date), url (relative to base_url) and an excerpt; read a hit with confluence_get_page.",
+		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space (at top level when shared), last modified (date), url (relative to base_url) and an excerpt; read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.CQL) == "" {
 				return userError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
@@ -249,12 +249,14 @@ func (s *Server) confluenceSearchPages() tool {
 				Total     int       `json:"total"`
 				Start     int       `json:"start,omitempty"`
 				BaseURL   string    `json:"base_url"`
+				Space     string    `json:"space,omitempty"` // of every hit, when they share one
 				Results   []pageHit `json:"results"`
 				NextStart int       `json:"next_start,omitempty"`
 			}{Total: p.TotalSize, Start: a.Start, BaseURL: s.conf.BaseURL(), Results: []pageHit{}}
 			for _, r := range p.Results {
 				out.Results = append(out.Results, pageHitOf(r))
 			}
+			out.Space = hoistSpace(out.Results)
 			if out.Total == 0 && len(p.Results) > 0 {
 				// Older servers send no totalSize: say at least what we know.
 				out.Total = a.Start + len(p.Results)
@@ -268,6 +270,25 @@ func (s *Server) confluenceSearchPages() tool {
 		})
 }
 
+// hoistSpace returns the space all hits share and clears it from each,
+// which saves its repetition in the common space-scoped search; it returns
+// "" and changes nothing when the hits span spaces.
+func hoistSpace(hits []pageHit) string {
+	if len(hits) < 2 {
+		return ""
+	}
+	sp := hits[0].Space
+	for _, h := range hits {
+		if h.Space != sp || sp == "" {
+			return ""
+		}
+	}
+	for i := range hits {
+		hits[i].Space = ""
+	}
+	return sp
+}
+
 // Markers of the site search's highlighted excerpts.
 const (
 	hlOpen  = "@@@hl@@@"
@@ -279,8 +300,7 @@ var highlightMarks = strings.NewReplacer(hlOpen, "", hlClose, "")
 // pageHitOf shapes one site-search result; its url is relative to the
 // Confluence base URL (the short /x/ link when the server gives one).
 func pageHitOf(r atlassian.SearchResult) pageHit {
-	h := pageHit{Title: text(highlightMarks.Replace(r.Title)), Modified: day(r.LastModified),
-		URL: r.URL, Excerpt: excerpt(r.Excerpt, excerptChars)}
+	h := pageHit{Title: text(highlightMarks.Replace(r.Title)), Modified: day(r.LastModified), URL: r.URL}
 	if c := r.Content; c != nil {
 		h.ID = string(c.ID)
 		h.Title = text(c.Title)
@@ -298,7 +318,19 @@ func pageHitOf(r atlassian.SearchResult) pageHit {
 	if h.Space == "" && r.ResultGlobalContainer != nil {
 		h.Space, _ = strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/display/")
 	}
+	h.Excerpt = excerpt(withoutTitle(r.Excerpt, h.Title), excerptChars)
 	return h
+}
+
+// withoutTitle drops the page title from the start of an excerpt, where
+// Confluence often repeats it.
+func withoutTitle(ex, title string) string {
+	plain := highlightMarks.Replace(ex)
+	rest, ok := strings.CutPrefix(strings.TrimSpace(plain), title)
+	if !ok || title == "" || strings.Contains(ex[:min(len(ex), len(title)+24)], hlOpen) {
+		return ex // keep highlights: cutting through markers would lose them
+	}
+	return strings.TrimSpace(rest)
 }
 
 // excerpt cuts a highlighted excerpt to max runes around its first

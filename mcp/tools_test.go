@@ -13,7 +13,7 @@ import (
 // world is what seedWorld added to the simulator.
 type world struct {
 	parent, child, restricted string // page ids in ENG
-	issue                         string // an OPS issue key
+	issue                     string // an OPS issue key
 }
 
 // longText makes a page long enough to need truncation.
