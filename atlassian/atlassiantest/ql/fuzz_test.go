@@ -16,6 +16,10 @@ func fuzzSeeds(f *testing.F, d Dialect) {
 		`space = DOC and type = page and lastmodified >= "2024-01-31 13:45" order by lastmodified`,
 		`id in (1, 2, 3)`, `assignee in (EMPTY, currentUser()) or key >= ABC-10`, `NOT (a = b OR !c ~ "x*")`,
 		`created >= startOfDay("-1d") && labels is not empty || due < now()`, `title ~ "\"exact phrase\" -other OR x*"`,
+		`space.key = DOC and type in (page, blogpost) and created > 2014/09/01 order by lastModified desc`,
+		`ancestor = 100 and not label = draft or creator = currentUser()`, `lastmodified >= now('-4w') and title != "X Y"`,
+		`created < startOfYear("-1y") or created >= endOfMonth(+1M)`, `project = ABC and status was Open by admin`,
+		`summary ~ 'it\'s "quoted"' and cf[10010] = 5 and "field name" != -7`, `key in (ABC-1, 10002) order by key desc, "Summary"`,
 	} {
 		f.Add(s)
 	}
