@@ -177,8 +177,11 @@ func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []sc
 	if avg <= 0 {
 		avg = 1
 	}
+	// A dense accumulator: common terms touch a large share of the chunks,
+	// where a map costs several times more.
+	acc := make([]float32, len(k.length))
+	var touched []int32
 	seen := make(map[string]bool, len(terms))
-	scores := make(map[int32]float64)
 	for _, t := range terms {
 		if seen[t] {
 			continue
@@ -195,25 +198,77 @@ func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []sc
 		if idf <= 0 {
 			continue
 		}
+		norm := bm25K1 * (1 - bm25B)
+		per := bm25K1 * bm25B / avg
 		for _, p := range ps {
 			l := k.length[p.chunk]
 			if l < 0 {
 				continue
 			}
 			tf := float64(p.tf)
-			s := idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(l)/avg))
-			scores[p.chunk] += s
+			if acc[p.chunk] == 0 {
+				touched = append(touched, p.chunk)
+			}
+			acc[p.chunk] += float32(idf * tf * (bm25K1 + 1) / (tf + norm + per*float64(l)))
 		}
 	}
-	out := make([]scored, 0, len(scores))
-	for c, s := range scores {
-		if keep == nil || keep(c) {
-			out = append(out, scored{chunk: c, score: s})
+	top := newTopN(n)
+	for _, c := range touched {
+		if s := float64(acc[c]); top.wants(s) && (keep == nil || keep(c)) {
+			top.push(scored{chunk: c, score: s})
 		}
 	}
-	return topScored(out, n)
+	return top.sorted()
 }
 
+// topN keeps the n best scored chunks seen (a min-heap on score).
+type topN struct {
+	n int
+	h []scored
+}
+
+func newTopN(n int) *topN { return &topN{n: n, h: make([]scored, 0, min(n, 1024))} }
+
+func worse(a, b scored) bool { return a.score < b.score || a.score == b.score && a.chunk > b.chunk }
+
+// wants says whether a score could enter the top n.
+func (t *topN) wants(s float64) bool { return len(t.h) < t.n || s > t.h[0].score }
+
+func (t *topN) push(s scored) {
+	if len(t.h) < t.n {
+		t.h = append(t.h, s)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(t.h[i], t.h[p]) {
+				break
+			}
+			t.h[i], t.h[p] = t.h[p], t.h[i]
+			i = p
+		}
+		return
+	}
+	if !worse(t.h[0], s) {
+		return
+	}
+	t.h[0] = s
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(t.h) && worse(t.h[l], t.h[m]) {
+			m = l
+		}
+		if r < len(t.h) && worse(t.h[r], t.h[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		t.h[i], t.h[m] = t.h[m], t.h[i]
+		i = m
+	}
+}
+
+// sorted returns the kept chunks, best first.
+func (t *topN) sorted() []scored { return topScored(t.h, t.n) }
 // topScored sorts by score, best first (ties by chunk for determinism), and
 // keeps n.
 func topScored(s []scored, n int) []scored {

@@ -201,8 +201,18 @@ func TestEvalPGDocs(t *testing.T) {
 		fu   fusion
 	}{{"default", defaultFusion}}
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
+		for _, wk := range []float64{1, 1.5, 2, 3} {
+			for _, extra := range []float64{0.1, 0.3} {
+				fu := defaultFusion
+				fu.byScore, fu.wKeyword, fu.extra = true, wk, extra
+				variants = append(variants, struct {
+					name string
+					fu   fusion
+				}{fmt.Sprintf("score wKw=%v extra=%v", wk, extra), fu})
+			}
+		}
 		for _, k := range []float64{10, 30, 60} {
-			for _, wk := range []float64{0.5, 1, 2} {
+			for _, wk := range []float64{1, 2, 3} {
 				for _, extra := range []float64{0, 0.1, 0.3} {
 					fu := defaultFusion
 					fu.rrfK, fu.wKeyword, fu.extra = k, wk, extra

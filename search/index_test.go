@@ -531,3 +531,43 @@ func TestEmbedderFailureWritesNothing(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestReaderCompactsAfterManyUpdates(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWriter(t, dir, newHashEmbedder())
+	corpus := newSynthCorpus(3)
+	docs := corpus.docs(0, 300) // 1,500 chunks
+	if _, err := w.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	r := openReader(t, dir, newHashEmbedder())
+	for i := range docs {
+		docs[i].Chunks = docs[i].Chunks[:2]
+		docs[i].Chunks[1].Text = "replacement text number " + strconv.Itoa(i) + " mentions zanzibar"
+	}
+	if _, err := w.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := r.Search(ctx, Query{Text: "zanzibar", K: 100, Mode: Keyword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 100 || rs[0].Heading != "H1" {
+		t.Fatalf("%d results, first %+v", len(rs), rs[0])
+	}
+	r.memMu.RLock()
+	m := r.mem
+	chunks, dead, live := len(m.chunks), m.kw.dead, m.kw.live
+	r.memMu.RUnlock()
+	if chunks != 600 || dead != 0 || live != 600 {
+		t.Fatalf("after compaction: %d chunk slots, %d dead, %d live; want 600, 0, 600", chunks, dead, live)
+	}
+	// Every document is still found through its own first chunk.
+	for _, d := range docs[:20] {
+		rs, err := r.Search(ctx, Query{Text: d.Chunks[0].Text, K: 1, Mode: Vector})
+		if err != nil || len(rs) != 1 || rs[0].DocID != d.ID {
+			t.Fatalf("vector search for %s: %v, %v", d.ID, ids(rs), err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -134,8 +135,15 @@ func TestScale(t *testing.T) {
 func measureScale(t *testing.T, n int) {
 	ctx := context.Background()
 	dir := t.TempDir()
+	// ATLASBRIDGE_SCALE_DIR keeps the built stores between runs.
+	if keep := os.Getenv("ATLASBRIDGE_SCALE_DIR"); keep != "" {
+		dir = filepath.Join(keep, strconv.Itoa(n))
+	}
 	start := time.Now()
-	emb := buildSynthetic(t, dir, n)
+	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
+		emb = buildSynthetic(t, dir, n)
+	}
 	build := time.Since(start)
 	fi, _ := os.Stat(dir + "/" + dbFile)
 
