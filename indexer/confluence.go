@@ -106,6 +106,7 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 					t0 := time.Now()
 					ct, err = cc.fetch(ctx, id)
 					st.Fetch += time.Since(t0)
+					st.requests++
 					if err != nil {
 						return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
 					}

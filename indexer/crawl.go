@@ -135,6 +135,7 @@ func (b *batch[T]) get(ctx context.Context, id string, st *Stages) (T, bool, err
 		t0 := time.Now()
 		b.got, b.err = b.load(ctx, b.ids)
 		st.Fetch += time.Since(t0)
+		st.requests++
 	})
 	v, ok := b.got[id]
 	return v, ok, b.err

@@ -91,6 +91,8 @@ type Progress struct {
 // which embed the new chunks (see MeteredEmbedder to split it).
 type Stages struct {
 	List, Fetch, Convert, Chunk, Store time.Duration
+
+	requests int // API calls made by the stage
 }
 
 func (s *Stages) add(o Stages) {
@@ -99,6 +101,7 @@ func (s *Stages) add(o Stages) {
 	s.Convert += o.Convert
 	s.Chunk += o.Chunk
 	s.Store += o.Store
+	s.requests += o.requests
 }
 
 // ContainerSummary is what a sync did to one space or project.
@@ -641,7 +644,7 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 	lastReport := time.Time{}
 	for r := range results {
 		done++
-		out.requests++
+		out.requests += r.st.requests
 		sum.Stages.add(r.st)
 		switch {
 		case r.err == nil && r.doc != nil:

@@ -35,6 +35,9 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// testTitle keeps the test's pages apart from the sample space's own.
+func testTitle(s string) string { return s + " (indexer test)" }
+
 // noRetryAfter drops the simulator's "Retry-After: 1" from 503s so that
 // fault-injection tests take milliseconds, not seconds.
 type noRetryAfter struct{ rt http.RoundTripper }
@@ -82,9 +85,9 @@ func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
 	w := &world{t: t, clk: clk, srv: srv, conf: conf, jira: jira, dir: t.TempDir(), pages: map[string]string{}}
 	clk.Advance(time.Minute)
 	for _, p := range []atlassiantest.Page{
-		{Space: "ENG", Title: "Deployment guide", Labels: []string{"deploy"}, Body: `<h2>Rolling out</h2><p>Use the blue green switch to deploy a release to production.</p><h2>Rollback</h2><p>Flip the load balancer back to the previous colour.</p><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[kubectl rollout undo deploy/web]]></ac:plain-text-body></ac:structured-macro>`},
-		{Space: "ENG", Title: "VPN setup", Body: `<p>Install WireGuard and import the profile from the access portal.</p>`},
-		{Space: "ENG", Title: "Database backups", Body: `<p>Nightly base backups with pgBackRest; restores are rehearsed monthly.</p>`},
+		{Space: "ENG", Title: testTitle("Deployment guide"), Labels: []string{"deploy"}, Body: `<h2>Rolling out</h2><p>Use the blue green switch to deploy a release to production.</p><h2>Rollback</h2><p>Flip the load balancer back to the previous colour.</p><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[kubectl rollout undo deploy/web]]></ac:plain-text-body></ac:structured-macro>`},
+		{Space: "ENG", Title: testTitle("VPN setup"), Body: `<p>Install WireGuard and import the profile from the access portal.</p>`},
+		{Space: "ENG", Title: testTitle("Database backups"), Body: `<p>Nightly base backups with pgBackRest; restores are rehearsed monthly.</p>`},
 	} {
 		got, err := srv.AddPage(p)
 		if err != nil {
@@ -92,7 +95,7 @@ func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
 		}
 		w.pages[p.Title] = got.ID
 	}
-	c, err := srv.AddPage(atlassiantest.Page{Type: "comment", ParentID: w.pages["VPN setup"], Body: "<p>The portal moved to access.example.com.</p>"})
+	c, err := srv.AddPage(atlassiantest.Page{Type: "comment", ParentID: w.pages[testTitle("VPN setup")], Body: "<p>The portal moved to access.example.com.</p>"})
 	if err != nil {
 		t.Fatalf("add comment: %v", err)
 	}
@@ -163,7 +166,16 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	idx := w.open()
 	ix := w.indexer(idx, nil)
 
+	w.requests()
 	first := w.sync(ix, RunOptions{})
+	// Bodies come 50 to a request, after one listing per container.
+	budget := int64(2)
+	for _, c := range first.Containers {
+		budget += 1 + int64(c.Listed+49)/50
+	}
+	if got := w.requests(); got > budget || int(got) != first.Requests+2 {
+		t.Errorf("full sync made %d requests (summary says %d + 2), want at most %d", got, first.Requests, budget)
+	}
 	confDocs := len(docIDs(t, idx, search.SourceConfluence, "ENG"))
 	if confDocs < 5 { // home page + 3 pages + 1 comment
 		t.Fatalf("confluence documents = %d, want ≥ 5", confDocs)
@@ -202,7 +214,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 
 	// An edit is picked up by the next incremental sync, and only it.
 	w.clk.Advance(5 * time.Minute)
-	p, err := w.srv.GetPage(w.pages["VPN setup"])
+	p, err := w.srv.GetPage(w.pages[testTitle("VPN setup")])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +226,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	if upd.Updated != 1 || upd.Added != 0 {
 		t.Errorf("after one edit: %+v", upd)
 	}
-	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages["VPN setup"] {
+	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages[testTitle("VPN setup")] {
 		t.Errorf("edited page not found by its new text: %+v", doc)
 	}
 }
@@ -243,10 +255,10 @@ func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
 	before := docIDs(t, idx, search.SourceConfluence, "ENG")
 
 	w.clk.Advance(5 * time.Minute)
-	if err := w.srv.DeletePage(w.pages["Database backups"]); err != nil {
+	if err := w.srv.DeletePage(w.pages[testTitle("Database backups")]); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.srv.RestrictPage(w.pages["Deployment guide"], "alice"); err != nil {
+	if err := w.srv.RestrictPage(w.pages[testTitle("Deployment guide")], "alice"); err != nil {
 		t.Fatal(err)
 	}
 	issues, _, err := w.jira.Issues.Search(context.Background(), "project = OPS ORDER BY key ASC", &atlassian.SearchIssuesOptions{MaxResults: 1})
@@ -266,7 +278,7 @@ func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
 
 	sum := w.sync(ix, RunOptions{Reconcile: true})
 	got := docIDs(t, idx, search.SourceConfluence, "ENG")
-	for _, title := range []string{"Database backups", "Deployment guide"} {
+	for _, title := range []string{testTitle("Database backups"), testTitle("Deployment guide")} {
 		if _, ok := got["confluence:"+w.pages[title]]; ok {
 			t.Errorf("%s still indexed after reconcile", title)
 		}
@@ -279,6 +291,38 @@ func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
 	}
 	if sum.Deleted != 3 {
 		t.Errorf("deleted = %d, want 3", sum.Deleted)
+	}
+}
+
+func TestSyncFollowsAMoveToAnotherSpace(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	if err := w.srv.GeneratePages("GEN", 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	id := "confluence:" + w.pages[testTitle("Deployment guide")]
+	if _, ok := docIDs(t, idx, search.SourceConfluence, "ENG")[id]; !ok {
+		t.Fatal("page not indexed in ENG")
+	}
+	w.clk.Advance(5 * time.Minute)
+	if err := w.srv.MovePage(w.pages[testTitle("Deployment guide")], "GEN"); err != nil {
+		t.Fatal(err)
+	}
+	w.sync(ix, RunOptions{})
+	if _, ok := docIDs(t, idx, search.SourceConfluence, "GEN")[id]; !ok {
+		t.Error("moved page not indexed in GEN after an incremental sync")
+	}
+	if _, ok := docIDs(t, idx, search.SourceConfluence, "ENG")[id]; ok {
+		t.Error("moved page still indexed in ENG")
+	}
+
+	// Narrowing the allow-list drops the space that left it, on reconcile.
+	ix = w.indexer(idx, func(o *Options) { o.Spaces = []string{"ENG"} })
+	sum := w.sync(ix, RunOptions{Reconcile: true})
+	if n := len(docIDs(t, idx, search.SourceConfluence, "GEN")); n != 0 || sum.Deleted == 0 {
+		t.Errorf("GEN out of scope: %d documents left, %d deleted", n, sum.Deleted)
 	}
 }
 

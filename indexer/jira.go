@@ -117,6 +117,7 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time, i
 					t0 := time.Now()
 					is, err = jc.fetchOne(ctx, key)
 					st.Fetch += time.Since(t0)
+					st.requests++
 					if err != nil {
 						return nil, err
 					}
@@ -227,6 +228,7 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		t0 := time.Now()
 		for start := len(comments.Comments); start < comments.Total; {
 			p, _, err := jc.j.Issues.Comments(ctx, is.Key, start, 100, true)
+			st.requests++
 			if err != nil {
 				return nil, fmt.Errorf("jira: comments of %s: %w", is.Key, err)
 			}

@@ -2,11 +2,462 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
-// runSync is not written yet: it lands with its issue.
+// Exit codes of atlasbridge sync, for cron and scripts (0 is success, 1 an
+// error that stopped the sync, 2 bad flags or configuration).
+const (
+	exitPartial = 3 // the sync finished, but some documents or containers failed: they are retried next time
+	exitLocked  = 4 // another sync holds the data directory
+)
+
+// syncFlags are the flags of atlasbridge sync.
+type syncFlags struct {
+	run         indexer.RunOptions
+	schedule    string
+	concurrency int
+	overlap     time.Duration
+	progress    string
+	json        bool
+}
+
+func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &syncFlags{}
+	var spaces, projects string
+	fs.BoolVar(&f.run.Full, "full", false, "drop what the index holds (of the named spaces/projects, or all) and crawl everything again; also rebuilds after an embedder change")
+	fs.StringVar(&spaces, "spaces", "", "comma-separated Confluence space keys: sync only these in this run")
+	fs.StringVar(&projects, "projects", "", "comma-separated Jira project keys: sync only these in this run")
+	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
+	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
+	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
+	fs.DurationVar(&f.overlap, "overlap", time.Hour, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
+	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
+	fs.BoolVar(&f.json, "json", false, "print the summary as one JSON object on stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: atlasbridge sync [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Crawls what changed in Confluence and Jira since the last sync into the local index.")
+		fmt.Fprintln(stderr, "Exit codes: 0 done, 1 failed, 2 bad flags or configuration, 3 done but some items")
+		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, &exitError{code: 0}
+		}
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	if fs.NArg() > 0 {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: unexpected argument %q (flags only; see atlasbridge sync -h)", fs.Arg(0))}
+	}
+	f.run.Spaces, f.run.Projects = list(spaces), list(projects)
+	switch f.progress {
+	case "auto", "bar", "log", "none":
+	default:
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: --progress %q: want auto, bar, log or none", f.progress)}
+	}
+	if f.concurrency < 1 || f.concurrency > 64 {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: --concurrency %d: want 1 to 64", f.concurrency)}
+	}
+	if f.overlap < 0 {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: --overlap %s: must not be negative", f.overlap)}
+	}
+	if f.schedule != "" {
+		if _, err := cron.ParseStandard(f.schedule); err != nil {
+			return nil, &exitError{code: 2, err: fmt.Errorf("sync: --schedule %q: %w (examples: \"@every 15m\", \"@hourly\", \"0 */2 * * *\")", f.schedule, err)}
+		}
+		if f.run.Full {
+			return nil, &exitError{code: 2, err: errors.New("sync: --full cannot be combined with --schedule (it would rebuild on every run)")}
+		}
+	}
+	return f, nil
+}
+
+// runSync is atlasbridge sync.
 func runSync(ctx context.Context, args []string, cfg *config, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("sync: not available in this build yet")
+	f, err := parseSyncFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if !cfg.Confluence.Configured() && !cfg.Jira.Configured() {
+		return &exitError{code: 2, err: fmt.Errorf("sync: nothing to crawl: %w", errors.Join(cfg.Confluence.NotConfigured(), cfg.Jira.NotConfigured()))}
+	}
+	log := cfg.logger(stderr)
+	job := syncJob{cfg: cfg, flags: f, log: log, stdout: stdout, stderr: stderr}
+	if f.schedule != "" {
+		return scheduleSyncs(ctx, f.schedule, log, func(ctx context.Context) {
+			if _, err := job.run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("scheduled sync failed", "err", err)
+			}
+		})
+	}
+	sum, err := job.run(ctx)
+	if err != nil {
+		return err
+	}
+	if sum.Failed() {
+		return &exitError{code: exitPartial, err: fmt.Errorf("sync: finished with %d failed documents; they are retried on the next sync", failures(sum))}
+	}
+	return nil
+}
+
+func failures(s *indexer.Summary) int {
+	n := s.Errors
+	for _, c := range s.Containers {
+		if c.Err != nil && c.Errors == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// syncJob is one sync of the configured servers into the data directory.
+// The index is opened (and its lock taken) for the duration of the run
+// only, so scheduled syncs leave the directory free in between.
+type syncJob struct {
+	cfg            *config
+	flags          *syncFlags
+	log            *slog.Logger
+	stdout, stderr io.Writer
+}
+
+func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
+	emb, err := embed.New(j.cfg.Embed)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	metered := indexer.NewMeteredEmbedder(emb)
+	idx, err := openForSync(ctx, j.cfg.DataDir, metered, j.log, j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0)
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	conf, err := j.cfg.confluence(j.log)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	jira, err := j.cfg.jira(j.log)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	opts := indexer.Options{
+		Index: idx, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
+		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
+	}
+	if conf != nil {
+		opts.Confluence = conf
+	}
+	if jira != nil {
+		opts.Jira = jira
+	}
+	pr := newProgressPrinter(j.flags.progress, j.stderr, j.log)
+	opts.Progress = pr.update
+	ix, err := indexer.New(opts)
+	if err != nil {
+		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	sum, err := ix.Sync(ctx, j.flags.run)
+	pr.finish()
+	if sum != nil {
+		embedTook, _ := metered.Took()
+		writeSummary(j.stdout, sum, embedTook, j.flags.json)
+	}
+	if err != nil {
+		return sum, fmt.Errorf("sync: %w", err)
+	}
+	return sum, nil
+}
+
+// openForSync opens the index for writing. A second writer gets exit code 4
+// with the holder's pid. With rebuild (sync --full), an index built with
+// another embedder is deleted first: that is the rebuild the error asks for.
+func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.Logger, rebuild bool) (*search.Index, error) {
+	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
+	if errors.Is(err, search.ErrModelChanged) && rebuild {
+		log.Warn("the index was built with another embedder: deleting it for the full rebuild", "dir", dir, "model", emb.Model())
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if rerr := os.Remove(filepath.Join(dir, "index.db"+suffix)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+				return nil, fmt.Errorf("sync: delete the old index: %w", rerr)
+			}
+		}
+		idx, err = search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
+	}
+	var locked *search.LockedError
+	if errors.As(err, &locked) {
+		return nil, &exitError{code: exitLocked, err: fmt.Errorf("sync: %w; wait for it to finish (or stop it) and retry", err)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	return idx, nil
+}
+
+// summaryJSON is the --json form of a sync summary.
+type summaryJSON struct {
+	Added      int                `json:"added"`
+	Updated    int                `json:"updated"`
+	Unchanged  int                `json:"unchanged"`
+	Deleted    int                `json:"deleted"`
+	Errors     int                `json:"errors"`
+	Chunks     int                `json:"chunks_embedded"`
+	Requests   int                `json:"requests"`
+	Seconds    float64            `json:"seconds"`
+	Stages     map[string]float64 `json:"stage_seconds"`
+	Containers []containerJSON    `json:"containers"`
+}
+
+type containerJSON struct {
+	Source     string  `json:"source"`
+	Container  string  `json:"container"`
+	Listed     int     `json:"listed"`
+	Added      int     `json:"added"`
+	Updated    int     `json:"updated"`
+	Unchanged  int     `json:"unchanged"`
+	Deleted    int     `json:"deleted"`
+	Errors     int     `json:"errors"`
+	Requests   int     `json:"requests"`
+	Reconciled bool    `json:"reconciled"`
+	Seconds    float64 `json:"seconds"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// stageSeconds splits the store stage into embed and store.
+func stageSeconds(s indexer.Stages, embedTook time.Duration) map[string]float64 {
+	store := s.Store - embedTook
+	if store < 0 {
+		store = 0
+	}
+	return map[string]float64{
+		"list": s.List.Seconds(), "fetch": s.Fetch.Seconds(), "convert": s.Convert.Seconds(),
+		"chunk": s.Chunk.Seconds(), "embed": embedTook.Seconds(), "store": store.Seconds(),
+	}
+}
+
+func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJSON bool) {
+	if asJSON {
+		out := summaryJSON{Added: s.Added, Updated: s.Updated, Unchanged: s.Unchanged, Deleted: s.Deleted, Errors: s.Errors,
+			Chunks: s.Chunks, Requests: s.Requests, Seconds: s.Duration.Seconds(), Stages: stageSeconds(s.Stages, embedTook),
+			Containers: []containerJSON{}}
+		for _, c := range s.Containers {
+			cj := containerJSON{Source: c.Source, Container: c.Container, Listed: c.Listed, Added: c.Added, Updated: c.Updated,
+				Unchanged: c.Unchanged, Deleted: c.Deleted, Errors: c.Errors, Requests: c.Requests, Reconciled: c.Reconciled,
+				Seconds: c.Duration.Seconds()}
+			if c.Err != nil {
+				cj.Error = c.Err.Error()
+			}
+			out.Containers = append(out.Containers, cj)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(out)
+		return
+	}
+	fmt.Fprintf(w, "sync finished in %s: %d added, %d updated, %d deleted, %d unchanged, %d errors (%d requests, %d chunks embedded)\n",
+		s.Duration.Round(time.Millisecond), s.Added, s.Updated, s.Deleted, s.Unchanged, s.Errors, s.Requests, s.Chunks)
+	for _, c := range s.Containers {
+		line := fmt.Sprintf("  %-10s %-12s %6d listed %6d added %6d updated %6d deleted %6d unchanged %4d errors %5d requests  %s",
+			c.Source, c.Container, c.Listed, c.Added, c.Updated, c.Deleted, c.Unchanged, c.Errors, c.Requests, c.Duration.Round(time.Millisecond))
+		if c.Reconciled {
+			line += "  (reconciled)"
+		}
+		if c.Err != nil {
+			line += "\n    failed: " + c.Err.Error()
+		}
+		fmt.Fprintln(w, line)
+	}
+	st := stageSeconds(s.Stages, embedTook)
+	var parts []string
+	for _, k := range []string{"list", "fetch", "convert", "chunk", "embed", "store"} {
+		parts = append(parts, fmt.Sprintf("%s %.2fs", k, st[k]))
+	}
+	fmt.Fprintf(w, "  time by stage (summed over workers): %s\n", strings.Join(parts, " · "))
+}
+
+// progressPrinter shows sync progress: a bar redrawn in place on a
+// terminal, a log line every few seconds otherwise.
+type progressPrinter struct {
+	mode    string // bar, log or none
+	w       io.Writer
+	log     *slog.Logger
+	mu      sync.Mutex
+	last    time.Time
+	drawn   bool
+	every   time.Duration
+	started map[string]time.Time
+}
+
+func newProgressPrinter(mode string, w io.Writer, log *slog.Logger) *progressPrinter {
+	if mode == "auto" {
+		mode = "log"
+		if isTerminal(w) {
+			mode = "bar"
+		}
+	}
+	return &progressPrinter{mode: mode, w: w, log: log, every: 5 * time.Second, started: map[string]time.Time{}}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progressPrinter) update(pr indexer.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.mode {
+	case "bar":
+		p.drawBar(pr)
+	case "log":
+		if pr.Phase == "fetch" && time.Since(p.last) >= p.every {
+			p.last = time.Now()
+			p.log.Info("sync progress", "source", pr.Source, "container", pr.Container, "done", pr.Done, "total", pr.Total,
+				"rate_per_s", rate(pr), "eta", eta(pr))
+		}
+	}
+}
+
+func rate(pr indexer.Progress) int {
+	if pr.Elapsed <= 0 {
+		return 0
+	}
+	return int(float64(pr.Done) / pr.Elapsed.Seconds())
+}
+
+func eta(pr indexer.Progress) time.Duration {
+	if pr.Done == 0 || pr.Total <= pr.Done {
+		return 0
+	}
+	per := pr.Elapsed / time.Duration(pr.Done)
+	return (per * time.Duration(pr.Total-pr.Done)).Round(time.Second)
+}
+
+func (p *progressPrinter) drawBar(pr indexer.Progress) {
+	label := pr.Source + " " + pr.Container
+	switch pr.Phase {
+	case "list":
+		fmt.Fprintf(p.w, "\r\033[K%-24s listing changes…", label)
+		p.drawn = true
+	case "fetch":
+		const width = 30
+		filled := 0
+		if pr.Total > 0 {
+			filled = width * pr.Done / pr.Total
+		}
+		fmt.Fprintf(p.w, "\r\033[K%-24s [%s%s] %d/%d  %d/s  ETA %s", label, strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+			pr.Done, pr.Total, rate(pr), eta(pr))
+		p.drawn = true
+	case "done":
+		fmt.Fprintf(p.w, "\r\033[K%-24s %d documents in %s\n", label, pr.Total, pr.Elapsed.Round(time.Millisecond))
+		p.drawn = false
+	}
+}
+
+// finish ends a bar left half drawn (an interrupted sync).
+func (p *progressPrinter) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == "bar" && p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+}
+
+// scheduleSyncs runs job now and then on every tick of spec ("@every 15m",
+// "@hourly" or a five-field cron spec) until ctx is done. A run still going
+// when the next tick comes makes that tick skip (cron.SkipIfStillRunning),
+// so syncs never overlap. It returns when ctx is done and the running job,
+// if any, has returned.
+//
+// serve --sync-schedule calls it in a goroutine with the same job as sync
+// --schedule: see backgroundSync.
+func scheduleSyncs(ctx context.Context, spec string, log *slog.Logger, job func(ctx context.Context)) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("schedule %q: %w", spec, err)}
+	}
+	cl := cronLogger{log}
+	wrapped := cron.NewChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)).Then(cron.FuncJob(func() { job(ctx) }))
+	c := cron.New(cron.WithLogger(cl))
+	c.Schedule(sched, wrapped)
+	log.Info("sync scheduled", "schedule", spec, "next", sched.Next(time.Now()).Format(time.RFC3339))
+	c.Start()
+	wrapped.Run() // the first sync now, under the same skip guard
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+// backgroundSync starts scheduled syncs of cfg's servers into its data
+// directory for atlasbridge serve --sync-schedule SPEC. It checks spec and
+// the configuration at once and returns an error for bad ones; the syncs
+// then run in the background until ctx is done, logging to log. wait
+// blocks until the last sync has stopped (call it after cancelling ctx).
+// Each run takes the data directory's writer lock only while it runs; a
+// concurrent atlasbridge sync makes that run log "another sync is running"
+// and skip.
+func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Logger) (wait func(), err error) {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return nil, fmt.Errorf("--sync-schedule %q: %w (examples: \"@every 15m\", \"@hourly\")", spec, err)
+	}
+	if !cfg.Confluence.Configured() && !cfg.Jira.Configured() {
+		return nil, errors.New("--sync-schedule: neither Confluence nor Jira is configured")
+	}
+	if _, err := embed.New(cfg.Embed); err != nil {
+		return nil, fmt.Errorf("--sync-schedule: %w", err)
+	}
+	job := syncJob{cfg: cfg, flags: &syncFlags{concurrency: 4, overlap: time.Hour, progress: "none"}, log: log, stdout: io.Discard, stderr: io.Discard}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		scheduleSyncs(ctx, spec, log, func(ctx context.Context) {
+			sum, err := job.run(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("background sync failed", "err", err)
+			case sum != nil:
+				log.Info("background sync done", "added", sum.Added, "updated", sum.Updated, "deleted", sum.Deleted,
+					"errors", sum.Errors, "took", sum.Duration.Round(time.Millisecond))
+			}
+		})
+	}()
+	return func() { <-done }, nil
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		c.log.Warn("scheduled sync skipped: the previous one is still running")
+		return
+	}
+	c.log.Debug("cron: "+msg, kv...)
+}
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.log.Error("cron: "+msg, append(kv, "err", err)...)
 }
