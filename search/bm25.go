@@ -269,6 +269,7 @@ func (t *topN) push(s scored) {
 
 // sorted returns the kept chunks, best first.
 func (t *topN) sorted() []scored { return topScored(t.h, t.n) }
+
 // topScored sorts by score, best first (ties by chunk for determinism), and
 // keeps n.
 func topScored(s []scored, n int) []scored {
