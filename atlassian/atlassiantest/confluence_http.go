@@ -216,7 +216,8 @@ func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
 // runCQL evaluates a CQL query for a user, caching the ordered hits until the next write.
 func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 	env := queryEnv{Now: s.now(), Location: time.UTC, CurrentUser: u.Name}
-	q, err := parseQuery(dialectCQL, cql, env)
+	// DC's site search field; package ql does not know it, and it searches what text does.
+	q, err := parseQuery(dialectCQL, siteSearchRE.ReplaceAllString(cql, "${1}text${2}"), env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -265,10 +266,11 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 }
 
 var (
-	spaceEqRE  = regexp.MustCompile(`(?i)^\s*\(?\s*space(?:\.key)?\s*=\s*"?([A-Za-z0-9~]+)"?`)
-	orNotRE    = regexp.MustCompile(`(?i)\bor\b|\bnot\b|!=|\|\||!`)
-	nowFuncRE  = regexp.MustCompile(`(?i)now\s*\(|startof|endof|currentuser|"-\d|'-\d|[=<>]\s*-\d`)
-	textTermRE = regexp.MustCompile(`(?i)\b(?:text|title|siteSearch)\s*~\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s()]+))`)
+	siteSearchRE = regexp.MustCompile(`(?i)(^|[\s(])siteSearch(\s*!?~)`)
+	spaceEqRE    = regexp.MustCompile(`(?i)^\s*\(?\s*space(?:\.key)?\s*=\s*"?([A-Za-z0-9~]+)"?`)
+	orNotRE      = regexp.MustCompile(`(?i)\bor\b|\bnot\b|!=|\|\||!`)
+	nowFuncRE    = regexp.MustCompile(`(?i)now\s*\(|startof|endof|currentuser|"-\d|'-\d|[=<>]\s*-\d`)
+	textTermRE   = regexp.MustCompile(`(?i)\b(?:text|title|siteSearch)\s*~\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s()]+))`)
 )
 
 // singleSpace finds "space = KEY" leading a query without OR/NOT, so only that space is scanned.
