@@ -3,10 +3,170 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
-// runServe is not written yet: it lands with its issue.
+// runServe runs the MCP server: over stdio (what an IDE starts), or over
+// streamable HTTP at /mcp with --http.
 func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("serve: not available in this build yet")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	httpAddr := fs.String("http", "", "serve streamable HTTP on `ADDR` (e.g. 127.0.0.1:8080, endpoint /mcp) instead of stdio")
+	allowRemote := fs.Bool("allow-remote", false, "allow --http on an address reachable from other machines")
+	readOnly := fs.Bool("read-only", cfg.ReadOnly, "serve no write tool (also ATLASBRIDGE_READ_ONLY=true)")
+	tools := fs.String("tools", "", "serve only these tools: comma-separated `names`, or confluence / jira")
+	exclude := fs.String("exclude-tools", "", "do not serve these tools: comma-separated `names`, or confluence / jira")
+	schedule := fs.String("sync-schedule", "", "keep the local index fresh in the background on this cron `SPEC` (e.g. \"@every 30m\")")
+	token := fs.String("auth-token", "", "bearer `token` HTTP clients must send (default $ATLASBRIDGE_HTTP_TOKEN; prefer the variable: flags show in ps)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: atlasbridge serve [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Runs the MCP server over stdio, or streamable HTTP with --http. Logs go to stderr.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2} // the flag package has explained
+	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("serve: unexpected argument %q (flags only; see atlasbridge serve -h)", fs.Arg(0))}
+	}
+	if *token == "" {
+		*token = cfg.HTTPToken
+	}
+	if *httpAddr != "" {
+		// Check before connecting anything: a refused bind is a config error.
+		if err := checkBind(*httpAddr, *allowRemote); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+	}
+
+	log := cfg.logger(stderr)
+	conf, err := cfg.confluence(log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	jira, err := cfg.jira(log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv, err := mcp.New(mcp.Options{
+		Confluence:   conf,
+		Jira:         jira,
+		Spaces:       cfg.Spaces,
+		Projects:     cfg.Projects,
+		ReadOnly:     *readOnly,
+		Tools:        list(*tools),
+		ExcludeTools: list(*exclude),
+		Version:      version,
+		Logger:       log,
+	})
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("serve: %w", err)}
+	}
+
+	if *schedule != "" {
+		stop, err := startSyncSchedule(ctx, *schedule, cfg, log)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		defer stop()
+	}
+
+	names := make([]string, 0, len(srv.Tools()))
+	for _, t := range srv.Tools() {
+		names = append(names, t.Name)
+	}
+	if *httpAddr == "" {
+		log.Info("serving MCP over stdio", "tools", len(names), "read_only", *readOnly)
+		log.Debug("tools", "names", strings.Join(names, ","))
+		return srv.ServeStdio(ctx, stdin, stdout)
+	}
+	return serveHTTP(ctx, srv.HTTPHandler(*token), *httpAddr, *token != "", log)
+}
+
+// checkBind refuses an HTTP address reachable from other machines unless
+// allowRemote is set, and warns when it is.
+func checkBind(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("serve: --http %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+	}
+	if loopback(host) || allowRemote {
+		return nil
+	}
+	return fmt.Errorf("serve: --http %s would accept connections from other machines, and every client acts with your Confluence/Jira credentials: bind 127.0.0.1:PORT, or pass --allow-remote and set ATLASBRIDGE_HTTP_TOKEN", addr)
+}
+
+// loopback reports whether host names only this machine ("" and 0.0.0.0
+// mean every interface).
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
+}
+
+// serveHTTP serves h on addr until ctx is cancelled.
+func serveHTTP(ctx context.Context, h http.Handler, addr string, withToken bool, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: --http %s: %w", addr, err)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if !loopback(host) {
+		log.Warn("MCP HTTP server reachable from other machines", "addr", addr, "bearer_token", withToken)
+		if !withToken {
+			log.Warn("no ATLASBRIDGE_HTTP_TOKEN: anyone who reaches this port can use your Confluence/Jira access")
+		}
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}()
+	log.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "bearer_token", withToken)
+	err = hs.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-done
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
+}
+
+// startSyncSchedule is the hook for --sync-schedule: it should start the
+// indexer's background sync on the cron spec and return a function that
+// stops it. The indexer work wires it (indexer scheduler + the search
+// index as mcp.Options.Searcher); until then the flag is validated and
+// refused rather than silently ignored.
+func startSyncSchedule(_ context.Context, spec string, _ *config, _ *slog.Logger) (stop func(), err error) {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return nil, fmt.Errorf("serve: --sync-schedule %q: %w (e.g. \"@every 30m\" or \"*/15 * * * *\")", spec, err)
+	}
+	return nil, errors.New("serve: --sync-schedule: background sync is not wired into serve in this build yet; run `atlasbridge sync` from cron meanwhile")
 }
