@@ -108,6 +108,11 @@ func TestMatchCQL(t *testing.T) {
 		{query: `text ~ "configured"`, want: "p1"}, // -ing and -ed meet
 		{query: `text ~ "tun*"`, want: "p1"},
 		{query: `text ~ "back*"`, want: "p3"},
+		{query: `text ~ "dat?base"`, want: "p1"},
+		{query: `text ~ "w*ers"`, want: "p1"},
+		{query: `text ~ "\"two w*\""`, want: ""}, // no wildcards in phrases: w is a plain term
+		{query: `text ~ "releas* -note?"`, want: ""},
+		{query: `text ~ "releas* -xyz?"`, want: "p2"},
 		{query: `text ~ "the"`, want: ""}, // stop words only: nothing
 		{query: `text ~ "the backup"`, want: "p3"},
 		{query: `text ~ "backup OR release"`, want: "p2,p3"},

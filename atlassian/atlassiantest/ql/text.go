@@ -1,6 +1,7 @@
 package ql
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -13,7 +14,7 @@ import (
 type TextIndex struct {
 	seq   []uint64            // hash of each analysed term in text order; 0 where a stop word was
 	set   map[uint64]struct{} // hashes of seq's terms and of their unstemmed forms
-	vocab []string            // distinct terms, stemmed and unstemmed, for prefix wildcards
+	vocab []string            // distinct terms, stemmed and unstemmed, for wildcards
 }
 
 // TextIndexer is an optional interface for records: returning a cached *TextIndex per field
@@ -143,12 +144,12 @@ func undouble(w string) string {
 	return w
 }
 
-// textTerm is one analysed query term; prefix terms come from a trailing * and are not stemmed.
+// textTerm is one analysed query term. A wildcard term (with * or ?) is a lower-case glob matched
+// against the index's vocabulary, not stemmed.
 type textTerm struct {
-	text   string // "" for a stop word's position inside a phrase: any term fits
-	stem   string // stem(text), for a prefix term whose stemmed form is what the index holds
-	hash   uint64 // termHash(text) of a whole (not prefix) term
-	prefix bool
+	text string // "" for a stop word's position inside a phrase: any term fits
+	hash uint64 // termHash(text) of a plain term
+	wild bool
 }
 
 // textItem is one required (or, when neg, forbidden) part of a ~ query: any of its alternatives
@@ -161,8 +162,9 @@ type textItem struct {
 // textQuery is a compiled ~ operand.
 type textQuery struct{ items []textItem }
 
-// parseTextQuery reads the Lucene-like syntax of a ~ operand: words, "quoted phrases", a trailing
-// * wildcard, -word or NOT word to exclude, a OR b for alternatives; AND and + are the default.
+// parseTextQuery reads the Lucene-like syntax of a ~ operand: words, "quoted phrases", * and ?
+// wildcards in words, -word or NOT word to exclude, a OR b for alternatives; AND and + are the
+// default.
 func parseTextQuery(s string) *textQuery {
 	q := &textQuery{}
 	neg, or := false, false
@@ -193,7 +195,7 @@ func parseTextQuery(s string) *textQuery {
 			} else {
 				phrase, i = s[i+1:i+1+end], i+2+end
 			}
-			add(analyseWord(phrase, false))
+			add(analyse(phrase, false))
 			continue
 		}
 		j := i
@@ -226,41 +228,49 @@ func parseTextQuery(s string) *textQuery {
 		if k := strings.IndexAny(word, "~^"); k >= 0 {
 			word = word[:k]
 		}
-		prefix := strings.HasSuffix(word, "*")
-		add(analyseWord(strings.TrimRight(word, "*"), prefix))
+		add(analyse(word, true))
 	}
 	return q
 }
 
-// analyseWord turns a query word or phrase into terms; with prefix, the last term is a wildcard
-// prefix (lower-cased, not stemmed).
-func analyseWord(w string, prefix bool) []textTerm {
-	var raw []string
-	forEachWord(w, func(t string, stop bool) {
+// analyse turns a query word or phrase into terms, stop words kept as inner gaps. With wild,
+// runs containing * or ? become glob terms (Lucene does not take wildcards inside phrases).
+func analyse(w string, wild bool) []textTerm {
+	var terms []textTerm
+	plain := func(t string, stop bool) {
 		if stop {
-			t = ""
-		}
-		raw = append(raw, t)
-	})
-	for len(raw) > 0 && raw[0] == "" {
-		raw = raw[1:]
-	}
-	for len(raw) > 0 && raw[len(raw)-1] == "" {
-		raw = raw[:len(raw)-1]
-	}
-	terms := make([]textTerm, len(raw))
-	for i, t := range raw {
-		if t == "" {
-			continue
-		}
-		if prefix && i == len(raw)-1 {
-			terms[i] = textTerm{text: t, stem: stem(t), prefix: true}
-			continue
+			terms = append(terms, textTerm{})
+			return
 		}
 		st := stem(t)
-		terms[i] = textTerm{text: st, hash: termHash(st)}
+		terms = append(terms, textTerm{text: st, hash: termHash(st)})
+	}
+	if !wild {
+		forEachWord(w, plain)
+	} else {
+		inRun := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '*' || r == '?' }
+		for _, run := range strings.FieldsFunc(w, func(r rune) bool { return !inRun(r) }) {
+			switch {
+			case !strings.ContainsAny(run, "*?"):
+				forEachWord(run, plain)
+			case strings.Trim(run, "*?") != "":
+				terms = append(terms, textTerm{text: strings.ToLower(run), wild: true})
+			}
+		}
+	}
+	for len(terms) > 0 && terms[0].text == "" {
+		terms = terms[1:]
+	}
+	for len(terms) > 0 && terms[len(terms)-1].text == "" {
+		terms = terms[:len(terms)-1]
 	}
 	return terms
+}
+
+// globMatch reports whether w matches a pattern of letters, digits, * and ?.
+func globMatch(pattern, w string) bool {
+	ok, err := path.Match(pattern, w)
+	return ok && err == nil
 }
 
 // positive reports whether the query requires anything; a query of stop words only matches
@@ -297,23 +307,23 @@ func (ix *TextIndex) hasTerm(t textTerm) bool {
 	if t.text == "" {
 		return true
 	}
-	if !t.prefix {
+	if !t.wild {
 		_, ok := ix.set[t.hash]
 		return ok
 	}
 	for _, w := range ix.vocab {
-		if strings.HasPrefix(w, t.text) {
+		if globMatch(t.text, w) {
 			return true
 		}
 	}
 	return false
 }
 
-// prefixHashes lists the hashes a prefix term may take at a position of seq.
-func (ix *TextIndex) prefixHashes(t textTerm) []uint64 {
+// wildHashes lists the hashes a wildcard term may take at a position of seq (which holds stems).
+func (ix *TextIndex) wildHashes(t textTerm) []uint64 {
 	var hs []uint64
 	for _, w := range ix.vocab {
-		if strings.HasPrefix(w, t.text) || w == t.stem {
+		if globMatch(t.text, w) {
 			hs = append(hs, termHash(w), termHash(stem(w)))
 		}
 	}
@@ -331,11 +341,11 @@ func (ix *TextIndex) hasPhrase(p []textTerm) bool {
 	}
 	var allowed [][]uint64
 	for k, t := range p {
-		if t.prefix {
+		if t.wild {
 			if allowed == nil {
 				allowed = make([][]uint64, len(p))
 			}
-			allowed[k] = ix.prefixHashes(t)
+			allowed[k] = ix.wildHashes(t)
 		}
 	}
 	for i := 0; i+len(p) <= len(ix.seq); i++ {
@@ -344,7 +354,7 @@ func (ix *TextIndex) hasPhrase(p []textTerm) bool {
 			h := ix.seq[i+k]
 			switch {
 			case t.text == "":
-			case t.prefix:
+			case t.wild:
 				ok = slices.Contains(allowed[k], h)
 			default:
 				ok = h == t.hash
