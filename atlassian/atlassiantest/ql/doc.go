@@ -13,9 +13,9 @@
 //     leaves out unassigned issues); in CQL they do.
 //   - `~` is a Lucene-like full-text match: terms are lower-cased, split on non-alphanumerics,
 //     lightly stemmed, stop words dropped; every term must occur; a quoted phrase must occur in
-//     order; a trailing `*` is a prefix wildcard; `-term` excludes; `a OR b` is an alternative.
-//     Stop words leave a gap, so "end of file" matches "end to file" but "phrase exact" does not
-//     match "phrase that is exact".
+//     order; `*` and `?` are wildcards inside a word (not in phrases); `-term` excludes; `a OR b`
+//     is an alternative. Stop words leave a gap, so "end of file" matches "end to file" but
+//     "phrase exact" does not match "phrase that is exact".
 //
 // Fields (names are case-insensitive; the canonical name in brackets is what Record is asked):
 //
