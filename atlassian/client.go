@@ -282,7 +282,8 @@ func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
 	defer cancel()
 	resp, err := c.http.Do(req.WithContext(actx))
 	if err != nil {
-		if actx.Err() != nil && ctx.Err() == nil {
+		var ne net.Error
+		if ctx.Err() == nil && (actx.Err() != nil || errors.As(err, &ne) && ne.Timeout()) {
 			err = &timeoutError{after: c.opts.Timeout, err: err}
 		}
 		return nil, nil, err

@@ -233,10 +233,23 @@ func (f *IssueFields) UnmarshalJSON(b []byte) error {
 }
 
 // RenderedFields are fields rendered to HTML by Jira (expand=renderedFields).
+// Jira renders dates too, for display ("25/Nov/26 8:48 AM", "2 days ago"),
+// so they stay text here: read times from the issue's fields.
 type RenderedFields struct {
-	Description string       `json:"description"`
-	Environment string       `json:"environment"`
-	Comment     *CommentPage `json:"comment,omitempty"`
+	Description string `json:"description"`
+	Environment string `json:"environment"`
+	Comment     *struct {
+		Comments []RenderedComment `json:"comments"`
+	} `json:"comment,omitempty"`
+}
+
+// RenderedComment is a comment whose body Jira rendered to HTML.
+type RenderedComment struct {
+	ID      string    `json:"id"`
+	Author  *JiraUser `json:"author,omitempty"`
+	Body    string    `json:"body"`
+	Created string    `json:"created"` // display text, not a timestamp
+	Updated string    `json:"updated"`
 }
 
 // Transition moves an issue to another status.

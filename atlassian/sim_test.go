@@ -1,0 +1,310 @@
+package atlassian_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+)
+
+// These tests drive the clients against the simulator over HTTP: paging
+// through large result sets, fault storms, writes and permissions.
+
+func clients(t *testing.T, srv *atlassiantest.Server, opts atlassian.Options) (*atlassian.Confluence, *atlassian.Jira) {
+	t.Helper()
+	c, err := atlassian.NewConfluence(srv.ConfluenceURL(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := atlassian.NewJira(srv.JiraURL(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, j
+}
+
+var admin = atlassian.Options{Username: "admin", Password: "admin"}
+
+// crawlCQL pages through a CQL search and returns the ids in order.
+func crawlCQL(t *testing.T, c *atlassian.Confluence, cql string, limit int) []string {
+	t.Helper()
+	var ids []string
+	opts := &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Limit: limit}}
+	for {
+		p, _, err := c.Content.Search(t.Context(), cql, opts)
+		if err != nil {
+			t.Fatalf("search at %d: %v", opts.Start, err)
+		}
+		for _, r := range p.Results {
+			ids = append(ids, r.ID.String())
+		}
+		next, ok := p.Next()
+		if !ok {
+			return ids
+		}
+		opts.Start = next
+	}
+}
+
+// crawlJQL pages through a JQL search and returns the keys in order.
+func crawlJQL(t *testing.T, j *atlassian.Jira, jql string, max int) []string {
+	t.Helper()
+	var keys []string
+	opts := &atlassian.SearchIssuesOptions{MaxResults: max, Fields: []string{"summary", "updated"}}
+	for {
+		p, _, err := j.Issues.Search(t.Context(), jql, opts)
+		if err != nil {
+			t.Fatalf("search at %d: %v", opts.StartAt, err)
+		}
+		for _, is := range p.Issues {
+			keys = append(keys, is.Key)
+		}
+		next, ok := p.Next()
+		if !ok {
+			return keys
+		}
+		opts.StartAt = next
+	}
+}
+
+func unique(t *testing.T, ids []string) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("%s seen twice", id)
+		}
+		seen[id] = true
+	}
+	return seen
+}
+
+func TestPagingThroughThousands(t *testing.T) {
+	tests := []struct {
+		name string
+		opts atlassiantest.Options
+	}{
+		{"clean", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: 1500, Seed: 7}},
+		{"503 storm and rate limit", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: 1500, Seed: 7, ErrorRate: 0.3, RateLimit: 400}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // the storm honours the simulator's Retry-After: 1 on each 503
+			srv := atlassiantest.NewServer(t, tc.opts)
+			if err := srv.GeneratePages("BIG", 1200, 3); err != nil {
+				t.Fatal(err)
+			}
+			wantPages := srv.PageCount("BIG")
+			if wantPages < 1200 {
+				t.Fatalf("simulator holds %d pages", wantPages)
+			}
+			opts := admin
+			opts.RetryWait, opts.MaxRetries = 1e6, 20 // 1ms
+			c, j := clients(t, srv, opts)
+
+			ids := crawlCQL(t, c, `space = BIG AND type = page ORDER BY id`, 200)
+			if got := len(unique(t, ids)); got != wantPages {
+				t.Errorf("crawled %d pages, want %d", got, wantPages)
+			}
+			keys := crawlJQL(t, j, `ORDER BY updated ASC, key ASC`, 250)
+			if got := len(unique(t, keys)); got != 1500 {
+				t.Errorf("crawled %d issues, want 1500", got)
+			}
+			if tc.opts.ErrorRate > 0 {
+				// 7 CQL pages and 6 JQL pages: every failure was retried.
+				if total := srv.Stats()["total"]; total <= 13 {
+					t.Errorf("requests served = %d: the storm injected no fault", total)
+				}
+			}
+		})
+	}
+}
+
+func TestConfluenceRoundTrip(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: -1})
+	c, _ := clients(t, srv, admin)
+	ctx := t.Context()
+
+	spaces, err := c.Spaces.All(ctx)
+	if err != nil || len(spaces) == 0 {
+		t.Fatalf("spaces = %v, %v", spaces, err)
+	}
+	home := spaces[0]
+	created, _, err := c.Content.Create(ctx, atlassian.NewPage{SpaceKey: home.Key, Title: "Runbook: rotate the pager", Storage: "<p>first</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.ID.String()
+	if created.Version.Number != 1 {
+		t.Fatalf("version = %d", created.Version.Number)
+	}
+	updated, _, err := c.Content.Update(ctx, id, atlassian.PageUpdate{Title: created.Title, Storage: "<p>second</p>", Version: 1})
+	if err != nil || updated.Version.Number != 2 {
+		t.Fatalf("update = %v, %v", updated, err)
+	}
+	// A writer still holding version 1 gets a conflict, not an overwrite.
+	_, _, err = c.Content.Update(ctx, id, atlassian.PageUpdate{Title: created.Title, Storage: "<p>stale</p>", Version: 1})
+	if !errors.Is(err, atlassian.ErrConflict) {
+		t.Fatalf("stale update err = %v, want conflict", err)
+	}
+	got, _, err := c.Content.Get(ctx, id, atlassian.ExpandPage...)
+	if err != nil || got.Storage() != "<p>second</p>" || got.Version.Number != 2 || got.SpaceKey() != home.Key {
+		t.Fatalf("get = %+v, %v", got, err)
+	}
+	byTitle, _, err := c.Content.FindByTitle(ctx, home.Key, "Runbook: rotate the pager")
+	if err != nil || byTitle.ID.String() != id {
+		t.Fatalf("by title = %v, %v", byTitle, err)
+	}
+	if _, _, err := c.Content.FindByTitle(ctx, home.Key, "No such page"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Fatalf("missing title err = %v", err)
+	}
+	if _, _, err := c.Content.AddComment(ctx, id, "<p>looks good</p>"); err != nil {
+		t.Fatal(err)
+	}
+	comments, _, err := c.Content.Comments(ctx, id, nil)
+	if err != nil || len(comments.Results) != 1 || !strings.Contains(comments.Results[0].Storage(), "looks good") {
+		t.Fatalf("comments = %+v, %v", comments, err)
+	}
+	labels, _, err := c.Content.AddLabels(ctx, id, "oncall", "runbook")
+	if err != nil || len(labels) != 2 {
+		t.Fatalf("labels = %v, %v", labels, err)
+	}
+	hits, _, err := c.Content.SiteSearch(ctx, `text ~ "second" AND space = `+atlassian.Quote(home.Key), nil)
+	if err != nil || hits.TotalSize < 1 {
+		t.Fatalf("site search = %+v, %v", hits, err)
+	}
+	if _, err := c.Content.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Content.Get(ctx, id); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Fatalf("get after delete err = %v", err)
+	}
+	_, _, err = c.Content.Search(ctx, `spaze = ENG`, nil)
+	if !errors.Is(err, atlassian.ErrBadRequest) || !strings.Contains(err.Error(), "cql") {
+		t.Fatalf("bad CQL err = %v", err)
+	}
+}
+
+func TestJiraRoundTrip(t *testing.T) {
+	for _, version := range []string{"9.12.0", "8.20.0"} {
+		t.Run(version, func(t *testing.T) {
+			srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraVersion: version, JiraIssues: 20, Seed: 1})
+			_, j := clients(t, srv, atlassian.Options{Token: "admin-token"})
+			ctx := t.Context()
+			me, _, err := j.Meta.Myself(ctx)
+			if err != nil || me.Name != "admin" {
+				t.Fatalf("myself = %v, %v", me, err)
+			}
+			si, _, err := j.Meta.ServerInfo(ctx)
+			if err != nil || si.Version != version {
+				t.Fatalf("server info = %+v, %v", si, err)
+			}
+			projects, _, err := j.Projects.List(ctx)
+			if err != nil || len(projects) == 0 {
+				t.Fatalf("projects = %v, %v", projects, err)
+			}
+			p := projects[0].Key
+			fields, err := j.Meta.CreateFields(ctx, p, "Bug")
+			if err != nil || len(fields) == 0 || !fields[0].Required {
+				t.Fatalf("create fields = %+v, %v", fields, err)
+			}
+			if _, err := j.Meta.CreateFields(ctx, p, "Spaceship"); err == nil || !strings.Contains(err.Error(), "valid types") {
+				t.Fatalf("unknown type err = %v", err)
+			}
+			ci, _, err := j.Issues.Create(ctx, atlassian.IssueInput{Fields: map[string]any{
+				"project": map[string]string{"key": p}, "issuetype": map[string]string{"name": "Bug"},
+				"summary": "Login times out after 30 s", "description": "h2. Steps\n# open the page\n# wait",
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := j.Issues.Create(ctx, atlassian.IssueInput{Fields: map[string]any{"project": map[string]string{"key": p}}}); !errors.Is(err, atlassian.ErrBadRequest) {
+				t.Fatalf("create without summary err = %v", err)
+			}
+			if _, err := j.Issues.Update(ctx, ci.Key, atlassian.IssueInput{Fields: map[string]any{"summary": "Login times out after 30 seconds"}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := j.Issues.AddComment(ctx, ci.Key, "seen on *staging* too"); err != nil {
+				t.Fatal(err)
+			}
+			trs, _, err := j.Issues.Transitions(ctx, ci.Key)
+			if err != nil || len(trs) == 0 {
+				t.Fatalf("transitions = %v, %v", trs, err)
+			}
+			if _, err := j.Issues.DoTransition(ctx, ci.Key, trs[0].ID, nil, "starting"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := j.Issues.AddWorklog(ctx, ci.Key, atlassian.NewWorklog{TimeSpent: "1h 30m", Comment: "debugging"}); err != nil {
+				t.Fatal(err)
+			}
+			wl, _, err := j.Issues.Worklogs(ctx, ci.Key)
+			if err != nil || wl.Total != 1 || wl.Worklogs[0].TimeSpentSeconds != 5400 {
+				t.Fatalf("worklogs = %+v, %v", wl, err)
+			}
+			is, _, err := j.Issues.Get(ctx, ci.Key, &atlassian.GetIssueOptions{Expand: []string{"renderedFields", "names"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if is.Fields.Summary != "Login times out after 30 seconds" || is.Fields.Status.Name != trs[0].To.Name {
+				t.Errorf("issue = %q in %v", is.Fields.Summary, is.Fields.Status)
+			}
+			if is.RenderedFields == nil || !strings.Contains(is.RenderedFields.Description, "<h2") || !strings.Contains(is.RenderedFields.Description, "<ol") {
+				t.Errorf("rendered description = %+v", is.RenderedFields)
+			}
+			comments, _, err := j.Issues.Comments(ctx, ci.Key, 0, 50, true)
+			if err != nil || comments.Total < 2 || !strings.Contains(comments.Comments[0].Body, "<b>staging</b>") {
+				t.Fatalf("rendered comments = %+v, %v", comments, err)
+			}
+			_, _, err = j.Issues.Search(ctx, `project = `+p+` AND statuz = Open`, nil)
+			if !errors.Is(err, atlassian.ErrBadRequest) || !strings.Contains(err.Error(), "statuz") {
+				t.Fatalf("bad JQL err = %v", err)
+			}
+			_, _, err = j.Issues.Get(ctx, p+"-99999", nil)
+			if !errors.Is(err, atlassian.ErrNotFound) || !strings.Contains(err.Error(), "Issue Does Not Exist") {
+				t.Fatalf("missing issue err = %v", err)
+			}
+		})
+	}
+}
+
+func TestPermissionsAndAuth(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: -1})
+	restricted, err := srv.AddPage(atlassiantest.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := clients(t, srv, atlassian.Options{Username: "alice", Password: "alice"})
+	if _, _, err := alice.Content.Get(t.Context(), restricted.ID); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Fatalf("alice sees a restricted page: err = %v", err)
+	}
+	ids := crawlCQL(t, alice, `space = ENG`, 50)
+	for _, id := range ids {
+		if id == restricted.ID {
+			t.Fatal("restricted page in alice's search")
+		}
+	}
+	for name, opts := range map[string]atlassian.Options{
+		"wrong password": {Username: "admin", Password: "nope", MaxRetries: -1},
+		"wrong token":    {Token: "nope", MaxRetries: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, j := clients(t, srv, opts)
+			_, _, err := c.Users.Current(t.Context())
+			if !errors.Is(err, atlassian.ErrUnauthorized) {
+				t.Errorf("confluence err = %v", err)
+			}
+			_, _, err = j.Meta.Myself(t.Context())
+			if !errors.Is(err, atlassian.ErrUnauthorized) || strings.Contains(err.Error(), "nope") {
+				t.Errorf("jira err = %v", err)
+			}
+		})
+	}
+}
+
+func ExampleQuote() {
+	fmt.Println(`space = ENG AND title = ` + atlassian.Quote(`The "new" runbook`))
+	// Output: space = ENG AND title = "The \"new\" runbook"
+}
