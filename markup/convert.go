@@ -101,6 +101,8 @@ func (atlasPlugin) Name() string { return "atlasbridge" }
 
 func (p atlasPlugin) Init(conv *converter.Converter) error {
 	conv.Register.PreRenderer(p.preRender, converter.PriorityEarly-50)
+	// After the table plugin (PriorityStandard), which gives up on tables holding blocks.
+	conv.Register.Renderer(renderTableRecords, converter.PriorityStandard+100)
 	conv.Register.TextTransformer(unescapeAngles, converter.PriorityStandard+200)
 	conv.Register.TagType(rawTag, converter.TagTypeInline, converter.PriorityEarly)
 	conv.Register.RendererFor(rawTag, converter.TagTypeInline,

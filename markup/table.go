@@ -1,0 +1,110 @@
+package markup
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
+	nethtml "golang.org/x/net/html"
+)
+
+// renderTableRecords renders a table the table plugin refused (cells holding lists, headings,
+// code or nested tables, which a markdown table cannot hold) as one record per row: a list of
+// "**Header:** value" items, so every value keeps the name of its column.
+func renderTableRecords(ctx converter.Context, w converter.Writer, n *nethtml.Node) converter.RenderStatus {
+	if n.Data != "table" {
+		return converter.RenderTryNext
+	}
+	rows := tableRows(n)
+	if len(rows) == 0 {
+		return converter.RenderTryNext
+	}
+	var headers []string
+	if isHeaderRow(rows[0]) {
+		for _, c := range rows[0] {
+			headers = append(headers, strings.TrimSpace(oneLine(renderCell(ctx, c))))
+		}
+		rows = rows[1:]
+	}
+	w.WriteString("\n\n")
+	for i, row := range rows {
+		if len(rows) > 1 {
+			w.WriteString("Row " + strconv.Itoa(i+1) + ":\n\n")
+		}
+		for j, c := range row {
+			label := "Column " + strconv.Itoa(j+1)
+			if j < len(headers) && headers[j] != "" {
+				label = headers[j]
+			}
+			content := strings.TrimSpace(renderCell(ctx, c))
+			w.WriteString("- **" + label + ":**")
+			switch {
+			case content == "":
+			case !strings.Contains(content, "\n"):
+				w.WriteString(" " + content)
+			default:
+				w.WriteString("\n\n" + indent(content, "  "))
+			}
+			w.WriteString("\n")
+		}
+		w.WriteString("\n\n")
+	}
+	return converter.RenderSuccess
+}
+
+// tableRows collects the cells of the rows of table n, leaving nested tables to their cells.
+func tableRows(n *nethtml.Node) [][]*nethtml.Node {
+	var rows [][]*nethtml.Node
+	var walk func(*nethtml.Node)
+	walk = func(p *nethtml.Node) {
+		for c := p.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case isElement(c, "tr"):
+				var cells []*nethtml.Node
+				for td := c.FirstChild; td != nil; td = td.NextSibling {
+					if isElement(td, "td") || isElement(td, "th") {
+						cells = append(cells, td)
+					}
+				}
+				if len(cells) > 0 {
+					rows = append(rows, cells)
+				}
+			case c.Type == nethtml.ElementNode && c.Data != "table":
+				walk(c) // thead, tbody, tfoot
+			}
+		}
+	}
+	walk(n)
+	return rows
+}
+
+func isHeaderRow(cells []*nethtml.Node) bool {
+	for _, c := range cells {
+		if c.Data != "th" {
+			return false
+		}
+	}
+	return true
+}
+
+func renderCell(ctx converter.Context, cell *nethtml.Node) string {
+	var buf bytes.Buffer
+	ctx.RenderChildNodes(ctx, &buf, cell)
+	return buf.String()
+}
+
+// indent prefixes every non-empty line of s, including the lines of code blocks, which the
+// converter still holds together with its own newline marker at this stage.
+func indent(s, prefix string) string {
+	nl := string(marker.BytesMarkerCodeBlockNewline)
+	s = strings.ReplaceAll(s, nl, nl+prefix)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
