@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/atlasbridge/atlasbridge"
+
+// TestImportBoundaries keeps the architecture of STYLE.md true: imports flow
+// one way, and each third-party module lives in exactly one of our packages.
+func TestImportBoundaries(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"/...").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	// allowed[pkg] lists the packages of ours pkg may import; cmd/* may import anything.
+	allowed := map[string][]string{
+		"atlassian":                  nil,
+		"atlassian/atlassiantest":    {"atlassian/atlassiantest/ql", "testdata/space"},
+		"atlassian/atlassiantest/ql": nil,
+		"testdata/space":             nil,
+		"markup":                     nil,
+		"embed":                      nil,
+		"search":                     {"embed", "atlassian", "markup"},
+		"indexer":                    {"atlassian", "markup", "search", "embed"},
+		"mcp":                        {"atlassian", "markup", "search", "embed"},
+	}
+	// owner[module prefix] is the one package of ours allowed to import it.
+	owner := map[string]string{
+		"github.com/JohannesKaufmann/html-to-markdown": "markup",
+		"github.com/yuin/goldmark":                     "markup",
+		"github.com/mark3labs/mcp-go":                  "mcp",
+		"github.com/philippgille/chromem-go":           "search",
+		"modernc.org/sqlite":                           "search",
+	}
+	cronUsers := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], module), "/")
+		for _, imp := range fields[1:] {
+			if strings.HasPrefix(imp, module+"/") {
+				dep := strings.TrimPrefix(imp, module+"/")
+				if strings.HasPrefix(dep, "cmd/") {
+					t.Errorf("%s imports %s: nothing imports cmd", pkg, dep)
+				}
+				if strings.HasPrefix(pkg, "cmd/") {
+					continue
+				}
+				ok, known := allowed[pkg]
+				if !known {
+					t.Errorf("package %s is not in the architecture test: add it with its allowed imports", pkg)
+					continue
+				}
+				if !contains(ok, dep) {
+					t.Errorf("%s imports %s: imports flow cmd → mcp, indexer → search → embed, atlassian, markup", pkg, dep)
+				}
+				continue
+			}
+			if strings.HasPrefix(imp, "github.com/robfig/cron") {
+				cronUsers[pkg] = true
+			}
+			for prefix, own := range owner {
+				if strings.HasPrefix(imp, prefix) && pkg != own {
+					t.Errorf("%s imports %s, which only %s may use", pkg, imp, own)
+				}
+			}
+		}
+	}
+	if len(cronUsers) > 1 {
+		t.Errorf("robfig/cron is used by %v: keep it in one package", cronUsers)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
