@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,7 +54,7 @@ func TestImportBoundaries(t *testing.T) {
 					t.Errorf("package %s is not in the architecture test: add it with its allowed imports", pkg)
 					continue
 				}
-				if !contains(ok, dep) {
+				if !slices.Contains(ok, dep) {
 					t.Errorf("%s imports %s: imports flow cmd → mcp, indexer → search → embed, atlassian, markup", pkg, dep)
 				}
 				continue
@@ -71,13 +72,4 @@ func TestImportBoundaries(t *testing.T) {
 	if len(cronUsers) > 1 {
 		t.Errorf("robfig/cron is used by %v: keep it in one package", cronUsers)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
