@@ -21,6 +21,28 @@ func renderTableRecords(ctx converter.Context, w converter.Writer, n *nethtml.No
 	if len(rows) == 0 {
 		return converter.RenderTryNext
 	}
+	if inInline(n) {
+		// Inside a link or emphasis (broken HTML): keep it on one line.
+		var parts []string
+		for _, row := range rows {
+			var cells []string
+			for _, c := range row {
+				cells = append(cells, oneLine(renderCell(ctx, c)))
+			}
+			parts = append(parts, strings.Join(cells, " | "))
+		}
+		w.WriteString(" " + strings.Join(parts, "; ") + " ")
+		return converter.RenderSuccess
+	}
+	if !isHeaderRow(rows[0]) && (len(rows) == 1 || maxCells(rows) == 1) {
+		// A single row or column without headers is layout, not data: its cells are blocks.
+		for _, row := range rows {
+			for _, c := range row {
+				w.WriteString("\n\n" + strings.TrimSpace(renderCell(ctx, c)) + "\n\n")
+			}
+		}
+		return converter.RenderSuccess
+	}
 	var headers []string
 	if isHeaderRow(rows[0]) {
 		for _, c := range rows[0] {
@@ -78,6 +100,25 @@ func tableRows(n *nethtml.Node) [][]*nethtml.Node {
 	}
 	walk(n)
 	return rows
+}
+
+func maxCells(rows [][]*nethtml.Node) int {
+	m := 0
+	for _, r := range rows {
+		m = max(m, len(r))
+	}
+	return m
+}
+
+// inInline reports whether n sits inside a link or emphasis, where blocks cannot go.
+func inInline(n *nethtml.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		switch p.Data {
+		case "a", "strong", "b", "em", "i", "code", "span":
+			return true
+		}
+	}
+	return false
 }
 
 func isHeaderRow(cells []*nethtml.Node) bool {
