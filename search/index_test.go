@@ -571,3 +571,54 @@ func TestReaderCompactsAfterManyUpdates(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentSearchDuringSync(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWriter(t, dir, newHashEmbedder())
+	corpus := newSynthCorpus(5)
+	if _, err := w.Upsert(ctx, corpus.docs(0, 50)); err != nil {
+		t.Fatal(err)
+	}
+	r := openReader(t, dir, newHashEmbedder())
+	queryWords := newSynthCorpus(6) // the writer's generator is not shared
+	done := make(chan error)
+	go func() {
+		defer close(done)
+		for from := 50; from < 250; from += 25 {
+			if _, err := w.Upsert(ctx, corpus.docs(from, 25)); err != nil {
+				done <- err
+				return
+			}
+			if err := w.Delete(ctx, []string{synthID(from - 50)}); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	queries := 0
+	for running := true; running; queries++ {
+		select {
+		case err, ok := <-done:
+			if ok {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		for _, x := range []*Index{r, w} {
+			if _, err := x.Search(ctx, Query{Text: queryWords.words(3), K: 5}); err != nil {
+				t.Fatalf("search during sync: %v", err)
+			}
+		}
+	}
+	if err := r.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.memMu.RLock()
+	live := r.mem.liveChunks()
+	r.memMu.RUnlock()
+	if want := (250 - 8) * 5; live != want {
+		t.Fatalf("reader holds %d live chunks after %d queries, want %d", live, queries, want)
+	}
+}

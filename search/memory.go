@@ -354,14 +354,19 @@ func (x *Index) refreshIfLoaded(ctx context.Context) error {
 // refresh loads the memIndex or applies what changed since it was loaded.
 func (x *Index) refresh(ctx context.Context) error {
 	x.memMu.RLock()
-	m := x.mem
+	loaded := x.mem != nil
+	var epoch string
+	var seq int64
+	if loaded {
+		epoch, seq = x.mem.epoch, x.mem.seq
+	}
 	x.memMu.RUnlock()
-	if m != nil {
-		epoch, seq, err := storeVersion(ctx, x.db)
+	if loaded {
+		e, s, err := storeVersion(ctx, x.db)
 		if err != nil {
 			return x.fail("reload", err)
 		}
-		if epoch == m.epoch && seq == m.seq {
+		if e == epoch && s == seq {
 			return nil
 		}
 	}
@@ -390,7 +395,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	m, err = loadAll(ctx, tx, dims)
+	m, err := loadAll(ctx, tx, dims)
 	if err != nil {
 		return x.fail("load", err)
 	}

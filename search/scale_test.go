@@ -60,7 +60,7 @@ func (s *synthCorpus) docs(from, count int) []Document {
 		if i%3 == 0 {
 			src, cont = SourceJira, "PR"+strconv.Itoa(i%20)
 		}
-		d := Document{ID: src + ":" + strconv.Itoa(i), Source: src, Container: cont, Key: strconv.Itoa(i),
+		d := Document{ID: synthID(i), Source: src, Container: cont, Key: strconv.Itoa(i),
 			Title: s.words(4), URL: "https://x.example/" + strconv.Itoa(i), Updated: testTime.Add(-time.Duration(i) * time.Minute),
 			Labels: []string{"l" + strconv.Itoa(i%7)}, Type: "page", Status: []string{"", "Open", "Done"}[i%3]}
 		for c := range 5 {
@@ -69,6 +69,14 @@ func (s *synthCorpus) docs(from, count int) []Document {
 		out = append(out, d)
 	}
 	return out
+}
+
+// synthID is the id of the i-th synthetic document.
+func synthID(i int) string {
+	if i%3 == 0 {
+		return SourceJira + ":" + strconv.Itoa(i)
+	}
+	return SourceConfluence + ":" + strconv.Itoa(i)
 }
 
 // buildSynthetic writes n chunks (n/5 documents) into dir with a 512-dim
