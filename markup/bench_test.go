@@ -53,3 +53,21 @@ func BenchmarkMarkdownToStorage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStorageToMarkdownPages converts a typical 20 KB page on every core (RunParallel),
+// reporting pages per second for the indexer's budget of 200 pages/s on two cores.
+func BenchmarkStorageToMarkdownPages(b *testing.B) {
+	page := benchPage(b, 20<<10)
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := StorageToMarkdown(page, testOptions); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
