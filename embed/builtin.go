@@ -3,8 +3,10 @@ package embed
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // BuiltinOptions configures the builtin embedder.
@@ -30,10 +32,12 @@ const (
 // "indexes" ~ "reindex"); it is a lexical model with softer matching than
 // a keyword index, not a semantic one.
 type Builtin struct {
-	dims int
-	cfg  featureConfig
+	dims  int
+	cfg   featureConfig
+	adapt adaptConfig
 
-	pool sync.Pool // *scratch, reused between texts
+	fitted atomic.Pointer[model] // nil until Fit or UnmarshalBinary
+	pool   sync.Pool             // *scratch, reused between texts
 }
 
 // scratch holds the per-text buffers of Embed.
@@ -54,11 +58,11 @@ func NewBuiltin(opts BuiltinOptions) *Builtin {
 	case d > maxBuiltinDims:
 		d = maxBuiltinDims
 	}
-	return newBuiltin(d, defaultFeatures)
+	return newBuiltin(d, defaultFeatures, defaultAdapt)
 }
 
-func newBuiltin(dims int, cfg featureConfig) *Builtin {
-	b := &Builtin{dims: dims, cfg: cfg}
+func newBuiltin(dims int, cfg featureConfig, adapt adaptConfig) *Builtin {
+	b := &Builtin{dims: dims, cfg: cfg, adapt: adapt}
 	b.pool.New = func() any { return new(scratch) }
 	return b
 }
@@ -79,6 +83,7 @@ func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error
 		return nil, fmt.Errorf("embed: builtin: %w", err)
 	}
 	out := make([][]float32, len(texts))
+	m := b.fitted.Load()
 	s := b.pool.Get().(*scratch)
 	defer b.pool.Put(s)
 	for i, t := range texts {
@@ -87,19 +92,43 @@ func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error
 				return nil, fmt.Errorf("embed: builtin: %w", err)
 			}
 		}
-		out[i] = b.embedOne(s, t)
+		out[i] = b.embedOne(m, s, t)
 	}
 	return out, nil
 }
 
-func (b *Builtin) embedOne(s *scratch, text string) []float32 {
-	vec := make([]float32, b.dims)
+func (b *Builtin) embedOne(m *model, s *scratch, text string) []float32 {
+	k := 0
+	var idf func(uint64) float64
+	if m != nil {
+		k = m.cfg.Dims
+		if m.cfg.HashIDF {
+			idf = m.featureIDF
+		}
+	}
+	vec := make([]float32, b.dims+k)
+	hashed, latent := vec[:b.dims], vec[b.dims:]
 	s.toks = tokenize(text, s.toks[:0])
-	s.feats = extractFeatures(b.cfg, s.toks, nil, s.feats)
+	s.feats = extractFeatures(b.cfg, s.toks, idf, s.feats)
 	if len(s.feats) == 0 {
 		s.feats = fallbackFeatures(b.cfg, s.toks, text, s.feats)
 	}
-	project(vec, s.feats)
+	project(hashed, s.feats)
+	if k == 0 || !m.latent(s.toks, latent) {
+		normalize(vec)
+		return vec
+	}
+	// Both halves unit length, then weighted, so that the cosine of two
+	// vectors is (1-Mix)·cos(hashed) + Mix·cos(latent).
+	normalize(hashed)
+	normalize(latent)
+	wh, wl := float32(math.Sqrt(1-m.cfg.Mix)), float32(math.Sqrt(m.cfg.Mix))
+	for i := range hashed {
+		hashed[i] *= wh
+	}
+	for i := range latent {
+		latent[i] *= wl
+	}
 	normalize(vec)
 	return vec
 }

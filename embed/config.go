@@ -36,9 +36,9 @@ type Config struct {
 	// BatchSize is the number of texts per request; remote kinds only.
 	// 0 means a per-kind default.
 	BatchSize int
-	// Dimensions asks an openai model for shorter vectors (models that
-	// support it, like text-embedding-3-*); for builtin it is the vector
-	// length. 0 means the model's default.
+	// Dimensions asks a remote model for shorter vectors (models that
+	// support it, like text-embedding-3-*); for builtin it is the length of
+	// the hashed part. 0 means the model's default.
 	Dimensions int
 	// HTTPClient is used for remote kinds; nil means a client with a
 	// 60-second timeout.
@@ -56,8 +56,17 @@ func New(cfg Config) (Embedder, error) {
 			return nil, fmt.Errorf("embed: builtin: dimensions %d out of range %d..%d", cfg.Dimensions, minBuiltinDims, maxBuiltinDims)
 		}
 		return NewBuiltin(BuiltinOptions{Dims: cfg.Dimensions}), nil
-	case KindOllama, KindOpenAI:
-		return nil, fmt.Errorf("embed: %s: not available yet in this build", cfg.Kind)
+	case KindOllama:
+		return NewOllama(cfg.Model, cfg.URL, cfg.Dimensions, cfg.BatchSize, cfg.HTTPClient)
+	case KindOpenAI:
+		return NewOpenAI(OpenAIOptions{
+			Model:      cfg.Model,
+			URL:        cfg.URL,
+			APIKey:     cfg.APIKey,
+			Dimensions: cfg.Dimensions,
+			BatchSize:  cfg.BatchSize,
+			HTTPClient: cfg.HTTPClient,
+		})
 	default:
 		return nil, fmt.Errorf("embed: %w %q (want %s, %s or %s)", ErrUnknownKind, cfg.Kind, KindBuiltin, KindOllama, KindOpenAI)
 	}

@@ -1,0 +1,342 @@
+package embed
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Errors of the remote embedders, to test with errors.Is.
+var (
+	// ErrModelNotFound: the server does not know the model (not pulled,
+	// misspelt, or no such deployment).
+	ErrModelNotFound = errors.New("model not found")
+	// ErrUnauthorized: the API key is missing, wrong or lacks access.
+	ErrUnauthorized = errors.New("unauthorized (check the API key)")
+	// ErrRateLimited: the server kept answering 429 after all retries.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrDimensionMismatch: the server returned vectors of another length
+	// than before or than asked for.
+	ErrDimensionMismatch = errors.New("dimension mismatch")
+)
+
+// APIError is an error answer of an embedding server.
+type APIError struct {
+	StatusCode int
+	// Message is the server's error message, with the API key redacted.
+	Message string
+	kind    error // one of the Err… values above, or nil
+}
+
+// Error reads "HTTP 401: Incorrect API key provided".
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.StatusCode)
+	}
+	if e.kind != nil {
+		return fmt.Sprintf("%v: HTTP %d: %s", e.kind, e.StatusCode, msg)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.StatusCode, msg)
+}
+
+// Unwrap lets errors.Is match ErrModelNotFound, ErrUnauthorized and
+// ErrRateLimited.
+func (e *APIError) Unwrap() error { return e.kind }
+
+// retryPolicy says how often and how long the remote embedders retry 429
+// and 5xx answers and transient network errors.
+type retryPolicy struct {
+	attempts int           // total tries, ≥ 1
+	base     time.Duration // first backoff; doubles each retry
+	maxWait  time.Duration // longest single wait; a longer Retry-After fails
+	// sleep waits d or until ctx is done; tests replace it to record waits.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+var defaultRetry = retryPolicy{
+	attempts: 5,
+	base:     500 * time.Millisecond,
+	maxWait:  60 * time.Second,
+	sleep:    sleepCtx,
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// maxResponseBytes caps what we read of an answer: 64 MiB is ~100 batches
+// of 3072-dimension vectors in JSON.
+const maxResponseBytes = 64 << 20
+
+// httpCore is the one path of the remote embedders to the network: JSON
+// POST with retries, backoff and Retry-After, and secrets kept out of errors.
+type httpCore struct {
+	client *http.Client
+	retry  retryPolicy
+	secret string // redacted from every error message
+}
+
+func newHTTPCore(c *http.Client, secret string) *httpCore {
+	if c == nil {
+		c = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &httpCore{client: c, retry: defaultRetry, secret: secret}
+}
+
+// response is a completed HTTP exchange.
+type response struct {
+	status int
+	body   []byte
+}
+
+// postJSON sends body as JSON to u and returns the answer of the first try
+// that is neither 429, 5xx nor a transient network error. Other non-2xx
+// answers are returned, not turned into errors: the caller knows its API's
+// error shapes.
+func (c *httpCore) postJSON(ctx context.Context, u string, header http.Header, body any) (*response, error) {
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		resp, wait, err := c.try(ctx, u, header, payload)
+		if err == nil && wait < 0 {
+			return resp, nil
+		}
+		if err != nil {
+			lastErr = err
+		} else {
+			lastErr = c.apiError(resp)
+		}
+		if attempt >= c.retry.attempts || wait < 0 {
+			if resp != nil && resp.status == http.StatusTooManyRequests {
+				return nil, fmt.Errorf("%w after %d tries: %v", ErrRateLimited, attempt, lastErr)
+			}
+			if attempt > 1 {
+				return nil, fmt.Errorf("after %d tries: %w", attempt, lastErr)
+			}
+			return nil, lastErr
+		}
+		backoff := c.retry.base << (attempt - 1)
+		backoff = backoff/2 + rand.N(backoff/2+1) // jitter, so clients spread out
+		if wait < backoff {
+			wait = backoff
+		}
+		if wait > c.retry.maxWait {
+			return nil, fmt.Errorf("server asks to retry after %v (more than %v): %w", wait, c.retry.maxWait, lastErr)
+		}
+		if err := c.retry.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("%w (while waiting to retry after: %v)", err, lastErr)
+		}
+	}
+}
+
+// try does one request. wait is -1 when the answer is final, else how long
+// the server asks us to wait before retrying (0: our own backoff).
+func (c *httpCore) try(ctx context.Context, u string, header http.Header, payload []byte) (*response, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	if err != nil {
+		return nil, -1, fmt.Errorf("build request: %w", c.redactErr(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, syscall.ECONNREFUSED) {
+			// Cancelled, or nobody listens: retrying will not help.
+			return nil, -1, fmt.Errorf("%w%s", c.redactErr(err), refusedHint(err))
+		}
+		return nil, 0, c.redactErr(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read answer: %w", c.redactErr(err))
+	}
+	if len(body) > maxResponseBytes {
+		return nil, -1, fmt.Errorf("answer larger than %d MiB", maxResponseBytes>>20)
+	}
+	resp := &response{status: res.StatusCode, body: body}
+	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
+		return resp, retryAfter(res.Header, time.Now()), nil
+	}
+	return resp, -1, nil
+}
+
+func refusedHint(err error) string {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return " (is the embedding server running at this URL?)"
+	}
+	return ""
+}
+
+// retryAfter reads how long the server asks to wait: Retry-After in
+// seconds or as an HTTP date, or the retry-after-ms of OpenAI and Azure.
+// 0 means it did not say.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if ms := h.Get("Retry-After-Ms"); ms != "" {
+		if n, err := strconv.ParseFloat(ms, 64); err == nil && n > 0 {
+			return time.Duration(n * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(n * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// apiError turns a non-2xx answer into an *APIError, reading the message
+// from the JSON shapes of OpenAI ({"error":{"message":…}}), Ollama and TEI
+// ({"error":"…"}) or the body's text.
+func (c *httpCore) apiError(r *response) *APIError {
+	e := &APIError{StatusCode: r.status, Message: c.redact(errorMessage(r.body))}
+	switch {
+	case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
+		e.kind = ErrUnauthorized
+	case r.status == http.StatusTooManyRequests:
+		e.kind = ErrRateLimited
+	case r.status == http.StatusNotFound && strings.Contains(strings.ToLower(e.Message), "model"),
+		strings.Contains(strings.ToLower(e.Message), "model_not_found"),
+		strings.Contains(strings.ToLower(e.Message), "deploymentnotfound"):
+		e.kind = ErrModelNotFound
+	}
+	return e
+}
+
+func errorMessage(body []byte) string {
+	var shaped struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(body, &shaped) == nil {
+		var s string
+		if json.Unmarshal(shaped.Error, &s) == nil && s != "" {
+			return s
+		}
+		var obj struct {
+			Message string `json:"message"`
+			Code    any    `json:"code"`
+		}
+		if json.Unmarshal(shaped.Error, &obj) == nil && obj.Message != "" {
+			if code, ok := obj.Code.(string); ok && code != "" {
+				return obj.Message + " (" + code + ")"
+			}
+			return obj.Message
+		}
+		if shaped.Message != "" {
+			return shaped.Message
+		}
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func (c *httpCore) redact(s string) string {
+	if c.secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.secret, "[redacted]")
+}
+
+// redactErr keeps the key out of transport errors, which quote the URL
+// (and the URL's user:password, which url.Error does not hide).
+func (c *httpCore) redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = u.Redacted()
+		}
+	}
+	if c.secret != "" && strings.Contains(err.Error(), c.secret) {
+		return errors.New(c.redact(err.Error()))
+	}
+	return err
+}
+
+// dimsGuard remembers the vector length of a remote model and reports a
+// change, which would corrupt the index.
+type dimsGuard struct {
+	want int // asked for; 0 means any, fixed by the first answer
+	seen atomic.Int64
+}
+
+func (g *dimsGuard) check(got int) error {
+	if g.want > 0 && got != g.want {
+		return fmt.Errorf("%w: asked for %d dimensions, got %d (does the model support dimensions?)", ErrDimensionMismatch, g.want, got)
+	}
+	if got == 0 {
+		return fmt.Errorf("%w: empty vector", ErrDimensionMismatch)
+	}
+	if g.seen.CompareAndSwap(0, int64(got)) {
+		return nil
+	}
+	if prev := g.seen.Load(); prev != int64(got) {
+		return fmt.Errorf("%w: got %d dimensions, earlier answers had %d (did the model change on the server?)", ErrDimensionMismatch, got, prev)
+	}
+	return nil
+}
+
+// toUnit converts a vector to float32 and scales it to unit length; a
+// vector of zeros or of non-finite numbers is an error.
+func toUnit(v []float64) ([]float32, error) {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	if s == 0 || s != s || s > 1e300 {
+		return nil, fmt.Errorf("server returned a zero or non-finite vector")
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	normalize(out)
+	return out, nil
+}
+
+// batches splits texts into runs of at most size.
+func batches(texts []string, size int) [][]string {
+	var out [][]string
+	for len(texts) > 0 {
+		n := min(size, len(texts))
+		out = append(out, texts[:n])
+		texts = texts[n:]
+	}
+	return out
+}
