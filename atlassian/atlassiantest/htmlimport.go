@@ -25,6 +25,7 @@ type importedFile struct {
 	name     string // file name, e.g. "sql-select.html"
 	title    string
 	up       string   // parent file from the DocBook "Up" link, if any
+	next     string   // next file in reading order (DocBook "Next"), if any
 	links    []string // files linked from this one, in order (for child ordering)
 	body     *xhtml.Node
 	labels   []string
@@ -143,10 +144,25 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 			roots = append(roots, f)
 		}
 	}
-	order := func(p *importedFile, list []*importedFile) {
-		if p == nil {
-			return
+	// Reading order from the "Next" chain, starting at a file no other file points to.
+	reading := map[string]int{}
+	pointed := map[string]bool{}
+	for _, f := range files {
+		pointed[f.next] = true
+	}
+	for _, f := range files {
+		if pointed[f.name] || f.next == "" {
+			continue
 		}
+		for cur := f; cur != nil; cur = byName[cur.next] {
+			if _, seen := reading[cur.name]; seen {
+				break
+			}
+			reading[cur.name] = len(reading)
+		}
+	}
+	// Children follow the reading order, else their order of mention in the parent, else name.
+	order := func(p *importedFile, list []*importedFile) {
 		pos := map[string]int{}
 		for i, l := range p.links {
 			if _, ok := pos[l]; !ok {
@@ -166,7 +182,21 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 			}
 			return strings.Compare(a.name, b.name)
 		})
+		slices.SortStableFunc(list, func(a, b *importedFile) int {
+			ra, oka := reading[a.name]
+			rb, okb := reading[b.name]
+			switch {
+			case oka && okb:
+				return ra - rb
+			case oka:
+				return -1
+			case okb:
+				return 1
+			}
+			return 0
+		})
 	}
+	order(&importedFile{}, roots)
 	// A folder with an index.html and no other roots reads best with index first.
 	slices.SortStableFunc(roots, func(a, b *importedFile) int {
 		if a.name == "index.html" {
@@ -271,8 +301,15 @@ func parseHTMLFile(fsys fs.FS, name string) (*importedFile, error) {
 			case atom.A:
 				href := attr(n, "href")
 				if target, ok := localTarget(href); ok {
-					if attr(n, "accesskey") == "u" && f.up == "" {
-						f.up = target
+					switch attr(n, "accesskey") {
+					case "u":
+						if f.up == "" {
+							f.up = target
+						}
+					case "n":
+						if f.next == "" {
+							f.next = target
+						}
 					}
 					f.links = append(f.links, target)
 				}

@@ -351,9 +351,8 @@ func (j *jira) record(is *issue, author string, now time.Time, items ...change) 
 	is.history = append(is.history, &changeGroup{id: j.subID(), author: author, created: now, items: items})
 }
 
-// add validates and stores a new issue; the caller holds the write lock. The returned map holds
-// per-field errors in Jira's wording.
-func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
+// validate checks a new issue, returning per-field errors in Jira's wording.
+func (j *jira) validate(in Issue) map[string]string {
 	errs := map[string]string{}
 	pr := j.projects[in.Project]
 	if in.Project == "" {
@@ -365,8 +364,7 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 	if typ == "" {
 		typ = "Task"
 	}
-	it, ok := findNameID(issueTypes, typ)
-	if !ok {
+	if _, ok := findNameID(issueTypes, typ); !ok {
 		errs["issuetype"] = "valid issue type is required"
 	}
 	if strings.TrimSpace(in.Summary) == "" {
@@ -376,14 +374,10 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 	if prio == "" {
 		prio = "Major"
 	}
-	pri, ok := findNameID(priorities, prio)
-	if !ok {
+	if _, ok := findNameID(priorities, prio); !ok {
 		errs["priority"] = "Priority name '" + prio + "' is not valid"
 	}
-	st := statusByName(in.Status)
-	if in.Status == "" {
-		st = statuses[0]
-	} else if st == nil {
+	if in.Status != "" && statusByName(in.Status) == nil {
 		errs["status"] = "Status '" + in.Status + "' does not exist"
 	}
 	for _, u := range []struct{ field, name string }{{"assignee", in.Assignee}, {"reporter", in.Reporter}} {
@@ -403,8 +397,29 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 			}
 		}
 	}
-	if len(errs) > 0 {
+	return errs
+}
+
+// add validates and stores a new issue; the caller holds the write lock. The returned map holds
+// per-field errors in Jira's wording.
+func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
+	if errs := j.validate(in); len(errs) > 0 {
 		return nil, errs
+	}
+	pr := j.projects[in.Project]
+	typ := in.Type
+	if typ == "" {
+		typ = "Task"
+	}
+	it, _ := findNameID(issueTypes, typ)
+	prio := in.Priority
+	if prio == "" {
+		prio = "Major"
+	}
+	pri, _ := findNameID(priorities, prio)
+	st := statusByName(in.Status)
+	if in.Status == "" {
+		st = statuses[0]
 	}
 	created := in.Created
 	if created.IsZero() {

@@ -465,6 +465,9 @@ func (s *Sim) createIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	var iss Issue
 	errs := map[string]string{}
 	decodeIssueFields(in.Fields, &iss, errs)
+	if _, ok := in.Fields["issuetype"]; !ok {
+		errs["issuetype"] = "issue type is required"
+	}
 	if iss.Reporter == "" {
 		iss.Reporter = u.Name
 	}
@@ -473,7 +476,14 @@ func (s *Sim) createIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	if p := s.projectByKeyOrID(iss.Project); p != nil {
 		iss.Project = p.key
 	}
-	if len(errs) == 0 {
+	if len(errs) > 0 {
+		// Report every missing field at once, as Jira does.
+		for k, v := range s.jira.validate(iss) {
+			if _, ok := errs[k]; !ok {
+				errs[k] = v
+			}
+		}
+	} else {
 		var is *issue
 		is, errs = s.jira.add(iss, s.now())
 		if errs == nil {

@@ -37,7 +37,27 @@ func (q *query) match(r ql.Record, env queryEnv) bool { return q.q.Match(r, env)
 
 func (q *query) orderBy() []ql.OrderTerm { return q.q.OrderBy() }
 
-func compareRecords(a, b ql.Record, terms []ql.OrderTerm) int { return ql.Compare(a, b, terms) }
+// compareRecords orders by ORDER BY terms. Dates compare at full precision, like the products'
+// indexes (ql compares them at the minute, as clauses do); other fields follow ql.Compare.
+func compareRecords(a, b ql.Record, terms []ql.OrderTerm) int {
+	for i, t := range terms {
+		ta, oka := a.Time(t.Field)
+		tb, okb := b.Time(t.Field)
+		var c int
+		if oka && okb {
+			c = ta.Compare(tb)
+			if t.Desc {
+				c = -c
+			}
+		} else {
+			c = ql.Compare(a, b, terms[i:i+1])
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
 
 // queryMessage is the product's wording of a query error.
 func queryMessage(err error) string {

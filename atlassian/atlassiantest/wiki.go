@@ -1,10 +1,12 @@
 package atlassiantest
 
 import (
-	"html"
 	"regexp"
 	"strings"
 )
+
+// escapeHTML escapes like Jira's renderer (&quot; rather than &#34;).
+var escapeHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace
 
 // renderWiki renders Jira wiki markup to HTML the way Jira's renderedFields does for the common
 // constructs: headings, bold/italic/strike/underline, {{monospace}}, bullet and numbered lists,
@@ -82,10 +84,10 @@ func renderWiki(src string) string {
 					lang = strings.SplitN(strings.SplitN(p, "|", 2)[0], "=", 2)[0]
 				}
 				b.WriteString(`<div class="code panel" style="border-width: 1px;"><div class="codeContent panelContent">` +
-					"\n<pre class=\"code-" + html.EscapeString(lang) + "\">" + html.EscapeString(text) + "</pre>\n</div></div>\n")
+					"\n<pre class=\"code-" + escapeHTML(lang) + "\">" + escapeHTML(text) + "</pre>\n</div></div>\n")
 			case "noformat":
 				b.WriteString(`<div class="preformatted panel" style="border-width: 1px;"><div class="preformattedContent panelContent">` +
-					"\n<pre>" + html.EscapeString(text) + "</pre>\n</div></div>\n")
+					"\n<pre>" + escapeHTML(text) + "</pre>\n</div></div>\n")
 			case "quote":
 				b.WriteString("<blockquote>\n")
 				inner := renderWiki(text)
@@ -105,7 +107,7 @@ func renderWiki(src string) string {
 			closeLists(0)
 			closeTable()
 			anchor := strings.ReplaceAll(m[2], " ", "")
-			b.WriteString("<h" + m[1] + "><a name=\"" + html.EscapeString(anchor) + "\"></a>" + wikiInline(m[2]) + "</h" + m[1] + ">\n")
+			b.WriteString("<h" + m[1] + "><a name=\"" + escapeHTML(anchor) + "\"></a>" + wikiInline(m[2]) + "</h" + m[1] + ">\n")
 			continue
 		}
 		if strings.HasPrefix(trim, "bq. ") {
@@ -236,22 +238,22 @@ func wikiInline(s string) string {
 		var a string
 		switch {
 		case issueKeyRE.MatchString(target):
-			a = `<a href="/browse/` + target + `" title="` + html.EscapeString(target) + `" class="issue-link" data-issue-key="` + target + `">` + html.EscapeString(text) + `</a>`
+			a = `<a href="/browse/` + target + `" title="` + escapeHTML(target) + `" class="issue-link" data-issue-key="` + target + `">` + escapeHTML(text) + `</a>`
 		case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") || strings.HasPrefix(target, "mailto:"):
-			a = `<a href="` + html.EscapeString(target) + `" class="external-link" rel="nofollow">` + html.EscapeString(text) + `</a>`
+			a = `<a href="` + escapeHTML(target) + `" class="external-link" rel="nofollow">` + escapeHTML(text) + `</a>`
 		default:
 			return m
 		}
 		links = append(links, a)
 		return "\x01" + string(rune('A'+len(links)-1)) + "\x01"
 	})
-	s = html.EscapeString(s)
+	s = escapeHTML(s)
 	s = boldRE.ReplaceAllString(s, "$1<b>$2</b>$3")
 	s = italicRE.ReplaceAllString(s, "$1<em>$2</em>$3")
 	s = strikeRE.ReplaceAllString(s, "$1<del>$2</del>$3")
 	s = underRE.ReplaceAllString(s, "$1<ins>$2</ins>$3")
 	for i, m := range monos {
-		s = strings.Replace(s, "\x00"+string(rune('A'+i))+"\x00", "<tt>"+html.EscapeString(m)+"</tt>", 1)
+		s = strings.Replace(s, "\x00"+string(rune('A'+i))+"\x00", "<tt>"+escapeHTML(m)+"</tt>", 1)
 	}
 	for i, a := range links {
 		s = strings.Replace(s, "\x01"+string(rune('A'+i))+"\x01", a, 1)

@@ -1,0 +1,70 @@
+package atlassiantest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFaults(t *testing.T) {
+	t.Run("error rate", func(t *testing.T) {
+		srv, _ := testServer(t, Options{JiraIssues: 1, ErrorRate: 1})
+		for _, u := range []string{srv.ConfluenceURL() + "/rest/api/space", srv.JiraURL() + "/rest/api/2/myself"} {
+			r := do(t, call{url: u, auth: "admin"})
+			if r.code != 503 || r.header.Get("Retry-After") == "" {
+				t.Errorf("%s: %d %s", u, r.code, r.raw)
+			}
+		}
+		// The simulator's own endpoints are never faulted.
+		if r := do(t, call{url: srv.URL + "/__sim/stats"}); r.code != 200 {
+			t.Errorf("stats under faults: %d", r.code)
+		}
+	})
+	t.Run("partial error rate", func(t *testing.T) {
+		srv, _ := testServer(t, Options{JiraIssues: 1, ErrorRate: 0.3, Seed: 5})
+		fails := 0
+		for i := 0; i < 200; i++ {
+			if do(t, call{url: srv.JiraURL() + "/rest/api/2/serverInfo"}).code == 503 {
+				fails++
+			}
+		}
+		if fails < 30 || fails > 90 {
+			t.Errorf("%d of 200 failed at rate 0.3", fails)
+		}
+	})
+	t.Run("rate limit", func(t *testing.T) {
+		srv, clk := testServer(t, Options{JiraIssues: 1, RateLimit: 2})
+		u := srv.ConfluenceURL() + "/rest/api/space"
+		codes := []int{}
+		for i := 0; i < 3; i++ {
+			codes = append(codes, do(t, call{url: u, auth: "admin"}).code)
+		}
+		if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
+			t.Fatalf("codes %v, want 200 200 429", codes)
+		}
+		r := do(t, call{url: srv.JiraURL() + "/rest/api/2/myself", auth: "admin"})
+		if r.code != 429 || r.header.Get("Retry-After") != "1" || !strings.Contains(string(r.raw), "errorMessages") {
+			t.Errorf("jira 429: %d %v %s", r.code, r.header, r.raw)
+		}
+		clk.Advance(time.Second)
+		if r := do(t, call{url: u, auth: "admin"}); r.code != 200 {
+			t.Errorf("after waiting: %d", r.code)
+		}
+	})
+	t.Run("latency", func(t *testing.T) {
+		srv, _ := testServer(t, Options{JiraIssues: 1, Latency: 30 * time.Millisecond})
+		began := time.Now()
+		do(t, call{url: srv.JiraURL() + "/rest/api/2/serverInfo"})
+		if d := time.Since(began); d < 30*time.Millisecond {
+			t.Errorf("request took %v with 30ms latency", d)
+		}
+	})
+	t.Run("bad options", func(t *testing.T) {
+		for _, o := range []Options{{ErrorRate: 2}, {RateLimit: -1}, {Users: []User{{Name: ""}}},
+			{Users: []User{{Name: "a"}, {Name: "a"}}}} {
+			if _, err := New(o); err == nil {
+				t.Errorf("New(%+v) accepted", o)
+			}
+		}
+	})
+}
