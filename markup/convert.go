@@ -67,7 +67,12 @@ func HTMLToMarkdown(html string, opts Options) (string, error) {
 // such as "[toc]" or "- [ ] ", which the text escaper would otherwise turn into "\[toc\]".
 const rawTag = "atlas-raw"
 
-func raw(s string) *nethtml.Node { return el(rawTag, nil, text(s)) }
+// raw wraps s for verbatim output. Newlines become spaces and pipes are escaped, so a
+// placeholder cannot break the line or the table cell it lands in.
+func raw(s string) *nethtml.Node {
+	s = strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`).Replace(s)
+	return el(rawTag, nil, text(s))
+}
 
 // newConverter builds a converter for one conversion. Converters are cheap to build and hold
 // per-conversion state, so none is shared between calls.
@@ -114,24 +119,35 @@ func (p atlasPlugin) Init(conv *converter.Converter) error {
 }
 
 // unescapeAngles undoes the base plugin's "<" → "&lt;" and ">" → "&gt;" where the plain
-// character cannot start a tag, an autolink or a blockquote: "a < b" and "x -> y" read better
-// and index better than their entities.
+// character cannot start a tag, an autolink or a blockquote: "a < b" and "Settings > Admin"
+// read better and index better than their entities. A ">" stays escaped unless text precedes
+// it on its line within the same text node.
 func unescapeAngles(_ converter.Context, content string) string {
 	if !strings.Contains(content, "&") {
 		return content
 	}
 	var b strings.Builder
+	lineHasText := false
 	for i := 0; i < len(content); {
 		rest := content[i:]
 		switch {
 		case strings.HasPrefix(rest, "&lt;") && !startsTag(rest[4:]):
 			b.WriteByte('<')
+			lineHasText = true
 			i += 4
-		case strings.HasPrefix(rest, "&gt;") && i > 0 && content[i-1] != '\n':
+		case strings.HasPrefix(rest, "&gt;") && lineHasText:
 			b.WriteByte('>')
 			i += 4
 		default:
-			b.WriteByte(content[i])
+			c := content[i]
+			switch c {
+			case '\n':
+				lineHasText = false
+			case ' ', '\t':
+			default:
+				lineHasText = true
+			}
+			b.WriteByte(c)
 			i++
 		}
 	}

@@ -198,3 +198,29 @@ func isDangerousURL(u string) bool {
 	}
 	return false
 }
+
+var inlineTag = regexp.MustCompile(`^<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?>$`)
+
+// formatTags maps the inline HTML formatting tags kept from markdown to their storage element.
+var formatTags = map[string]string{
+	"b": "strong", "strong": "strong", "i": "em", "em": "em", "u": "u", "s": "del", "del": "del",
+	"strike": "del", "ins": "u", "sub": "sub", "sup": "sup", "code": "code", "kbd": "code", "tt": "code",
+}
+
+// rawInline reads one inline raw HTML tag: its lower-case name and whether it closes.
+func rawInline(raw string) (name string, closing, ok bool) {
+	m := inlineTag.FindStringSubmatch(strings.TrimSpace(raw))
+	if m == nil {
+		return "", false, false
+	}
+	return strings.ToLower(m[2]), m[1] == "/", true
+}
+
+func rawHTML(n *ast.RawHTML, src []byte) string {
+	var raw strings.Builder
+	for i := 0; i < n.Segments.Len(); i++ {
+		seg := n.Segments.At(i)
+		raw.Write(seg.Value(src))
+	}
+	return raw.String()
+}

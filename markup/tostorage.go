@@ -17,8 +17,9 @@ import (
 // MarkdownToStorage converts markdown (GitHub flavour) to Confluence storage XHTML: fenced code
 // becomes the code macro with its language and a CDATA body, "> [!NOTE]" or "> **Note:** …"
 // blockquotes become info/note/warning/tip macros, task lists become Confluence tasks, and
-// tables, lists, links, images, headings, emphasis and inline code their XHTML elements. Raw
-// HTML in the markdown is kept as visible text, never as markup. The result is checked to be
+// tables, lists, links, images, headings, emphasis and inline code their XHTML elements. Of raw
+// HTML only <br> and simple formatting tags (b, i, u, s, sub, sup, code, kbd…) become markup,
+// balanced per span; any other HTML stays visible as text. The result is checked to be
 // well-formed XML before it is returned.
 func MarkdownToStorage(md string) (string, error) {
 	doc, src := parseMarkdown(md)
@@ -35,6 +36,10 @@ type storageWriter struct {
 	b      strings.Builder
 	src    []byte
 	taskID int
+	open   []string // formatting tags opened by raw inline HTML, innermost last
+	// spanStart is len(open) when the current run of inlines began: raw closing tags only
+	// match tags opened in the same run.
+	spanStart int
 }
 
 func (w *storageWriter) blocks(parent ast.Node) {
@@ -185,10 +190,48 @@ func (w *storageWriter) table(n *east.Table) {
 	w.b.WriteString("</tbody></table>")
 }
 
-// inlines renders n and its following siblings.
+// inlines renders n and its following siblings. Formatting tags that raw HTML opened among
+// them are closed at the end, so the output stays well formed whatever the HTML.
 func (w *storageWriter) inlines(n ast.Node) {
+	mark, outer := len(w.open), w.spanStart
+	w.spanStart = mark
 	for ; n != nil; n = n.NextSibling() {
 		w.inline(n)
+	}
+	w.closeTags(mark)
+	w.spanStart = outer
+}
+
+func (w *storageWriter) closeTags(mark int) {
+	for len(w.open) > mark {
+		w.b.WriteString("</" + w.open[len(w.open)-1] + ">")
+		w.open = w.open[:len(w.open)-1]
+	}
+}
+
+// rawTag renders inline raw HTML: <br> and simple formatting tags become XHTML, anything else
+// stays visible as text (it may be prose such as List<String>).
+func (w *storageWriter) rawTag(raw string, mark int) {
+	if isBreakTag(raw) {
+		w.b.WriteString("<br />")
+		return
+	}
+	name, closing, ok := rawInline(raw)
+	tag, known := formatTags[name]
+	switch {
+	case !ok || !known:
+		xmlText(&w.b, raw)
+	case !closing:
+		w.open = append(w.open, tag)
+		w.b.WriteString("<" + tag + ">")
+	default:
+		for i := len(w.open) - 1; i >= mark; i-- {
+			if w.open[i] == tag {
+				w.closeTags(i)
+				return
+			}
+		}
+		// A closing tag with no opener in this span: drop it.
 	}
 }
 
@@ -254,16 +297,7 @@ func (w *storageWriter) inline(n ast.Node) {
 	case *ast.Image:
 		w.image(n)
 	case *ast.RawHTML:
-		var raw strings.Builder
-		for i := 0; i < n.Segments.Len(); i++ {
-			seg := n.Segments.At(i)
-			raw.Write(seg.Value(w.src))
-		}
-		if isBreakTag(raw.String()) {
-			w.b.WriteString("<br />")
-			return
-		}
-		xmlText(&w.b, raw.String())
+		w.rawTag(rawHTML(n, w.src), w.spanStart)
 	case *east.TaskCheckBox:
 		// Only reached for a checkbox outside a pure task list: keep it visible.
 		if n.IsChecked {

@@ -241,16 +241,20 @@ func (w *wikiWriter) inline(b *strings.Builder, n ast.Node) {
 		}
 		b.WriteString("!" + dest + "!")
 	case *ast.RawHTML:
-		var raw strings.Builder
-		for i := 0; i < n.Segments.Len(); i++ {
-			seg := n.Segments.At(i)
-			raw.Write(seg.Value(w.src))
-		}
-		if isBreakTag(raw.String()) {
+		raw := rawHTML(n, w.src)
+		if isBreakTag(raw) {
 			b.WriteString("\n")
 			return
 		}
-		b.WriteString(escapeWiki(raw.String()))
+		name, closing, ok := rawInline(raw)
+		if mark, known := wikiTags[name]; ok && known {
+			if mark == "{{" && closing {
+				mark = "}}"
+			}
+			b.WriteString(mark)
+			return
+		}
+		b.WriteString(escapeWiki(raw))
 	case *east.TaskCheckBox:
 		if n.IsChecked {
 			b.WriteString(`\[x\] `)
@@ -260,6 +264,12 @@ func (w *wikiWriter) inline(b *strings.Builder, n ast.Node) {
 	default:
 		b.WriteString(w.inlineString(n.FirstChild()))
 	}
+}
+
+// wikiTags maps inline HTML formatting tags to the wiki mark that opens and closes them.
+var wikiTags = map[string]string{
+	"b": "*", "strong": "*", "i": "_", "em": "_", "u": "+", "ins": "+", "s": "-", "del": "-",
+	"strike": "-", "sub": "~", "sup": "^", "code": "{{", "kbd": "{{", "tt": "{{",
 }
 
 // escapeWiki backslash-escapes the characters Jira would read as markup: brackets, braces and
