@@ -57,7 +57,7 @@ var listExpand = []string{"version"}
 
 func (cc *confluenceCrawler) zones() *zoneBook { return &cc.zone }
 
-func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error) {
+func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.Time) ([]item, int, error) {
 	base := "space = " + atlassian.Quote(c.key) + " AND " + contentTypes
 	type entry struct {
 		id, typ string
@@ -92,27 +92,25 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 	var b *batch[*contentWithRestrictions]
 	for _, e := range entries {
 		it := item{id: search.SourceConfluence + ":" + e.id, updated: e.when}
-		if !idsOnly {
-			if b == nil || len(b.ids) == bodyPage {
-				b = &batch[*contentWithRestrictions]{load: cc.fetchMany}
-			}
-			b.ids = append(b.ids, e.id)
-			id, typ, b := e.id, e.typ, b
-			it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
-				ct, ok, err := b.get(ctx, id, st)
-				if err != nil || !ok {
-					// The group failed, or the search index lags behind:
-					// fetch this one alone, which also tells a deletion.
-					t0 := time.Now()
-					ct, err = cc.fetch(ctx, id)
-					st.Fetch += time.Since(t0)
-					st.requests++
-					if err != nil {
-						return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
-					}
+		if b == nil || len(b.ids) == bodyPage {
+			b = &batch[*contentWithRestrictions]{load: cc.fetchMany}
+		}
+		b.ids = append(b.ids, e.id)
+		id, typ, b := e.id, e.typ, b
+		it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+			ct, ok, err := b.get(ctx, id, st)
+			if err != nil || !ok {
+				// The group failed, or the search index lags behind:
+				// fetch this one alone, which also tells a deletion.
+				t0 := time.Now()
+				ct, err = cc.fetch(ctx, id)
+				st.Fetch += time.Since(t0)
+				st.requests++
+				if err != nil {
+					return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
 				}
-				return cc.build(c, ct, st)
 			}
+			return cc.build(c, ct, st)
 		}
 		items = append(items, it)
 	}

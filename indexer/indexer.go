@@ -35,10 +35,12 @@ type Options struct {
 	// (default 64).
 	BatchSize int
 	// Overlap is how far before the watermark an incremental crawl starts
-	// again (default 1h). It covers clock skew, the minute granularity of
-	// CQL and JQL dates and a server user whose time zone differs from the
-	// server's. Items re-listed by the overlap but unchanged cost nothing
-	// but their line in the listing.
+	// again (default 10m). It covers clock skew and the minute granularity
+	// of CQL and JQL dates; the watermark is written in the time zone of
+	// the server's own timestamps. Items re-listed by the overlap but
+	// unchanged cost nothing but their line in the listing. Whatever it
+	// misses (a user profile in a time zone far from the server's) the
+	// next reconciliation, a complete listing, catches.
 	Overlap time.Duration
 	// ReconcileEvery makes every Nth sync of a container also reconcile
 	// deletions (default 12; negative: never by count).
@@ -171,7 +173,7 @@ func New(opts Options) (*Indexer, error) {
 		opts.BatchSize = 64
 	}
 	if opts.Overlap == 0 {
-		opts.Overlap = time.Hour
+		opts.Overlap = 10 * time.Minute
 	}
 	if opts.Overlap < 0 {
 		opts.Overlap = 0
@@ -216,8 +218,8 @@ type crawler interface {
 	containers(ctx context.Context, allow []string) ([]container, error)
 	// list lists the items of a container changed at or after since (all
 	// of them when since is zero), newest last, and returns the API calls
-	// made. With idsOnly the items cannot be built.
-	list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error)
+	// made.
+	list(ctx context.Context, c container, since time.Time) ([]item, int, error)
 	// zones is the server's time zone, learned from its timestamps.
 	zones() *zoneBook
 	// exists reports, for ids the index holds but a full listing did not
@@ -236,7 +238,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		return nil, ErrBusy
 	}
 	defer ix.running.Store(false)
-	start := ix.opts.Now()
+	start := time.Now()
 	limited := len(run.Spaces) > 0 || len(run.Projects) > 0
 
 	type job struct {
@@ -315,7 +317,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		sum.Requests += c.Requests
 		sum.Stages.add(c.Stages)
 	}
-	sum.Duration = ix.opts.Now().Sub(start)
+	sum.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("indexer: sync interrupted: %w", err)
 	}
@@ -423,13 +425,18 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 		stored = map[string]time.Time{}
 		w.Updated = time.Time{}
 	}
+	// A reconciliation lists the whole container: that complete listing
+	// shows deletions, moves and hidden items, and also any change an
+	// incremental window missed (a server user's time zone far from the
+	// server's, a clock jump).
+	reconcile := w.Updated.IsZero() || run.Reconcile || run.Full || ix.reconcileDue(w)
 	since := time.Time{}
-	if !w.Updated.IsZero() {
+	if !reconcile {
 		since = w.Updated.Add(-ix.opts.Overlap)
 	}
 	ix.report(Progress{Source: src, Container: c.key, Phase: "list", Elapsed: time.Since(began)})
 	t0 := time.Now()
-	items, reqs, err := cr.list(ctx, c, since, false)
+	items, reqs, err := cr.list(ctx, c, since)
 	sum.Requests += reqs
 	sum.Stages.List = time.Since(t0)
 	if err != nil {
@@ -458,25 +465,8 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 		return fail(res.err)
 	}
 
-	// Reconcile: a listing from the beginning of time is a complete list
-	// of ids; otherwise list every id when a reconciliation is due.
-	reconcile := since.IsZero() || run.Reconcile || run.Full || ix.reconcileDue(w)
 	if reconcile && sum.Errors == 0 && ctx.Err() == nil {
-		all := listed
-		if !since.IsZero() {
-			t0 := time.Now()
-			items, reqs, err := cr.list(ctx, c, time.Time{}, true)
-			sum.Requests += reqs
-			sum.Stages.List += time.Since(t0)
-			if err != nil {
-				return fail(fmt.Errorf("reconcile: %w", err))
-			}
-			all = make(map[string]bool, len(items))
-			for _, it := range items {
-				all[it.id] = true
-			}
-		}
-		n, reqs, err := ix.reconcile(ctx, cr, c, all)
+		n, reqs, err := ix.reconcile(ctx, cr, c, listed)
 		sum.Requests += reqs
 		if err != nil {
 			return fail(fmt.Errorf("reconcile: %w", err))
@@ -610,42 +600,66 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 
 	log := ix.log.With("source", src, "container", key)
 	var out processResult
+
+	// Storing (which embeds) runs in its own goroutine, so fetching and
+	// converting go on while a batch is embedded.
+	type store struct {
+		docs []search.Document
+		gone []string
+	}
+	stores := make(chan store, 1)
+	var storeErr error
+	stored2 := make(chan struct{})
+	go func() {
+		defer close(stored2)
+		for s := range stores {
+			if storeErr != nil || ctx.Err() != nil {
+				continue
+			}
+			if len(s.gone) > 0 {
+				if err := ix.opts.Index.Delete(ctx, s.gone); err != nil {
+					storeErr = err
+					cancel()
+					continue
+				}
+				sum.Deleted += len(s.gone)
+			}
+			if len(s.docs) == 0 {
+				continue
+			}
+			t0 := time.Now()
+			st, err := ix.opts.Index.Upsert(ctx, s.docs)
+			sum.Stages.Store += time.Since(t0)
+			if err != nil {
+				storeErr = err
+				cancel()
+				continue
+			}
+			sum.Chunks += st.Embedded
+			for _, d := range s.docs {
+				if _, ok := stored[d.ID]; ok {
+					sum.Updated++
+				} else {
+					sum.Added++
+				}
+			}
+		}
+	}()
 	var batch []search.Document
 	var gone []string
-	flush := func() error {
-		if len(gone) > 0 {
-			if err := ix.opts.Index.Delete(ctx, gone); err != nil {
-				return err
-			}
-			sum.Deleted += len(gone)
-			gone = gone[:0]
+	flush := func() {
+		if len(batch) > 0 || len(gone) > 0 {
+			stores <- store{docs: batch, gone: gone}
+			batch, gone = nil, nil
 		}
-		if len(batch) == 0 {
-			return nil
-		}
-		t0 := time.Now()
-		st, err := ix.opts.Index.Upsert(ctx, batch)
-		sum.Stages.Store += time.Since(t0)
-		if err != nil {
-			return err
-		}
-		sum.Chunks += st.Embedded
-		for _, d := range batch {
-			if _, ok := stored[d.ID]; ok {
-				sum.Updated++
-			} else {
-				sum.Added++
-			}
-		}
-		batch = batch[:0]
-		return nil
 	}
-	done := 0
+	done, errs := 0, 0
+	var st Stages
 	lastReport := time.Time{}
 	for r := range results {
 		done++
 		out.requests += r.st.requests
-		sum.Stages.add(r.st)
+		st.add(r.st)
 		switch {
 		case r.err == nil && r.doc != nil:
 			batch = append(batch, *r.doc)
@@ -656,18 +670,15 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 			}
 		case ctx.Err() != nil:
 		default:
-			sum.Errors++
+			errs++
 			log.Warn("document failed", "id", r.id, "err", r.err)
-			if sum.Errors >= ix.opts.MaxErrors && out.err == nil {
-				out.err = fmt.Errorf("%d documents failed, giving up on this container (last: %w)", sum.Errors, r.err)
+			if errs >= ix.opts.MaxErrors && out.err == nil {
+				out.err = fmt.Errorf("%d documents failed, giving up on this container (last: %w)", errs, r.err)
 				cancel()
 			}
 		}
 		if len(batch) >= ix.opts.BatchSize || len(gone) >= ix.opts.BatchSize {
-			if err := flush(); err != nil && out.err == nil {
-				out.err = err
-				cancel()
-			}
+			flush()
 		}
 		if now := time.Now(); now.Sub(lastReport) >= 100*time.Millisecond || done == len(todo) {
 			lastReport = now
@@ -675,9 +686,14 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 		}
 	}
 	if out.err == nil && ctx.Err() == nil {
-		if err := flush(); err != nil {
-			out.err = err
-		}
+		flush()
+	}
+	close(stores)
+	<-stored2
+	sum.Stages.add(st)
+	sum.Errors += errs
+	if out.err == nil && storeErr != nil {
+		out.err = storeErr
 	}
 	if out.err == nil && ctx.Err() != nil {
 		out.err = ctx.Err()

@@ -70,7 +70,7 @@ var issueFields = []string{
 // issuePage is how many issues one body request fetches.
 const issuePage = 50
 
-func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time, idsOnly bool) ([]item, int, error) {
+func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) ([]item, int, error) {
 	base := "project = " + atlassian.Quote(c.key)
 	type entry struct {
 		key  string
@@ -105,28 +105,26 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time, i
 	var b *batch[*jiraIssue]
 	for _, e := range entries {
 		it := item{id: search.SourceJira + ":" + e.key, updated: e.when}
-		if !idsOnly {
-			if b == nil || len(b.ids) == issuePage {
-				b = &batch[*jiraIssue]{load: jc.fetchMany}
-			}
-			b.ids = append(b.ids, e.key)
-			key, b := e.key, b
-			it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
-				is, ok, err := b.get(ctx, key, st)
-				if err != nil || !ok {
-					t0 := time.Now()
-					is, err = jc.fetchOne(ctx, key)
-					st.Fetch += time.Since(t0)
-					st.requests++
-					if err != nil {
-						return nil, err
-					}
+		if b == nil || len(b.ids) == issuePage {
+			b = &batch[*jiraIssue]{load: jc.fetchMany}
+		}
+		b.ids = append(b.ids, e.key)
+		key, b := e.key, b
+		it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+			is, ok, err := b.get(ctx, key, st)
+			if err != nil || !ok {
+				t0 := time.Now()
+				is, err = jc.fetchOne(ctx, key)
+				st.Fetch += time.Since(t0)
+				st.requests++
+				if err != nil {
+					return nil, err
 				}
-				if is.Fields.Project != nil && !strings.EqualFold(is.Fields.Project.Key, c.key) {
-					return nil, nil // moved to another project
-				}
-				return jc.build(ctx, c, is, st)
 			}
+			if is.Fields.Project != nil && !strings.EqualFold(is.Fields.Project.Key, c.key) {
+				return nil, nil // moved to another project
+			}
+			return jc.build(ctx, c, is, st)
 		}
 		items = append(items, it)
 	}

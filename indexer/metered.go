@@ -2,34 +2,79 @@ package indexer
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
 )
 
-// MeteredEmbedder wraps an embedder and measures it, so a sync can report
-// the embed stage apart from the store stage (both happen inside
-// search.Index.Upsert). It is safe for concurrent use.
+// MeteredEmbedder wraps an embedder for a sync: it measures it, so a sync
+// can report the embed stage apart from the store stage (both happen
+// inside search.Index.Upsert), and it splits each batch over several
+// goroutines, so a CPU-bound embedder (builtin) uses every core while the
+// index stores from one goroutine. It is safe for concurrent use.
 type MeteredEmbedder struct {
 	embed.Embedder
-	nanos atomic.Int64
-	texts atomic.Int64
+	parallel int
+	nanos    atomic.Int64
+	texts    atomic.Int64
 }
 
-// NewMeteredEmbedder wraps e.
-func NewMeteredEmbedder(e embed.Embedder) *MeteredEmbedder { return &MeteredEmbedder{Embedder: e} }
+// minSplit is the smallest part of a batch worth its own goroutine.
+const minSplit = 16
+
+// NewMeteredEmbedder wraps e; parallel is how many parts a batch is split
+// into at most (1 or less: not split).
+func NewMeteredEmbedder(e embed.Embedder, parallel int) *MeteredEmbedder {
+	return &MeteredEmbedder{Embedder: e, parallel: max(parallel, 1)}
+}
 
 // Embed embeds texts with the wrapped embedder and records the time taken.
 func (m *MeteredEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	t0 := time.Now()
-	v, err := m.Embedder.Embed(ctx, texts)
-	m.nanos.Add(int64(time.Since(t0)))
-	m.texts.Add(int64(len(texts)))
-	return v, err
+	defer func() {
+		m.nanos.Add(int64(time.Since(t0)))
+		m.texts.Add(int64(len(texts)))
+	}()
+	parts := min(m.parallel, len(texts)/minSplit)
+	if parts <= 1 {
+		return m.Embedder.Embed(ctx, texts)
+	}
+	out := make([][]float32, len(texts))
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	size := (len(texts) + parts - 1) / parts
+	for p := range parts {
+		lo, hi := p*size, min((p+1)*size, len(texts))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs, err := m.Embedder.Embed(ctx, texts[lo:hi])
+			if err == nil && len(vs) != hi-lo {
+				err = fmt.Errorf("embedder returned %d vectors for %d texts", len(vs), hi-lo)
+			}
+			if err != nil {
+				errs[p] = err
+				return
+			}
+			copy(out[lo:hi], vs)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-// Took returns the total time spent embedding and the number of texts
+// Took returns the total wall time spent in Embed and the number of texts
 // embedded since the last Reset.
 func (m *MeteredEmbedder) Took() (time.Duration, int) {
 	return time.Duration(m.nanos.Load()), int(m.texts.Load())

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -107,7 +108,7 @@ func runDemo(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	metered := indexer.NewMeteredEmbedder(emb)
+	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
 	idx, err := search.Open(ctx, dir, search.Options{Embedder: metered, Logger: log})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,7 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
 	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
 	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
-	fs.DurationVar(&f.overlap, "overlap", time.Hour, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
+	fs.DurationVar(&f.overlap, "overlap", 10*time.Minute, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	fs.BoolVar(&f.json, "json", false, "print the summary as one JSON object on stdout")
 	fs.Usage = func() {
@@ -146,7 +147,7 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
-	metered := indexer.NewMeteredEmbedder(emb)
+	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
 	idx, err := openForSync(ctx, j.cfg.DataDir, metered, j.log, j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0)
 	if err != nil {
 		return nil, err
@@ -163,6 +164,9 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	opts := indexer.Options{
 		Index: idx, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
+	}
+	if opts.Overlap == 0 {
+		opts.Overlap = -1 // --overlap 0 means none, not the default
 	}
 	if conf != nil {
 		opts.Confluence = conf
@@ -430,7 +434,7 @@ func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Log
 	if _, err := embed.New(cfg.Embed); err != nil {
 		return nil, fmt.Errorf("--sync-schedule: %w", err)
 	}
-	job := syncJob{cfg: cfg, flags: &syncFlags{concurrency: 4, overlap: time.Hour, progress: "none"}, log: log, stdout: io.Discard, stderr: io.Discard}
+	job := syncJob{cfg: cfg, flags: &syncFlags{concurrency: 4, overlap: 10 * time.Minute, progress: "none"}, log: log, stdout: io.Discard, stderr: io.Discard}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,0 +1,122 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// pgdocsDir is Debian's postgresql-doc-15 HTML, the target corpus of the
+// sync benchmark.
+const pgdocsDir = "/usr/share/doc/postgresql-doc-15/html"
+
+// TestPGDocsSync measures a full sync of the PostgreSQL 15 documentation
+// imported into the simulator as one space, with the builtin embedder, and
+// a no-change re-sync. It is a measurement, not a unit test:
+//
+//	ATLASBRIDGE_BENCH_PGDOCS=1 go test ./indexer -run PGDocs -v
+func TestPGDocsSync(t *testing.T) {
+	if os.Getenv("ATLASBRIDGE_BENCH_PGDOCS") == "" {
+		t.Skip("set ATLASBRIDGE_BENCH_PGDOCS=1 to measure the pgdocs sync")
+	}
+	if _, err := os.Stat(pgdocsDir); err != nil {
+		t.Skipf("%s missing (apt-get install postgresql-doc-15): %v", pgdocsDir, err)
+	}
+	ctx := context.Background()
+	t0 := time.Now()
+	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: pgdocsDir}},
+		JiraIssues: -1, Clock: clk.Now})
+	t.Logf("simulator import: %s", time.Since(t0).Round(time.Millisecond))
+	conf, err := atlassian.NewConfluence(srv.ConfluenceURL(), atlassian.Options{Username: "admin", Password: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), runtime.GOMAXPROCS(0))
+	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ix, err := New(Options{Confluence: conf, Index: idx, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetStats()
+	runtime.GC()
+	sum, err := ix.Sync(ctx, RunOptions{})
+	if err != nil || sum.Failed() {
+		t.Fatalf("sync: %v %+v", err, sum)
+	}
+	reqs := srv.Stats()["total"]
+	embedTook, texts := metered.Took()
+	pages := sum.Added
+	st := sum.Stages
+	t.Logf("full sync: %d documents, %d chunks embedded, %s wall → %.0f pages/s; %d requests",
+		pages, texts, sum.Duration.Round(time.Millisecond), float64(pages)/sum.Duration.Seconds(), reqs)
+	t.Logf("stages (summed over workers): list %s · fetch %s · convert %s · chunk %s · embed %s · store %s",
+		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
+		st.Chunk.Round(time.Millisecond), embedTook.Round(time.Millisecond), (st.Store - embedTook).Round(time.Millisecond))
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("memory: heap in use %d MiB, total allocated %d MiB, peak RSS %s", ms.HeapInuse>>20, ms.TotalAlloc>>20, peakRSS())
+	if pages < 1000 {
+		t.Errorf("only %d pages synced", pages)
+	}
+
+	// Steady state: two hours later one page changes; a sync picks it up,
+	// and the next sync, with nothing changed, lists once.
+	clk.Advance(2 * time.Hour)
+	p, err := srv.GetPage(atlassiantest.PageID("PG", "sql-select.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body += "<p>One more paragraph.</p>"
+	if _, err := srv.UpdatePage(p); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	srv.ResetStats()
+	one, err := ix.Sync(ctx, RunOptions{})
+	if err != nil || one.Failed() || one.Updated != 1 {
+		t.Fatalf("sync after one edit: %v %+v", err, one)
+	}
+	t.Logf("sync after one edit: %d requests, %s, %d updated, %d chunks embedded",
+		srv.Stats()["total"], one.Duration.Round(time.Millisecond), one.Updated, one.Chunks)
+
+	clk.Advance(15 * time.Minute)
+	srv.ResetStats()
+	again, err := ix.Sync(ctx, RunOptions{})
+	if err != nil || again.Failed() {
+		t.Fatalf("re-sync: %v %+v", err, again)
+	}
+	n := srv.Stats()["total"]
+	t.Logf("no-change re-sync: %d requests (1 space listing + 1 content listing), %s, %d changed",
+		n, again.Duration.Round(time.Millisecond), again.Added+again.Updated)
+	if n > 2 || again.Added+again.Updated != 0 {
+		t.Errorf("no-change re-sync made %d requests and changed %d, want ≤ 2 and 0", n, again.Added+again.Updated)
+	}
+}
+
+// peakRSS reads the peak resident set size of the process (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return fmt.Sprint("unknown")
+}
