@@ -214,7 +214,7 @@ type searchPagesArgs struct {
 }
 
 type pageHit struct {
-	ID       string `json:"id"`
+	ID       string `json:"id,omitempty"`
 	Title    string `json:"title"`
 	Type     string `json:"type,omitempty"` // only when not a page
 	Space    string `json:"space,omitempty"`
@@ -314,6 +314,9 @@ func pageHitOf(r atlassian.SearchResult) pageHit {
 		case h.URL == "":
 			h.URL = c.Links.WebUI
 		}
+	}
+	if r.Content == nil && r.EntityType != "" {
+		h.Type = r.EntityType // a space or user hit: it has no page id
 	}
 	if h.Space == "" && r.ResultGlobalContainer != nil {
 		h.Space, _ = strings.CutPrefix(r.ResultGlobalContainer.DisplayURL, "/display/")

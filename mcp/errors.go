@@ -40,6 +40,9 @@ func explain(err error, subject, badRequest string) string {
 	}
 	product := productName(ae.Product)
 	msg := ae.Message()
+	if strings.HasPrefix(msg, "null for uri") {
+		msg = "" // Jira's generic 404 text says nothing
+	}
 	with := func(s string) string {
 		if msg == "" {
 			return s

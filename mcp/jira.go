@@ -3,7 +3,9 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -410,6 +412,11 @@ func (s *Server) jiraGetCreateFields() tool {
 				return mcpgo.NewToolResultError(s.projects.refusal("project " + a.ProjectKey)), nil
 			}
 			fs, err := s.jira.Meta.CreateFields(ctx, strings.ToUpper(a.ProjectKey), a.IssueType)
+			var ae *atlassian.Error
+			if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && strings.Contains(ae.Message(), "issue type") {
+				// The client's own sentence, listing the valid types.
+				return userError("%s", ae.Message())
+			}
 			if err != nil {
 				return errorResult(err, "project "+a.ProjectKey, "")
 			}

@@ -65,6 +65,7 @@ type tool struct {
 	handler server.ToolHandlerFunc
 	product string // "confluence" or "jira"
 	write   bool
+	err     error // a definition that could not be built (a bug)
 }
 
 const instructions = "Tools for a self-hosted Confluence and Jira. Results are compact JSON; " +
@@ -75,7 +76,7 @@ const instructions = "Tools for a self-hosted Confluence and Jira. Results are c
 // no product is configured, or when Tools/ExcludeTools name an unknown tool
 // or ask for one that cannot be served.
 func New(opts Options) (*Server, error) {
-	if opts.Confluence == nil && opts.Jira == nil {
+	if opts.Confluence == nil && opts.Jira == nil && opts.Searcher == nil {
 		return nil, errors.New("mcp: nothing to serve: set CONFLUENCE_BASE_URL or JIRA_BASE_URL")
 	}
 	s := &Server{
@@ -89,7 +90,13 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	tools, err := s.selectTools(s.catalog(), opts)
+	all := s.catalog()
+	for _, t := range all {
+		if t.err != nil {
+			return nil, t.err
+		}
+	}
+	tools, err := s.selectTools(all, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +108,6 @@ func New(opts Options) (*Server, error) {
 	s.mcp = server.NewMCPServer("atlasbridge", version,
 		server.WithToolCapabilities(false),
 		server.WithRecovery(),
-		server.WithInputSchemaValidation(),
 		server.WithToolHandlerMiddleware(s.logCalls),
 		server.WithInstructions(instructions),
 	)
@@ -146,8 +152,12 @@ func (s *Server) catalog() []tool {
 // selectTools applies configuration, read-only and the tool lists.
 func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 	names := make([]string, 0, len(all))
+	var products []string
 	for _, t := range all {
 		names = append(names, t.def.Name)
+		if !slices.Contains(products, t.product) {
+			products = append(products, t.product)
+		}
 	}
 	matches := func(sel string, t tool) bool { return sel == t.def.Name || sel == t.product }
 	check := func(flag string, sels []string) ([]string, error) {
@@ -157,8 +167,8 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 			if sel == "" {
 				continue
 			}
-			if sel != "confluence" && sel != "jira" && !slices.Contains(names, sel) {
-				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: confluence, jira, %s", flag, sel, strings.Join(names, ", "))
+			if !slices.Contains(products, sel) && !slices.Contains(names, sel) {
+				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: %s, %s", flag, sel, strings.Join(products, ", "), strings.Join(names, ", "))
 			}
 			out = append(out, sel)
 		}
@@ -179,7 +189,7 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 				continue
 			}
 			if !s.configured(t.product) {
-				return nil, fmt.Errorf("mcp: --tools %s: %s is not configured: set %s_BASE_URL", sel, productName(t.product), strings.ToUpper(t.product))
+				return nil, fmt.Errorf("mcp: --tools %s: %s", sel, notConfigured(t.product))
 			}
 			if t.write && opts.ReadOnly && sel == t.def.Name {
 				return nil, fmt.Errorf("mcp: --tools %s: it writes, and the server is read-only (--read-only or ATLASBRIDGE_READ_ONLY)", sel)
@@ -203,14 +213,26 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 	return out, nil
 }
 
+// configured reports whether the service a product's tools need is there:
+// the Confluence or Jira client, or for "index" (the semantic search tools
+// to come) the Searcher.
 func (s *Server) configured(product string) bool {
 	switch product {
 	case "confluence":
 		return s.conf != nil
 	case "jira":
 		return s.jira != nil
+	case "index":
+		return s.search != nil
 	}
 	return false
+}
+
+func notConfigured(product string) string {
+	if product == "index" {
+		return "the local index is not available: run atlasbridge sync first"
+	}
+	return fmt.Sprintf("%s is not configured: set %s_BASE_URL", productName(product), strings.ToUpper(product))
 }
 
 // logCalls logs each tool call (name, time, outcome) at debug level; never

@@ -423,3 +423,21 @@ func TestExcerpt(t *testing.T) {
 		}
 	}
 }
+
+func TestPageHitOf(t *testing.T) {
+	space := atlassian.SearchResult{Title: "@@@hl@@@Eng@@@endhl@@@ineering", EntityType: "space", URL: "/display/ENG"}
+	space.ResultGlobalContainer = &struct {
+		Title      string `json:"title"`
+		DisplayURL string `json:"displayUrl"`
+	}{"Engineering", "/display/ENG"}
+	h := pageHitOf(space)
+	if h.ID != "" || h.Type != "space" || h.Title != "Engineering" || h.Space != "ENG" || h.URL != "/display/ENG" {
+		t.Errorf("space hit: %+v", h)
+	}
+	page := atlassian.SearchResult{Excerpt: "Deploy Guide Run the @@@hl@@@deploy@@@endhl@@@ script", Content: &atlassian.Content{ID: "42", Type: "blogpost", Title: "Deploy Guide",
+		Space: &atlassian.Space{Key: "OPS"}, Links: atlassian.Links{WebUI: "/display/OPS/Deploy", TinyUI: "/x/Kg"}}}
+	h = pageHitOf(page)
+	if h.ID != "42" || h.Type != "blogpost" || h.Space != "OPS" || h.URL != "/x/Kg" || h.Excerpt != "Deploy Guide Run the deploy script" {
+		t.Errorf("page hit: %+v", h)
+	}
+}

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
@@ -31,13 +32,27 @@ func newTool[T any](product, name, title, description string, write, destructive
 		mcpgo.WithIdempotentHintAnnotation(idempotent),
 		mcpgo.WithOpenWorldHintAnnotation(true),
 	)
+	spec, err := specOf(def.RawInputSchema)
+	if err != nil {
+		err = fmt.Errorf("mcp: %s: input schema: %w", name, err)
+	}
 	return tool{
 		def:     def,
 		product: product,
 		write:   write,
-		handler: mcpgo.NewTypedToolHandler(func(ctx context.Context, _ mcpgo.CallToolRequest, args T) (*mcpgo.CallToolResult, error) {
-			return h(ctx, args)
-		}),
+		err:     err,
+		handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			args, problem := spec.normalize(req.Params.Arguments)
+			if problem != "" {
+				return mcpgo.NewToolResultError(problem), nil
+			}
+			req.Params.Arguments, req.Params.RawArguments = args, nil
+			var a T
+			if err := req.BindArguments(&a); err != nil {
+				return userError("arguments: %v", err)
+			}
+			return h(ctx, a)
+		},
 	}
 }
 

@@ -137,8 +137,9 @@ func TestConfluenceReadTools(t *testing.T) {
 		{name: "page by unknown title", tool: "confluence_get_page", args: map[string]any{"space_key": "ENG", "title": "Nope"}, fail: "does not exist or you cannot see it"},
 		{name: "page bad id", tool: "confluence_get_page", args: map[string]any{"page_id": "abc"}, fail: "page_id must be the numeric id"},
 		{name: "page no selector", tool: "confluence_get_page", args: map[string]any{"title": "x"}, fail: "give page_id, or both space_key and title"},
-		{name: "page wrong type", tool: "confluence_get_page", args: map[string]any{"page_id": 12}, fail: "page_id"},
-		{name: "page unknown argument", tool: "confluence_get_page", args: map[string]any{"id": "1"}, fail: "id"},
+		{name: "page id as number", tool: "confluence_get_page", args: map[string]any{"page_id": 12}, fail: "page 12 does not exist"},
+		{name: "page wrong type", tool: "confluence_get_page", args: map[string]any{"page_id": []any{"1"}}, fail: `argument "page_id" must be a string, got an array`},
+		{name: "page unknown argument", tool: "confluence_get_page", args: map[string]any{"id": "1"}, fail: `unknown argument "id": this tool takes page_id, space_key`},
 		{name: "search", tool: "confluence_search_pages", args: map[string]any{"cql": `space = "ENG" AND text ~ "back"`}, check: func(t *testing.T, text string) {
 			if jnum(t, text, "total") < 2 {
 				t.Errorf("want both rollback pages: %s", text)
@@ -155,7 +156,12 @@ func TestConfluenceReadTools(t *testing.T) {
 		}},
 		{name: "search bad cql", tool: "confluence_search_pages", args: map[string]any{"cql": `space = = "ENG"`}, fail: "Confluence rejected the request"},
 		{name: "search empty cql", tool: "confluence_search_pages", args: map[string]any{"cql": " "}, fail: "cql is empty"},
-		{name: "search missing cql", tool: "confluence_search_pages", args: map[string]any{}, fail: "cql"},
+		{name: "search missing cql", tool: "confluence_search_pages", args: map[string]any{}, fail: `missing argument "cql": this tool takes cql (required), limit, start`},
+		{name: "search limit as string", tool: "confluence_search_pages", args: map[string]any{"cql": "type = page", "limit": "1"}, check: func(t *testing.T, text string) {
+			if n := len(jget(t, text, "results").([]any)); n != 1 {
+				t.Errorf("limit \"1\" gave %d results", n)
+			}
+		}},
 		{name: "children", tool: "confluence_get_page_children", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
 			if jstr(t, text, "children.0.id") != w.child || jstr(t, text, "children.0.title") != "Rollback Checklist" {
 				t.Errorf("wrong children: %s", text)
@@ -296,8 +302,8 @@ func TestJiraReadTools(t *testing.T) {
 		{name: "create fields", tool: "jira_get_create_fields", args: map[string]any{"project_key": "ops", "issue_type": "Bug"}, check: func(t *testing.T, text string) {
 			contains(t, text, `"id":"summary"`, `"required":true`)
 		}},
-		{name: "create fields bad type", tool: "jira_get_create_fields", args: map[string]any{"project_key": "OPS", "issue_type": "Spaceship"}, fail: "valid types"},
-		{name: "create fields bad project", tool: "jira_get_create_fields", args: map[string]any{"project_key": "NOPE", "issue_type": "Bug"}, fail: "project NOPE"},
+		{name: "create fields bad type", tool: "jira_get_create_fields", args: map[string]any{"project_key": "OPS", "issue_type": "Spaceship"}, fail: `issue type "Spaceship" does not exist in project OPS; valid types: Bug`},
+		{name: "create fields bad project", tool: "jira_get_create_fields", args: map[string]any{"project_key": "NOPE", "issue_type": "Bug"}, fail: "project NOPE does not exist or you cannot see it"},
 		{name: "worklogs", tool: "jira_get_worklogs", args: map[string]any{"issue_key": w.issue}, check: func(t *testing.T, text string) {
 			if jstr(t, text, "key") != w.issue {
 				t.Errorf("worklogs: %s", text)
