@@ -113,3 +113,11 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIndexText measures building the index of a 60-word text (B/op is its memory).
+func BenchmarkIndexText(b *testing.B) {
+	text := benchIssues(1)[0].text
+	for b.Loop() {
+		IndexText(text)
+	}
+}

@@ -10,11 +10,12 @@ import (
 
 // TextIndex is a text analysed once for ~ matching: its terms in order, stop words dropped,
 // stemmed. Build it with IndexText and keep it with the record (see TextIndexer). Terms are held
-// as 64-bit hashes, so a lookup touches no string memory.
+// as sorted 64-bit hashes: a lookup is a binary search over a few cache lines and touches no
+// string memory.
 type TextIndex struct {
-	seq   []uint64            // hash of each analysed term in text order; 0 where a stop word was
-	set   map[uint64]struct{} // hashes of seq's terms and of their unstemmed forms
-	vocab []string            // distinct terms, stemmed and unstemmed, for wildcards
+	seq   []uint64 // hash of each analysed term in text order; 0 where a stop word was
+	terms []uint64 // sorted distinct hashes of the terms and of their unstemmed forms
+	vocab []string // distinct terms, stemmed and unstemmed, for wildcards
 }
 
 // TextIndexer is an optional interface for records: returning a cached *TextIndex per field
@@ -25,26 +26,28 @@ type TextIndexer interface {
 
 // IndexText analyses s the way ~ reads text.
 func IndexText(s string) *TextIndex {
-	ix := &TextIndex{set: map[uint64]struct{}{}}
-	add := func(w string) uint64 {
-		h := termHash(w)
-		if _, ok := ix.set[h]; !ok {
-			ix.set[h] = struct{}{}
-			ix.vocab = append(ix.vocab, w)
-		}
-		return h
-	}
+	ix := &TextIndex{}
 	forEachWord(s, func(w string, stop bool) {
 		if stop {
 			ix.seq = append(ix.seq, 0)
 			return
 		}
 		st := stem(w)
-		ix.seq = append(ix.seq, add(st))
+		ix.seq = append(ix.seq, termHash(st))
+		ix.vocab = append(ix.vocab, st)
 		if st != w {
-			add(w)
+			ix.vocab = append(ix.vocab, w)
 		}
 	})
+	slices.Sort(ix.vocab)
+	ix.vocab = slices.Clip(slices.Compact(ix.vocab))
+	ix.terms = make([]uint64, len(ix.vocab))
+	for i, w := range ix.vocab {
+		ix.terms[i] = termHash(w)
+	}
+	slices.Sort(ix.terms)
+	ix.terms = slices.Clip(slices.Compact(ix.terms))
+	ix.seq = slices.Clip(ix.seq)
 	return ix
 }
 
@@ -308,7 +311,7 @@ func (ix *TextIndex) hasTerm(t textTerm) bool {
 		return true
 	}
 	if !t.wild {
-		_, ok := ix.set[t.hash]
+		_, ok := slices.BinarySearch(ix.terms, t.hash)
 		return ok
 	}
 	for _, w := range ix.vocab {
