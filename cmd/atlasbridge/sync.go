@@ -397,8 +397,7 @@ func (p *progressPrinter) finish() {
 // so syncs never overlap. It returns when ctx is done and the running job,
 // if any, has returned.
 //
-// serve --sync-schedule calls it in a goroutine with the same job as sync
-// --schedule: see backgroundSync.
+// serve --sync-schedule runs it in the background: see backgroundSync.
 func scheduleSyncs(ctx context.Context, spec string, log *slog.Logger, job func(ctx context.Context)) error {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
@@ -417,14 +416,15 @@ func scheduleSyncs(ctx context.Context, spec string, log *slog.Logger, job func(
 }
 
 // backgroundSync starts scheduled syncs of cfg's servers into its data
-// directory for atlasbridge serve --sync-schedule SPEC. It checks spec and
-// the configuration at once and returns an error for bad ones; the syncs
-// then run in the background until ctx is done, logging to log. wait
-// blocks until the last sync has stopped (call it after cancelling ctx).
-// Each run takes the data directory's writer lock only while it runs; a
-// concurrent atlasbridge sync makes that run log "another sync is running"
-// and skip.
-func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Logger) (wait func(), err error) {
+// directory, for atlasbridge serve --sync-schedule SPEC: serve's
+// startSyncSchedule hook returns backgroundSync(ctx, spec, cfg, log). It
+// checks spec and the configuration at once and returns an error for bad
+// ones; the syncs then run in the background (the first one now) until ctx
+// is done or stop is called. stop cancels a sync in flight and returns
+// once it has stopped; it is safe to call more than once. Each run takes
+// the data directory's writer lock only while it runs: a concurrent
+// atlasbridge sync makes that run log "another sync is running" and skip.
+func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Logger) (stop func(), err error) {
 	if _, err := cron.ParseStandard(spec); err != nil {
 		return nil, fmt.Errorf("--sync-schedule %q: %w (examples: \"@every 15m\", \"@hourly\")", spec, err)
 	}
@@ -435,6 +435,7 @@ func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Log
 		return nil, fmt.Errorf("--sync-schedule: %w", err)
 	}
 	job := syncJob{cfg: cfg, flags: &syncFlags{concurrency: 4, overlap: 10 * time.Minute, progress: "none"}, log: log, stdout: io.Discard, stderr: io.Discard}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -443,13 +444,13 @@ func backgroundSync(ctx context.Context, spec string, cfg *config, log *slog.Log
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Error("background sync failed", "err", err)
-			case sum != nil:
+			case sum != nil && ctx.Err() == nil:
 				log.Info("background sync done", "added", sum.Added, "updated", sum.Updated, "deleted", sum.Deleted,
 					"errors", sum.Errors, "took", sum.Duration.Round(time.Millisecond))
 			}
 		})
 	}()
-	return func() { <-done }, nil
+	return func() { cancel(); <-done }, nil
 }
 
 // cronLogger adapts slog to cron's logger.
