@@ -82,16 +82,26 @@ func (q *Query) Validate(env Env) error {
 	return nil
 }
 
-// checkOrder refuses ORDER BY fields that do not exist or cannot sort.
+// checkOrder refuses ORDER BY fields that do not exist, cannot sort, or repeat (Jira's
+// DefaultOrderByValidator sentences).
 func (q *Query) checkOrder() error {
+	first := map[string]string{} // canonical name -> the spelling that used it first
 	for _, it := range q.items {
 		f := lookupField(q.d, it.field)
 		if f == nil {
-			return q.semanticError(noSuchField(it.field))
+			return q.semanticError(fmt.Sprintf("Not able to sort using field '%s'.", it.field))
 		}
 		if f.noSort {
 			return q.semanticError(fmt.Sprintf("Field '%s' does not support sorting.", it.field))
 		}
+		if prev, ok := first[f.name]; ok {
+			msg := fmt.Sprintf("The sort field '%s' is referenced multiple times in the JQL sort.", it.field)
+			if !strings.EqualFold(prev, it.field) {
+				msg += fmt.Sprintf(" Field '%s' is an alias for field '%s'.", it.field, prev)
+			}
+			return q.semanticError(msg)
+		}
+		first[f.name] = it.field
 	}
 	return nil
 }

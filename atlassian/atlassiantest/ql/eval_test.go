@@ -289,7 +289,9 @@ func TestValidateJQL(t *testing.T) {
 		{`key = ABC`, "The issue key 'ABC' for field 'key' is invalid."},
 		{`summary ~ ""`, "The field 'summary' does not support searching for an empty string."},
 		{`summary ~ "?"`, "The text query '?' for field 'summary' is not allowed to start with '?'."},
-		{`project = ABC order by foo`, "Field 'foo' does not exist or you do not have permission to view it."},
+		{`project = ABC order by foo`, "Not able to sort using field 'foo'."},
+		{`order by updated, key, Updated`, "The sort field 'Updated' is referenced multiple times in the JQL sort."},
+		{`order by key, issuekey desc`, "The sort field 'issuekey' is referenced multiple times in the JQL sort. Field 'issuekey' is an alias for field 'key'."},
 		{`project = ABC order by text`, "Field 'text' does not support sorting."},
 	}
 	for _, tc := range tests {
