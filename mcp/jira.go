@@ -141,9 +141,9 @@ type issueOut struct {
 	Length      int       `json:"length,omitempty"`
 }
 
-// issueFields are the fields jira_get_issue reads. Not "comment": with
-// expand=renderedFields Jira renders comment dates for display ("25/Nov/26
-// 8:43 AM"), which atlassian.RenderedFields cannot decode.
+// issueFields are the fields jira_get_issue reads. Not "comment": Jira
+// would inline every comment of the issue (rendered, too); jira_get_comments
+// pages through them instead.
 var issueFields = []string{"summary", "issuetype", "status", "priority", "resolution", "assignee", "reporter",
 	"created", "updated", "duedate", "labels", "components", "fixVersions", "parent", "subtasks", "issuelinks",
 	"description", "project"}

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
@@ -159,14 +157,14 @@ func serveHTTP(ctx context.Context, h http.Handler, addr string, withToken bool,
 	return fmt.Errorf("serve: %w", err)
 }
 
-// startSyncSchedule is the hook for --sync-schedule: it should start the
-// indexer's background sync on the cron spec and return a function that
-// stops it. The indexer work wires it (indexer scheduler + the search
-// index as mcp.Options.Searcher); until then the flag is validated and
-// refused rather than silently ignored.
-func startSyncSchedule(_ context.Context, spec string, _ *config, _ *slog.Logger) (stop func(), err error) {
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return nil, fmt.Errorf("serve: --sync-schedule %q: %w (e.g. \"@every 30m\" or \"*/15 * * * *\")", spec, err)
+// startSyncSchedule starts the background sync of --sync-schedule (the
+// indexer's backgroundSync in sync.go: the first sync now, then on the
+// cron spec, each taking the data directory's lock only while it runs) and
+// returns the function that stops it.
+func startSyncSchedule(ctx context.Context, spec string, cfg *config, log *slog.Logger) (stop func(), err error) {
+	stop, err = backgroundSync(ctx, spec, cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
 	}
-	return nil, errors.New("serve: --sync-schedule: background sync is not wired into serve in this build yet; run `atlasbridge sync` from cron meanwhile")
+	return stop, nil
 }

@@ -316,3 +316,38 @@ func TestServeStdioBinary(t *testing.T) {
 		}
 	})
 }
+
+// TestServeWithSyncSchedule serves while the index syncs in the
+// background: the first sync runs at once and fills the data directory.
+func TestServeWithSyncSchedule(t *testing.T) {
+	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 10})
+	dataDir := t.TempDir()
+	cfg := simConfig(t, simEnv(sim, "ATLASBRIDGE_DATA_DIR", dataDir))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--http", "127.0.0.1:0", "--sync-schedule", "@every 1h"}, cfg, strings.NewReader(""), io.Discard, &stderr)
+	}()
+	deadline := time.Now().Add(45 * time.Second)
+	for !strings.Contains(stderr.String(), "background sync done") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no background sync within 45s:\n%s", stderr.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve ended with %v", err)
+	}
+	entries, err := os.ReadDir(dataDir)
+	if err != nil || len(entries) == 0 {
+		t.Errorf("the sync wrote nothing to %s: %v", dataDir, err)
+	}
+}
