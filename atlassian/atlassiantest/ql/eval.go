@@ -215,11 +215,16 @@ func (q *Query) compileAll(nodes []node, env resolved) ([]pred, error) {
 var operatorNames = [...]string{"EQUALS", "NOT_EQUALS", "LIKE", "NOT_LIKE", "LESS_THAN", "GREATER_THAN",
 	"LESS_THAN_EQUALS", "GREATER_THAN_EQUALS", "IN", "NOT_IN", "IS", "IS_NOT"}
 
+// operandString is an operand as Jira displays it in validation messages: strings in double
+// quotes, functions as name(args).
 func operandString(o *operand) string {
 	var b strings.Builder
-	if o.kind == oValue && !o.number {
+	switch {
+	case o.kind == oValue && !o.number:
 		b.WriteString(quoteString(o.text))
-	} else {
+	case o.kind == oFunc:
+		b.WriteString(o.text + "(" + strings.Join(o.args, ", ") + ")")
+	default:
 		writeOperand(&b, o)
 	}
 	return b.String()
@@ -238,17 +243,23 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 		return nil, q.semanticError(fmt.Sprintf("The %s operator does not support the use of the %s %s predicate.",
 			operatorNames[c.op], strings.ToLower(h.keyword), operandString(h.val)))
 	}
+	// Jira's operator-usage checks come before the field's own (DefaultOperatorUsageValidator).
 	list := c.op == opIn || c.op == opNotIn
+	relational := c.op == opLt || c.op == opGt || c.op == opLte || c.op == opGte
 	switch {
+	case (c.op == opIs || c.op == opIsNot) && c.val.kind != oEmpty:
+		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support searching for non-empty values for field '%s'.",
+			c.op.display(), c.field))
+	case (list || relational) && c.val.kind == oEmpty:
+		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the empty value representation 'EMPTY' for field '%s'.",
+			c.op.display(), c.field))
 	case c.val.kind == oList && !list:
 		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the list value '%s' for field '%s'.",
 			c.op.display(), operandString(c.val), c.field))
-	case list && (c.val.kind == oValue || c.val.kind == oEmpty):
+	case list && c.val.kind != oList:
+		// Every function known here yields a single value.
 		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the non-list value '%s' for field '%s'.",
 			c.op.display(), operandString(c.val), c.field))
-	case (c.op == opIs || c.op == opIsNot) && c.val.kind != oEmpty:
-		return nil, q.semanticError(fmt.Sprintf("The operator '%s' only supports searching for EMPTY values on the field '%s'.",
-			c.op.display(), c.field))
 	}
 	if f.ops&c.op.bit() == 0 {
 		return nil, q.semanticError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op.display(), c.field))
@@ -527,9 +538,6 @@ func (q *Query) compileDate(c *clause, f *fieldSpec, env resolved) (pred, error)
 		case oEmpty:
 			if !f.empty {
 				return nil, q.emptyNotSupported(c)
-			}
-			if c.op != opEq && c.op != opNeq && c.op != opIn && c.op != opNotIn && c.op != opIs && c.op != opIsNot {
-				return nil, q.semanticError(fmt.Sprintf("The operator '%s' does not support searching for EMPTY values on the field '%s'.", c.op.display(), c.field))
 			}
 			hasEmpty = true
 		case oFunc:
