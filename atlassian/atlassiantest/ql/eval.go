@@ -135,6 +135,12 @@ func (q *Query) checkKnown(n node, known func(field, value string) bool) error {
 			if a.kind != oValue || (f.name == "resolution" && strings.EqualFold(a.text, "unresolved")) {
 				continue
 			}
+			if f.kind == kKey {
+				if _, _, isKey := issueKey(a.text); isKey && !a.number && !known(f.name, a.text) {
+					return q.semanticError(fmt.Sprintf("An issue with key '%s' does not exist for field '%s'.", a.text, n.field))
+				}
+				continue
+			}
 			if !known(f.name, a.text) {
 				if a.number {
 					return q.semanticError(fmt.Sprintf("A value with ID '%s' does not exist for the field '%s'.", a.text, n.field))

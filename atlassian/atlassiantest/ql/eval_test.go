@@ -251,6 +251,8 @@ func TestValidateJQL(t *testing.T) {
 			return value == "ABC" || value == "10000"
 		case "status":
 			return value == "Open" || value == "Done"
+		case "key":
+			return value == "ABC-1"
 		}
 		return true
 	}
@@ -292,6 +294,8 @@ func TestValidateJQL(t *testing.T) {
 		{`updated > now("-1d")`, "Function 'now' expected '0' arguments but received '1'."},
 		{`updated > startOfDay("invalid")`, "Duration for function 'startOfDay' should have the format (+/-)n(yMwdm), e.g -1M for 1 month earlier."},
 		{`key = ABC`, "The issue key 'ABC' for field 'key' is invalid."},
+		{`key in (ABC-1, ABC-999)`, "An issue with key 'ABC-999' does not exist for field 'key'."},
+		{`issuekey > ABC-999`, "An issue with key 'ABC-999' does not exist for field 'issuekey'."},
 		{`summary ~ ""`, "The field 'summary' does not support searching for an empty string."},
 		{`summary ~ "?"`, "The text query '?' for field 'summary' is not allowed to start with '?'."},
 		{`project = ABC order by foo`, "Not able to sort using field 'foo'."},
@@ -313,7 +317,7 @@ func TestValidateJQL(t *testing.T) {
 			if qe.Msg != tc.msg {
 				t.Errorf("got  %s\nwant %s", qe.Msg, tc.msg)
 			}
-			if !strings.Contains(tc.msg, "does not exist for the field") && q.Match(issues[0], env) {
+			if !strings.Contains(tc.msg, "does not exist for") && q.Match(issues[0], env) {
 				t.Errorf("an invalid query matched")
 			}
 		})

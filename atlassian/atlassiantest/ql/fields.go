@@ -48,7 +48,7 @@ var jqlFields = func() map[string]*fieldSpec {
 		}
 	}
 	add(&fieldSpec{name: "project", ops: opsEquality | opsIs, known: true}, "project")
-	add(&fieldSpec{name: "key", kind: kKey, ops: opsEquality | opsIs | opsOrdered}, "key", "issuekey", "issue", "id")
+	add(&fieldSpec{name: "key", kind: kKey, ops: opsEquality | opsIs | opsOrdered, known: true}, "key", "issuekey", "issue", "id")
 	add(&fieldSpec{name: "status", ops: opsEquality | opsIs, known: true}, "status")
 	add(&fieldSpec{name: "statuscategory", ops: opsEquality | opsIs, known: true}, "statuscategory")
 	add(&fieldSpec{name: "assignee", ops: opsEquality | opsIs, empty: true, user: true, known: true}, "assignee")

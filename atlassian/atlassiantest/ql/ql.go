@@ -71,9 +71,10 @@ type Env struct {
 	CurrentUser string
 	// Known, when non-nil, reports whether a value exists for a field. Validate asks it about the
 	// JQL fields project, status, statuscategory, issuetype, priority, resolution, component,
-	// fixversion, assignee and reporter (canonical lower-case names); an unknown value is Jira's
-	// "The value 'X' does not exist for the field 'project'." Return true for fields you do not
-	// track.
+	// fixversion, assignee, reporter and key (canonical lower-case names, values as written); an
+	// unknown value is Jira's "The value 'X' does not exist for the field 'project'." (for key:
+	// "An issue with key 'X' does not exist for field 'key'."). Return true for fields you do
+	// not track.
 	Known func(field, value string) bool
 }
 
