@@ -52,16 +52,20 @@ func TestMoreMatches(t *testing.T) {
 		recs        []*rec
 		query, want string
 	}{
-		{CQL, pages, `id in (1, 2, 3, 4, 5, 101, 103)`, "p1,p3"},       // big lists use a map
-		{CQL, pages, `space in (a, b, c, d, e, doc)`, "p1,p2"},         // case-insensitively
-		{CQL, pages, `text ~ "two-wor*"`, "p1,p2"},                     // a wildcard inside a phrase-like word
-		{CQL, pages, `text ~ "two-w?rds"`, "p2"},                       //
-		{CQL, pages, `created > endOfDay("-2d")`, "p2"},                // after 2024-02-12 23:59
-		{CQL, pages, `created < startOfMonth("-1M")`, "p1"},            // p3 is at 2024-01-01 00:00
-		{CQL, pages, `created >= startOfWeek("-1w")`, "p2"},            //
-		{CQL, pages, `lastmodified >= now("-1h")`, ""},                 //
-		{CQL, pages, `lastmodified >= now("-2h")`, "p2"},               //
-		{CQL, pages, `created < startOfYear("+1y")`, "p1,p2,p3"},       //
+		{CQL, pages, `id in (1, 2, 3, 4, 5, 101, 103)`, "p1,p3"},               // big lists use a map
+		{CQL, pages, `space in (a, b, c, d, e, doc)`, "p1,p2"},                 // case-insensitively
+		{CQL, pages, `text ~ "two-wor*"`, "p1,p2"},                             // a wildcard inside a phrase-like word
+		{CQL, pages, `text ~ "two-w?rds"`, "p2"},                               //
+		{CQL, pages, `created > endOfDay("-2d")`, "p2"},                        // after 2024-02-12 23:59
+		{CQL, pages, `created < startOfMonth("-1M")`, "p1"},                    // p3 is at 2024-01-01 00:00
+		{CQL, pages, `created >= startOfWeek("-1w")`, "p2"},                    //
+		{CQL, pages, `lastmodified >= now("-1h")`, ""},                         //
+		{CQL, pages, `lastmodified >= now("-2h")`, "p2"},                       //
+		{CQL, pages, `created < startOfYear("+1y")`, "p1,p2,p3"},               //
+		{JQL, issues, `updated >= startOfMonth(-2778M)`, "ABC-1,ABC-10,XYZ-2"}, // increments from Jira's own tests
+		{JQL, issues, `updated >= startOfDay("+1")`, ""},
+		{JQL, issues, `updated >= startOfDay(1m)`, "ABC-1"},
+		{JQL, issues, `updated >= startOfWeek("-3w") and updated < endOfYear("+3d")`, "ABC-1,ABC-10,XYZ-2"},
 		{JQL, issues, `key > 10001`, "ABC-10,XYZ-2"},                   // numbers compare ids
 		{JQL, issues, `key <= 10001`, "ABC-1"},                         //
 		{JQL, issues, `key not in (ABC-1, 10002)`, "ABC-10"},           //
