@@ -292,7 +292,7 @@ func TestValidateJQL(t *testing.T) {
 		{`project = now()`, "A value provided by the function 'now' is invalid for the field 'project'."},
 		{`updated > currentUser()`, "A date for the field 'updated' provided by the function 'currentUser' is not valid."},
 		{`updated > now("-1d")`, "Function 'now' expected '0' arguments but received '1'."},
-		{`updated > startOfWeek(should, not, be, here)`, "Function 'startOfWeek' expected between '0' and '1' arguments but received '4'."},
+		{`updated > startOfWeek(should, "not", be, here)`, "Function 'startOfWeek' expected between '0' and '1' arguments but received '4'."},
 		{`updated > endOfMonth("-6q")`, "Duration for function 'endOfMonth' should have the format (+/-)n(yMwdm), e.g -1M for 1 month earlier."},
 		{`updated > startOfDay("invalid")`, "Duration for function 'startOfDay' should have the format (+/-)n(yMwdm), e.g -1M for 1 month earlier."},
 		{`key = ABC`, "The issue key 'ABC' for field 'key' is invalid."},
