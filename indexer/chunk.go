@@ -246,7 +246,8 @@ func makeChunk(index int, breadcrumb string, path []string, body string) search.
 // so that it still says what it is about out of context. Code blocks and
 // tables are kept whole unless one alone exceeds opts.Max. Each chunk's
 // Hash is the SHA-256 of its Text. A document without text still gets one
-// chunk (its breadcrumb), so it can be found by title.
+// chunk (its breadcrumb), so it can be found by title; with no breadcrumb
+// either, there is nothing to embed and no chunk.
 func ChunkMarkdown(md string, breadcrumb []string, opts ChunkOptions) []search.Chunk {
 	opts = opts.withDefaults()
 	c := &chunker{opts: opts, breadcrumb: strings.Join(breadcrumb, BreadcrumbSep)}
@@ -293,7 +294,7 @@ func ChunkMarkdown(md string, breadcrumb []string, opts ChunkOptions) []search.C
 	if c.hasContent() {
 		c.flush(false)
 	}
-	if len(c.out) == 0 {
+	if len(c.out) == 0 && c.breadcrumb != "" {
 		c.out = append(c.out, makeChunk(0, c.breadcrumb, nil, ""))
 	}
 	return c.out

@@ -204,6 +204,12 @@ func TestChunkMarkdown(t *testing.T) {
 	}
 }
 
+func TestChunkMarkdownNothingToEmbed(t *testing.T) {
+	if cs := ChunkMarkdown(" \n\n ", nil, ChunkOptions{}); len(cs) != 0 {
+		t.Errorf("blank document without breadcrumb: %d chunks, want none", len(cs))
+	}
+}
+
 func TestChunkMarkdownStableHashes(t *testing.T) {
 	md := "# A\n\n" + words(300, "a") + "\n\n# B\n\n" + words(300, "b")
 	one := ChunkMarkdown(md, []string{"S", "T"}, ChunkOptions{})
