@@ -37,7 +37,7 @@ type Options struct {
 // anchors and editor placeholders, which have no content. Broken markup yields best-effort
 // output rather than an error.
 func StorageToMarkdown(storage string, opts Options) (string, error) {
-	doc := parseStorage(storage)
+	doc := parseStorage(cleanInput(storage))
 	rw := &storageRewriter{opts: opts}
 	md, err := newConverter(rw.preRender).ConvertNode(doc)
 	if err != nil {
@@ -49,6 +49,7 @@ func StorageToMarkdown(storage string, opts Options) (string, error) {
 // HTMLToMarkdown converts HTML (Jira renderedFields, or any HTML page or fragment) to markdown.
 // Jira's code panels keep their language; emoticon images become their text.
 func HTMLToMarkdown(html string, opts Options) (string, error) {
+	html = cleanInput(html)
 	doc, err := nethtml.Parse(strings.NewReader(html))
 	if err != nil {
 		// The HTML5 parser refuses pathological input (more than 512 open elements); the
@@ -61,6 +62,17 @@ func HTMLToMarkdown(html string, opts Options) (string, error) {
 		return "", fmt.Errorf("markup: html to markdown: %w", err)
 	}
 	return normalize(string(md)), nil
+}
+
+// cleanInput removes what must not reach the converter: invisible and control characters
+// (Clean), among them BEL, which html-to-markdown uses as its escape marker, and U+F002, its
+// code-block newline marker. Either in the input would corrupt the output.
+func cleanInput(s string) string {
+	s = Clean(s)
+	if strings.Contains(s, "\uF002") {
+		s = strings.ReplaceAll(s, "\uF002", "")
+	}
+	return s
 }
 
 // rawTag is the element our pre-renderers use for text that must reach the markdown verbatim,
@@ -174,6 +186,9 @@ func normalize(md string) string {
 	md = Clean(md)
 	if strings.Contains(md, "\u00a0") {
 		md = strings.ReplaceAll(md, "\u00a0", " ")
+	}
+	if strings.Contains(md, "  <br />") {
+		md = strings.ReplaceAll(md, "  <br />", "<br />") // a hard break inside a table cell
 	}
 	md = limitBreaks(md)
 	var b strings.Builder
@@ -298,6 +313,18 @@ func (o Options) absolute(ref string) string {
 		return base + ref
 	}
 	return base + "/" + ref
+}
+
+// plainSpaces turns no-break spaces in the text below n into plain spaces before the
+// converter escapes the text: "#\u00a0x" must be escaped like "# x", which it would read as a
+// heading once the space is plain.
+func plainSpaces(n *nethtml.Node) {
+	if n.Type == nethtml.TextNode && strings.Contains(n.Data, "\u00a0") {
+		n.Data = strings.ReplaceAll(n.Data, "\u00a0", " ")
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		plainSpaces(c)
+	}
 }
 
 // keepAttr marks a link or image whose URL is not a server path (a bare attachment name) and

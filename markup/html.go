@@ -16,6 +16,7 @@ type htmlRewriter struct {
 func (r *htmlRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
 	r.opts.absolutize(doc)
+	plainSpaces(doc)
 }
 
 func (r *htmlRewriter) walk(n *nethtml.Node) {

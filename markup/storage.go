@@ -18,6 +18,7 @@ type storageRewriter struct {
 func (r *storageRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
 	r.opts.absolutize(doc)
+	plainSpaces(doc)
 }
 
 // walk rewrites the children of n in document order. A rewritten element is replaced by its
@@ -230,11 +231,34 @@ func codeBlock(lang, title, code string) []*nethtml.Node {
 	if lang != "" && lang != "none" && !strings.ContainsAny(lang, " \t`") {
 		attrs = []string{"class", "language-" + lang}
 	}
-	pre := el("pre", nil, el("code", attrs, text(strings.Trim(code, "\n"))))
+	pre := el("pre", nil, el("code", attrs, text(trimBlankLines(code))))
 	if title == "" {
 		return []*nethtml.Node{pre}
 	}
 	return []*nethtml.Node{el("p", nil, el("strong", nil, text(title))), pre}
+}
+
+// trimBlankLines drops the whitespace-only lines at both ends of a code body, keeping the
+// indentation of the first real line.
+func trimBlankLines(code string) string {
+	for {
+		i := strings.IndexByte(code, '\n')
+		if i < 0 || strings.TrimSpace(code[:i]) != "" {
+			break
+		}
+		code = code[i+1:]
+	}
+	for {
+		i := strings.LastIndexByte(code, '\n')
+		if i < 0 || strings.TrimSpace(code[i+1:]) != "" {
+			break
+		}
+		code = code[:i]
+	}
+	if strings.TrimSpace(code) == "" {
+		return ""
+	}
+	return code
 }
 
 // admonition renders an info/note/warning/tip/panel macro as "> **Info:** …", with the title,
