@@ -120,3 +120,59 @@ func peakRSS() string {
 	}
 	return fmt.Sprint("unknown")
 }
+
+// TestLargeSync measures a full sync of generated pages up to about 100k
+// chunks (ATLASBRIDGE_BENCH_PAGES pages, default 12000) and the memory it
+// takes. The simulator runs in the same process, so the peak RSS includes
+// the simulated wiki; the heap after the sync, with the sim's share
+// subtracted, is the indexer's.
+//
+//	ATLASBRIDGE_BENCH_LARGE=1 go test ./indexer -run LargeSync -v -timeout 30m
+func TestLargeSync(t *testing.T) {
+	if os.Getenv("ATLASBRIDGE_BENCH_LARGE") == "" {
+		t.Skip("set ATLASBRIDGE_BENCH_LARGE=1 to measure a sync at ~100k chunks")
+	}
+	n := 12000
+	if v := os.Getenv("ATLASBRIDGE_BENCH_PAGES"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	ctx := context.Background()
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: -1})
+	if err := srv.GeneratePages("GEN", n, 1); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	conf, err := atlassian.NewConfluence(srv.ConfluenceURL(), atlassian.Options{Username: "admin", Password: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), runtime.GOMAXPROCS(0))
+	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	ix, err := New(Options{Confluence: conf, Index: idx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ix.Sync(ctx, RunOptions{})
+	if err != nil || sum.Failed() {
+		t.Fatalf("sync: %v %+v", err, sum)
+	}
+	embedTook, texts := metered.Took()
+	st, err := idx.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	t.Logf("%d pages → %d chunks (%d embedded) in %s: %.0f pages/s; embed %s, store %s; index on disk %d MiB",
+		sum.Added, st.Chunks, texts, sum.Duration.Round(time.Millisecond), float64(sum.Added)/sum.Duration.Seconds(),
+		embedTook.Round(time.Millisecond), (sum.Stages.Store - embedTook).Round(time.Millisecond), st.Bytes>>20)
+	t.Logf("memory: simulator heap %d MiB; heap after sync %d MiB (+%d MiB); peak RSS of the process %s",
+		before.HeapInuse>>20, after.HeapInuse>>20, (int64(after.HeapInuse)-int64(before.HeapInuse))>>20, peakRSS())
+}

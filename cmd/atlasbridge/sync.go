@@ -57,7 +57,7 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 		fmt.Fprintln(stderr, "usage: atlasbridge sync [flags]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Crawls what changed in Confluence and Jira since the last sync into the local index.")
-		fmt.Fprintln(stderr, "Exit codes: 0 done, 1 failed, 2 bad flags or configuration, 3 done but some items")
+		fmt.Fprintln(stderr, "Exit codes: 0 done, 1 nothing could be synced, 2 bad flags or configuration, 3 done but some items")
 		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
@@ -116,10 +116,33 @@ func runSync(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	if sum.Failed() {
-		return &exitError{code: exitPartial, err: fmt.Errorf("sync: finished with %d failed documents; they are retried on the next sync", failures(sum))}
+	if err := syncOutcome(sum); err != nil {
+		return err
 	}
 	return nil
+}
+
+// syncOutcome maps a finished sync to its exit: nil when all went well,
+// code 1 when no container could be synced at all, code 3 when some
+// documents or containers failed (they are retried on the next sync).
+func syncOutcome(sum *indexer.Summary) error {
+	if !sum.Failed() {
+		return nil
+	}
+	failed := 0
+	var first error
+	for _, c := range sum.Containers {
+		if c.Err != nil {
+			failed++
+			if first == nil {
+				first = c.Err
+			}
+		}
+	}
+	if failed > 0 && failed == len(sum.Containers) {
+		return fmt.Errorf("sync: nothing could be synced: %w", first)
+	}
+	return &exitError{code: exitPartial, err: fmt.Errorf("sync: finished with %d failures; they are retried on the next sync", failures(sum))}
 }
 
 func failures(s *indexer.Summary) int {

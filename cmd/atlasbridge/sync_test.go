@@ -165,6 +165,16 @@ func TestSyncExitCodes(t *testing.T) {
 		}
 	})
 
+	t.Run("total failure", func(t *testing.T) {
+		down, _ := syncSimConfig(t, 5)
+		down.Confluence.BaseURL += "/nowhere"
+		down.Jira.BaseURL += "/nowhere"
+		err := runSync(ctx, []string{"--progress", "none"}, down, nil, io.Discard, io.Discard)
+		if syncExitCode(err) != 1 || !strings.Contains(err.Error(), "nothing could be synced") {
+			t.Errorf("sync with both servers unreachable: %v (code %d), want code 1", err, syncExitCode(err))
+		}
+	})
+
 	t.Run("partial failure", func(t *testing.T) {
 		// A server that fails every request once retries are spent leaves
 		// the sync finished but failed: exit code 3 for cron.
