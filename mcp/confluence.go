@@ -463,7 +463,8 @@ func (s *Server) confluenceGetComments() tool {
 			if r := s.checkPageScope(ctx, a.PageID); r != nil {
 				return r, nil
 			}
-			p, _, err := s.conf.Content.Comments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
+			p, _, err := s.conf.Content.Comments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit},
+				Expand: []string{"body.storage", "version", "history", "space"}})
 			if err != nil {
 				return errorResult(err, "page "+a.PageID, "")
 			}

@@ -441,3 +441,16 @@ func TestPageHitOf(t *testing.T) {
 		t.Errorf("page hit: %+v", h)
 	}
 }
+
+// TestRecovery checks that a panicking handler fails its call only: the
+// server answers the next call.
+func TestRecovery(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.srv.MCPServer().AddTool(mcpgo.NewTool("boom"), func(context.Context, mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		panic("broken invariant")
+	})
+	if _, _, err := callTool(f.cli, "boom", nil); err == nil || !strings.Contains(err.Error(), "panic recovered") {
+		t.Errorf("err = %v, want the panic reported as an error", err)
+	}
+	contains(t, f.ok(t, "jira_get_projects", nil, nil), `"key":"OPS"`)
+}
