@@ -36,7 +36,6 @@ var (
 	opsEquality = ops(opEq, opNeq, opIn, opNotIn)
 	opsIs       = ops(opIs, opIsNot)
 	opsOrdered  = ops(opLt, opGt, opLte, opGte)
-	opsHistory  = ops(opWas, opWasNot, opWasIn, opWasNotIn, opChanged)
 )
 
 // jqlFields maps each accepted lower-case JQL name (aliases included) to its spec.

@@ -3,6 +3,7 @@ package ql
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // maxDepth bounds nesting (parentheses, NOT chains, nested lists) so hostile input cannot exhaust
@@ -217,7 +218,7 @@ func (p *parser) terminalClause() (node, *syntaxError) {
 		if err != nil {
 			return nil, err
 		}
-		c.history = append(c.history, historyPredicate{keyword: upper(t.raw), val: v})
+		c.history = append(c.history, historyPredicate{keyword: strings.ToUpper(t.raw), val: v})
 	}
 	return c, nil
 }
@@ -472,14 +473,4 @@ func isBlank(s string) bool {
 		}
 	}
 	return true
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
