@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+	"github.com/JohannesKaufmann/html-to-markdown/v2/marker"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/base"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/commonmark"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
@@ -155,7 +156,7 @@ func unescapeAngles(_ converter.Context, content string) string {
 			switch c {
 			case '\n':
 				lineHasText = false
-			case ' ', '\t':
+			case ' ', '\t', byte(marker.MarkerEscaping):
 			default:
 				lineHasText = true
 			}
@@ -167,6 +168,7 @@ func unescapeAngles(_ converter.Context, content string) string {
 }
 
 func startsTag(s string) bool {
+	s = strings.TrimLeft(s, string(marker.MarkerEscaping)) // the escaper's marks come first
 	if s == "" {
 		return false
 	}
