@@ -83,6 +83,19 @@ type historyPredicate struct {
 	val     *operand
 }
 
+// children returns the sub-expressions of n (none for a clause).
+func children(n node) []node {
+	switch n := n.(type) {
+	case *orNode:
+		return n.kids
+	case *andNode:
+		return n.kids
+	case *notNode:
+		return []node{n.kid}
+	}
+	return nil
+}
+
 func (*orNode) precedence() int  { return 1 }
 func (*andNode) precedence() int { return 2 }
 func (*notNode) precedence() int { return 3 }

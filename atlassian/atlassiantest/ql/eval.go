@@ -111,42 +111,34 @@ func noSuchField(name string) string {
 }
 
 func (q *Query) checkKnown(n node, known func(field, value string) bool) error {
-	switch n := n.(type) {
-	case *orNode:
-		for _, k := range n.kids {
+	c, ok := n.(*clause)
+	if !ok {
+		for _, k := range children(n) {
 			if err := q.checkKnown(k, known); err != nil {
 				return err
 			}
 		}
-	case *andNode:
-		for _, k := range n.kids {
-			if err := q.checkKnown(k, known); err != nil {
-				return err
-			}
+		return nil
+	}
+	f := lookupField(q.d, c.field)
+	if f == nil || !f.known || c.val == nil {
+		return nil
+	}
+	for _, a := range flatten(c.val, nil) {
+		if a.kind != oValue || (f.name == "resolution" && strings.EqualFold(a.text, "unresolved")) {
+			continue
 		}
-	case *notNode:
-		return q.checkKnown(n.kid, known)
-	case *clause:
-		f := lookupField(q.d, n.field)
-		if f == nil || !f.known || n.val == nil {
-			return nil
+		if f.kind == kKey {
+			if _, _, isKey := issueKey(a.text); isKey && !a.number && !known(f.name, a.text) {
+				return q.semanticError(fmt.Sprintf("An issue with key '%s' does not exist for field '%s'.", a.text, c.field))
+			}
+			continue
 		}
-		for _, a := range flatten(n.val, nil) {
-			if a.kind != oValue || (f.name == "resolution" && strings.EqualFold(a.text, "unresolved")) {
-				continue
+		if !known(f.name, a.text) {
+			if a.number {
+				return q.semanticError(fmt.Sprintf("A value with ID '%s' does not exist for the field '%s'.", a.text, c.field))
 			}
-			if f.kind == kKey {
-				if _, _, isKey := issueKey(a.text); isKey && !a.number && !known(f.name, a.text) {
-					return q.semanticError(fmt.Sprintf("An issue with key '%s' does not exist for field '%s'.", a.text, n.field))
-				}
-				continue
-			}
-			if !known(f.name, a.text) {
-				if a.number {
-					return q.semanticError(fmt.Sprintf("A value with ID '%s' does not exist for the field '%s'.", a.text, n.field))
-				}
-				return q.semanticError(fmt.Sprintf("The value '%s' does not exist for the field '%s'.", a.text, n.field))
-			}
+			return q.semanticError(fmt.Sprintf("The value '%s' does not exist for the field '%s'.", a.text, c.field))
 		}
 	}
 	return nil

@@ -156,19 +156,11 @@ func (q *Query) Fields() []string {
 	}
 	var walk func(n node)
 	walk = func(n node) {
-		switch n := n.(type) {
-		case *orNode:
-			for _, k := range n.kids {
-				walk(k)
-			}
-		case *andNode:
-			for _, k := range n.kids {
-				walk(k)
-			}
-		case *notNode:
-			walk(n.kid)
-		case *clause:
-			add(n.field)
+		if c, ok := n.(*clause); ok {
+			add(c.field)
+		}
+		for _, k := range children(n) {
+			walk(k)
 		}
 	}
 	if q.root != nil {
