@@ -111,6 +111,7 @@ func (s *Server) confluenceGetSpaces() tool {
 				return errorResult(err, "the space list", "")
 			}
 			out := struct {
+				Total     int        `json:"total,omitempty"`
 				Spaces    []spaceOut `json:"spaces"`
 				NextStart int        `json:"next_start,omitempty"`
 			}{Spaces: []spaceOut{}}
@@ -121,11 +122,22 @@ func (s *Server) confluenceGetSpaces() tool {
 				}
 				out.Spaces = append(out.Spaces, o)
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStart = next
-			}
+			out.Total, out.NextStart = listEnd(p.Page, 0, a.Start)
 			return jsonResult(out)
 		})
+}
+
+// listEnd reads the end of a Confluence list page: the total when the
+// server says it or when this is the last page (0 when unknown), and the
+// start of the next page (0 when none).
+func listEnd(p atlassian.Page, totalSize, start int) (total, next int) {
+	if n, ok := p.Next(); ok {
+		return totalSize, n
+	}
+	if totalSize > 0 {
+		return totalSize, 0
+	}
+	return start + p.Size, 0
 }
 
 // --- confluence_get_page
@@ -385,15 +397,14 @@ func (s *Server) confluenceGetPageChildren() tool {
 				return errorResult(err, "page "+a.PageID, "")
 			}
 			out := struct {
+				Total     int       `json:"total,omitempty"`
 				Children  []pageRef `json:"children"`
 				NextStart int       `json:"next_start,omitempty"`
 			}{Children: []pageRef{}}
 			for i := range p.Results {
 				out.Children = append(out.Children, s.pageRef(&p.Results[i]))
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStart = next
-			}
+			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }
@@ -469,6 +480,7 @@ func (s *Server) confluenceGetComments() tool {
 				return errorResult(err, "page "+a.PageID, "")
 			}
 			out := struct {
+				Total     int          `json:"total,omitempty"`
 				Comments  []commentOut `json:"comments"`
 				NextStart int          `json:"next_start,omitempty"`
 			}{Comments: []commentOut{}}
@@ -487,9 +499,7 @@ func (s *Server) confluenceGetComments() tool {
 				o.Body, o.Truncated = strings.TrimSpace(b.Body), b.Truncated
 				out.Comments = append(out.Comments, o)
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStart = next
-			}
+			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }
@@ -554,6 +564,7 @@ func (s *Server) confluenceGetAttachments() tool {
 				return errorResult(err, "page "+a.PageID, "")
 			}
 			out := struct {
+				Total       int             `json:"total,omitempty"`
 				Attachments []attachmentOut `json:"attachments"`
 				NextStart   int             `json:"next_start,omitempty"`
 			}{Attachments: []attachmentOut{}}
@@ -573,9 +584,7 @@ func (s *Server) confluenceGetAttachments() tool {
 				}
 				out.Attachments = append(out.Attachments, o)
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStart = next
-			}
+			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }

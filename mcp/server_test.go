@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -453,4 +454,35 @@ func TestRecovery(t *testing.T) {
 		t.Errorf("err = %v, want the panic reported as an error", err)
 	}
 	contains(t, f.ok(t, "jira_get_projects", nil, nil), `"key":"OPS"`)
+}
+
+// TestListPaging pages through the children of a page one by one: every
+// page says where the next starts, the last one says the total.
+func TestListPaging(t *testing.T) {
+	f := newFixture(t, "", nil)
+	w := seedWorld(t, f.sim)
+	for i := range 4 {
+		if _, err := f.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: fmt.Sprintf("Step %d", i), ParentID: w.child}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var titles []string
+	start := 0
+	for range 10 {
+		text := f.ok(t, "confluence_get_page_children", map[string]any{"page_id": w.child, "limit": 3, "start": start}, nil)
+		for _, c := range jget(t, text, "children").([]any) {
+			titles = append(titles, c.(map[string]any)["title"].(string))
+		}
+		next := jnum(t, text, "next_start")
+		if next == 0 {
+			if jnum(t, text, "total") != 4 {
+				t.Errorf("last page: total %d, want 4: %s", jnum(t, text, "total"), text)
+			}
+			break
+		}
+		start = next
+	}
+	if len(titles) != 4 {
+		t.Errorf("paged through %v, want 4 children", titles)
+	}
 }

@@ -163,7 +163,7 @@ func TestConfluenceReadTools(t *testing.T) {
 			}
 		}},
 		{name: "children", tool: "confluence_get_page_children", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
-			if jstr(t, text, "children.0.id") != w.child || jstr(t, text, "children.0.title") != "Rollback Checklist" {
+			if jstr(t, text, "children.0.id") != w.child || jstr(t, text, "children.0.title") != "Rollback Checklist" || jnum(t, text, "total") != 1 {
 				t.Errorf("wrong children: %s", text)
 			}
 		}},
@@ -179,7 +179,7 @@ func TestConfluenceReadTools(t *testing.T) {
 			contains(t, text, "secret") // admin may see it; alice may not (TestPermissions)
 		}},
 		{name: "comments", tool: "confluence_get_comments", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
-			contains(t, text, "Looks **good** to me", `"author":"Alice Example"`)
+			contains(t, text, "Looks **good** to me", `"author":"Alice Example"`, `"total":1`)
 		}},
 		{name: "comments missing", tool: "confluence_get_comments", args: map[string]any{"page_id": missing}, fail: "does not exist"},
 		{name: "labels", tool: "confluence_get_labels", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
@@ -187,7 +187,7 @@ func TestConfluenceReadTools(t *testing.T) {
 		}},
 		{name: "labels missing", tool: "confluence_get_labels", args: map[string]any{"page_id": missing}, fail: "does not exist"},
 		{name: "attachments", tool: "confluence_get_attachments", args: map[string]any{"page_id": w.parent}, check: func(t *testing.T, text string) {
-			contains(t, text, `"title":"diagram.png"`, `"media_type":"image/png"`, `"size":2048`, `"download":"`+f.sim.URL)
+			contains(t, text, `"title":"diagram.png"`, `"media_type":"image/png"`, `"size":2048`, `"download":"`+f.sim.URL, `"total":1`)
 		}},
 		{name: "attachments missing", tool: "confluence_get_attachments", args: map[string]any{"page_id": missing}, fail: "does not exist"},
 	}
