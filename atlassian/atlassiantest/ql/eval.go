@@ -159,31 +159,20 @@ func (q *Query) compile(n node, env resolved) (pred, error) {
 	switch n := n.(type) {
 	case nil:
 		return func(Record) bool { return true }, nil
-	case *orNode:
-		kids, err := q.compileAll(n.kids, env)
+	case *orNode, *andNode:
+		kids, err := q.compileAll(children(n), env)
 		if err != nil {
 			return nil, err
 		}
+		// OR is decided by the first true kid, AND by the first false one.
+		_, decisive := n.(*orNode)
 		return func(r Record) bool {
 			for _, k := range kids {
-				if k(r) {
-					return true
+				if k(r) == decisive {
+					return decisive
 				}
 			}
-			return false
-		}, nil
-	case *andNode:
-		kids, err := q.compileAll(n.kids, env)
-		if err != nil {
-			return nil, err
-		}
-		return func(r Record) bool {
-			for _, k := range kids {
-				if !k(r) {
-					return false
-				}
-			}
-			return true
+			return !decisive
 		}, nil
 	case *notNode:
 		kid, err := q.compile(n.kid, env)
