@@ -59,6 +59,8 @@ func TestTruncate(t *testing.T) {
 		{"runes not bytes", "ééééé", 3, 0, "ééé", true, 6},
 		{"offset inside rune", "éa", 5, 1, "a", false, 3},
 		{"offset past end", "abc", 5, 10, "", false, 3},
+		{"not inside code", "intro\n\n```\nline1\nline2\nline3\n```\n", 25, 0, "intro", true, 7},
+		{"code longer than window", "```\nline1\nline2\nline3\n```\n", 15, 0, "```\nline1", true, 10},
 		{"negative offset", "abc", 5, -4, "abc", false, 3},
 	}
 	for _, tc := range cases {

@@ -8,7 +8,8 @@ import (
 // Truncate returns the part of md that starts at byte offset and holds at most maxChars
 // characters (runes), cut at the cleanest boundary it can find in the second half of that
 // window: a blank line, else a line end, else a sentence end, else a space, else a rune
-// boundary. It never cuts inside a UTF-8 sequence.
+// boundary. It never cuts inside a UTF-8 sequence, and it ends the part before a fenced code
+// block rather than inside it unless the block alone is longer than the window.
 //
 // truncated reports whether text remains after part; next is the byte offset to pass back to
 // read the rest (len(md) when nothing remains). An offset inside a rune is moved to the next
@@ -53,6 +54,11 @@ func Truncate(md string, maxChars, offset int) (part string, truncated bool, nex
 		i := lastIndexFrom(window, " ", floor)
 		cut, resume = i, i+1
 	}
+	if open := openFenceStart(rest[:cut]); open > 0 {
+		// The cut falls inside a code block that starts after the part does: end the part
+		// before the block instead, so code is never split when it need not be.
+		cut, resume = open, open
+	}
 	part = strings.TrimRight(rest[:cut], " \t\n")
 	if part == "" {
 		// The window held only whitespace before the boundary: cut hard instead.
@@ -63,6 +69,29 @@ func Truncate(md string, maxChars, offset int) (part string, truncated bool, nex
 	}
 	next = offset + resume
 	return part, next < len(md), next
+}
+
+// openFenceStart returns the offset of the line that opens a code fence left open at the end
+// of s, or -1 when every fence in s is closed.
+func openFenceStart(s string) int {
+	fence, start := "", -1
+	for off := 0; off < len(s); {
+		end := strings.IndexByte(s[off:], '\n')
+		if end < 0 {
+			end = len(s) - off
+		}
+		marker := stripContainers(strings.TrimRight(s[off:off+end], " \t"))
+		if f := fenceOf(marker); f != "" {
+			switch {
+			case fence == "":
+				fence, start = f, off
+			case len(f) >= len(fence) && f[0] == fence[0] && strings.TrimSpace(marker[len(f):]) == "":
+				fence, start = "", -1
+			}
+		}
+		off += end + 1
+	}
+	return start
 }
 
 // lastIndexFrom is strings.LastIndex restricted to matches starting at or after floor.
