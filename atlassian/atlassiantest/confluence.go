@@ -1,6 +1,7 @@
 package atlassiantest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -42,8 +43,10 @@ type space struct {
 	typ      string
 	desc     string
 	homepage *content
-	pages    []*content // all current content of the space, in id order once sorted
-	sorted   bool
+	pages    []*content // all current content of the space, in id order (kept on write)
+	// restricted counts content of the space ever given view restrictions; at zero, visibility
+	// checks are skipped (restrictions are inherited only within a space).
+	restricted int
 }
 
 type content struct {
@@ -256,6 +259,9 @@ func (c *confluence) add(p Page, now time.Time) (*content, error) {
 	if p.SourceFile != "" {
 		ct.props = map[string]string{"sourcefile": p.SourceFile}
 	}
+	if len(ct.restricted) > 0 {
+		sp.restricted++
+	}
 	c.byID[ct.id] = ct
 	switch {
 	case typ == "comment":
@@ -269,8 +275,7 @@ func (c *confluence) add(p Page, now time.Time) (*content, error) {
 	if typ != "comment" {
 		c.byTitle[titleKey(sp.key, ct.title)] = ct
 	}
-	sp.pages = append(sp.pages, ct)
-	sp.sorted = false
+	sp.insert(ct)
 	c.gen++
 	return ct, nil
 }
@@ -472,13 +477,20 @@ func (c *confluence) unlink(ct *content) {
 	ct.parent.comments = slices.DeleteFunc(ct.parent.comments, func(x *content) bool { return x == ct })
 }
 
-func (sp *space) sortedPages() []*content {
-	if !sp.sorted {
-		slices.SortFunc(sp.pages, func(a, b *content) int { return int(a.id - b.id) })
-		sp.sorted = true
+// insert adds content keeping pages in id order; the caller holds the write lock. New ids are
+// usually the largest, so this is an append.
+func (sp *space) insert(ct *content) {
+	n := len(sp.pages)
+	if n == 0 || sp.pages[n-1].id < ct.id {
+		sp.pages = append(sp.pages, ct)
+		return
 	}
-	return sp.pages
+	i, _ := slices.BinarySearchFunc(sp.pages, ct.id, func(x *content, id int64) int { return cmp.Compare(x.id, id) })
+	sp.pages = slices.Insert(sp.pages, i, ct)
 }
+
+// sortedPages returns the space's content in id order; read-only for the caller.
+func (sp *space) sortedPages() []*content { return sp.pages }
 
 // AddPage stores a new page, blog post or comment and returns it with its id and version.
 func (s *Sim) AddPage(p Page) (Page, error) {
@@ -619,8 +631,10 @@ func (c *confluence) move(ct *content, sp *space, parent *content, now time.Time
 			c.byTitle[titleKey(sp.key, x.title)] = x
 		}
 		x.space = sp
-		sp.pages = append(sp.pages, x)
-		sp.sorted = false
+		if len(x.restricted) > 0 {
+			sp.restricted++
+		}
+		sp.insert(x)
 	}
 	ct.parent = parent
 	if parent != nil {
@@ -644,6 +658,7 @@ func (s *Sim) RestrictPage(id string, users ...string) error {
 		return fmt.Errorf("atlassiantest: restrict page %s: %w", id, ErrNotFound)
 	}
 	ct.restricted = slices.Clone(users)
+	ct.space.restricted++ // never decremented: a stale count only costs the fast path
 	s.conf.gen++
 	return nil
 }

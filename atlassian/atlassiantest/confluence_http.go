@@ -230,32 +230,23 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 		return hit.results, q, nil
 	}
 	var out []*content
-	scan := func(list []*content) {
-		for _, ct := range list {
-			if ct.visibleTo(u.Name) && q.match(ct, env) {
+	scan := func(sp *space) {
+		for _, ct := range sp.sortedPages() {
+			if (sp.restricted == 0 || ct.visibleTo(u.Name)) && q.match(ct, env) {
 				out = append(out, ct)
 			}
 		}
 	}
 	if k := singleSpace(cql); k != "" {
 		if sp := c.spaces[k]; sp != nil {
-			scan(sp.sortedPages())
+			scan(sp)
 		}
 	} else {
 		for _, sp := range c.spaceList {
-			scan(sp.sortedPages())
+			scan(sp)
 		}
 	}
-	if terms := q.orderBy(); len(terms) > 0 {
-		slices.SortStableFunc(out, func(a, b *content) int {
-			if d := compareRecords(a, b, terms); d != 0 {
-				return d
-			}
-			return int(a.id - b.id)
-		})
-	} else {
-		slices.SortStableFunc(out, func(a, b *content) int { return int(a.id - b.id) })
-	}
+	sortRecords(out, q.orderBy(), func(c *content) int64 { return c.id }, false)
 	c.cacheMu.Lock()
 	if len(c.cache) > 256 {
 		clear(c.cache)

@@ -1,6 +1,7 @@
 package atlassiantest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,4 +68,44 @@ func TestFaults(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConcurrentUse mixes readers and writers; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: 50})
+	cb, jb := srv.ConfluenceURL()+"/rest/api/", srv.JiraURL()+"/rest/api/2/"
+	done := make(chan struct{})
+	errs := make(chan string, 100)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 15; i++ {
+				var r reply
+				switch (w + i) % 5 {
+				case 0:
+					r = do(t, call{url: cb + "content/search?expand=body.view&cql=space%3DENG%20ORDER%20BY%20lastmodified", auth: "alice"})
+				case 1:
+					r = do(t, call{url: jb + "search?jql=project%3DOPS%20ORDER%20BY%20updated", auth: "admin"})
+				case 2:
+					r = do(t, call{method: "POST", url: cb + "content", auth: "admin", body: map[string]any{"type": "page",
+						"title": fmt.Sprintf("Concurrent %d-%d", w, i), "space": map[string]any{"key": "ENG"},
+						"body": map[string]any{"storage": map[string]any{"value": "<p>x</p>", "representation": "storage"}}}})
+				case 3:
+					r = do(t, call{method: "POST", url: jb + "issue/OPS-1/comment", auth: "admin", body: map[string]any{"body": "busy"}})
+				default:
+					r = do(t, call{url: cb + "search?cql=text~%22rollback%22", auth: "admin"})
+				}
+				if r.code >= 300 {
+					errs <- fmt.Sprintf("%d %s", r.code, r.raw)
+				}
+			}
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

@@ -293,16 +293,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 			scan(p.issues)
 		}
 	}
-	terms := q.orderBy()
-	slices.SortStableFunc(out, func(a, b *issue) int {
-		if len(terms) > 0 {
-			if d := compareRecords(a, b, terms); d != 0 {
-				return d
-			}
-			return int(a.id - b.id)
-		}
-		return int(b.id - a.id)
-	})
+	sortRecords(out, q.orderBy(), func(is *issue) int64 { return is.id }, true)
 	j.cacheMu.Lock()
 	if len(j.cache) > 256 {
 		clear(j.cache)

@@ -1,7 +1,9 @@
 package atlassiantest
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"sync/atomic"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
@@ -121,3 +123,75 @@ var (
 	_ ql.TextIndexer = (*content)(nil)
 	_ ql.TextIndexer = (*issue)(nil)
 )
+
+// sortRecords orders hits by ORDER BY terms, ties by id ascending; without terms by id, ascending
+// or descending (Jira lists newest first). A single date term, the crawlers' case, sorts on
+// extracted keys instead of calling the comparator through pointers.
+func sortRecords[R ql.Record](hits []R, terms []ql.OrderTerm, id func(R) int64, newestFirst bool) {
+	if len(terms) == 0 {
+		slices.SortFunc(hits, func(a, b R) int {
+			if newestFirst {
+				return cmp.Compare(id(b), id(a))
+			}
+			return cmp.Compare(id(a), id(b))
+		})
+		return
+	}
+	if len(terms) == 1 {
+		type key struct {
+			t, id int64
+			ok    bool
+			r     R
+		}
+		keys := make([]key, len(hits))
+		dates := true
+		for i, h := range hits {
+			t, ok := h.Time(terms[0].Field)
+			if !ok && !(t.IsZero() && isDateField(terms[0].Field)) {
+				dates = false
+				break
+			}
+			keys[i] = key{t: t.UnixNano(), id: id(h), ok: ok, r: h}
+		}
+		if dates {
+			desc := terms[0].Desc
+			slices.SortFunc(keys, func(a, b key) int {
+				// Records without the date sort last ascending, first descending (as ql.Compare).
+				c := 0
+				switch {
+				case a.ok != b.ok && a.ok:
+					c = -1
+				case a.ok != b.ok:
+					c = 1
+				default:
+					c = cmp.Compare(a.t, b.t)
+				}
+				if desc {
+					c = -c
+				}
+				if c == 0 {
+					c = cmp.Compare(a.id, b.id)
+				}
+				return c
+			})
+			for i := range keys {
+				hits[i] = keys[i].r
+			}
+			return
+		}
+	}
+	slices.SortFunc(hits, func(a, b R) int {
+		if c := compareRecords(a, b, terms); c != 0 {
+			return c
+		}
+		return cmp.Compare(id(a), id(b))
+	})
+}
+
+func isDateField(f string) bool {
+	switch f {
+	case "lastmodified", "created", "updated", "resolved", "due":
+		return true
+	}
+	return false
+}
