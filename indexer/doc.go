@@ -5,12 +5,21 @@
 //
 // A sync of one space or project goes:
 //
-//	list ids and versions changed since the watermark (minus an overlap)
-//	→ fetch the bodies of the ones the index does not hold yet (bounded parallel)
-//	→ convert (package markup) → chunk (ChunkMarkdown) → search.Index.Upsert
-//	→ save the new watermark, only after the upsert committed.
+//	list ids and modification times since the watermark minus an overlap
+//	  (CQL lastmodified / JQL updated, ascending, keyset-paged: 200 or 1000 a page)
+//	→ keep those the index does not hold at that time
+//	→ fetch their bodies 50 to a request (CQL "id in (…)", JQL "key in (…)"),
+//	  convert (package markup) and chunk (ChunkMarkdown) with bounded parallelism
+//	→ search.Index.Upsert in batches, from one goroutine, while fetching goes on
+//	→ save the new watermark, only after every upsert committed.
 //
-// Deletions, moves and pages that became invisible are noticed by a cheap id
-// reconciliation every few syncs. Everything the indexer writes goes through
-// one search.Index, so a crash loses at most the batch in flight.
+// A sync with nothing changed costs one listing request per container. Every
+// 12th sync of a container, or once a day, or with RunOptions.Reconcile, the
+// listing covers the whole container instead: ids the index holds but the
+// listing lacks are checked one by one and removed (deleted, moved, no longer
+// visible), and any change an incremental window missed is fetched.
+//
+// A crash or a full disk loses at most the batch in flight: the watermark has
+// not moved, and the next sync lists the same window again and fetches only
+// what the index does not hold yet.
 package indexer

@@ -434,3 +434,36 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+
+	w.clk.Advance(5 * time.Minute)
+	p, err := w.srv.GetPage(w.pages[testTitle("VPN setup")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body = "<p>Use the new Tailscale tailnet instead.</p>"
+	if _, err := w.srv.UpdatePage(p); err != nil {
+		t.Fatal(err)
+	}
+	// The server reads CQL dates three hours ahead of the zone its
+	// timestamps are written in (a user profile in another time zone): the
+	// incremental window starts after the edit and misses it.
+	if err := idx.SetMeta(context.Background(), "indexer.zone.confluence", []byte("10800")); err != nil {
+		t.Fatal(err)
+	}
+	if sum := w.sync(ix, RunOptions{}); sum.Updated != 0 {
+		t.Fatalf("the incremental window was expected to miss the edit: %+v", sum)
+	}
+	sum := w.sync(ix, RunOptions{Reconcile: true})
+	if sum.Updated != 1 {
+		t.Errorf("reconcile updated %d documents, want 1", sum.Updated)
+	}
+	if doc := searchOne(t, idx, "Tailscale tailnet"); doc.Key != w.pages[testTitle("VPN setup")] {
+		t.Errorf("edit not indexed after reconcile: %+v", doc)
+	}
+}
