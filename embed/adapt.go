@@ -26,7 +26,7 @@ type adaptConfig struct {
 var defaultAdapt = adaptConfig{
 	Dims:     128,
 	MinDF:    2,
-	MaxVocab: 30000,
+	MaxVocab: 20000,
 	MaxDocs:  20000,
 	Iters:    3,
 	Power:    0.5,
@@ -48,8 +48,7 @@ type model struct {
 	share     []float32 // per word: its share of all word occurrences at Fit
 	vecs      []float32 // len(words) × cfg.Dims, dequantized
 	hashIDF   []uint8   // per bucket of idfBuckets: IDF·16 of hashed features
-	maxIDF    float64
-	signature string // short hash of the marshalled model, part of Model()
+	signature string    // short hash of the marshalled model, part of Model()
 }
 
 func (m *model) wordIDF(i int32) float64 { return float64(m.idf[i]) }
@@ -62,9 +61,15 @@ func (m *model) featureIDF(h uint64) float64 {
 // corpus that does not depend on the order of the texts.
 type docSample []sampledDoc
 
+// sampledDoc is a text of the sample as (stem id, term frequency) pairs.
 type sampledDoc struct {
-	hash uint64
-	tf   map[string]int32
+	hash  uint64
+	terms []termCount
+}
+
+type termCount struct {
+	id uint32
+	tf uint32
 }
 
 func (s docSample) Len() int           { return len(s) }
@@ -78,17 +83,38 @@ func (s *docSample) Pop() any {
 	return x
 }
 
+// wants reports whether a text of this hash would enter the sample.
+func (s docSample) wants(max int, hash uint64) bool {
+	return len(s) < max || hash < s[0].hash
+}
+
+// offer keeps d if it is among the max texts with the smallest hashes.
+func (s *docSample) offer(max int, d sampledDoc) {
+	switch {
+	case s.Len() < max:
+		heap.Push(s, d)
+	case d.hash < (*s)[0].hash:
+		(*s)[0] = d
+		heap.Fix(s, 0)
+	}
+}
+
 // fitModel learns a model from texts in one pass: document frequencies of
-// words and hashed features, and a sample of texts for the SVD.
+// words and hashed features, and a sample of texts for the SVD. Its memory
+// is bounded by the number of distinct stems and cfg.MaxDocs, not by the
+// corpus.
 func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter.Seq[string]) (*model, error) {
-	df := map[string]int32{}
-	cf := map[string]int64{}
+	ids := map[string]uint32{} // interned stems
+	var stems []string
+	var df []int32
+	var cf []int64
 	var total int64
 	bucketDF := make([]uint32, idfBuckets)
 	sample := &docSample{}
 	var toks []token
 	var feats []feature
 	var seen []uint32
+	var terms []uint32
 	n := 0
 	for text := range texts {
 		if n%256 == 0 {
@@ -98,16 +124,37 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 		}
 		n++
 		toks = tokenize(text, toks[:0])
-		tf := map[string]int32{}
+		terms = terms[:0]
 		for _, t := range toks {
-			if t.stem != "" {
-				tf[t.stem]++
+			if t.stem == "" {
+				continue
 			}
+			id, ok := ids[t.stem]
+			if !ok {
+				id = uint32(len(stems))
+				ids[t.stem] = id
+				stems = append(stems, t.stem)
+				df = append(df, 0)
+				cf = append(cf, 0)
+			}
+			terms = append(terms, id)
 		}
-		for w, c := range tf {
-			df[w]++
-			cf[w] += int64(c)
-			total += int64(c)
+		slices.Sort(terms)
+		var counts []termCount
+		h := hashString(0, text)
+		keep := sample.wants(cfg.MaxDocs, h)
+		for a := 0; a < len(terms); {
+			b := a + 1
+			for b < len(terms) && terms[b] == terms[a] {
+				b++
+			}
+			df[terms[a]]++
+			cf[terms[a]] += int64(b - a)
+			total += int64(b - a)
+			if keep {
+				counts = append(counts, termCount{terms[a], uint32(b - a)})
+			}
+			a = b
 		}
 		if cfg.HashIDF {
 			feats = extractFeatures(fc, toks, nil, feats)
@@ -122,52 +169,47 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 				}
 			}
 		}
-		if len(tf) == 0 {
-			continue
-		}
-		h := hashString(0, text)
-		switch {
-		case sample.Len() < cfg.MaxDocs:
-			heap.Push(sample, sampledDoc{h, tf})
-		case h < (*sample)[0].hash:
-			(*sample)[0] = sampledDoc{h, tf}
-			heap.Fix(sample, 0)
+		if keep && len(counts) > 0 {
+			sample.offer(cfg.MaxDocs, sampledDoc{h, counts})
 		}
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("no texts to learn from")
 	}
 	m := &model{cfg: cfg, docs: n}
-	m.maxIDF = math.Log(1 + float64(n))
 	m.hashIDF = make([]uint8, idfBuckets)
 	for b, d := range bucketDF {
 		m.hashIDF[b] = quantizeIDF(math.Log(1 + float64(n)/float64(max(d, 1))))
 	}
 
-	for w, d := range df {
+	var vocab []uint32 // stem ids
+	for id, d := range df {
 		if int(d) >= cfg.MinDF {
-			m.words = append(m.words, w)
+			vocab = append(vocab, uint32(id))
 		}
 	}
-	// The most frequent words, ties broken by the word for determinism.
-	slices.SortFunc(m.words, func(a, b string) int {
+	// The most frequent stems, ties broken by the stem for determinism.
+	slices.SortFunc(vocab, func(a, b uint32) int {
 		if df[a] != df[b] {
 			return int(df[b] - df[a])
 		}
-		return strings.Compare(a, b)
+		return strings.Compare(stems[a], stems[b])
 	})
-	if len(m.words) > cfg.MaxVocab {
-		m.words = m.words[:cfg.MaxVocab]
+	if len(vocab) > cfg.MaxVocab {
+		vocab = vocab[:cfg.MaxVocab]
 	}
-	slices.Sort(m.words)
-	m.index = make(map[string]int32, len(m.words))
-	m.idf = make([]float32, len(m.words))
-	m.share = make([]float32, len(m.words))
-	for i, w := range m.words {
-		m.index[w] = int32(i)
-		m.idf[i] = float32(math.Log(1 + float64(n)/float64(df[w])))
-		m.share[i] = float32(float64(cf[w]) / float64(max(total, 1)))
+	slices.SortFunc(vocab, func(a, b uint32) int { return strings.Compare(stems[a], stems[b]) })
+	row := make(map[uint32]int32, len(vocab)) // stem id → vocabulary row
+	m.words = make([]string, len(vocab))
+	m.idf = make([]float32, len(vocab))
+	m.share = make([]float32, len(vocab))
+	for i, id := range vocab {
+		row[id] = int32(i)
+		m.words[i] = stems[id]
+		m.idf[i] = float32(math.Log(1 + float64(n)/float64(df[id])))
+		m.share[i] = float32(float64(cf[id]) / float64(max(total, 1)))
 	}
+	m.buildIndex()
 	if len(m.words) < 2 || sample.Len() < 2 {
 		// Too little text for latent vectors: hashed features with IDF only.
 		m.cfg.Dims = 0
@@ -191,27 +233,27 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 		val float32
 	}
 	rows := make([][]entry, len(m.words))
+	var vals []float64
+	var rowsOf []int32
 	for d, doc := range docs {
+		vals, rowsOf = vals[:0], rowsOf[:0]
 		var norm float64
-		ids := make([]int32, 0, len(doc.tf))
-		for w := range doc.tf {
-			if i, ok := m.index[w]; ok {
-				ids = append(ids, i)
+		for _, tc := range doc.terms {
+			r, ok := row[tc.id]
+			if !ok {
+				continue
 			}
-		}
-		slices.Sort(ids)
-		vals := make([]float64, len(ids))
-		for j, i := range ids {
-			v := (1 + math.Log(float64(doc.tf[m.words[i]]))) * float64(m.idf[i])
-			vals[j] = v
+			v := (1 + math.Log(float64(tc.tf))) * float64(m.idf[r])
+			vals = append(vals, v)
+			rowsOf = append(rowsOf, r)
 			norm += v * v
 		}
 		if norm == 0 {
 			continue
 		}
 		inv := 1 / math.Sqrt(norm)
-		for j, i := range ids {
-			rows[i] = append(rows[i], entry{int32(d), float32(vals[j] * inv)})
+		for j, r := range rowsOf {
+			rows[r] = append(rows[r], entry{int32(d), float32(vals[j] * inv)})
 		}
 	}
 	a := &csr{rows: len(m.words), cols: len(docs), ptr: make([]int32, len(m.words)+1)}
@@ -231,15 +273,22 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	m.vecs = make([]float32, len(m.words)*k)
 	for i := range m.words {
 		ur := u.row(i)
-		row := m.vecs[i*k : (i+1)*k]
+		out := m.vecs[i*k : (i+1)*k]
 		for j := range k {
-			row[j] = float32(ur[j] * math.Pow(sv[j]/sv[0], cfg.Power))
+			out[j] = float32(ur[j] * math.Pow(sv[j]/sv[0], cfg.Power))
 		}
 	}
 	// Quantize now, so that a model fresh from Fit embeds exactly as the
 	// same model after MarshalBinary and UnmarshalBinary.
 	quantizeRows(m.vecs, k)
 	return m, nil
+}
+
+func (m *model) buildIndex() {
+	m.index = make(map[string]int32, len(m.words))
+	for i, w := range m.words {
+		m.index[w] = int32(i)
+	}
 }
 
 func quantizeIDF(idf float64) uint8 {

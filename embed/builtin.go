@@ -67,14 +67,25 @@ func newBuiltin(dims int, cfg featureConfig, adapt adaptConfig) *Builtin {
 	return b
 }
 
-// Model names the embedder with its feature version and dimension, e.g.
-// "builtin/hash-v1-512". The name changes whenever the vectors would.
+// Model names the embedder, its version and dimensions, and after Fit the
+// learnt model: "builtin/hash-v2-512" before Fit, then e.g.
+// "builtin/lsa-v1-512+128-3f9a0c1d2e", the suffix being a hash of the
+// model's bytes. The name changes whenever the vectors would.
 func (b *Builtin) Model() string {
-	return fmt.Sprintf("builtin/hash-v1-%d", b.dims)
+	if m := b.fitted.Load(); m != nil {
+		return fmt.Sprintf("builtin/lsa-v1-%d+%d-%s", b.dims, m.cfg.Dims, m.signature)
+	}
+	return fmt.Sprintf("builtin/hash-v2-%d", b.dims)
 }
 
-// Dims returns the length of the vectors that Embed returns.
-func (b *Builtin) Dims() int { return b.dims }
+// Dims returns the length of the vectors that Embed returns now: the
+// hashed dimensions, plus the latent ones after Fit.
+func (b *Builtin) Dims() int {
+	if m := b.fitted.Load(); m != nil {
+		return b.dims + m.cfg.Dims
+	}
+	return b.dims
+}
 
 // Embed returns one unit vector per text. It fails on an empty text, and
 // when ctx is done.

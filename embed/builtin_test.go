@@ -76,10 +76,10 @@ func TestBuiltinModelNameFollowsDims(t *testing.T) {
 		dims int
 		want string
 	}{
-		{0, "builtin/hash-v1-512"},
-		{256, "builtin/hash-v1-256"},
-		{8, "builtin/hash-v1-64"},
-		{1 << 20, "builtin/hash-v1-4096"},
+		{0, "builtin/hash-v2-512"},
+		{256, "builtin/hash-v2-256"},
+		{8, "builtin/hash-v2-64"},
+		{1 << 20, "builtin/hash-v2-4096"},
 	}
 	for _, tc := range cases {
 		if got := NewBuiltin(BuiltinOptions{Dims: tc.dims}).Model(); got != tc.want {

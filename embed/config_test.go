@@ -12,8 +12,8 @@ func TestNewBuiltin(t *testing.T) {
 		wantModel string
 		wantErr   bool
 	}{
-		{"default kind", Config{}, "builtin/hash-v1-512", false},
-		{"explicit, any case", Config{Kind: " Builtin ", Dimensions: 256}, "builtin/hash-v1-256", false},
+		{"default kind", Config{}, "builtin/hash-v2-512", false},
+		{"explicit, any case", Config{Kind: " Builtin ", Dimensions: 256}, "builtin/hash-v2-256", false},
 		{"dims too small", Config{Kind: "builtin", Dimensions: 3}, "", true},
 	}
 	for _, tc := range cases {

@@ -35,13 +35,6 @@ func extraCandidates() []candidate {
 	cs = append(cs, adaptCandidate("hash+idf 512", 512, defaultFeatures, idfOnly))
 	wordsIDF := idfOnly
 	cs = append(cs, adaptCandidate("hash words+idf 512", 512, featureConfig{Unigram: 1, Sublinear: true}, wordsIDF))
-	for _, k := range []int{64, 128, 200} {
-		for _, mix := range []float64{0.3, 0.5, 0.7, 1} {
-			ac := defaultAdapt
-			ac.Dims, ac.Mix = k, mix
-			cs = append(cs, adaptCandidate(fmt.Sprintf("lsa k%d mix%.1f", k, mix), 512, defaultFeatures, ac))
-		}
-	}
 	words := featureConfig{Unigram: 1, Bigram: 0.5, Sublinear: true}
 	for _, v := range []struct {
 		name string
@@ -54,10 +47,18 @@ func extraCandidates() []candidate {
 		{"v words", words, func(a *adaptConfig) {}},
 		{"v words noidf", words, func(a *adaptConfig) { a.HashIDF = false }},
 		{"v mindf3 vocab20k", defaultFeatures, func(a *adaptConfig) { a.MinDF, a.MaxVocab = 3, 20000 }},
+		{"w base", words, func(a *adaptConfig) {}},
 	} {
 		ac := defaultAdapt
 		v.edit(&ac)
 		cs = append(cs, adaptCandidate(v.name, 512, v.fc, ac))
+	}
+	for _, k := range []int{64, 128, 256} {
+		for _, mix := range []float64{0.5, 0.7, 1} {
+			ac := defaultAdapt
+			ac.Dims, ac.Mix = k, mix
+			cs = append(cs, adaptCandidate(fmt.Sprintf("g k%d mix%.1f", k, mix), 512, words, ac))
+		}
 	}
 	return cs
 }

@@ -87,6 +87,9 @@ func loadCorpus(t testing.TB, dir string) []docChunk {
 	}
 	var chunks []docChunk
 	for _, path := range files {
+		if filepath.Base(path) == "glossary.html" {
+			continue // the source of the glossary questions
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -102,6 +105,63 @@ func loadCorpus(t testing.TB, dir string) []docChunk {
 		}
 	}
 	return chunks
+}
+
+// glossaryQuestions turns the definitions of the docs' glossary into
+// questions: the definition (without the term) should find the pages it
+// links to. They were not written by us, so they guard against tuning the
+// embedder to our own questions.
+func glossaryQuestions(t testing.TB, dir string) []question {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "glossary.html"))
+	if err != nil {
+		t.Fatalf("glossary: %v", err)
+	}
+	defer f.Close()
+	doc, err := html.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []question
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "dd" {
+			var text strings.Builder
+			var links []string
+			var collect func(n *html.Node)
+			collect = func(n *html.Node) {
+				if n.Type == html.TextNode {
+					text.WriteString(n.Data)
+				}
+				if n.Type == html.ElementNode && n.Data == "a" {
+					for _, a := range n.Attr {
+						page, _, _ := strings.Cut(a.Val, "#")
+						if a.Key == "href" && strings.HasSuffix(page, ".html") && page != "glossary.html" && !slices.Contains(links, page) {
+							links = append(links, page)
+						}
+					}
+				}
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					collect(c)
+				}
+			}
+			collect(n)
+			def := strings.Join(strings.Fields(text.String()), " ")
+			for _, cut := range []string{"For more information", "See Also", "See also"} {
+				def, _, _ = strings.Cut(def, cut)
+			}
+			def = strings.TrimSpace(def)
+			if len(links) > 0 && len(strings.Fields(def)) >= 5 {
+				qs = append(qs, question{query: def, targets: links})
+			}
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return qs
 }
 
 // chunkPage returns the page's text split at headings into chunks of at most
@@ -350,6 +410,7 @@ func TestExperiment(t *testing.T) {
 	}{
 		{"dev", loadQuestions(t, devQuestions)},
 		{"paraphrase", loadQuestions(t, paraQuestions)},
+		{"glossary", glossaryQuestions(t, pgDocDir)},
 	}
 	texts := make([]string, len(chunks))
 	pages := map[string]bool{}
@@ -363,7 +424,7 @@ func TestExperiment(t *testing.T) {
 	bmRank := func(q string) []string { return rankPages(chunks, bm.scores(q)) }
 	for _, s := range sets {
 		m, hits := evaluate(s.qs, bmRank)
-		t.Logf("%-11s %-34s %s  first hits %v", s.name, "BM25", m, hits)
+		t.Logf("%-11s %-34s %s  (%d questions) first hits %v", s.name, "BM25", m, len(s.qs), hits)
 	}
 	only := os.Getenv("ATLASBRIDGE_EMBED_ONLY")
 	for _, c := range experimentCandidates() {

@@ -1,0 +1,299 @@
+package embed
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"slices"
+)
+
+// Trainable embedders learn from the corpus during sync and persist what
+// they learnt with the index.
+//
+// The indexer's protocol:
+//
+//  1. On the first sync (no stored model), after the crawl and chunking and
+//     before embedding, call Fit with every chunk text of the index (all
+//     spaces and projects that share one vector collection). Then
+//     MarshalBinary and store the bytes with the index, next to Model().
+//  2. On every start, create the embedder with the same options and call
+//     UnmarshalBinary with the stored bytes before embedding anything.
+//     Model() then equals the stored name again.
+//  3. After an incremental sync, call Drift with all chunk texts. Above a
+//     threshold (0.2 is a good start), Fit again, store the new model and
+//     re-embed every chunk: Fit changes Model(), and vectors of two models
+//     must never be mixed.
+//
+// Before Fit or UnmarshalBinary the embedder still works, with a model name
+// of its own.
+type Trainable interface {
+	Embedder
+	// Fit learns from texts, ranging over them once. It replaces what was
+	// learnt before and changes Model().
+	Fit(ctx context.Context, texts iter.Seq[string]) error
+	// MarshalBinary returns what Fit learnt (an error before Fit).
+	MarshalBinary() ([]byte, error)
+	// UnmarshalBinary restores what MarshalBinary returned.
+	UnmarshalBinary(data []byte) error
+	// Drift says how far texts have moved from the corpus of Fit: 0 for
+	// the same word distribution, 1 for one that shares no word. It is 1
+	// before Fit.
+	Drift(texts iter.Seq[string]) float64
+}
+
+var _ Trainable = (*Builtin)(nil)
+
+// Fit learns the corpus statistics and latent word vectors from texts (the
+// chunks of the index). It keeps a bounded sample for the SVD, so a corpus
+// of 100k chunks takes tens of seconds and a few hundred MB at most.
+func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
+	m, err := fitModel(ctx, b.adapt, b.cfg, texts)
+	if err != nil {
+		return fmt.Errorf("embed: builtin: fit: %w", err)
+	}
+	data := m.marshal(b.dims)
+	m.signature = signature(data)
+	b.fitted.Store(m)
+	return nil
+}
+
+// MarshalBinary returns the learnt model: a few MB at most.
+func (b *Builtin) MarshalBinary() ([]byte, error) {
+	m := b.fitted.Load()
+	if m == nil {
+		return nil, errors.New("embed: builtin: nothing to marshal: Fit was not called")
+	}
+	return m.marshal(b.dims), nil
+}
+
+// UnmarshalBinary restores a model from MarshalBinary. It fails on data that
+// is damaged, of another format version, or fitted for other Dims.
+func (b *Builtin) UnmarshalBinary(data []byte) error {
+	m, dims, err := unmarshalModel(data)
+	if err != nil {
+		return fmt.Errorf("embed: builtin: load model: %w", err)
+	}
+	if dims != b.dims {
+		return fmt.Errorf("embed: builtin: load model: it was fitted for %d dims, this embedder has %d", dims, b.dims)
+	}
+	m.signature = signature(data)
+	b.fitted.Store(m)
+	return nil
+}
+
+// Drift is the total variation distance between the word distribution of
+// texts and that of the corpus given to Fit, words outside the learnt
+// vocabulary counting as one bucket.
+func (b *Builtin) Drift(texts iter.Seq[string]) float64 {
+	m := b.fitted.Load()
+	if m == nil {
+		return 1
+	}
+	counts := make([]float64, len(m.words))
+	var other, total float64
+	var toks []token
+	for text := range texts {
+		toks = tokenize(text, toks[:0])
+		for _, t := range toks {
+			if t.stem == "" {
+				continue
+			}
+			total++
+			if i, ok := m.index[t.stem]; ok {
+				counts[i]++
+			} else {
+				other++
+			}
+		}
+	}
+	if total == 0 {
+		return 1
+	}
+	var d, fitOther float64 = 0, 1
+	for i, c := range counts {
+		d += math.Abs(c/total - float64(m.share[i]))
+		fitOther -= float64(m.share[i])
+	}
+	d += math.Abs(other/total - max(fitOther, 0))
+	return min(max(d/2, 0), 1)
+}
+
+// signature names a model by a hash of its bytes.
+func signature(data []byte) string {
+	var h uint64 = fnvOffset
+	for _, c := range data {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return fmt.Sprintf("%010x", mix64(h)>>24)
+}
+
+// The persisted form, little-endian:
+//
+//	magic "ABEMBLSA", version uvarint
+//	hash dims, latent dims, docs, vocabulary size, hashIDF flag: uvarints
+//	mix, power: float64 bits
+//	per word: length uvarint + bytes, idf float32, share float32,
+//	          scale float32, latent dims × int8
+//	hashed IDF table: idfBuckets bytes (when the flag is 1)
+const (
+	modelMagic   = "ABEMBLSA"
+	modelVersion = 1
+)
+
+func (m *model) marshal(hashDims int) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(modelMagic)
+	putUvarint(&buf, modelVersion)
+	putUvarint(&buf, uint64(hashDims))
+	putUvarint(&buf, uint64(m.cfg.Dims))
+	putUvarint(&buf, uint64(m.docs))
+	putUvarint(&buf, uint64(len(m.words)))
+	flag := uint64(0)
+	if m.cfg.HashIDF {
+		flag = 1
+	}
+	putUvarint(&buf, flag)
+	binary.Write(&buf, binary.LittleEndian, math.Float64bits(m.cfg.Mix))
+	binary.Write(&buf, binary.LittleEndian, math.Float64bits(m.cfg.Power))
+	k := m.cfg.Dims
+	for i, w := range m.words {
+		putUvarint(&buf, uint64(len(w)))
+		buf.WriteString(w)
+		binary.Write(&buf, binary.LittleEndian, m.idf[i])
+		binary.Write(&buf, binary.LittleEndian, m.share[i])
+		if k > 0 {
+			q, scale := quantizeRow(m.vecs[i*k : (i+1)*k])
+			binary.Write(&buf, binary.LittleEndian, scale)
+			binary.Write(&buf, binary.LittleEndian, q)
+		}
+	}
+	if m.cfg.HashIDF {
+		buf.Write(m.hashIDF)
+	}
+	return buf.Bytes()
+}
+
+func putUvarint(buf *bytes.Buffer, v uint64) {
+	var tmp [binary.MaxVarintLen64]byte
+	buf.Write(tmp[:binary.PutUvarint(tmp[:], v)])
+}
+
+// modelReader reads the persisted form and remembers the first error.
+type modelReader struct {
+	r   *bytes.Reader
+	err error
+}
+
+func (r *modelReader) uvarint(what string, limit uint64) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(r.r)
+	if err != nil {
+		r.err = fmt.Errorf("%s: %w", what, truncated(err))
+		return 0
+	}
+	if v > limit {
+		r.err = fmt.Errorf("%s %d out of range (max %d)", what, v, limit)
+		return 0
+	}
+	return v
+}
+
+func (r *modelReader) read(what string, v any) {
+	if r.err != nil {
+		return
+	}
+	if err := binary.Read(r.r, binary.LittleEndian, v); err != nil {
+		r.err = fmt.Errorf("%s: %w", what, truncated(err))
+	}
+}
+
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("data ends early (truncated?)")
+	}
+	return err
+}
+
+func unmarshalModel(data []byte) (*model, int, error) {
+	if !bytes.HasPrefix(data, []byte(modelMagic)) {
+		return nil, 0, errors.New("not a builtin embedder model (bad magic)")
+	}
+	r := &modelReader{r: bytes.NewReader(data[len(modelMagic):])}
+	if v := r.uvarint("version", math.MaxUint32); r.err == nil && v != modelVersion {
+		return nil, 0, fmt.Errorf("model format version %d, this build reads %d: refit", v, modelVersion)
+	}
+	hashDims := int(r.uvarint("hash dims", maxBuiltinDims))
+	k := int(r.uvarint("latent dims", 4096))
+	docs := int(r.uvarint("texts", math.MaxInt32))
+	nWords := int(r.uvarint("vocabulary size", 1<<24))
+	flag := r.uvarint("IDF flag", 1)
+	var mixBits, powBits uint64
+	r.read("mix", &mixBits)
+	r.read("power", &powBits)
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	m := &model{docs: docs}
+	m.cfg.Dims = k
+	m.cfg.HashIDF = flag == 1
+	m.cfg.Mix = math.Float64frombits(mixBits)
+	m.cfg.Power = math.Float64frombits(powBits)
+	if !(m.cfg.Mix >= 0 && m.cfg.Mix <= 1) {
+		return nil, 0, fmt.Errorf("mix %v out of range", m.cfg.Mix)
+	}
+	// Each word takes at least 9 bytes: refuse sizes the data cannot hold
+	// before allocating for them.
+	if nWords > r.r.Len()/9 {
+		return nil, 0, errors.New("vocabulary size larger than the data (truncated?)")
+	}
+	m.words = make([]string, nWords)
+	m.idf = make([]float32, nWords)
+	m.share = make([]float32, nWords)
+	m.vecs = make([]float32, nWords*k)
+	q := make([]int8, k)
+	for i := range nWords {
+		n := r.uvarint("word length", 256)
+		if r.err != nil {
+			break
+		}
+		w := make([]byte, n)
+		r.read("word", w)
+		m.words[i] = string(w)
+		r.read("idf", &m.idf[i])
+		r.read("share", &m.share[i])
+		if k > 0 {
+			var scale float32
+			r.read("scale", &scale)
+			r.read("vector", q)
+			for j, x := range q {
+				m.vecs[i*k+j] = float32(x) * scale
+			}
+		}
+		if r.err == nil && i > 0 && m.words[i-1] >= m.words[i] {
+			r.err = fmt.Errorf("vocabulary not sorted at word %d", i)
+		}
+	}
+	if m.cfg.HashIDF {
+		m.hashIDF = make([]uint8, idfBuckets)
+		r.read("hashed IDF", m.hashIDF)
+	}
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	if r.r.Len() != 0 {
+		return nil, 0, fmt.Errorf("%d bytes of trailing data", r.r.Len())
+	}
+	if slices.ContainsFunc(m.idf, func(x float32) bool { return !(x >= 0 && x < 100) }) {
+		return nil, 0, errors.New("bad IDF values")
+	}
+	m.buildIndex()
+	return m, hashDims, nil
+}
