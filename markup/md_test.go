@@ -160,3 +160,35 @@ func TestEscapeWiki(t *testing.T) {
 		})
 	}
 }
+
+// TestPageLinksRoundTrip: a page link read as markdown and written back is a page link again.
+func TestPageLinksRoundTrip(t *testing.T) {
+	storage := `<p><ac:link ac:anchor="setup"><ri:page ri:space-key="OPS" ri:content-title="Run &amp; Deploy" /><ac:link-body>the <strong>runbook</strong></ac:link-body></ac:link></p>`
+	opts := Options{BaseURL: "https://wiki.example.com/confluence", SpaceKey: "DOC"}
+	md, err := StorageToMarkdown(storage, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[the **runbook**](https://wiki.example.com/confluence/display/OPS/Run+%26+Deploy#setup)"
+	if !strings.Contains(md, want) {
+		t.Fatalf("markdown %q lacks %q", md, want)
+	}
+	back, err := MarkdownToStorage(md, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStorage := `<ac:link ac:anchor="setup"><ri:page ri:space-key="OPS" ri:content-title="Run &amp; Deploy" /><ac:link-body>the <strong>runbook</strong></ac:link-body></ac:link>`
+	if !strings.Contains(back, wantStorage) {
+		t.Errorf("storage %s lacks %s", back, wantStorage)
+	}
+	// Without the base URL only relative display links are recognised.
+	back, err = MarkdownToStorage("[a](/display/DOC/Some+Page) [b](https://other.example/display/X/Y) [c](/display/DOC/2024/01/02/Post)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`<ri:page ri:space-key="DOC" ri:content-title="Some Page" />`, `<a href="https://other.example/display/X/Y">b</a>`, `<a href="/display/DOC/2024/01/02/Post">c</a>`} {
+		if !strings.Contains(back, w) {
+			t.Errorf("storage %s lacks %s", back, w)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -21,9 +22,15 @@ import (
 // HTML only <br> and simple formatting tags (b, i, u, s, sub, sup, code, kbd…) become markup,
 // balanced per span; any other HTML stays visible as text. The result is checked to be
 // well-formed XML before it is returned.
-func MarkdownToStorage(md string) (string, error) {
+//
+// Links to /display/SPACE/Title (relative, or under the BaseURL of the optional opts) become
+// Confluence page links, so a page read with StorageToMarkdown and written back keeps them.
+func MarkdownToStorage(md string, opts ...Options) (string, error) {
 	doc, src := parseMarkdown(md)
 	w := &storageWriter{src: src}
+	if len(opts) > 0 {
+		w.opts = opts[0]
+	}
 	w.blocks(doc)
 	out := w.b.String()
 	if err := checkWellFormed(out); err != nil {
@@ -33,6 +40,7 @@ func MarkdownToStorage(md string) (string, error) {
 }
 
 type storageWriter struct {
+	opts   Options
 	b      strings.Builder
 	src    []byte
 	taskID int
@@ -125,7 +133,7 @@ func (w *storageWriter) blockquote(n *ast.Blockquote) {
 	w.b.WriteString(`<ac:rich-text-body>`)
 	if c.rest != nil && !isBlankInline(c.rest, w.src) {
 		// Rendered apart so the space after the "**Note:**" label can be trimmed.
-		sub := &storageWriter{src: w.src, taskID: w.taskID}
+		sub := &storageWriter{opts: w.opts, src: w.src, taskID: w.taskID}
 		sub.inlines(c.rest)
 		w.taskID = sub.taskID
 		w.b.WriteString("<p>")
@@ -269,6 +277,22 @@ func (w *storageWriter) inline(n ast.Node) {
 			w.inlines(n.FirstChild())
 			return
 		}
+		if space, title, anchor, ok := w.pageLink(string(n.Destination)); ok {
+			w.b.WriteString("<ac:link")
+			if anchor != "" {
+				w.b.WriteString(` ac:anchor="`)
+				xmlText(&w.b, anchor)
+				w.b.WriteString(`"`)
+			}
+			w.b.WriteString(`><ri:page ri:space-key="`)
+			xmlText(&w.b, space)
+			w.b.WriteString(`" ri:content-title="`)
+			xmlText(&w.b, title)
+			w.b.WriteString(`" /><ac:link-body>`)
+			w.inlines(n.FirstChild())
+			w.b.WriteString("</ac:link-body></ac:link>")
+			return
+		}
 		w.b.WriteString(`<a href="`)
 		xmlText(&w.b, dest)
 		w.b.WriteString(`"`)
@@ -308,6 +332,36 @@ func (w *storageWriter) inline(n ast.Node) {
 	default:
 		w.inlines(n.FirstChild())
 	}
+}
+
+// pageLink recognises a link to a Confluence page by its display URL, /display/SPACE/Title
+// (relative, or under the BaseURL given to MarkdownToStorage), as StorageToMarkdown writes
+// page links, so that a page read as markdown and written back keeps real page links.
+func (w *storageWriter) pageLink(dest string) (space, title, anchor string, ok bool) {
+	dest = strings.TrimSpace(dest)
+	if base := strings.TrimRight(w.opts.BaseURL, "/"); base != "" && strings.HasPrefix(dest, base+"/") {
+		dest = dest[len(base):]
+	}
+	rest, found := strings.CutPrefix(dest, "/display/")
+	if !found {
+		return "", "", "", false
+	}
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest, anchor = rest[:i], rest[i+1:]
+	}
+	if strings.Contains(rest, "?") {
+		return "", "", "", false
+	}
+	rawSpace, rawTitle, found := strings.Cut(rest, "/")
+	if !found || rawSpace == "" || rawTitle == "" || strings.Contains(rawTitle, "/") {
+		return "", "", "", false // a space home or a blog post: keep the URL
+	}
+	space, err1 := url.PathUnescape(rawSpace)
+	title, err2 := url.QueryUnescape(rawTitle)
+	if err1 != nil || err2 != nil || strings.TrimSpace(title) == "" {
+		return "", "", "", false
+	}
+	return space, title, anchor, true
 }
 
 // image renders an image as ac:image: a bare file name is an attachment of the page, anything
