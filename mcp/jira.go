@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -104,9 +105,10 @@ func userName(u *atlassian.JiraUser) string { return text(u.Label()) }
 // --- jira_get_issue
 
 type getIssueArgs struct {
-	IssueKey string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
-	MaxChars int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of description to return (default 20000)."`
-	Offset   int    `json:"offset,omitempty" jsonschema_description:"Byte offset into the description to continue from (next_offset of a previous call)."`
+	IssueKey string   `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	Fields   []string `json:"fields,omitempty" jsonschema_description:"Custom fields to add, by name or id, e.g. [\"Story Points\", \"customfield_10002\"]."`
+	MaxChars int      `json:"max_chars,omitempty" jsonschema_description:"Most characters of description to return (default 20000)."`
+	Offset   int      `json:"offset,omitempty" jsonschema_description:"Byte offset into the description to continue from (next_offset of a previous call)."`
 }
 
 type linkOut struct {
@@ -117,28 +119,29 @@ type linkOut struct {
 }
 
 type issueOut struct {
-	Key         string    `json:"key"`
-	Summary     string    `json:"summary"`
-	Type        string    `json:"type,omitempty"`
-	Status      string    `json:"status,omitempty"`
-	Priority    string    `json:"priority,omitempty"`
-	Resolution  string    `json:"resolution,omitempty"`
-	Assignee    string    `json:"assignee,omitempty"`
-	Reporter    string    `json:"reporter,omitempty"`
-	Created     string    `json:"created,omitempty"`
-	Updated     string    `json:"updated,omitempty"`
-	Due         string    `json:"due,omitempty"`
-	Labels      []string  `json:"labels,omitempty"`
-	Components  []string  `json:"components,omitempty"`
-	FixVersions []string  `json:"fix_versions,omitempty"`
-	Parent      *linkOut  `json:"parent,omitempty"`
-	Subtasks    []linkOut `json:"subtasks,omitempty"`
-	Links       []linkOut `json:"links,omitempty"`
-	URL         string    `json:"url"`
-	Description string    `json:"description"`
-	Truncated   bool      `json:"truncated,omitempty"`
-	NextOffset  int       `json:"next_offset,omitempty"`
-	Length      int       `json:"length,omitempty"`
+	Key         string      `json:"key"`
+	Summary     string      `json:"summary"`
+	Type        string      `json:"type,omitempty"`
+	Status      string      `json:"status,omitempty"`
+	Priority    string      `json:"priority,omitempty"`
+	Resolution  string      `json:"resolution,omitempty"`
+	Assignee    string      `json:"assignee,omitempty"`
+	Reporter    string      `json:"reporter,omitempty"`
+	Created     string      `json:"created,omitempty"`
+	Updated     string      `json:"updated,omitempty"`
+	Due         string      `json:"due,omitempty"`
+	Labels      []string    `json:"labels,omitempty"`
+	Components  []string    `json:"components,omitempty"`
+	FixVersions []string    `json:"fix_versions,omitempty"`
+	Parent      *linkOut    `json:"parent,omitempty"`
+	Subtasks    []linkOut   `json:"subtasks,omitempty"`
+	Links       []linkOut   `json:"links,omitempty"`
+	Custom      []customOut `json:"fields,omitempty"`
+	URL         string      `json:"url"`
+	Description string      `json:"description"`
+	Truncated   bool        `json:"truncated,omitempty"`
+	NextOffset  int         `json:"next_offset,omitempty"`
+	Length      int         `json:"length,omitempty"`
 }
 
 // issueFields are the fields jira_get_issue reads. Not "comment": Jira
@@ -150,7 +153,7 @@ var issueFields = []string{"summary", "issuetype", "status", "priority", "resolu
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, custom fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, bad := issueKey(a.IssueKey)
 			if bad != nil {
@@ -163,7 +166,15 @@ func (s *Server) jiraGetIssue() tool {
 			if r := offsetArg("offset", a.Offset); r != nil {
 				return r, nil
 			}
-			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: issueFields, Expand: []string{"renderedFields"}})
+			custom, bad := s.resolveFields(ctx, a.Fields)
+			if bad != nil {
+				return bad, nil
+			}
+			fields := issueFields
+			for _, c := range custom {
+				fields = append(slices.Clip(fields), c.ID)
+			}
+			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields, Expand: []string{"renderedFields"}})
 			if err != nil {
 				return errorResult(err, "issue "+key, "")
 			}
@@ -195,6 +206,10 @@ func (s *Server) jiraGetIssue() tool {
 					out.Links = append(out.Links, linked(l.InwardIssue, l.Type.Inward))
 				}
 			}
+			for _, c := range custom {
+				c.Value = customValue(f.Custom[c.ID])
+				out.Custom = append(out.Custom, c)
+			}
 			html := ""
 			if is.RenderedFields != nil {
 				html = is.RenderedFields.Description
@@ -203,6 +218,104 @@ func (s *Server) jiraGetIssue() tool {
 			out.Description, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
 			return jsonResult(out)
 		})
+}
+
+// customOut is a custom field asked for with jira_get_issue's fields.
+type customOut struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+}
+
+// resolveFields maps field names or ids to custom fields, reading Jira's
+// field list once per server.
+func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut, *mcpgo.CallToolResult) {
+	if len(want) == 0 {
+		return nil, nil
+	}
+	all, err := s.jiraFields.get(ctx, s.jira)
+	if err != nil {
+		r, _ := errorResult(err, "the field list", "")
+		return nil, r
+	}
+	var out []customOut
+	for _, w := range want {
+		w = strings.TrimSpace(w)
+		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
+		if i < 0 {
+			r, _ := userError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", w)
+			return nil, r
+		}
+		if !all[i].Custom {
+			continue // system fields are in the answer already
+		}
+		out = append(out, customOut{ID: all[i].ID, Name: text(all[i].Name)})
+	}
+	return out, nil
+}
+
+// fieldCache holds Jira's field list, which changes rarely, for the life
+// of the server; a failed read is retried on the next call.
+type fieldCache struct {
+	mu     sync.Mutex
+	fields []atlassian.Field
+}
+
+func (c *fieldCache) get(ctx context.Context, jira *atlassian.Jira) ([]atlassian.Field, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fields != nil {
+		return c.fields, nil
+	}
+	fs, _, err := jira.Meta.Fields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.fields = fs
+	return fs, nil
+}
+
+// sprintName reads the name of a Jira Server sprint serialised as
+// "com.atlassian.greenhopper.service.sprint.Sprint@1f[id=1,name=Sprint 7,...]".
+var sprintName = regexp.MustCompile(`\bname=([^,\]]*)`)
+
+// customValue reduces a custom field's JSON to what a person reads: an
+// option's value, a user's or version's name, a sprint's name, lists of
+// those; anything else as compact JSON, cut short.
+func customValue(raw json.RawMessage) any {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil || v == nil {
+		return nil
+	}
+	return simplify(v)
+}
+
+func simplify(v any) any {
+	switch x := v.(type) {
+	case string:
+		if m := sprintName.FindStringSubmatch(x); m != nil && strings.Contains(x, "sprint.Sprint@") {
+			return text(m[1])
+		}
+		return oneLine(x, 2000)
+	case map[string]any:
+		for _, k := range []string{"value", "name", "displayName", "key"} {
+			if s, ok := x[k].(string); ok && s != "" {
+				if child, ok := x["child"].(map[string]any); ok { // cascading select
+					return text(s) + " / " + fmt.Sprint(simplify(child))
+				}
+				return text(s)
+			}
+		}
+		b, _ := json.Marshal(x)
+		return oneLine(string(b), 500)
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			out = append(out, simplify(e))
+		}
+		return out
+	}
+	return v
 }
 
 func linked(l *atlassian.LinkedIssue, relation string) linkOut {

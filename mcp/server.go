@@ -55,8 +55,10 @@ type Server struct {
 	projects allowList
 	search   Searcher
 	log      *slog.Logger
-	tools    []tool
-	mcp      *server.MCPServer
+
+	jiraFields fieldCache // Jira's field list, read on first need
+	tools      []tool
+	mcp        *server.MCPServer
 }
 
 // tool is one tool definition with its handler and what it touches.

@@ -3,10 +3,16 @@ package mcp
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 )
 
@@ -388,6 +394,69 @@ func TestInvisibleCharacters(t *testing.T) {
 	} {
 		if strings.ContainsAny(text, "\u202e\u200b\u2066\u200d") {
 			t.Errorf("invisible characters reach the model: %q", text)
+		}
+	}
+}
+
+// TestCustomFields serves Jira's real field list and issue payloads
+// (testdata/atlassian-samples) and asks jira_get_issue for a custom field
+// by name and by id.
+func TestCustomFields(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "atlassian-samples", "jira", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	fieldList, issue := read("field_list.linkedin_server.json"), read("issue_get.expand_changelog.linkedin_server.json")
+	var fieldCalls atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /rest/api/2/field", func(w http.ResponseWriter, r *http.Request) {
+		fieldCalls.Add(1)
+		w.Write(fieldList)
+	})
+	mux.HandleFunc("GET /rest/api/2/issue/SAMPLE-10112", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Query().Get("fields"), "customfield_10460") {
+			t.Errorf("custom field not requested: %s", r.URL.RawQuery)
+		}
+		w.Write(issue)
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	jira, err := atlassian.NewJira(ts.URL, atlassian.Options{MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Jira: jira})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: s, cli: connect(t, s, "")}
+	for _, sel := range []any{"risk_factor", []any{"customfield_10460", "Summary"}} {
+		text := f.ok(t, "jira_get_issue", map[string]any{"issue_key": "SAMPLE-10112", "fields": sel}, nil)
+		contains(t, text, `"fields":[{"id":"customfield_10460","name":"Risk_Factor","value":"Red"}]`)
+	}
+	if n := fieldCalls.Load(); n != 1 {
+		t.Errorf("field list read %d times, want once", n)
+	}
+	f.fails(t, "jira_get_issue", map[string]any{"issue_key": "SAMPLE-10112", "fields": []any{"Story Pointz"}}, `jira has no field "Story Pointz"`)
+}
+
+func TestCustomValue(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`3.5`, `3.5`},
+		{`"plain"`, `"plain"`},
+		{`{"value":"Red","id":"1"}`, `"Red"`},
+		{`{"value":"EU","child":{"value":"Paris"}}`, `"EU / Paris"`},
+		{`[{"name":"api"},{"name":"web"}]`, `["api","web"]`},
+		{`["com.atlassian.greenhopper.service.sprint.Sprint@1f[id=7,rapidViewId=2,state=ACTIVE,name=Sprint 7,startDate=x]"]`, `["Sprint 7"]`},
+		{`{"a":1}`, `"{\"a\":1}"`},
+		{`null`, `null`},
+	} {
+		got, _ := json.Marshal(customValue(json.RawMessage(tc.raw)))
+		if string(got) != tc.want {
+			t.Errorf("customValue(%s) = %s, want %s", tc.raw, got, tc.want)
 		}
 	}
 }
