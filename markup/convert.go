@@ -3,7 +3,6 @@ package markup
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -175,9 +174,6 @@ func startsTag(s string) bool {
 	c := s[0]
 	return c == '/' || c == '!' || c == '?' || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
-
-// blankRuns matches three or more newlines; MarkdownToWiki uses it too.
-var blankRuns = regexp.MustCompile(`\n{3,}`)
 
 // normalize cleans converter output for a model: invisible characters removed, no-break
 // spaces made plain, trailing spaces (and with them markdown's two-space hard breaks) trimmed,

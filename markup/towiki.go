@@ -20,13 +20,44 @@ func MarkdownToWiki(md string) string {
 	doc, src := parseMarkdown(md)
 	w := &wikiWriter{src: src}
 	w.blocks(doc, "")
-	out := blankRuns.ReplaceAllString(w.b.String(), "\n\n")
-	return strings.TrimSpace(out) + "\n"
+	return collapseWikiBlankLines(strings.TrimSpace(w.b.String())) + "\n"
 }
 
 type wikiWriter struct {
-	b   strings.Builder
-	src []byte
+	b     strings.Builder
+	src   []byte
+	quote int // depth of {quote}: Jira cannot nest them
+}
+
+// collapseWikiBlankLines keeps at most one blank line in a row, except inside {code} and
+// {noformat} blocks, whose blank lines are content.
+func collapseWikiBlankLines(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	inCode, blank := false, 0
+	for i, line := range strings.Split(s, "\n") {
+		switch {
+		case inCode:
+			if line == "{code}" || line == "{noformat}" {
+				inCode = false
+			}
+		case line == "":
+			blank++
+			if blank > 1 {
+				continue
+			}
+		default:
+			blank = 0
+			if strings.HasPrefix(line, "{code") || line == "{noformat}" {
+				inCode = true
+			}
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // blocks renders the children of parent; prefix is the list marker path ("*#") of the items
@@ -53,6 +84,12 @@ func (w *wikiWriter) block(n ast.Node, prefix string) {
 	case *ast.CodeBlock:
 		w.code("", codeText(n, w.src))
 	case *ast.Blockquote:
+		if w.quote > 0 {
+			w.blocks(n, "") // already inside {quote}
+			return
+		}
+		w.quote++
+		defer func() { w.quote-- }()
 		w.b.WriteString("{quote}\n")
 		if c, ok := detectCallout(n, w.src); ok {
 			label := "*" + c.label + ":*"
