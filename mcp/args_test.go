@@ -52,3 +52,13 @@ func TestArgSpec(t *testing.T) {
 		})
 	}
 }
+
+func TestNextStart(t *testing.T) {
+	for _, tc := range []struct{ start, received, total, want int }{
+		{0, 10, 25, 10}, {20, 5, 25, 0}, {0, 0, 25, 0}, {0, 10, 0, 0}, {10, 10, 20, 0},
+	} {
+		if got := nextStart(tc.start, tc.received, tc.total); got != tc.want {
+			t.Errorf("nextStart(%d, %d, %d) = %d, want %d", tc.start, tc.received, tc.total, got, tc.want)
+		}
+	}
+}

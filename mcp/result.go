@@ -88,12 +88,10 @@ func cut(md string, maxChars, offset int) body {
 	return b
 }
 
-// paging tells the model where the next page of a list starts.
+// nextStart is where the next page of a list starts, from the total the
+// server sent (0 when none is left or the total is unknown).
 func nextStart(start, received, total int) int {
-	if received == 0 {
-		return 0
-	}
-	if total > 0 && start+received >= total {
+	if received == 0 || total <= 0 || start+received >= total {
 		return 0
 	}
 	return start + received
