@@ -164,20 +164,44 @@ func issueNotFound(w http.ResponseWriter) {
 
 // searchReq is the body of POST /search (GET uses the same names as query parameters).
 type searchReq struct {
-	JQL        string   `json:"jql"`
-	StartAt    *int     `json:"startAt"`
-	MaxResults *int     `json:"maxResults"`
-	Fields     []string `json:"fields"`
-	Expand     any      `json:"expand"` // a list or a comma-separated string
+	JQL           string   `json:"jql"`
+	StartAt       *int     `json:"startAt"`
+	MaxResults    *int     `json:"maxResults"`
+	Fields        []string `json:"fields"`
+	Expand        any      `json:"expand"` // a list or a comma-separated string
+	ValidateQuery any      `json:"validateQuery"`
+	FieldsByKeys  bool     `json:"fieldsByKeys"`
+	Properties    []string `json:"properties"`
+}
+
+var unknownFieldRE = regexp.MustCompile(`json: unknown field "([^"]*)"`)
+
+// decodeBean reads a JSON body strictly, as Jira's Jackson does: an unknown field is a 400 whose
+// only message names the field and the bean class.
+func decodeBean(r *http.Request, v any, bean string) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 8<<20))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	err := dec.Decode(v)
+	if err == nil {
+		return nil
+	}
+	if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("Unrecognized field \"%s\" (Class com.atlassian.jira.rest.v2.%s), not marked as ignorable\n at [Source: org.apache.catalina.connector.CoyoteInputStream@4264a42e; line: 1, column: 2]", m[1], bean)
+	}
+	return fmt.Errorf("Can not deserialize instance of com.atlassian.jira.rest.v2.%s out of request body: %v", bean, err)
+}
+
+// jiraMessagesOnly writes Jackson's 400 envelope, which has no "errors" key.
+func jiraMessagesOnly(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusBadRequest, obj{"errorMessages": []string{msg}})
 }
 
 func (s *Sim) searchIssues(w http.ResponseWriter, r *http.Request, u *User) {
 	var req searchReq
 	if r.Method == http.MethodPost {
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
+		if err := decodeBean(r, &req, "search.SearchRequestBean"); err != nil {
+			jiraMessagesOnly(w, err.Error())
 			return
 		}
 	} else {
@@ -375,8 +399,8 @@ func (n namedRef) ref() string {
 
 func readIssueIn(r *http.Request) (*issueIn, error) {
 	var in issueIn
-	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
-		return nil, fmt.Errorf("Can not deserialize instance of com.atlassian.jira.rest.v2.issue.IssueUpdateBean out of request body: %v", err)
+	if err := decodeBean(r, &in, "issue.IssueUpdateBean"); err != nil {
+		return nil, err
 	}
 	return &in, nil
 }
@@ -450,7 +474,7 @@ func decodeIssueFields(fields map[string]json.RawMessage, in *Issue, errs map[st
 func (s *Sim) createIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	in, err := readIssueIn(r)
 	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
+		jiraMessagesOnly(w, err.Error())
 		return
 	}
 	var iss Issue
@@ -490,7 +514,7 @@ func (s *Sim) createIssue(w http.ResponseWriter, r *http.Request, u *User) {
 func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	in, err := readIssueIn(r)
 	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
+		jiraMessagesOnly(w, err.Error())
 		return
 	}
 	s.mu.Lock()

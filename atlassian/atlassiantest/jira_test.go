@@ -251,6 +251,10 @@ func TestJiraWrites(t *testing.T) {
 		{"bad component", call{method: "PUT", url: api + "issue/" + key, body: map[string]any{"fields": map[string]any{
 			"components": []any{map[string]any{"name": "Nope"}}}}}, 400, "Component name 'Nope' is not valid"},
 		{"bad json", call{method: "PUT", url: api + "issue/" + key, body: "{"}, 400, "errorMessages"},
+		{"unknown body field", call{method: "POST", url: api + "search", body: map[string]any{"jql": "", "chump": 1}}, 400,
+			`{"errorMessages":["Unrecognized field \"chump\" (Class com.atlassian.jira.rest.v2.search.SearchRequestBean), not marked as ignorable`},
+		{"search body extras accepted", call{method: "POST", url: api + "search", body: map[string]any{"jql": "project = OPS", "validateQuery": "strict",
+			"fieldsByKeys": false, "expand": []string{"names"}}}, 200, `"names":{`},
 		{"edit missing", call{method: "PUT", url: api + "issue/OPS-99999", body: map[string]any{"fields": map[string]any{}}}, 404, "Issue Does Not Exist"},
 		{"empty comment", call{method: "POST", url: api + "issue/" + key + "/comment", body: map[string]any{"body": " "}}, 400, "Comment body can not be empty!"},
 		{"invalid transition", call{method: "POST", url: api + "issue/" + key + "/transitions", body: map[string]any{"transition": map[string]any{"id": "701"}}}, 400,

@@ -183,6 +183,9 @@ func TestSampleShapes(t *testing.T) {
 		{"jira/error_400_invalid_field.server5_sdk.json", func() any {
 			return do(t, call{method: "PUT", url: jb + "issue/" + issue, auth: "admin", body: map[string]any{"fields": map[string]any{"invalid": "x"}}}).obj(t)
 		}, []shapeCheck{{exact: true}, {path: []any{"errors"}, exact: true}}},
+		{"jira/error_400_unrecognized_field.server5_sdk.json", func() any {
+			return do(t, call{method: "PUT", url: jb + "issue/" + issue, auth: "admin", body: map[string]any{"chump": 1}}).obj(t)
+		}, []shapeCheck{{exact: true}}},
 		{"jira/error_404_not_found.json", func() any { return do(t, call{url: jb + "issue/NOPE-1", auth: "admin"}).obj(t) },
 			[]shapeCheck{{exact: true}}},
 		{"jira/project_get.apache.json", func() any { return do(t, call{url: jb + "project/OPS", auth: "admin"}).obj(t) },
