@@ -709,7 +709,7 @@ func (s *Server) jiraUpdateIssue() tool {
 			}
 			switch {
 			case strings.EqualFold(a.Assignee, "none"):
-				fields["assignee"] = nil
+				fields["assignee"] = map[string]any{"name": nil} // Jira's way to unassign
 			case a.Assignee != "":
 				fields["assignee"] = map[string]string{"name": a.Assignee}
 			}

@@ -346,6 +346,10 @@ func TestJiraWriteTools(t *testing.T) {
 	up := f.ok(t, "jira_update_issue", map[string]any{"issue_key": key, "summary": "Rotate TLS certificates now", "assignee": "alice"}, nil)
 	contains(t, up, `"updated":["assignee","summary"]`)
 	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil), "Rotate TLS certificates now", "Alice Example")
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": key, "assignee": "none"}, nil)
+	if text := f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil); strings.Contains(text, `"assignee"`) {
+		t.Errorf("still assigned: %s", text)
+	}
 	f.fails(t, "jira_update_issue", map[string]any{"issue_key": key}, "nothing to update")
 	f.fails(t, "jira_update_issue", map[string]any{"issue_key": "OPS-99999", "summary": "x"}, "does not exist")
 	f.fails(t, "jira_update_issue", map[string]any{"issue_key": key, "fields": map[string]any{"status": "Done"}}, "jira_transition_issue")
