@@ -18,24 +18,26 @@ type program struct {
 }
 
 type envKey struct {
-	now  int64
-	loc  *time.Location
-	user string
+	now   int64
+	loc   *time.Location
+	user  string
+	texts *TextCache
 }
 
 // resolved is the Env as evaluation uses it: a fixed clock and a zone.
 type resolved struct {
-	now  time.Time
-	loc  *time.Location
-	user string
+	now   time.Time
+	loc   *time.Location
+	user  string
+	texts *TextCache
 }
 
 func resolve(env Env) (envKey, resolved) {
-	k := envKey{loc: env.Location, user: env.CurrentUser}
+	k := envKey{loc: env.Location, user: env.CurrentUser, texts: env.Texts}
 	if !env.Now.IsZero() {
 		k.now = env.Now.UnixNano()
 	}
-	r := resolved{now: env.Now, loc: env.Location, user: env.CurrentUser}
+	r := resolved{now: env.Now, loc: env.Location, user: env.CurrentUser, texts: env.Texts}
 	if r.loc == nil {
 		r.loc = time.UTC
 	}
@@ -255,7 +257,7 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 	case kDate:
 		return q.compileDate(c, f, env)
 	case kText:
-		return q.compileText(c, f)
+		return q.compileText(c, f, env.texts)
 	case kKey:
 		return q.compileKey(c, f)
 	}
@@ -586,7 +588,7 @@ func (q *Query) compileDate(c *clause, f *fieldSpec, env resolved) (pred, error)
 }
 
 // compileText handles ~ and !~ (full text), and CQL title's exact comparisons.
-func (q *Query) compileText(c *clause, f *fieldSpec) (pred, error) {
+func (q *Query) compileText(c *clause, f *fieldSpec, texts *TextCache) (pred, error) {
 	name := f.name
 	switch c.op {
 	case opIs:
@@ -630,7 +632,11 @@ func (q *Query) compileText(c *clause, f *fieldSpec) (pred, error) {
 			ix = ti.TextIndex(name)
 		}
 		if ix == nil {
-			ix = IndexText(r.Text(name))
+			if texts != nil {
+				ix = texts.Index(r.Text(name))
+			} else {
+				ix = IndexText(r.Text(name))
+			}
 		}
 		return tq.match(ix) != negate
 	}, nil

@@ -500,6 +500,30 @@ func TestTextIndexerIsUsed(t *testing.T) {
 	}
 }
 
+func TestTextCache(t *testing.T) {
+	c := NewTextCache(2)
+	a := c.Index("two words")
+	if c.Index("two words") != a {
+		t.Errorf("second Index of the same text re-analysed it")
+	}
+	c.Index("b")
+	c.Index("c") // over the limit: starts again
+	if c.Index("two words") == a {
+		t.Errorf("cache did not empty itself past its limit")
+	}
+	q, err := Parse(CQL, `text ~ "two words"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Texts: NewTextCache(10)}
+	if got := names(q, pages, env); got != "p2" {
+		t.Errorf("with a TextCache matched %q, want p2", got)
+	}
+	if n := len(env.Texts.m); n != len(pages) {
+		t.Errorf("cache holds %d texts, want %d", n, len(pages))
+	}
+}
+
 // TestConcurrentMatch shares one Query between goroutines with different clocks (run with -race).
 func TestConcurrentMatch(t *testing.T) {
 	q, err := Parse(JQL, `updated >= "-1d" ORDER BY updated`)

@@ -76,6 +76,9 @@ type Env struct {
 	// "An issue with key 'X' does not exist for field 'key'."). Return true for fields you do
 	// not track.
 	Known func(field, value string) bool
+	// Texts, when non-nil, caches the analysis of Record.Text for ~ clauses on records that do
+	// not implement TextIndexer. Without either, every match re-analyses the text.
+	Texts *TextCache
 }
 
 // OrderTerm is one ORDER BY term. Field is the canonical lower-case name (as passed to Record).

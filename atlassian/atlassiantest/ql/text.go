@@ -4,6 +4,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -22,6 +23,39 @@ type TextIndex struct {
 // spares Match from re-analysing Record.Text on every query. Return nil to fall back to Text.
 type TextIndexer interface {
 	TextIndex(field string) *TextIndex
+}
+
+// TextCache remembers the analysis of texts, keyed by the text itself, so that records that do
+// not implement TextIndexer are analysed once rather than on every Match (set Env.Texts). It is
+// safe for concurrent use; past its limit it empties itself and starts again, which bounds the
+// memory that edited texts leave behind.
+type TextCache struct {
+	mu    sync.Mutex
+	limit int
+	m     map[string]*TextIndex
+}
+
+// NewTextCache returns a cache holding at most limit texts (at least 1).
+func NewTextCache(limit int) *TextCache {
+	return &TextCache{limit: max(limit, 1), m: map[string]*TextIndex{}}
+}
+
+// Index returns the analysis of s, computing it on first use.
+func (c *TextCache) Index(s string) *TextIndex {
+	c.mu.Lock()
+	ix, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return ix
+	}
+	ix = IndexText(s)
+	c.mu.Lock()
+	if len(c.m) >= c.limit {
+		clear(c.m)
+	}
+	c.m[s] = ix
+	c.mu.Unlock()
+	return ix
 }
 
 // IndexText analyses s the way ~ reads text.
