@@ -2,6 +2,7 @@ package atlassiantest
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,39 @@ func TestConcurrentUse(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+func TestTimeZone(t *testing.T) {
+	srv, clk := testServer(t, Options{JiraIssues: -1, TimeZone: time.FixedZone("CEST", 2*3600)})
+	p, err := srv.AddPage(Page{Space: "ENG", Title: "Zoned", Body: "<p>z</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := do(t, call{url: srv.ConfluenceURL() + "/rest/api/content/" + p.ID + "?expand=version", auth: "admin"}).obj(t)
+	if w := dig(t, m, "version", "when").(string); w != "2024-06-03T11:30:00.000+02:00" {
+		t.Errorf("confluence date %q", w)
+	}
+	is, err := srv.AddIssue(Issue{Project: "OPS", Summary: "zoned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := do(t, call{url: srv.JiraURL() + "/rest/api/2/issue/" + is.Key + "?fields=created", auth: "admin"}).obj(t)["fields"].(map[string]any)
+	if f["created"] != "2024-06-03T11:30:00.000+0200" {
+		t.Errorf("jira date %q", f["created"])
+	}
+	clk.Advance(5 * time.Minute)
+	if _, err := srv.UpdatePage(Page{ID: p.ID, Body: "<p>z2</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	// A CQL date without zone is read in the server's zone: 11:33 local is 09:33 UTC.
+	for _, tc := range []struct {
+		cql  string
+		want float64
+	}{{`lastmodified >= "2024-06-03 11:33"`, 1}, {`lastmodified >= "2024-06-03 11:36"`, 0}} {
+		m := do(t, call{url: srv.ConfluenceURL() + "/rest/api/content/search?cql=" + url.QueryEscape(tc.cql), auth: "admin"}).obj(t)
+		if m["size"].(float64) != tc.want {
+			t.Errorf("%s: %v hits, want %v", tc.cql, m["size"], tc.want)
+		}
 	}
 }

@@ -288,7 +288,7 @@ var projectEqRE = regexp.MustCompile(`(?i)^\s*\(?\s*project\s*=\s*"?([A-Za-z][A-
 // Jira orders by key descending (newest first); ties fall back to id.
 func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	j := s.jira
-	env := queryEnv{Now: s.now(), Location: time.UTC, CurrentUser: u.Name, Known: j.known}
+	env := queryEnv{Now: s.now(), Location: s.opts.TimeZone, CurrentUser: u.Name, Known: j.known}
 	q, err := parseQuery(dialectJQL, jql, env)
 	if err != nil {
 		return nil, err

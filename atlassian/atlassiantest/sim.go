@@ -55,6 +55,9 @@ type Options struct {
 	RateLimit float64
 	// Clock returns "now"; defaults to time.Now. Tests pass a fake to control dates.
 	Clock func() time.Time
+	// TimeZone is the server's (and its users') zone: dates are rendered in it and CQL/JQL dates
+	// without a zone are read in it, as on a real server. Defaults to UTC.
+	TimeZone *time.Location
 	// JiraVersion is reported by serverInfo; "8.x" serves only the old /issue/createmeta, 9+ only
 	// the new createmeta endpoints. Defaults to "9.12.0".
 	JiraVersion string
@@ -110,9 +113,13 @@ func New(opts Options) (*Sim, error) {
 	if len(opts.Users) == 0 {
 		opts.Users = DefaultUsers()
 	}
+	if opts.TimeZone == nil {
+		opts.TimeZone = time.UTC
+	}
+	clock, loc := opts.Clock, opts.TimeZone
 	s := &Sim{
 		opts:  opts,
-		now:   opts.Clock,
+		now:   func() time.Time { return clock().In(loc) },
 		log:   opts.Logger,
 		users: map[string]*User{},
 		byTok: map[string]*User{},
