@@ -365,6 +365,8 @@ func TestJiraWriteTools(t *testing.T) {
 	contains(t, tr, `"status":"In Progress"`)
 	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil), `"status":"In Progress"`)
 	f.fails(t, "jira_transition_issue", map[string]any{"issue_key": key, "transition": "Teleport"}, "available:")
+	contains(t, f.ok(t, "jira_transition_issue", map[string]any{"issue_key": key, "transition": "Resolved", "resolution": "Won't Fix"}, nil), `"status":"Resolved"`)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key}, nil), `"status":"Resolved"`, `"resolution":"Won't Fix"`)
 	f.fails(t, "jira_transition_issue", map[string]any{"issue_key": w.issue, "transition": ""}, "transition is empty")
 
 	wl := f.ok(t, "jira_add_worklog", map[string]any{"issue_key": key, "time_spent": "1h 30m", "comment": "pairing", "started": "2026-01-05T09:00:00Z"}, nil)
