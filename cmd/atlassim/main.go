@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // --timezone works without the system's zone database
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 )
@@ -44,6 +45,7 @@ type config struct {
 	opts     atlassiantest.Options
 	user     atlassiantest.User
 	pages    int
+	timezone string
 	verbose  bool
 }
 
@@ -65,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.opts.JiraVersion, "jira-version", "9.12.0", "Jira version reported (8.x serves the old createmeta)")
 	fs.BoolVar(&c.opts.DataCenter, "datacenter", false, "report deploymentType DataCenter")
 	fs.IntVar(&c.pages, "pages", 0, "number of synthetic pages to generate in space GEN")
+	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone (IANA name, e.g. Europe/Berlin)")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -78,6 +81,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.opts.JiraIssues == 0 {
 		c.opts.JiraIssues = -1
 	}
+	loc, err := time.LoadLocation(c.timezone)
+	if err != nil {
+		return nil, fmt.Errorf("--timezone %q: %w", c.timezone, err)
+	}
+	c.opts.TimeZone = loc
 	if c.pages < 0 {
 		return nil, fmt.Errorf("--pages %d: must not be negative", c.pages)
 	}

@@ -45,6 +45,12 @@ func TestParseFlags(t *testing.T) {
 				t.Errorf("faults: %+v", c.opts)
 			}
 		}},
+		{"timezone", []string{"--timezone", "Europe/Berlin"}, "", func(t *testing.T, c *config) {
+			if c.opts.TimeZone.String() != "Europe/Berlin" {
+				t.Errorf("zone %v", c.opts.TimeZone)
+			}
+		}},
+		{"bad timezone", []string{"--timezone", "Mars/Olympus"}, "--timezone", nil},
 		{"unpaired", []string{"--confluence-html", "a"}, "give them in pairs", nil},
 		{"bad addr", []string{"--addr", "nope"}, "--addr", nil},
 		{"negative pages", []string{"--pages", "-1"}, "--pages", nil},
