@@ -192,3 +192,29 @@ func TestPageLinksRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepNesting: pathological nesting is capped, quickly, and the text survives.
+func TestDeepNesting(t *testing.T) {
+	cases := map[string]string{
+		"quotes": strings.Repeat(">", 100000) + " deep text",
+		"lists":  strings.Repeat("- ", 20000) + "deep text",
+		"mixed":  strings.Repeat("> - ", 10000) + "deep text",
+	}
+	for name, md := range cases {
+		t.Run(name, func(t *testing.T) {
+			storage, err := MarkdownToStorage(md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(storage, "deep text") {
+				t.Errorf("storage lost the text: %.200s", storage)
+			}
+			if n := strings.Count(storage, "<blockquote>") + strings.Count(storage, "<ul>"); n > maxNesting+1 {
+				t.Errorf("nesting not capped: %d levels", n)
+			}
+			if wiki := MarkdownToWiki(md); !strings.Contains(wiki, "deep text") {
+				t.Errorf("wiki lost the text: %.200s", wiki)
+			}
+		})
+	}
+}

@@ -17,9 +17,66 @@ import (
 // links). Invisible and control characters are cleaned first: they are invalid in XHTML and
 // have no business in text written to Jira or Confluence.
 func parseMarkdown(md string) (ast.Node, []byte) {
-	src := []byte(Clean(md))
+	src := []byte(limitNesting(Clean(md)))
 	p := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
 	return p.Parse(gtext.NewReader(src)), src
+}
+
+// maxNesting bounds the blockquote and list markers at the start of a line. Deeper nesting
+// means nothing to a reader, and goldmark's cost grows with the square of it (100,000 ">" took
+// seconds).
+const maxNesting = 32
+
+// limitNesting drops the container markers beyond maxNesting at the start of each line.
+func limitNesting(md string) string {
+	var b strings.Builder
+	changed := false
+	for rest := md; rest != ""; {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if len(line) > 2*maxNesting {
+			if cut := nestingCut(line); cut > 0 {
+				if !changed {
+					b.Grow(len(md))
+					b.WriteString(md[:len(md)-len(rest)-len(line)])
+					changed = true
+				}
+				line = line[:cut] + strings.TrimLeft(line[cut:], " \t>*+-")
+			}
+		}
+		if changed {
+			b.WriteString(line)
+		}
+	}
+	if !changed {
+		return md
+	}
+	return b.String()
+}
+
+// nestingCut returns the offset after the first maxNesting container markers of line, or 0
+// when the line holds fewer.
+func nestingCut(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == ' ' || c == '\t':
+		case c == '>':
+			n++
+		case (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+			n++
+		default:
+			return 0
+		}
+		if n == maxNesting {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // plainText is the text of an inline subtree with escapes and entities resolved.

@@ -88,30 +88,31 @@ func (w *wikiWriter) block(n ast.Node, prefix string) {
 			w.blocks(n, "") // already inside {quote}
 			return
 		}
-		w.quote++
-		defer func() { w.quote-- }()
-		w.b.WriteString("{quote}\n")
+		// Rendered apart, so the newlines before {quote} can be trimmed without copying the
+		// whole document.
+		sub := &wikiWriter{src: w.src, quote: w.quote + 1}
 		if c, ok := detectCallout(n, w.src); ok {
 			label := "*" + c.label + ":*"
 			if c.title != "" {
 				label = "*" + c.label + ": " + escapeWiki(c.title) + "*"
 			}
-			w.b.WriteString(label)
+			sub.b.WriteString(label)
 			if c.rest != nil && !isBlankInline(c.rest, w.src) {
 				sep := " "
 				if c.title != "" {
 					sep = "\n\n"
 				}
-				w.b.WriteString(sep + strings.TrimLeft(w.inlineString(c.rest), " \t\n"))
+				sub.b.WriteString(sep + strings.TrimLeft(sub.inlineString(c.rest), " \t\n"))
 			}
-			w.b.WriteString("\n\n")
+			sub.b.WriteString("\n\n")
 			for b := n.FirstChild().NextSibling(); b != nil; b = b.NextSibling() {
-				w.block(b, "")
+				sub.block(b, "")
 			}
 		} else {
-			w.blocks(n, "")
+			sub.blocks(n, "")
 		}
-		w.trimTrailingNewlines()
+		w.b.WriteString("{quote}\n")
+		w.b.WriteString(strings.TrimRight(sub.b.String(), "\n"))
 		w.b.WriteString("\n{quote}\n\n")
 	case *ast.List:
 		marker := "*"
@@ -210,12 +211,6 @@ func (w *wikiWriter) table(n *east.Table) {
 		w.b.WriteString(sep + "\n")
 	}
 	w.b.WriteString("\n")
-}
-
-func (w *wikiWriter) trimTrailingNewlines() {
-	s := strings.TrimRight(w.b.String(), "\n")
-	w.b.Reset()
-	w.b.WriteString(s)
 }
 
 // inlineString renders n and its following siblings as wiki inline markup.
