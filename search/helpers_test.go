@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/embed"
 )
 
 // hashEmbedder is a tiny deterministic embedder for tests: signed feature
@@ -107,7 +109,7 @@ func sampleDocs() []Document {
 	}
 }
 
-func openWriter(t *testing.T, dir string, emb *hashEmbedder) *Index {
+func openWriter(t *testing.T, dir string, emb embed.Embedder) *Index {
 	t.Helper()
 	x, err := Open(context.Background(), dir, Options{Embedder: emb})
 	if err != nil {
@@ -117,7 +119,7 @@ func openWriter(t *testing.T, dir string, emb *hashEmbedder) *Index {
 	return x
 }
 
-func openReader(t *testing.T, dir string, emb *hashEmbedder) *Index {
+func openReader(t *testing.T, dir string, emb embed.Embedder) *Index {
 	t.Helper()
 	x, err := Open(context.Background(), dir, Options{Embedder: emb, ReadOnly: true})
 	if err != nil {

@@ -131,11 +131,12 @@ type Index struct {
 	dbPath   string
 	db       *sql.DB
 	emb      embed.Embedder
-	model    string
 	log      *slog.Logger
 	readOnly bool
 	batch    int
 	lock     *writerLock
+	// shardSize overrides maxShard (tests).
+	shardSize int
 
 	writeMu sync.Mutex // serialises this process's write transactions
 
@@ -148,7 +149,9 @@ const dbFile = "index.db"
 // Open opens (a writer: creates) the index in dir.
 //
 // It refuses, with ErrModelChanged, an index built with another embedder
-// model than opts.Embedder's, unless that index holds no chunks. A writing
+// model than opts.Embedder's, unless that index holds no chunks. A
+// trainable embedder (embed.Trainable) first gets the state stored with the
+// index under EmbedderStateKey, so its Model matches again. A writing
 // Open takes an exclusive lock in dir and fails with *LockedError while
 // another writer holds it; ReadOnly opens never block and load the search
 // structures at once, writers load them at their first Search.
@@ -159,15 +162,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if opts.Embedder == nil {
 		return nil, fmt.Errorf("search: open %s: no embedder given", dir)
 	}
-	model := opts.Embedder.Model()
-	if model == "" {
+	if opts.Embedder.Model() == "" {
 		return nil, fmt.Errorf("search: open %s: the embedder has an empty model name", dir)
 	}
 	x := &Index{
 		dir:      dir,
 		dbPath:   filepath.Join(dir, dbFile),
 		emb:      opts.Embedder,
-		model:    model,
 		log:      opts.Logger,
 		readOnly: opts.ReadOnly,
 		batch:    opts.EmbedBatch,
@@ -246,7 +247,7 @@ func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 			if err := putMeta(ctx, tx, metaEpoch, []byte(newEpoch())); err != nil {
 				return err
 			}
-			return putMeta(ctx, tx, metaModel, []byte(x.model))
+			return putMeta(ctx, tx, metaModel, []byte(x.emb.Model()))
 		}); err != nil {
 			return x.fail("open", err)
 		}
@@ -254,31 +255,10 @@ func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 	case string(v) != schemaVersion:
 		return fmt.Errorf("search: open %s: index format %q, this build reads %q; run atlasbridge sync --full to rebuild", x.dir, v, schemaVersion)
 	}
-	stored, _, err := getMeta(ctx, x.db, metaModel)
-	if err != nil {
-		return x.fail("open", err)
+	if err := x.checkModel(ctx, x.db, !x.readOnly); err != nil {
+		return fmt.Errorf("search: open %s: %w", x.dir, err)
 	}
-	if string(stored) == x.model {
-		return nil
-	}
-	var chunks int
-	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&chunks); err != nil {
-		return x.fail("open", err)
-	}
-	if chunks > 0 {
-		return fmt.Errorf("search: open %s: the index was built with embedder %q but %q is configured: %w; run atlasbridge sync --full to rebuild",
-			x.dir, stored, x.model, ErrModelChanged)
-	}
-	if x.readOnly {
-		return nil
-	}
-	// An empty index adopts the configured model; drop the old dimensions.
-	return x.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaDims); err != nil {
-			return err
-		}
-		return putMeta(ctx, tx, metaModel, []byte(x.model))
-	})
+	return nil
 }
 
 // fail wraps a store error as a path; damage gets the fix attached.
@@ -316,9 +296,6 @@ func (x *Index) Close() error {
 
 // Dir is the index directory.
 func (x *Index) Dir() string { return x.dir }
-
-// Model is the embedder model the index is built with.
-func (x *Index) Model() string { return x.model }
 
 func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := x.db.BeginTx(ctx, nil)

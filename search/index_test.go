@@ -223,8 +223,8 @@ func TestOpenRefusesAnotherModel(t *testing.T) {
 		t.Fatalf("Open of an emptied index with another model: %v", err)
 	}
 	defer y.Close()
-	if y.Model() != "test/other" {
-		t.Fatalf("model = %q", y.Model())
+	if st, err := y.Status(ctx); err != nil || st.Model != "test/other" {
+		t.Fatalf("model = %q, %v", st.Model, err)
 	}
 }
 
@@ -620,5 +620,63 @@ func TestConcurrentSearchDuringSync(t *testing.T) {
 	r.memMu.RUnlock()
 	if want := (250 - 8) * 5; live != want {
 		t.Fatalf("reader holds %d live chunks after %d queries, want %d", live, queries, want)
+	}
+}
+
+func TestShardedContainer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWriter(t, dir, newHashEmbedder())
+	corpus := newSynthCorpus(8)
+	docs := corpus.docs(0, 60)
+	for i := range docs {
+		docs[i].Source, docs[i].Container = SourceConfluence, "BIG"
+		docs[i].ID = "confluence:" + strconv.Itoa(i)
+	}
+	if _, err := w.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.shardSize = 64 // 300 chunks → 5 collections
+	r.memMu.Lock()
+	r.mem = nil
+	r.memMu.Unlock()
+	if err := r.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.mem.colls["confluence/BIG"].shards); n != 5 {
+		t.Fatalf("%d shards, want 5", n)
+	}
+	for _, d := range []Document{docs[0], docs[31], docs[59]} {
+		for _, mode := range []Mode{Vector, Hybrid} {
+			rs, err := r.Search(ctx, Query{Text: d.Chunks[2].Text, K: 3, Mode: mode, Spaces: []string{"BIG"}})
+			if err != nil || len(rs) == 0 || rs[0].DocID != d.ID {
+				t.Fatalf("%s search for %s: %v, %v", mode, d.ID, ids(rs), err)
+			}
+		}
+	}
+	// Replacing documents frees room in old shards rather than adding new ones.
+	for i := range docs[:20] {
+		docs[i].Chunks[0].Text += " changed"
+	}
+	if _, err := w.Upsert(ctx, docs[:20]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, c := range r.mem.colls["confluence/BIG"].shards {
+		if c.Count() > 64 {
+			t.Fatalf("shard %s holds %d", c.Name, c.Count())
+		}
+		total += c.Count()
+	}
+	if n := len(r.mem.colls["confluence/BIG"].shards); n != 5 || total != 300 {
+		t.Fatalf("%d shards holding %d chunks, want 5 holding 300", n, total)
 	}
 }

@@ -11,20 +11,27 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// memIndex is what Search reads: document metadata, one chromem-go
-// collection per space or project, and the BM25 index, all loaded from the
-// store and kept in step with it through the change log.
+// memIndex is what Search reads: document metadata, the chromem-go
+// collections of each space or project, and the BM25 index, all loaded from
+// the store and kept in step with it through the change log.
+//
+// A space or project gets as many collections as it needs to keep each at
+// most maxShard chunks: chromem-go's exhaustive query slows down more than
+// linearly with the size of a collection (BenchmarkVectorScan, 100k 512-dim
+// vectors: one collection ~200 ms a query, shards of 1k–5k ~70 ms, on this
+// loaded 2-core machine), since it visits the documents in map order.
 type memIndex struct {
-	epoch string // the store's epoch when loaded; a Reset changes it
-	seq   int64  // last change-log entry applied
+	version // of the store when loaded or last refreshed
 
-	docs   map[string]*docRec
-	chunks []chunkRec       // by ordinal; doc == nil once removed
-	byKey  map[string]int32 // chromem document id → ordinal
-	kw     *keywordIndex
-	vdb    *chromem.DB
-	colls  map[string]*chromem.Collection // by collectionName
-	dims   int
+	docs      map[string]*docRec
+	chunks    []chunkRec       // by ordinal; doc == nil once removed
+	byKey     map[string]int32 // chromem document id → ordinal
+	kw        *keywordIndex
+	vdb       *chromem.DB
+	shardSeq  int
+	shardSize int                  // maxShard but in tests
+	colls     map[string]*shardSet // by collectionName
+	dims      int
 }
 
 type docRec struct {
@@ -41,19 +48,33 @@ type chunkRec struct {
 	doc     *docRec
 	idx     int32
 	heading string
+	shard   *chromem.Collection
+}
+
+// maxShard is the most chunks one chromem-go collection holds.
+const maxShard = 2048
+
+// shardSet is the collections of one space or project.
+type shardSet struct {
+	source, container string
+	shards            []*chromem.Collection
 }
 
 func collectionName(source, container string) string { return source + "/" + container }
 
 func chunkID(docID string, idx int32) string { return docID + "\x00" + strconv.Itoa(int(idx)) }
 
-func newMemIndex() *memIndex {
+func newMemIndex(shardSize int) *memIndex {
+	if shardSize <= 0 {
+		shardSize = maxShard
+	}
 	return &memIndex{
-		docs:  make(map[string]*docRec),
-		byKey: make(map[string]int32),
-		kw:    newKeywordIndex(),
-		vdb:   chromem.NewDB(),
-		colls: make(map[string]*chromem.Collection),
+		shardSize: shardSize,
+		docs:      make(map[string]*docRec),
+		byKey:     make(map[string]int32),
+		kw:        newKeywordIndex(),
+		vdb:       chromem.NewDB(),
+		colls:     make(map[string]*shardSet),
 	}
 }
 
@@ -70,16 +91,26 @@ func errNoEmbedding(context.Context, string) ([]float32, error) {
 	return nil, errors.New("search: vectors are computed by the index, not by chromem-go")
 }
 
-func (m *memIndex) collection(source, container string) (*chromem.Collection, error) {
+// shardFor returns a collection of the container with room for one more
+// chunk, creating the container's set or a new shard as needed.
+func (m *memIndex) shardFor(source, container string) (*chromem.Collection, error) {
 	name := collectionName(source, container)
-	if c, ok := m.colls[name]; ok {
-		return c, nil
+	set, ok := m.colls[name]
+	if !ok {
+		set = &shardSet{source: source, container: container}
+		m.colls[name] = set
 	}
-	c, err := m.vdb.CreateCollection(name, nil, errNoEmbedding)
+	for _, c := range set.shards {
+		if c.Count() < m.shardSize {
+			return c, nil
+		}
+	}
+	m.shardSeq++
+	c, err := m.vdb.CreateCollection(name+"#"+strconv.Itoa(m.shardSeq), nil, errNoEmbedding)
 	if err != nil {
 		return nil, err
 	}
-	m.colls[name] = c
+	set.shards = append(set.shards, c)
 	return c, nil
 }
 
@@ -93,15 +124,15 @@ func (m *memIndex) removeDoc(ctx context.Context, id string) error {
 	if len(d.ords) == 0 {
 		return nil
 	}
-	ids := make([]string, 0, len(d.ords))
+	byShard := make(map[*chromem.Collection][]string)
 	for _, o := range d.ords {
 		key := chunkID(id, m.chunks[o].idx)
-		ids = append(ids, key)
+		byShard[m.chunks[o].shard] = append(byShard[m.chunks[o].shard], key)
 		delete(m.byKey, key)
 		m.chunks[o] = chunkRec{}
 		m.kw.remove(o)
 	}
-	if c, ok := m.colls[collectionName(d.source, d.container)]; ok {
+	for c, ids := range byShard {
 		if err := c.Delete(ctx, nil, nil, ids...); err != nil {
 			return err
 		}
@@ -117,14 +148,14 @@ func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading s
 		return fmt.Errorf("chunk %s#%d: %w", d.id, idx, err)
 	}
 	m.kw.setLength(ord, n)
-	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, heading: heading})
-	d.ords = append(d.ords, ord)
-	key := chunkID(d.id, idx)
-	m.byKey[key] = ord
-	c, err := m.collection(d.source, d.container)
+	c, err := m.shardFor(d.source, d.container)
 	if err != nil {
 		return err
 	}
+	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, heading: heading, shard: c})
+	d.ords = append(d.ords, ord)
+	key := chunkID(d.id, idx)
+	m.byKey[key] = ord
 	return c.AddDocument(ctx, chromem.Document{ID: key, Embedding: vec})
 }
 
@@ -173,21 +204,28 @@ func scanDoc(sc interface{ Scan(...any) error }) (*docRec, error) {
 	return d, nil
 }
 
-// storeVersion reads the store's epoch and last change.
-func storeVersion(ctx context.Context, q querier) (epoch string, seq int64, err error) {
-	var e []byte
-	err = q.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key = ?), (SELECT coalesce(max(seq), 0) FROM changes)`,
-		metaEpoch).Scan(&e, &seq)
-	return string(e), seq, err
+// storeVersion reads the store's epoch, model and last change.
+func storeVersion(ctx context.Context, q querier) (v version, err error) {
+	var e, m []byte
+	err = q.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key = ?), (SELECT value FROM meta WHERE key = ?),
+		(SELECT coalesce(max(seq), 0) FROM changes)`, metaEpoch, metaModel).Scan(&e, &m, &v.seq)
+	return version{epoch: string(e), model: string(m), seq: v.seq}, err
+}
+
+// version identifies a state of the store: memory is current while it
+// matches.
+type version struct {
+	epoch, model string
+	seq          int64
 }
 
 // loadAll builds a memIndex from the whole store, inside one read
 // transaction so it sees a single commit.
-func loadAll(ctx context.Context, tx *sql.Tx, dims int) (*memIndex, error) {
-	m := newMemIndex()
+func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, error) {
+	m := newMemIndex(shardSize)
 	m.dims = dims
 	var err error
-	if m.epoch, m.seq, err = storeVersion(ctx, tx); err != nil {
+	if m.version, err = storeVersion(ctx, tx); err != nil {
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+docColumns+` FROM documents`)
@@ -243,13 +281,14 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims int) (*memIndex, error) {
 // changed since m.seq. It reports false when it cannot (another epoch, or the
 // change log was pruned past m.seq) and a full load is needed.
 func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
-	epoch, seq, err := storeVersion(ctx, tx)
+	v, err := storeVersion(ctx, tx)
 	if err != nil {
 		return false, err
 	}
-	if epoch != m.epoch {
+	if v.epoch != m.epoch || v.model != m.model {
 		return false, nil
 	}
+	seq := v.seq
 	if seq == m.seq {
 		return true, nil
 	}
@@ -354,25 +393,30 @@ func (x *Index) refreshIfLoaded(ctx context.Context) error {
 // refresh loads the memIndex or applies what changed since it was loaded.
 func (x *Index) refresh(ctx context.Context) error {
 	x.memMu.RLock()
-	loaded := x.mem != nil
-	var epoch string
-	var seq int64
-	if loaded {
-		epoch, seq = x.mem.epoch, x.mem.seq
+	var have version
+	if x.mem != nil {
+		have = x.mem.version
 	}
 	x.memMu.RUnlock()
-	if loaded {
-		e, s, err := storeVersion(ctx, x.db)
-		if err != nil {
-			return x.fail("reload", err)
-		}
-		if e == epoch && s == seq {
-			return nil
-		}
+	now, err := storeVersion(ctx, x.db)
+	if err != nil {
+		return x.fail("reload", err)
+	}
+	if have != (version{}) && have == now && now.model == x.emb.Model() {
+		return nil
 	}
 
 	x.memMu.Lock()
 	defer x.memMu.Unlock()
+	if now.model != x.emb.Model() {
+		// Another process re-embedded or reset the index: a trainable
+		// embedder picks up the stored state, anything else must stop
+		// before it compares vectors of two models.
+		if err := x.checkModel(ctx, x.db, false); err != nil {
+			x.mem = nil
+			return fmt.Errorf("search: reload %s: %w", x.dir, err)
+		}
+	}
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return x.fail("reload", err)
@@ -395,7 +439,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	m, err := loadAll(ctx, tx, dims)
+	m, err := loadAll(ctx, tx, dims, x.shardSize)
 	if err != nil {
 		return x.fail("load", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,8 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	chromem "github.com/philippgille/chromem-go"
 )
 
 // synthCorpus makes n chunks of ~120 Zipf-distributed pseudo-words in
@@ -149,10 +153,12 @@ func measureScale(t *testing.T, n int) {
 	}
 	start := time.Now()
 	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
+	built := "reused"
 	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
 		emb = buildSynthetic(t, dir, n)
+		d := time.Since(start)
+		built = fmt.Sprintf("%v (%.0f chunks/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
 	}
-	build := time.Since(start)
 	fi, _ := os.Stat(dir + "/" + dbFile)
 
 	settle()
@@ -166,8 +172,8 @@ func measureScale(t *testing.T, n int) {
 	open := time.Since(start)
 	settle()
 	rss1 := rssKB()
-	t.Logf("n=%d build=%v (%.0f chunks/s) db=%.1f MB open=%v rss+%.1f MB",
-		n, build.Round(time.Millisecond), float64(n)/build.Seconds(), float64(fi.Size())/1e6, open.Round(time.Millisecond), float64(rss1-rss0)/1024)
+	t.Logf("n=%d build=%s db=%.1f MB open=%v rss+%.1f MB",
+		n, built, float64(fi.Size())/1e6, open.Round(time.Millisecond), float64(rss1-rss0)/1024)
 
 	// The keyword index alone: from persisted term counts vs tokenising text.
 	for _, persisted := range []bool{true, false} {
@@ -278,4 +284,116 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		x.Close()
 	}
+}
+
+// BenchmarkVectorScan compares chromem-go's exhaustive query with a plain
+// scan of the same 512-dim vectors laid out in one contiguous matrix (the
+// alternative should chromem-go's latency not do):
+//
+//	go test ./search -run '^$' -bench VectorScan -benchtime 20x
+func BenchmarkVectorScan(b *testing.B) {
+	const dims = 512
+	ctx := context.Background()
+	for _, n := range []int{10000, 100000} {
+		rng := rand.New(rand.NewPCG(uint64(n), 1))
+		flat := make([]float32, n*dims)
+		for i := range flat {
+			flat[i] = float32(rng.NormFloat64())
+		}
+		for i := range n {
+			normalize(flat[i*dims : (i+1)*dims])
+		}
+		q := make([]float32, dims)
+		copy(q, flat[:dims])
+		db := chromem.NewDB()
+		c, err := db.CreateCollection("bench", nil, errNoEmbedding)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			if err := c.AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: flat[i*dims : (i+1)*dims]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("chromem/%dk", n/1000), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.QueryEmbedding(ctx, q, 100, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// The same vectors in shards of a few thousand.
+		for _, size := range []int{1000, 2000, 5000} {
+			var shards []*chromem.Collection
+			for i := range n {
+				if i%size == 0 {
+					c, err := db.CreateCollection(fmt.Sprintf("shard%d-%d", size, i), nil, errNoEmbedding)
+					if err != nil {
+						b.Fatal(err)
+					}
+					shards = append(shards, c)
+				}
+				if err := shards[len(shards)-1].AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: flat[i*dims : (i+1)*dims]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run(fmt.Sprintf("chromem-shards-of-%d/%dk", size, n/1000), func(b *testing.B) {
+				for b.Loop() {
+					for _, c := range shards {
+						if _, err := c.QueryEmbedding(ctx, q, 100, nil, nil); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+		}
+		b.Run(fmt.Sprintf("flat/%dk", n/1000), func(b *testing.B) {
+			workers := runtime.GOMAXPROCS(0)
+			for b.Loop() {
+				tops := make([]*topN, workers)
+				var wg sync.WaitGroup
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						top := newTopN(100)
+						for i := w * n / workers; i < (w+1)*n/workers; i++ {
+							if s := float64(dot(q, flat[i*dims:(i+1)*dims])); top.wants(s) {
+								top.push(scored{chunk: int32(i), score: s})
+							}
+						}
+						tops[w] = top
+					}()
+				}
+				wg.Wait()
+			}
+		})
+	}
+}
+
+func normalize(v []float32) {
+	var s float64
+	for _, f := range v {
+		s += float64(f) * float64(f)
+	}
+	for i := range v {
+		v[i] = float32(float64(v[i]) / math.Sqrt(s))
+	}
+}
+
+// dot is a dot product unrolled by eight with four accumulators.
+func dot(a, b []float32) float32 {
+	var s0, s1, s2, s3 float32
+	b = b[:len(a)]
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		s0 += a[i]*b[i] + a[i+4]*b[i+4]
+		s1 += a[i+1]*b[i+1] + a[i+5]*b[i+5]
+		s2 += a[i+2]*b[i+2] + a[i+6]*b[i+6]
+		s3 += a[i+3]*b[i+3] + a[i+7]*b[i+7]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
 }

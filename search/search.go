@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	chromem "github.com/philippgille/chromem-go"
 )
 
 // Mode chooses the rankings a search uses.
@@ -133,10 +135,10 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	if mode != Keyword {
 		vs, err := x.emb.Embed(ctx, []string{text})
 		if err != nil {
-			return nil, fmt.Errorf("search: embed query with %s: %w", x.model, err)
+			return nil, fmt.Errorf("search: embed query with %s: %w", x.emb.Model(), err)
 		}
 		if len(vs) != 1 {
-			return nil, fmt.Errorf("search: embedder %s returned %d vectors for 1 query", x.model, len(vs))
+			return nil, fmt.Errorf("search: embedder %s returned %d vectors for 1 query", x.emb.Model(), len(vs))
 		}
 		if checkVector(vs[0], 0) == nil {
 			qvec = vs[0]
@@ -171,6 +173,11 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	default:
 		hits = m.accumulate(nil, vecHits, fu.contribution(vecHits, fu.wVector))
 		hits = m.accumulate(hits, kwHits, fu.contribution(kwHits, fu.wKeyword))
+	}
+	if mode != Hybrid {
+		// Raw cosines and BM25 scores have a floor far above zero, so
+		// further chunks would outweigh the best one: rank by it alone.
+		fu.extra = 0
 	}
 	hits = m.rankDocs(hits, fu, k)
 	results := make([]Result, len(hits))
@@ -363,41 +370,54 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 	if m.dims != 0 && len(qvec) != m.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(qvec), m.dims)
 	}
-	var out []scored
-	for name, c := range m.colls {
-		d := strings.IndexByte(name, '/')
-		if !f.allowsContainer(name[:d], name[d+1:]) {
+	top := newTopN(pool)
+	for _, set := range m.colls {
+		if !f.allowsContainer(set.source, set.container) {
 			continue
 		}
-		count := c.Count()
-		if count == 0 {
-			continue
-		}
-		n := min(pool, count)
-		for {
-			res, err := c.QueryEmbedding(ctx, qvec, n, nil, nil)
-			if err != nil {
-				return nil, fmt.Errorf("collection %s: %w", name, err)
+		for _, c := range set.shards {
+			if err := m.queryShard(ctx, c, qvec, pool, f, top); err != nil {
+				return nil, err
 			}
-			kept := 0
-			for _, r := range res {
-				ord, ok := m.byKey[r.ID]
-				if !ok || !f.allows(m.chunks[ord].doc) {
-					continue
-				}
-				kept++
-				out = append(out, scored{chunk: ord, score: float64(r.Similarity)})
-			}
-			// Filters beyond the container may have thrown away most of
-			// the pool: widen to the whole collection once.
-			if kept >= min(pool, count) || n == count || !f.docLevel() {
-				break
-			}
-			out = out[:len(out)-kept]
-			n = count
 		}
 	}
-	return topScored(out, pool), nil
+	return top.sorted(), nil
+}
+
+// queryShard offers top the pool best chunks of one collection that f
+// allows.
+func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec []float32, pool int, f *filter, top *topN) error {
+	count := c.Count()
+	if count == 0 {
+		return nil
+	}
+	n := min(pool, count)
+	for {
+		res, err := c.QueryEmbedding(ctx, qvec, n, nil, nil)
+		if err != nil {
+			return fmt.Errorf("collection %s: %w", c.Name, err)
+		}
+		kept := 0
+		for _, r := range res {
+			ord, ok := m.byKey[r.ID]
+			if ok && f.allows(m.chunks[ord].doc) {
+				kept++
+			}
+		}
+		// Filters beyond the container may have thrown away most of the
+		// pool: widen to the whole collection once.
+		if kept < min(pool, count) && n < count && f.docLevel() {
+			n = count
+			continue
+		}
+		for _, r := range res {
+			ord, ok := m.byKey[r.ID]
+			if ok && f.allows(m.chunks[ord].doc) {
+				top.push(scored{chunk: ord, score: float64(r.Similarity)})
+			}
+		}
+		return nil
+	}
 }
 
 // snippet cuts the ~size bytes of body around the densest cluster of query

@@ -96,26 +96,29 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 	if err != nil {
 		return st, err
 	}
-	for start := 0; start < len(todoText); start += x.batch {
-		end := min(start+x.batch, len(todoText))
-		out, err := x.emb.Embed(ctx, todoText[start:end])
-		if err != nil {
-			return st, fmt.Errorf("search: upsert %s: embed %d chunks with %s: %w", x.dir, end-start, x.model, err)
-		}
-		if len(out) != end-start {
-			return st, fmt.Errorf("search: upsert %s: embedder %s returned %d vectors for %d texts", x.dir, x.model, len(out), end-start)
-		}
-		for i, v := range out {
-			if err := checkVector(v, dims); err != nil {
-				return st, fmt.Errorf("search: upsert %s: embedder %s: %w", x.dir, x.model, err)
-			}
-			dims = len(v)
-			vecs[todoHash[start+i]] = v
-		}
-		st.Embedded += end - start
+	adopt, err := x.modelForWrite(ctx)
+	if err != nil {
+		return st, err
 	}
+	if adopt {
+		dims = 0
+	}
+	out, err := x.embedAll(ctx, todoText, dims)
+	if err != nil {
+		return st, fmt.Errorf("search: upsert %s: %w", x.dir, err)
+	}
+	for i, v := range out {
+		vecs[todoHash[i]] = v
+		dims = len(v)
+	}
+	st.Embedded = len(out)
 
 	err = x.inTx(ctx, func(tx *sql.Tx) error {
+		if adopt {
+			if err := x.adoptModel(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if len(todoHash) > 0 {
 			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(dims))); err != nil {
 				return err
@@ -344,7 +347,12 @@ func (x *Index) SetWatermark(ctx context.Context, w Watermark) error {
 
 // Status summarises the index per container.
 func (x *Index) Status(ctx context.Context) (Status, error) {
-	st := Status{Dir: x.dir, Model: x.model}
+	st := Status{Dir: x.dir}
+	model, _, err := getMeta(ctx, x.db, metaModel)
+	if err != nil {
+		return st, x.fail("status", err)
+	}
+	st.Model = string(model)
 	d, err := x.storedDims(ctx)
 	if err != nil {
 		return st, err
@@ -420,9 +428,9 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
-// Reset empties the index (documents, chunks, vectors, watermarks and the
-// embedder state kept with SetMeta) for `sync --full`, and records the
-// configured embedder model. Readers reload from scratch.
+// Reset empties the index (documents, chunks, vectors, watermarks and every
+// meta value) for `sync --full`, and records the embedder's current model
+// (and state, for a trainable one). Readers reload from scratch.
 func (x *Index) Reset(ctx context.Context) error {
 	if err := x.writable("reset"); err != nil {
 		return err
@@ -438,7 +446,7 @@ func (x *Index) Reset(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key <> ?`, metaSchema); err != nil {
 			return err
 		}
-		if err := putMeta(ctx, tx, metaModel, []byte(x.model)); err != nil {
+		if err := x.adoptModel(ctx, tx); err != nil {
 			return err
 		}
 		return putMeta(ctx, tx, metaEpoch, []byte(newEpoch()))
@@ -446,7 +454,7 @@ func (x *Index) Reset(ctx context.Context) error {
 	if err != nil {
 		return x.fail("reset", err)
 	}
-	x.log.Info("index reset", "dir", x.dir, "model", x.model)
+	x.log.Info("index reset", "dir", x.dir, "model", x.emb.Model())
 	return x.refreshIfLoaded(ctx)
 }
 
@@ -477,4 +485,27 @@ func (x *Index) Meta(ctx context.Context, key string) ([]byte, error) {
 		return nil, x.fail("read meta "+key, err)
 	}
 	return v, nil
+}
+
+// modelForWrite compares the embedder's current model with the stored one
+// before vectors are written: equal is fine, an empty index adopts the new
+// one (adopt is true: the write records it), otherwise the vectors would
+// mix two models.
+func (x *Index) modelForWrite(ctx context.Context) (adopt bool, err error) {
+	stored, _, err := getMeta(ctx, x.db, metaModel)
+	if err != nil {
+		return false, x.fail("upsert", err)
+	}
+	if string(stored) == x.emb.Model() {
+		return false, nil
+	}
+	var chunks int
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&chunks); err != nil {
+		return false, x.fail("upsert", err)
+	}
+	if chunks > 0 {
+		return false, fmt.Errorf("search: upsert %s: the embedder's model is now %q but the index holds vectors of %q: %w; call Reembed (or Reset) first",
+			x.dir, x.emb.Model(), stored, ErrModelChanged)
+	}
+	return true, nil
 }

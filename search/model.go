@@ -1,0 +1,197 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"strconv"
+
+	"github.com/atlasbridge/atlasbridge/embed"
+)
+
+// EmbedderStateKey is the meta key under which the index keeps a trainable
+// embedder's state (embed.Trainable's MarshalBinary), written in the same
+// transaction as the vectors it produced: by the Upsert that first stores
+// vectors of a newly fitted model, and by Reembed.
+const EmbedderStateKey = "embedder.state"
+
+// checkModel compares the stored model with the embedder's, restoring a
+// trainable embedder's state first. An index without chunks adopts the
+// embedder's model when adopt is set; otherwise a mismatch is an error
+// matching ErrModelChanged.
+func (x *Index) checkModel(ctx context.Context, db *sql.DB, adopt bool) error {
+	stored, _, err := getMeta(ctx, db, metaModel)
+	if err != nil {
+		return x.fail("read model", err)
+	}
+	if string(stored) == x.emb.Model() {
+		return nil
+	}
+	if err := x.restoreEmbedder(ctx, db); err != nil {
+		return err
+	}
+	if string(stored) == x.emb.Model() {
+		return nil
+	}
+	var chunks int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&chunks); err != nil {
+		return x.fail("read model", err)
+	}
+	if chunks > 0 {
+		return fmt.Errorf("the index was built with embedder %q but %q is configured: %w; run atlasbridge sync --full to rebuild",
+			stored, x.emb.Model(), ErrModelChanged)
+	}
+	if !adopt {
+		return nil
+	}
+	return x.inTx(ctx, func(tx *sql.Tx) error { return x.adoptModel(ctx, tx) })
+}
+
+// adoptModel records the embedder's model (and a trainable embedder's
+// state) as the index's, forgetting the old dimensions.
+func (x *Index) adoptModel(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key IN (?, ?)`, metaDims, EmbedderStateKey); err != nil {
+		return err
+	}
+	if t, ok := x.emb.(embed.Trainable); ok {
+		// Before Fit there is no state: MarshalBinary fails, nothing to keep.
+		if state, err := t.MarshalBinary(); err == nil {
+			if err := putMeta(ctx, tx, EmbedderStateKey, state); err != nil {
+				return err
+			}
+		}
+	}
+	return putMeta(ctx, tx, metaModel, []byte(x.emb.Model()))
+}
+
+// restoreEmbedder hands a trainable embedder the state stored with the
+// index, if any.
+func (x *Index) restoreEmbedder(ctx context.Context, db *sql.DB) error {
+	t, ok := x.emb.(embed.Trainable)
+	if !ok {
+		return nil
+	}
+	state, ok, err := getMeta(ctx, db, EmbedderStateKey)
+	if err != nil {
+		return x.fail("read embedder state", err)
+	}
+	if !ok {
+		return nil
+	}
+	if err := t.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("restore the embedder state stored in %s: %w; run atlasbridge sync --full to rebuild", x.dbPath, err)
+	}
+	return nil
+}
+
+// ChunkTexts ranges over the text of every stored chunk, e.g. to Fit a
+// trainable embedder or measure its Drift. Check the returned error function
+// after ranging: a store error ends the sequence early.
+func (x *Index) ChunkTexts(ctx context.Context) (iter.Seq[string], func() error) {
+	var err error
+	seq := func(yield func(string) bool) {
+		rows, qerr := x.db.QueryContext(ctx, `SELECT text FROM chunks`)
+		if qerr != nil {
+			err = x.fail("read chunk texts", qerr)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var text string
+			if serr := rows.Scan(&text); serr != nil {
+				err = x.fail("read chunk texts", serr)
+				return
+			}
+			if !yield(text) {
+				return
+			}
+		}
+		if rerr := rows.Err(); rerr != nil {
+			err = x.fail("read chunk texts", rerr)
+		}
+	}
+	return seq, func() error { return err }
+}
+
+// Reembed embeds every stored chunk again with the embedder's current model
+// (after a trainable embedder's Fit) and swaps all vectors, the model name
+// and the embedder state in one transaction; readers reload in full. It
+// returns the number of distinct texts embedded.
+func (x *Index) Reembed(ctx context.Context) (int, error) {
+	if err := x.writable("re-embed"); err != nil {
+		return 0, err
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	rows, err := x.db.QueryContext(ctx, `SELECT hash, min(text) FROM chunks GROUP BY hash`)
+	if err != nil {
+		return 0, x.fail("re-embed", err)
+	}
+	var hashes, texts []string
+	for rows.Next() {
+		var h, t string
+		if err := rows.Scan(&h, &t); err != nil {
+			rows.Close()
+			return 0, x.fail("re-embed", err)
+		}
+		hashes, texts = append(hashes, h), append(texts, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, x.fail("re-embed", err)
+	}
+	vecs, err := x.embedAll(ctx, texts, 0)
+	if err != nil {
+		return 0, fmt.Errorf("search: re-embed %s: %w", x.dir, err)
+	}
+	err = x.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM vectors`); err != nil {
+			return err
+		}
+		for i, h := range hashes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO vectors (hash, vec) VALUES (?, ?)`, h, encodeVector(vecs[i])); err != nil {
+				return err
+			}
+		}
+		if err := x.adoptModel(ctx, tx); err != nil {
+			return err
+		}
+		if len(vecs) > 0 {
+			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(len(vecs[0])))); err != nil {
+				return err
+			}
+		}
+		return putMeta(ctx, tx, metaEpoch, []byte(newEpoch()))
+	})
+	if err != nil {
+		return 0, x.fail("re-embed", err)
+	}
+	x.log.Info("index re-embedded", "dir", x.dir, "model", x.emb.Model(), "texts", len(texts))
+	return len(texts), x.refreshIfLoaded(ctx)
+}
+
+// embedAll embeds texts in batches, checking every vector; dims is the
+// dimension they must have (0: whatever the first one has).
+func (x *Index) embedAll(ctx context.Context, texts []string, dims int) ([][]float32, error) {
+	out := make([][]float32, 0, len(texts))
+	model := x.emb.Model()
+	for start := 0; start < len(texts); start += x.batch {
+		end := min(start+x.batch, len(texts))
+		vs, err := x.emb.Embed(ctx, texts[start:end])
+		if err != nil {
+			return nil, fmt.Errorf("embed %d chunks with %s: %w", end-start, model, err)
+		}
+		if len(vs) != end-start {
+			return nil, fmt.Errorf("embedder %s returned %d vectors for %d texts", model, len(vs), end-start)
+		}
+		for _, v := range vs {
+			if err := checkVector(v, dims); err != nil {
+				return nil, fmt.Errorf("embedder %s: %w", model, err)
+			}
+			dims = len(v)
+		}
+		out = append(out, vs...)
+	}
+	return out, nil
+}
