@@ -241,7 +241,10 @@ func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st 
 		doc.Breadcrumb = append(doc.Breadcrumb, "Comment")
 	} else {
 		for _, a := range ct.Ancestors {
-			doc.Breadcrumb = append(doc.Breadcrumb, markup.Clean(a.Title))
+			// A home page named like its space would say it twice.
+			if t := markup.Clean(a.Title); t != doc.Breadcrumb[len(doc.Breadcrumb)-1] {
+				doc.Breadcrumb = append(doc.Breadcrumb, t)
+			}
 		}
 		doc.Breadcrumb = append(doc.Breadcrumb, doc.Title)
 		if len(doc.Labels) > 0 {

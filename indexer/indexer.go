@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -21,6 +24,17 @@ type Options struct {
 	Confluence *atlassian.Confluence
 	Jira       *atlassian.Jira
 	Index      *search.Index
+
+	// Embedder is the embedder Index was opened with. When it is trainable
+	// (embed.Trainable, the builtin) and Reopen is set, the first sync into
+	// an empty index and every full sync teach it the corpus before
+	// storing: the documents are held in memory, Fit runs on their chunks,
+	// its state is saved in the data directory (EmbedderStateFile), and the
+	// index is closed and reopened under the embedder's new model. Use
+	// Index() afterwards, not the Index given here.
+	Embedder embed.Embedder
+	// Reopen opens the index again (same directory and options).
+	Reopen func(ctx context.Context) (*search.Index, error)
 
 	// Spaces and Projects are the allow-lists of the configuration
 	// (CONFLUENCE_SPACES, JIRA_PROJECTS). Empty means every space or
@@ -93,6 +107,8 @@ type Progress struct {
 // which embed the new chunks (see MeteredEmbedder to split it).
 type Stages struct {
 	List, Fetch, Convert, Chunk, Store time.Duration
+	// Fit is the time a trainable embedder took to learn the corpus.
+	Fit time.Duration
 
 	requests int // API calls made by the stage
 }
@@ -103,6 +119,7 @@ func (s *Stages) add(o Stages) {
 	s.Convert += o.Convert
 	s.Chunk += o.Chunk
 	s.Store += o.Store
+	s.Fit += o.Fit
 	s.requests += o.requests
 }
 
@@ -153,7 +170,16 @@ type Indexer struct {
 	opts    Options
 	log     *slog.Logger
 	running atomic.Bool
+	held    *held             // documents waiting for the embedder's fit
+	changed []search.Document // a sample of this sync's documents, for the drift check
 }
+
+// Index returns the index the Indexer writes to: Options.Index, or the one
+// Reopen returned after the embedder learnt the corpus. The caller closes it.
+func (ix *Indexer) Index() *search.Index { return ix.opts.Index }
+
+// maxDriftSample is how many documents of a sync the drift check reads.
+const maxDriftSample = 2000
 
 // ErrBusy is returned by Sync while another Sync of the same Indexer runs.
 var ErrBusy = errors.New("indexer: a sync is already running")
@@ -270,6 +296,14 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 			return nil, fmt.Errorf("indexer: full sync: %w", err)
 		}
 	}
+	trainer, err := ix.fitPlan(ctx, run, limited)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: %w", err)
+	}
+	ix.held, ix.changed = nil, nil
+	if trainer != nil {
+		ix.held = &held{}
+	}
 	sum := &Summary{}
 	for _, j := range jobs {
 		listStart := time.Now()
@@ -307,6 +341,16 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 			sum.Deleted += n
 		}
 	}
+	if ix.held != nil && ctx.Err() == nil {
+		if err := ix.fitAndStore(ctx, trainer, sum); err != nil {
+			return sum, err
+		}
+	} else if t := asTrainable(ix.opts.Embedder); t != nil && len(ix.changed) > 0 {
+		if _, err := os.Stat(filepath.Join(ix.opts.Index.Dir(), EmbedderStateFile)); err == nil {
+			ix.checkDrift(t, ix.changed)
+		}
+	}
+	ix.held, ix.changed = nil, nil
 	for _, c := range sum.Containers {
 		sum.Added += c.Added
 		sum.Updated += c.Updated
@@ -487,7 +531,9 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	w.Source, w.Container = src, c.key
 	w.LastSync = ix.opts.Now()
 	w.Syncs++
-	if err := idx.SetWatermark(ctx, w); err != nil {
+	if ix.held != nil {
+		ix.held.watermarks = append(ix.held.watermarks, w)
+	} else if err := idx.SetWatermark(ctx, w); err != nil {
 		return fail(err)
 	}
 	sum.Duration = time.Since(began)
@@ -626,6 +672,13 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 			}
 			if len(s.docs) == 0 {
 				continue
+			}
+			if ix.held != nil {
+				ix.held.docs = append(ix.held.docs, s.docs...)
+				continue
+			}
+			if room := maxDriftSample - len(ix.changed); room > 0 {
+				ix.changed = append(ix.changed, s.docs[:min(room, len(s.docs))]...)
 			}
 			t0 := time.Now()
 			st, err := ix.opts.Index.Upsert(ctx, s.docs)

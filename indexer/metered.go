@@ -74,6 +74,9 @@ func (m *MeteredEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 	return out, nil
 }
 
+// Unwrap returns the wrapped embedder.
+func (m *MeteredEmbedder) Unwrap() embed.Embedder { return m.Embedder }
+
 // Took returns the total wall time spent in Embed and the number of texts
 // embedded since the last Reset.
 func (m *MeteredEmbedder) Took() (time.Duration, int) {

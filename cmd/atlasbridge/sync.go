@@ -170,23 +170,34 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
+	full := j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0
+	if _, err := indexer.LoadEmbedderState(j.cfg.DataDir, emb); err != nil {
+		if !full {
+			return nil, fmt.Errorf("sync: %w", err)
+		}
+		j.log.Warn("ignoring the embedder state: the full sync learns it again", "err", err)
+	}
 	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
-	idx, err := openForSync(ctx, j.cfg.DataDir, metered, j.log, j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0)
+	idx, err := openForSync(ctx, j.cfg.DataDir, metered, j.log, full)
 	if err != nil {
 		return nil, err
 	}
-	defer idx.Close()
 	conf, err := j.cfg.confluence(j.log)
 	if err != nil {
+		idx.Close()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	jira, err := j.cfg.jira(j.log)
 	if err != nil {
+		idx.Close()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	opts := indexer.Options{
-		Index: idx, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
+		Index: idx, Embedder: metered, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
+		Reopen: func(ctx context.Context) (*search.Index, error) {
+			return openForSync(ctx, j.cfg.DataDir, metered, j.log, false)
+		},
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = -1 // --overlap 0 means none, not the default
@@ -201,9 +212,11 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	opts.Progress = pr.update
 	ix, err := indexer.New(opts)
 	if err != nil {
+		idx.Close()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	sum, err := ix.Sync(ctx, j.flags.run)
+	ix.Index().Close()
 	pr.finish()
 	if sum != nil {
 		embedTook, _ := metered.Took()
@@ -276,7 +289,7 @@ func stageSeconds(s indexer.Stages, embedTook time.Duration) map[string]float64 
 	}
 	return map[string]float64{
 		"list": s.List.Seconds(), "fetch": s.Fetch.Seconds(), "convert": s.Convert.Seconds(),
-		"chunk": s.Chunk.Seconds(), "embed": embedTook.Seconds(), "store": store.Seconds(),
+		"chunk": s.Chunk.Seconds(), "fit": s.Fit.Seconds(), "embed": embedTook.Seconds(), "store": store.Seconds(),
 	}
 }
 
@@ -314,7 +327,7 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 	}
 	st := stageSeconds(s.Stages, embedTook)
 	var parts []string
-	for _, k := range []string{"list", "fetch", "convert", "chunk", "embed", "store"} {
+	for _, k := range []string{"list", "fetch", "convert", "chunk", "fit", "embed", "store"} {
 		parts = append(parts, fmt.Sprintf("%s %.2fs", k, st[k]))
 	}
 	fmt.Fprintf(w, "  time by stage (summed over workers): %s\n", strings.Join(parts, " · "))
