@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
-	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // check is one line of the doctor's report.
@@ -126,11 +124,7 @@ func authKind(p product) string {
 
 // indexCheck opens the index read-only and summarises it.
 func indexCheck(ctx context.Context, cfg *config) (string, error) {
-	emb, err := embed.New(cfg.Embed)
-	if err != nil {
-		return "", fmt.Errorf("embedder: %w", err)
-	}
-	x, err := search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true})
+	x, err := openReadIndex(ctx, cfg, nil)
 	if err != nil {
 		return "", err
 	}

@@ -2,11 +2,187 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
-// runSearch is not written yet: it lands with its issue.
-func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("search: not available in this build yet")
+// listFlag collects a repeatable, comma-separated flag.
+type listFlag []string
+
+func (m *listFlag) String() string { return strings.Join(*m, ",") }
+func (m *listFlag) Set(v string) error {
+	*m = append(*m, list(v)...)
+	return nil
 }
+
+// searchResultJSON is one result of `atlasbridge search --json`.
+type searchResultJSON struct {
+	Title   string   `json:"title"`
+	URL     string   `json:"url"`
+	Source  string   `json:"source"`
+	Space   string   `json:"space,omitempty"`
+	Project string   `json:"project,omitempty"`
+	ID      string   `json:"id,omitempty"`
+	Key     string   `json:"key,omitempty"`
+	Type    string   `json:"type,omitempty"`
+	Status  string   `json:"status,omitempty"`
+	Updated string   `json:"updated,omitempty"`
+	Labels  []string `json:"labels,omitempty"`
+	Score   float64  `json:"score"`
+	Heading string   `json:"heading,omitempty"`
+	Snippet string   `json:"snippet"`
+	Origin  string   `json:"origin"`
+}
+
+// runSearch is `atlasbridge search [flags] "question"`.
+func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object with a results array")
+	k := fs.Int("k", 10, "number of results (1-100)")
+	mode := fs.String("mode", "hybrid", "ranking: hybrid, vector or keyword")
+	var sources, spaces, projects, labels, statuses, types listFlag
+	fs.Var(&sources, "source", "only confluence or jira (repeatable, comma-separated)")
+	fs.Var(&spaces, "space", "only these Confluence space keys")
+	fs.Var(&projects, "project", "only these Jira project keys")
+	fs.Var(&labels, "label", "only documents with one of these labels")
+	fs.Var(&statuses, "status", "only Jira issues in one of these statuses")
+	fs.Var(&types, "type", "only these types (page, blogpost, comment, Bug, Story…)")
+	after := fs.String("updated-after", "", "only documents updated on or after this date (2006-01-02) or age (30d, 12h)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: atlasbridge search [flags] "question in plain words"`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{code: 2}
+	}
+	text := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	if text == "" {
+		fs.Usage()
+		return &exitError{code: 2, err: errors.New(`search: no question given: atlasbridge search "how do we rotate the on-call pager?"`)}
+	}
+	if *k < 1 || *k > search.MaxK {
+		return &exitError{code: 2, err: fmt.Errorf("search: --k %d: want 1 to %d", *k, search.MaxK)}
+	}
+	m, err := search.ParseMode(*mode)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("search: %w", err)}
+	}
+	since, err := parseSince(*after, time.Now())
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("search: --updated-after: %w", err)}
+	}
+	for _, s := range sources {
+		if s != search.SourceConfluence && s != search.SourceJira {
+			return &exitError{code: 2, err: fmt.Errorf("search: --source %q: want confluence or jira", s)}
+		}
+	}
+	q := search.Query{Text: text, K: *k, Mode: m, Sources: sources, Spaces: upper(spaces), Projects: upper(projects),
+		Labels: labels, Statuses: statuses, Types: types, UpdatedAfter: since}
+	if len(cfg.Spaces) > 0 && len(q.Spaces) == 0 {
+		q.Spaces = cfg.Spaces
+	}
+	if len(cfg.Projects) > 0 && len(q.Projects) == 0 {
+		q.Projects = cfg.Projects
+	}
+
+	log := cfg.logger(stderr)
+	idx, err := openReadIndex(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer idx.Close()
+	results, err := idx.Search(ctx, q)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	out := make([]searchResultJSON, 0, len(results))
+	for _, r := range results {
+		out = append(out, toResultJSON(r, "index"))
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(struct {
+			Query   string             `json:"query"`
+			Results []searchResultJSON `json:"results"`
+		}{text, out})
+	}
+	writeResults(stdout, out)
+	return nil
+}
+
+func toResultJSON(r search.Result, origin string) searchResultJSON {
+	j := searchResultJSON{Title: r.Title, URL: r.URL, Source: r.Source, Type: r.Type, Status: r.Status,
+		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: origin}
+	if !r.Updated.IsZero() {
+		j.Updated = r.Updated.UTC().Format(time.RFC3339)
+	}
+	if r.Source == search.SourceJira {
+		j.Project, j.Key = r.Container, r.Key
+	} else {
+		j.Space, j.ID = r.Container, r.Key
+	}
+	return j
+}
+
+func writeResults(w io.Writer, rs []searchResultJSON) {
+	if len(rs) == 0 {
+		fmt.Fprintln(w, "no results")
+		return
+	}
+	for i, r := range rs {
+		where := r.Space
+		if r.Source == search.SourceJira {
+			where = r.Key
+			if r.Status != "" {
+				where += ", " + r.Status
+			}
+		}
+		fmt.Fprintf(w, "%d. %s  [%s %s]\n", i+1, r.Title, r.Source, where)
+		if r.Heading != "" {
+			fmt.Fprintf(w, "   § %s\n", r.Heading)
+		}
+		fmt.Fprintf(w, "   %s\n", r.URL)
+		if r.Snippet != "" {
+			fmt.Fprintf(w, "   %s\n", strings.Join(strings.Fields(r.Snippet), " "))
+		}
+	}
+}
+
+// parseSince reads a date (2006-01-02) or an age ("30d", "12h", "2w").
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
+	var n int
+	if unit > 0 {
+		if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == s[:len(s)-1] {
+			return now.Add(-time.Duration(n) * unit), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
+}
+
+func upper(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+)
+
+func TestSearchCommand(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 60, Seed: 2})
+	env := map[string]string{
+		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",
+		"JIRA_BASE_URL": srv.JiraURL(), "JIRA_PERSONAL_TOKEN": "admin-token",
+		"ATLASBRIDGE_DATA_DIR": t.TempDir(),
+	}
+	var out, errb strings.Builder
+	if code := run(t.Context(), []string{"sync", "--progress", "none"}, envOf(env), nil, &out, &errb); code != 0 {
+		t.Fatalf("sync exit %d: %s", code, errb.String())
+	}
+
+	search := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		code := run(t.Context(), append([]string{"search"}, args...), envOf(env), nil, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	t.Run("json", func(t *testing.T) {
+		code, out, errs := search("--json", "--k", "5", "how do we rotate the on-call pager?")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var got struct {
+			Results []searchResultJSON `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("decode %q: %v", out, err)
+		}
+		if len(got.Results) == 0 || len(got.Results) > 5 {
+			t.Fatalf("results = %d", len(got.Results))
+		}
+		top := got.Results[0]
+		if !strings.Contains(strings.ToLower(top.Title+top.Snippet), "on-call") && !strings.Contains(strings.ToLower(top.Title+top.Snippet), "pager") {
+			t.Errorf("top result %q is not about the pager", top.Title)
+		}
+		for _, r := range got.Results {
+			if r.Title == "" || r.URL == "" || r.Snippet == "" || r.Origin != "index" || (r.Space == "") == (r.Project == "") || (r.ID == "") == (r.Key == "") {
+				t.Errorf("incomplete result %+v", r)
+			}
+		}
+	})
+	t.Run("filters", func(t *testing.T) {
+		code, out, errs := search("--json", "--source", "jira", "--k", "20", "database backup")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var got struct{ Results []searchResultJSON }
+		json.Unmarshal([]byte(out), &got)
+		if len(got.Results) == 0 {
+			t.Fatal("no Jira result")
+		}
+		for _, r := range got.Results {
+			if r.Source != "jira" || r.Key == "" {
+				t.Errorf("non-Jira result %+v", r)
+			}
+		}
+	})
+	t.Run("text output", func(t *testing.T) {
+		code, out, _ := search("--k", "3", "roll back a bad deployment")
+		if code != 0 || !strings.HasPrefix(out, "1. ") || !strings.Contains(out, "http") {
+			t.Fatalf("exit %d, output:\n%s", code, out)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no question", nil, "no question given"},
+		{"bad k", []string{"--k", "0", "x"}, "--k 0"},
+		{"bad mode", []string{"--mode", "psychic", "x"}, "unknown search mode"},
+		{"bad source", []string{"--source", "sharepoint", "x"}, "want confluence or jira"},
+		{"bad date", []string{"--updated-after", "yesterday", "x"}, "want a date"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := search(tc.args...)
+			if code != 2 || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want 2 and %q", code, errs, tc.want)
+			}
+		})
+	}
+	t.Run("no index", func(t *testing.T) {
+		var out, errb strings.Builder
+		code := run(t.Context(), []string{"search", "x"}, envOf(map[string]string{"ATLASBRIDGE_DATA_DIR": t.TempDir()}), nil, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "sync") {
+			t.Fatalf("exit %d, stderr %q", code, errb.String())
+		}
+	})
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"", time.Time{}, true},
+		{"2024-01-31", time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), true},
+		{"30d", now.Add(-30 * 24 * time.Hour), true},
+		{"12h", now.Add(-12 * time.Hour), true},
+		{"2w", now.Add(-14 * 24 * time.Hour), true},
+		{"-3d", time.Time{}, false},
+		{"3x", time.Time{}, false},
+		{"d", time.Time{}, false},
+	}
+	for _, tc := range tests {
+		got, err := parseSince(tc.in, now)
+		if (err == nil) != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("parseSince(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
