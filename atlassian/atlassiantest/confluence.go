@@ -85,6 +85,7 @@ type confluence struct {
 	nextSpace int64
 	gen       uint64 // bumped on every write; keys the search cache
 
+	orders  orderedLists
 	cacheMu sync.Mutex
 	cache   map[string]cachedSearch
 	views   map[int64]cachedView

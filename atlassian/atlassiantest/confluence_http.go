@@ -230,23 +230,41 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 		return hit.results, q, nil
 	}
 	var out []*content
-	scan := func(sp *space) {
-		for _, ct := range sp.sortedPages() {
-			if (sp.restricted == 0 || ct.visibleTo(u.Name)) && q.match(ct, env) {
+	idOf := func(c *content) int64 { return c.id }
+	scan := func(list []*content) {
+		for _, ct := range list {
+			if (ct.space.restricted == 0 || ct.visibleTo(u.Name)) && q.match(ct, env) {
 				out = append(out, ct)
 			}
 		}
 	}
+	var scope []*space
 	if k := singleSpace(cql); k != "" {
 		if sp := c.spaces[k]; sp != nil {
-			scan(sp)
+			scope = []*space{sp}
 		}
 	} else {
-		for _, sp := range c.spaceList {
-			scan(sp)
-		}
+		scope = c.spaceList
 	}
-	sortRecords(out, q.orderBy(), func(c *content) int64 { return c.id }, false)
+	terms := q.orderBy()
+	if len(terms) == 1 && isDateField(terms[0].Field) {
+		name := "*"
+		if len(scope) == 1 {
+			name = scope[0].key
+		}
+		scan(ordered(&c.orders, c.gen, name, terms[0], func() []*content {
+			var all []*content
+			for _, sp := range scope {
+				all = append(all, sp.pages...)
+			}
+			return all
+		}, idOf))
+	} else {
+		for _, sp := range scope {
+			scan(sp.sortedPages())
+		}
+		sortRecords(out, terms, idOf, false)
+	}
 	c.cacheMu.Lock()
 	if len(c.cache) > 256 {
 		clear(c.cache)

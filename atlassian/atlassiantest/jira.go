@@ -203,6 +203,7 @@ type jira struct {
 	people     map[string]string // user name -> display name (auth users + generated people)
 	gen        uint64
 
+	orders  orderedLists
 	cacheMu sync.Mutex
 	cache   map[string]cachedIssues
 }

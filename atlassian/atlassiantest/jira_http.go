@@ -301,6 +301,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 		return hit.issues, nil
 	}
 	var out []*issue
+	idOf := func(is *issue) int64 { return is.id }
 	scan := func(list []*issue) {
 		for _, is := range list {
 			if q.match(is, env) {
@@ -308,16 +309,34 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 			}
 		}
 	}
+	scope := j.projList
 	if m := projectEqRE.FindStringSubmatch(jql); m != nil && !orNotRE.MatchString(jql) {
+		scope = nil
 		if p := j.projects[strings.ToUpper(m[1])]; p != nil {
-			scan(p.issues)
-		}
-	} else {
-		for _, p := range j.projList {
-			scan(p.issues)
+			scope = []*project{p}
 		}
 	}
-	sortRecords(out, q.orderBy(), func(is *issue) int64 { return is.id }, true)
+	terms := q.orderBy()
+	// Within one project id order is key order, so "updated ASC, key ASC" is one date term.
+	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && terms[1].Field == "key" && !terms[1].Desc
+	if len(terms) > 0 && oneDate && isDateField(terms[0].Field) {
+		name := "*"
+		if len(scope) == 1 {
+			name = scope[0].key
+		}
+		scan(ordered(&j.orders, j.gen, name, terms[0], func() []*issue {
+			var all []*issue
+			for _, p := range scope {
+				all = append(all, p.issues...)
+			}
+			return all
+		}, idOf))
+	} else {
+		for _, p := range scope {
+			scan(p.issues)
+		}
+		sortRecords(out, terms, idOf, true)
+	}
 	j.cacheMu.Lock()
 	if len(j.cache) > 256 {
 		clear(j.cache)

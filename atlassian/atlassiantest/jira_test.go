@@ -435,3 +435,70 @@ func TestGenerationIsDeterministic(t *testing.T) {
 		t.Errorf("projects missing:\n%.500s", a)
 	}
 }
+
+// TestOrderedFastPath checks that queries answered from the cached date-ordered lists return
+// exactly what a full scan and sort returns.
+func TestOrderedFastPath(t *testing.T) {
+	clk := newFakeClock()
+	s, err := New(Options{JiraIssues: 400, Seed: 4, Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GeneratePages("GEN", 300, 4); err != nil {
+		t.Fatal(err)
+	}
+	admin := s.users["admin"]
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	env := queryEnv{Now: s.now(), Location: time.UTC, CurrentUser: "alice"}
+	for _, cql := range []string{"space = GEN ORDER BY lastmodified DESC", "type = page ORDER BY created ASC",
+		`space = GEN AND lastmodified >= "2024-01-01" ORDER BY lastmodified`, "label = backup ORDER BY lastmodified DESC"} {
+		got, q, err := s.runCQL(cql, s.users["alice"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []*content
+		for _, sp := range s.conf.spaceList {
+			for _, c := range sp.pages {
+				if c.visibleTo("alice") && q.match(c, env) {
+					want = append(want, c)
+				}
+			}
+		}
+		sortRecords(want, q.orderBy(), func(c *content) int64 { return c.id }, false)
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: %d hits, want %d (>0)", cql, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s: hit %d is %s, want %s", cql, i, got[i].title, want[i].title)
+			}
+		}
+	}
+	env.CurrentUser = "admin"
+	for _, jql := range []string{"project = OPS ORDER BY updated ASC, key ASC", "ORDER BY updated DESC", "status = Open ORDER BY created ASC",
+		"project = DATA ORDER BY updated DESC, key ASC"} {
+		got, err := s.runJQL(jql, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := parseQuery(dialectJQL, jql, env)
+		var want []*issue
+		for _, p := range s.jira.projList {
+			for _, is := range p.issues {
+				if q.match(is, env) {
+					want = append(want, is)
+				}
+			}
+		}
+		sortRecords(want, q.orderBy(), func(is *issue) int64 { return is.id }, true)
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: %d hits, want %d (>0)", jql, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s: hit %d is %s, want %s", jql, i, got[i].key, want[i].key)
+			}
+		}
+	}
+}

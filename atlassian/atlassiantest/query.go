@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
@@ -194,4 +196,36 @@ func isDateField(f string) bool {
 		return true
 	}
 	return false
+}
+
+// orderedLists caches record lists sorted by one date term, per scope (a space, a project, or all),
+// until the next write: a crawler's "ORDER BY lastmodified" / "ORDER BY updated" then costs a
+// filtering pass and no sort, whatever its other clauses.
+type orderedLists struct {
+	mu sync.Mutex
+	m  map[string]orderedList
+}
+
+type orderedList struct {
+	gen  uint64
+	list any
+}
+
+func ordered[R ql.Record](ol *orderedLists, gen uint64, scope string, term ql.OrderTerm, src func() []R, id func(R) int64) []R {
+	k := scope + "\x00" + term.Field + "\x00" + strconv.FormatBool(term.Desc)
+	ol.mu.Lock()
+	e, ok := ol.m[k]
+	ol.mu.Unlock()
+	if ok && e.gen == gen {
+		return e.list.([]R)
+	}
+	list := slices.Clone(src())
+	sortRecords(list, []ql.OrderTerm{term}, id, false)
+	ol.mu.Lock()
+	if ol.m == nil || len(ol.m) > 64 {
+		ol.m = map[string]orderedList{}
+	}
+	ol.m[k] = orderedList{gen: gen, list: list}
+	ol.mu.Unlock()
+	return list
 }
