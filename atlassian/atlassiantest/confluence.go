@@ -710,3 +710,17 @@ func (s *Sim) SourceFile(pageID string) (string, bool) {
 	f, ok := ct.props["sourcefile"]
 	return f, ok
 }
+
+// AddSpace creates an empty global space with a generated home page; it fails when the key is
+// taken or not made of letters and digits.
+func (s *Sim) AddSpace(key, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conf.spaces[key] != nil {
+		return fmt.Errorf("atlassiantest: add space %s: %w", key, ErrConflict)
+	}
+	if _, err := s.conf.addSpace(key, name, s.now(), "admin", true); err != nil {
+		return fmt.Errorf("atlassiantest: add space: %w", err)
+	}
+	return nil
+}

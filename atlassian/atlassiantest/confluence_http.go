@@ -584,7 +584,7 @@ func (s *Sim) addLabels(w http.ResponseWriter, r *http.Request, u *User) {
 		in = []labelIn{one}
 	}
 	for _, l := range in {
-		if l.Name == "" || strings.ContainsAny(l.Name, " :!#&()*,.;<>?@[]^") && !strings.Contains(l.Name, ".") {
+		if l.Name == "" || strings.ContainsAny(l.Name, " :!#&()*,.;<>?@[]^") {
 			confError(w, http.StatusBadRequest, "Label name '"+l.Name+"' is not valid")
 			return
 		}

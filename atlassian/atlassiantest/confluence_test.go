@@ -359,7 +359,8 @@ func TestConfluenceWrites(t *testing.T) {
 		{"rename onto existing", call{method: "PUT", url: api + "content/" + id, body: body("VPN Setup", "<p>v2</p>", 2, nil)}, 400, "already exists"},
 		{"update missing", call{method: "PUT", url: api + "content/42", body: body("x", "<p/>", 2, nil)}, 404, "ContentId{id=42}"},
 		{"delete missing", call{method: "DELETE", url: api + "content/42"}, 404, "ContentId{id=42}"},
-		{"bad label", call{method: "POST", url: api + "content/" + id + "/label", body: "nope"}, 400, "labels"},
+		{"bad label body", call{method: "POST", url: api + "content/" + id + "/label", body: "nope"}, 400, "labels"},
+		{"bad label name", call{method: "POST", url: api + "content/" + id + "/label", body: []any{map[string]any{"name": "a:b"}}}, 400, "Label name 'a:b' is not valid"},
 	}
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
@@ -469,6 +470,17 @@ func TestGoAPI(t *testing.T) {
 	}
 	if n := srv.PageCount("OPSX"); n != 4 {
 		t.Errorf("OPSX pages %d, want 4 (3 + home)", n)
+	}
+	if err := srv.AddSpace("TEAM", "Team space"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"TEAM", "no spaces", ""} {
+		if err := srv.AddSpace(bad, "x"); err == nil {
+			t.Errorf("AddSpace(%q) accepted", bad)
+		}
+	}
+	if _, err := srv.AddPage(Page{Space: "TEAM", Title: "Team charter"}); err != nil {
+		t.Errorf("page in new space: %v", err)
 	}
 }
 
