@@ -153,3 +153,21 @@ func TestEmptyAndGarbageInput(t *testing.T) {
 		_ = MarkdownToWiki(in)
 	}
 }
+
+func TestTableCodePipes(t *testing.T) {
+	cases := []struct{ name, storage, want string }{
+		{"markdown table", `<table><tr><th>h</th></tr><tr><td><code>a|b</code> c|d</td></tr></table>`, "| `a\\|b` c\\|d |"},
+		{"record table keeps code", `<table><tr><th>h</th></tr><tr><td><code>a|b</code><ul><li>x</li></ul></td></tr></table>`, "`a|b`"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := StorageToMarkdown(tc.storage, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(md, tc.want) {
+				t.Errorf("markdown lacks %q:\n%s", tc.want, md)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ func (r *htmlRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
 	r.opts.absolutize(doc)
 	plainSpaces(doc)
+	escapeCodePipes(doc)
 }
 
 func (r *htmlRewriter) walk(n *nethtml.Node) {

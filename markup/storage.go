@@ -19,6 +19,7 @@ func (r *storageRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
 	r.opts.absolutize(doc)
 	plainSpaces(doc)
+	escapeCodePipes(doc)
 }
 
 // walk rewrites the children of n in document order. A rewritten element is replaced by its

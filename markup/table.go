@@ -76,6 +76,62 @@ func renderTableRecords(ctx converter.Context, w converter.Writer, n *nethtml.No
 	return converter.RenderSuccess
 }
 
+// escapeCodePipes writes "\|" for the pipes inside the code spans of every table below n that
+// the table plugin will render as a markdown table: GFM splits cells before it reads code
+// spans, so an unescaped pipe there ends the cell. Tables the plugin refuses (see
+// renderTableRecords) keep their code as it is.
+func escapeCodePipes(n *nethtml.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if isElement(c, "table") && isPlainTable(c) {
+			forEachCellCode(c, func(t *nethtml.Node) {
+				t.Data = strings.ReplaceAll(t.Data, "|", `\|`)
+			})
+			continue
+		}
+		escapeCodePipes(c)
+	}
+}
+
+// isPlainTable mirrors the table plugin's refusals: blocks inside the table, or a link or
+// emphasis around it.
+func isPlainTable(table *nethtml.Node) bool {
+	if inInline(table) {
+		return false
+	}
+	plain := true
+	var walk func(*nethtml.Node)
+	walk = func(n *nethtml.Node) {
+		for c := n.FirstChild; c != nil && plain; c = c.NextSibling {
+			switch c.Data {
+			case "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr", "ul", "ol", "blockquote":
+				if c.Type == nethtml.ElementNode {
+					plain = false
+					return
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(table)
+	return plain
+}
+
+// forEachCellCode calls fn for every text node inside inline code of table.
+func forEachCellCode(table *nethtml.Node, fn func(*nethtml.Node)) {
+	var walk func(n *nethtml.Node, inCode bool)
+	walk = func(n *nethtml.Node, inCode bool) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == nethtml.TextNode && inCode:
+				fn(c)
+			case c.Type == nethtml.ElementNode:
+				walk(c, inCode || c.Data == "code" || c.Data == "kbd" || c.Data == "samp" || c.Data == "tt" || c.Data == "var")
+			}
+		}
+	}
+	walk(table, false)
+}
+
 // tableRows collects the cells of the rows of table n, leaving nested tables to their cells.
 func tableRows(n *nethtml.Node) [][]*nethtml.Node {
 	var rows [][]*nethtml.Node
