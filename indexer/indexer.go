@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,16 +23,16 @@ type Options struct {
 	Jira       *atlassian.Jira
 	Index      *search.Index
 
-	// Embedder is the embedder Index was opened with. When it is trainable
-	// (embed.Trainable, the builtin) and Reopen is set, the first sync into
+	// Embedder is the embedder Index was opened with (optional). When it
+	// is trainable (embed.Trainable, the builtin; give search.Open and this
+	// field MeteredEmbedder.ForIndex() to keep it so), the first sync into
 	// an empty index and every full sync teach it the corpus before
-	// storing: the documents are held in memory, Fit runs on their chunks,
-	// its state is saved in the data directory (EmbedderStateFile), and the
-	// index is closed and reopened under the embedder's new model. Use
-	// Index() afterwards, not the Index given here.
+	// storing, and a sync that changed enough refits it when the index has
+	// drifted (see fitAndStore and refitOnDrift).
 	Embedder embed.Embedder
-	// Reopen opens the index again (same directory and options).
-	Reopen func(ctx context.Context) (*search.Index, error)
+	// RefitDrift is the drift (0..1, see embed.Trainable) above which a
+	// trainable embedder learns the index again (default 0.2).
+	RefitDrift float64
 
 	// Spaces and Projects are the allow-lists of the configuration
 	// (CONFLUENCE_SPACES, JIRA_PROJECTS). Empty means every space or
@@ -147,6 +145,9 @@ type Summary struct {
 	Added, Updated, Unchanged, Deleted, Errors, Chunks, Requests int
 	Duration                                                     time.Duration
 	Stages                                                       Stages
+	// Refitted tells that the trainable embedder learnt the index again
+	// after it drifted, and every chunk was re-embedded.
+	Refitted bool
 }
 
 // Failed reports whether some container stopped early or some document
@@ -178,9 +179,6 @@ type Indexer struct {
 // Reopen returned after the embedder learnt the corpus. The caller closes it.
 func (ix *Indexer) Index() *search.Index { return ix.opts.Index }
 
-// maxDriftSample is how many documents of a sync the drift check reads.
-const maxDriftSample = 2000
-
 // ErrBusy is returned by Sync while another Sync of the same Indexer runs.
 var ErrBusy = errors.New("indexer: a sync is already running")
 
@@ -209,6 +207,9 @@ func New(opts Options) (*Indexer, error) {
 	}
 	if opts.ReconcileAfter == 0 {
 		opts.ReconcileAfter = 24 * time.Hour
+	}
+	if opts.RefitDrift <= 0 {
+		opts.RefitDrift = driftRefit
 	}
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 20
@@ -300,7 +301,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
-	ix.held, ix.changed = nil, nil
+	ix.held = nil
 	if trainer != nil {
 		ix.held = &held{}
 	}
@@ -345,12 +346,9 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err := ix.fitAndStore(ctx, trainer, sum); err != nil {
 			return sum, err
 		}
-	} else if t := asTrainable(ix.opts.Embedder); t != nil && len(ix.changed) > 0 {
-		if _, err := os.Stat(filepath.Join(ix.opts.Index.Dir(), EmbedderStateFile)); err == nil {
-			ix.checkDrift(t, ix.changed)
-		}
 	}
-	ix.held, ix.changed = nil, nil
+	ix.held = nil
+	reconciled := false
 	for _, c := range sum.Containers {
 		sum.Added += c.Added
 		sum.Updated += c.Updated
@@ -360,6 +358,13 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		sum.Chunks += c.Chunks
 		sum.Requests += c.Requests
 		sum.Stages.add(c.Stages)
+		reconciled = reconciled || c.Reconciled
+	}
+	if t := asTrainable(ix.opts.Embedder); t != nil && trainer == nil && !limited && ctx.Err() == nil &&
+		sum.Chunks > 0 && (reconciled || sum.Chunks >= driftCheckChunks) && fitted(t) {
+		if err := ix.refitOnDrift(ctx, t, sum); err != nil {
+			return sum, err
+		}
 	}
 	sum.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
@@ -676,9 +681,6 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 			if ix.held != nil {
 				ix.held.docs = append(ix.held.docs, s.docs...)
 				continue
-			}
-			if room := maxDriftSample - len(ix.changed); room > 0 {
-				ix.changed = append(ix.changed, s.docs[:min(room, len(s.docs))]...)
 			}
 			t0 := time.Now()
 			st, err := ix.opts.Index.Upsert(ctx, s.docs)

@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,30 @@ func (m *MeteredEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 	}
 	return out, nil
 }
+
+// ForIndex returns the embedder to hand search.Open and Options.Embedder:
+// m itself, or, when the wrapped embedder is trainable, m with the
+// embed.Trainable methods forwarded, so that the index can restore and
+// save what the embedder learnt.
+func (m *MeteredEmbedder) ForIndex() embed.Embedder {
+	if t, ok := m.Embedder.(embed.Trainable); ok {
+		return &meteredTrainable{MeteredEmbedder: m, t: t}
+	}
+	return m
+}
+
+// meteredTrainable is a MeteredEmbedder of a trainable embedder.
+type meteredTrainable struct {
+	*MeteredEmbedder
+	t embed.Trainable
+}
+
+func (mt *meteredTrainable) Fit(ctx context.Context, texts iter.Seq[string]) error {
+	return mt.t.Fit(ctx, texts)
+}
+func (mt *meteredTrainable) MarshalBinary() ([]byte, error)       { return mt.t.MarshalBinary() }
+func (mt *meteredTrainable) UnmarshalBinary(b []byte) error       { return mt.t.UnmarshalBinary(b) }
+func (mt *meteredTrainable) Drift(texts iter.Seq[string]) float64 { return mt.t.Drift(texts) }
 
 // Unwrap returns the wrapped embedder.
 func (m *MeteredEmbedder) Unwrap() embed.Embedder { return m.Embedder }

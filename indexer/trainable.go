@@ -2,34 +2,39 @@ package indexer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
-// EmbedderStateFile is the file of the data directory that holds what a
-// trainable embedder (embed.Trainable, the builtin) learnt from the corpus.
-// It sits next to the index rather than inside it because the embedder's
-// Model() depends on it, and search.Open checks Model() against the index.
-const EmbedderStateFile = "embedder.state"
+// A trainable embedder (embed.Trainable, the builtin) learns the corpus
+// during sync. search keeps what it learnt with the index (written with the
+// vectors it produced, restored by search.Open), so the indexer only
+// decides when to teach it:
+//
+//   - the first sync into an empty index, and every full sync: the
+//     documents are held in memory until every container is crawled, Fit
+//     runs on their chunks, and the first Upsert records the new model;
+//   - after a sync that changed enough, the drift of the whole index from
+//     what the embedder learnt is measured; above driftRefit it learns
+//     again and the index is re-embedded in one transaction (Reembed).
 
 // driftRefit is the Drift above which the corpus has moved too far from
 // what the embedder learnt (the value embed.Trainable suggests).
 const driftRefit = 0.2
 
-// minDriftChunks is the smallest sample the drift check trusts.
-const minDriftChunks = 500
+// driftCheckChunks is how many new chunks make a sync measure the drift
+// even when it did not reconcile (a reconciling sync always measures).
+const driftCheckChunks = 1000
 
-// unwrapper is an embedder wrapping another (MeteredEmbedder).
+// unwrapper is an embedder wrapping another.
 type unwrapper interface{ Unwrap() embed.Embedder }
 
-// asTrainable returns the trainable embedder inside e, or nil.
+// asTrainable returns e as a trainable embedder, looking through wrappers
+// that do not forward the Trainable methods; nil when it is not one.
 func asTrainable(e embed.Embedder) embed.Trainable {
 	for e != nil {
 		if t, ok := e.(embed.Trainable); ok {
@@ -44,63 +49,20 @@ func asTrainable(e embed.Embedder) embed.Trainable {
 	return nil
 }
 
-// LoadEmbedderState restores the state a sync saved in dir into e when e is
-// trainable, so that e.Model() matches the index again. Every command that
-// opens the index (sync, search, serve, status) calls it before
-// search.Open. It reports whether a state was loaded; an embedder that is
-// not trainable, or a directory without state, is not an error.
-func LoadEmbedderState(dir string, e embed.Embedder) (bool, error) {
-	t := asTrainable(e)
-	if t == nil {
-		return false, nil
-	}
-	path := filepath.Join(dir, EmbedderStateFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("indexer: read the embedder state: %w", err)
-	}
-	if err := t.UnmarshalBinary(data); err != nil {
-		return false, fmt.Errorf("indexer: %s: %w; run atlasbridge sync --full to rebuild", path, err)
-	}
-	return true, nil
+// fitted reports whether a trainable embedder has learnt something (from a
+// Fit or from the state search.Open restored).
+func fitted(t embed.Trainable) bool {
+	_, err := t.MarshalBinary()
+	return err == nil
 }
 
-// saveEmbedderState writes the state atomically: a crash leaves the old
-// file or the new one, never half of one.
-func saveEmbedderState(dir string, t embed.Trainable) error {
-	data, err := t.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("indexer: embedder state: %w", err)
-	}
-	path := filepath.Join(dir, EmbedderStateFile)
-	tmp, err := os.CreateTemp(dir, EmbedderStateFile+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("indexer: save the embedder state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("indexer: save the embedder state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("indexer: save the embedder state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("indexer: save the embedder state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("indexer: save the embedder state: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
+// LoadEmbedderState is kept so callers written against the first version of
+// this package compile: search.Open now restores a trainable embedder's
+// state from the index itself, so there is nothing left to load and it
+// always reports false. Callers can drop it.
+//
+// Deprecated: search.Open does it.
+func LoadEmbedderState(dir string, e embed.Embedder) (bool, error) { return false, nil }
 
 // chunkTexts ranges over the chunk texts of docs.
 func chunkTexts(docs []search.Document) iter.Seq[string] {
@@ -115,13 +77,12 @@ func chunkTexts(docs []search.Document) iter.Seq[string] {
 	}
 }
 
-// fitPlan says whether this sync teaches the embedder the corpus: only
-// when the embedder is trainable, the index can be reopened, and the index
-// is empty (first sync, or a full one) — fitting changes the embedder's
-// model, and vectors of two models never mix in one index.
+// fitPlan returns the embedder this sync teaches the corpus before storing
+// anything: only a trainable one, on an unlimited run into an empty index
+// (the first sync, or a full one).
 func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (embed.Trainable, error) {
 	t := asTrainable(ix.opts.Embedder)
-	if t == nil || ix.opts.Reopen == nil || limited {
+	if t == nil || limited {
 		return nil, nil
 	}
 	if run.Full {
@@ -132,7 +93,7 @@ func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (e
 		return nil, err
 	}
 	if st.Chunks > 0 {
-		if _, err := os.Stat(filepath.Join(ix.opts.Index.Dir(), EmbedderStateFile)); errors.Is(err, os.ErrNotExist) {
+		if !fitted(t) {
 			ix.log.Info("the index was built before the embedder learnt the corpus; run atlasbridge sync --full to use the corpus-adaptive model",
 				"model", ix.opts.Embedder.Model())
 		}
@@ -141,43 +102,30 @@ func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (e
 	return t, nil
 }
 
-// fitAndStore fits the embedder on the held documents, saves its state,
-// reopens the index under the embedder's new model and stores the
-// documents and the watermarks.
+// held is what a fitting sync keeps in memory until the embedder has
+// learnt the corpus.
+type held struct {
+	docs       []search.Document
+	watermarks []search.Watermark
+}
+
+// fitAndStore teaches the embedder the held documents, then stores them
+// (the first Upsert into the empty index records the new model and its
+// state) and the watermarks.
 func (ix *Indexer) fitAndStore(ctx context.Context, t embed.Trainable, sum *Summary) error {
 	h := ix.held
 	ix.held = nil
-	if len(h.docs) == 0 {
-		// Nothing to learn from (nothing visible, or every container
-		// failed): store the watermarks and stay unfitted.
-		for _, w := range h.watermarks {
-			if err := ix.opts.Index.SetWatermark(ctx, w); err != nil {
-				return err
-			}
+	idx := ix.opts.Index
+	if len(h.docs) > 0 {
+		before := ix.opts.Embedder.Model()
+		ix.log.Info("teaching the embedder the corpus", "documents", len(h.docs))
+		t0 := time.Now()
+		if err := t.Fit(ctx, chunkTexts(h.docs)); err != nil {
+			return fmt.Errorf("indexer: fit the embedder: %w", err)
 		}
-		return nil
+		sum.Stages.Fit += time.Since(t0)
+		ix.log.Info("embedder fitted", "was", before, "now", ix.opts.Embedder.Model(), "took", time.Since(t0).Round(time.Millisecond))
 	}
-	dir := ix.opts.Index.Dir()
-	before := ix.opts.Embedder.Model()
-	ix.log.Info("teaching the embedder the corpus", "documents", len(h.docs))
-	t0 := time.Now()
-	if err := t.Fit(ctx, chunkTexts(h.docs)); err != nil {
-		return fmt.Errorf("indexer: fit the embedder: %w", err)
-	}
-	sum.Stages.Fit += time.Since(t0)
-	if err := saveEmbedderState(dir, t); err != nil {
-		return err
-	}
-	if err := ix.opts.Index.Close(); err != nil {
-		return fmt.Errorf("indexer: close the index to change its model: %w", err)
-	}
-	idx, err := ix.opts.Reopen(ctx)
-	if err != nil {
-		return fmt.Errorf("indexer: reopen the index with the fitted embedder: %w", err)
-	}
-	ix.opts.Index = idx
-	ix.log.Info("embedder fitted", "was", before, "now", ix.opts.Embedder.Model())
-
 	byContainer := map[[2]string]*ContainerSummary{}
 	for i := range sum.Containers {
 		c := &sum.Containers[i]
@@ -189,7 +137,7 @@ func (ix *Indexer) fitAndStore(ctx context.Context, t embed.Trainable, sum *Summ
 		st, err := idx.Upsert(ctx, batch)
 		sum.Stages.Store += time.Since(t0)
 		if err != nil {
-			return fmt.Errorf("indexer: store after fitting: %w", err)
+			return fmt.Errorf("indexer: store after fitting the embedder: %w", err)
 		}
 		for _, d := range batch {
 			if c := byContainer[[2]string{d.Source, d.Container}]; c != nil {
@@ -206,25 +154,37 @@ func (ix *Indexer) fitAndStore(ctx context.Context, t embed.Trainable, sum *Summ
 	return nil
 }
 
-// held is what a fitting sync keeps in memory until the embedder has
-// learnt the corpus.
-type held struct {
-	docs       []search.Document
-	watermarks []search.Watermark
-}
-
-// checkDrift warns when the documents of this sync have drifted from the
-// corpus the embedder learnt.
-func (ix *Indexer) checkDrift(t embed.Trainable, docs []search.Document) {
-	n := 0
-	for _, d := range docs {
-		n += len(d.Chunks)
+// refitOnDrift measures how far the index has drifted from what the
+// embedder learnt and, above driftRefit, teaches it the index again and
+// re-embeds every chunk.
+func (ix *Indexer) refitOnDrift(ctx context.Context, t embed.Trainable, sum *Summary) error {
+	idx := ix.opts.Index
+	texts, errf := idx.ChunkTexts(ctx)
+	t0 := time.Now()
+	d := t.Drift(texts)
+	if err := errf(); err != nil {
+		return fmt.Errorf("indexer: measure drift: %w", err)
 	}
-	if t == nil || n < minDriftChunks {
-		return // a handful of chunks says nothing about the corpus
+	ix.log.Debug("embedder drift", "drift", fmt.Sprintf("%.3f", d), "took", time.Since(t0).Round(time.Millisecond))
+	if d <= ix.opts.RefitDrift {
+		return nil
 	}
-	if d := t.Drift(chunkTexts(docs)); d > driftRefit {
-		ix.log.Warn("the new content has drifted from what the embedder learnt; run atlasbridge sync --full to refit",
-			"drift", fmt.Sprintf("%.2f", d), "documents", len(docs))
+	ix.log.Info("the index has drifted from what the embedder learnt: teaching it again", "drift", fmt.Sprintf("%.2f", d))
+	texts, errf = idx.ChunkTexts(ctx)
+	if err := t.Fit(ctx, texts); err != nil {
+		return fmt.Errorf("indexer: refit the embedder: %w", err)
 	}
+	if err := errf(); err != nil {
+		return fmt.Errorf("indexer: refit the embedder: %w", err)
+	}
+	sum.Stages.Fit += time.Since(t0)
+	t1 := time.Now()
+	n, err := idx.Reembed(ctx)
+	sum.Stages.Store += time.Since(t1)
+	if err != nil {
+		return fmt.Errorf("indexer: re-embed after refitting: %w", err)
+	}
+	sum.Chunks += n
+	sum.Refitted = true
+	return nil
 }

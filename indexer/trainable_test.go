@@ -3,9 +3,6 @@ package indexer
 import (
 	"context"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
@@ -16,40 +13,38 @@ import (
 func TestSyncTeachesATrainableEmbedder(t *testing.T) {
 	w := newWorld(t, atlassiantest.Options{JiraIssues: 20})
 	ctx := context.Background()
-	emb := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), 2)
-	open := func(ctx context.Context) (*search.Index, error) {
-		return search.Open(ctx, w.dir, search.Options{Embedder: emb})
+	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), 2)
+	emb := metered.ForIndex()
+	if asTrainable(emb) == nil {
+		t.Fatal("ForIndex hides that the builtin is trainable")
 	}
-	idx, err := open(ctx)
+	idx, err := search.Open(ctx, w.dir, search.Options{Embedder: emb})
 	if err != nil {
 		t.Fatal(err)
 	}
 	unfitted := emb.Model()
-	ix, err := New(Options{Confluence: w.conf, Jira: w.jira, Index: idx, Embedder: emb, Reopen: open, Now: w.clk.Now,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
+	newIndexer := func(idx *search.Index, emb embed.Embedder, drift float64) *Indexer {
+		ix, err := New(Options{Confluence: w.conf, Jira: w.jira, Index: idx, Embedder: emb, Now: w.clk.Now,
+			RefitDrift: drift, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix
 	}
-	first := w.sync(ix, RunOptions{})
+	first := w.sync(newIndexer(idx, emb, 0), RunOptions{})
 	if first.Added == 0 || first.Chunks == 0 || first.Stages.Fit <= 0 {
 		t.Errorf("first sync: %+v", first)
 	}
-	fitted := emb.Model()
-	if fitted == unfitted {
-		t.Fatalf("the first sync did not fit the embedder (model still %s)", fitted)
+	fittedModel := emb.Model()
+	if fittedModel == unfitted {
+		t.Fatalf("the first sync did not fit the embedder (model still %s)", fittedModel)
 	}
-	if _, err := os.Stat(filepath.Join(w.dir, EmbedderStateFile)); err != nil {
-		t.Fatalf("no embedder state saved: %v", err)
-	}
-	if ix.Index() == idx {
-		t.Fatal("the index was not reopened under the new model")
-	}
-	st, err := ix.Index().Status(ctx)
+	st, err := idx.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Model != fitted || st.Documents != first.Added {
-		t.Errorf("index model %q with %d documents, want %q and %d", st.Model, st.Documents, fitted, first.Added)
+	if st.Model != fittedModel || st.Documents != first.Added {
+		t.Errorf("index model %q with %d documents, want %q and %d", st.Model, st.Documents, fittedModel, first.Added)
 	}
 	wms := 0
 	for _, c := range st.Containers {
@@ -60,20 +55,17 @@ func TestSyncTeachesATrainableEmbedder(t *testing.T) {
 	if wms != len(first.Containers) {
 		t.Errorf("%d watermarks saved for %d containers", wms, len(first.Containers))
 	}
-	ix.Index().Close()
+	idx.Close()
 
-	// Another process: a fresh embedder learns the state back and opens
-	// the index (a reader, as search and serve do).
-	again := embed.NewBuiltin(embed.BuiltinOptions{})
-	if ok, err := LoadEmbedderState(w.dir, again); err != nil || !ok {
-		t.Fatalf("load state: %v %v", ok, err)
-	}
-	if again.Model() != fitted {
-		t.Fatalf("model after loading %q, want %q", again.Model(), fitted)
-	}
+	// Another process: search.Open hands a fresh embedder what the first
+	// one learnt, and searches with it.
+	again := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), 2).ForIndex()
 	reader, err := search.Open(ctx, w.dir, search.Options{Embedder: again, ReadOnly: true})
 	if err != nil {
-		t.Fatalf("open with the loaded embedder: %v", err)
+		t.Fatalf("open with a fresh embedder: %v", err)
+	}
+	if again.Model() != fittedModel {
+		t.Errorf("model after open %q, want %q", again.Model(), fittedModel)
 	}
 	res, err := reader.Search(ctx, search.Query{Text: "wireguard profile access portal", K: 3})
 	reader.Close()
@@ -90,34 +82,30 @@ func TestSyncTeachesATrainableEmbedder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reopen := func(ctx context.Context) (*search.Index, error) {
-		return search.Open(ctx, w.dir, search.Options{Embedder: again})
-	}
-	ix2, err := New(Options{Confluence: w.conf, Jira: w.jira, Index: writer, Embedder: again, Reopen: reopen, Now: w.clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc := w.sync(ix2, RunOptions{})
-	if inc.Stages.Fit != 0 || again.Model() != fitted || inc.Added+inc.Updated != 0 {
+	defer writer.Close()
+	inc := w.sync(newIndexer(writer, again, 0), RunOptions{})
+	if inc.Stages.Fit != 0 || again.Model() != fittedModel || inc.Added+inc.Updated != 0 || inc.Refitted {
 		t.Errorf("incremental sync refitted or changed something: %+v (model %s)", inc, again.Model())
 	}
-	full := w.sync(ix2, RunOptions{Full: true})
+	full := w.sync(newIndexer(writer, again, 0), RunOptions{Full: true})
 	if full.Stages.Fit <= 0 || full.Added != first.Added {
 		t.Errorf("full sync: fit %s, added %d (first sync added %d)", full.Stages.Fit, full.Added, first.Added)
 	}
-	ix2.Index().Close()
-}
 
-func TestLoadEmbedderStateErrors(t *testing.T) {
-	dir := t.TempDir()
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	if ok, err := LoadEmbedderState(dir, emb); ok || err != nil {
-		t.Errorf("no state: %v %v", ok, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, EmbedderStateFile), []byte("garbage"), 0o644); err != nil {
+	// New content past the drift threshold makes the embedder learn the
+	// index again and every chunk re-embedded in one go.
+	if err := w.srv.GeneratePages("GEN", 40, 9); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadEmbedderState(dir, emb); err == nil || !strings.Contains(err.Error(), "sync --full") {
-		t.Errorf("damaged state: %v", err)
+	drifted := w.sync(newIndexer(writer, again, 0.0001), RunOptions{Reconcile: true})
+	if !drifted.Refitted || drifted.Stages.Fit <= 0 {
+		t.Errorf("no refit after drift: %+v", drifted)
+	}
+	st, err = writer.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Model != again.Model() || st.Model == fittedModel {
+		t.Errorf("after the refit the index model is %q, the embedder's %q (before: %q)", st.Model, again.Model(), fittedModel)
 	}
 }

@@ -109,26 +109,21 @@ func runDemo(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 		return fmt.Errorf("demo: %w", err)
 	}
 	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
-	open := func(ctx context.Context) (*search.Index, error) {
-		return search.Open(ctx, dir, search.Options{Embedder: metered, Logger: log})
-	}
-	idx, err := open(ctx)
+	idx, err := search.Open(ctx, dir, search.Options{Embedder: metered.ForIndex(), Logger: log})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	defer idx.Close()
 	pr := newProgressPrinter("auto", stderr, log)
 	if pr.mode == "log" {
 		pr.mode = "none" // the summary below says it all
 	}
-	ix, err := indexer.New(indexer.Options{Confluence: conf, Jira: jira, Index: idx, Embedder: metered, Reopen: open,
+	ix, err := indexer.New(indexer.Options{Confluence: conf, Jira: jira, Index: idx, Embedder: metered.ForIndex(),
 		Logger: log, Progress: pr.update})
 	if err != nil {
-		idx.Close()
 		return fmt.Errorf("demo: %w", err)
 	}
-	defer func() { ix.Index().Close() }()
 	sum, err := ix.Sync(ctx, indexer.RunOptions{})
-	idx = ix.Index()
 	pr.finish()
 	if err != nil {
 		return fmt.Errorf("demo: sync: %w", err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -86,9 +85,6 @@ func runStatus(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	emb, err := embed.New(cfg.Embed)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("status: %w", err)}
-	}
-	if _, err := indexer.LoadEmbedderState(cfg.DataDir, emb); err != nil {
-		return fmt.Errorf("status: %w", err)
 	}
 	idx, err := search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true, Logger: cfg.logger(stderr)})
 	if err != nil {

@@ -171,14 +171,9 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	full := j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0
-	if _, err := indexer.LoadEmbedderState(j.cfg.DataDir, emb); err != nil {
-		if !full {
-			return nil, fmt.Errorf("sync: %w", err)
-		}
-		j.log.Warn("ignoring the embedder state: the full sync learns it again", "err", err)
-	}
 	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
-	idx, err := openForSync(ctx, j.cfg.DataDir, metered, j.log, full)
+	forIndex := metered.ForIndex()
+	idx, err := openForSync(ctx, j.cfg.DataDir, forIndex, j.log, full)
 	if err != nil {
 		return nil, err
 	}
@@ -193,11 +188,8 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	opts := indexer.Options{
-		Index: idx, Embedder: metered, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
+		Index: idx, Embedder: forIndex, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
-		Reopen: func(ctx context.Context) (*search.Index, error) {
-			return openForSync(ctx, j.cfg.DataDir, metered, j.log, false)
-		},
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = -1 // --overlap 0 means none, not the default
@@ -216,7 +208,7 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	sum, err := ix.Sync(ctx, j.flags.run)
-	ix.Index().Close()
+	idx.Close()
 	pr.finish()
 	if sum != nil {
 		embedTook, _ := metered.Took()
@@ -233,8 +225,8 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 // another embedder is deleted first: that is the rebuild the error asks for.
 func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.Logger, rebuild bool) (*search.Index, error) {
 	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
-	if errors.Is(err, search.ErrModelChanged) && rebuild {
-		log.Warn("the index was built with another embedder: deleting it for the full rebuild", "dir", dir, "model", emb.Model())
+	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || strings.Contains(err.Error(), "embedder state")) {
+		log.Warn("the index cannot be opened with this embedder: deleting it for the full rebuild", "dir", dir, "model", emb.Model(), "err", err)
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if rerr := os.Remove(filepath.Join(dir, "index.db"+suffix)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 				return nil, fmt.Errorf("sync: delete the old index: %w", rerr)
