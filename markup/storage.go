@@ -166,7 +166,7 @@ func (r *storageRewriter) macro(n *nethtml.Node) []*nethtml.Node {
 	if name == "" {
 		name = "unnamed"
 	}
-	out := []*nethtml.Node{placeholder("macro: "+name, "", block)}
+	out := []*nethtml.Node{placeholder("macro: "+name, macroTarget(n, param("url")), block)}
 	switch {
 	case plain != nil:
 		out = append(out, codeBlock(name, "", textOf(plain))...)
@@ -217,6 +217,21 @@ func status(title, colour string) string {
 		return "[STATUS: " + colour + "]"
 	}
 	return "[STATUS]"
+}
+
+// macroTarget names what an unknown macro points at, when it says: a page, an attachment or a
+// URL ("view-file", "widget", "gliffy" and the like).
+func macroTarget(n *nethtml.Node, url string) string {
+	if t := pageTitle(n); t != "" {
+		return t
+	}
+	if a := descendant(n, "ri:attachment"); a != nil {
+		return attr(a, "ri:filename")
+	}
+	if u := descendant(n, "ri:url"); u != nil {
+		return attr(u, "ri:value")
+	}
+	return url
 }
 
 // pageTitle finds the page a macro points at, through ri:page in any of its parameters.
