@@ -233,6 +233,9 @@ func (x *Index) open(ctx context.Context) error {
 
 func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 	v, ok, err := getMeta(ctx, x.db, metaSchema)
+	if err != nil && strings.Contains(err.Error(), "no such table") {
+		return fmt.Errorf("search: open %s: %s is not an atlasbridge index; run atlasbridge sync first", x.dir, x.dbPath)
+	}
 	if err != nil {
 		return x.fail("open", err)
 	}
@@ -273,7 +276,8 @@ func (x *Index) fail(op string, err error) error {
 	return fmt.Errorf("search: %s %s: %w", op, x.dbPath, err)
 }
 
-// Close releases the store and the writer lock.
+// Close releases the store and the writer lock. It must not run
+// concurrently with other calls; later calls fail with ErrClosed.
 func (x *Index) Close() error {
 	var errs []error
 	if x.db != nil {
@@ -309,12 +313,26 @@ func (x *Index) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// ErrClosed is returned by calls on a closed Index.
+var ErrClosed = errors.New("index is closed")
+
 func (x *Index) writable(op string) error {
+	if err := x.usable(op); err != nil {
+		return err
+	}
 	if x.readOnly {
 		return fmt.Errorf("search: %s %s: %w", op, x.dir, ErrReadOnly)
 	}
-	if x.db == nil {
-		return fmt.Errorf("search: %s %s: index is closed", op, x.dir)
+	return nil
+}
+
+func (x *Index) usable(op string) error {
+	if x == nil || x.db == nil {
+		dir := ""
+		if x != nil {
+			dir = x.dir
+		}
+		return fmt.Errorf("search: %s %s: %w", op, dir, ErrClosed)
 	}
 	return nil
 }

@@ -680,3 +680,54 @@ func TestShardedContainer(t *testing.T) {
 		t.Fatalf("%d shards holding %d chunks, want 5 holding 300", n, total)
 	}
 }
+
+func TestClosedIndex(t *testing.T) {
+	ctx := context.Background()
+	x, err := Open(ctx, t.TempDir(), Options{Embedder: newHashEmbedder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	calls := map[string]func() error{
+		"Search":       func() error { _, err := x.Search(ctx, Query{Text: "x"}); return err },
+		"Upsert":       func() error { _, err := x.Upsert(ctx, sampleDocs()); return err },
+		"Delete":       func() error { return x.Delete(ctx, []string{"a"}) },
+		"DocumentIDs":  func() error { _, err := x.DocumentIDs(ctx, "", ""); return err },
+		"Watermark":    func() error { _, err := x.Watermark(ctx, "jira", "A"); return err },
+		"SetWatermark": func() error { return x.SetWatermark(ctx, Watermark{Source: "jira", Container: "A"}) },
+		"Status":       func() error { _, err := x.Status(ctx); return err },
+		"Reset":        func() error { return x.Reset(ctx) },
+		"Meta":         func() error { _, err := x.Meta(ctx, "k"); return err },
+		"SetMeta":      func() error { return x.SetMeta(ctx, "k", nil) },
+		"Reload":       func() error { return x.Reload(ctx) },
+		"Reembed":      func() error { _, err := x.Reembed(ctx); return err },
+		"ChunkTexts":   func() error { _, errf := x.ChunkTexts(ctx); return errf() },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s on a closed index: %v", name, err)
+		}
+	}
+}
+
+func TestOpenForeignSQLite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := openDB(filepath.Join(dir, dbFile), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE other (x)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "is not an atlasbridge index") {
+		t.Fatalf("read-only open of a foreign database: %v", err)
+	}
+}

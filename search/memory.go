@@ -374,8 +374,8 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 // are re-read, a Reset elsewhere causes a full reload. Search calls it
 // itself; it is exported for callers that want to pay the cost up front.
 func (x *Index) Reload(ctx context.Context) error {
-	if x.db == nil {
-		return fmt.Errorf("search: reload %s: index is closed", x.dir)
+	if err := x.usable("reload"); err != nil {
+		return err
 	}
 	return x.refresh(ctx)
 }

@@ -89,8 +89,11 @@ func (x *Index) restoreEmbedder(ctx context.Context, db *sql.DB) error {
 // trainable embedder or measure its Drift. Check the returned error function
 // after ranging: a store error ends the sequence early.
 func (x *Index) ChunkTexts(ctx context.Context) (iter.Seq[string], func() error) {
-	var err error
+	err := x.usable("read chunk texts")
 	seq := func(yield func(string) bool) {
+		if err != nil {
+			return
+		}
 		rows, qerr := x.db.QueryContext(ctx, `SELECT text FROM chunks`)
 		if qerr != nil {
 			err = x.fail("read chunk texts", qerr)

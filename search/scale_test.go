@@ -23,9 +23,10 @@ import (
 // synthCorpus makes n chunks of ~120 Zipf-distributed pseudo-words in
 // documents of 5 chunks spread over 20 containers, deterministically.
 type synthCorpus struct {
-	vocab []string
-	zipf  *rand.Zipf
-	rng   *rand.Rand
+	spaces int // containers the documents spread over (20 unless set)
+	vocab  []string
+	zipf   *rand.Zipf
+	rng    *rand.Rand
 }
 
 func newSynthCorpus(seed uint64) *synthCorpus {
@@ -60,11 +61,15 @@ func (s *synthCorpus) words(n int) string {
 func (s *synthCorpus) docs(from, count int) []Document {
 	out := make([]Document, 0, count)
 	for i := from; i < from+count; i++ {
-		src, cont := SourceConfluence, "SP"+strconv.Itoa(i%20)
-		if i%3 == 0 {
-			src, cont = SourceJira, "PR"+strconv.Itoa(i%20)
+		spaces := max(s.spaces, 1)
+		if s.spaces == 0 {
+			spaces = 20
 		}
-		d := Document{ID: synthID(i), Source: src, Container: cont, Key: strconv.Itoa(i),
+		src, cont := SourceConfluence, "SP"+strconv.Itoa(i%spaces)
+		if i%3 == 0 && spaces > 1 {
+			src, cont = SourceJira, "PR"+strconv.Itoa(i%spaces)
+		}
+		d := Document{ID: synthIDIn(i, spaces), Source: src, Container: cont, Key: strconv.Itoa(i),
 			Title: s.words(4), URL: "https://x.example/" + strconv.Itoa(i), Updated: testTime.Add(-time.Duration(i) * time.Minute),
 			Labels: []string{"l" + strconv.Itoa(i%7)}, Type: "page", Status: []string{"", "Open", "Done"}[i%3]}
 		for c := range 5 {
@@ -77,15 +82,19 @@ func (s *synthCorpus) docs(from, count int) []Document {
 
 // synthID is the id of the i-th synthetic document.
 func synthID(i int) string {
-	if i%3 == 0 {
+	return synthIDIn(i, 20)
+}
+
+func synthIDIn(i, spaces int) string {
+	if i%3 == 0 && spaces > 1 {
 		return SourceJira + ":" + strconv.Itoa(i)
 	}
 	return SourceConfluence + ":" + strconv.Itoa(i)
 }
 
-// buildSynthetic writes n chunks (n/5 documents) into dir with a 512-dim
-// hashing embedder.
-func buildSynthetic(tb testing.TB, dir string, n int) *hashEmbedder {
+// buildSynthetic writes n chunks (n/5 documents, spread over spaces
+// containers; 0 means 20) into dir with a 512-dim hashing embedder.
+func buildSynthetic(tb testing.TB, dir string, n, spaces int) *hashEmbedder {
 	tb.Helper()
 	ctx := context.Background()
 	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
@@ -95,6 +104,7 @@ func buildSynthetic(tb testing.TB, dir string, n int) *hashEmbedder {
 	}
 	defer x.Close()
 	corpus := newSynthCorpus(1)
+	corpus.spaces = spaces
 	const batch = 400
 	for from := 0; from < n/5; from += batch {
 		if _, err := x.Upsert(ctx, corpus.docs(from, min(batch, n/5-from))); err != nil {
@@ -125,9 +135,11 @@ func settle() {
 	debug.FreeOSMemory()
 }
 
-// TestScale measures build time, open time, memory and query latency at the
+// TestScale measures build time, open time, memory and query latency (wall
+// time, and CPU time per query, which a busy machine inflates less) at the
 // sizes in ATLASBRIDGE_SCALE (comma separated chunk counts, e.g.
-// "10000,100000"):
+// "10000,100000"), over 20 spaces and projects, or one space with
+// ATLASBRIDGE_SCALE_SPACES=1:
 //
 //	ATLASBRIDGE_SCALE=10000,100000 go test ./search -run TestScale -v -timeout 30m
 func TestScale(t *testing.T) {
@@ -146,16 +158,17 @@ func TestScale(t *testing.T) {
 
 func measureScale(t *testing.T, n int) {
 	ctx := context.Background()
+	spaces, _ := strconv.Atoi(os.Getenv("ATLASBRIDGE_SCALE_SPACES"))
 	dir := t.TempDir()
 	// ATLASBRIDGE_SCALE_DIR keeps the built stores between runs.
 	if keep := os.Getenv("ATLASBRIDGE_SCALE_DIR"); keep != "" {
-		dir = filepath.Join(keep, strconv.Itoa(n))
+		dir = filepath.Join(keep, fmt.Sprintf("%d-%d", n, spaces))
 	}
 	start := time.Now()
 	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
 	built := "reused"
 	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
-		emb = buildSynthetic(t, dir, n)
+		emb = buildSynthetic(t, dir, n, spaces)
 		d := time.Since(start)
 		built = fmt.Sprintf("%v (%.0f chunks/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
 	}
@@ -172,6 +185,8 @@ func measureScale(t *testing.T, n int) {
 	open := time.Since(start)
 	settle()
 	rss1 := rssKB()
+	load, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("n=%d spaces=%d loadavg=%s", n, spaces, strings.Fields(string(load) + " ?")[0])
 	t.Logf("n=%d build=%s db=%.1f MB open=%v rss+%.1f MB",
 		n, built, float64(fi.Size())/1e6, open.Round(time.Millisecond), float64(rss1-rss0)/1024)
 
@@ -194,10 +209,14 @@ func measureScale(t *testing.T, n int) {
 	for _, mode := range []Mode{Hybrid, Vector, Keyword} {
 		for _, filtered := range []bool{false, true} {
 			var lat []time.Duration
+			cpu0 := cpuTime()
 			for _, q := range queries {
 				query := Query{Text: q, K: 10, Mode: mode}
 				if filtered {
-					query.Spaces, query.Labels = []string{"SP1", "SP2", "SP3"}, []string{"l1", "l2"}
+					query.Labels = []string{"l1", "l2"}
+					if spaces != 1 {
+						query.Spaces = []string{"SP1", "SP2", "SP3"}
+					}
 				}
 				s := time.Now()
 				if _, err := x.Search(ctx, query); err != nil {
@@ -205,9 +224,11 @@ func measureScale(t *testing.T, n int) {
 				}
 				lat = append(lat, time.Since(s))
 			}
+			cpu := (cpuTime() - cpu0) / time.Duration(len(queries))
 			slices.Sort(lat)
-			t.Logf("n=%d mode=%-7s filtered=%-5v p50=%v p95=%v max=%v", n, mode, filtered,
-				lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*95/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+			t.Logf("n=%d mode=%-7s filtered=%-5v p50=%v p95=%v max=%v cpu/query=%v", n, mode, filtered,
+				lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*95/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond),
+				cpu.Round(10*time.Microsecond))
 		}
 	}
 }
@@ -261,7 +282,7 @@ func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		dir := b.TempDir()
-		emb := buildSynthetic(b, dir, n)
+		emb := buildSynthetic(b, dir, n, 0)
 		x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
 		if err != nil {
 			b.Fatal(err)

@@ -78,13 +78,20 @@ type fusion struct {
 	snippetSz int     // snippet length in bytes
 }
 
-// defaultFusion was chosen with TestEvalPGDocs (PostgreSQL manual, 15 dev
-// and 35 paraphrased questions, builtin/hash-v1-512 embedder): reciprocal
-// ranks with a small k and the keyword ranking counted twice was the only
-// setting at or above keyword-only on both sets (dev MRR@10 0.683 vs 0.587,
-// paraphrases 0.409 vs 0.405; recall@5 equal). Min-max score fusion was
-// measured too and did worse on the paraphrases. Re-tune when the embedder
-// changes: a better one deserves more weight.
+// defaultFusion was chosen with TestEvalPGDocs (PostgreSQL manual, 1,169
+// pages, 7,963 chunks; the 15 dev questions and embed's 35 paraphrased
+// ones). Reciprocal ranks with a small k, the keyword ranking counted twice
+// and 0.3 of a page's next three chunks was the best setting on both sets
+// with either builtin embedder, and beats each ranking alone. With
+// builtin/lsa-v1-512+128 (recall@5 / MRR@10):
+//
+//	           dev (15)       paraphrases (35)
+//	keyword    0.733 / 0.596  0.629 / 0.364
+//	vector     0.667 / 0.461  0.371 / 0.225
+//	hybrid     0.800 / 0.697  0.629 / 0.490
+//
+// Min-max score fusion and RRF with k=60 did worse on at least one set. A
+// much better embedder deserves more weight: re-tune when it changes.
 var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10, snippetSz: 240}
 
 // Search ranks the documents that match q's filters against q.Text.
@@ -124,8 +131,8 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	case k > MaxK:
 		k = MaxK
 	}
-	if x.db == nil {
-		return nil, fmt.Errorf("search: %s: index is closed", x.dir)
+	if err := x.usable("search"); err != nil {
+		return nil, err
 	}
 	if err := x.refresh(ctx); err != nil {
 		return nil, err

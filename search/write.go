@@ -288,6 +288,9 @@ func (x *Index) Delete(ctx context.Context, ids []string) error {
 // to its Updated time, for reconciling deletions. An empty container means
 // every container of the source; an empty source, every document.
 func (x *Index) DocumentIDs(ctx context.Context, source, container string) (map[string]time.Time, error) {
+	if err := x.usable("list documents"); err != nil {
+		return nil, err
+	}
 	q := `SELECT id, updated FROM documents WHERE (? = '' OR source = ?) AND (? = '' OR container = ?)`
 	rows, err := x.db.QueryContext(ctx, q, source, source, container, container)
 	if err != nil {
@@ -312,6 +315,9 @@ func (x *Index) DocumentIDs(ctx context.Context, source, container string) (map[
 // Watermark returns the watermark of a container; one never set comes back
 // zero, with Source and Container filled in.
 func (x *Index) Watermark(ctx context.Context, source, container string) (Watermark, error) {
+	if err := x.usable("read watermark"); err != nil {
+		return Watermark{Source: source, Container: container}, err
+	}
 	w := Watermark{Source: source, Container: container}
 	var up, last, rec int64
 	err := x.db.QueryRowContext(ctx, `SELECT updated, last_sync, syncs, last_reconcile FROM watermarks WHERE source = ? AND container = ?`,
@@ -347,6 +353,9 @@ func (x *Index) SetWatermark(ctx context.Context, w Watermark) error {
 
 // Status summarises the index per container.
 func (x *Index) Status(ctx context.Context) (Status, error) {
+	if err := x.usable("status"); err != nil {
+		return Status{}, err
+	}
 	st := Status{Dir: x.dir}
 	model, _, err := getMeta(ctx, x.db, metaModel)
 	if err != nil {
@@ -480,6 +489,9 @@ func (x *Index) SetMeta(ctx context.Context, key string, value []byte) error {
 
 // Meta returns a value stored with SetMeta, or nil when there is none.
 func (x *Index) Meta(ctx context.Context, key string) ([]byte, error) {
+	if err := x.usable("read meta"); err != nil {
+		return nil, err
+	}
 	v, _, err := getMeta(ctx, x.db, key)
 	if err != nil {
 		return nil, x.fail("read meta "+key, err)
