@@ -30,6 +30,8 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"content/{id}/property", s.withUser(s.listProperties))
 	m.HandleFunc("GET "+api+"content/{id}/property/{key}", s.withUser(s.getProperty))
 	m.HandleFunc("GET "+api+"user/current", s.withUser(s.currentUser))
+	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
+	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.allChildren))
 	m.HandleFunc("/confluence/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
 	}))
@@ -664,6 +666,48 @@ func (s *Sim) getProperty(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.confCtx(r, u).propertyJSON(ct, k, v))
+}
+
+func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
+	c := s.confCtx(r, u)
+	q := r.URL.Query()
+	name := q.Get("username")
+	if k := q.Get("key"); k != "" {
+		for n := range s.users {
+			if c.userKey(n) == k {
+				name = n
+			}
+		}
+		if name == "" {
+			confError(w, http.StatusNotFound, "No user found with key : "+k)
+			return
+		}
+	}
+	if name == "" {
+		confError(w, http.StatusBadRequest, "A username or key is required")
+		return
+	}
+	if s.users[name] == nil {
+		confError(w, http.StatusNotFound, "No user found with username : "+name)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.userJSON(name))
+}
+
+func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, u *User) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id := r.PathValue("id")
+	ct := s.visible(id, u)
+	if ct == nil {
+		notFoundContent(w, id)
+		return
+	}
+	c := s.confCtx(r, u)
+	o := c.childrenJSON(ct, parseExpand(r.URL.Query().Get("expand")))
+	o["_links"].(obj)["base"] = c.base
+	o["_links"].(obj)["context"] = c.context
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) currentUser(w http.ResponseWriter, r *http.Request, u *User) {

@@ -201,6 +201,18 @@ func TestConfluenceReads(t *testing.T) {
 		}},
 		{"unknown property", "content/" + vpn + "/property/nope", 404, nil},
 		{"unknown endpoint", "nothing/here", 404, nil},
+		{"user by name", "user?username=alice", 200, func(t *testing.T, m map[string]any) {
+			if m["displayName"] != "Alice Example" || m["type"] != "known" {
+				t.Errorf("user: %v", m)
+			}
+		}},
+		{"unknown user", "user?username=nobody", 404, nil},
+		{"user without name", "user", 400, nil},
+		{"all children", "content/" + ops + "/child?expand=page", 200, func(t *testing.T, m map[string]any) {
+			if dig(t, m, "page", "size").(float64) != 6 {
+				t.Errorf("children: %v", m)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

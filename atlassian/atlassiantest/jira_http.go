@@ -20,6 +20,11 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"project/{key}", s.withUser(s.getProject))
 	m.HandleFunc("GET "+api+"field", s.withUser(s.listFields))
 	m.HandleFunc("GET "+api+"issueLinkType", s.withUser(s.listLinkTypes))
+	m.HandleFunc("GET "+api+"user", s.withUser(s.getJiraUser))
+	m.HandleFunc("GET "+api+"status", s.withUser(s.listStatuses))
+	m.HandleFunc("GET "+api+"priority", s.withUser(s.listNamed("priority", priorities)))
+	m.HandleFunc("GET "+api+"issuetype", s.withUser(s.listNamed("issuetype", issueTypes)))
+	m.HandleFunc("GET "+api+"resolution", s.withUser(s.listNamed("resolution", resolutions)))
 	m.HandleFunc("GET "+api+"search", s.withUser(s.searchIssues))
 	m.HandleFunc("POST "+api+"search", s.withUser(s.searchIssues))
 	m.HandleFunc("POST "+api+"issue", s.withUser(s.createIssue))
@@ -156,6 +161,53 @@ func (s *Sim) listLinkTypes(w http.ResponseWriter, r *http.Request, u *User) {
 			"self": c.api("issueLinkType/" + lt.id)})
 	}
 	writeJSON(w, http.StatusOK, obj{"issueLinkTypes": out})
+}
+
+func (s *Sim) getJiraUser(w http.ResponseWriter, r *http.Request, u *User) {
+	q := r.URL.Query()
+	name := q.Get("username")
+	if name == "" {
+		name = q.Get("key")
+	}
+	if name == "" {
+		jiraError(w, http.StatusBadRequest, "The username query parameter was not provided")
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.jira.people[name]; !ok {
+		jiraError(w, http.StatusNotFound, "The user named '"+name+"' does not exist")
+		return
+	}
+	c := s.jiraCtx(r, u)
+	o := c.userJSON(name).(obj)
+	o["locale"] = "en_US"
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Sim) listStatuses(w http.ResponseWriter, r *http.Request, u *User) {
+	c := s.jiraCtx(r, u)
+	out := []any{}
+	for _, st := range statuses {
+		out = append(out, c.statusJSON(st))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Sim) listNamed(kind string, list []nameID) func(http.ResponseWriter, *http.Request, *User) {
+	return func(w http.ResponseWriter, r *http.Request, u *User) {
+		c := s.jiraCtx(r, u)
+		out := []any{}
+		for _, n := range list {
+			o := c.nameIDJSON(kind, n)
+			if kind == "priority" {
+				o["description"] = n.desc
+				o["statusColor"] = map[string]string{"1": "#d04437", "2": "#f15C75", "3": "#f79232", "4": "#707070", "5": "#afafaf"}[n.id]
+			}
+			out = append(out, o)
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
 }
 
 func issueNotFound(w http.ResponseWriter) {

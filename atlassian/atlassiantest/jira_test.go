@@ -55,6 +55,24 @@ func TestJiraReads(t *testing.T) {
 				t.Errorf("link types %v", l)
 			}
 		}},
+		{"user", "user?username=erin.data", 200, func(t *testing.T, r reply) {
+			if r.obj(t)["displayName"] != "Erin Dubois" {
+				t.Errorf("user %s", r.raw)
+			}
+		}},
+		{"unknown user", "user?username=nobody", 404, nil},
+		{"statuses", "status", 200, func(t *testing.T, r reply) {
+			if l := r.list(t); len(l) != 5 || dig(t, l, 0, "statusCategory", "key") != "new" {
+				t.Errorf("statuses %v", l)
+			}
+		}},
+		{"priorities", "priority", 200, func(t *testing.T, r reply) {
+			if l := r.list(t); len(l) != 5 || dig(t, l, 2, "name") != "Major" {
+				t.Errorf("priorities %v", l)
+			}
+		}},
+		{"issue types", "issuetype", 200, nil},
+		{"resolutions", "resolution", 200, nil},
 		{"issue", "issue/" + key + "?expand=renderedFields,names,transitions,changelog", 200, func(t *testing.T, r reply) {
 			m := r.obj(t)
 			f := m["fields"].(map[string]any)
