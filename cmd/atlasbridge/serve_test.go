@@ -48,16 +48,50 @@ func simConfig(t *testing.T, env map[string]string) *config {
 	return cfg
 }
 
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once,
+// which tells waitFor when it grows.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{}, 1)
+	}
+	select {
+	case l.changed <- struct{}{}:
+	default:
+	}
 	return l.b.Write(p)
+}
+
+// waitFor waits until the buffer holds a match of re, serve returns
+// (done), or timeout passes; it returns the first submatch (or the match).
+func (l *lockedBuffer) waitFor(t *testing.T, re *regexp.Regexp, done <-chan error, timeout time.Duration) string {
+	t.Helper()
+	l.mu.Lock()
+	if l.changed == nil {
+		l.changed = make(chan struct{}, 1)
+	}
+	changed := l.changed
+	l.mu.Unlock()
+	expire := time.After(timeout)
+	for {
+		if m := re.FindStringSubmatch(l.String()); m != nil {
+			return m[len(m)-1]
+		}
+		select {
+		case <-changed:
+		case err := <-done:
+			t.Fatalf("serve ended (%v) before logging %q:\n%s", err, re, l.String())
+		case <-expire:
+			t.Fatalf("no %q logged within %s:\n%s", re, timeout, l.String())
+		}
+	}
 }
 
 func (l *lockedBuffer) String() string {
@@ -127,17 +161,7 @@ func TestServeHTTP(t *testing.T) {
 	go func() {
 		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), io.Discard, &stderr)
 	}()
-	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`)
-	var url string
-	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("no URL logged:\n%s", stderr.String())
-	}
+	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 10*time.Second)
 	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer tok-123"}))
 	if err != nil {
 		t.Fatal(err)
@@ -330,18 +354,7 @@ func TestServeWithSyncSchedule(t *testing.T) {
 	go func() {
 		done <- runServe(ctx, []string{"--http", "127.0.0.1:0", "--sync-schedule", "@every 1h"}, cfg, strings.NewReader(""), io.Discard, &stderr)
 	}()
-	deadline := time.Now().Add(45 * time.Second)
-	for !strings.Contains(stderr.String(), "background sync done") {
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("no background sync within 45s:\n%s", stderr.String())
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	stderr.waitFor(t, regexp.MustCompile("background sync done"), done, 45*time.Second)
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve ended with %v", err)
@@ -349,5 +362,28 @@ func TestServeWithSyncSchedule(t *testing.T) {
 	entries, err := os.ReadDir(dataDir)
 	if err != nil || len(entries) == 0 {
 		t.Errorf("the sync wrote nothing to %s: %v", dataDir, err)
+	}
+}
+
+// TestServeRemoteWarns binds every interface with --allow-remote and no
+// token: serve starts, and says loudly what that exposes.
+func TestServeRemoteWarns(t *testing.T) {
+	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--http", "0.0.0.0:0", "--allow-remote"}, simConfig(t, simEnv(sim)), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	stderr.waitFor(t, regexp.MustCompile("serving MCP over streamable HTTP"), done, 10*time.Second)
+	for _, want := range []string{"level=WARN msg=\"MCP HTTP server reachable from other machines\"", "no ATLASBRIDGE_HTTP_TOKEN"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("no warning %q:\n%s", want, stderr.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve ended with %v", err)
 	}
 }
