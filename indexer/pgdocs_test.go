@@ -42,12 +42,12 @@ func TestPGDocsSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), runtime.GOMAXPROCS(0))
-	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered})
+	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered.ForIndex()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	ix, err := New(Options{Confluence: conf, Index: idx, Now: clk.Now})
+	ix, err := New(Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex(), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +63,10 @@ func TestPGDocsSync(t *testing.T) {
 	st := sum.Stages
 	t.Logf("full sync: %d documents, %d chunks embedded, %s wall → %.0f pages/s; %d requests",
 		pages, texts, sum.Duration.Round(time.Millisecond), float64(pages)/sum.Duration.Seconds(), reqs)
-	t.Logf("stages (summed over workers): list %s · fetch %s · convert %s · chunk %s · embed %s · store %s",
+	t.Logf("stages (summed over workers): list %s · fetch %s · convert %s · chunk %s · fit %s · embed %s · store %s; model %s",
 		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
-		st.Chunk.Round(time.Millisecond), embedTook.Round(time.Millisecond), (st.Store - embedTook).Round(time.Millisecond))
+		st.Chunk.Round(time.Millisecond), st.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond),
+		(st.Store - embedTook).Round(time.Millisecond), metered.Model())
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("memory: heap in use %d MiB, total allocated %d MiB, peak RSS %s", ms.HeapInuse>>20, ms.TotalAlloc>>20, peakRSS())
@@ -149,12 +150,12 @@ func TestLargeSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), runtime.GOMAXPROCS(0))
-	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered})
+	idx, err := search.Open(ctx, t.TempDir(), search.Options{Embedder: metered.ForIndex()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	ix, err := New(Options{Confluence: conf, Index: idx})
+	ix, err := New(Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,9 +171,10 @@ func TestLargeSync(t *testing.T) {
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	t.Logf("%d pages → %d chunks (%d embedded) in %s: %.0f pages/s; embed %s, store %s; index on disk %d MiB",
+	t.Logf("%d pages → %d chunks (%d embedded) in %s: %.0f pages/s; fit %s, embed %s, store %s; index on disk %d MiB; model %s",
 		sum.Added, st.Chunks, texts, sum.Duration.Round(time.Millisecond), float64(sum.Added)/sum.Duration.Seconds(),
-		embedTook.Round(time.Millisecond), (sum.Stages.Store - embedTook).Round(time.Millisecond), st.Bytes>>20)
+		sum.Stages.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond), (sum.Stages.Store - embedTook).Round(time.Millisecond),
+		st.Bytes>>20, metered.Model())
 	t.Logf("memory: simulator heap %d MiB; heap after sync %d MiB (+%d MiB); peak RSS of the process %s",
 		before.HeapInuse>>20, after.HeapInuse>>20, (int64(after.HeapInuse)-int64(before.HeapInuse))>>20, peakRSS())
 }
