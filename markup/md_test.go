@@ -220,3 +220,18 @@ func TestDeepNesting(t *testing.T) {
 		})
 	}
 }
+
+func TestWikiCodeLanguages(t *testing.T) {
+	cases := []struct{ lang, want string }{
+		{"go", "{code:go}"}, {"Python", "{code:python}"}, {"py", "{code:python}"}, {"yml", "{code:yaml}"},
+		{"zsh", "{code:bash}"}, {"cobol", "{noformat}"}, {"", "{noformat}"}, {"x}{y", "{noformat}"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.lang, func(t *testing.T) {
+			wiki := MarkdownToWiki("```" + tc.lang + "\nbody\n```\n")
+			if !strings.HasPrefix(wiki, tc.want+"\nbody\n") {
+				t.Errorf("got %q, want it to open with %q", wiki, tc.want)
+			}
+		})
+	}
+}

@@ -370,15 +370,34 @@ func oneLineBreaks(s string) string {
 	return strings.ReplaceAll(strings.TrimSpace(s), "\n", ` \\ `)
 }
 
+// wikiLanguage maps a fence info string to a language of Jira's code macro, or "" (and so a
+// {noformat} block) when Jira would not know it: Jira prints an error above a code block in an
+// unknown language.
 func wikiLanguage(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
-	var b strings.Builder
-	for _, r := range lang {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '#' || r == '+' || r == '-' {
-			b.WriteRune(r)
-		}
+	if alias, ok := wikiLanguageAliases[lang]; ok {
+		lang = alias
 	}
-	return b.String()
+	if _, ok := wikiLanguages[lang]; ok {
+		return lang
+	}
+	return ""
+}
+
+var wikiLanguageAliases = map[string]string{
+	"py": "python", "python3": "python", "golang": "go", "ts": "javascript", "typescript": "javascript",
+	"node": "javascript", "yml": "yaml", "shell": "bash", "zsh": "bash", "console": "bash",
+	"cs": "c#", "csharp": "c#", "objective-c": "objc", "vb": "visualbasic", "xhtml": "html",
+}
+
+// wikiLanguages are the languages of the code macro of Jira Server/DC 7 and later (Jira 6
+// knew only actionscript, html, java, javascript, none, sql, xhtml and xml).
+var wikiLanguages = map[string]struct{}{
+	"actionscript": {}, "ada": {}, "applescript": {}, "bash": {}, "c": {}, "c#": {}, "cpp": {}, "c++": {},
+	"css": {}, "erlang": {}, "go": {}, "groovy": {}, "haskell": {}, "html": {}, "java": {},
+	"javascript": {}, "js": {}, "json": {}, "lua": {}, "none": {}, "objc": {}, "perl": {},
+	"php": {}, "python": {}, "r": {}, "ruby": {}, "scala": {}, "sh": {}, "sql": {}, "swift": {},
+	"visualbasic": {}, "xml": {}, "yaml": {},
 }
 
 // wikiURL percent-encodes the characters that would end a wiki link or image early.
