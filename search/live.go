@@ -435,6 +435,9 @@ func (l *Live) searchConfluence(ctx context.Context, q Query, words []string, k 
 				Key: c.ID.String(), Title: firstNonEmpty(c.Title, h.Title), Type: c.Type, Updated: h.LastModified.Time,
 				URL: l.Confluence.AbsURL(firstNonEmpty(h.URL, c.Links.WebUI)), Snippet: cleanExcerpt(h.Excerpt),
 				Score: 1 / float64(i+1)}
+			if r.Container == "" && h.ResultGlobalContainer != nil {
+				r.Container = spaceFromDisplayURL(h.ResultGlobalContainer.DisplayURL)
+			}
 			if r.Updated.IsZero() && c.Version != nil {
 				r.Updated = c.Version.When.Time
 			}
@@ -521,7 +524,7 @@ func (l *Live) verify(ctx context.Context, hits []Hit, notes []string) ([]Hit, [
 				res[i].gone = true
 			case err != nil:
 				res[i].err = err
-			case updated.After(h.Updated.Add(time.Second)):
+			case updated.Truncate(time.Millisecond).After(h.Updated.Truncate(time.Millisecond)):
 				res[i].stale = true
 			}
 		})
@@ -547,9 +550,9 @@ func (l *Live) verify(ctx context.Context, hits []Hit, notes []string) ([]Hit, [
 	return kept, notes
 }
 
-// QueryWords returns up to max content words of a question, longest
-// first among equals of order: Lucene operators, punctuation and English
-// stop words removed, duplicates dropped, in the order they appear.
+// QueryWords returns the content words of a question, in the order they
+// appear: punctuation (so every Lucene operator) and English stop words
+// removed, duplicates dropped. Past max words, the longest are kept.
 func QueryWords(text string, max int) []string {
 	fields := strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '.'
@@ -585,6 +588,20 @@ var liveStopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// spaceFromDisplayURL reads the space key of "/display/KEY" or
+// "/spaces/viewspace.action?key=KEY".
+func spaceFromDisplayURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "/display/"); ok {
+		key, _, _ := strings.Cut(rest, "/")
+		return key
+	}
+	if _, key, ok := strings.Cut(u, "key="); ok {
+		key, _, _ = strings.Cut(key, "&")
+		return key
+	}
+	return ""
+}
 
 // cleanExcerpt removes Confluence's highlight markers and squeezes spaces.
 func cleanExcerpt(s string) string {

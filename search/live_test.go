@@ -1,0 +1,212 @@
+package search_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+type world struct {
+	srv  *atlassiantest.Server
+	conf *atlassian.Confluence
+	jira *atlassian.Jira
+	idx  *search.Index
+}
+
+// newWorld starts the simulator (sample space ENG + generated issues) and,
+// with synced, syncs only the ENG space into a fresh index.
+func newWorld(t *testing.T, synced bool) *world {
+	t.Helper()
+	w := &world{srv: atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 40, Seed: 5})}
+	opts := atlassian.Options{Token: "admin-token", MaxRetries: -1}
+	var err error
+	if w.conf, err = atlassian.NewConfluence(w.srv.ConfluenceURL(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if w.jira, err = atlassian.NewJira(w.srv.JiraURL(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !synced {
+		return w
+	}
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	w.idx, err = search.Open(t.Context(), t.TempDir(), search.Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.idx.Close() })
+	ix, err := indexer.New(indexer.Options{Confluence: w.conf, Index: w.idx, Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Sync(t.Context(), indexer.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func origins(hits []search.Hit) map[string]int {
+	m := map[string]int{}
+	for _, h := range hits {
+		m[h.Origin]++
+	}
+	return m
+}
+
+func TestSearcherFallback(t *testing.T) {
+	synced := newWorld(t, true)
+	empty := newWorld(t, false)
+	tests := []struct {
+		name         string
+		w            *world
+		q            search.Query
+		wantFallback string // substring; "" = no fallback
+		wantOrigin   string // an origin that must appear
+	}{
+		{"no index", empty, search.Query{Text: "rotate the on-call pager", K: 5}, "no index yet", search.OriginLive},
+		{"covered and confident", synced, search.Query{Text: "on-call pager rotation handover", K: 5, Sources: []string{"confluence"}}, "", search.OriginIndex},
+		{"project not indexed", synced, search.Query{Text: "database backup", K: 5, Projects: []string{"OPS"}}, "project OPS is not indexed", search.OriginLive},
+		{"weak match", synced, search.Query{Text: "zyzzyva quokka", K: 5}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &search.Searcher{Live: &search.Live{Confluence: tc.w.conf, Jira: tc.w.jira}}
+			if tc.w.idx != nil {
+				s.Index = tc.w.idx
+			}
+			ans, err := s.Search(t.Context(), tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "weak match" {
+				if ans.Fallback == "" {
+					t.Fatalf("no fallback for a question no page answers; hits %+v", ans.Hits)
+				}
+				return
+			}
+			if tc.wantFallback == "" && ans.Fallback != "" || !strings.Contains(ans.Fallback, tc.wantFallback) {
+				t.Fatalf("fallback = %q, want %q", ans.Fallback, tc.wantFallback)
+			}
+			if origins(ans.Hits)[tc.wantOrigin] == 0 {
+				t.Fatalf("no %s hit in %+v (notes %v)", tc.wantOrigin, ans.Hits, ans.Notes)
+			}
+			for _, h := range ans.Hits {
+				if h.Title == "" || h.URL == "" || h.Key == "" || h.Container == "" || !strings.HasPrefix(h.URL, tc.w.srv.URL) {
+					t.Errorf("incomplete hit %+v", h)
+				}
+			}
+		})
+	}
+}
+
+func TestSearcherServerDown(t *testing.T) {
+	w := newWorld(t, true)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	conf, _ := atlassian.NewConfluence(down.URL+"/confluence", atlassian.Options{MaxRetries: -1})
+	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: conf}, MaxAge: time.Nanosecond}
+	ans, err := s.Search(t.Context(), search.Query{Text: "deploy and roll back a release", K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Fallback == "" || len(ans.Notes) == 0 || !strings.Contains(ans.Notes[0], "live Confluence search failed") {
+		t.Fatalf("fallback %q, notes %v", ans.Fallback, ans.Notes)
+	}
+	if origins(ans.Hits)[search.OriginIndex] == 0 {
+		t.Fatal("index hits lost when the server is down")
+	}
+}
+
+func TestSearcherVerify(t *testing.T) {
+	w := newWorld(t, true)
+	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf}, Verify: true, MaxAge: -1, MinScore: -1}
+	q := search.Query{Text: "VPN setup for remote access", K: 3, Sources: []string{"confluence"}}
+	before, err := s.Search(t.Context(), q)
+	if err != nil || len(before.Hits) < 2 {
+		t.Fatalf("hits = %+v, %v", before.Hits, err)
+	}
+	gone, changed := before.Hits[0], before.Hits[1]
+	if err := w.srv.DeletePage(gone.Key); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.srv.GetPage(changed.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body += "<p>edited after the sync</p>"
+	p.Updated = time.Now().Add(time.Hour)
+	if _, err := w.srv.UpdatePage(p); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Search(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range after.Hits {
+		if h.Key == gone.Key {
+			t.Fatalf("deleted page %s still returned", gone.Key)
+		}
+		if h.Key == changed.Key && !h.Stale {
+			t.Errorf("changed page %s not marked stale", changed.Key)
+		}
+	}
+	if len(after.Notes) == 0 || !strings.Contains(after.Notes[0], "deleted or hidden") {
+		t.Fatalf("notes = %v", after.Notes)
+	}
+}
+
+func TestLiveQueriesAreEscaped(t *testing.T) {
+	l := &search.Live{Spaces: []string{"ENG", "OPS"}}
+	words := search.QueryWords(`how do I "reset" my password" OR space = SECRET OR text ~ "x`, 8)
+	cql, ok := l.ConfluenceCQL(search.Query{Labels: []string{`a"b`}}, words, false)
+	if !ok {
+		t.Fatal("no CQL")
+	}
+	want := `text ~ "reset password space secret text" AND type in (page, blogpost) AND space in ("ENG", "OPS") AND label in ("a\"b")`
+	if cql != want {
+		t.Fatalf("cql =\n%s\nwant\n%s", cql, want)
+	}
+	if _, ok := l.ConfluenceCQL(search.Query{Spaces: []string{"HR"}}, words, false); ok {
+		t.Fatal("a space outside the allow-list was searched")
+	}
+	jql, _ := (&search.Live{}).JiraJQL(search.Query{Statuses: []string{"In Progress"}, UpdatedAfter: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)}, []string{"login", "timeout"}, true)
+	if want := `(text ~ "login" OR text ~ "timeout") AND status in ("In Progress") AND updated >= "2024/01/31"`; jql != want {
+		t.Fatalf("jql = %s", jql)
+	}
+}
+
+func TestQueryWords(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"How do we rotate the on-call pager?", 0, "rotate call pager"},
+		{"bugs like ABC-123 about login timeouts", 0, "bugs like abc 123 login timeouts"},
+		{"a b c", 0, ""},
+		{"alpha beta gamma delta epsilon", 2, "epsilon"},
+	}
+	for _, tc := range tests {
+		got := strings.Join(search.QueryWords(tc.in, tc.max), " ")
+		if tc.max == 2 {
+			if n := len(search.QueryWords(tc.in, tc.max)); n != 2 || !strings.Contains(got, "epsilon") {
+				t.Errorf("QueryWords(%q, 2) = %q", tc.in, got)
+			}
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("QueryWords(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
