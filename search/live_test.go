@@ -209,4 +209,3 @@ func TestQueryWords(t *testing.T) {
 		}
 	}
 }
-
