@@ -250,6 +250,16 @@ func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st 
 		if len(doc.Labels) > 0 {
 			header = append(header, "Labels: "+strings.Join(doc.Labels, ", "))
 		}
+		var who []string
+		if ct.History != nil && ct.History.CreatedBy.Name() != "" {
+			who = append(who, "Author: "+ct.History.CreatedBy.Name())
+		}
+		if ct.Version != nil && ct.Version.By.Name() != "" && !doc.Updated.IsZero() {
+			who = append(who, "Last edited by "+ct.Version.By.Name()+" on "+day(doc.Updated))
+		}
+		if len(who) > 0 {
+			header = append(header, strings.Join(who, " · "))
+		}
 	}
 	if len(header) > 0 {
 		md = strings.Join(header, "\n") + "\n\n" + md

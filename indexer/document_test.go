@@ -116,7 +116,7 @@ func TestConfluenceDocument(t *testing.T) {
 				t.Fatalf("first chunk does not start with the breadcrumb: %+v", doc.Chunks)
 			}
 			text := allText(doc)
-			for _, want := range []string{"Labels: deploy, canary", "Send 5% of traffic first.", "Roll back when the error rate doubles."} {
+			for _, want := range []string{"Labels: deploy, canary", "Author: ", "Last edited by ", "Send 5% of traffic first.", "Roll back when the error rate doubles."} {
 				if !strings.Contains(text, want) {
 					t.Errorf("text lacks %q:\n%s", want, text)
 				}

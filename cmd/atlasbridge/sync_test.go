@@ -15,6 +15,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -281,4 +282,35 @@ func TestBackgroundSync(t *testing.T) {
 	}
 	stop()
 	stop()
+}
+
+func TestProgressPrinter(t *testing.T) {
+	p := indexer.Progress{Source: "confluence", Container: "ENG", Phase: "fetch", Done: 50, Total: 200, Elapsed: 2 * time.Second}
+	t.Run("bar", func(t *testing.T) {
+		var out bytes.Buffer
+		pr := newProgressPrinter("bar", &out, slog.New(slog.DiscardHandler))
+		pr.update(indexer.Progress{Source: "confluence", Container: "ENG", Phase: "list"})
+		pr.update(p)
+		pr.finish() // an interrupted sync still ends the line
+		got := out.String()
+		for _, want := range []string{"listing changes", "[#######", "50/200", "25/s", "ETA 6s", "\n"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("bar output %q lacks %q", got, want)
+			}
+		}
+	})
+	t.Run("log", func(t *testing.T) {
+		var out bytes.Buffer
+		pr := newProgressPrinter("log", io.Discard, slog.New(slog.NewTextHandler(&out, nil)))
+		pr.every = 0
+		pr.update(p)
+		if !strings.Contains(out.String(), "sync progress") || !strings.Contains(out.String(), "done=50") {
+			t.Errorf("log output %q", out.String())
+		}
+	})
+	t.Run("auto off a terminal logs", func(t *testing.T) {
+		if pr := newProgressPrinter("auto", &bytes.Buffer{}, slog.New(slog.DiscardHandler)); pr.mode != "log" {
+			t.Errorf("mode = %q", pr.mode)
+		}
+	})
 }
