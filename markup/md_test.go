@@ -235,3 +235,25 @@ func TestWikiCodeLanguages(t *testing.T) {
 		})
 	}
 }
+
+func TestConfluenceCodeLanguages(t *testing.T) {
+	cases := []struct{ lang, want string }{
+		{"python", `<ac:parameter ac:name="language">py</ac:parameter>`},
+		{"JavaScript", `<ac:parameter ac:name="language">js</ac:parameter>`},
+		{"yaml", `<ac:parameter ac:name="language">yml</ac:parameter>`},
+		{"sql", `<ac:parameter ac:name="language">sql</ac:parameter>`},
+		{"go", `<ac:parameter ac:name="language">text</ac:parameter>`},
+		{"", `<ac:structured-macro ac:name="code" ac:schema-version="1"><ac:plain-text-body>`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.lang, func(t *testing.T) {
+			out, err := MarkdownToStorage("```" + tc.lang + "\nbody\n```\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("got %s, want %s", out, tc.want)
+			}
+		})
+	}
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // MarkdownToStorage converts markdown (GitHub flavour) to Confluence storage XHTML: fenced code
-// becomes the code macro with its language and a CDATA body, "> [!NOTE]" or "> **Note:** …"
+// becomes the code macro with its language (mapped to the macro's names, "text" when Confluence
+// has no highlighter for it) and a CDATA body, "> [!NOTE]" or "> **Note:** …"
 // blockquotes become info/note/warning/tip macros, task lists become Confluence tasks, and
 // tables, lists, links, images, headings, emphasis and inline code their XHTML elements. Of raw
 // HTML only <br> and simple formatting tags (b, i, u, s, sub, sup, code, kbd…) become markup,
@@ -422,21 +423,38 @@ func xmlText(b *strings.Builder, s string) {
 	}
 }
 
-// confluenceLanguage maps a fence info string to a language the Confluence code macro knows.
+// confluenceLanguage maps a fence info string to a language of the Confluence Server/DC code
+// macro. Confluence answers any other value with "Error rendering macro 'code': Invalid value
+// specified for parameter", so an unknown language becomes plain "text".
 func confluenceLanguage(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
-	if alias, ok := codeLanguageAliases[lang]; ok {
-		return alias
+	if lang == "" {
+		return ""
 	}
-	return lang
+	if alias, ok := codeLanguageAliases[lang]; ok {
+		lang = alias
+	}
+	if _, ok := codeLanguages[lang]; ok {
+		return lang
+	}
+	return "text"
+}
+
+// codeLanguages are the values the code macro accepts (yml since Confluence 6.7).
+var codeLanguages = map[string]struct{}{
+	"actionscript3": {}, "applescript": {}, "bash": {}, "c#": {}, "cpp": {}, "css": {},
+	"coldfusion": {}, "delphi": {}, "diff": {}, "erl": {}, "groovy": {}, "xml": {}, "java": {},
+	"jfx": {}, "js": {}, "php": {}, "perl": {}, "text": {}, "powershell": {}, "py": {},
+	"ruby": {}, "sql": {}, "sass": {}, "scala": {}, "vb": {}, "yml": {},
 }
 
 var codeLanguageAliases = map[string]string{
 	"python": "py", "python3": "py", "javascript": "js", "node": "js", "typescript": "js", "ts": "js",
-	"sh": "bash", "shell": "bash", "zsh": "bash", "console": "bash", "yaml": "yml",
-	"html": "xml", "xhtml": "xml", "c": "cpp", "c++": "cpp", "h": "cpp", "cs": "c#", "csharp": "c#",
-	"golang": "go", "ps1": "powershell", "pwsh": "powershell", "rb": "ruby", "kt": "kotlin",
-	"text": "text", "plaintext": "text", "txt": "text",
+	"json": "js", "sh": "bash", "shell": "bash", "zsh": "bash", "console": "bash", "yaml": "yml",
+	"html": "xml", "xhtml": "xml", "svg": "xml", "c": "cpp", "c++": "cpp", "h": "cpp", "cs": "c#",
+	"csharp": "c#", "ps1": "powershell", "pwsh": "powershell", "rb": "ruby", "erlang": "erl",
+	"scss": "sass", "actionscript": "actionscript3", "javafx": "jfx", "patch": "diff",
+	"plaintext": "text", "txt": "text", "none": "text",
 }
 
 // checkWellFormed parses the storage fragment as XML with the ac: and ri: prefixes declared.
