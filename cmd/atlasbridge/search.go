@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type searchResultJSON struct {
 	Heading string   `json:"heading,omitempty"`
 	Snippet string   `json:"snippet"`
 	Origin  string   `json:"origin"`
+	Stale   bool     `json:"stale,omitempty"`
 }
 
 // runSearch is `atlasbridge search [flags] "question"`.
@@ -55,6 +57,8 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	fs.Var(&labels, "label", "only documents with one of these labels")
 	fs.Var(&statuses, "status", "only Jira issues in one of these statuses")
 	fs.Var(&types, "type", "only these types (page, blogpost, comment, Bug, Story…)")
+	live := fs.String("live", "auto", "ask the servers too: auto (when the index cannot answer), never")
+	verify := fs.Bool("verify", false, "re-read the top hits on the server: drop deleted ones, flag changed ones")
 	after := fs.String("updated-after", "", "only documents updated on or after this date (2006-01-02) or age (30d, 12h)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: atlasbridge search [flags] "question in plain words"`)
@@ -96,33 +100,74 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 		q.Projects = cfg.Projects
 	}
 
+	if *live != "auto" && *live != "never" {
+		return &exitError{code: 2, err: fmt.Errorf("search: --live %q: want auto or never", *live)}
+	}
+
 	log := cfg.logger(stderr)
+	s := &search.Searcher{Verify: *verify, Logger: log}
+	if *live == "auto" {
+		if s.Live, err = liveSearch(cfg, log); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+	}
 	idx, err := openReadIndex(ctx, cfg, log)
+	switch {
+	case err == nil:
+		defer idx.Close()
+		s.Index = idx
+	case s.Live == nil:
+		return fmt.Errorf("search: %w", err)
+	default:
+		log.Warn("no usable index: searching the servers only", "err", err)
+	}
+	ans, err := s.Search(ctx, q)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	defer idx.Close()
-	results, err := idx.Search(ctx, q)
-	if err != nil {
-		return fmt.Errorf("search: %w", err)
-	}
-	out := make([]searchResultJSON, 0, len(results))
-	for _, r := range results {
-		out = append(out, toResultJSON(r, "index"))
+	out := make([]searchResultJSON, 0, len(ans.Hits))
+	for _, h := range ans.Hits {
+		out = append(out, toResultJSON(h))
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(struct {
-			Query   string             `json:"query"`
-			Results []searchResultJSON `json:"results"`
-		}{text, out})
+			Query    string             `json:"query"`
+			Results  []searchResultJSON `json:"results"`
+			Fallback string             `json:"fallback,omitempty"`
+			Notes    []string           `json:"notes,omitempty"`
+		}{text, out, ans.Fallback, ans.Notes})
 	}
 	writeResults(stdout, out)
+	if ans.Fallback != "" {
+		fmt.Fprintf(stderr, "note: the servers were asked too: %s\n", ans.Fallback)
+	}
+	for _, n := range ans.Notes {
+		fmt.Fprintln(stderr, "note:", n)
+	}
 	return nil
 }
 
-func toResultJSON(r search.Result, origin string) searchResultJSON {
-	j := searchResultJSON{Title: r.Title, URL: r.URL, Source: r.Source, Type: r.Type, Status: r.Status,
-		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: origin}
+// liveSearch builds the live fallback from the configured clients, or nil
+// when neither product is configured.
+func liveSearch(cfg *config, log *slog.Logger) (*search.Live, error) {
+	conf, err := cfg.confluence(log)
+	if err != nil {
+		return nil, err
+	}
+	jira, err := cfg.jira(log)
+	if err != nil {
+		return nil, err
+	}
+	if conf == nil && jira == nil {
+		return nil, nil
+	}
+	return &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}, nil
+}
+
+func toResultJSON(h search.Hit) searchResultJSON {
+	r := h.Result
+	j := searchResultJSON{Stale: h.Stale, Title: r.Title, URL: r.URL, Source: r.Source, Type: r.Type, Status: r.Status,
+		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: h.Origin}
 	if !r.Updated.IsZero() {
 		j.Updated = r.Updated.UTC().Format(time.RFC3339)
 	}
@@ -147,7 +192,14 @@ func writeResults(w io.Writer, rs []searchResultJSON) {
 				where += ", " + r.Status
 			}
 		}
-		fmt.Fprintf(w, "%d. %s  [%s %s]\n", i+1, r.Title, r.Source, where)
+		origin := ""
+		if r.Origin == search.OriginLive {
+			origin = ", live"
+		}
+		if r.Stale {
+			origin += ", changed since sync"
+		}
+		fmt.Fprintf(w, "%d. %s  [%s %s%s]\n", i+1, r.Title, r.Source, where, origin)
 		if r.Heading != "" {
 			fmt.Fprintf(w, "   § %s\n", r.Heading)
 		}
