@@ -310,15 +310,20 @@ func rankPages(chunks []docChunk, scores []float64) []string {
 	return pages
 }
 
-// fuseRRF merges page rankings by reciprocal rank fusion (k 60).
-func fuseRRF(rankings ...[]string) []string {
+// fuseRRF merges two page rankings by weighted reciprocal rank fusion
+// (k 60): the first with weight 1, the second with weight w.
+func fuseRRF(first, second []string, w float64) []string {
 	score := map[string]float64{}
-	for _, r := range rankings {
+	for ri, r := range [][]string{first, second} {
+		weight := 1.0
+		if ri == 1 {
+			weight = w
+		}
 		for i, p := range r {
 			if i >= 100 {
 				break
 			}
-			score[p] += 1 / float64(60+i+1)
+			score[p] += weight / float64(60+i+1)
 		}
 	}
 	pages := make([]string, 0, len(score))
@@ -422,10 +427,18 @@ func TestExperiment(t *testing.T) {
 
 	bm := newBM25(chunks)
 	bmRank := func(q string) []string { return rankPages(chunks, bm.scores(q)) }
+	var bmAll metrics
+	var nq float64
 	for _, s := range sets {
 		m, hits := evaluate(s.qs, bmRank)
 		t.Logf("%-11s %-34s %s  (%d questions) first hits %v", s.name, "BM25", m, len(s.qs), hits)
+		bmAll.recall5 += float64(len(s.qs)) * m.recall5
+		bmAll.mrr10 += float64(len(s.qs)) * m.mrr10
+		nq += float64(len(s.qs))
 	}
+	bmAll.recall5 /= nq
+	bmAll.mrr10 /= nq
+	t.Logf("%-11s %-34s %s", "ALL", "BM25", bmAll)
 	only := os.Getenv("ATLASBRIDGE_EMBED_ONLY")
 	for _, c := range experimentCandidates() {
 		if only != "" && !strings.Contains(c.name, only) {
@@ -445,11 +458,27 @@ func TestExperiment(t *testing.T) {
 			}
 			return rankPages(chunks, scores)
 		}
+		// Micro-averages over all questions: alone, and fused with BM25 at
+		// two weights of the embedder's ranking.
+		var all, fusedHalf, fusedFull metrics
+		var nq float64
 		for _, s := range sets {
 			m, hits := evaluate(s.qs, rank)
-			fm, fhits := evaluate(s.qs, func(q string) []string { return fuseRRF(bmRank(q), rank(q)) })
+			fm, fhits := evaluate(s.qs, func(q string) []string { return fuseRRF(bmRank(q), rank(q), 1) })
+			hm, _ := evaluate(s.qs, func(q string) []string { return fuseRRF(bmRank(q), rank(q), 0.5) })
 			t.Logf("%-11s %-34s %s  | +BM25 %s  first hits %v / fused %v", s.name, c.name, m, fm, hits, fhits)
+			w := float64(len(s.qs))
+			nq += w
+			for _, p := range []struct{ sum, m *metrics }{{&all, &m}, {&fusedHalf, &hm}, {&fusedFull, &fm}} {
+				p.sum.recall5 += w * p.m.recall5
+				p.sum.mrr10 += w * p.m.mrr10
+			}
 		}
+		for _, m := range []*metrics{&all, &fusedHalf, &fusedFull} {
+			m.recall5 /= nq
+			m.mrr10 /= nq
+		}
+		t.Logf("%-11s %-34s %s  | +BM25·0.5 %s  | +BM25 %s", "ALL", c.name, all, fusedHalf, fusedFull)
 		t.Logf("%-11s %-34s fit %v, embed %v/chunk", "", c.name, fit.Round(time.Millisecond), perChunk)
 	}
 }

@@ -1,0 +1,61 @@
+package embed
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// benchChunks returns ~300-word chunks of testdata/chunk.txt.
+func benchChunks(b *testing.B) []string {
+	data, err := os.ReadFile("testdata/chunk.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	words := strings.Fields(string(data))
+	// Ten chunks of 300 words, starting 40 words apart, wrapping around.
+	var chunks []string
+	for i := range 10 {
+		chunk := make([]string, 300)
+		for j := range chunk {
+			chunk[j] = words[(40*i+j)%len(words)]
+		}
+		chunks = append(chunks, strings.Join(chunk, " "))
+	}
+	return chunks
+}
+
+// BenchmarkBuiltinEmbed measures embedding throughput on one core:
+//
+//	go test ./embed -run '^$' -bench BuiltinEmbed -cpu 1
+func BenchmarkBuiltinEmbed(b *testing.B) {
+	chunks := benchChunks(b)
+	fittedB := NewBuiltin(BuiltinOptions{})
+	corpus := append(topicCorpus(300, 1), chunks...)
+	for _, c := range chunks {
+		corpus = append(corpus, strings.Split(c, ".")...)
+	}
+	if err := fittedB.Fit(context.Background(), slices.Values(corpus)); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		e    *Builtin
+	}{
+		{"hash", NewBuiltin(BuiltinOptions{})},
+		{"fitted", fittedB},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				if _, err := bc.e.Embed(context.Background(), chunks); err != nil {
+					b.Fatal(err)
+				}
+				n += len(chunks)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "chunks/s")
+		})
+	}
+}
