@@ -107,9 +107,9 @@ func newConverter(pre converter.HandlePreRenderFunc) *converter.Converter {
 	))
 }
 
-// atlasPlugin registers our pre-renderer ahead of the base plugin's own (priority 100), which
-// would otherwise strip ac:parameter and friends before the macros are read, and renders
-// rawTag elements without escaping.
+// atlasPlugin registers our pre-renderer ahead of every other one (the base plugin removes
+// nodes at priority 100 and collapses whitespace later), so macros are read from the tree as
+// parsed; it also renders rawTag elements without escaping and tables the table plugin refuses.
 type atlasPlugin struct {
 	preRender converter.HandlePreRenderFunc
 }
