@@ -137,6 +137,8 @@ type ContainerSummary struct {
 	Stages            Stages
 	// Err is why the container's sync stopped early, or nil.
 	Err error
+
+	held int // documents waiting for the embedder's fit
 }
 
 // Summary is what a Sync did.
@@ -543,6 +545,11 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	}
 	sum.Duration = time.Since(began)
 	ix.report(Progress{Source: src, Container: c.key, Phase: "done", Done: len(todo), Total: len(todo), Elapsed: sum.Duration})
+	if ix.held != nil {
+		log.Info("crawled; stored once the embedder has learnt the corpus", "listed", sum.Listed, "documents", sum.held,
+			"errors", sum.Errors, "requests", sum.Requests, "took", sum.Duration.Round(time.Millisecond))
+		return sum
+	}
 	log.Info("synced", "listed", sum.Listed, "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged,
 		"deleted", sum.Deleted, "errors", sum.Errors, "requests", sum.Requests, "took", sum.Duration.Round(time.Millisecond))
 	return sum
@@ -680,6 +687,7 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 			}
 			if ix.held != nil {
 				ix.held.docs = append(ix.held.docs, s.docs...)
+				sum.held += len(s.docs)
 				continue
 			}
 			t0 := time.Now()

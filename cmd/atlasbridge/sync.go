@@ -307,6 +307,9 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 	fmt.Fprintf(w, "sync finished in %s: %d added, %d updated, %d deleted, %d unchanged, %d errors (%d requests, %d chunks embedded)\n",
 		s.Duration.Round(time.Millisecond), s.Added, s.Updated, s.Deleted, s.Unchanged, s.Errors, s.Requests, s.Chunks)
 	for _, c := range s.Containers {
+		if c.Container == "" {
+			c.Container = "-" // the listing of spaces or projects failed
+		}
 		line := fmt.Sprintf("  %-10s %-12s %6d listed %6d added %6d updated %6d deleted %6d unchanged %4d errors %5d requests  %s",
 			c.Source, c.Container, c.Listed, c.Added, c.Updated, c.Deleted, c.Unchanged, c.Errors, c.Requests, c.Duration.Round(time.Millisecond))
 		if c.Reconciled {
