@@ -467,6 +467,9 @@ func (c *confluence) trash(ct *content) {
 		}
 	}
 	ct.children = nil
+	for _, a := range ct.attachs {
+		a.status = "trashed"
+	}
 	c.gen++
 }
 
@@ -625,6 +628,9 @@ func (c *confluence) move(ct *content, sp *space, parent *content, now time.Time
 		old := x.space
 		if old == sp {
 			continue
+		}
+		for _, a := range x.attachs {
+			a.space = sp
 		}
 		old.pages = slices.DeleteFunc(old.pages, func(y *content) bool { return y == x })
 		if x.typ != "comment" {

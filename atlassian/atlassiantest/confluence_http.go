@@ -460,6 +460,8 @@ func excerptOf(text string, terms []string) string {
 			at = i
 		}
 	}
+	// Lower-casing can change byte lengths; the index only needs to be near the term.
+	at = min(at, len(text))
 	from := max(at-80, 0)
 	for from > 0 && from < len(text) && text[from] != ' ' {
 		from--

@@ -1,6 +1,7 @@
 package atlassiantest
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -76,7 +77,8 @@ func (c *confCtx) userKey(name string) string {
 		h ^= uint64(name[i])
 		h *= 1099511628211
 	}
-	return "8a7f808a" + strconv.FormatUint(h, 16)[:8] + "018" + strconv.FormatUint(h>>3, 16)[:13]
+	hex := fmt.Sprintf("%016x", h)
+	return "8a7f808a" + hex[:8] + "018" + hex[3:16]
 }
 
 func (c *confCtx) userJSON(name string) obj {
