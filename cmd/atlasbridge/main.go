@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"status": {runStatus, "show what the local index holds"},
 		"demo":   {runDemo, "sync the bundled sample data and search it (no server needed)"},
 		"doctor": {runDoctor, "check connectivity, credentials and the index"},
+		"eval":   {runEval, "measure search quality on a corpus and question sets (recall@5, MRR@10)"},
 	}
 }
 
@@ -91,7 +92,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: atlasbridge <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"demo", "serve", "sync", "search", "status", "doctor"} {
+	for _, name := range []string{"demo", "serve", "sync", "search", "status", "doctor", "eval"} {
 		fmt.Fprintf(w, "  %-8s %s\n", name, commands()[name].brief)
 	}
 	fmt.Fprintln(w)

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// evalFloors are the least search quality CI accepts on the pgdocs sets,
+// measured end to end: simulator import → sync → hybrid search. Raise them
+// when search improves; never lower them to make a change pass.
+var evalFloors = map[string]struct{ hybridRecall5, hybridMRR10 float64 }{
+	"pgdocs-dev.tsv":        {0.70, 0.60},
+	"pgdocs-paraphrase.tsv": {0.55, 0.40},
+}
+
+func TestEvalFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the eval syncs 1,169 pages: skipped with -short")
+	}
+	if _, err := os.Stat(defaultEvalHTML); err != nil {
+		t.Skipf("%s is missing (apt-get install postgresql-doc-15); .ci/run installs it", defaultEvalHTML)
+	}
+	sets := []string{filepath.Join("..", "..", "..", "shared", "eval", "pgdocs-dev.tsv"), filepath.Join("..", "..", "embed", "testdata", "pgdocs-paraphrase.tsv")}
+	var present []string
+	for _, s := range sets {
+		if _, err := os.Stat(s); err == nil {
+			present = append(present, s)
+		} else {
+			t.Logf("eval set %s is missing: skipped", s)
+		}
+	}
+	if len(present) == 0 {
+		t.Skip("no eval set present")
+	}
+	res, err := evalCorpus(t.Context(), defaultEvalHTML, present, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d pages, %d chunks, sync %.1fs, %s", res.Pages, res.Chunks, res.SyncSec, res.Model)
+	for _, set := range present {
+		reps := map[search.Mode]search.EvalReport{}
+		for _, r := range res.Sets[set] {
+			reps[r.Mode] = r
+			t.Logf("%s: %s", filepath.Base(set), r)
+		}
+		kw, hy := reps[search.Keyword], reps[search.Hybrid]
+		if hy.RecallAt5 < kw.RecallAt5 || hy.MRRAt10 < kw.MRRAt10 {
+			t.Errorf("%s: hybrid (%s) is below keyword-only (%s)", set, hy, kw)
+		}
+		floor := evalFloors[filepath.Base(set)]
+		if hy.RecallAt5 < floor.hybridRecall5 || hy.MRRAt10 < floor.hybridMRR10 {
+			t.Errorf("%s: hybrid %s is below the floor recall@5 %.2f, MRR@10 %.2f", set, hy, floor.hybridRecall5, floor.hybridMRR10)
+		}
+	}
+}
