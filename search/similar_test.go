@@ -1,0 +1,131 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSimilar(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		doc       string
+		q         Query
+		wantFirst string
+		wantIDs   []string // exact set, sorted; nil: not checked
+	}{
+		{name: "issue finds the runbook", doc: "jira:OPS-1", wantFirst: "confluence:100"},
+		{name: "incident finds the page", doc: "jira:WEB-7", wantFirst: "confluence:200"},
+		{name: "page finds the issue", doc: "confluence:200", q: Query{Sources: []string{"jira"}}, wantFirst: "jira:WEB-7",
+			wantIDs: []string{"jira:OPS-1", "jira:WEB-7"}},
+		{name: "filters apply", doc: "jira:OPS-1", q: Query{Spaces: []string{"OPS"}, Projects: []string{"WEB"}},
+			wantIDs: []string{"confluence:100", "confluence:200", "jira:WEB-7"}},
+		{name: "k", doc: "jira:OPS-1", q: Query{K: 1}, wantFirst: "confluence:100", wantIDs: []string{"confluence:100"}},
+		{name: "text ignored", doc: "jira:OPS-1", q: Query{Text: "certificates"}, wantFirst: "confluence:100"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := x.Similar(ctx, tc.doc, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ids(rs)
+			if slices.Contains(got, tc.doc) {
+				t.Fatalf("%s is similar to itself: %v", tc.doc, got)
+			}
+			if tc.wantFirst != "" && (len(got) == 0 || got[0] != tc.wantFirst) {
+				t.Fatalf("results = %v, want %s first", got, tc.wantFirst)
+			}
+			if tc.wantIDs != nil {
+				slices.Sort(got)
+				if !slices.Equal(got, tc.wantIDs) {
+					t.Fatalf("results = %v, want %v", got, tc.wantIDs)
+				}
+			}
+			for _, r := range rs {
+				if r.Title == "" || r.URL == "" || r.Snippet == "" {
+					t.Errorf("incomplete result %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestSimilarErrors(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openWriter(t, dir, newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Similar(ctx, "jira:NOPE-1", Query{}); !errors.Is(err, ErrNotIndexed) || !strings.Contains(err.Error(), "jira:NOPE-1") {
+		t.Errorf("unknown document: %v", err)
+	}
+	if _, err := x.Similar(ctx, "jira:OPS-1", Query{K: -1}); err == nil || !strings.Contains(err.Error(), "K is -1") {
+		t.Errorf("negative K: %v", err)
+	}
+	if _, err := x.Similar(ctx, "jira:OPS-1", Query{Mode: "fuzzy"}); err == nil || !strings.Contains(err.Error(), "unknown search mode") {
+		t.Errorf("bad mode: %v", err)
+	}
+	x.Close()
+	if _, err := x.Similar(ctx, "jira:OPS-1", Query{}); !errors.Is(err, ErrClosed) {
+		t.Errorf("closed index: %v", err)
+	}
+}
+
+// A reader sees what a writer committed after it opened, Similar included.
+func TestSimilarFollowsCommits(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWriter(t, dir, newHashEmbedder())
+	docs := sampleDocs()
+	if _, err := w.Upsert(ctx, docs[:3]); err != nil {
+		t.Fatal(err)
+	}
+	r := openReader(t, dir, newHashEmbedder())
+	if _, err := r.Similar(ctx, "jira:OPS-1", Query{}); !errors.Is(err, ErrNotIndexed) {
+		t.Fatalf("before the commit: %v", err)
+	}
+	if _, err := w.Upsert(ctx, docs[3:]); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := r.Similar(ctx, "jira:OPS-1", Query{K: 3})
+	if err != nil || len(rs) == 0 || rs[0].DocID != "confluence:100" {
+		t.Fatalf("after the commit: %v, %v", ids(rs), err)
+	}
+}
+
+func TestCutWords(t *testing.T) {
+	cases := []struct {
+		s    string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"one two three", 9, "one two"},
+		{"one two three", 7, "one two"},
+		{"unbreakable", 4, "unbr"},
+		{"ééé", 3, "é"}, // never inside a rune
+	}
+	for _, tc := range cases {
+		if got := cutWords(tc.s, tc.max); got != tc.want {
+			t.Errorf("cutWords(%q, %d) = %q, want %q", tc.s, tc.max, got, tc.want)
+		}
+	}
+}
+
+func TestDocID(t *testing.T) {
+	if got := DocID(SourceJira, "ops-7"); got != "jira:OPS-7" {
+		t.Errorf("jira: %s", got)
+	}
+	if got := DocID(SourceConfluence, "65601"); got != "confluence:65601" {
+		t.Errorf("confluence: %s", got)
+	}
+}
