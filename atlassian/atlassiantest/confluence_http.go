@@ -72,7 +72,14 @@ func (c *confCtx) page(r *http.Request, results []any, start, limit int, more bo
 	}
 	links := obj{"self": self, "base": c.base, "context": c.context}
 	if more {
-		links["next"] = nextLink(r, "/confluence", start, limit)
+		step := limit
+		if c.s.opts.QuirkNextStart {
+			// DC builds the link from the limit asked for, not the one it applied.
+			if asked, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && asked > limit {
+				step = asked
+			}
+		}
+		links["next"] = nextLink(r, "/confluence", start, step)
 	}
 	if start > 0 {
 		prev := max(start-limit, 0)

@@ -516,3 +516,23 @@ func TestStats(t *testing.T) {
 		t.Errorf("after reset: %v", st)
 	}
 }
+
+func TestQuirkNextStart(t *testing.T) {
+	for _, quirk := range []bool{false, true} {
+		t.Run(fmt.Sprint(quirk), func(t *testing.T) {
+			srv, _ := testServer(t, Options{Spaces: []SpaceImport{}, JiraIssues: -1, QuirkNextStart: quirk})
+			if err := srv.GeneratePages("Q", 120, 1); err != nil {
+				t.Fatal(err)
+			}
+			m := do(t, call{url: srv.ConfluenceURL() + "/rest/api/content/search?cql=space%3DQ&expand=body.storage&limit=100", auth: "admin"}).obj(t)
+			next, _ := url.Parse(dig(t, m, "_links", "next").(string))
+			want := "50"
+			if quirk {
+				want = "100"
+			}
+			if got := next.Query().Get("start"); got != want || m["limit"].(float64) != 50 {
+				t.Errorf("next start %s, want %s (limit %v)", got, want, m["limit"])
+			}
+		})
+	}
+}

@@ -63,6 +63,10 @@ type Options struct {
 	JiraVersion string
 	// DataCenter reports deploymentType "DataCenter" instead of "Server".
 	DataCenter bool
+	// QuirkNextStart reproduces a Confluence DC quirk: when a limit is silently capped, the
+	// _links.next of the page still advances start by the limit asked for, skipping results.
+	// Clients should compute the next start as start + results received.
+	QuirkNextStart bool
 	// Logger receives one debug line per request; defaults to discarding.
 	Logger *slog.Logger
 }

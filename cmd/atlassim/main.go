@@ -66,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&c.opts.RateLimit, "rate-limit", 0, "requests per second before 429 (0: unlimited)")
 	fs.StringVar(&c.opts.JiraVersion, "jira-version", "9.12.0", "Jira version reported (8.x serves the old createmeta)")
 	fs.BoolVar(&c.opts.DataCenter, "datacenter", false, "report deploymentType DataCenter")
+	fs.BoolVar(&c.opts.QuirkNextStart, "quirk-next-start", false, "Confluence _links.next advances by the asked limit even when capped (a DC quirk)")
 	fs.IntVar(&c.pages, "pages", 0, "number of synthetic pages to generate in space GEN")
 	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone (IANA name, e.g. Europe/Berlin)")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
