@@ -659,6 +659,23 @@ func TestShardedContainer(t *testing.T) {
 			}
 		}
 	}
+	// Filters below the container: exactly the labelled documents come back.
+	var want []string
+	for i, d := range docs {
+		if i%7 == 1 {
+			want = append(want, d.ID)
+		}
+	}
+	slices.Sort(want)
+	rs, err := r.Search(ctx, Query{Text: docs[1].Chunks[0].Text, K: 50, Mode: Vector, Labels: []string{"l1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(rs)
+	slices.Sort(got)
+	if !slices.Equal(got, want) || rs[0].DocID != docs[1].ID {
+		t.Fatalf("label-filtered vector search = %v, want %v with %s first", ids(rs), want, docs[1].ID)
+	}
 	// Replacing documents frees room in old shards rather than adding new ones.
 	for i := range docs[:20] {
 		docs[i].Chunks[0].Text += " changed"

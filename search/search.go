@@ -377,13 +377,38 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 	if m.dims != 0 && len(qvec) != m.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(qvec), m.dims)
 	}
+	// With filters below the container, count the chunks each collection
+	// may return: collections with none are skipped, the others asked for
+	// enough results that pool of them survive the filter.
+	var allowed map[*chromem.Collection]int
+	if f.docLevel() {
+		allowed = make(map[*chromem.Collection]int)
+		for _, d := range m.docs {
+			if f.allows(d) {
+				for _, o := range d.ords {
+					allowed[m.chunks[o].shard]++
+				}
+			}
+		}
+	}
 	top := newTopN(pool)
 	for _, set := range m.colls {
 		if !f.allowsContainer(set.source, set.container) {
 			continue
 		}
 		for _, c := range set.shards {
-			if err := m.queryShard(ctx, c, qvec, pool, f, top); err != nil {
+			count := c.Count()
+			want := min(pool, count)
+			n := want
+			if allowed != nil {
+				a := allowed[c]
+				if a == 0 {
+					continue
+				}
+				want = min(pool, a)
+				n = min(count, want*count/a*5/4+10)
+			}
+			if err := m.queryShard(ctx, c, qvec, n, want, f, top); err != nil {
 				return nil, err
 			}
 		}
@@ -391,14 +416,13 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 	return top.sorted(), nil
 }
 
-// queryShard offers top the pool best chunks of one collection that f
-// allows.
-func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec []float32, pool int, f *filter, top *topN) error {
+// queryShard offers top the best chunks of one collection that f allows:
+// it asks for n and, should fewer than want pass the filter, for all.
+func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec []float32, n, want int, f *filter, top *topN) error {
 	count := c.Count()
-	if count == 0 {
+	if count == 0 || n <= 0 {
 		return nil
 	}
-	n := min(pool, count)
 	for {
 		res, err := c.QueryEmbedding(ctx, qvec, n, nil, nil)
 		if err != nil {
@@ -411,9 +435,7 @@ func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec [
 				kept++
 			}
 		}
-		// Filters beyond the container may have thrown away most of the
-		// pool: widen to the whole collection once.
-		if kept < min(pool, count) && n < count && f.docLevel() {
+		if kept < want && n < count {
 			n = count
 			continue
 		}
