@@ -391,7 +391,6 @@ func (s *Sim) siteSearch(w http.ResponseWriter, r *http.Request, u *User) {
 			"iconCssClass":          "aui-icon content-type-" + ct.typ,
 			"lastModified":          confDate(ct.updated),
 			"friendlyLastModified":  friendlyDate(ct.updated, now),
-			"score":                 0.0,
 		})
 	}
 	out := c.page(r, res, start, limit, start+len(res) < len(hits) && limit > 0)
