@@ -82,9 +82,12 @@ const rawTag = "atlas-raw"
 // raw wraps s for verbatim output. Newlines become spaces and pipes are escaped, so a
 // placeholder cannot break the line or the table cell it lands in.
 func raw(s string) *nethtml.Node {
-	s = strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`).Replace(s)
-	return el(rawTag, nil, text(s))
+	return el(rawTag, nil, text(rawEscaper.Replace(s)))
 }
+
+// rawEscaper is built once: building a strings.Replacer per call cost a quarter of all
+// allocations of a conversion. Replacers are safe for concurrent use.
+var rawEscaper = strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`)
 
 // newConverter builds a converter for one conversion. Converters are cheap to build and hold
 // per-conversion state, so none is shared between calls.

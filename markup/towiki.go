@@ -237,7 +237,7 @@ func (w *wikiWriter) inline(b *strings.Builder, n ast.Node) {
 			b.WriteString(code)
 			return
 		}
-		code = strings.NewReplacer("{", `\{`, "}", `\}`, "|", `\|`).Replace(code)
+		code = wikiCodeEscaper.Replace(code)
 		b.WriteString("{{" + code + "}}")
 	case *ast.Emphasis:
 		mark := "_"
@@ -402,5 +402,11 @@ var wikiLanguages = map[string]struct{}{
 
 // wikiURL percent-encodes the characters that would end a wiki link or image early.
 func wikiURL(u string) string {
-	return strings.NewReplacer("|", "%7C", "]", "%5D", "!", "%21", " ", "%20", "\n", "%0A").Replace(u)
+	return wikiURLEscaper.Replace(u)
 }
+
+// The replacers are built once and are safe for concurrent use.
+var (
+	wikiURLEscaper  = strings.NewReplacer("|", "%7C", "]", "%5D", "!", "%21", " ", "%20", "\n", "%0A")
+	wikiCodeEscaper = strings.NewReplacer("{", `\{`, "}", `\}`, "|", `\|`)
+)
