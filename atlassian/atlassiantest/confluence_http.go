@@ -829,7 +829,7 @@ func (s *Sim) createContent(w http.ResponseWriter, r *http.Request, u *User) {
 	ct, err := s.conf.add(p, s.now())
 	switch {
 	case errors.Is(err, ErrConflict) && p.Type != "comment" && s.conf.byTitle[titleKey(p.Space, p.Title)] != nil:
-		confError(w, http.StatusBadRequest, "A page with this title already exists: A page already exists with the same TITLE in this space")
+		confError(w, http.StatusBadRequest, duplicateTitle(p.Title, p.Space))
 		return
 	case err != nil:
 		confError(w, http.StatusBadRequest, err.Error())
@@ -896,7 +896,7 @@ func (s *Sim) updateContent(w http.ResponseWriter, r *http.Request, u *User) {
 			title = ct.title
 		}
 		if other := s.conf.byTitle[titleKey(target.key, title)]; other != nil && other != ct {
-			confError(w, http.StatusBadRequest, "A page with this title already exists: A page already exists with the same TITLE in this space")
+			confError(w, http.StatusBadRequest, duplicateTitle(title, target.key))
 			return
 		}
 	}
@@ -930,4 +930,9 @@ func (s *Sim) deleteContent(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	s.conf.trash(ct)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// duplicateTitle is Confluence's message for a title already used in a space.
+func duplicateTitle(title, space string) string {
+	return "A page with this title already exists: A page already exists with the title " + title + " in the space with key " + space
 }

@@ -360,7 +360,7 @@ func TestConfluenceWrites(t *testing.T) {
 		substr string
 	}{
 		{"duplicate title", call{method: "POST", url: api + "content", body: body("chaos drills", "<p>x</p>", 0, nil)}, 400,
-			"A page with this title already exists: A page already exists with the same TITLE in this space"},
+			"A page with this title already exists: A page already exists with the title chaos drills in the space with key ENG"},
 		{"no space", call{method: "POST", url: api + "content", body: map[string]any{"type": "page", "title": "x"}}, 400, "space is required"},
 		{"unknown space", call{method: "POST", url: api + "content", body: map[string]any{"type": "page", "title": "x", "space": map[string]any{"key": "NOPE"}}}, 404, "NOPE"},
 		{"bad json", call{method: "POST", url: api + "content", body: "{"}, 400, "Could not parse request body"},
