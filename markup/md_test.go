@@ -257,3 +257,27 @@ func TestConfluenceCodeLanguages(t *testing.T) {
 		})
 	}
 }
+
+func TestCallouts(t *testing.T) {
+	cases := []struct{ md, want string }{
+		{"> **Note:** same line\n", `<ac:structured-macro ac:name="note" ac:schema-version="1"><ac:rich-text-body><p>same line</p>`},
+		{"> **Note**: colon after\n", `<ac:structured-macro ac:name="note" ac:schema-version="1"><ac:rich-text-body><p>colon after</p>`},
+		{"> **Info:**\n> next line\n", `<ac:structured-macro ac:name="info" ac:schema-version="1"><ac:rich-text-body><p>next line</p>`},
+		{"> **Warning: Title**\n>\n> body\n", `<ac:parameter ac:name="title">Title</ac:parameter><ac:rich-text-body><p>body</p>`},
+		{"> [!TIP]\n> tip body\n", `<ac:structured-macro ac:name="tip" ac:schema-version="1"><ac:rich-text-body><p>tip body</p>`},
+		{"> [!CAUTION]\n> careful\n", `<ac:structured-macro ac:name="warning"`},
+		{"> **Note** that this is a quote\n", `<blockquote><p><strong>Note</strong> that this is a quote</p></blockquote>`},
+		{"> **Notes:** not a callout\n", `<blockquote>`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.md, func(t *testing.T) {
+			out, err := MarkdownToStorage(tc.md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("got %s\nwant it to contain %s", out, tc.want)
+			}
+		})
+	}
+}

@@ -202,18 +202,29 @@ func detectCallout(bq ast.Node, src []byte) (callout, bool) {
 	if !ok || em.Level != 2 {
 		return callout{}, false
 	}
-	m := boldCallout.FindStringSubmatch(strings.TrimSpace(plainText(em, src)))
+	label := strings.TrimSpace(plainText(em, src))
+	m := boldCallout.FindStringSubmatch(label)
 	if m == nil {
 		return callout{}, false
 	}
+	// The label needs its colon, inside the bold ("**Note:**", "**Note: Title**") or right
+	// after it ("**Note**: …"); "> **Note** that…" is an ordinary quote.
+	hasColon := strings.Contains(label, ":")
 	rest := em.NextSibling()
 	if t, ok := rest.(*ast.Text); ok {
-		v := strings.TrimSpace(string(textValue(t, src)))
-		if v == ":" || v == "" {
-			if t.SoftLineBreak() || t.HardLineBreak() || v != "" {
-				rest = t.NextSibling()
-			}
+		v := textValue(t, src)
+		trimmed := bytes.TrimLeft(v, " \t")
+		if !hasColon && bytes.HasPrefix(trimmed, []byte(":")) && !t.IsRaw() {
+			hasColon = true
+			t.Segment = t.Segment.WithStart(t.Segment.Start + (len(v) - len(trimmed)) + 1)
+			v = textValue(t, src)
 		}
+		if len(bytes.TrimSpace(v)) == 0 && (t.SoftLineBreak() || t.HardLineBreak()) {
+			rest = t.NextSibling()
+		}
+	}
+	if !hasColon {
+		return callout{}, false
 	}
 	return callout{kind: calloutKinds[strings.ToLower(m[1])], title: strings.TrimSpace(m[2]), label: titleCase(m[1]), rest: rest}, true
 }
