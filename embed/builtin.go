@@ -24,13 +24,32 @@ const (
 )
 
 // Builtin is the offline embedder: pure Go, deterministic, no model to
-// download. It hashes word stems, pairs of adjacent stems and character
-// n-grams of words into a fixed number of signed buckets (feature hashing).
+// download, about 10k chunks of 300 words per second and core.
 //
-// Its limits: it knows no synonyms, so it matches a question to a page only
-// through shared stems and word pieces ("vacuuming" ~ "autovacuum",
-// "indexes" ~ "reindex"); it is a lexical model with softer matching than
-// a keyword index, not a semantic one.
+// Before Fit it hashes English word stems (Porter, stop words dropped) and
+// pairs of adjacent stems, with sublinear term frequency, into Dims signed
+// buckets. That is a lossy keyword model and, measured on the PostgreSQL
+// manual, clearly worse than BM25; fusing it with BM25 does not help.
+//
+// Fit learns from the indexed chunks themselves: IDF weights for the hashed
+// features, and latent word vectors (128 dimensions) from a truncated SVD of
+// the term-chunk matrix, i.e. latent semantic analysis. A text's vector is
+// then the hashed part and the IDF-weighted sum of its words' latent
+// vectors, each normalised and weighted half and half. Words that occur in
+// the same chunks come close, so "bloat" finds "vacuum" although the two
+// never appear in one sentence. On 112 questions over the PostgreSQL manual
+// (experiment_test.go) it reaches recall@5 0.55 alone against 0.65 for BM25,
+// and lifts BM25 from 0.65 to 0.70 (MRR@10 0.49 to 0.55) when fused with it
+// (reciprocal ranks, embedder at half the weight of BM25).
+//
+// Its limits, honestly: it knows only the words of its corpus and their
+// co-occurrence there; it has no general language knowledge, so synonyms
+// that the corpus never puts together ("scramble" and "encrypt") stay
+// strangers, word order and negation are ignored, and a word absent from
+// the corpus at Fit counts only through its hashed features. It is English
+// only (stemmer and stop words); other languages fall back to exact words.
+// A pretrained model behind the ollama or openai kinds will do better where
+// one can be run.
 type Builtin struct {
 	dims  int
 	cfg   featureConfig

@@ -48,7 +48,8 @@ type Config struct {
 // ErrUnknownKind is returned by New for an unknown Config.Kind.
 var ErrUnknownKind = errors.New("unknown embedder kind")
 
-// New returns the embedder that cfg selects.
+// New returns the embedder that cfg selects. The builtin one is a
+// *Builtin, which also implements Trainable: check with a type assertion.
 func New(cfg Config) (Embedder, error) {
 	switch strings.ToLower(strings.TrimSpace(cfg.Kind)) {
 	case "", KindBuiltin:

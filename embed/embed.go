@@ -1,5 +1,11 @@
 // Package embed turns text into vectors for the index: the builtin offline
 // embedder and clients for Ollama and OpenAI-compatible embedding endpoints.
+//
+// New builds the one that a Config names. The builtin embedder is also a
+// Trainable: it learns from the corpus during sync (see Trainable for the
+// indexer's protocol). The remote clients batch, retry 429 and 5xx answers
+// with backoff (honouring Retry-After), normalise the vectors, refuse a
+// change of dimension, and keep the API key out of every error.
 package embed
 
 import "context"
