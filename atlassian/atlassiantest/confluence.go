@@ -47,7 +47,11 @@ type space struct {
 	// restricted counts content of the space ever given view restrictions; at zero, visibility
 	// checks are skipped (restrictions are inherited only within a space).
 	restricted int
+	keyVals    []string // {key}, shared read-only by its pages' Values("space")
 }
+
+// typeVals holds read-only Values("type") answers, so matching does not allocate.
+var typeVals = map[string][]string{"page": {"page"}, "blogpost": {"blogpost"}, "comment": {"comment"}, "attachment": {"attachment"}}
 
 type content struct {
 	id         int64
@@ -152,7 +156,7 @@ func (c *confluence) addSpace(key, name string, now time.Time, author string, wi
 	if name == "" {
 		name = key
 	}
-	sp := &space{id: c.nextSpace, key: key, name: name, typ: "global", desc: name + " space"}
+	sp := &space{id: c.nextSpace, key: key, name: name, typ: "global", desc: name + " space", keyVals: []string{key}}
 	c.nextSpace += 65536
 	c.spaces[key] = sp
 	c.spaceList = append(c.spaceList, sp)
@@ -376,8 +380,11 @@ func (ct *content) ancestors() []*content {
 func (ct *content) Values(field string) []string {
 	switch field {
 	case "space", "space.key":
-		return []string{ct.space.key}
+		return ct.space.keyVals
 	case "type":
+		if v, ok := typeVals[ct.typ]; ok {
+			return v
+		}
 		return []string{ct.typ}
 	case "label", "labels":
 		return ct.labels

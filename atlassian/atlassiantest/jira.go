@@ -125,6 +125,7 @@ type jversion struct {
 }
 
 type project struct {
+	vals       []string // {key, name, id} for Values("project")
 	id         int64
 	key, name  string
 	desc, lead string
@@ -189,6 +190,43 @@ type issue struct {
 	due                   string
 	commentText, fullText string
 	texts                 textCache
+	keyVals               []string // {key}, for Values without allocating
+}
+
+// Read-only Values answers shared by all issues (never written after package initialisation),
+// so matching does not allocate.
+var (
+	statusVals = func() map[string][]string {
+		m := map[string][]string{}
+		for _, st := range statuses {
+			m[st.id] = []string{st.name}
+		}
+		return m
+	}()
+	statusCatVals = func() map[string][]string {
+		m := map[string][]string{}
+		for _, st := range statuses {
+			c := statusCats[st.cat]
+			m[st.id] = []string{c[2], c[0]}
+		}
+		return m
+	}()
+	namedVals = func() map[string][]string {
+		m := map[string][]string{}
+		for _, list := range [][]nameID{issueTypes, priorities, resolutions} {
+			for _, n := range list {
+				m[n.name] = []string{n.name}
+			}
+		}
+		return m
+	}()
+)
+
+func nameVals(name string) []string {
+	if v, ok := namedVals[name]; ok {
+		return v
+	}
+	return []string{name}
 }
 
 type jira struct {
@@ -223,7 +261,8 @@ func newJira(version string) *jira {
 		{"OPS", "Operations", "On-call, incidents, deployments and infrastructure.", "dave.ops"},
 		{"WEB", "Web Platform", "The customer-facing web application and its APIs.", "frank.web"},
 	} {
-		pr := &project{id: int64(10100 + i), key: p.key, name: p.name, desc: p.desc, lead: p.lead, nextNum: 1}
+		pr := &project{id: int64(10100 + i), key: p.key, name: p.name, desc: p.desc, lead: p.lead, nextNum: 1,
+			vals: []string{p.key, p.name, strconv.Itoa(10100 + i)}}
 		for k, c := range projectComponents[p.key] {
 			pr.components = append(pr.components, nameID{id: strconv.Itoa(10200 + 10*i + k), name: c})
 		}
@@ -262,16 +301,15 @@ func (is *issue) refreshText() {
 func (is *issue) Values(field string) []string {
 	switch field {
 	case "project":
-		return []string{is.proj.key, is.proj.name, strconv.FormatInt(is.proj.id, 10)}
+		return is.proj.vals
 	case "key", "issuekey", "issue":
-		return []string{is.key}
+		return is.keyVals
 	case "id":
 		return []string{strconv.FormatInt(is.id, 10)}
 	case "status":
-		return []string{is.status.name}
+		return statusVals[is.status.id]
 	case "statuscategory":
-		c := statusCats[is.status.cat]
-		return []string{c[2], c[0]}
+		return statusCatVals[is.status.id]
 	case "assignee":
 		return nonEmpty(is.assignee)
 	case "reporter":
@@ -279,9 +317,9 @@ func (is *issue) Values(field string) []string {
 	case "creator":
 		return nonEmpty(is.creator)
 	case "priority":
-		return []string{is.priority}
+		return nameVals(is.priority)
 	case "issuetype", "type":
-		return []string{is.typ}
+		return nameVals(is.typ)
 	case "labels", "label":
 		return is.labels
 	case "component":
@@ -448,6 +486,7 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 		}
 		is.resolved = updated
 	}
+	is.keyVals = []string{is.key}
 	j.nextID++
 	pr.nextNum++
 	is.refreshText()
