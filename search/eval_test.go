@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"iter"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -147,12 +146,6 @@ func pgdocs(t *testing.T, dir string) []Document {
 	return docs
 }
 
-// trainable is what a corpus-adaptive embedder offers (embed.Trainable once
-// it lands); the eval fits it on the corpus first.
-type trainable interface {
-	Fit(ctx context.Context, texts iter.Seq[string]) error
-}
-
 // TestEvalPGDocs loads the PostgreSQL manual straight into an index and
 // prints recall@5 and MRR@10 per mode for the dev questions:
 //
@@ -170,7 +163,7 @@ func TestEvalPGDocs(t *testing.T) {
 	}
 	docs := pgdocs(t, "/usr/share/doc/postgresql-doc-15/html")
 	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	if tr, ok := any(emb).(trainable); ok {
+	if tr := trainable(emb); tr != nil {
 		err := tr.Fit(ctx, func(yield func(string) bool) {
 			for _, d := range docs {
 				for _, c := range d.Chunks {

@@ -250,7 +250,7 @@ func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 			if err := putMeta(ctx, tx, metaEpoch, []byte(newEpoch())); err != nil {
 				return err
 			}
-			return putMeta(ctx, tx, metaModel, []byte(x.emb.Model()))
+			return x.adoptModel(ctx, tx)
 		}); err != nil {
 			return x.fail("open", err)
 		}

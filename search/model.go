@@ -16,6 +16,22 @@ import (
 // vectors of a newly fitted model, and by Reembed.
 const EmbedderStateKey = "embedder.state"
 
+// trainable returns e as an embed.Trainable, looking through wrappers that
+// have an Unwrap() embed.Embedder method; nil when it is not one.
+func trainable(e embed.Embedder) embed.Trainable {
+	for e != nil {
+		if t, ok := e.(embed.Trainable); ok {
+			return t
+		}
+		u, ok := e.(interface{ Unwrap() embed.Embedder })
+		if !ok {
+			return nil
+		}
+		e = u.Unwrap()
+	}
+	return nil
+}
+
 // checkModel compares the stored model with the embedder's, restoring a
 // trainable embedder's state first. An index without chunks adopts the
 // embedder's model when adopt is set; otherwise a mismatch is an error
@@ -54,7 +70,7 @@ func (x *Index) adoptModel(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key IN (?, ?)`, metaDims, EmbedderStateKey); err != nil {
 		return err
 	}
-	if t, ok := x.emb.(embed.Trainable); ok {
+	if t := trainable(x.emb); t != nil {
 		// Before Fit there is no state: MarshalBinary fails, nothing to keep.
 		if state, err := t.MarshalBinary(); err == nil {
 			if err := putMeta(ctx, tx, EmbedderStateKey, state); err != nil {
@@ -68,8 +84,8 @@ func (x *Index) adoptModel(ctx context.Context, tx *sql.Tx) error {
 // restoreEmbedder hands a trainable embedder the state stored with the
 // index, if any.
 func (x *Index) restoreEmbedder(ctx context.Context, db *sql.DB) error {
-	t, ok := x.emb.(embed.Trainable)
-	if !ok {
+	t := trainable(x.emb)
+	if t == nil {
 		return nil
 	}
 	state, ok, err := getMeta(ctx, db, EmbedderStateKey)

@@ -187,3 +187,36 @@ func TestTrainableEmbedderLifecycle(t *testing.T) {
 		t.Fatalf("open with a damaged state: %v", err)
 	}
 }
+
+// wrapped is an embedder wrapper that hides the Trainable methods.
+type wrapped struct{ inner embed.Embedder }
+
+func (w wrapped) Model() string { return w.inner.Model() }
+func (w wrapped) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return w.inner.Embed(ctx, texts)
+}
+func (w wrapped) Unwrap() embed.Embedder { return w.inner }
+
+func TestTrainableBehindAWrapper(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	emb := newFitEmbedder()
+	if err := emb.Fit(ctx, texts(sampleDocs())); err != nil {
+		t.Fatal(err)
+	}
+	w := openWriter(t, dir, wrapped{emb})
+	if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	if state, err := w.Meta(ctx, EmbedderStateKey); err != nil || len(state) == 0 {
+		t.Fatalf("state behind a wrapper not stored: %q, %v", state, err)
+	}
+	fresh := newFitEmbedder()
+	r := openReader(t, dir, wrapped{fresh})
+	if fresh.Model() != emb.Model() {
+		t.Fatalf("state behind a wrapper not restored: %q, want %q", fresh.Model(), emb.Model())
+	}
+	if rs, err := r.Search(ctx, Query{Text: "certificates"}); err != nil || len(rs) == 0 {
+		t.Fatalf("search: %v, %v", rs, err)
+	}
+}
