@@ -244,6 +244,7 @@ type jira struct {
 	orders  orderedLists
 	cacheMu sync.Mutex
 	cache   map[string]cachedIssues
+	html    map[string]string // wiki markup -> rendered HTML
 }
 
 type cachedIssues struct {
@@ -646,4 +647,26 @@ func (s *Sim) IssueKeys(projectKey string) []string {
 		}
 	}
 	return out
+}
+
+// wiki renders wiki markup to HTML, memoised by the markup itself so renderedFields do not
+// re-render unchanged text on every request.
+func (j *jira) wiki(src string) string {
+	if src == "" {
+		return ""
+	}
+	j.cacheMu.Lock()
+	h, ok := j.html[src]
+	j.cacheMu.Unlock()
+	if ok {
+		return h
+	}
+	h = renderWiki(src)
+	j.cacheMu.Lock()
+	if j.html == nil || len(j.html) > 100000 {
+		j.html = map[string]string{}
+	}
+	j.html[src] = h
+	j.cacheMu.Unlock()
+	return h
 }

@@ -774,7 +774,7 @@ func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, u *User) {
 	o := c.commentsPage(is, start, max, false)
 	if render {
 		for i, cm := range o["comments"].([]any) {
-			cm.(obj)["renderedBody"] = renderWiki(is.comments[start+i].body)
+			cm.(obj)["renderedBody"] = s.jira.wiki(is.comments[start+i].body)
 		}
 	}
 	writeJSON(w, http.StatusOK, o)

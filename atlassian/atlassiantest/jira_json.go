@@ -288,7 +288,7 @@ func (c *jiraCtx) linkJSON(is *issue, l *issueLink) obj {
 func (c *jiraCtx) commentJSON(is *issue, cm *jcomment, render bool) obj {
 	body := cm.body
 	if render {
-		body = renderWiki(cm.body)
+		body = c.s.jira.wiki(cm.body)
 	}
 	created, updated := jiraDate(cm.created), jiraDate(cm.updated)
 	if render {
@@ -316,7 +316,7 @@ func (c *jiraCtx) commentsPage(is *issue, start, max int, render bool) obj {
 func (c *jiraCtx) worklogJSON(is *issue, wl *worklog, render bool) obj {
 	comment := wl.comment
 	if render {
-		comment = renderWiki(comment)
+		comment = c.s.jira.wiki(comment)
 	}
 	id := strconv.FormatInt(wl.id, 10)
 	return obj{
@@ -456,7 +456,7 @@ func (c *jiraCtx) renderedValue(is *issue, id string) any {
 		if is.description == "" {
 			return nil
 		}
-		return renderWiki(is.description)
+		return c.s.jira.wiki(is.description)
 	case "comment":
 		return c.commentsPage(is, 0, len(is.comments), true)
 	case "worklog":
