@@ -25,10 +25,11 @@ type Options struct {
 
 	// Embedder is the embedder Index was opened with (optional). When it
 	// is trainable (embed.Trainable, the builtin; give search.Open and this
-	// field MeteredEmbedder.ForIndex() to keep it so), the first sync into
-	// an empty index and every full sync teach it the corpus before
-	// storing, and a sync that changed enough refits it when the index has
-	// drifted (see fitAndStore and refitOnDrift).
+	// field MeteredEmbedder.ForIndex() to keep it so), a sync teaches it
+	// the index when it has learnt nothing yet (the first sync) and on every
+	// full sync, and refits it when a sync that changed enough finds the
+	// index drifted; each time every chunk is re-embedded in one
+	// transaction (see fit and refitOnDrift).
 	Embedder embed.Embedder
 	// RefitDrift is the drift (0..1, see embed.Trainable) above which a
 	// trainable embedder learns the index again (default 0.2).
@@ -137,8 +138,6 @@ type ContainerSummary struct {
 	Stages            Stages
 	// Err is why the container's sync stopped early, or nil.
 	Err error
-
-	held int // documents waiting for the embedder's fit
 }
 
 // Summary is what a Sync did.
@@ -173,7 +172,6 @@ type Indexer struct {
 	opts    Options
 	log     *slog.Logger
 	running atomic.Bool
-	held    *held             // documents waiting for the embedder's fit
 	changed []search.Document // a sample of this sync's documents, for the drift check
 }
 
@@ -303,10 +301,6 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
-	ix.held = nil
-	if trainer != nil {
-		ix.held = &held{}
-	}
 	sum := &Summary{}
 	for _, j := range jobs {
 		listStart := time.Now()
@@ -344,12 +338,6 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 			sum.Deleted += n
 		}
 	}
-	if ix.held != nil && ctx.Err() == nil {
-		if err := ix.fitAndStore(ctx, trainer, sum); err != nil {
-			return sum, err
-		}
-	}
-	ix.held = nil
 	reconciled := false
 	for _, c := range sum.Containers {
 		sum.Added += c.Added
@@ -362,8 +350,13 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		sum.Stages.add(c.Stages)
 		reconciled = reconciled || c.Reconciled
 	}
-	if t := asTrainable(ix.opts.Embedder); t != nil && trainer == nil && !limited && ctx.Err() == nil &&
-		sum.Chunks > 0 && (reconciled || sum.Chunks >= driftCheckChunks) && fitted(t) {
+	switch t := asTrainable(ix.opts.Embedder); {
+	case ctx.Err() != nil:
+	case trainer != nil:
+		if err := ix.fit(ctx, trainer, sum); err != nil {
+			return sum, err
+		}
+	case t != nil && !limited && sum.Chunks > 0 && (reconciled || sum.Chunks >= driftCheckChunks):
 		if err := ix.refitOnDrift(ctx, t, sum); err != nil {
 			return sum, err
 		}
@@ -538,18 +531,11 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	w.Source, w.Container = src, c.key
 	w.LastSync = ix.opts.Now()
 	w.Syncs++
-	if ix.held != nil {
-		ix.held.watermarks = append(ix.held.watermarks, w)
-	} else if err := idx.SetWatermark(ctx, w); err != nil {
+	if err := idx.SetWatermark(ctx, w); err != nil {
 		return fail(err)
 	}
 	sum.Duration = time.Since(began)
 	ix.report(Progress{Source: src, Container: c.key, Phase: "done", Done: len(todo), Total: len(todo), Elapsed: sum.Duration})
-	if ix.held != nil {
-		log.Info("crawled; stored once the embedder has learnt the corpus", "listed", sum.Listed, "documents", sum.held,
-			"errors", sum.Errors, "requests", sum.Requests, "took", sum.Duration.Round(time.Millisecond))
-		return sum
-	}
 	log.Info("synced", "listed", sum.Listed, "added", sum.Added, "updated", sum.Updated, "unchanged", sum.Unchanged,
 		"deleted", sum.Deleted, "errors", sum.Errors, "requests", sum.Requests, "took", sum.Duration.Round(time.Millisecond))
 	return sum
@@ -683,11 +669,6 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 				sum.Deleted += len(s.gone)
 			}
 			if len(s.docs) == 0 {
-				continue
-			}
-			if ix.held != nil {
-				ix.held.docs = append(ix.held.docs, s.docs...)
-				sum.held += len(s.docs)
 				continue
 			}
 			t0 := time.Now()

@@ -3,11 +3,9 @@ package indexer
 import (
 	"context"
 	"fmt"
-	"iter"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // A trainable embedder (embed.Trainable, the builtin) learns the corpus
@@ -15,12 +13,16 @@ import (
 // vectors it produced, restored by search.Open), so the indexer only
 // decides when to teach it:
 //
-//   - the first sync into an empty index, and every full sync: the
-//     documents are held in memory until every container is crawled, Fit
-//     runs on their chunks, and the first Upsert records the new model;
+//   - when it has learnt nothing yet (the first sync, or an index built
+//     before), and on every full sync: the crawl stores as usual, with the
+//     vectors of what the embedder knows so far; then Fit runs on every
+//     chunk of the index and Reembed swaps all vectors, the model name and
+//     the embedder's state in one transaction. Nothing is held in memory,
+//     and a crash before the fit leaves a complete, searchable index that
+//     the next sync fits;
 //   - after a sync that changed enough, the drift of the whole index from
-//     what the embedder learnt is measured; above driftRefit it learns
-//     again and the index is re-embedded in one transaction (Reembed).
+//     what the embedder learnt is measured; above Options.RefitDrift it
+//     learns again the same way.
 
 // driftRefit is the Drift above which the corpus has moved too far from
 // what the embedder learnt (the value embed.Trainable suggests).
@@ -64,100 +66,64 @@ func fitted(t embed.Trainable) bool {
 // Deprecated: search.Open does it.
 func LoadEmbedderState(dir string, e embed.Embedder) (bool, error) { return false, nil }
 
-// chunkTexts ranges over the chunk texts of docs.
-func chunkTexts(docs []search.Document) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for _, d := range docs {
-			for _, c := range d.Chunks {
-				if !yield(c.Text) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// fitPlan returns the embedder this sync teaches the corpus before storing
-// anything: only a trainable one, on an unlimited run into an empty index
-// (the first sync, or a full one).
+// fitPlan returns the embedder this sync teaches the index: a trainable
+// one that has learnt nothing yet, or any trainable one on an unlimited
+// full sync.
 func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (embed.Trainable, error) {
 	t := asTrainable(ix.opts.Embedder)
-	if t == nil || limited {
+	if t == nil {
 		return nil, nil
 	}
-	if run.Full {
+	if run.Full && !limited || !fitted(t) {
 		return t, nil
 	}
-	st, err := ix.opts.Index.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if st.Chunks > 0 {
-		if !fitted(t) {
-			ix.log.Info("the index was built before the embedder learnt the corpus; run atlasbridge sync --full to use the corpus-adaptive model",
-				"model", ix.opts.Embedder.Model())
-		}
-		return nil, nil
-	}
-	return t, nil
+	return nil, nil
 }
 
-// held is what a fitting sync keeps in memory until the embedder has
-// learnt the corpus.
-type held struct {
-	docs       []search.Document
-	watermarks []search.Watermark
-}
-
-// fitAndStore teaches the embedder the held documents, then stores them
-// (the first Upsert into the empty index records the new model and its
-// state) and the watermarks.
-func (ix *Indexer) fitAndStore(ctx context.Context, t embed.Trainable, sum *Summary) error {
-	h := ix.held
-	ix.held = nil
+// fit teaches the embedder every chunk of the index and re-embeds them.
+func (ix *Indexer) fit(ctx context.Context, t embed.Trainable, sum *Summary) error {
 	idx := ix.opts.Index
-	if len(h.docs) > 0 {
-		before := ix.opts.Embedder.Model()
-		ix.log.Info("teaching the embedder the corpus", "documents", len(h.docs))
-		t0 := time.Now()
-		if err := t.Fit(ctx, chunkTexts(h.docs)); err != nil {
-			return fmt.Errorf("indexer: fit the embedder: %w", err)
-		}
-		sum.Stages.Fit += time.Since(t0)
-		ix.log.Info("embedder fitted", "was", before, "now", ix.opts.Embedder.Model(), "took", time.Since(t0).Round(time.Millisecond))
+	texts, errf := idx.ChunkTexts(ctx)
+	empty := true
+	for range texts {
+		empty = false
+		break
 	}
-	byContainer := map[[2]string]*ContainerSummary{}
-	for i := range sum.Containers {
-		c := &sum.Containers[i]
-		byContainer[[2]string{c.Source, c.Container}] = c
+	if err := errf(); err != nil {
+		return fmt.Errorf("indexer: fit the embedder: %w", err)
 	}
-	for start := 0; start < len(h.docs); start += ix.opts.BatchSize {
-		batch := h.docs[start:min(start+ix.opts.BatchSize, len(h.docs))]
-		t0 := time.Now()
-		st, err := idx.Upsert(ctx, batch)
-		sum.Stages.Store += time.Since(t0)
-		if err != nil {
-			return fmt.Errorf("indexer: store after fitting the embedder: %w", err)
-		}
-		for _, d := range batch {
-			if c := byContainer[[2]string{d.Source, d.Container}]; c != nil {
-				c.Added++
-			}
-		}
-		sum.Chunks += st.Embedded
+	if empty {
+		return nil // nothing to learn from yet
 	}
-	for _, w := range h.watermarks {
-		if err := idx.SetWatermark(ctx, w); err != nil {
-			return err
-		}
+	before := ix.opts.Embedder.Model()
+	t0 := time.Now()
+	texts, errf = idx.ChunkTexts(ctx)
+	if err := t.Fit(ctx, texts); err != nil {
+		return fmt.Errorf("indexer: fit the embedder: %w", err)
 	}
+	if err := errf(); err != nil {
+		return fmt.Errorf("indexer: fit the embedder: %w", err)
+	}
+	sum.Stages.Fit += time.Since(t0)
+	t1 := time.Now()
+	n, err := idx.Reembed(ctx)
+	sum.Stages.Store += time.Since(t1)
+	if err != nil {
+		return fmt.Errorf("indexer: re-embed after fitting the embedder: %w", err)
+	}
+	sum.Chunks += n
+	ix.log.Info("embedder fitted to the index", "was", before, "now", ix.opts.Embedder.Model(),
+		"fit", sum.Stages.Fit.Round(time.Millisecond), "reembed", time.Since(t1).Round(time.Millisecond), "texts", n)
 	return nil
 }
 
 // refitOnDrift measures how far the index has drifted from what the
-// embedder learnt and, above driftRefit, teaches it the index again and
-// re-embeds every chunk.
+// embedder learnt and, above Options.RefitDrift, teaches it the index again
+// and re-embeds every chunk.
 func (ix *Indexer) refitOnDrift(ctx context.Context, t embed.Trainable, sum *Summary) error {
+	if !fitted(t) {
+		return nil
+	}
 	idx := ix.opts.Index
 	texts, errf := idx.ChunkTexts(ctx)
 	t0 := time.Now()
@@ -170,21 +136,10 @@ func (ix *Indexer) refitOnDrift(ctx context.Context, t embed.Trainable, sum *Sum
 		return nil
 	}
 	ix.log.Info("the index has drifted from what the embedder learnt: teaching it again", "drift", fmt.Sprintf("%.2f", d))
-	texts, errf = idx.ChunkTexts(ctx)
-	if err := t.Fit(ctx, texts); err != nil {
-		return fmt.Errorf("indexer: refit the embedder: %w", err)
-	}
-	if err := errf(); err != nil {
-		return fmt.Errorf("indexer: refit the embedder: %w", err)
-	}
 	sum.Stages.Fit += time.Since(t0)
-	t1 := time.Now()
-	n, err := idx.Reembed(ctx)
-	sum.Stages.Store += time.Since(t1)
-	if err != nil {
-		return fmt.Errorf("indexer: re-embed after refitting: %w", err)
+	if err := ix.fit(ctx, t, sum); err != nil {
+		return err
 	}
-	sum.Chunks += n
 	sum.Refitted = true
 	return nil
 }
