@@ -32,6 +32,8 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"user/current", s.withUser(s.currentUser))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.allChildren))
+	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.contentHistory))
+	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.restrictions))
 	m.HandleFunc("/confluence/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
 	}))
@@ -716,6 +718,55 @@ func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, u *User) {
 	o["_links"].(obj)["base"] = c.base
 	o["_links"].(obj)["context"] = c.context
 	writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Sim) contentHistory(w http.ResponseWriter, r *http.Request, u *User) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id := r.PathValue("id")
+	ct := s.visible(id, u)
+	if ct == nil {
+		notFoundContent(w, id)
+		return
+	}
+	c := s.confCtx(r, u)
+	e := parseExpand(r.URL.Query().Get("expand"))
+	writeJSON(w, http.StatusOK, c.historyJSON(ct, e))
+}
+
+// restrictions answers /restriction/byOperation: who may read (the page's own restriction; ones
+// inherited from ancestors are not listed, as in Confluence) and update.
+func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, u *User) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id := r.PathValue("id")
+	ct := s.visible(id, u)
+	if ct == nil {
+		notFoundContent(w, id)
+		return
+	}
+	c := s.confCtx(r, u)
+	self := c.base + "/rest/api/content/" + id + "/restriction/byOperation"
+	op := func(name string, users []string) obj {
+		res := []any{}
+		for _, n := range users {
+			res = append(res, c.userJSON(n))
+		}
+		page := func(list []any) obj {
+			return obj{"results": list, "start": 0, "limit": 200, "size": len(list)}
+		}
+		return obj{
+			"operation":    name,
+			"restrictions": obj{"user": page(res), "group": page([]any{})},
+			"_expandable":  obj{"content": "/rest/api/content/" + id},
+			"_links":       obj{"self": self + "/" + name},
+		}
+	}
+	writeJSON(w, http.StatusOK, obj{
+		"read":   op("read", ct.restricted),
+		"update": op("update", nil),
+		"_links": obj{"self": self, "base": c.base, "context": c.context},
+	})
 }
 
 func (s *Sim) currentUser(w http.ResponseWriter, r *http.Request, u *User) {

@@ -259,6 +259,18 @@ func TestRestrictions(t *testing.T) {
 			}
 		})
 	}
+	m := do(t, call{url: api + "content/" + secret + "/restriction/byOperation", auth: "admin"}).obj(t)
+	if dig(t, m, "read", "restrictions", "user", "results", 0, "username") != "admin" ||
+		dig(t, m, "update", "restrictions", "user", "size").(float64) != 0 {
+		t.Errorf("restrictions: %v", m)
+	}
+	if r := do(t, call{url: api + "content/" + secret + "/restriction/byOperation", auth: "alice"}); r.code != 404 {
+		t.Errorf("alice reads restrictions of a hidden page: %d", r.code)
+	}
+	h := do(t, call{url: api + "content/" + secret + "/history?expand=lastUpdated", auth: "admin"}).obj(t)
+	if dig(t, h, "lastUpdated", "number").(float64) != 1 || dig(t, h, "createdBy", "username") != "admin" {
+		t.Errorf("history: %v", h)
+	}
 	// Restrictions are inherited: a child of a restricted page is hidden too.
 	child, err := srv.AddPage(Page{Space: "ENG", Title: "Vault unseal keys", ParentID: secret, Body: "<p>k</p>"})
 	if err != nil {
