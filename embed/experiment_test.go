@@ -18,8 +18,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -481,4 +483,63 @@ func TestExperiment(t *testing.T) {
 		t.Logf("%-11s %-34s %s  | +BM25·0.5 %s  | +BM25 %s", "ALL", c.name, all, fusedHalf, fusedFull)
 		t.Logf("%-11s %-34s fit %v, embed %v/chunk", "", c.name, fit.Round(time.Millisecond), perChunk)
 	}
+}
+
+// TestExperimentScale fits the builtin embedder on 100k chunks made by
+// shuffling the sentences of the PostgreSQL manual, and reports fit time,
+// heap growth and model size:
+//
+//	ATLASBRIDGE_EMBED_EXPERIMENT=1 go test ./embed -run ExperimentScale -v
+func TestExperimentScale(t *testing.T) {
+	if os.Getenv(experimentFlag) == "" {
+		t.Skipf("set %s=1 to run the embedder experiment on the PostgreSQL docs", experimentFlag)
+	}
+	chunks := loadCorpus(t, pgDocDir)
+	var sentences []string
+	for _, c := range chunks {
+		for _, s := range strings.Split(c.text, ". ") {
+			if len(strings.Fields(s)) >= 4 {
+				sentences = append(sentences, s)
+			}
+		}
+	}
+	n := 100_000
+	if s := os.Getenv("ATLASBRIDGE_EMBED_SCALE"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	texts := func(yield func(string) bool) {
+		var sb strings.Builder
+		for range n {
+			sb.Reset()
+			for sb.Len() < 1800 { // ~300 words
+				sb.WriteString(sentences[rng.IntN(len(sentences))])
+				sb.WriteString(". ")
+			}
+			if !yield(sb.String()) {
+				return
+			}
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b := NewBuiltin(BuiltinOptions{})
+	start := time.Now()
+	if err := b.Fit(context.Background(), texts); err != nil {
+		t.Fatal(err)
+	}
+	fit := time.Since(start)
+	runtime.ReadMemStats(&after)
+	data, err := b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := NewBuiltin(BuiltinOptions{}).UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d chunks: fit %v (GOMAXPROCS %d), allocated %d MiB, heap after %d MiB, model %d KiB, load %v, %s",
+		n, fit.Round(time.Millisecond), runtime.GOMAXPROCS(0), (after.TotalAlloc-before.TotalAlloc)>>20,
+		after.HeapInuse>>20, len(data)>>10, time.Since(start).Round(time.Millisecond), b.Model())
 }

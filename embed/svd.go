@@ -4,7 +4,11 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // csr is a sparse matrix in compressed-row form.
@@ -30,60 +34,115 @@ func (d *dense) row(i int) []float64 { return d.data[i*d.cols : (i+1)*d.cols] }
 // mulDense returns a·x, x being a.cols × k.
 func (a *csr) mulDense(x *dense) *dense {
 	y := newDense(a.rows, x.cols)
-	for r := 0; r < a.rows; r++ {
-		yr := y.row(r)
-		for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-			v := float64(a.val[p])
-			xr := x.row(int(a.idx[p]))
-			for j, xv := range xr {
-				yr[j] += v * xv
+	forRows(a.rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			yr := y.row(r)
+			for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
+				v := float64(a.val[p])
+				xr := x.row(int(a.idx[p]))
+				for j, xv := range xr {
+					yr[j] += v * xv
+				}
 			}
 		}
-	}
+	})
 	return y
 }
 
-// mulTDense returns aᵀ·x, x being a.rows × k.
-func (a *csr) mulTDense(x *dense) *dense {
-	y := newDense(a.cols, x.cols)
+// transpose returns aᵀ in compressed-row form, so that aᵀ·x runs row by
+// row like a·x.
+func (a *csr) transpose() *csr {
+	t := &csr{rows: a.cols, cols: a.rows, ptr: make([]int32, a.cols+1),
+		idx: make([]int32, len(a.idx)), val: make([]float32, len(a.val))}
+	for _, c := range a.idx {
+		t.ptr[c+1]++
+	}
+	for c := 0; c < a.cols; c++ {
+		t.ptr[c+1] += t.ptr[c]
+	}
+	next := slices.Clone(t.ptr[:a.cols])
 	for r := 0; r < a.rows; r++ {
-		xr := x.row(r)
 		for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-			v := float64(a.val[p])
-			yr := y.row(int(a.idx[p]))
-			for j, xv := range xr {
-				yr[j] += v * xv
-			}
+			c := a.idx[p]
+			t.idx[next[c]] = int32(r)
+			t.val[next[c]] = a.val[p]
+			next[c]++
 		}
 	}
-	return y
+	return t
 }
 
-// gram returns xᵀ·x.
+// rowBlocks is the fixed number of blocks that the matrix code splits rows
+// into: fixed, so that sums are taken in the same order on every machine and
+// the model does not depend on the number of cores.
+const rowBlocks = 64
+
+// forRows calls fn on blocks of [0, n), on all cores.
+func forRows(n int, fn func(lo, hi int)) {
+	size := (n + rowBlocks - 1) / rowBlocks
+	if size == 0 {
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), rowBlocks) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1)) - 1
+				lo := b * size
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+size, n))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// gram returns xᵀ·x, summing per block of rows and then the blocks in order.
 func gram(x *dense) [][]float64 {
 	k := x.cols
-	g := make([][]float64, k)
-	for i := range g {
-		g[i] = make([]float64, k)
-	}
-	for r := 0; r < x.rows; r++ {
-		xr := x.row(r)
-		for i, a := range xr {
-			if a == 0 {
-				continue
+	size := (x.rows + rowBlocks - 1) / rowBlocks
+	parts := make([][]float64, rowBlocks)
+	forRows(x.rows, func(lo, hi int) {
+		g := make([]float64, k*k)
+		for r := lo; r < hi; r++ {
+			xr := x.row(r)
+			for i, a := range xr {
+				if a == 0 {
+					continue
+				}
+				gi := g[i*k : (i+1)*k]
+				for j := i; j < k; j++ {
+					gi[j] += a * xr[j]
+				}
 			}
-			gi := g[i]
+		}
+		parts[lo/size] = g
+	})
+	out := make([][]float64, k)
+	for i := range out {
+		out[i] = make([]float64, k)
+	}
+	for _, g := range parts {
+		if g == nil {
+			continue
+		}
+		for i := range k {
 			for j := i; j < k; j++ {
-				gi[j] += a * xr[j]
+				out[i][j] += g[i*k+j]
 			}
 		}
 	}
 	for i := range k {
 		for j := 0; j < i; j++ {
-			g[i][j] = g[j][i]
+			out[i][j] = out[j][i]
 		}
 	}
-	return g
+	return out
 }
 
 // symEigen diagonalises the symmetric matrix a with cyclic Jacobi rotations
@@ -168,21 +227,23 @@ func orthonormalize(x *dense) *dense {
 	for j := range keep {
 		scale[j] = 1 / math.Sqrt(vals[j])
 	}
-	for r := 0; r < x.rows; r++ {
-		xr, qr := x.row(r), q.row(r)
-		for i, a := range xr {
-			if a == 0 {
-				continue
+	forRows(x.rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, qr := x.row(r), q.row(r)
+			for i, a := range xr {
+				if a == 0 {
+					continue
+				}
+				vi := v[i]
+				for j := range keep {
+					qr[j] += a * vi[j]
+				}
 			}
-			vi := v[i]
 			for j := range keep {
-				qr[j] += a * vi[j]
+				qr[j] *= scale[j]
 			}
 		}
-		for j := range keep {
-			qr[j] *= scale[j]
-		}
-	}
+	})
 	return q
 }
 
@@ -197,37 +258,40 @@ func truncatedSVD(ctx context.Context, a *csr, k, iters int) (*dense, []float64,
 	for i := range omega.data {
 		omega.data[i] = rng.NormFloat64()
 	}
+	at := a.transpose()
 	q := orthonormalize(a.mulDense(omega))
 	for range iters {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		z := orthonormalize(a.mulTDense(q))
+		z := orthonormalize(at.mulDense(q))
 		q = orthonormalize(a.mulDense(z))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
 	// B = qᵀa; B·Bᵀ = zᵀz with z = aᵀq. Its eigenvectors w give u = q·w.
-	z := a.mulTDense(q)
+	z := at.mulDense(q)
 	vals, w := symEigen(gram(z))
 	k = min(k, len(vals))
 	for k > 0 && vals[k-1] <= vals[0]*1e-12 {
 		k--
 	}
 	u := newDense(a.rows, k)
-	for r := 0; r < a.rows; r++ {
-		qr, ur := q.row(r), u.row(r)
-		for i, qv := range qr {
-			if qv == 0 {
-				continue
-			}
-			wi := w[i]
-			for j := range k {
-				ur[j] += qv * wi[j]
+	forRows(a.rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			qr, ur := q.row(r), u.row(r)
+			for i, qv := range qr {
+				if qv == 0 {
+					continue
+				}
+				wi := w[i]
+				for j := range k {
+					ur[j] += qv * wi[j]
+				}
 			}
 		}
-	}
+	})
 	sv := make([]float64, k)
 	for j := range k {
 		sv[j] = math.Sqrt(vals[j])
