@@ -38,8 +38,10 @@ type Options struct {
 	Tools        []string
 	ExcludeTools []string
 
-	// Searcher is the local semantic index (optional; see Searcher).
-	Searcher Searcher
+	// Searcher is the local index and the live fallback behind
+	// semantic_search, find_similar_issues and index_status (optional:
+	// without it those tools are not listed; see NewSearcher).
+	Searcher *Searcher
 
 	// Version is reported to clients as the server version.
 	Version string
@@ -53,7 +55,7 @@ type Server struct {
 	jira     *atlassian.Jira
 	spaces   allowList
 	projects allowList
-	search   Searcher
+	search   *Searcher
 	log      *slog.Logger
 
 	jiraFields fieldCache // Jira's field list, read on first need
@@ -148,6 +150,9 @@ func (s *Server) catalog() []tool {
 		s.jiraAddComment(),
 		s.jiraTransitionIssue(),
 		s.jiraAddWorklog(),
+		s.semanticSearch(),
+		s.findSimilarIssues(),
+		s.indexStatus(),
 	}
 }
 

@@ -74,7 +74,7 @@ func TestToolSelection(t *testing.T) {
 		{name: "exclude", opts: Options{Confluence: conf, Jira: jira, ExcludeTools: []string{"confluence", "jira_add_worklog"}}, count: 11,
 			without: []string{"confluence_get_page", "jira_add_worklog"}},
 		{name: "nothing configured", opts: Options{}, err: "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
-		{name: "unknown tool", opts: Options{Jira: jira, Tools: []string{"jira_teleport"}}, err: `unknown tool "jira_teleport"; valid: confluence, jira, confluence_get_spaces`},
+		{name: "unknown tool", opts: Options{Jira: jira, Tools: []string{"jira_teleport"}}, err: `unknown tool "jira_teleport"; valid: confluence, jira, index, confluence_get_spaces`},
 		{name: "unknown excluded tool", opts: Options{Jira: jira, ExcludeTools: []string{"nope"}}, err: "--exclude-tools: unknown tool"},
 		{name: "tool of unconfigured product", opts: Options{Jira: jira, Tools: []string{"confluence_get_page"}}, err: "Confluence is not configured: set CONFLUENCE_BASE_URL"},
 		{name: "write tool while read-only", opts: Options{Jira: jira, ReadOnly: true, Tools: []string{"jira_add_comment"}}, err: "read-only"},

@@ -102,6 +102,29 @@ func TestSimilarFollowsCommits(t *testing.T) {
 	}
 }
 
+func TestLookup(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := x.Lookup(ctx, "jira:OPS-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Key != "OPS-1" || r.Container != "OPS" || r.Title != "Agent crashes on startup" || r.Status != "Open" ||
+		r.Type != "Bug" || !r.Updated.Equal(testTime) || !slices.Equal(r.Labels, []string{"linux"}) {
+		t.Errorf("lookup = %+v", r)
+	}
+	if _, err := x.Lookup(ctx, "confluence:999"); !errors.Is(err, ErrNotIndexed) {
+		t.Errorf("unknown document: %v", err)
+	}
+	x.Close()
+	if _, err := x.Lookup(ctx, "jira:OPS-1"); !errors.Is(err, ErrClosed) {
+		t.Errorf("closed index: %v", err)
+	}
+}
+
 func TestCutWords(t *testing.T) {
 	cases := []struct {
 		s    string

@@ -1,0 +1,585 @@
+package mcp
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// The semantic tools: search by meaning over the local index (with the
+// servers' own search as the fallback), similar documents, index status.
+// They form the product "index" (--tools index).
+
+// semanticHit is one document found by meaning. The field names are those
+// of `atlasbridge search --json`; url is relative to the base URL of its
+// product when it lies under it.
+type semanticHit struct {
+	Title   string  `json:"title"`
+	Source  string  `json:"source"`
+	Space   string  `json:"space,omitempty"`
+	Project string  `json:"project,omitempty"`
+	ID      string  `json:"id,omitempty"`
+	Key     string  `json:"key,omitempty"`
+	Type    string  `json:"type,omitempty"` // issue type, or a Confluence type other than page
+	Status  string  `json:"status,omitempty"`
+	Updated string  `json:"updated,omitempty"`
+	Score   float64 `json:"score"`
+	URL     string  `json:"url"`
+	Heading string  `json:"heading,omitempty"`
+	Snippet string  `json:"snippet,omitempty"`
+	Origin  string  `json:"origin"`
+	Stale   bool    `json:"stale,omitempty"`
+}
+
+// semanticOut is the answer of semantic_search and find_similar_issues.
+type semanticOut struct {
+	Of             *semanticHit  `json:"of,omitempty"` // find_similar_issues: the document compared with
+	ConfluenceBase string        `json:"confluence_base_url,omitempty"`
+	JiraBase       string        `json:"jira_base_url,omitempty"`
+	Results        []semanticHit `json:"results"`
+	Fallback       string        `json:"fallback,omitempty"`
+	Notes          []string      `json:"notes,omitempty"`
+}
+
+// Limits of the semantic answers: ten hits should stay near 2 kB.
+const (
+	snippetChars  = 140
+	headingChars  = 80
+	defaultHits   = 10
+	maxHits       = 50
+	maxQueryChars = 2000
+)
+
+// --- semantic_search
+
+type semanticSearchArgs struct {
+	Query        string   `json:"query" jsonschema_description:"The question or topic in plain words, e.g. how do we rotate the on-call pager?"`
+	K            int      `json:"k,omitempty" jsonschema_description:"Results wanted, 1-50 (default 10)."`
+	Limit        int      `json:"limit,omitempty" jsonschema_description:"Same as k."`
+	Source       string   `json:"source,omitempty" jsonschema_description:"Only confluence or jira."`
+	Spaces       []string `json:"spaces,omitempty" jsonschema_description:"Only these Confluence space keys (then no Jira issue unless projects is given too)."`
+	Projects     []string `json:"projects,omitempty" jsonschema_description:"Only these Jira project keys (then no page unless spaces is given too)."`
+	Labels       []string `json:"labels,omitempty" jsonschema_description:"Only documents with one of these labels."`
+	Statuses     []string `json:"statuses,omitempty" jsonschema_description:"Only Jira issues in one of these statuses, e.g. [\"Open\"]."`
+	Types        []string `json:"types,omitempty" jsonschema_description:"Only these types: page, blogpost, comment, or issue types such as Bug."`
+	UpdatedAfter string   `json:"updated_after,omitempty" jsonschema_description:"Only documents updated after a date (2024-01-31) or within an age (30d, 12h, 2w)."`
+	Verify       bool     `json:"verify,omitempty" jsonschema_description:"Re-read the top hits on the server: drop deleted ones, mark changed ones stale (slower)."`
+}
+
+func (s *Server) semanticSearch() tool {
+	return readTool("index", "semantic_search", "Search Confluence and Jira by meaning",
+		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words or paraphrases. Example: {\"query\":\"how do we rotate the on-call pager?\"}. Returns per hit title, source, space or project, id or key, url, updated, score, heading, snippet, origin (index or live); fallback says why the servers were asked too.",
+		func(ctx context.Context, a semanticSearchArgs) (*mcpgo.CallToolResult, error) {
+			text := strings.TrimSpace(a.Query)
+			if text == "" {
+				return userError("query is empty: ask in plain words, e.g. how do we rotate the on-call pager?")
+			}
+			if utf8Len(text) > maxQueryChars {
+				return userError("query is %d characters long: keep it under %d", utf8Len(text), maxQueryChars)
+			}
+			k, bad := hitCount("k", a.K, "limit", a.Limit)
+			if bad != nil {
+				return bad, nil
+			}
+			q := search.Query{Text: text, K: k, Labels: a.Labels, Statuses: a.Statuses, Types: a.Types}
+			if r := s.scopeQuery(&q, a.Source, a.Spaces, a.Projects); r != nil {
+				return r, nil
+			}
+			since, err := parseSince(a.UpdatedAfter, time.Now())
+			if err != nil {
+				return userError("updated_after: %v", err)
+			}
+			q.UpdatedAfter = since
+			_, ss, idxErr := s.search.current(ctx, a.Verify)
+			ans, err := ss.Search(ctx, q)
+			if err != nil {
+				return indexError(err)
+			}
+			out := s.semanticAnswer(ans.Hits, k, "")
+			out.Fallback, out.Notes = ans.Fallback, ans.Notes
+			if idxErr != nil {
+				out.Notes = append([]string{noIndexNote(idxErr)}, out.Notes...)
+			}
+			return jsonResult(out)
+		})
+}
+
+// hitCount reads the number of hits wanted from an argument or, when it
+// is not given, from its alias (k and limit).
+func hitCount(name string, v int, alias string, av int) (int, *mcpgo.CallToolResult) {
+	if v == 0 && av != 0 {
+		name, v = alias, av
+	}
+	return bounded(name, v, defaultHits, maxHits)
+}
+
+// scopeQuery applies the source, spaces and projects arguments to q within
+// the allow-lists. With an allow-list set, it asks for more hits than
+// wanted: semanticAnswer drops whatever lies outside, from the index or
+// from the servers.
+func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []string) *mcpgo.CallToolResult {
+	switch src := strings.ToLower(strings.TrimSpace(source)); src {
+	case "":
+	case search.SourceConfluence, search.SourceJira:
+		q.Sources = []string{src}
+	default:
+		r, _ := userError("source must be confluence or jira (or omitted for both), got %q", source)
+		return r
+	}
+	for _, sp := range spaces {
+		sp = strings.ToUpper(strings.TrimSpace(sp))
+		if sp == "" {
+			continue
+		}
+		if !s.spaces.allows(sp) {
+			return mcpgo.NewToolResultError(s.spaces.refusal("space " + sp))
+		}
+		q.Spaces = append(q.Spaces, sp)
+	}
+	for _, p := range projects {
+		p = strings.ToUpper(strings.TrimSpace(p))
+		if p == "" {
+			continue
+		}
+		if !s.projects.allows(p) {
+			return mcpgo.NewToolResultError(s.projects.refusal("project " + p))
+		}
+		q.Projects = append(q.Projects, p)
+	}
+	if !s.spaces.all() || !s.projects.all() {
+		q.K = min(2*q.K, search.MaxK)
+	}
+	return nil
+}
+
+// inScope reports whether a hit lies within the allow-lists; a hit whose
+// space or project is unknown does not when a list is set.
+func (s *Server) inScope(r search.Result) bool {
+	if r.Source == search.SourceJira {
+		return s.projects.all() || r.Container != "" && s.projects.allows(r.Container)
+	}
+	return s.spaces.all() || r.Container != "" && s.spaces.allows(r.Container)
+}
+
+// semanticAnswer shapes at most k hits within the allow-lists, skipping
+// the document exclude (a DocID).
+func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string) semanticOut {
+	out := semanticOut{Results: []semanticHit{}}
+	for _, h := range hits {
+		if len(out.Results) == k {
+			break
+		}
+		if !s.inScope(h.Result) || h.DocID == exclude {
+			continue
+		}
+		o := s.hitOf(h.Result)
+		o.Origin, o.Stale = h.Origin, h.Stale
+		switch {
+		case h.Source == search.SourceJira && s.jira != nil && o.URL != h.URL:
+			out.JiraBase = s.jira.BaseURL()
+		case h.Source == search.SourceConfluence && s.conf != nil && o.URL != h.URL:
+			out.ConfluenceBase = s.conf.BaseURL()
+		}
+		out.Results = append(out.Results, o)
+	}
+	return out
+}
+
+// hitOf shapes one result (without origin).
+func (s *Server) hitOf(r search.Result) semanticHit {
+	h := semanticHit{Title: text(r.Title), Source: r.Source, Updated: date(r.Updated), Score: round3(r.Score),
+		URL: s.relativeURL(r.Source, r.URL), Heading: oneLine(r.Heading, headingChars),
+		Snippet: oneLine(trimBreadcrumb(r.Snippet, r.Title, r.Heading), snippetChars)}
+	if r.Source == search.SourceJira {
+		h.Project, h.Key, h.Type, h.Status = r.Container, r.Key, text(r.Type), text(r.Status)
+	} else {
+		h.Space, h.ID = r.Container, r.Key
+		if r.Type != "page" {
+			h.Type = r.Type
+		}
+	}
+	return h
+}
+
+// trimBreadcrumb drops the path an indexed chunk starts with ("Space ›
+// Parent › Title › Heading"), which the hit says already, and the markers
+// of markdown headings.
+func trimBreadcrumb(snippet, title, heading string) string {
+	words := strings.Fields(snippet)
+	for i, w := range words {
+		if lead, ok := strings.CutPrefix(w, "…"); ok && lead != "" && strings.Trim(lead, "#") == "" {
+			words[i] = "…"
+		}
+	}
+	words = slices.DeleteFunc(words, func(w string) bool { return strings.Trim(w, "#") == "" })
+	snippet = strings.Join(words, " ")
+	for _, mark := range []string{strings.Join(strings.Fields(heading), " "), strings.Join(strings.Fields(title), " ")} {
+		if mark == "" {
+			continue
+		}
+		if i := strings.Index(snippet, mark); i == 0 || i > 0 && strings.HasSuffix(snippet[:i], "› ") {
+			if rest := strings.TrimLeft(snippet[i+len(mark):], " ›:"); rest != "" {
+				return rest
+			}
+		}
+	}
+	return snippet
+}
+
+// relativeURL cuts the base URL of the hit's product off u, when u lies
+// under it.
+func (s *Server) relativeURL(source, u string) string {
+	var base string
+	switch {
+	case source == search.SourceJira && s.jira != nil:
+		base = s.jira.BaseURL()
+	case source == search.SourceConfluence && s.conf != nil:
+		base = s.conf.BaseURL()
+	}
+	base = strings.TrimSuffix(base, "/")
+	if rest, ok := strings.CutPrefix(u, base); ok && base != "" && strings.HasPrefix(rest, "/") {
+		return rest
+	}
+	return u
+}
+
+// indexError is a failure of the local index, as the model should read it.
+func indexError(err error) (*mcpgo.CallToolResult, error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return userError("the request was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return userError("the search timed out: retry, or ask for fewer results")
+	}
+	return userError("the local index failed: %v", err)
+}
+
+// --- find_similar_issues
+
+type findSimilarArgs struct {
+	IssueKey string `json:"issue_key,omitempty" jsonschema_description:"Issue key, e.g. OPS-123. Either issue_key or page_id."`
+	PageID   string `json:"page_id,omitempty" jsonschema_description:"Numeric Confluence page id, instead of issue_key."`
+	Source   string `json:"source,omitempty" jsonschema_description:"Only confluence or jira results (default both)."`
+	Limit    int    `json:"limit,omitempty" jsonschema_description:"Results wanted, 1-50 (default 10)."`
+	K        int    `json:"k,omitempty" jsonschema_description:"Same as limit."`
+}
+
+func (s *Server) findSimilarIssues() tool {
+	return readTool("index", "find_similar_issues", "Find issues and pages similar to one",
+		"Find issues and pages about the same thing as a Jira issue (or a Confluence page): likely duplicates, related incidents, the runbook that fixes it. Example: {\"issue_key\":\"OPS-123\"}. Returns of (the issue itself) and results shaped like semantic_search's, best first, the issue itself excluded.",
+		func(ctx context.Context, a findSimilarArgs) (*mcpgo.CallToolResult, error) {
+			k, bad := hitCount("limit", a.Limit, "k", a.K)
+			if bad != nil {
+				return bad, nil
+			}
+			var source, key string
+			switch {
+			case a.IssueKey != "" && a.PageID != "":
+				return userError("give issue_key or page_id, not both")
+			case a.IssueKey != "":
+				source = search.SourceJira
+				key, bad = issueKey(a.IssueKey)
+			case a.PageID != "":
+				source, key, bad = search.SourceConfluence, strings.TrimSpace(a.PageID), checkPageID(strings.TrimSpace(a.PageID))
+			default:
+				return userError("give issue_key (e.g. OPS-123) or page_id")
+			}
+			if bad != nil {
+				return bad, nil
+			}
+			q := search.Query{K: k}
+			if r := s.scopeQuery(&q, a.Source, nil, nil); r != nil {
+				return r, nil
+			}
+			id := search.DocID(source, key)
+			idx, ss, idxErr := s.search.current(ctx, false)
+			var (
+				of     search.Result
+				origin = search.OriginIndex
+				find   func(search.Query) (search.Answer, error)
+				notes  []string
+			)
+			if idx != nil {
+				var err error
+				of, err = idx.Lookup(ctx, id)
+				switch {
+				case err == nil:
+					if r := s.outOfScope(of); r != nil {
+						return r, nil
+					}
+					find = func(q search.Query) (search.Answer, error) {
+						rs, err := idx.Similar(ctx, id, q)
+						hits := make([]search.Hit, len(rs))
+						for i, r := range rs {
+							hits[i] = search.Hit{Result: r, Origin: search.OriginIndex}
+						}
+						return search.Answer{Hits: hits}, err
+					}
+				case !errors.Is(err, search.ErrNotIndexed):
+					return indexError(err)
+				default:
+					notes = append(notes, key+" is not in the index yet: its current text was used")
+				}
+			} else {
+				notes = append(notes, noIndexNote(idxErr))
+			}
+			if find == nil {
+				// Not indexed (or no index): its live text is the question.
+				var question string
+				var r *mcpgo.CallToolResult
+				if of, question, r = s.liveDocument(ctx, source, key); r != nil {
+					return r, nil
+				}
+				origin = search.OriginLive
+				find = func(q search.Query) (search.Answer, error) {
+					q.Text = question
+					return ss.Search(ctx, q)
+				}
+			}
+			ans, err := s.similarMix(q, k, id, find)
+			if err != nil {
+				return indexError(err)
+			}
+			out := s.semanticAnswer(ans.Hits, k, id)
+			ofHit := s.hitOf(of)
+			ofHit.Origin = origin
+			out.Of = &ofHit
+			out.Fallback, out.Notes = ans.Fallback, append(notes, ans.Notes...)
+			return jsonResult(out)
+		})
+}
+
+// similarMix runs find for issues and for pages apart and merges them by
+// score, keeping at least a third of the k slots for pages when there are
+// some: near-duplicate issues would otherwise fill every slot and hide the
+// runbook. With a source filter it runs find once. Hits outside the
+// allow-lists and the document exclude are dropped first.
+func (s *Server) similarMix(q search.Query, k int, exclude string, find func(search.Query) (search.Answer, error)) (search.Answer, error) {
+	keep := func(ans search.Answer) []search.Hit {
+		return slices.DeleteFunc(ans.Hits, func(h search.Hit) bool { return !s.inScope(h.Result) || h.DocID == exclude })
+	}
+	if len(q.Sources) > 0 {
+		ans, err := find(q)
+		ans.Hits = keep(ans)
+		return ans, err
+	}
+	var out search.Answer
+	var lists [2][]search.Hit
+	for i, src := range []string{search.SourceJira, search.SourceConfluence} {
+		qs := q
+		qs.Sources = []string{src}
+		ans, err := find(qs)
+		if err != nil {
+			return out, err
+		}
+		lists[i] = keep(ans)
+		if out.Fallback == "" {
+			out.Fallback = ans.Fallback
+		}
+		for _, n := range ans.Notes {
+			if !slices.Contains(out.Notes, n) {
+				out.Notes = append(out.Notes, n)
+			}
+		}
+	}
+	issues, pages := lists[0], lists[1]
+	nPages := min(len(pages), (k+2)/3)
+	nIssues := min(len(issues), k-nPages)
+	nPages = min(len(pages), k-nIssues)
+	out.Hits = append(issues[:nIssues:nIssues], pages[:nPages]...)
+	slices.SortStableFunc(out.Hits, func(a, b search.Hit) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
+}
+
+// outOfScope refuses a document outside the allow-lists.
+func (s *Server) outOfScope(r search.Result) *mcpgo.CallToolResult {
+	if s.inScope(r) {
+		return nil
+	}
+	if r.Source == search.SourceJira {
+		return mcpgo.NewToolResultError(s.projects.refusal(fmt.Sprintf("issue %s (project %s)", r.Key, r.Container)))
+	}
+	return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", r.Key, r.Container)))
+}
+
+// liveDocument reads an issue or page that the index does not hold: its
+// description and the text to search with.
+func (s *Server) liveDocument(ctx context.Context, source, key string) (search.Result, string, *mcpgo.CallToolResult) {
+	var r search.Result
+	if source == search.SourceJira {
+		if s.jira == nil {
+			return r, "", mcpgo.NewToolResultError(fmt.Sprintf("issue %s is not in the local index, and %s", key, notConfigured("jira")))
+		}
+		is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{
+			Fields: []string{"summary", "description", "project", "status", "issuetype", "updated"}})
+		if err != nil {
+			res, _ := errorResult(err, "issue "+key, "")
+			return r, "", res
+		}
+		f := &is.Fields
+		r = search.Result{DocID: search.DocID(source, is.Key), Source: source, Container: issueProject(is), Key: is.Key,
+			Title: f.Summary, URL: s.issueURL(is.Key), Updated: f.Updated.Time, Status: statusName(f.Status), Type: typeName(f.IssueType)}
+		if res := s.outOfScope(r); res != nil {
+			return r, "", res
+		}
+		return r, limitText(f.Summary+"\n"+f.Description, maxQueryChars), nil
+	}
+	if s.conf == nil {
+		return r, "", mcpgo.NewToolResultError(fmt.Sprintf("page %s is not in the local index, and %s", key, notConfigured("confluence")))
+	}
+	c, _, err := s.conf.Content.Get(ctx, key, atlassian.ExpandPage...)
+	if err != nil {
+		res, _ := errorResult(err, "page "+key, "")
+		return r, "", res
+	}
+	r = search.Result{DocID: search.DocID(source, string(c.ID)), Source: source, Container: c.SpaceKey(), Key: string(c.ID),
+		Title: c.Title, URL: s.pageURL(c), Type: c.Type}
+	if c.Version != nil {
+		r.Updated = c.Version.When.Time
+	}
+	if res := s.outOfScope(r); res != nil {
+		return r, "", res
+	}
+	return r, limitText(c.Title+"\n"+s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxQueryChars), nil
+}
+
+// limitText cleans s and cuts it to about max characters.
+func limitText(s string, max int) string {
+	s = strings.Join(strings.Fields(text(s)), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max])
+	}
+	return s
+}
+
+// --- index_status
+
+type indexStatusArgs struct{}
+
+type containerOut struct {
+	Key       string `json:"key"`
+	Documents int    `json:"documents"`
+	Chunks    int    `json:"chunks"`
+	LastSync  string `json:"last_sync,omitempty"`
+	Newest    string `json:"newest,omitempty"` // watermark: newest modification synced
+	Syncs     int    `json:"syncs,omitempty"`
+}
+
+type indexStatusOut struct {
+	Indexed   bool           `json:"indexed"`
+	Note      string         `json:"note,omitempty"`
+	Model     string         `json:"model,omitempty"`
+	Dims      int            `json:"dims,omitempty"`
+	Documents int            `json:"documents"`
+	Chunks    int            `json:"chunks"`
+	Size      string         `json:"size,omitempty"`
+	LastSync  string         `json:"last_sync,omitempty"`
+	Spaces    []containerOut `json:"spaces,omitempty"`
+	Projects  []containerOut `json:"projects,omitempty"`
+}
+
+func (s *Server) indexStatus() tool {
+	return readTool("index", "index_status", "Describe the local search index",
+		"Say what the local index behind semantic_search holds: per Confluence space and Jira project the documents, chunks, last sync and newest change synced; the embedder model, size on disk. Use it to judge whether semantic_search can be trusted for a space or is out of date.",
+		func(ctx context.Context, _ indexStatusArgs) (*mcpgo.CallToolResult, error) {
+			idx, _, idxErr := s.search.current(ctx, false)
+			if idx == nil {
+				return jsonResult(indexStatusOut{Note: noIndexNote(idxErr) + "; semantic_search asks the servers meanwhile"})
+			}
+			st, err := idx.Status(ctx)
+			if err != nil {
+				return indexError(err)
+			}
+			out := indexStatusOut{Indexed: true, Model: st.Model, Dims: st.Dims, Size: byteSize(st.Bytes)}
+			var last time.Time
+			for _, c := range st.Containers {
+				if !s.inScope(search.Result{Source: c.Source, Container: c.Container}) {
+					continue
+				}
+				o := containerOut{Key: c.Container, Documents: c.Documents, Chunks: c.Chunks,
+					LastSync: minute(c.Watermark.LastSync), Newest: minute(c.Watermark.Updated), Syncs: c.Watermark.Syncs}
+				out.Documents += c.Documents
+				out.Chunks += c.Chunks
+				if c.Watermark.LastSync.After(last) {
+					last = c.Watermark.LastSync
+				}
+				if c.Source == search.SourceJira {
+					out.Projects = append(out.Projects, o)
+				} else {
+					out.Spaces = append(out.Spaces, o)
+				}
+			}
+			out.LastSync = minute(last)
+			if out.Documents == 0 {
+				out.Note = "the index is empty: run atlasbridge sync"
+			}
+			return jsonResult(out)
+		})
+}
+
+// byteSize formats a size on disk for people: 12.3 MB.
+func byteSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	f, i := float64(n), -1
+	for f >= unit && i < 3 {
+		f /= unit
+		i++
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64) + " " + []string{"kB", "MB", "GB", "TB"}[i]
+}
+
+// date formats a time as a date only; the zero time is "".
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// minute formats a time in UTC to the minute; the zero time is "".
+func minute(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04Z")
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+func utf8Len(s string) int { return len([]rune(s)) }
+
+// parseSince reads a date (2006-01-02), a time (RFC 3339) or an age ("30d",
+// "12h", "2w") before now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	units := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	if unit, ok := units[s[len(s)-1]]; ok {
+		if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && n >= 0 && n < 100_000 {
+			return now.Add(-time.Duration(n) * unit), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
+}

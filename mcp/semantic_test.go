@@ -1,0 +1,635 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/search"
+)
+
+// semWorld is a simulator, an index synced from it (the writer, as a sync
+// holds it) and the clients, from which semantic servers are built.
+type semWorld struct {
+	sim        *atlassiantest.Server
+	conf       *atlassian.Confluence
+	jira       *atlassian.Jira
+	dir        string
+	idx        *search.Index // the writer; nil when not synced
+	ix         *indexer.Indexer
+	opsKey     string // an OPS issue in the index
+	pagerPage  string // id of the on-call page
+	secretPage string // id of a page in space SEC
+}
+
+// newSemWorld starts the simulator (sample space ENG, a small space SEC,
+// 60 generated issues) and, with synced, syncs every space and project.
+func newSemWorld(t *testing.T, synced bool) *semWorld {
+	t.Helper()
+	w := &semWorld{sim: atlassiantest.NewServer(t, atlassiantest.Options{Seed: 1, JiraIssues: 60}), dir: t.TempDir()}
+	if err := w.sim.AddSpace("SEC", "Security team"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.sim.AddPage(atlassiantest.Page{Space: "SEC", Title: "Pager escalation for the security on-call",
+		Body: "<p>The security on-call pager rotation hands over every Monday; escalate pager alerts to the security lead.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.secretPage = p.ID
+	w.conf, w.jira = clients(t, w.sim, "admin")
+	for _, id := range pageIDs(t, w.conf, "ENG") {
+		if id.title == "On-call Rotation and Pager" {
+			w.pagerPage = id.id
+		}
+	}
+	if w.pagerPage == "" {
+		t.Fatal("no On-call Rotation and Pager page in ENG")
+	}
+	w.opsKey = w.sim.IssueKeys("OPS")[0]
+	if synced {
+		w.idx = w.sync(t, nil)
+	}
+	return w
+}
+
+// sync syncs everything into w.dir with a writer opened once and kept.
+func (w *semWorld) sync(t *testing.T, idx *search.Index) *search.Index {
+	t.Helper()
+	if idx == nil {
+		emb := embed.NewBuiltin(embed.BuiltinOptions{})
+		var err error
+		idx, err = search.Open(t.Context(), w.dir, search.Options{Embedder: emb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { idx.Close() })
+		w.ix, err = indexer.New(indexer.Options{Confluence: w.conf, Jira: w.jira, Index: idx, Embedder: emb})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.ix.Sync(t.Context(), indexer.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+// reader opens the synced index read-only, as serve does.
+func (w *semWorld) reader(t *testing.T) (*search.Index, error) {
+	t.Helper()
+	return search.Open(t.Context(), w.dir, search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+}
+
+// server returns a server over w with the allow-lists and a Searcher on
+// idx (nil: none) whose live fallback has the same allow-lists.
+func (w *semWorld) server(t *testing.T, idx *search.Index, adjust func(*Options, *SearcherOptions)) *fixture {
+	t.Helper()
+	opts := Options{Confluence: w.conf, Jira: w.jira, Version: "test"}
+	sopts := SearcherOptions{Index: idx}
+	if adjust != nil {
+		adjust(&opts, &sopts)
+	}
+	sopts.Live = &search.Live{Confluence: opts.Confluence, Jira: opts.Jira, Spaces: opts.Spaces, Projects: opts.Projects}
+	opts.Searcher = NewSearcher(sopts)
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{sim: w.sim, conf: w.conf, jira: w.jira, srv: srv, cli: connect(t, srv, "")}
+}
+
+type pageID struct{ id, title string }
+
+func pageIDs(t *testing.T, conf *atlassian.Confluence, space string) []pageID {
+	t.Helper()
+	p, _, err := conf.Content.Search(context.Background(), "space = "+space+" AND type = page", &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []pageID
+	for _, c := range p.Results {
+		out = append(out, pageID{id: string(c.ID), title: c.Title})
+	}
+	return out
+}
+
+// answer decodes a semantic_search or find_similar_issues result.
+type answer struct {
+	Of             *semanticHit  `json:"of"`
+	ConfluenceBase string        `json:"confluence_base_url"`
+	JiraBase       string        `json:"jira_base_url"`
+	Results        []semanticHit `json:"results"`
+	Fallback       string        `json:"fallback"`
+	Notes          []string      `json:"notes"`
+}
+
+func (a answer) origins() map[string]int {
+	m := map[string]int{}
+	for _, h := range a.Results {
+		m[h.Origin]++
+	}
+	return m
+}
+
+func (a answer) containers() []string {
+	var out []string
+	for _, h := range a.Results {
+		out = append(out, h.Space+h.Project)
+	}
+	return out
+}
+
+func TestSemanticSearch(t *testing.T) {
+	w := newSemWorld(t, true)
+	f := w.server(t, w.idx, nil)
+	future := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	cases := []struct {
+		name  string
+		args  map[string]any
+		check func(t *testing.T, a answer)
+		fail  string
+	}{
+		{name: "plain question", args: map[string]any{"query": "how do we hand over the on-call pager?"}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 10 || a.Fallback != "" || a.origins()["index"] != 10 {
+				t.Fatalf("want 10 index hits and no fallback: %+v", a)
+			}
+			if a.ConfluenceBase != w.sim.ConfluenceURL() || a.JiraBase != w.sim.JiraURL() {
+				t.Errorf("base urls %q %q", a.ConfluenceBase, a.JiraBase)
+			}
+			if !slices.ContainsFunc(a.Results[:3], func(h semanticHit) bool { return h.ID == w.pagerPage }) {
+				t.Errorf("the on-call page %s is not in the top 3: %+v", w.pagerPage, a.Results[:3])
+			}
+			for i, h := range a.Results {
+				if h.Title == "" || !strings.HasPrefix(h.URL, "/") || h.Updated == "" || h.Score <= 0 || h.Snippet == "" {
+					t.Errorf("incomplete hit %+v", h)
+				}
+				if (h.Source == "jira") != (h.Key != "" && h.Project != "" && h.ID == "" && h.Space == "") {
+					t.Errorf("hit with the wrong identifiers for its source: %+v", h)
+				}
+				if i > 0 && h.Score > a.Results[i-1].Score {
+					t.Errorf("scores not descending at %d", i)
+				}
+			}
+		}},
+		{name: "jira only", args: map[string]any{"query": "pager alert storm", "source": "JIRA", "k": 5}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 5 {
+				t.Fatalf("%d results", len(a.Results))
+			}
+			for _, h := range a.Results {
+				if h.Source != "jira" || h.Type == "" || h.Status == "" || !strings.HasPrefix(h.URL, "/browse/") {
+					t.Errorf("hit %+v", h)
+				}
+			}
+			if a.ConfluenceBase != "" {
+				t.Errorf("confluence_base_url without Confluence hits")
+			}
+		}},
+		{name: "spaces", args: map[string]any{"query": "pager rotation", "spaces": []any{"eng"}, "limit": 3}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 3 || slices.ContainsFunc(a.Results, func(h semanticHit) bool { return h.Space != "ENG" }) {
+				t.Fatalf("want 3 ENG hits: %v", a.containers())
+			}
+		}},
+		{name: "projects and statuses", args: map[string]any{"query": "backup failed", "projects": "DATA", "statuses": []any{"Open", "In Progress", "Reopened"}}, check: func(t *testing.T, a answer) {
+			if len(a.Results) == 0 {
+				t.Fatal("no results")
+			}
+			for _, h := range a.Results {
+				if h.Project != "DATA" || !slices.Contains([]string{"Open", "In Progress", "Reopened"}, h.Status) {
+					t.Errorf("hit %+v", h)
+				}
+			}
+		}},
+		{name: "updated after", args: map[string]any{"query": "pager rotation", "updated_after": future}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 0 || a.Fallback == "" {
+				t.Fatalf("want nothing, from the index nor the servers: %+v", a)
+			}
+		}},
+		{name: "verify", args: map[string]any{"query": "restore drill", "verify": true, "k": 3}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 3 || a.origins()["index"] != 3 {
+				t.Fatalf("%+v", a)
+			}
+			for _, h := range a.Results {
+				if h.Stale {
+					t.Errorf("nothing changed since the sync, yet %s is stale", h.Title)
+				}
+			}
+		}},
+		{name: "empty query", args: map[string]any{"query": "  "}, fail: "query is empty"},
+		{name: "missing query", args: map[string]any{}, fail: `missing argument "query"`},
+		{name: "k too big", args: map[string]any{"query": "pager", "k": 51}, fail: "k must be between 1 and 50"},
+		{name: "limit negative", args: map[string]any{"query": "pager", "limit": -1}, fail: "limit must be between 1 and 50"},
+		{name: "bad source", args: map[string]any{"query": "pager", "source": "github"}, fail: "source must be confluence or jira"},
+		{name: "bad date", args: map[string]any{"query": "pager", "updated_after": "last tuesday"}, fail: "updated_after: \"last tuesday\": want a date"},
+		{name: "query too long", args: map[string]any{"query": strings.Repeat("pager ", 400)}, fail: "keep it under 2000"},
+		{name: "unknown argument", args: map[string]any{"query": "pager", "space": "ENG"}, fail: `unknown argument "space"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fail != "" {
+				f.fails(t, "semantic_search", tc.args, tc.fail)
+				return
+			}
+			var a answer
+			f.ok(t, "semantic_search", tc.args, &a)
+			tc.check(t, a)
+		})
+	}
+}
+
+// TestSemanticSearchSize measures a typical answer of ten hits.
+func TestSemanticSearchSize(t *testing.T) {
+	w := newSemWorld(t, true)
+	f := w.server(t, w.idx, nil)
+	var sizes []int
+	for _, q := range []string{"how do we hand over the on-call pager?", "restore a database from backup", "TLS certificate expired", "roll back a failed deploy"} {
+		text := f.ok(t, "semantic_search", map[string]any{"query": q}, nil)
+		if testing.Verbose() && len(sizes) == 0 {
+			t.Log(text)
+		}
+		sizes = append(sizes, len(text))
+	}
+	t.Logf("semantic_search, 10 hits: %v bytes", sizes)
+	for _, n := range sizes {
+		if n > 4000 {
+			t.Errorf("an answer of 10 hits is %d bytes: keep it under 4000", n)
+		}
+	}
+}
+
+func TestSemanticWithoutIndex(t *testing.T) {
+	w := newSemWorld(t, false)
+	opens := 0
+	f := w.server(t, nil, func(_ *Options, s *SearcherOptions) {
+		s.Open = func(context.Context) (*search.Index, error) {
+			opens++
+			return w.reader(t)
+		}
+		s.ReopenEvery = time.Nanosecond
+	})
+	var a answer
+	f.ok(t, "semantic_search", map[string]any{"query": "how do we hand over the on-call pager?"}, &a)
+	if !strings.Contains(a.Fallback, "no index") || len(a.Notes) == 0 || a.Notes[0] != "no index yet: run atlasbridge sync" {
+		t.Fatalf("fallback %q, notes %q", a.Fallback, a.Notes)
+	}
+	if len(a.Results) == 0 || a.origins()["live"] != len(a.Results) {
+		t.Fatalf("want live hits only: %+v", a)
+	}
+
+	var st indexStatusOut
+	f.ok(t, "index_status", map[string]any{}, &st)
+	if st.Indexed || !strings.Contains(st.Note, "no index yet: run atlasbridge sync") {
+		t.Fatalf("status %+v", st)
+	}
+
+	a = answer{}
+	f.ok(t, "find_similar_issues", map[string]any{"issue_key": strings.ToLower(w.opsKey)}, &a)
+	if a.Of == nil || a.Of.Key != w.opsKey || a.Of.Origin != "live" || a.Notes[0] != "no index yet: run atlasbridge sync" {
+		t.Fatalf("%+v", a)
+	}
+	for _, h := range a.Results {
+		if h.Key == w.opsKey {
+			t.Errorf("%s is similar to itself", w.opsKey)
+		}
+	}
+
+	// A sync creates the index: the running server picks it up.
+	w.idx = w.sync(t, nil)
+	a = answer{}
+	f.ok(t, "semantic_search", map[string]any{"query": "how do we hand over the on-call pager?"}, &a)
+	if a.Fallback != "" || len(a.Notes) != 0 || a.origins()["index"] != len(a.Results) {
+		t.Fatalf("after the sync: %+v", a)
+	}
+	if opens < 2 {
+		t.Errorf("Open called %d times", opens)
+	}
+}
+
+// A long-running server sees what a concurrent sync commits.
+func TestSemanticFollowsSync(t *testing.T) {
+	w := newSemWorld(t, true)
+	r, err := w.reader(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := w.server(t, r, func(_ *Options, s *SearcherOptions) { s.MaxAge = -1 })
+	t.Cleanup(func() { f.srv.search.Close() })
+	const q = "quasar telemetry flux capacitor overheating"
+	is, err := w.sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Quasar telemetry flux capacitor overheating",
+		Description: "The flux capacitor of the quasar telemetry rack overheats at noon."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a answer
+	f.ok(t, "find_similar_issues", map[string]any{"issue_key": is.Key}, &a)
+	if !strings.Contains(strings.Join(a.Notes, " "), is.Key+" is not in the index yet") || a.Of.Origin != "live" {
+		t.Fatalf("before the sync: %+v", a)
+	}
+	w.sync(t, w.idx)
+	a = answer{}
+	f.ok(t, "semantic_search", map[string]any{"query": q, "source": "jira", "k": 1}, &a)
+	if len(a.Results) != 1 || a.Results[0].Key != is.Key || a.Results[0].Origin != "index" {
+		t.Fatalf("after the sync: %+v", a)
+	}
+	a = answer{}
+	f.ok(t, "find_similar_issues", map[string]any{"issue_key": is.Key}, &a)
+	if a.Of.Origin != "index" || len(a.Notes) != 0 {
+		t.Fatalf("after the sync, similar: %+v", a)
+	}
+	var st indexStatusOut
+	f.ok(t, "index_status", nil, &st)
+	var ops containerOut
+	for _, c := range st.Projects {
+		if c.Key == "OPS" {
+			ops = c
+		}
+	}
+	if ops.Syncs != 2 || ops.Documents != w.sim.IssueCount("OPS") {
+		t.Fatalf("OPS after two syncs: %+v (issues %d)", ops, w.sim.IssueCount("OPS"))
+	}
+}
+
+func TestFindSimilarIssues(t *testing.T) {
+	w := newSemWorld(t, true)
+	f := w.server(t, w.idx, nil)
+	cases := []struct {
+		name  string
+		args  map[string]any
+		check func(t *testing.T, a answer)
+		fail  string
+	}{
+		{name: "issue", args: map[string]any{"issue_key": w.opsKey}, check: func(t *testing.T, a answer) {
+			if a.Of == nil || a.Of.Key != w.opsKey || a.Of.Project != "OPS" || a.Of.Origin != "index" || a.Of.Title == "" {
+				t.Fatalf("of = %+v", a.Of)
+			}
+			if len(a.Results) != 10 || a.Fallback != "" {
+				t.Fatalf("%+v", a)
+			}
+			for _, h := range a.Results {
+				if h.Key == w.opsKey || h.Origin != "index" {
+					t.Errorf("hit %+v", h)
+				}
+			}
+			sources := map[string]int{}
+			for _, h := range a.Results {
+				sources[h.Source]++
+			}
+			if sources["jira"] == 0 || sources["confluence"] == 0 {
+				t.Errorf("want issues and pages: %v", sources)
+			}
+		}},
+		{name: "issue, pages only", args: map[string]any{"issue_key": w.opsKey, "source": "confluence", "limit": 2}, check: func(t *testing.T, a answer) {
+			if len(a.Results) != 2 || a.Results[0].Source != "confluence" || a.Results[1].Source != "confluence" {
+				t.Fatalf("%+v", a.Results)
+			}
+		}},
+		{name: "page", args: map[string]any{"page_id": w.pagerPage, "source": "jira", "k": 5}, check: func(t *testing.T, a answer) {
+			if a.Of == nil || a.Of.ID != w.pagerPage || a.Of.Space != "ENG" || len(a.Results) != 5 {
+				t.Fatalf("%+v", a)
+			}
+			// The issues generated from the on-call page mention pagers.
+			if !strings.Contains(strings.ToLower(a.Results[0].Title), "pager") && !strings.Contains(strings.ToLower(a.Results[0].Title), "on-call") {
+				t.Errorf("best issue for the on-call page: %q", a.Results[0].Title)
+			}
+		}},
+		{name: "both", args: map[string]any{"issue_key": w.opsKey, "page_id": w.pagerPage}, fail: "not both"},
+		{name: "neither", args: map[string]any{}, fail: "give issue_key (e.g. OPS-123) or page_id"},
+		{name: "bad key", args: map[string]any{"issue_key": "OPS"}, fail: "issue_key must look like PROJ-123"},
+		{name: "bad page id", args: map[string]any{"page_id": "onboarding"}, fail: "page_id must be the numeric id"},
+		{name: "missing issue", args: map[string]any{"issue_key": "OPS-99999"}, fail: "issue OPS-99999 does not exist or you cannot see it"},
+		{name: "missing page", args: map[string]any{"page_id": "99999999"}, fail: "page 99999999 does not exist or you cannot see it"},
+		{name: "bad limit", args: map[string]any{"issue_key": w.opsKey, "limit": 500}, fail: "limit must be between 1 and 50"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fail != "" {
+				f.fails(t, "find_similar_issues", tc.args, tc.fail)
+				return
+			}
+			var a answer
+			f.ok(t, "find_similar_issues", tc.args, &a)
+			tc.check(t, a)
+		})
+	}
+}
+
+func TestIndexStatus(t *testing.T) {
+	w := newSemWorld(t, true)
+	f := w.server(t, w.idx, nil)
+	var st indexStatusOut
+	text := f.ok(t, "index_status", map[string]any{}, &st)
+	if !st.Indexed || st.Model == "" || st.Dims == 0 || !strings.HasSuffix(st.Size, "B") || st.LastSync == "" || st.Note != "" {
+		t.Fatalf("status %s", text)
+	}
+	var spaces, projects []string
+	docs := 0
+	for _, c := range st.Spaces {
+		spaces = append(spaces, c.Key)
+		docs += c.Documents
+		if c.Documents == 0 || c.Chunks < c.Documents || c.LastSync == "" || c.Newest == "" || c.Syncs != 1 {
+			t.Errorf("space %+v", c)
+		}
+	}
+	for _, c := range st.Projects {
+		projects = append(projects, c.Key)
+		docs += c.Documents
+		if want := w.sim.IssueCount(c.Key); c.Documents != want {
+			t.Errorf("project %s: %d documents, %d issues", c.Key, c.Documents, want)
+		}
+	}
+	if !slices.Equal(spaces, []string{"ENG", "SEC"}) || !slices.Equal(projects, []string{"DATA", "OPS", "WEB"}) || docs != st.Documents {
+		t.Errorf("spaces %v, projects %v, %d documents of %d", spaces, projects, docs, st.Documents)
+	}
+	t.Logf("index_status: %d bytes", len(text))
+	f.fails(t, "index_status", map[string]any{"verbose": true}, `unknown argument "verbose": this tool takes no arguments`)
+
+	// An empty index says so.
+	empty, err := search.Open(t.Context(), t.TempDir(), search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = w.server(t, empty, nil)
+	st = indexStatusOut{}
+	f.ok(t, "index_status", nil, &st)
+	if !st.Indexed || st.Documents != 0 || !strings.Contains(st.Note, "empty") {
+		t.Errorf("empty index: %+v", st)
+	}
+	f.srv.search.Close()
+	st = indexStatusOut{}
+	f.ok(t, "index_status", nil, &st)
+	if st.Indexed {
+		t.Errorf("closed index: %+v", st)
+	}
+}
+
+// The allow-lists hold for every semantic tool, whatever the index holds
+// (it was synced before they were set) and whatever the servers answer.
+func TestSemanticAllowLists(t *testing.T) {
+	w := newSemWorld(t, true)
+	scoped := func(o *Options, _ *SearcherOptions) { o.Spaces, o.Projects = []string{"ENG"}, []string{"OPS"} }
+	indexed := w.server(t, w.idx, scoped)
+	liveOnly := w.server(t, nil, scoped)
+	// The SEC page is the best match for this question.
+	const q = "security on-call pager escalation"
+	var all answer
+	w.server(t, w.idx, nil).ok(t, "semantic_search", map[string]any{"query": q}, &all)
+	if !slices.Contains(all.containers(), "SEC") {
+		t.Fatalf("without allow-lists the SEC page is not found: %v", all.containers())
+	}
+	for name, f := range map[string]*fixture{"index": indexed, "live": liveOnly} {
+		t.Run(name, func(t *testing.T) {
+			for _, args := range []map[string]any{
+				{"query": q},
+				{"query": q, "source": "confluence"},
+				{"query": q, "verify": true},
+			} {
+				var a answer
+				f.ok(t, "semantic_search", args, &a)
+				if len(a.Results) == 0 {
+					t.Fatalf("%v: no results", args)
+				}
+				for _, c := range a.containers() {
+					if c != "ENG" && c != "OPS" {
+						t.Errorf("%v: hit in %s: %+v", args, c, a.Results)
+					}
+				}
+			}
+			f.fails(t, "semantic_search", map[string]any{"query": q, "spaces": []any{"ENG", "sec"}}, "space SEC is outside the allowed scope (CONFLUENCE_SPACES=ENG)")
+			f.fails(t, "semantic_search", map[string]any{"query": q, "projects": "WEB"}, "project WEB is outside the allowed scope (JIRA_PROJECTS=OPS)")
+			f.fails(t, "find_similar_issues", map[string]any{"page_id": w.secretPage}, "outside the allowed scope (CONFLUENCE_SPACES=ENG)")
+			f.fails(t, "find_similar_issues", map[string]any{"issue_key": w.sim.IssueKeys("WEB")[0]}, "outside the allowed scope (JIRA_PROJECTS=OPS)")
+			var a answer
+			f.ok(t, "find_similar_issues", map[string]any{"issue_key": w.opsKey}, &a)
+			for _, c := range a.containers() {
+				if c != "ENG" && c != "OPS" {
+					t.Errorf("similar: hit in %s", c)
+				}
+			}
+		})
+	}
+	var st indexStatusOut
+	indexed.ok(t, "index_status", nil, &st)
+	if len(st.Spaces) != 1 || st.Spaces[0].Key != "ENG" || len(st.Projects) != 1 || st.Projects[0].Key != "OPS" {
+		t.Errorf("index_status leaves the allow-lists: %+v", st)
+	}
+}
+
+// The index tools only read: read-only mode keeps them, and --tools index
+// selects them.
+func TestSemanticToolSelection(t *testing.T) {
+	conf, err := atlassian.NewConfluence("http://confluence.invalid", atlassian.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := NewSearcher(SearcherOptions{})
+	index := []string{"semantic_search", "find_similar_issues", "index_status"}
+	cases := []struct {
+		name  string
+		opts  Options
+		count int
+		want  []string
+		err   string
+	}{
+		{name: "read-only", opts: Options{Confluence: conf, Searcher: sr, ReadOnly: true}, count: 11, want: index},
+		{name: "by product", opts: Options{Confluence: conf, Searcher: sr, Tools: []string{"index"}}, count: 3, want: index},
+		{name: "index only", opts: Options{Searcher: sr}, count: 3, want: index},
+		{name: "excluded", opts: Options{Confluence: conf, Searcher: sr, ExcludeTools: []string{"semantic_search"}}, count: 14, want: []string{"index_status"}},
+		{name: "no searcher", opts: Options{Confluence: conf, Tools: []string{"semantic_search"}}, err: "the local index is not available"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(tc.opts)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := names(s.Tools())
+			if len(got) != tc.count {
+				t.Errorf("%d tools: %v", len(got), got)
+			}
+			for _, n := range tc.want {
+				if !slices.Contains(got, n) {
+					t.Errorf("%s not listed: %v", n, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTrimBreadcrumb(t *testing.T) {
+	cases := []struct{ snippet, title, heading, want string }{
+		{"Data › DATA-16: Apply migration › Description › Summary Apply the   migration to x", "Apply migration", "Description › Summary", "Apply the migration to x"},
+		{"Handbook › Operations › Incident Response Labels: incident", "Incident Response", "", "Labels: incident"},
+		{"…the body mentions Incident Response late in a long enough snippet", "Incident Response", "", "…the body mentions Incident Response late in a long enough snippet"},
+		{"Handbook › Title", "Title", "", "Handbook › Title"}, // nothing after the path: keep it
+		{"plain text", "", "", "plain text"},
+		{"Title ## Description ### Summary the text #1", "Title", "", "Description Summary the text #1"},
+		{"…## Description the text", "", "", "… Description the text"},
+	}
+	for _, tc := range cases {
+		if got := trimBreadcrumb(tc.snippet, tc.title, tc.heading); got != tc.want {
+			t.Errorf("trimBreadcrumb(%q) = %q, want %q", tc.snippet, got, tc.want)
+		}
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"", time.Time{}, false},
+		{"2026-01-31", time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), false},
+		{"2026-01-31T10:00:00Z", time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC), false},
+		{"30d", now.AddDate(0, 0, -30), false},
+		{" 12h ", now.Add(-12 * time.Hour), false},
+		{"2w", now.AddDate(0, 0, -14), false},
+		{"-3d", time.Time{}, true},
+		{"d", time.Time{}, true},
+		{"31/01/2026", time.Time{}, true},
+		{"999999999999d", time.Time{}, true},
+	}
+	for _, tc := range cases {
+		got, err := parseSince(tc.in, now)
+		if (err != nil) != tc.err || !got.Equal(tc.want) {
+			t.Errorf("parseSince(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 12_345_678: "12.3 MB", 5e9: "5.0 GB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestNoIndexNote(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{nil, "no index yet: run atlasbridge sync"},
+		{errors.New("search: open /d: no index here; run atlasbridge sync first"), "no index yet: run atlasbridge sync"},
+		{errors.New("search: open /d: embedder model changed"), "the index cannot be opened: search: open /d: embedder model changed"},
+	}
+	for _, tc := range cases {
+		if got := noIndexNote(tc.err); got != tc.want {
+			t.Errorf("noIndexNote(%v) = %q", tc.err, got)
+		}
+	}
+}
