@@ -169,12 +169,14 @@ type issueLink struct {
 }
 
 type issue struct {
+	// Hot fields first: a search scans them for every record.
+	proj                  *project
+	status                *status
+	updated, created      time.Time
 	id                    int64
 	key                   string
-	proj                  *project
 	summary, description  string
 	typ, priority         string
-	status                *status
 	resolution            string
 	assignee, reporter    string
 	creator               string
@@ -185,7 +187,6 @@ type issue struct {
 	worklogs              []*worklog
 	history               []*changeGroup
 	watchers              []string
-	created, updated      time.Time
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
