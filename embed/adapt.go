@@ -115,6 +115,7 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	var feats []feature
 	var seen []uint32
 	var terms []uint32
+	cache := stemCache{}
 	n := 0
 	for text := range texts {
 		if n%256 == 0 {
@@ -123,7 +124,7 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			}
 		}
 		n++
-		toks = tokenize(text, toks[:0])
+		toks = tokenize(text, toks[:0], cache)
 		terms = terms[:0]
 		for _, t := range toks {
 			if t.stem == "" {

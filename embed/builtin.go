@@ -63,6 +63,7 @@ type Builtin struct {
 type scratch struct {
 	toks  []token
 	feats []feature
+	stems stemCache
 }
 
 // NewBuiltin returns the builtin embedder. Dims outside 64..4096 are
@@ -82,7 +83,7 @@ func NewBuiltin(opts BuiltinOptions) *Builtin {
 
 func newBuiltin(dims int, cfg featureConfig, adapt adaptConfig) *Builtin {
 	b := &Builtin{dims: dims, cfg: cfg, adapt: adapt}
-	b.pool.New = func() any { return new(scratch) }
+	b.pool.New = func() any { return &scratch{stems: stemCache{}} }
 	return b
 }
 
@@ -138,7 +139,7 @@ func (b *Builtin) embedOne(m *model, s *scratch, text string) []float32 {
 	}
 	vec := make([]float32, b.dims+k)
 	hashed, latent := vec[:b.dims], vec[b.dims:]
-	s.toks = tokenize(text, s.toks[:0])
+	s.toks = tokenize(text, s.toks[:0], s.stems)
 	s.feats = extractFeatures(b.cfg, s.toks, idf, s.feats)
 	if len(s.feats) == 0 {
 		s.feats = fallbackFeatures(b.cfg, s.toks, text, s.feats)

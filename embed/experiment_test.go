@@ -246,7 +246,7 @@ func newBM25(chunks []docChunk) *bm25 {
 	for _, c := range chunks {
 		tf := map[string]int{}
 		n := 0
-		for _, tok := range tokenize(c.text, nil) {
+		for _, tok := range tokenize(c.text, nil, nil) {
 			if tok.stem == "" {
 				continue
 			}
@@ -268,7 +268,7 @@ func (b *bm25) scores(query string) []float64 {
 	const k1, bb = 1.2, 0.75
 	out := make([]float64, len(b.docs))
 	seen := map[string]bool{}
-	for _, tok := range tokenize(query, nil) {
+	for _, tok := range tokenize(query, nil, nil) {
 		if tok.stem == "" || seen[tok.stem] {
 			continue
 		}

@@ -13,11 +13,19 @@ type token struct {
 	stem string
 }
 
+// stemCache remembers stems: a corpus repeats its words, and a map lookup
+// costs a fraction of the Porter steps. Not safe for concurrent use.
+type stemCache map[string]string
+
+// maxStemCache bounds a stemCache (about 10 MB).
+const maxStemCache = 100_000
+
 // tokenize splits text into lower-cased words of letters and digits and
-// stems them. Underscores, dots and other punctuation separate words, so
-// "pg_ctl" yields "pg" and "ctl". Stop words are kept (with an empty stem) so
-// that callers can tell adjacency apart from a stop word in between.
-func tokenize(text string, dst []token) []token {
+// stems them, with cache when it is not nil. Underscores, dots and other
+// punctuation separate words, so "pg_ctl" yields "pg" and "ctl". Stop words
+// are kept (with an empty stem) so that callers can tell adjacency apart
+// from a stop word in between.
+func tokenize(text string, dst []token, cache stemCache) []token {
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
@@ -29,8 +37,14 @@ func tokenize(text string, dst []token) []token {
 			return
 		}
 		t := token{word: w}
-		if !isStopWord(w) {
+		if st, ok := cache[w]; ok {
+			t.stem = st
+		} else if !isStopWord(w) {
 			t.stem = stem(w)
+			if cache != nil && len(cache) < maxStemCache {
+				// Clone: w may point into a large text.
+				cache[strings.Clone(w)] = strings.Clone(t.stem)
+			}
 		}
 		dst = append(dst, t)
 	}

@@ -41,7 +41,7 @@ func TestTokenize(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, tok := range tokenize(tc.in, nil) {
+			for _, tok := range tokenize(tc.in, nil, nil) {
 				got = append(got, tok.stem)
 			}
 			if !slices.Equal(got, tc.stems) {

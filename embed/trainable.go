@@ -97,8 +97,9 @@ func (b *Builtin) Drift(texts iter.Seq[string]) float64 {
 	counts := make([]float64, len(m.words))
 	var other, total float64
 	var toks []token
+	cache := stemCache{}
 	for text := range texts {
-		toks = tokenize(text, toks[:0])
+		toks = tokenize(text, toks[:0], cache)
 		for _, t := range toks {
 			if t.stem == "" {
 				continue
