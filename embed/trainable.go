@@ -49,8 +49,11 @@ type Trainable interface {
 var _ Trainable = (*Builtin)(nil)
 
 // Fit learns the corpus statistics and latent word vectors from texts (the
-// chunks of the index). It keeps a bounded sample for the SVD, so a corpus
-// of 100k chunks takes tens of seconds and a few hundred MB at most.
+// chunks of the index), ranging over them once. The SVD sees a sample of at
+// most 20,000 texts (those with the smallest hashes, so the result does not
+// depend on their order nor on the number of cores). Measured on 100k chunks
+// of 300 words: 11 s of CPU, 76 MiB of heap in use afterwards, a 2.2 MiB
+// model that loads in under 20 ms (TestExperimentScale).
 func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
 	m, err := fitModel(ctx, b.adapt, b.cfg, texts)
 	if err != nil {
