@@ -53,7 +53,7 @@ var _ Trainable = (*Builtin)(nil)
 // most 20,000 texts (those with the smallest hashes, so the result does not
 // depend on their order nor on the number of cores). Measured on 100k chunks
 // of 300 words: 11 s of CPU, 76 MiB of heap in use afterwards, a 2.2 MiB
-// model that loads in under 20 ms (TestExperimentScale).
+// model that loads in under 20 ms (TestFitAtScale in experiment_test.go).
 func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
 	m, err := fitModel(ctx, b.adapt, b.cfg, texts)
 	if err != nil {
