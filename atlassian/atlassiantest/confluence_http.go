@@ -263,13 +263,19 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 		if len(scope) == 1 {
 			name = scope[0].key
 		}
-		scan(ordered(&c.orders, c.gen, name, terms[0], func() []*content {
+		list := ordered(&c.orders, c.gen, name, terms[0], func() []*content {
 			var all []*content
 			for _, sp := range scope {
 				all = append(all, sp.pages...)
 			}
 			return all
-		}, idOf))
+		}, idOf)
+		if f := terms[0].Field; f == "lastmodified" || f == "created" {
+			if b, ok := lowerBound(cql, f, s.opts.TimeZone); ok {
+				list = skipBefore(list, f, terms[0].Desc, b)
+			}
+		}
+		scan(list)
 	} else {
 		for _, sp := range scope {
 			scan(sp.sortedPages())

@@ -376,13 +376,19 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 		if len(scope) == 1 {
 			name = scope[0].key
 		}
-		scan(ordered(&j.orders, j.gen, name, terms[0], func() []*issue {
+		list := ordered(&j.orders, j.gen, name, terms[0], func() []*issue {
 			var all []*issue
 			for _, p := range scope {
 				all = append(all, p.issues...)
 			}
 			return all
-		}, idOf))
+		}, idOf)
+		if f := terms[0].Field; f == "updated" || f == "created" {
+			if b, ok := lowerBound(jql, f, s.opts.TimeZone); ok {
+				list = skipBefore(list, f, terms[0].Desc, b)
+			}
+		}
+		scan(list)
 	} else {
 		for _, p := range scope {
 			scan(p.issues)

@@ -470,7 +470,10 @@ func TestOrderedFastPath(t *testing.T) {
 	defer s.mu.RUnlock()
 	env := queryEnv{Now: s.now(), Location: time.UTC, CurrentUser: "alice"}
 	for _, cql := range []string{"space = GEN ORDER BY lastmodified DESC", "type = page ORDER BY created ASC",
-		`space = GEN AND lastmodified >= "2024-01-01" ORDER BY lastmodified`, "label = backup ORDER BY lastmodified DESC"} {
+		`space = GEN AND lastmodified >= "2024-01-01" ORDER BY lastmodified`, "label = backup ORDER BY lastmodified DESC",
+		`space = GEN AND lastmodified > "2024/02/10 13:45" ORDER BY lastmodified DESC`, `created >= "2024-03-01" ORDER BY created`,
+		`text ~ "lastmodified >= '2030-01-01'" OR lastmodified >= "2024-04-01" ORDER BY lastmodified`,
+		`text ~ "dashboard" AND lastmodified >= "2023-12-01" ORDER BY lastmodified DESC`} {
 		got, q, err := s.runCQL(cql, s.users["alice"])
 		if err != nil {
 			t.Fatal(err)
@@ -495,7 +498,8 @@ func TestOrderedFastPath(t *testing.T) {
 	}
 	env.CurrentUser = "admin"
 	for _, jql := range []string{"project = OPS ORDER BY updated ASC, key ASC", "ORDER BY updated DESC", "status = Open ORDER BY created ASC",
-		"project = DATA ORDER BY updated DESC, key ASC"} {
+		"project = DATA ORDER BY updated DESC, key ASC", `project = OPS AND updated >= "2024-05-01" ORDER BY updated ASC, key ASC`,
+		`updated > "2024/05/20 10:00" ORDER BY updated DESC`, `created >= '2024-04-15' AND status != Closed ORDER BY created`} {
 		got, err := s.runJQL(jql, admin)
 		if err != nil {
 			t.Fatal(err)
@@ -517,6 +521,34 @@ func TestOrderedFastPath(t *testing.T) {
 			if got[i] != want[i] {
 				t.Fatalf("%s: hit %d is %s, want %s", jql, i, got[i].key, want[i].key)
 			}
+		}
+	}
+}
+
+func TestLowerBound(t *testing.T) {
+	cases := []struct {
+		q, field string
+		want     string // "" for no bound
+	}{
+		{`space = X AND lastmodified >= "2024-01-31 13:45" ORDER BY lastmodified`, "lastmodified", "2024-01-31 13:45"},
+		{`lastmodified > '2024/01/31' AND lastmodified >= "2024-02-01"`, "lastmodified", "2024-02-01 00:00"},
+		{`updated >= "2024-05-01" ORDER BY updated`, "updated", "2024-05-01 00:00"},
+		{`updated >= "2024-05-01" OR project = OPS`, "updated", ""},
+		{`NOT updated >= "2024-05-01"`, "updated", ""},
+		{`updated >= -1d`, "updated", ""},
+		{`updated >= "-1d"`, "updated", ""},
+		{`text ~ "updated >= '2030-01-01'" AND updated >= "2024-05-01"`, "updated", "2024-05-01 00:00"},
+		{`text ~ "updated >= '2030-01-01'"`, "updated", ""},
+		{`created >= "2024-05-01"`, "updated", ""},
+	}
+	for _, tc := range cases {
+		b, ok := lowerBound(tc.q, tc.field, time.UTC)
+		got := ""
+		if ok {
+			got = b.Format("2006-01-02 15:04")
+		}
+		if got != tc.want {
+			t.Errorf("lowerBound(%q) = %q, want %q", tc.q, got, tc.want)
 		}
 	}
 }

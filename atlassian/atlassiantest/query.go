@@ -3,10 +3,13 @@ package atlassiantest
 import (
 	"cmp"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
 )
@@ -228,4 +231,87 @@ func ordered[R ql.Record](ol *orderedLists, gen uint64, scope string, term ql.Or
 	ol.m[k] = orderedList{gen: gen, list: list}
 	ol.mu.Unlock()
 	return list
+}
+
+var lowerBoundRE = regexp.MustCompile(`(?i)(?:^|[\s(])(lastmodified|updated|created)\s*(>=|>)\s*(?:"([^"]*)"|'([^']*)')`)
+
+// lowerBound finds "field >= date" (or >) with an absolute date in a query made only of AND:
+// every hit then has field >= that date, so a scan of a list ordered by field may skip the
+// records before it. Dates are read like ql reads them (minute precision, in loc); anything
+// else (relative dates, functions, OR/NOT anywhere) gives no bound.
+func lowerBound(query, field string, loc *time.Location) (time.Time, bool) {
+	if orNotRE.MatchString(query) {
+		return time.Time{}, false
+	}
+	quoted := quotedSpans(query)
+	var best time.Time
+	found := false
+	for _, idx := range lowerBoundRE.FindAllStringSubmatchIndex(query, -1) {
+		if quoted(idx[2]) || !strings.EqualFold(query[idx[2]:idx[3]], field) {
+			continue
+		}
+		var v string
+		if idx[6] >= 0 {
+			v = query[idx[6]:idx[7]]
+		} else {
+			v = query[idx[8]:idx[9]]
+		}
+		for _, layout := range []string{"2006-01-02 15:04", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
+			if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+				if !found || t.After(best) {
+					best, found = t, true
+				}
+				break
+			}
+		}
+	}
+	return best, found
+}
+
+// quotedSpans reports whether a byte offset of q lies inside a quoted string.
+func quotedSpans(q string) func(int) bool {
+	var spans [][2]int
+	for i := 0; i < len(q); i++ {
+		if q[i] != '"' && q[i] != '\'' {
+			continue
+		}
+		quote, start := q[i], i
+		for i++; i < len(q) && q[i] != quote; i++ {
+			if q[i] == '\\' {
+				i++
+			}
+		}
+		spans = append(spans, [2]int{start, i})
+	}
+	return func(off int) bool {
+		for _, s := range spans {
+			if off > s[0] && off <= s[1] {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// skipBefore narrows a list ordered by a date field (ascending or descending) to the records at
+// or after bound.
+func skipBefore[R ql.Record](list []R, field string, desc bool, bound time.Time) []R {
+	if desc {
+		n, _ := slices.BinarySearchFunc(list, bound, func(r R, b time.Time) int {
+			t, _ := r.Time(field)
+			if t.Before(b) {
+				return 1
+			}
+			return -1
+		})
+		return list[:n]
+	}
+	n, _ := slices.BinarySearchFunc(list, bound, func(r R, b time.Time) int {
+		t, _ := r.Time(field)
+		if t.Before(b) {
+			return -1
+		}
+		return 1
+	})
+	return list[n:]
 }
