@@ -292,18 +292,13 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		return nil, errors.New("indexer: --projects given but Jira is not configured (JIRA_BASE_URL)")
 	}
 
-	if run.Full && !limited {
-		if err := ix.opts.Index.Reset(ctx); err != nil {
-			return nil, fmt.Errorf("indexer: full sync: %w", err)
-		}
-	}
-	trainer, err := ix.fitPlan(ctx, run, limited)
-	if err != nil {
-		return nil, fmt.Errorf("indexer: %w", err)
-	}
+	// List the containers first: a full sync against a server that does
+	// not answer must not empty the index.
 	sum := &Summary{}
-	for _, j := range jobs {
-		listStart := time.Now()
+	scopes := make([][]container, len(jobs))
+	reached := make([]bool, len(jobs))
+	listed := 0
+	for i, j := range jobs {
 		cs, err := j.cr.containers(ctx, j.allow)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -313,7 +308,27 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 			sum.Containers = append(sum.Containers, ContainerSummary{Source: j.cr.source(), Err: err, Requests: 1})
 			continue
 		}
-		ix.log.Debug("containers", "source", j.cr.source(), "count", len(cs), "took", time.Since(listStart))
+		scopes[i], reached[i] = cs, true
+		listed++
+	}
+	if run.Full && !limited {
+		if listed < len(jobs) {
+			return sum, errors.New("indexer: full sync: not every server could be reached, the index was left as it is")
+		}
+		if err := ix.opts.Index.Reset(ctx); err != nil {
+			return nil, fmt.Errorf("indexer: full sync: %w", err)
+		}
+	}
+	trainer, err := ix.fitPlan(ctx, run, limited)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: %w", err)
+	}
+	for i, j := range jobs {
+		if !reached[i] {
+			continue
+		}
+		cs := scopes[i]
+		ix.log.Debug("containers", "source", j.cr.source(), "count", len(cs))
 		zoneKey := "indexer.zone." + j.cr.source()
 		if v, err := ix.opts.Index.Meta(ctx, zoneKey); err == nil && len(v) > 0 {
 			j.cr.zones().decode(string(v))

@@ -351,6 +351,19 @@ func TestSyncLimitsAndFull(t *testing.T) {
 		t.Errorf("after full sync %d documents, want %d", n, total)
 	}
 
+	// A full sync that cannot reach every server leaves the index alone.
+	broken, err := atlassian.NewJira(w.srv.URL+"/nowhere", atlassian.Options{Username: "admin", Password: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix = w.indexer(idx, func(o *Options) { o.Jira = broken })
+	if _, err := ix.Sync(context.Background(), RunOptions{Full: true}); err == nil || !strings.Contains(err.Error(), "left as it is") {
+		t.Errorf("full sync with Jira unreachable: err = %v", err)
+	}
+	if n := len(docIDs(t, idx, "", "")); n != total {
+		t.Errorf("after a refused full sync %d documents, want %d", n, total)
+	}
+
 	// A limit outside the allow-list is refused.
 	ix = w.indexer(idx, func(o *Options) { o.Spaces = []string{"ENG"} })
 	if _, err := ix.Sync(context.Background(), RunOptions{Spaces: []string{"HR"}}); err == nil || !strings.Contains(err.Error(), "CONFLUENCE_SPACES") {
