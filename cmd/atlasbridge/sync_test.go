@@ -314,3 +314,31 @@ func TestProgressPrinter(t *testing.T) {
 		}
 	})
 }
+
+func TestSyncFullRebuildsAfterAnEmbedderChange(t *testing.T) {
+	cfg, _ := syncSimConfig(t, 5)
+	ctx := context.Background()
+	if err := runSync(ctx, []string{"--progress", "none"}, cfg, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Embed.Dimensions = 256 // another model
+	err := runSync(ctx, []string{"--progress", "none"}, cfg, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "sync --full") {
+		t.Fatalf("sync with another embedder: %v, want a pointer to sync --full", err)
+	}
+	var out bytes.Buffer
+	if err := runSync(ctx, []string{"--progress", "none", "--full", "--json"}, cfg, nil, &out, io.Discard); err != nil {
+		t.Fatalf("sync --full after the embedder change: %v", err)
+	}
+	var sum summaryJSON
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Added == 0 {
+		t.Fatalf("full rebuild summary: %v %s", err, out.String())
+	}
+	var st bytes.Buffer
+	if err := runStatus(ctx, []string{"--json"}, cfg, nil, &st, io.Discard); err != nil {
+		t.Fatalf("status after the rebuild: %v", err)
+	}
+	if !strings.Contains(st.String(), "-256") {
+		t.Errorf("status after the rebuild does not show the 256-dimension model:\n%s", st.String())
+	}
+}
