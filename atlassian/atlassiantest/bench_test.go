@@ -133,3 +133,21 @@ func BenchmarkGetPage(b *testing.B) {
 		serve(b, h, "/confluence/rest/api/content/"+id+"?expand=body.storage,body.view,version,ancestors")
 	})
 }
+
+// BenchmarkCQLIncrementalCold is a crawler's incremental query (changes of the last days), new each time.
+func BenchmarkCQLIncrementalCold(b *testing.B) {
+	h := bigWorld(b).Handler()
+	measure(b, func(i int) {
+		cql := url.QueryEscape(fmt.Sprintf(`space = BIG AND type = page AND lastmodified >= "2024-05-%02d %02d:%02d" ORDER BY lastmodified ASC`, 20+i%10, i%24, i%60))
+		serve(b, h, "/confluence/rest/api/content/search?limit=100&cql="+cql)
+	})
+}
+
+// BenchmarkJQLIncrementalCold is the Jira counterpart.
+func BenchmarkJQLIncrementalCold(b *testing.B) {
+	h := bigWorld(b).Handler()
+	measure(b, func(i int) {
+		jql := url.QueryEscape(fmt.Sprintf(`project = OPS AND updated >= "2024-05-%02d %02d:%02d" ORDER BY updated ASC, key ASC`, 20+i%10, i%24, i%60))
+		serve(b, h, "/jira/rest/api/2/search?maxResults=100&jql="+jql)
+	})
+}
