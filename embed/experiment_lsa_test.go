@@ -2,6 +2,9 @@ package embed
 
 import (
 	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -46,9 +49,30 @@ func productCandidate() candidate {
 		if err := b.UnmarshalBinary(data); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("product: %s, fit %v, model %d KiB, load %v, drift on its own corpus %.4f, on half of it %.4f",
-			b.Model(), fitTime.Round(time.Millisecond), len(data)>>10, time.Since(t0).Round(time.Millisecond),
-			b.Drift(slices.Values(chunks)), b.Drift(slices.Values(chunks[:len(chunks)/2])))
+		load := time.Since(t0)
+		// Drift of random samples of the same corpus is noise: it should
+		// stay well below the refit threshold.
+		rng := rand.New(rand.NewPCG(3, 4))
+		sample := func(n int) []string {
+			out := make([]string, n)
+			for i := range out {
+				out[i] = chunks[rng.IntN(len(chunks))]
+			}
+			return out
+		}
+		// Another subject: the licence texts every Debian system has.
+		var licences []string
+		files, _ := filepath.Glob("/usr/share/common-licenses/*")
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil {
+				licences = append(licences, string(data))
+			}
+		}
+		t.Logf("product: %s, fit %v, model %d KiB, load %v; drift: own corpus %.3f, first half %.3f, random 500 %.3f, random 2000 %.3f, licences %.3f, licences+corpus %.3f",
+			b.Model(), fitTime.Round(time.Millisecond), len(data)>>10, load.Round(time.Millisecond),
+			b.Drift(slices.Values(chunks)), b.Drift(slices.Values(chunks[:len(chunks)/2])),
+			b.Drift(slices.Values(sample(500))), b.Drift(slices.Values(sample(2000))),
+			b.Drift(slices.Values(licences)), b.Drift(slices.Values(append(slices.Clone(chunks), licences...))))
 		return func(texts []string) [][]float32 {
 			v, err := b.Embed(context.Background(), texts)
 			if err != nil {

@@ -24,10 +24,11 @@ import (
 //  2. On every start, create the embedder with the same options and call
 //     UnmarshalBinary with the stored bytes before embedding anything.
 //     Model() then equals the stored name again.
-//  3. After an incremental sync, call Drift with all chunk texts. Above a
-//     threshold (0.2 is a good start), Fit again, store the new model and
-//     re-embed every chunk: Fit changes Model(), and vectors of two models
-//     must never be mixed.
+//  3. After an incremental sync, call Drift with all chunk texts of the
+//     index. Above a threshold (0.2 is a good start: samples of the fitted
+//     corpus stay below 0.1), Fit again, store the new model and re-embed
+//     every chunk: Fit changes Model(), and vectors of two models must
+//     never be mixed. Do not store vectors embedded while Fit runs.
 //
 // Before Fit or UnmarshalBinary the embedder still works, with a model name
 // of its own.
@@ -90,15 +91,22 @@ func (b *Builtin) UnmarshalBinary(data []byte) error {
 }
 
 // Drift is the total variation distance between the word distribution of
-// texts and that of the corpus given to Fit, words outside the learnt
-// vocabulary counting as one bucket.
+// texts and that of the corpus given to Fit, over the driftWords most
+// frequent words of that corpus and one bucket for all other words (new
+// ones included). The coarse buckets keep the noise of a sample small.
+// Measured with a model fitted on the PostgreSQL manual: 2000 random chunks
+// of it drift by 0.05, 500 by 0.09, its alphabetical first half by 0.08,
+// Debian's licence texts by 0.58. Pass all the chunks of the index, not
+// only the changed ones: a handful of pages on one subject drifts far from
+// any whole corpus.
 func (b *Builtin) Drift(texts iter.Seq[string]) float64 {
 	m := b.fitted.Load()
 	if m == nil {
 		return 1
 	}
+	top := m.topWords()
 	counts := make([]float64, len(m.words))
-	var other, total float64
+	var total float64
 	var toks []token
 	cache := stemCache{}
 	for text := range texts {
@@ -110,21 +118,42 @@ func (b *Builtin) Drift(texts iter.Seq[string]) float64 {
 			total++
 			if i, ok := m.index[t.stem]; ok {
 				counts[i]++
-			} else {
-				other++
 			}
 		}
 	}
 	if total == 0 {
 		return 1
 	}
-	var d, fitOther float64 = 0, 1
-	for i, c := range counts {
-		d += math.Abs(c/total - float64(m.share[i]))
-		fitOther -= float64(m.share[i])
+	var d, nowTop, fitTop float64
+	for _, i := range top {
+		now, fit := counts[i]/total, float64(m.share[i])
+		d += math.Abs(now - fit)
+		nowTop += now
+		fitTop += fit
 	}
-	d += math.Abs(other/total - max(fitOther, 0))
+	d += math.Abs((1 - nowTop) - (1 - fitTop))
 	return min(max(d/2, 0), 1)
+}
+
+// driftWords is how many of the most frequent words Drift compares one by one.
+const driftWords = 1000
+
+// topWords returns the vocabulary rows of the driftWords most frequent words.
+func (m *model) topWords() []int {
+	rows := make([]int, len(m.words))
+	for i := range rows {
+		rows[i] = i
+	}
+	slices.SortFunc(rows, func(a, b int) int {
+		if m.share[a] != m.share[b] {
+			if m.share[a] > m.share[b] {
+				return -1
+			}
+			return 1
+		}
+		return a - b
+	})
+	return rows[:min(driftWords, len(rows))]
 }
 
 // signature names a model by a hash of its bytes.
