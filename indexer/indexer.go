@@ -91,7 +91,9 @@ type RunOptions struct {
 // Progress reports where a sync is.
 type Progress struct {
 	Source, Container string
-	// Phase is "list", "fetch" or "done".
+	// Phase is "list", "fetch" or "done" for a container, "fit" (no
+	// container) while a trainable embedder learns the index and every
+	// chunk is re-embedded.
 	Phase string
 	// Done and Total count the documents of the container that needed work
 	// (Total is 0 while listing).

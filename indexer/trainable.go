@@ -96,6 +96,7 @@ func (ix *Indexer) fit(ctx context.Context, t embed.Trainable, sum *Summary) err
 		return nil // nothing to learn from yet
 	}
 	before := ix.opts.Embedder.Model()
+	ix.report(Progress{Phase: "fit"})
 	t0 := time.Now()
 	texts, errf = idx.ChunkTexts(ctx)
 	if err := t.Fit(ctx, texts); err != nil {

@@ -166,6 +166,13 @@ type syncJob struct {
 }
 
 func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
+	pr := newProgressPrinter(j.flags.progress, j.stderr, j.log)
+	if pr.mode == "bar" && j.cfg.LogLevel == slog.LevelInfo {
+		// Info lines would tear the bar apart; warnings still show.
+		quiet := *j.cfg
+		quiet.LogLevel = slog.LevelWarn
+		j.log = quiet.logger(j.stderr)
+	}
 	emb, err := embed.New(j.cfg.Embed)
 	if err != nil {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
@@ -200,7 +207,6 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	if jira != nil {
 		opts.Jira = jira
 	}
-	pr := newProgressPrinter(j.flags.progress, j.stderr, j.log)
 	opts.Progress = pr.update
 	ix, err := indexer.New(opts)
 	if err != nil {
@@ -368,6 +374,9 @@ func (p *progressPrinter) update(pr indexer.Progress) {
 	case "bar":
 		p.drawBar(pr)
 	case "log":
+		if pr.Phase == "fit" {
+			p.log.Info("teaching the embedder the corpus and re-embedding every chunk")
+		}
 		if pr.Phase == "fetch" && time.Since(p.last) >= p.every {
 			p.last = time.Now()
 			p.log.Info("sync progress", "source", pr.Source, "container", pr.Container, "done", pr.Done, "total", pr.Total,
@@ -409,6 +418,9 @@ func (p *progressPrinter) drawBar(pr indexer.Progress) {
 	case "done":
 		fmt.Fprintf(p.w, "\r\033[K%-24s %d documents in %s\n", label, pr.Total, pr.Elapsed.Round(time.Millisecond))
 		p.drawn = false
+	case "fit":
+		fmt.Fprintf(p.w, "\r\033[K%-24s teaching the builtin embedder this corpus and re-embedding…", "embedder")
+		p.drawn = true
 	}
 }
 
