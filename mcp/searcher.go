@@ -107,6 +107,15 @@ func (s *Searcher) current(ctx context.Context, verify bool) (*search.Index, *se
 	return s.idx, ss, nil
 }
 
+// Preload opens the index now rather than at the first call that needs it
+// (calls made meanwhile wait), and returns why there is none, or nil. A
+// server preloads in the background so that loading a large index does not
+// delay the client's initialize.
+func (s *Searcher) Preload(ctx context.Context) error {
+	_, _, err := s.current(ctx, false)
+	return err
+}
+
 // errNoIndex is why there is no index when nothing more is known.
 var errNoIndex = errors.New("no index yet: run atlasbridge sync")
 

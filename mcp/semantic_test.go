@@ -98,6 +98,7 @@ func (w *semWorld) server(t *testing.T, idx *search.Index, adjust func(*Options,
 	}
 	sopts.Live = &search.Live{Confluence: opts.Confluence, Jira: opts.Jira, Spaces: opts.Spaces, Projects: opts.Projects}
 	opts.Searcher = NewSearcher(sopts)
+	t.Cleanup(func() { opts.Searcher.Close() })
 	srv, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +274,9 @@ func TestSemanticWithoutIndex(t *testing.T) {
 		}
 		s.ReopenEvery = time.Nanosecond
 	})
+	if err := f.srv.search.Preload(t.Context()); err == nil || noIndexNote(err) != "no index yet: run atlasbridge sync" {
+		t.Fatalf("preload without an index: %v", err)
+	}
 	var a answer
 	f.ok(t, "semantic_search", map[string]any{"query": "how do we hand over the on-call pager?"}, &a)
 	if !strings.Contains(a.Fallback, "no index") || len(a.Notes) == 0 || a.Notes[0] != "no index yet: run atlasbridge sync" {
@@ -301,6 +305,9 @@ func TestSemanticWithoutIndex(t *testing.T) {
 
 	// A sync creates the index: the running server picks it up.
 	w.idx = w.sync(t, nil)
+	if err := f.srv.search.Preload(t.Context()); err != nil {
+		t.Fatalf("preload after the sync: %v", err)
+	}
 	a = answer{}
 	f.ok(t, "semantic_search", map[string]any{"query": "how do we hand over the on-call pager?"}, &a)
 	if a.Fallback != "" || len(a.Notes) != 0 || a.origins()["index"] != len(a.Results) {
@@ -319,7 +326,6 @@ func TestSemanticFollowsSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := w.server(t, r, func(_ *Options, s *SearcherOptions) { s.MaxAge = -1 })
-	t.Cleanup(func() { f.srv.search.Close() })
 	const q = "quasar telemetry flux capacitor overheating"
 	is, err := w.sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Quasar telemetry flux capacitor overheating",
 		Description: "The flux capacitor of the quasar telemetry rack overheats at noon."})

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // runServe runs the MCP server: over stdio (what an IDE starts), or over
@@ -63,6 +65,10 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	searcher := openSearcher(ctx, cfg, conf, jira, log)
+	if searcher != nil {
+		defer searcher.Close()
+	}
 	srv, err := mcp.New(mcp.Options{
 		Confluence:   conf,
 		Jira:         jira,
@@ -71,6 +77,7 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		ReadOnly:     *readOnly,
 		Tools:        list(*tools),
 		ExcludeTools: list(*exclude),
+		Searcher:     searcher,
 		Version:      version,
 		Logger:       log,
 	})
@@ -96,6 +103,37 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		return srv.ServeStdio(ctx, stdin, stdout)
 	}
 	return serveHTTP(ctx, srv.HTTPHandler(*token), *httpAddr, *token != "", log)
+}
+
+// openSearcher gives the semantic tools the local index, opened read-only
+// (it follows what later syncs commit by itself), and the live fallback
+// over the configured clients within the allow-lists. The index loads in the
+// background, so that a large one does not delay the client's initialize. A
+// missing index is not an error: the tools answer from the servers, and the
+// index is opened once a sync (--sync-schedule, or another process) has
+// created it. With no product configured and no index, there is nothing to
+// search: nil.
+func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *mcp.Searcher {
+	opts := mcp.SearcherOptions{
+		Open:   func(ctx context.Context) (*search.Index, error) { return openReadIndex(ctx, cfg, log) },
+		Logger: log,
+	}
+	if conf == nil && jira == nil {
+		idx, err := opts.Open(ctx)
+		if err != nil {
+			return nil
+		}
+		opts.Index = idx
+		return mcp.NewSearcher(opts)
+	}
+	opts.Live = &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
+	s := mcp.NewSearcher(opts)
+	go func() {
+		if err := s.Preload(ctx); err != nil && ctx.Err() == nil {
+			log.Info("no local index yet: semantic_search asks the servers until a sync creates it", "dir", cfg.DataDir, "err", err)
+		}
+	}()
+	return s
 }
 
 // checkBind refuses an HTTP address reachable from other machines unless

@@ -177,8 +177,8 @@ func TestServeHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) != 15 { // read-only
-		t.Errorf("%d tools listed, want the 15 read tools", len(res.Tools))
+	if len(res.Tools) != 18 { // read-only: 15 read tools and the 3 index tools
+		t.Errorf("%d tools listed, want the 18 read tools", len(res.Tools))
 	}
 	cli.Close()
 	cancel()
@@ -259,7 +259,7 @@ func TestServeStdioBinary(t *testing.T) {
 				t.Errorf("negotiated %s, want %s", cli.ProtocolVersion(), want)
 			}
 			res, err := cli.ListTools(ctx, mcpgo.ListToolsRequest{})
-			if err != nil || len(res.Tools) != 24 {
+			if err != nil || len(res.Tools) != 27 { // 24 and the 3 index tools
 				t.Fatalf("tools/list: %v, %d tools", err, len(res.Tools))
 			}
 			var req mcpgo.CallToolRequest

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+)
+
+// startServe starts runServe over HTTP with cfg and returns a connected
+// client; the server stops at the end of the test.
+func startServe(t *testing.T, cfg *config, args ...string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0"}, args...), cfg, strings.NewReader(""), io.Discard, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+		if strings.Contains(stderr.String(), "admin-token") {
+			t.Errorf("a token was logged:\n%s", stderr.String())
+		}
+	})
+	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
+	tr, err := transport.NewStreamableHTTP(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := client.NewClient(tr)
+	if err := cli.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	if _, err := cli.Initialize(ctx, mcpgo.InitializeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	return cli
+}
+
+// callJSON calls a tool that must succeed and decodes its answer.
+func callJSON(t *testing.T, cli *client.Client, name string, args map[string]any, v any) {
+	t.Helper()
+	var req mcpgo.CallToolRequest
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := cli.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	text := res.Content[0].(mcpgo.TextContent).Text
+	if res.IsError {
+		t.Fatalf("%s: error result %s", name, text)
+	}
+	if err := json.Unmarshal([]byte(text), v); err != nil {
+		t.Fatalf("%s: %v: %s", name, err, text)
+	}
+}
+
+type semanticAnswer struct {
+	Of *struct {
+		Key, Origin string
+	}
+	Results []struct {
+		Title, Source, Origin string
+	}
+	Fallback string
+	Notes    []string
+}
+
+// TestServeIndexWiring: serve answers semantic questions from the servers
+// before the first sync, says so, and from the index after it.
+func TestServeIndexWiring(t *testing.T) {
+	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
+	issue := sim.IssueKeys("OPS")[0]
+	cfg := simConfig(t, simEnv(sim, "ATLASBRIDGE_DATA_DIR", t.TempDir(), "ATLASBRIDGE_LOG_LEVEL", "info"))
+	const q = "how do we hand over the on-call pager?"
+
+	t.Run("no index yet", func(t *testing.T) {
+		cli := startServe(t, cfg, "--read-only")
+		var a semanticAnswer
+		callJSON(t, cli, "semantic_search", map[string]any{"query": q}, &a)
+		if len(a.Notes) == 0 || a.Notes[0] != "no index yet: run atlasbridge sync" || a.Fallback == "" || len(a.Results) == 0 {
+			t.Fatalf("%+v", a)
+		}
+		for _, r := range a.Results {
+			if r.Origin != "live" {
+				t.Errorf("hit %+v", r)
+			}
+		}
+		var st struct {
+			Indexed bool
+			Note    string
+		}
+		callJSON(t, cli, "index_status", nil, &st)
+		if st.Indexed || !strings.Contains(st.Note, "run atlasbridge sync") {
+			t.Errorf("index_status %+v", st)
+		}
+	})
+
+	var out, errb strings.Builder
+	if err := runSync(t.Context(), []string{"--progress", "none"}, cfg, nil, &out, &errb); err != nil {
+		t.Fatalf("sync: %v\n%s", err, errb.String())
+	}
+
+	t.Run("synced", func(t *testing.T) {
+		cli := startServe(t, cfg)
+		var a semanticAnswer
+		callJSON(t, cli, "semantic_search", map[string]any{"query": q}, &a)
+		if a.Fallback != "" || len(a.Notes) != 0 || len(a.Results) != 10 {
+			t.Fatalf("%+v", a)
+		}
+		for _, r := range a.Results {
+			if r.Origin != "index" {
+				t.Errorf("hit %+v", r)
+			}
+		}
+		a = semanticAnswer{}
+		callJSON(t, cli, "find_similar_issues", map[string]any{"issue_key": issue}, &a)
+		if a.Of == nil || a.Of.Key != issue || a.Of.Origin != "index" || len(a.Results) == 0 {
+			t.Fatalf("%+v", a)
+		}
+		var st struct {
+			Indexed   bool
+			Documents int
+			Projects  []struct{ Key string }
+		}
+		callJSON(t, cli, "index_status", nil, &st)
+		if !st.Indexed || st.Documents == 0 || len(st.Projects) == 0 {
+			t.Errorf("index_status %+v", st)
+		}
+	})
+}
+
+// TestOpenSearcher: with no product configured, an index alone is served;
+// without either there is nothing to search.
+func TestOpenSearcher(t *testing.T) {
+	cfg := simConfig(t, map[string]string{"ATLASBRIDGE_DATA_DIR": t.TempDir()})
+	log := cfg.logger(io.Discard)
+	if s := openSearcher(t.Context(), cfg, nil, nil, log); s != nil {
+		t.Fatalf("no product and no index: %v", s)
+	}
+	err := runServe(t.Context(), nil, cfg, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "nothing to serve") {
+		t.Fatalf("serve with nothing to serve: %v", err)
+	}
+}
