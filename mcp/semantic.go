@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +33,7 @@ type semanticHit struct {
 	Type    string  `json:"type,omitempty"` // issue type, or a Confluence type other than page
 	Status  string  `json:"status,omitempty"`
 	Updated string  `json:"updated,omitempty"`
-	Score   float64 `json:"score"`
+	Score   float64 `json:"score,omitempty"` // 0 only for the document compared with
 	URL     string  `json:"url"`
 	Heading string  `json:"heading,omitempty"`
 	Snippet string  `json:"snippet,omitempty"`
@@ -360,46 +359,47 @@ func (s *Server) findSimilarIssues() tool {
 		})
 }
 
-// similarMix runs find for issues and for pages apart and merges them by
-// score, keeping at least a third of the k slots for pages when there are
-// some: near-duplicate issues would otherwise fill every slot and hide the
-// runbook. With a source filter it runs find once. Hits outside the
-// allow-lists and the document exclude are dropped first.
+// similarMix runs find once, wide, and keeps the best k hits, with at
+// least a quarter of them pages when it found some: near-duplicate issues
+// would otherwise fill every slot and hide the runbook. Hits outside the
+// allow-lists and the document exclude are dropped first. With a source
+// filter it keeps the best k.
 func (s *Server) similarMix(q search.Query, k int, exclude string, find func(search.Query) (search.Answer, error)) (search.Answer, error) {
-	keep := func(ans search.Answer) []search.Hit {
-		return slices.DeleteFunc(ans.Hits, func(h search.Hit) bool { return !s.inScope(h.Result) || h.DocID == exclude })
+	if len(q.Sources) == 0 {
+		q.K = min(search.MaxK, max(q.K, 5*k))
 	}
-	if len(q.Sources) > 0 {
-		ans, err := find(q)
-		ans.Hits = keep(ans)
+	ans, err := find(q)
+	if err != nil {
 		return ans, err
 	}
-	var out search.Answer
-	var lists [2][]search.Hit
-	for i, src := range []string{search.SourceJira, search.SourceConfluence} {
-		qs := q
-		qs.Sources = []string{src}
-		ans, err := find(qs)
-		if err != nil {
-			return out, err
+	hits := slices.DeleteFunc(ans.Hits, func(h search.Hit) bool { return !s.inScope(h.Result) || h.DocID == exclude })
+	if len(hits) <= k || len(q.Sources) > 0 {
+		ans.Hits = hits[:min(k, len(hits))]
+		return ans, nil
+	}
+	isPage := func(h search.Hit) bool { return h.Source == search.SourceConfluence }
+	top := slices.Clone(hits[:k])
+	missing := max(1, k/4) - len(slices.DeleteFunc(slices.Clone(top), func(h search.Hit) bool { return !isPage(h) }))
+	for _, h := range hits[k:] {
+		if missing <= 0 {
+			break
 		}
-		lists[i] = keep(ans)
-		if out.Fallback == "" {
-			out.Fallback = ans.Fallback
+		if !isPage(h) {
+			continue
 		}
-		for _, n := range ans.Notes {
-			if !slices.Contains(out.Notes, n) {
-				out.Notes = append(out.Notes, n)
+		// The weakest issue makes room; the page ranks below every hit
+		// kept, so the list stays in score order.
+		for i := len(top) - 1; i >= 0; i-- {
+			if !isPage(top[i]) {
+				top = slices.Delete(top, i, i+1)
+				break
 			}
 		}
+		top = append(top, h)
+		missing--
 	}
-	issues, pages := lists[0], lists[1]
-	nPages := min(len(pages), (k+2)/3)
-	nIssues := min(len(issues), k-nPages)
-	nPages = min(len(pages), k-nIssues)
-	out.Hits = append(issues[:nIssues:nIssues], pages[:nPages]...)
-	slices.SortStableFunc(out.Hits, func(a, b search.Hit) int { return cmp.Compare(b.Score, a.Score) })
-	return out, nil
+	ans.Hits = top
+	return ans, nil
 }
 
 // outOfScope refuses a document outside the allow-lists.
@@ -472,7 +472,7 @@ type containerOut struct {
 	Documents int    `json:"documents"`
 	Chunks    int    `json:"chunks"`
 	LastSync  string `json:"last_sync,omitempty"`
-	Newest    string `json:"newest,omitempty"` // watermark: newest modification synced
+	Watermark string `json:"watermark,omitempty"` // the newest modification synced
 	Syncs     int    `json:"syncs,omitempty"`
 }
 
@@ -491,7 +491,7 @@ type indexStatusOut struct {
 
 func (s *Server) indexStatus() tool {
 	return readTool("index", "index_status", "Describe the local search index",
-		"Say what the local index behind semantic_search holds: per Confluence space and Jira project the documents, chunks, last sync and newest change synced; the embedder model, size on disk. Use it to judge whether semantic_search can be trusted for a space or is out of date.",
+		"Say what the local index behind semantic_search holds: per Confluence space and Jira project the documents, chunks, last sync and watermark (newest change synced); the embedder model, size on disk. Use it to judge whether semantic_search can be trusted for a space or is out of date.",
 		func(ctx context.Context, _ indexStatusArgs) (*mcpgo.CallToolResult, error) {
 			idx, _, idxErr := s.search.current(ctx, false)
 			if idx == nil {
@@ -508,7 +508,7 @@ func (s *Server) indexStatus() tool {
 					continue
 				}
 				o := containerOut{Key: c.Container, Documents: c.Documents, Chunks: c.Chunks,
-					LastSync: minute(c.Watermark.LastSync), Newest: minute(c.Watermark.Updated), Syncs: c.Watermark.Syncs}
+					LastSync: minute(c.Watermark.LastSync), Watermark: minute(c.Watermark.Updated), Syncs: c.Watermark.Syncs}
 				out.Documents += c.Documents
 				out.Chunks += c.Chunks
 				if c.Watermark.LastSync.After(last) {

@@ -419,7 +419,10 @@ func TestFindSimilarIssues(t *testing.T) {
 				return
 			}
 			var a answer
-			f.ok(t, "find_similar_issues", tc.args, &a)
+			text := f.ok(t, "find_similar_issues", tc.args, &a)
+			if testing.Verbose() && tc.name == "issue" {
+				t.Log(text)
+			}
 			tc.check(t, a)
 		})
 	}
@@ -438,7 +441,7 @@ func TestIndexStatus(t *testing.T) {
 	for _, c := range st.Spaces {
 		spaces = append(spaces, c.Key)
 		docs += c.Documents
-		if c.Documents == 0 || c.Chunks < c.Documents || c.LastSync == "" || c.Newest == "" || c.Syncs != 1 {
+		if c.Documents == 0 || c.Chunks < c.Documents || c.LastSync == "" || c.Watermark == "" || c.Syncs != 1 {
 			t.Errorf("space %+v", c)
 		}
 	}
@@ -453,6 +456,9 @@ func TestIndexStatus(t *testing.T) {
 		t.Errorf("spaces %v, projects %v, %d documents of %d", spaces, projects, docs, st.Documents)
 	}
 	t.Logf("index_status: %d bytes", len(text))
+	if testing.Verbose() {
+		t.Log(text)
+	}
 	f.fails(t, "index_status", map[string]any{"verbose": true}, `unknown argument "verbose": this tool takes no arguments`)
 
 	// An empty index says so.
@@ -472,6 +478,20 @@ func TestIndexStatus(t *testing.T) {
 	if st.Indexed {
 		t.Errorf("closed index: %+v", st)
 	}
+}
+
+// A failing index is a tool error, not a crashed call.
+func TestSemanticIndexFailure(t *testing.T) {
+	w := newSemWorld(t, true)
+	r, err := w.reader(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := w.server(t, r, nil)
+	r.Close() // under the Searcher's feet
+	f.fails(t, "semantic_search", map[string]any{"query": "pager"}, "the local index failed: search: search")
+	f.fails(t, "find_similar_issues", map[string]any{"issue_key": w.opsKey}, "the local index failed: search: lookup")
+	f.fails(t, "index_status", nil, "the local index failed: search: status")
 }
 
 // The allow-lists hold for every semantic tool, whatever the index holds
