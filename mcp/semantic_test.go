@@ -31,7 +31,7 @@ type semWorld struct {
 
 // newSemWorld starts the simulator (sample space ENG, a small space SEC,
 // 60 generated issues) and, with synced, syncs every space and project.
-func newSemWorld(t *testing.T, synced bool) *semWorld {
+func newSemWorld(t testing.TB, synced bool) *semWorld {
 	t.Helper()
 	w := &semWorld{sim: atlassiantest.NewServer(t, atlassiantest.Options{Seed: 1, JiraIssues: 60}), dir: t.TempDir()}
 	if err := w.sim.AddSpace("SEC", "Security team"); err != nil {
@@ -60,7 +60,7 @@ func newSemWorld(t *testing.T, synced bool) *semWorld {
 }
 
 // sync syncs everything into w.dir with a writer opened once and kept.
-func (w *semWorld) sync(t *testing.T, idx *search.Index) *search.Index {
+func (w *semWorld) sync(t testing.TB, idx *search.Index) *search.Index {
 	t.Helper()
 	if idx == nil {
 		emb := embed.NewBuiltin(embed.BuiltinOptions{})
@@ -82,14 +82,14 @@ func (w *semWorld) sync(t *testing.T, idx *search.Index) *search.Index {
 }
 
 // reader opens the synced index read-only, as serve does.
-func (w *semWorld) reader(t *testing.T) (*search.Index, error) {
+func (w *semWorld) reader(t testing.TB) (*search.Index, error) {
 	t.Helper()
 	return search.Open(t.Context(), w.dir, search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
 }
 
 // server returns a server over w with the allow-lists and a Searcher on
 // idx (nil: none) whose live fallback has the same allow-lists.
-func (w *semWorld) server(t *testing.T, idx *search.Index, adjust func(*Options, *SearcherOptions)) *fixture {
+func (w *semWorld) server(t testing.TB, idx *search.Index, adjust func(*Options, *SearcherOptions)) *fixture {
 	t.Helper()
 	opts := Options{Confluence: w.conf, Jira: w.jira, Version: "test"}
 	sopts := SearcherOptions{Index: idx}
@@ -108,7 +108,7 @@ func (w *semWorld) server(t *testing.T, idx *search.Index, adjust func(*Options,
 
 type pageID struct{ id, title string }
 
-func pageIDs(t *testing.T, conf *atlassian.Confluence, space string) []pageID {
+func pageIDs(t testing.TB, conf *atlassian.Confluence, space string) []pageID {
 	t.Helper()
 	p, _, err := conf.Content.Search(context.Background(), "space = "+space+" AND type = page", &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Limit: 100}})
 	if err != nil {
@@ -242,6 +242,40 @@ func TestSemanticSearch(t *testing.T) {
 			tc.check(t, a)
 		})
 	}
+}
+
+// BenchmarkSemanticOverhead measures what the MCP layer adds to a semantic
+// search answered by the index (91 documents, 169 chunks): the same query
+// through search.Searcher directly and through the tool, p50 of both and
+// of their difference, and the size of the answer.
+//
+//	go test ./mcp -run '^$' -bench SemanticOverhead -benchtime 300x
+func BenchmarkSemanticOverhead(b *testing.B) {
+	w := newSemWorld(b, true)
+	f := w.server(b, w.idx, nil)
+	direct := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf, Jira: w.jira}}
+	const q = "how do we hand over the on-call pager?"
+	var dd, td, over []time.Duration
+	size := 0
+	for b.Loop() {
+		t0 := time.Now()
+		ans, err := direct.Search(b.Context(), search.Query{Text: q, K: 10})
+		if err != nil || len(ans.Hits) != 10 {
+			b.Fatal(ans, err)
+		}
+		t1 := time.Now()
+		text, isErr, err := callTool(f.cli, "semantic_search", map[string]any{"query": q})
+		t2 := time.Now()
+		if err != nil || isErr {
+			b.Fatalf("%v %s", err, text)
+		}
+		size = len(text)
+		dd, td, over = append(dd, t1.Sub(t0)), append(td, t2.Sub(t1)), append(over, t2.Sub(t1)-t1.Sub(t0))
+	}
+	b.ReportMetric(p50(dd), "direct-p50-µs")
+	b.ReportMetric(p50(td), "tool-p50-µs")
+	b.ReportMetric(p50(over), "overhead-p50-µs")
+	b.ReportMetric(float64(size), "bytes/result")
 }
 
 // TestSemanticSearchSize measures a typical answer of ten hits.
