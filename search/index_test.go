@@ -748,3 +748,50 @@ func TestOpenForeignSQLite(t *testing.T) {
 		t.Fatalf("read-only open of a foreign database: %v", err)
 	}
 }
+
+func TestCanceledUpsertWritesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("upsert with a canceled context: %v", err)
+	}
+	if st, err := x.Status(context.Background()); err != nil || st.Documents != 0 {
+		t.Fatalf("status = %+v, %v", st, err)
+	}
+}
+
+func TestDocumentMovesContainer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := openWriter(t, dir, newHashEmbedder())
+	docs := sampleDocs()
+	if _, err := w.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	r := openReader(t, dir, newHashEmbedder())
+	docs[2].Container = "ARCHIVE" // confluence:300 moves from DEV
+	if _, err := w.Upsert(ctx, docs[2:3]); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		space string
+		want  int
+	}{{"DEV", 0}, {"ARCHIVE", 1}} {
+		for _, mode := range []Mode{Vector, Keyword} {
+			rs, err := r.Search(ctx, Query{Text: "small packages wrap errors", Spaces: []string{tc.space}, Mode: mode})
+			if err != nil || len(rs) != tc.want {
+				t.Fatalf("%s in %s: %v, %v; want %d", mode, tc.space, ids(rs), err, tc.want)
+			}
+		}
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range st.Containers {
+		if c.Container == "DEV" {
+			t.Fatalf("status still lists DEV: %+v", st.Containers)
+		}
+	}
+}
