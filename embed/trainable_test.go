@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -255,4 +256,35 @@ func TestEmbedWhileFitting(t *testing.T) {
 		t.Error(err)
 	}
 	wg.Wait()
+}
+
+// FuzzUnmarshalBinary: no input makes UnmarshalBinary panic, and whatever it
+// accepts embeds. go test ./embed -fuzz FuzzUnmarshalBinary -fuzztime 30s
+func FuzzUnmarshalBinary(f *testing.F) {
+	b := NewBuiltin(BuiltinOptions{Dims: 64})
+	if err := b.Fit(context.Background(), slices.Values(topicCorpus(60, 1))); err != nil {
+		f.Fatal(err)
+	}
+	data, err := b.MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte(modelMagic))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e := NewBuiltin(BuiltinOptions{Dims: 64})
+		if err := e.UnmarshalBinary(data); err != nil {
+			return
+		}
+		vecs, err := e.Embed(context.Background(), []string{"vacuum bloat", "the"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vecs {
+			if n := cosine(v, v); math.IsNaN(n) || math.Abs(n-1) > 1e-4 {
+				t.Fatalf("accepted model embeds to a vector of norm² %v", n)
+			}
+		}
+		e.Drift(slices.Values([]string{"vacuum"}))
+	})
 }
