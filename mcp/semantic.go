@@ -51,7 +51,8 @@ type semanticOut struct {
 	Notes          []string      `json:"notes,omitempty"`
 }
 
-// Limits of the semantic answers: ten hits should stay near 2 kB.
+// Limits of the semantic answers: ten hits from the index come to about
+// 4 kB (TestSemanticSearchSize).
 const (
 	snippetChars  = 140
 	headingChars  = 80
@@ -184,15 +185,22 @@ func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string) semant
 		}
 		o := s.hitOf(h.Result)
 		o.Origin, o.Stale = h.Origin, h.Stale
-		switch {
-		case h.Source == search.SourceJira && s.jira != nil && o.URL != h.URL:
-			out.JiraBase = s.jira.BaseURL()
-		case h.Source == search.SourceConfluence && s.conf != nil && o.URL != h.URL:
-			out.ConfluenceBase = s.conf.BaseURL()
-		}
+		s.noteBase(&out, h.Source, o.URL != h.URL)
 		out.Results = append(out.Results, o)
 	}
 	return out
+}
+
+// noteBase sets the base URL of a product in out when one of its hits has
+// a relative URL.
+func (s *Server) noteBase(out *semanticOut, source string, relative bool) {
+	switch {
+	case !relative:
+	case source == search.SourceJira:
+		out.JiraBase = s.jira.BaseURL()
+	case source == search.SourceConfluence:
+		out.ConfluenceBase = s.conf.BaseURL()
+	}
 }
 
 // hitOf shapes one result (without origin).
@@ -354,6 +362,7 @@ func (s *Server) findSimilarIssues() tool {
 			ofHit := s.hitOf(of)
 			ofHit.Origin = origin
 			out.Of = &ofHit
+			s.noteBase(&out, of.Source, ofHit.URL != of.URL)
 			out.Fallback, out.Notes = ans.Fallback, append(notes, ans.Notes...)
 			return jsonResult(out)
 		})
@@ -379,7 +388,12 @@ func (s *Server) similarMix(q search.Query, k int, exclude string, find func(sea
 	}
 	isPage := func(h search.Hit) bool { return h.Source == search.SourceConfluence }
 	top := slices.Clone(hits[:k])
-	missing := max(1, k/4) - len(slices.DeleteFunc(slices.Clone(top), func(h search.Hit) bool { return !isPage(h) }))
+	missing := max(1, k/4)
+	for _, h := range top {
+		if isPage(h) {
+			missing--
+		}
+	}
 	for _, h := range hits[k:] {
 		if missing <= 0 {
 			break

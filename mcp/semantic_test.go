@@ -3,7 +3,9 @@ package mcp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -428,6 +430,9 @@ func TestFindSimilarIssues(t *testing.T) {
 			if len(a.Results) != 2 || a.Results[0].Source != "confluence" || a.Results[1].Source != "confluence" {
 				t.Fatalf("%+v", a.Results)
 			}
+			if a.Of.URL != "/browse/"+w.opsKey || a.JiraBase != w.sim.JiraURL() {
+				t.Errorf("the issue's url %q needs jira_base_url, got %q", a.Of.URL, a.JiraBase)
+			}
 		}},
 		{name: "page", args: map[string]any{"page_id": w.pagerPage, "source": "jira", "k": 5}, check: func(t *testing.T, a answer) {
 			if a.Of == nil || a.Of.ID != w.pagerPage || a.Of.Space != "ENG" || len(a.Results) != 5 {
@@ -624,6 +629,80 @@ func TestSemanticToolSelection(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSimilarMix(t *testing.T) {
+	// hits builds a ranking from a pattern: i = issue, p = page.
+	hits := func(pattern string) []search.Hit {
+		var out []search.Hit
+		for i, c := range pattern {
+			src, key := search.SourceJira, fmt.Sprintf("OPS-%d", i)
+			if c == 'p' {
+				src, key = search.SourceConfluence, strconv.Itoa(i)
+			}
+			out = append(out, search.Hit{Result: search.Result{DocID: search.DocID(src, key), Source: src, Container: "OPS", Key: key,
+				Score: 1 / float64(i+1)}, Origin: search.OriginIndex})
+		}
+		return out
+	}
+	pattern := func(hs []search.Hit) string {
+		var b strings.Builder
+		for _, h := range hs {
+			if h.Source == search.SourceJira {
+				b.WriteByte('i')
+			} else {
+				b.WriteByte('p')
+			}
+		}
+		return b.String()
+	}
+	s := &Server{}
+	cases := []struct {
+		name, ranking string
+		k             int
+		sources       []string
+		exclude       string
+		want          string
+	}{
+		{"pages already in", "ipiiiiiiiiip", 4, nil, "", "ipii"},
+		{"a page made room for", "iiiiiiiiiiipp", 4, nil, "", "iiip"},
+		{"a quarter of ten", "iiiiiiiiiiiippp", 10, nil, "", "iiiiiiiipp"},
+		{"no page at all", "iiiiiiiiiiii", 4, nil, "", "iiii"},
+		{"short ranking", "iip", 10, nil, "", "iip"},
+		{"source filter keeps the order", "iiiiiip", 4, []string{"jira"}, "", "iiii"},
+		{"exclude", "iiiii", 4, nil, "jira:OPS-0", "iiii"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked int
+			ans, err := s.similarMix(search.Query{K: tc.k, Sources: tc.sources}, tc.k, tc.exclude, func(q search.Query) (search.Answer, error) {
+				asked = q.K
+				return search.Answer{Hits: hits(tc.ranking)}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pattern(ans.Hits); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+			if tc.sources == nil && asked != 5*tc.k || tc.sources != nil && asked != tc.k {
+				t.Errorf("asked for %d hits", asked)
+			}
+			for i := 1; i < len(ans.Hits); i++ {
+				if ans.Hits[i].Score > ans.Hits[i-1].Score {
+					t.Errorf("not in score order: %v", ans.Hits)
+				}
+			}
+			if slices.ContainsFunc(ans.Hits, func(h search.Hit) bool { return h.DocID == tc.exclude }) {
+				t.Errorf("%s kept", tc.exclude)
+			}
+		})
+	}
+	if _, err := s.similarMix(search.Query{K: 3}, 3, "", func(search.Query) (search.Answer, error) {
+		return search.Answer{}, errors.New("boom")
+	}); err == nil {
+		t.Error("find's error lost")
 	}
 }
 
