@@ -18,6 +18,8 @@ import (
 	"time"
 
 	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/atlasbridge/atlasbridge/embed"
 )
 
 // synthCorpus makes n chunks of ~120 Zipf-distributed pseudo-words in
@@ -93,17 +95,24 @@ func synthIDIn(i, spaces int) string {
 }
 
 // buildSynthetic writes n chunks (n/5 documents, spread over spaces
-// containers; 0 means 20) into dir with a 512-dim hashing embedder.
-func buildSynthetic(tb testing.TB, dir string, n, spaces int) *hashEmbedder {
+// containers; 0 means 20) into dir with the builtin embedder, fitted on the
+// first 10,000 chunks as the indexer would on a first sync. A fresh
+// embed.NewBuiltin gets that state back at Open.
+func buildSynthetic(tb testing.TB, dir string, n, spaces int) {
 	tb.Helper()
 	ctx := context.Background()
-	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	corpus := newSynthCorpus(1)
+	corpus.spaces = spaces
+	if err := emb.Fit(ctx, texts(corpus.docs(0, min(2000, n/5)))); err != nil {
+		tb.Fatal(err)
+	}
 	x, err := Open(ctx, dir, Options{Embedder: emb})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer x.Close()
-	corpus := newSynthCorpus(1)
+	corpus = newSynthCorpus(1)
 	corpus.spaces = spaces
 	const batch = 400
 	for from := 0; from < n/5; from += batch {
@@ -111,7 +120,6 @@ func buildSynthetic(tb testing.TB, dir string, n, spaces int) *hashEmbedder {
 			tb.Fatal(err)
 		}
 	}
-	return emb
 }
 
 func rssKB() int64 {
@@ -162,13 +170,12 @@ func measureScale(t *testing.T, n int) {
 	dir := t.TempDir()
 	// ATLASBRIDGE_SCALE_DIR keeps the built stores between runs.
 	if keep := os.Getenv("ATLASBRIDGE_SCALE_DIR"); keep != "" {
-		dir = filepath.Join(keep, fmt.Sprintf("%d-%d", n, spaces))
+		dir = filepath.Join(keep, fmt.Sprintf("builtin-%d-%d", n, spaces))
 	}
 	start := time.Now()
-	emb := &hashEmbedder{model: "test/hash-512", dims: 512}
 	built := "reused"
 	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
-		emb = buildSynthetic(t, dir, n, spaces)
+		buildSynthetic(t, dir, n, spaces)
 		d := time.Since(start)
 		built = fmt.Sprintf("%v (%.0f chunks/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
 	}
@@ -177,16 +184,21 @@ func measureScale(t *testing.T, n int) {
 	settle()
 	rss0 := rssKB()
 	start = time.Now()
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
 	x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer x.Close()
 	open := time.Since(start)
+	st, err := x.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	settle()
 	rss1 := rssKB()
 	load, _ := os.ReadFile("/proc/loadavg")
-	t.Logf("n=%d spaces=%d loadavg=%s", n, spaces, strings.Fields(string(load) + " ?")[0])
+	t.Logf("n=%d spaces=%d loadavg=%s model=%s dims=%d", n, spaces, strings.Fields(string(load) + " ?")[0], st.Model, st.Dims)
 	t.Logf("n=%d build=%s db=%.1f MB open=%v rss+%.1f MB",
 		n, built, float64(fi.Size())/1e6, open.Round(time.Millisecond), float64(rss1-rss0)/1024)
 
@@ -288,8 +300,8 @@ func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		dir := b.TempDir()
-		emb := buildSynthetic(b, dir, n, 0)
-		x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
+		buildSynthetic(b, dir, n, 0)
+		x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -68,6 +68,19 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 		return st, nil
 	}
 
+	// An empty index takes the embedder's model as it is now (after a
+	// Fit, say); a non-empty one must already have it.
+	adopt, err := x.modelForWrite(ctx)
+	if err != nil {
+		return st, err
+	}
+	dims := 0
+	if !adopt {
+		if dims, err = x.storedDims(ctx); err != nil {
+			return st, err
+		}
+	}
+
 	// Embed what no stored vector covers.
 	vecs := make(map[string][]float32) // hash → new vector
 	var todoHash, todoText []string
@@ -79,7 +92,10 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 				continue
 			}
 			var one int
-			err := x.db.QueryRowContext(ctx, `SELECT 1 FROM vectors WHERE hash = ?`, h).Scan(&one)
+			err := sql.ErrNoRows
+			if !adopt {
+				err = x.db.QueryRowContext(ctx, `SELECT 1 FROM vectors WHERE hash = ?`, h).Scan(&one)
+			}
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				vecs[h] = nil
@@ -91,17 +107,6 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 				st.Reused++
 			}
 		}
-	}
-	dims, err := x.storedDims(ctx)
-	if err != nil {
-		return st, err
-	}
-	adopt, err := x.modelForWrite(ctx)
-	if err != nil {
-		return st, err
-	}
-	if adopt {
-		dims = 0
 	}
 	out, err := x.embedAll(ctx, todoText, dims)
 	if err != nil {
@@ -115,6 +120,9 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 
 	err = x.inTx(ctx, func(tx *sql.Tx) error {
 		if adopt {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM vectors`); err != nil {
+				return err
+			}
 			if err := x.adoptModel(ctx, tx); err != nil {
 				return err
 			}
