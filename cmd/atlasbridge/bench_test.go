@@ -88,7 +88,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 			_, _, err := jira.Issues.Get(ctx, "OPS-1", &atlassian.GetIssueOptions{Expand: []string{"renderedFields"}})
 			return err
 		}},
-		{"search_10_issues", "jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "limit": 10}, func() error {
+		{"search_10_issues", "jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "max_results": 10}, func() error {
 			_, _, err := jira.Issues.Search(ctx, "project = OPS ORDER BY updated DESC", &atlassian.SearchIssuesOptions{MaxResults: 10})
 			return err
 		}},

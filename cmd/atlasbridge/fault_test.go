@@ -257,6 +257,7 @@ func checkWorld(t testing.TB, sim *atlassiantest.Sim, spaces []string, c indexCo
 // latency: the sync completes, holds every page and issue, and equals a
 // clean sync of the same world exactly (no duplicate, no stale chunk).
 func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
+	t.Parallel() // mostly waits (Retry-After, latency, child processes): overlap it with the others
 	// The crawler asks for many documents per request: a low rate limit
 	// (the bucket holds as many tokens as the rate) is what makes it meet 429s.
 	issues, rate := 150, 3.0

@@ -66,6 +66,7 @@ func binRun(t *testing.T, bin string, env []string, args ...string) (int, string
 // clean full sync of the same world, with nothing lost or duplicated, and
 // the data directory's lock never outlives its holder.
 func TestKill9DuringSync(t *testing.T) {
+	t.Parallel() // mostly waits (Retry-After, latency, child processes): overlap it with the others
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -89,6 +89,7 @@ func leaks(s string) []string {
 // logging and distinctive credentials, then with a wrong password, and
 // greps every byte of stdout and stderr for the secrets.
 func TestSecretsNeverLeak(t *testing.T) {
+	t.Parallel() // mostly waits (Retry-After, latency, child processes): overlap it with the others
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -150,7 +151,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}{
 			{"confluence_get_page", map[string]any{"page_id": pageID}},
 			{"confluence_search_pages", map[string]any{"cql": `text ~ "deploy"`}},
-			{"jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "limit": 5}},
+			{"jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "max_results": 5}},
 			{"jira_get_issue", map[string]any{"issue_key": "OPS-999999"}},
 			{"confluence_search_pages", map[string]any{"cql": `this is not CQL ((`}},
 		} {
@@ -260,8 +261,8 @@ func TestHostileToolArguments(t *testing.T) {
 	calls = append(calls,
 		call{"confluence_search_pages", map[string]any{"cql": `type = page`, "limit": huge}},
 		call{"confluence_search_pages", map[string]any{"cql": `type = page`, "limit": -5, "start": -10}},
-		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "limit": huge}},
-		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "limit": "1000000"}},
+		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": huge}},
+		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": "1000000", "start_at": -huge}},
 		call{"confluence_get_spaces", map[string]any{"limit": huge}},
 		call{"confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "max_chars": huge, "offset": -huge}},
 		call{"jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{"../../x", "*all", strings.Repeat("f", 10000)}}},
@@ -271,6 +272,9 @@ func TestHostileToolArguments(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s(%v): protocol error (the model never sees it): %v", c.tool, shortArgs(c.args), err)
 			continue
+		}
+		if isErr && strings.Contains(text, "unknown argument") {
+			t.Errorf("%s(%v): the test sends an argument the tool does not take, so it proves nothing: %s", c.tool, shortArgs(c.args), text)
 		}
 		if !isErr && strings.Contains(text, `"space":"HR"`) {
 			t.Errorf("%s(%v) answered with a page of HR, outside CONFLUENCE_SPACES=ENG: %.300s", c.tool, shortArgs(c.args), text)
@@ -349,9 +353,16 @@ func TestScopeHoldsAgainstQueryInjection(t *testing.T) {
 		{"jira_search_issues", "jql", `project = OPS OR project = WEB`, `"key":"WEB-`},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
-			text, isErr, err := toolCall(cli, tc.tool, map[string]any{tc.arg: tc.query, "limit": 50})
+			args := map[string]any{tc.arg: tc.query, "limit": 50}
+			if tc.tool == "jira_search_issues" {
+				args = map[string]any{tc.arg: tc.query, "max_results": 100}
+			}
+			text, isErr, err := toolCall(cli, tc.tool, args)
 			if err != nil {
 				t.Fatalf("protocol error: %v", err)
+			}
+			if isErr && strings.Contains(text, "argument") {
+				t.Fatalf("the call was refused for its arguments, so it proves nothing: %s", text)
 			}
 			if !isErr && strings.Contains(text, tc.outside) {
 				if strings.Contains(tc.query, ") OR (") {
