@@ -3,9 +3,13 @@ package search
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/atlasbridge/atlasbridge/embed"
 )
 
 func TestSimilar(t *testing.T) {
@@ -151,4 +155,43 @@ func TestDocID(t *testing.T) {
 	if got := DocID(SourceConfluence, "65601"); got != "confluence:65601" {
 		t.Errorf("confluence: %s", got)
 	}
+}
+
+// BenchmarkSimilar measures Similar (a document's ~2,000 bytes as the
+// query) against Search with a short question, on a synthetic index of
+// ATLASBRIDGE_SIMILAR_CHUNKS chunks (default 10,000; built once per run):
+//
+//	ATLASBRIDGE_SIMILAR_CHUNKS=100000 go test ./search -run '^$' -bench Similar -benchtime 50x
+func BenchmarkSimilar(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("ATLASBRIDGE_SIMILAR_CHUNKS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := b.TempDir()
+	buildSynthetic(b, dir, n, 0)
+	ctx := context.Background()
+	x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	question := newSynthCorpus(7).words(8)
+	b.Run("similar", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			id := synthID(i * 7 % (n / 5))
+			i++
+			rs, err := x.Similar(ctx, id, Query{K: 10})
+			if err != nil || len(rs) != 10 {
+				b.Fatal(len(rs), err)
+			}
+		}
+	})
+	b.Run("search", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := x.Search(ctx, Query{Text: question, K: 10}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
