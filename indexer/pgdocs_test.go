@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ const pgdocsDir = "/usr/share/doc/postgresql-doc-15/html"
 // a no-change re-sync. It is a measurement, not a unit test:
 //
 //	ATLASBRIDGE_BENCH_PGDOCS=1 go test ./indexer -run PGDocs -v
+//
+// ATLASBRIDGE_BENCH_NOFIT=1 leaves the builtin embedder unfitted, to measure
+// the crawl pipeline without the one-off fit and re-embed.
 func TestPGDocsSync(t *testing.T) {
 	if os.Getenv("ATLASBRIDGE_BENCH_PGDOCS") == "" {
 		t.Skip("set ATLASBRIDGE_BENCH_PGDOCS=1 to measure the pgdocs sync")
@@ -47,13 +51,19 @@ func TestPGDocsSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	ix, err := New(Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex(), Now: clk.Now})
+	opts := Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex(), Now: clk.Now}
+	if os.Getenv("ATLASBRIDGE_BENCH_NOFIT") != "" {
+		opts.Embedder = nil // the crawl pipeline alone, with the hashing embedder
+	}
+	ix, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.ResetStats()
 	runtime.GC()
+	cpu0 := cpuTime()
 	sum, err := ix.Sync(ctx, RunOptions{})
+	cpu := cpuTime() - cpu0
 	if err != nil || sum.Failed() {
 		t.Fatalf("sync: %v %+v", err, sum)
 	}
@@ -63,6 +73,11 @@ func TestPGDocsSync(t *testing.T) {
 	st := sum.Stages
 	t.Logf("full sync: %d documents, %d chunks embedded, %s wall → %.0f pages/s; %d requests",
 		pages, texts, sum.Duration.Round(time.Millisecond), float64(pages)/sum.Duration.Seconds(), reqs)
+	// The machine is shared: the process's CPU time says what an idle
+	// machine would do (the simulator's share included, so it is low).
+	cores := min(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	t.Logf("CPU %.1fs over the sync (simulator included): on %d idle cores %.0f–%.0f pages/s (fully sequential – fully parallel)",
+		cpu.Seconds(), cores, float64(pages)/cpu.Seconds(), float64(pages)/(cpu.Seconds()/float64(cores)))
 	t.Logf("stages (summed over workers): list %s · fetch %s · convert %s · chunk %s · fit %s · embed %s · store %s; model %s",
 		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
 		st.Chunk.Round(time.Millisecond), st.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond),
@@ -106,6 +121,15 @@ func TestPGDocsSync(t *testing.T) {
 	if n > 2 || again.Added+again.Updated != 0 {
 		t.Errorf("no-change re-sync made %d requests and changed %d, want ≤ 2 and 0", n, again.Added+again.Updated)
 	}
+}
+
+// cpuTime is the CPU time (user + system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads the peak resident set size of the process (Linux).
