@@ -40,9 +40,11 @@ type OpenAIOptions struct {
 	// the deployment named in URL.
 	Model string
 	// URL is the server's base URL (DefaultOpenAIURL when empty), with or
-	// without /v1, or the full …/embeddings route. An Azure deployment URL
-	// (https://NAME.openai.azure.com/openai/deployments/DEPLOYMENT, with an
-	// optional ?api-version=) switches to Azure's header and query.
+	// without /v1, or the full …/embeddings route. An Azure URL (host
+	// NAME.openai.azure.com, a path with /openai/deployments/DEPLOYMENT, or
+	// an ?api-version=) switches to Azure's api-key header; a deployment URL
+	// without api-version gets DefaultAzureAPIVersion. Azure's
+	// https://NAME.openai.azure.com/openai/v1 works too, with Model set.
 	URL string
 	// APIKey is the bearer token, or Azure's api-key. It may be empty for
 	// local servers.
@@ -94,7 +96,9 @@ func NewOpenAI(opts OpenAIOptions) (*OpenAI, error) {
 	}
 	u.Path = path
 	if o.azure {
-		if !q.Has("api-version") {
+		// Deployment URLs need an api-version; Azure's newer /openai/v1
+		// routes take the model in the body and no version.
+		if !q.Has("api-version") && strings.Contains(path, "/openai/deployments/") {
 			q.Set("api-version", DefaultAzureAPIVersion)
 		}
 		u.RawQuery = q.Encode()
@@ -159,10 +163,8 @@ func (o *OpenAI) embedBatch(ctx context.Context, texts []string) ([][]float32, e
 			header.Set("Authorization", "Bearer "+o.key)
 		}
 	}
-	req := openAIRequest{Input: texts, EncodingFormat: "float", Dimensions: o.dimensions}
-	if !o.azure {
-		req.Model = o.model
-	}
+	// Azure deployment routes ignore the model; its v1 routes need it.
+	req := openAIRequest{Model: o.model, Input: texts, EncodingFormat: "float", Dimensions: o.dimensions}
 	resp, err := o.core.postJSON(ctx, o.endpoint, header, req)
 	if err != nil {
 		return nil, err

@@ -362,8 +362,9 @@ func TestOpenAIRequests(t *testing.T) {
 		{"base URL", OpenAIOptions{Model: "text-embedding-3-small", APIKey: "sk-1"}, "/v1/embeddings", "", "Bearer sk-1", "", "text-embedding-3-small", "openai/text-embedding-3-small"},
 		{"with /v1 and dims", OpenAIOptions{Model: "text-embedding-3-large", URL: "/v1/", APIKey: "sk-1", Dimensions: 3}, "/v1/embeddings", "", "Bearer sk-1", "", "text-embedding-3-large", "openai/text-embedding-3-large@3"},
 		{"full route, no key (TEI)", OpenAIOptions{Model: "bge-small", URL: "/v1/embeddings"}, "/v1/embeddings", "", "", "", "bge-small", "openai/bge-small"},
-		{"azure", OpenAIOptions{URL: "/openai/deployments/emb-small?api-version=2024-02-01", APIKey: "az-1"}, "/openai/deployments/emb-small/embeddings", "api-version=2024-02-01", "", "az-1", "", "openai/emb-small"},
-		{"azure default version", OpenAIOptions{Model: "text-embedding-3-small", URL: "/openai/deployments/emb", APIKey: "az-1"}, "/openai/deployments/emb/embeddings", "api-version=" + DefaultAzureAPIVersion, "", "az-1", "", "openai/text-embedding-3-small"},
+		{"azure", OpenAIOptions{URL: "/openai/deployments/emb-small?api-version=2024-02-01", APIKey: "az-1"}, "/openai/deployments/emb-small/embeddings", "api-version=2024-02-01", "", "az-1", "emb-small", "openai/emb-small"},
+		{"azure default version", OpenAIOptions{Model: "text-embedding-3-small", URL: "/openai/deployments/emb", APIKey: "az-1"}, "/openai/deployments/emb/embeddings", "api-version=" + DefaultAzureAPIVersion, "", "az-1", "text-embedding-3-small", "openai/text-embedding-3-small"},
+		{"azure v1 route", OpenAIOptions{Model: "emb-small", URL: "/openai/v1?api-version=preview", APIKey: "az-1"}, "/openai/v1/embeddings", "api-version=preview", "", "az-1", "emb-small", "openai/emb-small"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -586,5 +587,32 @@ func TestRemoteEmptyText(t *testing.T) {
 		if vecs, err := e.Embed(context.Background(), nil); err != nil || len(vecs) != 0 {
 			t.Errorf("%s: no texts: %v %v", kind, vecs, err)
 		}
+	}
+}
+
+func TestOpenAIEndpoints(t *testing.T) {
+	cases := []struct {
+		url, model string
+		want       string
+		azure      bool
+	}{
+		{"", "m", "https://api.openai.com/v1/embeddings", false},
+		{"http://vllm:8000/v1", "m", "http://vllm:8000/v1/embeddings", false},
+		{"http://tei:8080/", "m", "http://tei:8080/v1/embeddings", false},
+		{"http://localai/v1/embeddings", "m", "http://localai/v1/embeddings", false},
+		{"https://res.openai.azure.com/openai/v1", "emb", "https://res.openai.azure.com/openai/v1/embeddings", true},
+		{"https://res.openai.azure.com/openai/deployments/emb", "", "https://res.openai.azure.com/openai/deployments/emb/embeddings?api-version=" + DefaultAzureAPIVersion, true},
+		{"https://res.cognitiveservices.azure.com/openai/deployments/emb/embeddings?api-version=2024-06-01", "", "https://res.cognitiveservices.azure.com/openai/deployments/emb/embeddings?api-version=2024-06-01", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.url, func(t *testing.T) {
+			o, err := NewOpenAI(OpenAIOptions{Model: tc.model, URL: tc.url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.endpoint != tc.want || o.azure != tc.azure {
+				t.Errorf("endpoint %q azure %v, want %q %v", o.endpoint, o.azure, tc.want, tc.azure)
+			}
+		})
 	}
 }
