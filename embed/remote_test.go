@@ -616,3 +616,33 @@ func TestOpenAIEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestOllamaDimensions(t *testing.T) {
+	got := 3
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Dimensions int      `json:"dimensions"`
+			Input      []string `json:"input"`
+		}
+		decodeJSON(t, r, &req)
+		if req.Dimensions != 3 {
+			t.Errorf("dimensions = %d, want 3", req.Dimensions)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"embeddings": [][]float64{vecFor("x", got)}})
+	}))
+	defer srv.Close()
+	e, err := New(Config{Kind: "ollama", Model: "qwen3-embedding", URL: srv.URL, Dimensions: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Model() != "ollama/qwen3-embedding@3" {
+		t.Errorf("Model() = %q", e.Model())
+	}
+	if _, err := e.Embed(context.Background(), []string{"x"}); err != nil {
+		t.Fatal(err)
+	}
+	got = 4 // an older server ignores dimensions
+	if _, err := e.Embed(context.Background(), []string{"x"}); !errors.Is(err, ErrDimensionMismatch) {
+		t.Errorf("err = %v, want ErrDimensionMismatch", err)
+	}
+}
