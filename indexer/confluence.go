@@ -89,15 +89,23 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 		return page, more, next, nil
 	}, cqlTimeLayout)
 	items := make([]item, 0, len(entries))
-	var b *batch[*contentWithRestrictions]
 	for _, e := range entries {
-		it := item{id: search.SourceConfluence + ":" + e.id, updated: e.when}
+		items = append(items, item{id: search.SourceConfluence + ":" + e.id, ref: e.id, kind: e.typ, updated: e.when})
+	}
+	return dedupe(items), reqs, err
+}
+
+// prepare gives the items to build their build functions: bodies are
+// fetched 50 to a request, in the order of todo.
+func (cc *confluenceCrawler) prepare(c container, todo []item) {
+	var b *batch[*contentWithRestrictions]
+	for i := range todo {
 		if b == nil || len(b.ids) == bodyPage {
 			b = &batch[*contentWithRestrictions]{load: cc.fetchMany}
 		}
-		b.ids = append(b.ids, e.id)
-		id, typ, b := e.id, e.typ, b
-		it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+		b.ids = append(b.ids, todo[i].ref)
+		id, typ, b := todo[i].ref, todo[i].kind, b
+		todo[i].build = func(ctx context.Context, st *Stages) (*search.Document, error) {
 			ct, ok, err := b.get(ctx, id, st)
 			if err != nil || !ok {
 				// The group failed, or the search index lags behind:
@@ -112,9 +120,7 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 			}
 			return cc.build(c, ct, st)
 		}
-		items = append(items, it)
 	}
-	return dedupe(items), reqs, err
 }
 
 // bodyPage is how many bodies one request fetches: Confluence caps search

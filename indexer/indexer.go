@@ -234,9 +234,12 @@ type container struct {
 // item is one listed document: its id, when it last changed, and how to
 // build it (fetch, convert, chunk) when the index does not hold it yet.
 type item struct {
-	id      string
-	updated time.Time
-	build   func(ctx context.Context, st *Stages) (*search.Document, error)
+	id      string    // document id
+	ref     string    // page id or issue key
+	kind    string    // content type (Confluence)
+	updated time.Time // last modification, as listed
+	// build is set by crawler.prepare for the items that need work.
+	build func(ctx context.Context, st *Stages) (*search.Document, error)
 }
 
 // crawler is what a product contributes to a sync.
@@ -249,6 +252,9 @@ type crawler interface {
 	// of them when since is zero), newest last, and returns the API calls
 	// made.
 	list(ctx context.Context, c container, since time.Time) ([]item, int, error)
+	// prepare sets the build function of the items that need work,
+	// grouping their fetches.
+	prepare(c container, todo []item)
 	// zones is the server's time zone, learned from its timestamps.
 	zones() *zoneBook
 	// exists reports, for ids the index holds but a full listing did not
@@ -520,6 +526,7 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 		todo = append(todo, it)
 	}
 
+	cr.prepare(c, todo)
 	res := ix.process(ctx, src, c.key, todo, stored, began, &sum)
 	sum.Requests += res.requests
 	if res.err != nil {

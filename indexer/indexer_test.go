@@ -222,9 +222,14 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	if _, err := w.srv.UpdatePage(p); err != nil {
 		t.Fatal(err)
 	}
+	w.requests()
 	upd := w.sync(ix, RunOptions{})
 	if upd.Updated != 1 || upd.Added != 0 {
 		t.Errorf("after one edit: %+v", upd)
+	}
+	// One listing per container, one fetch, and the space and project lists.
+	if got, want := w.requests(), int64(len(upd.Containers)+3); got != want {
+		t.Errorf("sync after one edit made %d requests, want %d", got, want)
 	}
 	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages[testTitle("VPN setup")] {
 		t.Errorf("edited page not found by its new text: %+v", doc)

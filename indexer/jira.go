@@ -102,15 +102,23 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 		return times, more, next, nil
 	}, jqlTimeLayout)
 	items := make([]item, 0, len(entries))
-	var b *batch[*jiraIssue]
 	for _, e := range entries {
-		it := item{id: search.SourceJira + ":" + e.key, updated: e.when}
+		items = append(items, item{id: search.SourceJira + ":" + e.key, ref: e.key, updated: e.when})
+	}
+	return dedupe(items), reqs, err
+}
+
+// prepare gives the items to build their build functions: issues are
+// fetched 50 to a request, in the order of todo.
+func (jc *jiraCrawler) prepare(c container, todo []item) {
+	var b *batch[*jiraIssue]
+	for i := range todo {
 		if b == nil || len(b.ids) == issuePage {
 			b = &batch[*jiraIssue]{load: jc.fetchMany}
 		}
-		b.ids = append(b.ids, e.key)
-		key, b := e.key, b
-		it.build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+		b.ids = append(b.ids, todo[i].ref)
+		key, b := todo[i].ref, b
+		todo[i].build = func(ctx context.Context, st *Stages) (*search.Document, error) {
 			is, ok, err := b.get(ctx, key, st)
 			if err != nil || !ok {
 				t0 := time.Now()
@@ -126,9 +134,7 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 			}
 			return jc.build(ctx, c, is, st)
 		}
-		items = append(items, it)
 	}
-	return dedupe(items), reqs, err
 }
 
 // jiraIssue is an issue as the crawl decodes it. atlassian.RenderedFields
