@@ -40,7 +40,8 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 // BenchmarkMCPToolCall measures, for the calls a model makes most, what the
 // MCP server adds over the simulator's own response time: each iteration
-// makes the tool's REST request directly and then calls the tool through
+// makes the tool's REST request directly (the same fields and expansions as
+// the tool asks for) and then calls the tool through
 // the in-process MCP client, as serve wires it. It reports p50 and p99 of
 // the direct call, the tool call and their difference, and the answer's
 // size in bytes and approximate tokens (bytes/4); the tool list size is
@@ -85,11 +86,14 @@ func BenchmarkMCPToolCall(b *testing.B) {
 			return err
 		}},
 		{"get_issue", "jira_get_issue", map[string]any{"issue_key": "OPS-1"}, func() error {
-			_, _, err := jira.Issues.Get(ctx, "OPS-1", &atlassian.GetIssueOptions{Expand: []string{"renderedFields"}})
+			_, _, err := jira.Issues.Get(ctx, "OPS-1", &atlassian.GetIssueOptions{Expand: []string{"renderedFields"}, Fields: []string{
+				"summary", "issuetype", "status", "priority", "resolution", "assignee", "reporter", "created", "updated", "duedate",
+				"labels", "components", "fixVersions", "parent", "subtasks", "issuelinks", "description", "project"}})
 			return err
 		}},
 		{"search_10_issues", "jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "max_results": 10}, func() error {
-			_, _, err := jira.Issues.Search(ctx, "project = OPS ORDER BY updated DESC", &atlassian.SearchIssuesOptions{MaxResults: 10})
+			_, _, err := jira.Issues.Search(ctx, "project = OPS ORDER BY updated DESC", &atlassian.SearchIssuesOptions{MaxResults: 10,
+				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
 			return err
 		}},
 	} {
