@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -220,15 +221,7 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	// Term-document matrix of the sample: words × texts, each column a unit
 	// vector of (1+log tf)·idf, so long texts do not dominate.
 	docs := *sample
-	slices.SortFunc(docs, func(a, b sampledDoc) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(docs, func(a, b sampledDoc) int { return cmp.Compare(a.hash, b.hash) })
 	type entry struct {
 		doc int32
 		val float32

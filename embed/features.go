@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -97,15 +98,7 @@ func extractFeatures(cfg featureConfig, toks []token, idf func(uint64) float64, 
 	if len(dst) == 0 {
 		return dst
 	}
-	slices.SortFunc(dst, func(a, b feature) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(dst, func(a, b feature) int { return cmp.Compare(a.hash, b.hash) })
 	// Merge equal hashes; within a kind the weight per occurrence is the
 	// same, so the sum divided by the first weight is the term frequency.
 	out := dst[:0]

@@ -222,29 +222,37 @@ func orthonormalize(x *dense) *dense {
 	for keep < len(vals) && vals[keep] > vals[0]*1e-12 && vals[keep] > 0 {
 		keep++
 	}
-	q := newDense(x.rows, keep)
 	scale := make([]float64, keep)
 	for j := range keep {
 		scale[j] = 1 / math.Sqrt(vals[j])
 	}
+	return mulSmall(x, v, keep, scale)
+}
+
+// mulSmall returns x times the first cols columns of the small square
+// matrix v, each result column scaled by scale[j] when scale is not nil.
+func mulSmall(x *dense, v [][]float64, cols int, scale []float64) *dense {
+	y := newDense(x.rows, cols)
 	forRows(x.rows, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			xr, qr := x.row(r), q.row(r)
+			xr, yr := x.row(r), y.row(r)
 			for i, a := range xr {
 				if a == 0 {
 					continue
 				}
 				vi := v[i]
-				for j := range keep {
-					qr[j] += a * vi[j]
+				for j := range cols {
+					yr[j] += a * vi[j]
 				}
 			}
-			for j := range keep {
-				qr[j] *= scale[j]
+			if scale != nil {
+				for j := range cols {
+					yr[j] *= scale[j]
+				}
 			}
 		}
 	})
-	return q
+	return y
 }
 
 // truncatedSVD returns the k leading left singular vectors of a (a.rows × k,
@@ -277,21 +285,7 @@ func truncatedSVD(ctx context.Context, a *csr, k, iters int) (*dense, []float64,
 	for k > 0 && vals[k-1] <= vals[0]*1e-12 {
 		k--
 	}
-	u := newDense(a.rows, k)
-	forRows(a.rows, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			qr, ur := q.row(r), u.row(r)
-			for i, qv := range qr {
-				if qv == 0 {
-					continue
-				}
-				wi := w[i]
-				for j := range k {
-					ur[j] += qv * wi[j]
-				}
-			}
-		}
-	})
+	u := mulSmall(q, w, k, nil)
 	sv := make([]float64, k)
 	for j := range k {
 		sv[j] = math.Sqrt(vals[j])
