@@ -20,7 +20,9 @@ type featureConfig struct {
 // defaultFeatures is the configuration measured best on our evaluation sets
 // (see experiment_test.go).
 // Character n-grams cost three quarters of the embedding time and did not
-// change the results, so they are off.
+// change the results, so they are off. Changing this, the tokenizer, the
+// stemmer or the hashing changes every vector: bump the versions in
+// Builtin.Model (hash-vN, lsa-vN) with it.
 var defaultFeatures = featureConfig{
 	Unigram:   1,
 	Bigram:    0.5,
