@@ -22,4 +22,8 @@
 // A crash or a full disk loses at most the batch in flight: the watermark has
 // not moved, and the next sync lists the same window again and fetches only
 // what the index does not hold yet.
+//
+// A trainable embedder (the builtin) learns the index after the crawl of a
+// first or full sync, and again when the index drifts; every chunk is then
+// re-embedded in one transaction (see Options.Embedder).
 package indexer
