@@ -17,19 +17,20 @@
 // BM25 term counts are stored per chunk: rebuilding the keyword index from
 // them at open is 2–4× faster than tokenising the texts again.
 //
-// Measured with TestScale (synthetic 120-word chunks, 512-dim vectors, 20
-// spaces/projects, shards of 2,048 chunks; `ATLASBRIDGE_SCALE=10000,100000
-// go test ./search -run TestScale -v`) on the team's 2-core machine while it
-// was busy (load average 7–12), so latencies are upper bounds; CPU time per
-// query is the steadier figure:
+// Measured with TestScale (synthetic 120-word chunks, the builtin embedder
+// fitted on them: 640 dims; 20 spaces/projects, shards of 2,048 chunks;
+// `ATLASBRIDGE_SCALE=10000,100000 go test ./search -run TestScale -v`) on
+// the team's 2-core machine while it was busy (load average 12–13), so
+// latencies are upper bounds; CPU time per query is the steadier figure:
 //
 //	chunks  store    open    RSS      hybrid p50 (CPU)  vector p50  keyword p50
-//	10k     49 MB    0.2 s   +50 MB   8.4 ms (8.7 ms)   8.1 ms      0.26 ms
-//	100k    490 MB   2.5 s   +412 MB  83 ms (92 ms)     84 ms       0.37 ms
-//	1M      4.9 GB   91 s    +4.0 GB  1.16 s (1.05 s)   1.06 s      1.2 ms
+//	10k     56 MB    0.5 s   +76 MB   12.8 ms (12.8 ms)  12.7 ms     0.29 ms
+//	100k    532 MB   2.6 s   +553 MB  114 ms (115 ms)   115 ms      0.46 ms
+//	1M*     4.9 GB   91 s    +4.0 GB  1.16 s (1.05 s)   1.06 s      1.2 ms
 //
-// A query filtered to 3 of the 20 spaces costs a sixth of that. The vector
-// side is chromem-go's exhaustive scan, which misses the 15 ms target at
-// 100k: BenchmarkVectorScan puts a plain scan of one contiguous matrix at
-// about a third of chromem-go's time for the same vectors.
+// (* with a 512-dim test embedder.) A query filtered to 3 of the 20 spaces
+// costs a sixth of that (21 ms at 100k). The vector side is chromem-go's
+// exhaustive scan and misses the 15 ms target at 100k: BenchmarkVectorScan
+// puts a plain scan of one contiguous matrix at about a third of chromem-go's
+// time for the same vectors, and one unsharded 100k collection at 5× more.
 package search
