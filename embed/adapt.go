@@ -35,6 +35,11 @@ var defaultAdapt = adaptConfig{
 	HashIDF:  true,
 }
 
+// maxDistinctStems bounds the memory of Fit on corpora full of unique
+// tokens: later new stems are not counted (they could not reach MinDF and
+// the vocabulary anyway, unless the corpus changes subject midway).
+const maxDistinctStems = 1 << 21
+
 // idfBuckets is the size of the hashed IDF table of the hashed features.
 const idfBuckets = 1 << 18
 
@@ -133,9 +138,13 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			}
 			id, ok := ids[t.stem]
 			if !ok {
+				if len(stems) >= maxDistinctStems {
+					continue // ids, hashes, numbers of a log-like corpus
+				}
 				id = uint32(len(stems))
-				ids[t.stem] = id
-				stems = append(stems, t.stem)
+				st := strings.Clone(t.stem) // it may point into text
+				ids[st] = id
+				stems = append(stems, st)
 				df = append(df, 0)
 				cf = append(cf, 0)
 			}
