@@ -553,6 +553,7 @@ func TestSemanticAllowLists(t *testing.T) {
 				{"query": q},
 				{"query": q, "source": "confluence"},
 				{"query": q, "verify": true},
+				{"query": `pager" OR project = WEB OR space = SEC OR text ~ "escalation`}, // quotes cannot widen the live query
 			} {
 				var a answer
 				f.ok(t, "semantic_search", args, &a)
