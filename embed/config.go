@@ -41,7 +41,7 @@ type Config struct {
 	// the hashed part. 0 means the model's default.
 	Dimensions int
 	// HTTPClient is used for remote kinds; nil means a client with a
-	// 60-second timeout.
+	// 2-minute timeout.
 	HTTPClient *http.Client
 }
 

@@ -32,7 +32,7 @@ type Ollama struct {
 // NewOllama returns an Ollama embedder for model at baseURL
 // (DefaultOllamaURL when empty). dimensions > 0 asks for shorter vectors
 // (Ollama 0.6 and later, models that support it). batchSize ≤ 0 means
-// DefaultOllamaBatchSize; a nil client means one with a 60-second timeout.
+// DefaultOllamaBatchSize; a nil client means one with a 2-minute timeout.
 func NewOllama(model, baseURL string, dimensions, batchSize int, client *http.Client) (*Ollama, error) {
 	if strings.TrimSpace(model) == "" {
 		return nil, errors.New("embed: ollama: no model given (e.g. nomic-embed-text)")

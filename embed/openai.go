@@ -55,7 +55,7 @@ type OpenAIOptions struct {
 	// BatchSize is the number of texts per request (DefaultOpenAIBatchSize
 	// when ≤ 0).
 	BatchSize int
-	// HTTPClient defaults to a client with a 60-second timeout.
+	// HTTPClient defaults to a client with a 2-minute timeout.
 	HTTPClient *http.Client
 }
 

@@ -97,7 +97,9 @@ type httpCore struct {
 
 func newHTTPCore(c *http.Client, secret string) *httpCore {
 	if c == nil {
-		c = &http.Client{Timeout: 60 * time.Second}
+		// Generous: a local server may load the model on the first request
+		// and embed a batch on CPU.
+		c = &http.Client{Timeout: 2 * time.Minute}
 	}
 	return &httpCore{client: c, retry: defaultRetry, secret: secret}
 }
