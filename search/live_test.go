@@ -107,6 +107,23 @@ func TestSearcherFallback(t *testing.T) {
 	}
 }
 
+func TestSearcherNoWordInIndex(t *testing.T) {
+	w := newWorld(t, true)
+	// A negative MinScore turns the score test off: only the keyword probe is left.
+	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf}, MinScore: -1, MaxAge: -1}
+	ans, err := s.Search(t.Context(), search.Query{Text: "zyzzyva quokka", K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ans.Fallback, "no indexed text contains the words") {
+		t.Fatalf("fallback = %q", ans.Fallback)
+	}
+	ans, err = s.Search(t.Context(), search.Query{Text: "pager rotation handover", K: 5})
+	if err != nil || ans.Fallback != "" {
+		t.Fatalf("fallback = %q, %v for a question the index answers", ans.Fallback, err)
+	}
+}
+
 func TestSearcherServerDown(t *testing.T) {
 	w := newWorld(t, true)
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
