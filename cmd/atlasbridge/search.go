@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,11 +94,11 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	}
 	q := search.Query{Text: text, K: *k, Mode: m, Sources: sources, Spaces: upper(spaces), Projects: upper(projects),
 		Labels: labels, Statuses: statuses, Types: types, UpdatedAfter: since}
-	if len(cfg.Spaces) > 0 && len(q.Spaces) == 0 {
-		q.Spaces = cfg.Spaces
+	if err := checkScope(q.Spaces, cfg.Spaces, "space", "CONFLUENCE_SPACES"); err != nil {
+		return &exitError{code: 2, err: err}
 	}
-	if len(cfg.Projects) > 0 && len(q.Projects) == 0 {
-		q.Projects = cfg.Projects
+	if err := checkScope(q.Projects, cfg.Projects, "project", "JIRA_PROJECTS"); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 
 	if *live != "auto" && *live != "never" {
@@ -120,6 +121,11 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 		return fmt.Errorf("search: %w", err)
 	default:
 		log.Warn("no usable index: searching the servers only", "err", err)
+	}
+	if s.Index != nil && len(q.Spaces)+len(q.Projects) == 0 && len(cfg.Spaces)+len(cfg.Projects) > 0 {
+		if q.Spaces, q.Projects, err = allowedContainers(ctx, s.Index, cfg); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
 	}
 	ans, err := s.Search(ctx, q)
 	if err != nil {
@@ -145,6 +151,48 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 		fmt.Fprintln(stderr, "note:", n)
 	}
 	return nil
+}
+
+// checkScope refuses keys outside a configured allow-list.
+func checkScope(asked, allowed []string, what, variable string) error {
+	if len(allowed) == 0 {
+		return nil
+	}
+	for _, a := range asked {
+		if !slices.ContainsFunc(allowed, func(s string) bool { return strings.EqualFold(s, a) }) {
+			return fmt.Errorf("search: %s %s is outside %s (%s)", what, a, variable, strings.Join(allowed, ","))
+		}
+	}
+	return nil
+}
+
+// allowedContainers lists the indexed spaces and projects the allow-lists
+// admit. A query names both kinds, so that an allow-list of spaces alone
+// still lets every indexed project through (and the other way round).
+func allowedContainers(ctx context.Context, idx *search.Index, cfg *config) (spaces, projects []string, err error) {
+	st, err := idx.Status(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	admit := func(allowed []string, c string) bool {
+		return len(allowed) == 0 || slices.ContainsFunc(allowed, func(s string) bool { return strings.EqualFold(s, c) })
+	}
+	for _, c := range st.Containers {
+		switch {
+		case c.Source == search.SourceConfluence && admit(cfg.Spaces, c.Container):
+			spaces = append(spaces, c.Container)
+		case c.Source == search.SourceJira && admit(cfg.Projects, c.Container):
+			projects = append(projects, c.Container)
+		}
+	}
+	// An empty list would lift the filter: name a container nothing has.
+	if len(spaces) == 0 {
+		spaces = []string{"-"}
+	}
+	if len(projects) == 0 {
+		projects = []string{"-"}
+	}
+	return spaces, projects, nil
 }
 
 // liveSearch builds the live fallback from the configured clients, or nil

@@ -122,3 +122,63 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchAllowLists(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 60, Seed: 2})
+	dir := t.TempDir()
+	env := map[string]string{
+		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",
+		"JIRA_BASE_URL": srv.JiraURL(), "JIRA_PERSONAL_TOKEN": "admin-token",
+		"ATLASBRIDGE_DATA_DIR": dir,
+	}
+	var out, errb strings.Builder
+	if code := run(t.Context(), []string{"sync", "--progress", "none"}, envOf(env), nil, &out, &errb); code != 0 {
+		t.Fatalf("sync exit %d: %s", code, errb.String())
+	}
+	search := func(env map[string]string, args ...string) (int, []searchResultJSON, string) {
+		var out, errb strings.Builder
+		code := run(t.Context(), append([]string{"search", "--json", "--live", "never", "--k", "30"}, args...), envOf(env), nil, &out, &errb)
+		var got struct{ Results []searchResultJSON }
+		json.Unmarshal([]byte(out.String()), &got)
+		return code, got.Results, errb.String()
+	}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range env {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	// Only spaces are limited: Jira issues of every project still come back.
+	code, rs, errs := search(with("CONFLUENCE_SPACES", "ENG"), "database backup failed")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var jira int
+	for _, r := range rs {
+		if r.Source == "jira" {
+			jira++
+		}
+		if r.Source == "confluence" && r.Space != "ENG" {
+			t.Errorf("space %s outside the allow-list", r.Space)
+		}
+	}
+	if jira == 0 {
+		t.Error("an allow-list of spaces hid every Jira issue")
+	}
+	// Only OPS is allowed among the projects; every space still is.
+	code, rs, _ = search(with("JIRA_PROJECTS", "OPS"), "database backup failed")
+	for _, r := range rs {
+		if r.Source == "jira" && r.Project != "OPS" {
+			t.Errorf("project %s outside JIRA_PROJECTS=OPS", r.Project)
+		}
+	}
+	if code != 0 || len(rs) == 0 {
+		t.Fatalf("exit %d, %d results", code, len(rs))
+	}
+	code, _, errs = search(with("JIRA_PROJECTS", "OPS"), "--project", "WEB", "release")
+	if code != 2 || !strings.Contains(errs, "outside JIRA_PROJECTS") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
