@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	chromem "github.com/philippgille/chromem-go"
@@ -381,6 +384,7 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 	// may return: collections with none are skipped, the others asked for
 	// enough results that pool of them survive the filter.
 	var allowed map[*chromem.Collection]int
+	var keep func(*docRec) bool // nil: every document of an allowed container
 	if f.docLevel() {
 		allowed = make(map[*chromem.Collection]int)
 		for _, d := range m.docs {
@@ -390,8 +394,14 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 				}
 			}
 		}
+		// Every document is in f.memo now: the workers below only read it.
+		keep = func(d *docRec) bool { return f.memo[d] }
 	}
-	top := newTopN(pool)
+	type job struct {
+		c       *chromem.Collection
+		n, want int
+	}
+	var jobs []job
 	for _, set := range m.colls {
 		if !f.allowsContainer(set.source, set.container) {
 			continue
@@ -408,17 +418,52 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 				want = min(pool, a)
 				n = min(count, want*count/a*5/4+10)
 			}
-			if err := m.queryShard(ctx, c, qvec, n, want, f, top); err != nil {
-				return nil, err
+			if n > 0 {
+				jobs = append(jobs, job{c, n, want})
+			}
+		}
+	}
+	// chromem-go feeds each query's documents through one channel, so one
+	// collection keeps about one core busy: query several at once.
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	tops := make([]*topN, workers)
+	errs := make([]error, workers)
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for w := range workers {
+		tops[w] = newTopN(pool)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) || errs[w] != nil {
+					return
+				}
+				j := jobs[i]
+				errs[w] = m.queryShard(ctx, j.c, qvec, j.n, j.want, keep, tops[w])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	top := newTopN(pool)
+	for _, t := range tops {
+		for _, s := range t.h {
+			if top.wants(s.score) {
+				top.push(s)
 			}
 		}
 	}
 	return top.sorted(), nil
 }
 
-// queryShard offers top the best chunks of one collection that f allows:
-// it asks for n and, should fewer than want pass the filter, for all.
-func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec []float32, n, want int, f *filter, top *topN) error {
+// queryShard offers top the best chunks of one collection whose document
+// keep allows (nil: all): it asks for n and, should fewer than want pass,
+// for all. It only reads m, so several may run at once.
+func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec []float32, n, want int, keep func(*docRec) bool, top *topN) error {
 	count := c.Count()
 	if count == 0 || n <= 0 {
 		return nil
@@ -431,7 +476,7 @@ func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec [
 		kept := 0
 		for _, r := range res {
 			ord, ok := m.byKey[r.ID]
-			if ok && f.allows(m.chunks[ord].doc) {
+			if ok && (keep == nil || keep(m.chunks[ord].doc)) {
 				kept++
 			}
 		}
@@ -441,7 +486,7 @@ func (m *memIndex) queryShard(ctx context.Context, c *chromem.Collection, qvec [
 		}
 		for _, r := range res {
 			ord, ok := m.byKey[r.ID]
-			if ok && f.allows(m.chunks[ord].doc) {
+			if ok && (keep == nil || keep(m.chunks[ord].doc)) {
 				top.push(scored{chunk: ord, score: float64(r.Similarity)})
 			}
 		}
