@@ -72,6 +72,7 @@ type EvalReport struct {
 	Ranks []int
 }
 
+// String is the report on one line, as the eval test prints it.
 func (r EvalReport) String() string {
 	return fmt.Sprintf("%-7s recall@5=%.3f MRR@10=%.3f (%d queries)", r.Mode, r.RecallAt5, r.MRRAt10, r.Queries)
 }

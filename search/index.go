@@ -120,6 +120,7 @@ type LockedError struct {
 	PID string // the holder's process id, or "unknown"
 }
 
+// Error says who holds the directory.
 func (e *LockedError) Error() string {
 	return fmt.Sprintf("another sync is running on %s (pid %s)", e.Dir, e.PID)
 }
