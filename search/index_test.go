@@ -39,12 +39,32 @@ func TestUpsertThenSearchEveryMode(t *testing.T) {
 			if !strings.Contains(r.Snippet, "certificates") {
 				t.Errorf("snippet %q lacks the query term", r.Snippet)
 			}
+			if r.KeywordHit != (mode != Vector) {
+				t.Errorf("KeywordHit = %v in mode %q", r.KeywordHit, mode)
+			}
 			for i := 1; i < len(rs); i++ {
 				if rs[i].Score > rs[i-1].Score {
 					t.Errorf("scores not descending: %v", rs)
 				}
 			}
 		})
+	}
+}
+
+func TestKeywordHitOnlyWithSharedTerms(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := x.Search(ctx, Query{Text: "zebra giraffe", K: 5})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("hybrid search without shared words: %v, %v (vectors always rank something)", ids(rs), err)
+	}
+	for _, r := range rs {
+		if r.KeywordHit {
+			t.Errorf("%s: KeywordHit without a shared word", r.DocID)
+		}
 	}
 }
 

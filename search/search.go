@@ -66,6 +66,9 @@ type Result struct {
 	Heading    string // the best chunk's heading path
 	Labels     []string
 	Restricted bool
+	// KeywordHit says the document was in the keyword ranking: one of its
+	// chunks shares a query term (after stemming and stop words).
+	KeywordHit bool
 }
 
 // fusion holds the ranking constants; eval tests tune them.
@@ -184,6 +187,10 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		hits = m.accumulate(nil, vecHits, fu.contribution(vecHits, fu.wVector))
 		hits = m.accumulate(hits, kwHits, fu.contribution(kwHits, fu.wKeyword))
 	}
+	inKeyword := make(map[*docRec]bool, len(kwHits))
+	for _, s := range kwHits {
+		inKeyword[m.chunks[s.chunk].doc] = true
+	}
 	if mode != Hybrid {
 		// Raw cosines and BM25 scores have a floor far above zero, so
 		// further chunks would outweigh the best one: rank by it alone.
@@ -200,7 +207,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		d := h.doc
 		results[i] = Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title,
 			URL: d.url, Type: d.typ, Status: d.status, Updated: d.updated, Score: h.score,
-			Heading: h.heading, Labels: append([]string(nil), d.labels...), Restricted: d.restricted}
+			Heading: h.heading, Labels: append([]string(nil), d.labels...), Restricted: d.restricted, KeywordHit: inKeyword[d]}
 		snips[i] = snip{id: d.id, idx: m.chunks[h.best].idx}
 	}
 	x.memMu.RUnlock()
