@@ -244,37 +244,92 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
-		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	// Reading the store and building the indexes each take about half the
+	// time: one goroutine reads and decodes, this one builds.
+	batches := make(chan []loadedChunk, 4)
+	readErr := make(chan error, 1)
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		readErr <- readChunks(readCtx, tx, dims, batches)
+	}()
 	var docID string
 	var d *docRec
-	for rows.Next() {
-		var id string
-		var idx int32
-		var heading string
-		var terms, blob []byte
-		if err := rows.Scan(&id, &idx, &heading, &terms, &blob); err != nil {
-			return nil, err
-		}
-		if id != docID || d == nil {
-			docID = id
-			if d = m.docs[id]; d == nil {
-				return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, id, idx)
+	for batch := range batches {
+		for _, c := range batch {
+			if c.docID != docID || d == nil {
+				docID = c.docID
+				if d = m.docs[docID]; d == nil {
+					cancel()
+					for range batches {
+					}
+					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
+				}
+			}
+			if err := m.addChunk(ctx, d, c.idx, c.heading, c.terms, c.vec); err != nil {
+				cancel()
+				for range batches {
+				}
+				return nil, err
 			}
 		}
-		vec, err := decodeVector(blob, m.dims)
-		if err != nil || blob == nil {
-			return nil, fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, id, idx, err)
+	}
+	if err := <-readErr; err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadedChunk is one chunk row as loadAll reads it.
+type loadedChunk struct {
+	docID, heading string
+	idx            int32
+	terms          []byte
+	vec            []float32
+}
+
+// readChunks sends every chunk with its vector to out in batches.
+func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedChunk) error {
+	rows, err := tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
+		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	batch := make([]loadedChunk, 0, 256)
+	for rows.Next() {
+		var c loadedChunk
+		var blob []byte
+		if err := rows.Scan(&c.docID, &c.idx, &c.heading, &c.terms, &blob); err != nil {
+			return err
 		}
-		if err := m.addChunk(ctx, d, idx, heading, terms, vec); err != nil {
-			return nil, err
+		vec, err := decodeVector(blob, dims)
+		if err != nil || blob == nil {
+			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, c.docID, c.idx, err)
+		}
+		c.vec = vec
+		batch = append(batch, c)
+		if len(batch) == cap(batch) {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]loadedChunk, 0, 256)
 		}
 	}
-	return m, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // applyChanges brings m up to the store's state by re-reading the documents
