@@ -195,9 +195,17 @@ func (x *Index) open(ctx context.Context) error {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
 		}
 	} else {
-		if err := os.MkdirAll(x.dir, 0o755); err != nil {
+		// The index holds the text of private pages and issues: only its
+		// owner may read it. SQLite gives -wal and -shm the mode of the
+		// database file, so creating that one 0600 covers all three.
+		if err := os.MkdirAll(x.dir, 0o700); err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
 		}
+		f, err := os.OpenFile(x.dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("search: open %s: %w", x.dbPath, err)
+		}
+		f.Close()
 		l, err := lockDir(filepath.Join(x.dir, "lock"))
 		var le *LockedError
 		if errors.As(err, &le) {

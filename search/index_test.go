@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -812,6 +813,27 @@ func TestDocumentMovesContainer(t *testing.T) {
 	for _, c := range st.Containers {
 		if c.Container == "DEV" {
 			t.Fatalf("status still lists DEV: %+v", st.Containers)
+		}
+	}
+}
+
+func TestStoreIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permission bits")
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	x := openWriter(t, dir, newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", dbFile, dbFile + "-wal", "lock"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %v: readable by others", fi.Name(), perm)
 		}
 	}
 }

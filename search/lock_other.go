@@ -15,7 +15,7 @@ import (
 type writerLock struct{ path string }
 
 func lockDir(path string) (*writerLock, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		b, _ := os.ReadFile(path)
 		pid := strings.TrimSpace(string(b))

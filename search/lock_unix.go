@@ -17,7 +17,7 @@ import (
 type writerLock struct{ f *os.File }
 
 func lockDir(path string) (*writerLock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
