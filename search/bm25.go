@@ -7,12 +7,9 @@ import (
 	"sort"
 )
 
-// BM25 parameters: the usual defaults, which suit chunks of a few hundred
-// words.
-const (
-	bm25K1 = 1.2
-	bm25B  = 0.75
-)
+// bm25Params are BM25's term-frequency saturation k1 and length
+// normalisation b.
+type bm25Params struct{ k1, b float64 }
 
 // termFreq is one term of a chunk with its count.
 type termFreq struct {
@@ -169,7 +166,7 @@ type scored struct {
 
 // search ranks the live chunks allowed by keep against the query terms and
 // returns the best n, best first.
-func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []scored {
+func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(int32) bool) []scored {
 	if k.live == 0 || n <= 0 {
 		return nil
 	}
@@ -198,8 +195,8 @@ func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []sc
 		if idf <= 0 {
 			continue
 		}
-		norm := bm25K1 * (1 - bm25B)
-		per := bm25K1 * bm25B / avg
+		norm := bp.k1 * (1 - bp.b)
+		per := bp.k1 * bp.b / avg
 		for _, p := range ps {
 			l := k.length[p.chunk]
 			if l < 0 {
@@ -209,7 +206,7 @@ func (k *keywordIndex) search(terms []string, n int, keep func(int32) bool) []sc
 			if acc[p.chunk] == 0 {
 				touched = append(touched, p.chunk)
 			}
-			acc[p.chunk] += float32(idf * tf * (bm25K1 + 1) / (tf + norm + per*float64(l)))
+			acc[p.chunk] += float32(idf * tf * (bp.k1 + 1) / (tf + norm + per*float64(l)))
 		}
 	}
 	top := newTopN(n)

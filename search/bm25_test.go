@@ -42,10 +42,10 @@ func TestKeywordIndexRemoveAndCompact(t *testing.T) {
 		}
 		return out
 	}
-	if got := chunks(k.search([]string{"vacuum"}, 10, nil)); !slices.Equal(got, []int32{3, 0, 1}) {
+	if got := chunks(k.search([]string{"vacuum"}, 10, defaultFusion.bm25, nil)); !slices.Equal(got, []int32{3, 0, 1}) {
 		t.Fatalf("vacuum = %v", got)
 	}
-	if got := chunks(k.search([]string{"vacuum"}, 10, func(c int32) bool { return c != 3 })); !slices.Equal(got, []int32{0, 1}) {
+	if got := chunks(k.search([]string{"vacuum"}, 10, defaultFusion.bm25, func(c int32) bool { return c != 3 })); !slices.Equal(got, []int32{0, 1}) {
 		t.Fatalf("vacuum with keep = %v", got)
 	}
 	k.remove(0)
@@ -53,14 +53,14 @@ func TestKeywordIndexRemoveAndCompact(t *testing.T) {
 	if k.live != 3 {
 		t.Fatalf("live = %d", k.live)
 	}
-	if got := chunks(k.search([]string{"vacuum"}, 10, nil)); !slices.Equal(got, []int32{3, 1}) {
+	if got := chunks(k.search([]string{"vacuum"}, 10, defaultFusion.bm25, nil)); !slices.Equal(got, []int32{3, 1}) {
 		t.Fatalf("after remove = %v", got)
 	}
 	k.compact([]int32{-1, 0, 1, 2}, 3)
-	if got := chunks(k.search([]string{"vacuum"}, 10, nil)); !slices.Equal(got, []int32{2, 0}) {
+	if got := chunks(k.search([]string{"vacuum"}, 10, defaultFusion.bm25, nil)); !slices.Equal(got, []int32{2, 0}) {
 		t.Fatalf("after compact = %v", got)
 	}
-	if got := chunks(k.search([]string{"reindex", "tabl"}, 10, nil)); !slices.Equal(got, []int32{1}) {
+	if got := chunks(k.search([]string{"reindex", "tabl"}, 10, defaultFusion.bm25, nil)); !slices.Equal(got, []int32{1}) {
 		t.Fatalf("reindex after compact = %v", got)
 	}
 }

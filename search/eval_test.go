@@ -194,6 +194,24 @@ func TestEvalPGDocs(t *testing.T) {
 		fu   fusion
 	}{{"default", defaultFusion}}
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
+		for _, k1 := range []float64{0.9, 1.2, 1.6} {
+			for _, b := range []float64{0.4, 0.6, 0.75, 0.9} {
+				fu := defaultFusion
+				fu.bm25 = bm25Params{k1, b}
+				variants = append(variants, struct {
+					name string
+					fu   fusion
+				}{fmt.Sprintf("bm25 k1=%v b=%v", k1, b), fu})
+			}
+		}
+		for _, pm := range []int{30, 50, 200} {
+			fu := defaultFusion
+			fu.poolMin = pm
+			variants = append(variants, struct {
+				name string
+				fu   fusion
+			}{fmt.Sprintf("pool=%d", pm), fu})
+		}
 		for _, wk := range []float64{1, 1.5, 2, 3} {
 			for _, extra := range []float64{0.1, 0.3} {
 				fu := defaultFusion
@@ -224,7 +242,10 @@ func TestEvalPGDocs(t *testing.T) {
 		}
 		for _, v := range variants {
 			for _, mode := range []Mode{Keyword, Vector, Hybrid} {
-				if v.name != "default" && mode != Hybrid {
+				if v.name != "default" && mode != Hybrid && !strings.HasPrefix(v.name, "bm25") {
+					continue
+				}
+				if strings.HasPrefix(v.name, "bm25") && mode == Vector {
 					continue
 				}
 				rep, err := evaluate(ctx, x, cases, mode, nil, v.fu)

@@ -82,6 +82,7 @@ type fusion struct {
 	poolMin   int     // chunks taken from each ranking, at least
 	poolPerK  int     // … and per result wanted
 	snippetSz int     // snippet length in bytes
+	bm25      bm25Params
 }
 
 // defaultFusion was chosen with TestEvalPGDocs (PostgreSQL manual, 1,169
@@ -96,9 +97,13 @@ type fusion struct {
 //	vector     0.667 / 0.461  0.371 / 0.225
 //	hybrid     0.800 / 0.697  0.629 / 0.490
 //
-// Min-max score fusion and RRF with k=60 did worse on at least one set. A
-// much better embedder deserves more weight: re-tune when it changes.
-var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10, snippetSz: 240}
+// Min-max score fusion and RRF with k=60 did worse on at least one set;
+// BM25's k1 (0.9–1.6) and b (0.4–0.9) and pools of 30–200 chunks made no
+// difference to hybrid that held on both sets. A much better embedder
+// deserves more weight: re-tune when it changes
+// (ATLASBRIDGE_EVAL=1 ATLASBRIDGE_EVAL_TUNE=1 go test ./search -run EvalPGDocs -v).
+var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10, snippetSz: 240,
+	bm25: bm25Params{k1: 1.2, b: 0.75}}
 
 // Search ranks the documents that match q's filters against q.Text.
 func (x *Index) Search(ctx context.Context, q Query) ([]Result, error) {
@@ -172,7 +177,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		}
 	}
 	if mode != Vector && m != nil {
-		kwHits = m.kw.search(terms, pool, func(o int32) bool {
+		kwHits = m.kw.search(terms, pool, fu.bm25, func(o int32) bool {
 			d := m.chunks[o].doc
 			return d != nil && f.allows(d)
 		})
