@@ -91,3 +91,69 @@ func TestAnotherProcess(t *testing.T) {
 	}
 	x.Close()
 }
+
+// TestHelperProcessSyncForever is not a test: TestKilledSync runs it as a
+// writer that upserts batches of 50 documents until it is killed.
+func TestHelperProcessSyncForever(t *testing.T) {
+	dir := os.Getenv("ATLASBRIDGE_HELPER_SYNC_DIR")
+	if dir == "" {
+		t.Skip("helper process only")
+	}
+	ctx := context.Background()
+	x, err := Open(ctx, dir, Options{Embedder: newHashEmbedder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := newSynthCorpus(11)
+	for from := 0; ; from += 50 {
+		if _, err := x.Upsert(ctx, corpus.docs(from, 50)); err != nil {
+			t.Fatal(err)
+		}
+		if from == 100 {
+			os.Stdout.WriteString("ready\n")
+		}
+	}
+}
+
+func TestKilledSync(t *testing.T) {
+	if os.Getenv("ATLASBRIDGE_HELPER_SYNC_DIR") != "" {
+		t.Skip("inside the helper")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessSyncForever$")
+	cmd.Env = append(os.Environ(), "ATLASBRIDGE_HELPER_SYNC_DIR="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("helper said %q, %v", line, err)
+	}
+	// Killed in the middle of some batch: its transaction must vanish whole.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	x, err := Open(ctx, dir, Options{Embedder: newHashEmbedder()})
+	if err != nil {
+		t.Fatalf("reopen after a killed sync: %v", err)
+	}
+	defer x.Close()
+	st, err := x.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents < 150 || st.Documents%50 != 0 || st.Chunks != 5*st.Documents {
+		t.Fatalf("after the kill: %d documents, %d chunks; want whole batches of 50 with 5 chunks each", st.Documents, st.Chunks)
+	}
+	if rs, err := x.Search(ctx, Query{Text: "agent", K: 3}); err != nil || len(rs) == 0 {
+		t.Fatalf("search after the kill: %v, %v", ids(rs), err)
+	}
+}
