@@ -62,7 +62,7 @@ type Result struct {
 	// Score orders results within one search (higher is better); its scale
 	// depends on the mode: fused reciprocal ranks, cosine similarity or BM25.
 	Score      float64
-	Snippet    string // the most relevant ~240 characters of the best chunk
+	Snippet    string // the most relevant ~240 bytes of the best chunk, on word boundaries
 	Heading    string // the best chunk's heading path
 	Labels     []string
 	Restricted bool
