@@ -141,6 +141,15 @@ func TestKilledSync(t *testing.T) {
 	}
 	cmd.Wait()
 
+	// serve first: a reader recovers the WAL the dead writer left.
+	r, err := Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open after a killed sync: %v", err)
+	}
+	if rs, err := r.Search(ctx, Query{Text: "agent", K: 3}); err != nil || len(rs) == 0 {
+		t.Fatalf("reader search after the kill: %v, %v", ids(rs), err)
+	}
+	r.Close()
 	x, err := Open(ctx, dir, Options{Embedder: newHashEmbedder()})
 	if err != nil {
 		t.Fatalf("reopen after a killed sync: %v", err)
