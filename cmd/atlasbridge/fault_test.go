@@ -120,6 +120,37 @@ func (c *codeRecorder) WriteHeader(code int) {
 	c.ResponseWriter.WriteHeader(code)
 }
 
+// worldClock is a simulator clock that stands still at a fixed midday
+// while worlds are generated (dates count back from it, so two simulators
+// built with one seed hold the same world) and runs in real time once
+// started (the rate limiter refills by it).
+type worldClock struct {
+	mu      sync.Mutex
+	base    time.Time
+	started time.Time
+}
+
+func newWorldClock() *worldClock {
+	return &worldClock{base: time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)}
+}
+
+// Now is the simulators' Options.Clock.
+func (c *worldClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started.IsZero() {
+		return c.base
+	}
+	return c.base.Add(time.Since(c.started))
+}
+
+// Start lets the clock run.
+func (c *worldClock) Start() {
+	c.mu.Lock()
+	c.started = time.Now()
+	c.mu.Unlock()
+}
+
 // faultEnv is the environment of a run against base URLs (a trailing
 // "/confluence" and "/jira" are added), with token as the personal access
 // token of both products and a temporary data directory.
@@ -166,12 +197,15 @@ func cliRun(ctx context.Context, cfg *config, name string, args ...string) (int,
 	return code, out.String(), errb.String()
 }
 
+var loopbackURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+
 // indexCounts is what a data directory holds: the ids of its documents and
 // the number of chunks per container.
 type indexCounts struct {
 	docs   map[string]time.Time
 	chunks map[string]int // "source/container" → chunks
 	docsIn map[string]int // "source/container" → documents
+	texts  map[string]int // chunk text → how many chunks hold it
 	total  int
 }
 
@@ -192,7 +226,15 @@ func readCounts(t testing.TB, cfg *config) indexCounts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := indexCounts{docs: docs, chunks: map[string]int{}, docsIn: map[string]int{}, total: st.Chunks}
+	c := indexCounts{docs: docs, chunks: map[string]int{}, docsIn: map[string]int{}, texts: map[string]int{}, total: st.Chunks}
+	seq, errf := x.ChunkTexts(ctx)
+	for text := range seq {
+		// Two simulators differ in their port only: links must compare equal.
+		c.texts[loopbackURL.ReplaceAllString(text, "http://sim")]++
+	}
+	if err := errf(); err != nil {
+		t.Fatal(err)
+	}
 	for _, cs := range st.Containers {
 		c.chunks[cs.Source+"/"+cs.Container] = cs.Chunks
 		c.docsIn[cs.Source+"/"+cs.Container] = cs.Documents
@@ -225,6 +267,19 @@ func sameIndex(t testing.TB, what string, got, want indexCounts) {
 	}
 	if got.total != want.total {
 		t.Errorf("%s: %d chunks in all, a clean sync %d", what, got.total, want.total)
+	}
+	shown := 0
+	for text, n := range got.texts {
+		if n > want.texts[text] && shown < 3 {
+			shown++
+			t.Errorf("%s: %d chunks hold this text, a clean sync %d:\n%.400s", what, n, want.texts[text], text)
+		}
+	}
+	for text, n := range want.texts {
+		if n > got.texts[text] && shown < 6 {
+			shown++
+			t.Errorf("%s: %d chunks hold this text, a clean sync %d:\n%.400s", what, got.texts[text], n, text)
+		}
 	}
 }
 
@@ -264,11 +319,20 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 	if longFaults() {
 		issues, rate = 2000, 5
 	}
-	opts := atlassiantest.Options{JiraIssues: issues, Seed: 7, ErrorRate: 0.2, RateLimit: rate, Latency: 3 * time.Millisecond}
+	// Two simulators of the same world: the faulty one and, for the
+	// reference sync, a clean one. Generated dates count back from the
+	// simulator's clock: it stands still while both worlds are generated.
+	clock := newWorldClock()
+	opts := atlassiantest.Options{JiraIssues: issues, Seed: 7, ErrorRate: 0.2, RateLimit: rate, Latency: 3 * time.Millisecond, Clock: clock.Now}
 	faulty := newWatchedSim(t, opts, false)
 	if err := faulty.GeneratePages("GEN", issues, 7); err != nil {
 		t.Fatal(err)
 	}
+	clean := newWatchedSim(t, atlassiantest.Options{JiraIssues: issues, Seed: 7, Clock: clock.Now}, false)
+	if err := clean.GeneratePages("GEN", issues, 7); err != nil {
+		t.Fatal(err)
+	}
+	clock.Start()
 	cfg := faultConfig(t, faultEnv(t, faulty.URL, "admin-token"))
 	// faultConfig keeps the client's own backoff short: what slows the
 	// sync down is then the server's Retry-After, which must win.
@@ -315,10 +379,6 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 	checkWorld(t, faulty.Sim, []string{"ENG", "GEN"}, got)
 
 	// The same world without faults, synced into a second directory.
-	clean := newWatchedSim(t, atlassiantest.Options{JiraIssues: issues, Seed: 7}, false)
-	if err := clean.GeneratePages("GEN", issues, 7); err != nil {
-		t.Fatal(err)
-	}
 	ccfg := faultConfig(t, faultEnv(t, clean.URL, "admin-token"))
 	if code, out, errs := cliRun(ctx, ccfg, "sync", "--progress", "none"); code != 0 {
 		t.Fatalf("clean sync: exit %d\n%s\n%s", code, out, errs)

@@ -105,7 +105,13 @@ func TestKill9DuringSync(t *testing.T) {
 		// upserts and the watermark), also past it: a later kill point
 		// sometimes lands after a finished sync, which must not hurt.
 		delay := time.Duration(rng.Int64N(int64(full)*11/10)) + 10*time.Millisecond
-		cmd := exec.Command(bin, "sync", "--progress", "none")
+		// Once a sync has finished, a plain sync is short: every other run
+		// is a full rebuild (Reset, then the whole crawl), killed in turn.
+		args := []string{"sync", "--progress", "none"}
+		if i%2 == 1 {
+			args = append(args, "--full")
+		}
+		cmd := exec.Command(bin, args...)
 		cmd.Env, cmd.Dir = procEnv, t.TempDir()
 		var errb bytes.Buffer
 		cmd.Stderr = &errb
@@ -116,7 +122,7 @@ func TestKill9DuringSync(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
-			t.Logf("run %d: finished before the kill at %s (%v)", i+1, delay.Round(time.Millisecond), err)
+			t.Logf("run %d (%v): finished before the kill at %s (%v)", i+1, args[1:], delay.Round(time.Millisecond), err)
 			if err != nil {
 				t.Errorf("run %d: sync after earlier kills failed: %v\n%s", i+1, err, errb.String())
 			}
@@ -133,7 +139,7 @@ func TestKill9DuringSync(t *testing.T) {
 			continue
 		}
 		killed++
-		t.Logf("run %d: killed after %s", i+1, delay.Round(time.Millisecond))
+		t.Logf("run %d (%v): killed after %s", i+1, args[1:], delay.Round(time.Millisecond))
 	}
 	if killed == 0 {
 		t.Errorf("no run was killed mid-sync: the test proved nothing (full sync takes %s)", full)
