@@ -179,7 +179,11 @@ func TestLargeSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	ix, err := New(Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex()})
+	opts := Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex()}
+	if os.Getenv("ATLASBRIDGE_BENCH_NOFIT") != "" {
+		opts.Embedder = nil
+	}
+	ix, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
