@@ -167,14 +167,10 @@ func (s *Searcher) fallbackReason(ctx context.Context, q Query, indexed []Result
 		return "the index has no match"
 	case mode == Hybrid && indexed[0].Score < minScore:
 		return fmt.Sprintf("the best index match is weak (score %.3f)", indexed[0].Score)
-	case mode != Vector:
+	case mode == Hybrid && !slices.ContainsFunc(indexed, func(r Result) bool { return r.KeywordHit }):
 		// Vectors always find a nearest chunk; when no indexed chunk holds a
 		// word of the question, that nearest chunk is a guess.
-		kq := q
-		kq.Mode, kq.K = Keyword, 1
-		if kw, err := s.Index.Search(ctx, kq); err == nil && len(kw) == 0 {
-			return "no indexed text contains the words of the question"
-		}
+		return "no indexed text contains the words of the question"
 	}
 	return ""
 }
