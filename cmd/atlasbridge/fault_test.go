@@ -8,6 +8,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +48,8 @@ type watchedSim struct {
 	codes     map[int]int
 	hosts     map[string]int
 	auth      map[string]int // Authorization headers seen (to prove which credentials were sent)
+	refused   map[string]time.Time
+	retryGaps []time.Duration // from a 429 or 503 (with Retry-After: 1) to the same request again
 	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
@@ -57,11 +62,21 @@ func newWatchedSim(t testing.TB, opts atlassiantest.Options, tls bool) *watchedS
 		t.Fatal(err)
 	}
 	w := &watchedSim{Sim: sim, codes: map[int]int{}, hosts: map[string]int{}, auth: map[string]int{}}
+	w.refused = map[string]time.Time{}
 	h := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rec := &codeRecorder{ResponseWriter: rw, code: http.StatusOK}
+		// A request is the same request again when method, URL and body are.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(body)
+		key := r.Method + " " + r.URL.RequestURI() + " " + hex.EncodeToString(sum[:8])
 		w.mu.Lock()
 		w.hosts[r.Host]++
 		w.auth[r.Header.Get("Authorization")]++
+		if at, ok := w.refused[key]; ok {
+			w.retryGaps = append(w.retryGaps, time.Since(at))
+			delete(w.refused, key)
+		}
 		icpt := w.intercept
 		w.mu.Unlock()
 		if icpt == nil || !icpt(rec, r) {
@@ -69,6 +84,9 @@ func newWatchedSim(t testing.TB, opts atlassiantest.Options, tls bool) *watchedS
 		}
 		w.mu.Lock()
 		w.codes[rec.code]++
+		if rec.code == http.StatusTooManyRequests || rec.code == http.StatusServiceUnavailable {
+			w.refused[key] = time.Now()
+		}
 		w.mu.Unlock()
 	})
 	if tls {
@@ -365,15 +383,23 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 	if n429 == 0 {
 		t.Errorf("no 429 was answered: the rate limit of %v/s was never reached, the test proves nothing", rate)
 	}
-	// The simulator's Retry-After is 1 s: a client that honours it cannot
-	// finish faster than about one second per wave of 429s. A client that
-	// ignored it would hammer the server: bound the 429s by the requests.
+	// The simulator answers 429 and 503 with Retry-After: 1. Every request
+	// refused so must come again no sooner than a second later.
+	faulty.mu.Lock()
+	gaps := slices.Clone(faulty.retryGaps)
+	faulty.mu.Unlock()
+	if len(gaps) == 0 {
+		t.Errorf("no refused request was retried: the test proves nothing")
+	}
+	for _, g := range gaps {
+		if g < 950*time.Millisecond {
+			t.Errorf("a request refused with Retry-After: 1 came again after %s", g.Round(time.Millisecond))
+		}
+	}
 	if float64(n429) > 0.5*float64(total) {
-		t.Errorf("%d of %d requests were answered 429: the client does not wait as Retry-After says", n429, total)
+		t.Errorf("%d of %d requests were answered 429: the client hammers a rate-limited server", n429, total)
 	}
-	if took < time.Second {
-		t.Errorf("a sync that met %d 429s with Retry-After: 1 took only %s", n429, took)
-	}
+	t.Logf("%d retries of refused requests, the shortest after %s", len(gaps), slices.Min(append(gaps, time.Hour)).Round(time.Millisecond))
 
 	got := readCounts(t, cfg)
 	checkWorld(t, faulty.Sim, []string{"ENG", "GEN"}, got)
