@@ -485,3 +485,34 @@ func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
 		t.Errorf("edit not indexed after reconcile: %+v", doc)
 	}
 }
+
+func TestIncrementalSyncInTheServersTimeZone(t *testing.T) {
+	// CQL and JQL read dates in the server's zone; a watermark written in
+	// UTC would start five hours late here and miss the edit.
+	w := newWorld(t, atlassiantest.Options{JiraIssues: 5, TimeZone: time.FixedZone("EST", -5*3600)})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+
+	w.clk.Advance(5 * time.Minute)
+	p, err := w.srv.GetPage(w.pages[testTitle("Database backups")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Body = "<p>Backups now go to the Frankfurt bucket.</p>"
+	if _, err := w.srv.UpdatePage(p); err != nil {
+		t.Fatal(err)
+	}
+	sum := w.sync(ix, RunOptions{})
+	if sum.Updated != 1 {
+		t.Fatalf("incremental sync in a UTC-5 server updated %d documents, want 1: %+v", sum.Updated, sum)
+	}
+	for _, c := range sum.Containers {
+		if c.Source == search.SourceConfluence && c.Reconciled {
+			t.Errorf("%s %s reconciled: the edit must be found by the incremental window", c.Source, c.Container)
+		}
+	}
+	if zone, err := idx.Meta(context.Background(), "indexer.zone.confluence"); err != nil || string(zone) != "-18000" {
+		t.Errorf("learned zone = %q (%v), want -18000", zone, err)
+	}
+}
