@@ -286,6 +286,39 @@ func TestHostileToolArguments(t *testing.T) {
 	if len(reqs) == 0 {
 		t.Fatal("no request reached the simulator: the test proves nothing")
 	}
+
+	// Malformed ids, out-of-scope keys and absurd limits are refused with a
+	// message that says what to send, before any request.
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"confluence_get_page", map[string]any{"page_id": "../../rest/api/user/current"}, "page_id must be the numeric id"},
+		{"confluence_get_page", map[string]any{"page_id": "https://evil.example/x"}, "page_id must be the numeric id"},
+		{"confluence_get_page", map[string]any{"page_id": "-1"}, "page_id must be the numeric id"},
+		{"confluence_get_page", map[string]any{"space_key": `ENG" OR space = "HR`, "title": "x"}, "outside the allowed scope"},
+		{"confluence_get_page", map[string]any{"space_key": "HR", "title": "Human Resources Home"}, "outside the allowed scope"},
+		{"jira_get_issue", map[string]any{"issue_key": "OPS-1/../../myself"}, "issue_key must look like PROJ-123"},
+		{"jira_get_issue", map[string]any{"issue_key": "http://evil.example"}, "issue_key must look like PROJ-123"},
+		{"confluence_search_pages", map[string]any{"cql": "type = page", "limit": huge}, "limit must be between"},
+		{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": huge}, "max_results must be between"},
+		{"confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "max_chars": huge}, "max_chars must be between"},
+	} {
+		text, isErr, err := toolCall(cli, tc.tool, tc.args)
+		if err != nil || !isErr || !strings.Contains(text, tc.want) {
+			t.Errorf("%s(%v): err %v, isError %v, %q; want a tool error saying %q", tc.tool, shortArgs(tc.args), err, isErr, text, tc.want)
+		}
+		if n := len(log.take()); n > 0 {
+			t.Errorf("%s(%v): %d requests sent before refusing", tc.tool, shortArgs(tc.args), n)
+		}
+	}
+	// A key of another project may be read to learn where the issue lives
+	// now (moved issues), but its content never reaches the model.
+	if text, isErr, _ := toolCall(cli, "jira_get_issue", map[string]any{"issue_key": "WEB-1"}); !isErr || strings.Contains(text, `"summary"`) {
+		t.Errorf("jira_get_issue WEB-1 outside JIRA_PROJECTS=OPS: isError %v: %.200s", isErr, text)
+	}
+	reqs = append(reqs, log.take()...)
 	for _, r := range reqs {
 		where := r.Method + " " + r.RawPath
 		if r.Host != simHost {
