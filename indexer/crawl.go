@@ -119,11 +119,14 @@ func (z *zoneBook) decode(s string) {
 
 // batch loads the documents of a group of listed items with one request
 // the first time any of them is built; the others wait for it. Workers
-// take items in listing order, so a group is built by neighbours.
+// take items in listing order, so a group is built by neighbours. Each
+// loaded value is handed out once and then forgotten, so a container's
+// bodies do not stay in memory until its sync ends.
 type batch[T any] struct {
 	once sync.Once
 	ids  []string
 	load func(ctx context.Context, ids []string) (map[string]T, error)
+	mu   sync.Mutex
 	got  map[string]T
 	err  error
 }
@@ -133,10 +136,16 @@ type batch[T any] struct {
 func (b *batch[T]) get(ctx context.Context, id string, st *Stages) (T, bool, error) {
 	b.once.Do(func() {
 		t0 := time.Now()
-		b.got, b.err = b.load(ctx, b.ids)
+		got, err := b.load(ctx, b.ids)
 		st.Fetch += time.Since(t0)
 		st.requests++
+		b.mu.Lock()
+		b.got, b.err = got, err
+		b.mu.Unlock()
 	})
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	v, ok := b.got[id]
+	delete(b.got, id)
 	return v, ok, b.err
 }

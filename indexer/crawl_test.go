@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -131,5 +132,27 @@ func TestDedupeKeepsNewest(t *testing.T) {
 	items := dedupe([]item{{id: "a", updated: t0}, {id: "b", updated: t0}, {id: "a", updated: t0.Add(time.Minute)}})
 	if len(items) != 2 || items[0].id != "a" || !items[0].updated.Equal(t0.Add(time.Minute)) {
 		t.Errorf("dedupe = %+v", items)
+	}
+}
+
+func TestBatchLoadsOnceAndForgets(t *testing.T) {
+	loads := 0
+	b := &batch[string]{ids: []string{"1", "2"}, load: func(_ context.Context, ids []string) (map[string]string, error) {
+		loads++
+		return map[string]string{"1": "one", "2": "two"}, nil
+	}}
+	var st Stages
+	if v, ok, err := b.get(context.Background(), "1", &st); v != "one" || !ok || err != nil {
+		t.Fatalf("get 1 = %q %v %v", v, ok, err)
+	}
+	if v, ok, _ := b.get(context.Background(), "2", &st); v != "two" || !ok {
+		t.Fatalf("get 2 = %q %v", v, ok)
+	}
+	// A value is handed out once: the batch keeps no body alive after.
+	if _, ok, _ := b.get(context.Background(), "1", &st); ok || len(b.got) != 0 {
+		t.Errorf("value handed out twice, or kept (%d left)", len(b.got))
+	}
+	if loads != 1 || st.requests != 1 {
+		t.Errorf("%d loads, %d requests counted; want 1 and 1", loads, st.requests)
 	}
 }
