@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -132,6 +133,9 @@ type codeRecorder struct {
 	http.ResponseWriter
 	code int
 }
+
+// Unwrap lets http.ResponseController reach the connection (Hijack).
+func (c *codeRecorder) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (c *codeRecorder) WriteHeader(code int) {
 	c.code = code
@@ -809,4 +813,65 @@ func TestFaultDeletedPage(t *testing.T) {
 	if len(after.docs) >= len(before.docs) {
 		t.Errorf("documents %d → %d after deleting a page and reconciling", len(before.docs), len(after.docs))
 	}
+}
+
+// TestFaultConnectionDrops cuts 15% of connections without an answer (a
+// proxy restart, a load balancer timing out): the sync retries what is safe
+// to retry and ends with the same index as a clean sync.
+func TestFaultConnectionDrops(t *testing.T) {
+	t.Parallel()
+	clock := newWorldClock()
+	flaky := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
+	clean := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
+	for _, w := range []*watchedSim{flaky, clean} {
+		if err := w.GeneratePages("GEN", 60, 8); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Start()
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(8, 8))
+	dropped := 0
+	flaky.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		drop := rng.Float64() < 0.15
+		if drop {
+			dropped++
+		}
+		mu.Unlock()
+		if !drop {
+			return false
+		}
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return false
+		}
+		conn.Close()
+		return true
+	})
+	ctx := context.Background()
+	cfg := faultConfig(t, faultEnv(t, flaky.URL, "admin-token"))
+	code, out, errs := 0, "", ""
+	for run := 1; run <= 3; run++ {
+		code, out, errs = cliRun(ctx, cfg, "sync", "--progress", "none")
+		if code != exitPartial {
+			break
+		}
+		t.Logf("sync %d: exit 3, syncing again", run)
+	}
+	if code != 0 {
+		t.Fatalf("sync with dropped connections: exit %d\n%s\n%s", code, out, errs)
+	}
+	mu.Lock()
+	t.Logf("%d connections dropped without an answer", dropped)
+	if dropped == 0 {
+		t.Errorf("no connection was dropped: the test proves nothing")
+	}
+	mu.Unlock()
+	ccfg := faultConfig(t, faultEnv(t, clean.URL, "admin-token"))
+	if code, out, errs := cliRun(ctx, ccfg, "sync", "--progress", "none"); code != 0 {
+		t.Fatalf("clean sync: exit %d\n%s\n%s", code, out, errs)
+	}
+	sameIndex(t, "sync with dropped connections", readCounts(t, cfg), readCounts(t, ccfg))
 }
