@@ -1,6 +1,9 @@
 package search_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +35,9 @@ func FuzzLiveQueries(f *testing.F) {
 	} {
 		f.Add(s, "ENG", "runbook", "Done", false)
 		f.Add(s, `ENG") OR space != ("X`, `l" OR label != "x`, `In "Progress"`, true)
+	}
+	for _, s := range sampleTexts(200) {
+		f.Add(s, "OPS", s, "In Progress", len(s)%2 == 0)
 	}
 	f.Fuzz(func(t *testing.T, text, container, label, status string, any bool) {
 		words := search.QueryWords(text, 8)
@@ -97,4 +103,38 @@ func containsString(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// sampleTexts returns titles, summaries and names from the recorded server
+// answers in testdata/atlassian-samples: real words for the fuzz seeds.
+func sampleTexts(max int) []string {
+	var out []string
+	files, _ := filepath.Glob("../testdata/atlassian-samples/*/*.json")
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && (k == "summary" || k == "title" || k == "name") && len(out) < max {
+					out = append(out, s)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			walk(v)
+		}
+	}
+	return out
 }
