@@ -58,14 +58,6 @@ func fitted(t embed.Trainable) bool {
 	return err == nil
 }
 
-// LoadEmbedderState is kept so callers written against the first version of
-// this package compile: search.Open now restores a trainable embedder's
-// state from the index itself, so there is nothing left to load and it
-// always reports false. Callers can drop it.
-//
-// Deprecated: search.Open does it.
-func LoadEmbedderState(dir string, e embed.Embedder) (bool, error) { return false, nil }
-
 // fitPlan returns the embedder this sync teaches the index: a trainable
 // one that has learnt nothing yet, or any trainable one on an unlimited
 // full sync.
