@@ -245,13 +245,14 @@ func makeChunk(index int, breadcrumb string, path []string, body string) search.
 // breadcrumb (space › ancestors › title) and heading path as its first line,
 // so that it still says what it is about out of context. Code blocks and
 // tables are kept whole unless one alone exceeds opts.Max. Each chunk's
-// Hash is the SHA-256 of its Text. A document without text still gets one
+// Hash is the SHA-256 of its Text. Link destinations are dropped (see
+// plainLinks): their text stays. A document without text still gets one
 // chunk (its breadcrumb), so it can be found by title; with no breadcrumb
 // either, there is nothing to embed and no chunk.
 func ChunkMarkdown(md string, breadcrumb []string, opts ChunkOptions) []search.Chunk {
 	opts = opts.withDefaults()
 	c := &chunker{opts: opts, breadcrumb: strings.Join(breadcrumb, BreadcrumbSep)}
-	blocks := parseBlocks(md)
+	blocks := parseBlocks(plainLinks(md))
 	top := topLevel(blocks)
 	if len(breadcrumb) > 0 {
 		title := breadcrumb[len(breadcrumb)-1]
