@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -238,6 +239,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if err == nil {
 			apiErr = parseError(c.product, resp, body)
 			apiErr.Path = c.relPath(req.URL.Path)
+			c.redact(apiErr)
 		}
 		wait, retry := c.shouldRetry(attempt, idempotent, apiErr, err)
 		if !retry {
@@ -298,6 +300,37 @@ func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
 	}
 	resp.Request = req
 	return resp, body, nil
+}
+
+// redact removes the configured credentials from the server's words: a
+// proxy or a server that echoes the request's headers in an error page must
+// not get a secret printed or handed to a model.
+func (c *Client) redact(e *Error) {
+	var secrets []string
+	for _, s := range []string{c.opts.Password, c.opts.Token} {
+		if len(s) >= 4 {
+			secrets = append(secrets, s)
+		}
+	}
+	if c.opts.Username != "" && c.opts.Password != "" {
+		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(c.opts.Username+":"+c.opts.Password)))
+	}
+	if len(secrets) == 0 {
+		return
+	}
+	clean := func(s string) string {
+		for _, secret := range secrets {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+		return s
+	}
+	for i, m := range e.Messages {
+		e.Messages[i] = clean(m)
+	}
+	for k, v := range e.Fields {
+		e.Fields[k] = clean(v)
+	}
+	e.Reason = clean(e.Reason)
 }
 
 // maxBody bounds what one response may hold in memory.

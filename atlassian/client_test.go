@@ -380,3 +380,28 @@ func TestDNSFailure(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestErrorsRedactCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "proxy refused header Authorization: "+r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	for name, opts := range map[string]Options{
+		"basic":  {Username: "bob", Password: "hunter2-secret", MaxRetries: -1},
+		"bearer": {Token: "pat-0123456789", MaxRetries: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			j, _ := NewJira(srv.URL, opts)
+			_, _, err := j.Meta.Myself(t.Context())
+			if err == nil || !strings.Contains(err.Error(), "proxy refused") || !strings.Contains(err.Error(), "[redacted]") {
+				t.Fatalf("err = %v", err)
+			}
+			for _, secret := range []string{"hunter2-secret", "pat-0123456789", "Ym9iOmh1bnRlcjItc2VjcmV0"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("err %q holds a secret", err)
+				}
+			}
+		})
+	}
+}
