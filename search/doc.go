@@ -20,12 +20,12 @@
 // Measured with TestScale (synthetic 120-word chunks, the builtin embedder
 // fitted on them: 640 dims; 20 spaces/projects, shards of 2,048 chunks;
 // `ATLASBRIDGE_SCALE=10000,100000 go test ./search -run TestScale -v`) on
-// the team's 2-core machine at load average 2.7 (1M: load 11, 512 dims):
+// the team's 2-core machine at load average 2.7 (1M: 4.0):
 //
 //	chunks  store    open    RSS      hybrid p50 (CPU)   vector p50  keyword p50
 //	10k     56 MB    0.12 s  +87 MB   5.0 ms (9.5 ms)    4.8 ms      0.26 ms
 //	100k    532 MB   1.0 s   +495 MB  55 ms (107 ms)     54 ms       0.38 ms
-//	1M      4.9 GB   91 s    +4.0 GB  1.16 s (1.05 s)    1.06 s      1.2 ms
+//	1M      5.3 GB   16 s    +4.8 GB  850 ms (1.14 s)    616 ms      4.7 ms
 //
 // A query filtered to 3 of the 20 spaces and 2 of 7 labels takes 15 ms at
 // 100k. The vector side is chromem-go's exhaustive scan and misses the 15 ms
