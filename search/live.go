@@ -64,6 +64,8 @@ type Searcher struct {
 	// Verify re-reads the top hits on the server: deleted ones are dropped,
 	// changed ones marked Stale.
 	Verify bool
+	// NoFallback keeps Live for Verify only: the servers are never searched.
+	NoFallback bool
 	Logger *slog.Logger
 	Now    func() time.Time
 
@@ -119,7 +121,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 
 // fallbackReason says why the live servers must be asked, or "".
 func (s *Searcher) fallbackReason(ctx context.Context, q Query, indexed []Result) string {
-	if s.Live == nil || s.Live.Confluence == nil && s.Live.Jira == nil {
+	if s.NoFallback || s.Live == nil || s.Live.Confluence == nil && s.Live.Jira == nil {
 		return ""
 	}
 	if s.Index == nil {

@@ -106,10 +106,13 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	}
 
 	log := cfg.logger(stderr)
-	s := &search.Searcher{Verify: *verify, Logger: log}
-	if *live == "auto" {
+	s := &search.Searcher{Verify: *verify, NoFallback: *live == "never", Logger: log}
+	if *live == "auto" || *verify {
 		if s.Live, err = liveSearch(cfg, log); err != nil {
 			return fmt.Errorf("search: %w", err)
+		}
+		if s.Live == nil && *verify {
+			return &exitError{code: 2, err: errors.New("search: --verify needs CONFLUENCE_BASE_URL or JIRA_BASE_URL to re-read the hits")}
 		}
 	}
 	idx, err := openReadIndex(ctx, cfg, log)
@@ -117,7 +120,7 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	case err == nil:
 		defer idx.Close()
 		s.Index = idx
-	case s.Live == nil:
+	case s.Live == nil || s.NoFallback:
 		return fmt.Errorf("search: %w", err)
 	default:
 		log.Warn("no usable index: searching the servers only", "err", err)
