@@ -66,8 +66,8 @@ type Searcher struct {
 	Verify bool
 	// NoFallback keeps Live for Verify only: the servers are never searched.
 	NoFallback bool
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger     *slog.Logger
+	Now        func() time.Time
 
 	mu       sync.Mutex
 	coverage map[[2]string]time.Time // (source, container) → last sync
