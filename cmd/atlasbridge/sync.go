@@ -231,8 +231,10 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 // another embedder is deleted first: that is the rebuild the error asks for.
 func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.Logger, rebuild bool) (*search.Index, error) {
 	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
-	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || strings.Contains(err.Error(), "embedder state")) {
-		log.Warn("the index cannot be opened with this embedder: deleting it for the full rebuild", "dir", dir, "model", emb.Model(), "err", err)
+	// A full rebuild replaces an index built with another embedder, or a
+	// damaged one: what it holds is lost either way.
+	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || errors.Is(err, search.ErrCorrupt) || strings.Contains(err.Error(), "embedder state")) {
+		log.Warn("the index cannot be used as it is: deleting it for the full rebuild", "dir", dir, "model", emb.Model(), "err", err)
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if rerr := os.Remove(filepath.Join(dir, "index.db"+suffix)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 				return nil, fmt.Errorf("sync: delete the old index: %w", rerr)
