@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -297,8 +298,36 @@ func (s *Server) HTTPHandler(token string) http.Handler {
 		server.WithStreamableHTTPLogger(s.log),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", requireToken(token, h))
+	mux.Handle("/mcp", requireToken(token, limitBody(MaxRequestBytes, h)))
 	return mux
+}
+
+// MaxRequestBytes bounds the body of one HTTP request: tool arguments are
+// small, and the library reads a whole body into memory.
+const MaxRequestBytes = 4 << 20
+
+// limitBody answers 413 to a request whose body exceeds max bytes, reading
+// at most max+1 of it.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+			if err != nil {
+				http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			if int64(len(body)) > max {
+				http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requireToken refuses requests without the bearer token (when one is set).

@@ -175,8 +175,13 @@ func serveHTTP(ctx context.Context, h http.Handler, addr string, withToken bool,
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// A request body must arrive within ReadTimeout (a client trickling
+		// one ties up a connection); no WriteTimeout, which would cut the
+		// long-lived event streams of streamable HTTP.
+		ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	done := make(chan struct{})
 	go func() {
