@@ -708,11 +708,11 @@ func TestShardedContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	total := 0
-	for _, c := range r.mem.colls["confluence/BIG"].shards {
-		if c.Count() > 64 {
-			t.Fatalf("shard %s holds %d", c.Name, c.Count())
+	for _, s := range r.mem.colls["confluence/BIG"].shards {
+		if n := s.coll.Count(); n > 64 || n != len(s.rows) {
+			t.Fatalf("shard %s holds %d documents and %d rows", s.coll.Name, n, len(s.rows))
 		}
-		total += c.Count()
+		total += len(s.rows)
 	}
 	if n := len(r.mem.colls["confluence/BIG"].shards); n != 5 || total != 300 {
 		t.Fatalf("%d shards holding %d chunks, want 5 holding 300", n, total)
