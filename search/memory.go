@@ -17,10 +17,12 @@ import (
 // the store and kept in step with it through the change log.
 //
 // A space or project gets as many collections (shards) as it needs to keep
-// each at most maxShard chunks. chromem-go holds the documents; the vector
-// ranking scans each shard's own list of references to the very vectors
-// chromem-go holds (see vectorSearch), on every core, which is 8–10× faster
-// than chromem-go's query and keeps no second copy of the vectors.
+// each at most maxShard chunks. chromem-go holds the documents; their
+// vectors live in blocks of consecutive rows owned by the shard, and
+// chromem-go's documents point into them (AddDocument keeps a unit vector
+// without copying it). The vector ranking scans those blocks in memory
+// order on every core (see vectorSearch): 5–10× faster than chromem-go's
+// query, with no second copy of the vectors.
 type memIndex struct {
 	version // of the store when loaded or last refreshed
 
@@ -47,7 +49,7 @@ type docRec struct {
 type chunkRec struct {
 	doc     *docRec
 	idx     int32
-	row     int32 // position in shard.rows
+	row     int32 // slot in shard.rows
 	heading string
 	shard   *shard
 }
@@ -61,19 +63,62 @@ type shardSet struct {
 	shards            []*shard
 }
 
-// shard is one chromem-go collection and, row for row, the vectors of its
-// documents with their chunk ordinals, for vectorSearch to scan without
-// chromem-go's per-query map walk, goroutines and result copies.
+// shard is one chromem-go collection and the slots holding its documents'
+// vectors, for vectorSearch to scan without chromem-go's per-query map
+// walk, goroutines and result copies.
+//
+// A slot's vector is a piece of a block of consecutive slots, so a scan
+// reads memory in order (vectors allocated one by one end up between
+// other allocations: the same scan was 3× slower). A removed chunk frees
+// its slot for the shard's next chunk; a shard never holds more than
+// maxShard slots.
 type shard struct {
-	coll *chromem.Collection
-	rows []shardRow // dense: a removal moves the last row into the gap
+	coll  *chromem.Collection
+	rows  []shardRow // by slot, in block order
+	free  []int32    // slots whose ord is -1
+	spare []float32  // the unused end of the newest block
+	block int        // slots in the newest block
 }
 
-// shardRow is one chunk of a shard. vec is the slice chromem-go keeps for
-// the document: AddDocument stores a unit vector without copying it.
+// shardRow is one slot of a shard. vec is the slice chromem-go keeps for
+// the slot's document; ord is -1 while the slot is free.
 type shardRow struct {
 	vec []float32
 	ord int32
+}
+
+// Blocks start small (a space of five pages should not take a megabyte)
+// and double up to maxBlock slots.
+const (
+	minBlock = 8
+	maxBlock = 256
+)
+
+// live is the number of chunks in the shard.
+func (s *shard) live() int { return len(s.rows) - len(s.free) }
+
+// take returns a free slot for a vector of dims floats, making one when
+// none is free.
+func (s *shard) take(dims int) int32 {
+	if n := len(s.free); n > 0 {
+		i := s.free[n-1]
+		s.free = s.free[:n-1]
+		return i
+	}
+	if len(s.spare) < dims {
+		s.block = min(max(2*s.block, minBlock), maxBlock)
+		s.spare = make([]float32, s.block*dims)
+	}
+	v := s.spare[:dims:dims]
+	s.spare = s.spare[dims:]
+	s.rows = append(s.rows, shardRow{vec: v, ord: -1})
+	return int32(len(s.rows) - 1)
+}
+
+// release frees a slot.
+func (s *shard) release(i int32) {
+	s.rows[i].ord = -1
+	s.free = append(s.free, i)
 }
 
 func collectionName(source, container string) string { return source + "/" + container }
@@ -116,7 +161,7 @@ func (m *memIndex) shardFor(source, container string) (*shard, error) {
 		m.colls[name] = set
 	}
 	for _, s := range set.shards {
-		if len(s.rows) < m.shardSize {
+		if s.live() < m.shardSize {
 			return s, nil
 		}
 	}
@@ -145,13 +190,7 @@ func (m *memIndex) removeDoc(ctx context.Context, id string) error {
 		c := &m.chunks[o]
 		s := c.shard
 		byShard[s] = append(byShard[s], chunkID(id, c.idx))
-		last := int32(len(s.rows) - 1)
-		if c.row != last {
-			s.rows[c.row] = s.rows[last]
-			m.chunks[s.rows[c.row].ord].row = c.row
-		}
-		s.rows[last] = shardRow{}
-		s.rows = s.rows[:last]
+		s.release(c.row)
 		m.chunks[o] = chunkRec{}
 		m.kw.remove(o)
 	}
@@ -163,10 +202,15 @@ func (m *memIndex) removeDoc(ctx context.Context, id string) error {
 	return nil
 }
 
-// addChunk indexes one chunk of d (already in m.docs). vec becomes the
-// index's: it is scaled to unit length in place if it is not already, so
-// that chromem-go keeps it rather than a normalised copy.
+// addChunk indexes one chunk of d (already in m.docs). vec is copied into a
+// slot of the container's shard, scaled to unit length if it is not
+// already, so that chromem-go keeps the slot rather than a normalised copy.
 func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading string, terms []byte, vec []float32) error {
+	if m.dims == 0 {
+		m.dims = len(vec)
+	} else if len(vec) != m.dims {
+		return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, d.id, idx, len(vec), m.dims)
+	}
 	ord := int32(len(m.chunks))
 	n, err := decodeTerms(terms, func(t []byte, tf int) { m.kw.add(ord, t, tf) })
 	if err != nil {
@@ -177,14 +221,18 @@ func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading s
 	if err != nil {
 		return err
 	}
-	if !isUnit(vec) {
-		scaleToUnit(vec)
+	slot := s.take(m.dims)
+	v := s.rows[slot].vec
+	copy(v, vec)
+	if !isUnit(v) {
+		scaleToUnit(v)
 	}
-	if err := s.coll.AddDocument(ctx, chromem.Document{ID: chunkID(d.id, idx), Embedding: vec}); err != nil {
+	if err := s.coll.AddDocument(ctx, chromem.Document{ID: chunkID(d.id, idx), Embedding: v}); err != nil {
+		s.release(slot)
 		return err
 	}
-	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, row: int32(len(s.rows)), heading: heading, shard: s})
-	s.rows = append(s.rows, shardRow{vec: vec, ord: ord})
+	s.rows[slot].ord = ord
+	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, row: slot, heading: heading, shard: s})
 	d.ords = append(d.ords, ord)
 	return nil
 }
@@ -233,8 +281,10 @@ func (m *memIndex) compact() {
 	m.chunks = out
 	for _, set := range m.colls {
 		for _, s := range set.shards {
-			for i := range s.rows {
-				s.rows[i].ord = remap[s.rows[i].ord]
+			for i, r := range s.rows {
+				if r.ord >= 0 {
+					s.rows[i].ord = remap[r.ord]
+				}
 			}
 		}
 	}
@@ -351,7 +401,9 @@ type loadedChunk struct {
 	vec            []float32
 }
 
-// readChunks sends every chunk with its vector to out in batches.
+// readChunks sends every chunk with its vector to out in batches. The
+// vectors of a batch share one allocation (addChunk copies them into the
+// shards' blocks).
 func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedChunk) error {
 	rows, err := tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
 		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
@@ -359,18 +411,30 @@ func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedCh
 		return err
 	}
 	defer rows.Close()
-	batch := make([]loadedChunk, 0, 256)
+	const batchSize = 256
+	batch := make([]loadedChunk, 0, batchSize)
+	var vecs []float32
+	if dims > 0 {
+		vecs = make([]float32, batchSize*dims)
+	}
 	for rows.Next() {
 		var c loadedChunk
-		var blob []byte
+		var blob sql.RawBytes // valid until Next: decoded at once
 		if err := rows.Scan(&c.docID, &c.idx, &c.heading, &c.terms, &blob); err != nil {
 			return err
 		}
-		vec, err := decodeVector(blob, dims)
-		if err != nil || blob == nil {
+		if blob == nil {
+			err = errors.New("no vector stored")
+		} else if dims > 0 {
+			i := len(batch) * dims
+			c.vec = vecs[i : i+dims : i+dims]
+			err = decodeVectorInto(c.vec, blob)
+		} else {
+			c.vec, err = decodeVector(blob, 0)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, c.docID, c.idx, err)
 		}
-		c.vec = vec
 		batch = append(batch, c)
 		if len(batch) == cap(batch) {
 			select {
@@ -378,7 +442,10 @@ func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedCh
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = make([]loadedChunk, 0, 256)
+			batch = make([]loadedChunk, 0, batchSize)
+			if dims > 0 {
+				vecs = make([]float32, batchSize*dims)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -473,11 +540,6 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 		vec, err := decodeVector(blob, 0)
 		if err != nil || blob == nil {
 			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, d.id, idx, err)
-		}
-		if m.dims == 0 {
-			m.dims = len(vec)
-		} else if len(vec) != m.dims {
-			return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, d.id, idx, len(vec), m.dims)
 		}
 		if err := m.addChunk(ctx, d, idx, heading, terms, vec); err != nil {
 			return err

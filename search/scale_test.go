@@ -167,23 +167,12 @@ func TestScale(t *testing.T) {
 func measureScale(t *testing.T, n int) {
 	ctx := context.Background()
 	spaces, _ := strconv.Atoi(os.Getenv("ATLASBRIDGE_SCALE_SPACES"))
-	dir := t.TempDir()
-	// ATLASBRIDGE_SCALE_DIR keeps the built stores between runs.
-	if keep := os.Getenv("ATLASBRIDGE_SCALE_DIR"); keep != "" {
-		dir = filepath.Join(keep, fmt.Sprintf("builtin-%d-%d", n, spaces))
-	}
-	start := time.Now()
-	built := "reused"
-	if _, err := os.Stat(filepath.Join(dir, dbFile)); err != nil {
-		buildSynthetic(t, dir, n, spaces)
-		d := time.Since(start)
-		built = fmt.Sprintf("%v (%.0f chunks/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
-	}
+	dir, built := scaleStore(t, n, spaces)
 	fi, _ := os.Stat(dir + "/" + dbFile)
 
 	settle()
 	rss0 := rssKB()
-	start = time.Now()
+	start := time.Now()
 	emb := embed.NewBuiltin(embed.BuiltinOptions{})
 	x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true})
 	if err != nil {
@@ -244,10 +233,95 @@ func measureScale(t *testing.T, n int) {
 			}
 			cpu := (cpuTime() - cpu0) / time.Duration(len(queries))
 			slices.Sort(lat)
-			t.Logf("n=%d mode=%-7s filtered=%-5v p50=%v p95=%v max=%v cpu/query=%v", n, mode, filtered,
-				lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*95/100].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond),
+			t.Logf("n=%d mode=%-7s filtered=%-5v p50=%v p95=%v p99=%v max=%v cpu/query=%v", n, mode, filtered,
+				percentile(lat, 50).Round(10*time.Microsecond), percentile(lat, 95).Round(10*time.Microsecond),
+				percentile(lat, 99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond),
 				cpu.Round(10*time.Microsecond))
 		}
+	}
+}
+
+// scaleStore returns the directory of a synthetic store of n chunks over
+// spaces containers, building it unless ATLASBRIDGE_SCALE_DIR (which keeps
+// the stores between runs) already holds one; built says how long that took.
+func scaleStore(tb testing.TB, n, spaces int) (dir, built string) {
+	tb.Helper()
+	dir = tb.TempDir()
+	if keep := os.Getenv("ATLASBRIDGE_SCALE_DIR"); keep != "" {
+		dir = filepath.Join(keep, fmt.Sprintf("builtin-%d-%d", n, spaces))
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
+		return dir, "reused"
+	}
+	start := time.Now()
+	buildSynthetic(tb, dir, n, spaces)
+	d := time.Since(start)
+	return dir, fmt.Sprintf("%v (%.0f chunks/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
+}
+
+// percentile is the p-th percentile of sorted latencies (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[min(max(i-1, 0), len(sorted)-1)]
+}
+
+// BenchmarkSearchLatency reports the p50 and p99 wall time of Index.Search
+// (k=10; without filters, and with 3 of 20 spaces and 2 of 7 labels) over
+// 64 synthetic queries, at 10k chunks and at the sizes in ATLASBRIDGE_SCALE
+// (the stores are kept in ATLASBRIDGE_SCALE_DIR when set):
+//
+//	go test ./search -run '^$' -bench SearchLatency -benchtime 400x
+//	ATLASBRIDGE_SCALE=100000 ATLASBRIDGE_SCALE_DIR=/tmp/abscale go test ./search -run '^$' -bench SearchLatency -benchtime 400x -timeout 30m
+func BenchmarkSearchLatency(b *testing.B) {
+	sizes := []int{10000}
+	for _, s := range strings.Split(os.Getenv("ATLASBRIDGE_SCALE"), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 5 && n != 10000 {
+			sizes = append(sizes, n)
+		}
+	}
+	ctx := context.Background()
+	corpus := newSynthCorpus(99)
+	queries := make([]string, 64)
+	for i := range queries {
+		queries[i] = corpus.words(2 + i%4)
+	}
+	for _, n := range sizes {
+		dir, _ := scaleStore(b, n, 0)
+		x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []Mode{Hybrid, Vector} {
+			for _, filtered := range []bool{false, true} {
+				name := fmt.Sprintf("%dk/%s", n/1000, mode)
+				if filtered {
+					name += "/filtered"
+				}
+				b.Run(name, func(b *testing.B) {
+					lat := make([]time.Duration, 0, b.N)
+					i := 0
+					for b.Loop() {
+						q := Query{Text: queries[i%len(queries)], K: 10, Mode: mode}
+						if filtered {
+							q.Spaces, q.Labels = []string{"SP1", "SP2", "SP3"}, []string{"l1", "l2"}
+						}
+						s := time.Now()
+						if _, err := x.Search(ctx, q); err != nil {
+							b.Fatal(err)
+						}
+						lat = append(lat, time.Since(s))
+						i++
+					}
+					slices.Sort(lat)
+					b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50-ms")
+					b.ReportMetric(float64(percentile(lat, 99).Microseconds())/1000, "p99-ms")
+				})
+			}
+		}
+		x.Close()
 	}
 }
 

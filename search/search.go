@@ -403,22 +403,13 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 		qvec = slices.Clone(qvec)
 		scaleToUnit(qvec)
 	}
-	// With filters below the container, mark the allowed chunks: shards
-	// with none are skipped, the others check the mark before each row.
-	var allow []uint64 // bit per ordinal; nil: every row of a scanned shard
-	var allowedIn map[*shard]bool
+	// With filters below the container, mark the allowed chunks of the
+	// allowed containers: shards with none are skipped, the others check
+	// the mark before each row. A document's chunks mostly sit in
+	// consecutive slots, so f.allows runs about once per document.
+	var allow []uint64 // bit per ordinal; nil: every chunk of a scanned shard
 	if f.docLevel() {
 		allow = make([]uint64, (len(m.chunks)+63)/64)
-		allowedIn = make(map[*shard]bool)
-		for _, d := range m.docs {
-			if !f.allows(d) {
-				continue
-			}
-			for _, o := range d.ords {
-				allow[o>>6] |= 1 << (o & 63)
-				allowedIn[m.chunks[o].shard] = true
-			}
-		}
 	}
 	var jobs []*shard
 	rows := 0
@@ -427,7 +418,7 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 			continue
 		}
 		for _, s := range set.shards {
-			if len(s.rows) == 0 || allowedIn != nil && !allowedIn[s] {
+			if s.live() == 0 || allow != nil && !m.markAllowed(s, f, allow) {
 				continue
 			}
 			jobs = append(jobs, s)
@@ -484,15 +475,36 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 	return top.sorted(), nil
 }
 
+// markAllowed sets the bits of the chunks of s whose document f allows and
+// reports whether there was any.
+func (m *memIndex) markAllowed(s *shard, f *filter, allow []uint64) bool {
+	var last *docRec
+	ok, any := false, false
+	for _, r := range s.rows {
+		if r.ord < 0 {
+			continue
+		}
+		if d := m.chunks[r.ord].doc; d != last {
+			last, ok = d, f.allows(d)
+		}
+		if ok {
+			allow[r.ord>>6] |= 1 << (r.ord & 63)
+			any = true
+		}
+	}
+	return any
+}
+
 // minRowsPerWorker is the least rows worth a goroutine of vectorSearch.
 const minRowsPerWorker = 4096
 
-// scanShard offers top every row of s that allow marks (nil: every row),
-// scored by cosine similarity with the unit vector q. It allocates nothing.
+// scanShard offers top every chunk of s that allow marks (nil: every
+// chunk), scored by cosine similarity with the unit vector q. It allocates
+// nothing.
 func scanShard(s *shard, q []float32, allow []uint64, top *topN) {
 	for i := range s.rows {
 		r := &s.rows[i]
-		if allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
+		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
 			continue
 		}
 		if sc := float64(dot(q, r.vec)); top.wants(sc) {

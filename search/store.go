@@ -103,13 +103,25 @@ func decodeVector(b []byte, dims int) ([]float32, error) {
 		return nil, fmt.Errorf("vector of %d bytes, want %d", len(b), 4*dims)
 	}
 	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		if math.IsNaN(float64(v[i])) || math.IsInf(float64(v[i]), 0) {
-			return nil, errors.New("vector holds NaN or Inf")
-		}
+	if err := decodeVectorInto(v, b); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// decodeVectorInto decodes b into dst, which must be exactly as long.
+func decodeVectorInto(dst []float32, b []byte) error {
+	if len(b) != 4*len(dst) {
+		return fmt.Errorf("vector of %d bytes, want %d", len(b), 4*len(dst))
+	}
+	for i := range dst {
+		f := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return errors.New("vector holds NaN or Inf")
+		}
+		dst[i] = f
+	}
+	return nil
 }
 
 func encodeStrings(s []string) string {

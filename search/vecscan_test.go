@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/atlasbridge/atlasbridge/embed"
 )
@@ -58,24 +59,42 @@ func checkShards(t *testing.T, m *memIndex) {
 	rows := 0
 	for name, set := range m.colls {
 		for _, s := range set.shards {
-			if n := s.coll.Count(); n != len(s.rows) {
-				t.Fatalf("%s: chromem-go holds %d documents, the shard %d rows", name, n, len(s.rows))
+			if n := s.coll.Count(); n != s.live() {
+				t.Fatalf("%s: chromem-go holds %d documents, the shard %d", name, n, s.live())
 			}
-			rows += len(s.rows)
+			if len(s.rows) > m.shardSize {
+				t.Fatalf("%s: %d slots, at most %d wanted", name, len(s.rows), m.shardSize)
+			}
+			free := make(map[int32]bool)
+			for _, i := range s.free {
+				if free[i] || s.rows[i].ord != -1 {
+					t.Fatalf("%s: free list %v names slot %d (ord %d) wrongly", name, s.free, i, s.rows[i].ord)
+				}
+				free[i] = true
+			}
+			rows += s.live()
+			var first []float32
 			for i, r := range s.rows {
+				if r.ord < 0 {
+					if !free[int32(i)] {
+						t.Fatalf("%s: slot %d is neither used nor free", name, i)
+					}
+					continue
+				}
 				c := m.chunks[r.ord]
 				if c.doc == nil || c.shard != s || int(c.row) != i {
-					t.Fatalf("%s: row %d (chunk %d) does not match its chunk record %+v", name, i, r.ord, c)
+					t.Fatalf("%s: slot %d (chunk %d) does not match its chunk record %+v", name, i, r.ord, c)
 				}
 				if !isUnit(r.vec) {
-					t.Fatalf("%s: row %d is not a unit vector", name, i)
+					t.Fatalf("%s: slot %d is not a unit vector", name, i)
 				}
+				first = r.vec
 			}
-			if len(s.rows) == 0 {
+			if first == nil {
 				continue
 			}
 			// QueryEmbedding hands out chromem-go's own slices.
-			res, err := s.coll.QueryEmbedding(ctx, s.rows[0].vec, len(s.rows), nil, nil)
+			res, err := s.coll.QueryEmbedding(ctx, first, s.live(), nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,8 +103,8 @@ func checkShards(t *testing.T, m *memIndex) {
 				held[&r.Embedding[0]] = true
 			}
 			for i, r := range s.rows {
-				if !held[&r.vec[0]] {
-					t.Fatalf("%s: row %d scans a vector chromem-go does not hold (a second copy)", name, i)
+				if r.ord >= 0 && !held[&r.vec[0]] {
+					t.Fatalf("%s: slot %d scans a vector chromem-go does not hold (a second copy)", name, i)
 				}
 			}
 		}
@@ -306,5 +325,60 @@ func TestVectorScanIsCanceled(t *testing.T) {
 	m.dims = 4
 	if _, err := m.vectorSearch(ctx, []float32{1, 0, 0}, 10, newFilter(Query{})); err == nil {
 		t.Fatal("a query of 3 dimensions against 4 succeeded")
+	}
+}
+
+// TestShardSlots: a shard's vectors lie in blocks of consecutive slots
+// (doubling from minBlock to maxBlock), removed chunks free their slots and
+// the next chunks of the shard take them instead of new memory.
+func TestShardSlots(t *testing.T) {
+	ctx := context.Background()
+	const dims = 16
+	m := newMemIndex(0)
+	vec := func(i int) []float32 {
+		v := make([]float32, dims)
+		v[i%dims] = 1
+		return v
+	}
+	add := func(id string, chunks int) {
+		t.Helper()
+		d := &docRec{id: id, source: SourceConfluence, container: "A"}
+		m.docs[id] = d
+		for c := range chunks {
+			if err := m.addChunk(ctx, d, int32(c), "", encodeTerms(nil, 0), vec(c)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range 120 {
+		add("confluence:"+strconv.Itoa(i), 5) // 600 chunks
+	}
+	s := m.colls["confluence/A"].shards[0]
+	// 8+16+32+64+128+256 = 504 slots, then a block of 256: 7 blocks.
+	breaks := 0
+	for i := 1; i < len(s.rows); i++ {
+		if uintptr(unsafe.Pointer(&s.rows[i].vec[0]))-uintptr(unsafe.Pointer(&s.rows[i-1].vec[0])) != 4*dims {
+			breaks++
+		}
+	}
+	if len(s.rows) != 600 || breaks != 6 {
+		t.Fatalf("%d slots with %d breaks in memory order, want 600 with 6", len(s.rows), breaks)
+	}
+	for i := range 10 {
+		if err := m.removeDoc(ctx, "confluence:"+strconv.Itoa(i*7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.live() != 550 || len(s.free) != 50 || s.coll.Count() != 550 {
+		t.Fatalf("after removing 50 chunks: %d live, %d free, chromem-go %d", s.live(), len(s.free), s.coll.Count())
+	}
+	add("confluence:new", 40)
+	if len(s.rows) != 600 || len(s.free) != 10 {
+		t.Fatalf("40 new chunks: %d slots, %d free; want the freed slots reused", len(s.rows), len(s.free))
+	}
+	checkShards(t, m)
+	got, err := m.vectorSearch(ctx, vec(3), 1000, newFilter(Query{}))
+	if err != nil || len(got) != 590 {
+		t.Fatalf("scan found %d chunks (%v), want 590", len(got), err)
 	}
 }
