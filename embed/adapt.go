@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // adaptConfig sets how Fit learns from a corpus.
@@ -55,6 +56,9 @@ type model struct {
 	vecs      []float32 // len(words) × cfg.Dims, dequantized
 	hashIDF   []uint8   // per bucket of idfBuckets: IDF·16 of hashed features
 	signature string    // short hash of the marshalled model, part of Model()
+
+	normsOnce sync.Once
+	norms     []float32 // per word: the length of its latent vector (rowNorms)
 }
 
 func (m *model) wordIDF(i int32) float64 { return float64(m.idf[i]) }
