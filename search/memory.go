@@ -21,7 +21,7 @@ import (
 // vectors live in blocks of consecutive rows owned by the shard, and
 // chromem-go's documents point into them (AddDocument keeps a unit vector
 // without copying it). The vector ranking scans those blocks in memory
-// order on every core (see vectorSearch): 5–10× faster than chromem-go's
+// order on every core (see vectorSearch): about 10× faster than chromem-go's
 // query, with no second copy of the vectors.
 type memIndex struct {
 	version // of the store when loaded or last refreshed

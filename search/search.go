@@ -391,8 +391,9 @@ func (f *filter) check(d *docRec) bool {
 //
 // It does not ask chromem-go: its QueryEmbedding walks the collection's map,
 // feeds every document through one channel to its workers, takes a locked
-// heap and copies the results, which costs 60–77 ms per 100k vectors where
-// this scan of the same vectors takes 7–9 ms (BenchmarkVectorScan).
+// heap and copies the results, which costs 80–100 ms per 100k vectors where
+// this scan of the same vectors takes 7–8 ms (BenchmarkVectorScan, busy
+// machine; see the package comment).
 func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f *filter) ([]scored, error) {
 	if m.dims != 0 && len(qvec) != m.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(qvec), m.dims)
@@ -479,7 +480,7 @@ func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f
 // reports whether there was any.
 func (m *memIndex) markAllowed(s *shard, f *filter, allow []uint64) bool {
 	var last *docRec
-	ok, any := false, false
+	ok, found := false, false
 	for _, r := range s.rows {
 		if r.ord < 0 {
 			continue
@@ -489,10 +490,10 @@ func (m *memIndex) markAllowed(s *shard, f *filter, allow []uint64) bool {
 		}
 		if ok {
 			allow[r.ord>>6] |= 1 << (r.ord & 63)
-			any = true
+			found = true
 		}
 	}
-	return any
+	return found
 }
 
 // minRowsPerWorker is the least rows worth a goroutine of vectorSearch.

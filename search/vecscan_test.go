@@ -354,15 +354,16 @@ func TestShardSlots(t *testing.T) {
 		add("confluence:"+strconv.Itoa(i), 5) // 600 chunks
 	}
 	s := m.colls["confluence/A"].shards[0]
-	// 8+16+32+64+128+256 = 504 slots, then a block of 256: 7 blocks.
-	breaks := 0
-	for i := 1; i < len(s.rows); i++ {
-		if uintptr(unsafe.Pointer(&s.rows[i].vec[0]))-uintptr(unsafe.Pointer(&s.rows[i-1].vec[0])) != 4*dims {
-			breaks++
-		}
+	// Blocks of 8, 16, 32, 64, 128, 256 and 256 slots: memory order may
+	// only break where a block starts (two blocks may happen to be adjacent).
+	starts := map[int]bool{8: true, 24: true, 56: true, 120: true, 248: true, 504: true}
+	if len(s.rows) != 600 {
+		t.Fatalf("%d slots, want 600", len(s.rows))
 	}
-	if len(s.rows) != 600 || breaks != 6 {
-		t.Fatalf("%d slots with %d breaks in memory order, want 600 with 6", len(s.rows), breaks)
+	for i := 1; i < len(s.rows); i++ {
+		if uintptr(unsafe.Pointer(&s.rows[i].vec[0]))-uintptr(unsafe.Pointer(&s.rows[i-1].vec[0])) != 4*dims && !starts[i] {
+			t.Fatalf("slot %d is not next to slot %d in memory, within a block", i, i-1)
+		}
 	}
 	for i := range 10 {
 		if err := m.removeDoc(ctx, "confluence:"+strconv.Itoa(i*7)); err != nil {
