@@ -12,7 +12,7 @@ import (
 // measured end to end: simulator import → sync → hybrid search. Raise them
 // when search improves; never lower them to make a change pass.
 var evalFloors = map[string]struct{ hybridRecall5, hybridMRR10 float64 }{
-	"pgdocs-dev.tsv":        {0.73, 0.60},
+	"pgdocs-dev.tsv":        {0.80, 0.63},
 	"pgdocs-paraphrase.tsv": {0.57, 0.43},
 }
 
