@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 )
 
 // proximityParams set how the keyword ranking rewards query terms that
@@ -22,8 +23,9 @@ type proximityParams struct {
 // unordered-window feature of Metzler and Croft's sequential dependence
 // model. BM25 alone counts words wherever they are, so a page that mentions
 // "index" fifty times outranks the one that says "check which indexes are
-// actually used". text returns a chunk's text; false skips the chunk.
-func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximityParams, text func(int32) (string, bool)) []scored {
+// actually used". texts returns the texts of the chunks given, in order
+// ("" skips a chunk): one call, so that the store is asked once.
+func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximityParams, texts func([]int32) []string) []scored {
 	if p.top <= 0 || p.window <= 0 || len(hits) == 0 {
 		return hits
 	}
@@ -47,9 +49,13 @@ func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximit
 	out := slices.Clone(hits)
 	near := make([]int, len(idf)*len(idf)) // pair (a<b) → count, at a*len+b
 	var seq []int                          // per term of the chunk: its slot, or -1
-	for i := range min(p.top, len(out)) {
-		body, ok := text(out[i].chunk)
-		if !ok {
+	head := make([]int32, min(p.top, len(out)))
+	for i := range head {
+		head[i] = out[i].chunk
+	}
+	bodies := texts(head)
+	for i, body := range bodies {
+		if body == "" {
 			continue
 		}
 		seq = seq[:0]
@@ -84,14 +90,52 @@ func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximit
 	return topScored(out, len(out))
 }
 
-// chunkText reads the text of chunk ord from the store (chunk texts are not
-// kept in memory); false when the chunk is gone.
-func (x *Index) chunkText(ctx context.Context, m *memIndex, ord int32) (string, bool) {
-	c := m.chunks[ord]
-	if c.doc == nil {
-		return "", false
+// chunkTexts reads the texts of chunks ords from the store in one query
+// (chunk texts are not kept in memory): "" for a chunk that is gone.
+func (x *Index) chunkTexts(ctx context.Context, m *memIndex, ords []int32) []string {
+	out := make([]string, len(ords))
+	if len(ords) == 0 {
+		return out
 	}
-	var body string
-	err := x.db.QueryRowContext(ctx, `SELECT text FROM chunks WHERE doc_id = ? AND idx = ?`, c.doc.id, c.idx).Scan(&body)
-	return body, err == nil
+	var q strings.Builder
+	q.WriteString(`SELECT doc_id, idx, text FROM chunks WHERE (doc_id, idx) IN (VALUES `)
+	args := make([]any, 0, 2*len(ords))
+	at := make(map[chunkKey]int, len(ords))
+	for i, o := range ords {
+		c := m.chunks[o]
+		if c.doc == nil {
+			continue
+		}
+		if len(args) > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?)")
+		args = append(args, c.doc.id, c.idx)
+		at[chunkKey{c.doc.id, c.idx}] = i
+	}
+	if len(args) == 0 {
+		return out
+	}
+	q.WriteString(")")
+	rows, err := x.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k chunkKey
+		var body string
+		if rows.Scan(&k.doc, &k.idx, &body) == nil {
+			if i, ok := at[k]; ok {
+				out[i] = body
+			}
+		}
+	}
+	return out
+}
+
+// chunkKey names a chunk in the store.
+type chunkKey struct {
+	doc string
+	idx int32
 }

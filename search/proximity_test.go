@@ -39,7 +39,13 @@ func TestProximityRerank(t *testing.T) {
 		"roles own database objects and have privileges",
 	}
 	k := keywordIndexOf(texts)
-	text := func(o int32) (string, bool) { return texts[o], true }
+	text := func(ords []int32) []string {
+		out := make([]string, len(ords))
+		for i, o := range ords {
+			out[i] = texts[o]
+		}
+		return out
+	}
 	query := tokenize("check whether my indexes are actually used")
 	bm25 := k.search(query, 10, defaultFusion.bm25, nil)
 	if bm25[0].chunk != 0 {
@@ -57,7 +63,7 @@ func TestProximityRerank(t *testing.T) {
 		name  string
 		terms []string
 		p     proximityParams
-		text  func(int32) (string, bool)
+		text  func([]int32) []string
 		first []int32 // the head of the ranking wanted, in any order
 	}{
 		{"near terms win", query, on, text, []int32{1, 2}},
@@ -66,7 +72,7 @@ func TestProximityRerank(t *testing.T) {
 		{"window of one, weight too small", query, proximityParams{top: 10, window: 1, weight: 0.1}, text, []int32{0}},
 		{"only the head is re-scored", query, proximityParams{top: 1, window: 3, weight: 0.7}, text, []int32{0}},
 		{"one query term: nothing to pair", tokenize("indexes"), on, text, order(k.search(tokenize("indexes"), 10, defaultFusion.bm25, nil))[:1]},
-		{"texts gone", query, on, func(int32) (string, bool) { return "", false }, []int32{0}},
+		{"texts gone", query, on, func(ords []int32) []string { return make([]string, len(ords)) }, []int32{0}},
 		{"unknown terms ignored", append(tokenize("zebra giraffe"), query...), on, text, []int32{1, 2}},
 	}
 	for _, tc := range cases {
@@ -135,5 +141,41 @@ func TestSearchRewardsProximity(t *testing.T) {
 		if len(rs) == 0 || rs[0].DocID != tc.want {
 			t.Errorf("%s: first result %v, want %s", tc.name, rs, tc.want)
 		}
+	}
+}
+
+func TestChunkTexts(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Search(ctx, Query{Text: "certificate"}); err != nil { // loads the memory index
+		t.Fatal(err)
+	}
+	x.memMu.RLock()
+	defer x.memMu.RUnlock()
+	m := x.mem
+	want := map[int32]string{}
+	var ords []int32
+	for _, d := range sampleDocs() {
+		rec := m.docs[d.ID]
+		if rec == nil || len(rec.ords) != len(d.Chunks) {
+			t.Fatalf("document %s not in memory with its %d chunks", d.ID, len(d.Chunks))
+		}
+		for _, o := range rec.ords {
+			want[o] = d.Chunks[m.chunks[o].idx].Text
+			ords = append(ords, o)
+		}
+	}
+	slices.Reverse(ords) // any order
+	got := x.chunkTexts(ctx, m, ords)
+	for i, o := range ords {
+		if got[i] != want[o] {
+			t.Errorf("chunk %d: text %q, want %q", o, got[i], want[o])
+		}
+	}
+	if got := x.chunkTexts(ctx, m, nil); len(got) != 0 {
+		t.Errorf("no chunks: %v", got)
 	}
 }

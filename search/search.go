@@ -197,7 +197,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 			d := m.chunks[o].doc
 			return d != nil && f.allows(d)
 		})
-		kwHits = m.kw.proximityRerank(kwHits, terms, fu.proximity, func(o int32) (string, bool) { return x.chunkText(ctx, m, o) })
+		kwHits = m.kw.proximityRerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
 	}
 	var hits []*docHit
 	switch mode {
