@@ -15,6 +15,10 @@ type proximityParams struct {
 	weight float64 // multiplies the proximity score added to the BM25 score
 }
 
+// maxProximityTerms bounds the query terms proximityRerank pairs (the first
+// ones), so that a pasted page costs no more than a long question.
+const maxProximityTerms = 64
+
 // proximityRerank adds to the BM25 score of the first p.top hits a score for
 // the query terms they hold close together, and returns the hits re-sorted.
 // For every pair of distinct query terms, a chunk gains the mean of the two
@@ -32,6 +36,9 @@ func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximit
 	slot := make(map[string]int, len(terms)) // query term → its index in idf
 	var idf []float64
 	for _, t := range terms {
+		if len(idf) == maxProximityTerms {
+			break
+		}
 		if _, dup := slot[t]; dup {
 			continue
 		}

@@ -2,7 +2,9 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +40,11 @@ func TestProximityRerank(t *testing.T) {
 		"replication streams WAL to a standby server",
 		"roles own database objects and have privileges",
 	}
+	var many []string // more distinct words than proximity pairs up
+	for i := range maxProximityTerms + 10 {
+		many = append(many, fmt.Sprintf("w%d", i))
+	}
+	texts = append(texts, strings.Join(many, " "))
 	k := keywordIndexOf(texts)
 	text := func(ords []int32) []string {
 		out := make([]string, len(ords))
@@ -98,6 +105,18 @@ func TestProximityRerank(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A pasted page: only the first maxProximityTerms distinct terms pair up.
+	long := tokenize(strings.Join(many, " ") + " check indexes actually used")
+	var first []string
+	for _, term := range long {
+		if _, known := k.terms[term]; known && !slices.Contains(first, term) && len(first) < maxProximityTerms {
+			first = append(first, term)
+		}
+	}
+	hits := k.search(long, 10, defaultFusion.bm25, nil)
+	if got, want := k.proximityRerank(hits, long, on, text), k.proximityRerank(hits, first, on, text); !slices.Equal(got, want) {
+		t.Errorf("long query: %v, want the ranking of its first %d terms %v", got, maxProximityTerms, want)
 	}
 	if got := k.proximityRerank(nil, query, on, text); got != nil {
 		t.Errorf("no hits: got %v", got)
