@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -197,4 +198,41 @@ func TestChunkTexts(t *testing.T) {
 	if got := x.chunkTexts(ctx, m, nil); len(got) != 0 {
 		t.Errorf("no chunks: %v", got)
 	}
+}
+
+// FuzzProximityRerank checks that any query and chunk text give back the
+// same hits, re-sorted, none scored lower than BM25 did.
+func FuzzProximityRerank(f *testing.F) {
+	f.Add("check whether my indexes are actually used", "check which indexes are actually used")
+	f.Add("a a a", "a a a a")
+	f.Add("ünïcödé wörds wörds", "wörds ünïcödé\x00\xff")
+	f.Fuzz(func(t *testing.T, query, body string) {
+		texts := []string{body, "vacuum reclaims storage", body + " " + query}
+		k := keywordIndexOf(texts)
+		terms := tokenize(query)
+		hits := k.search(terms, 10, defaultFusion.bm25, nil)
+		got := k.proximityRerank(hits, terms, proximityParams{top: 2, window: 3, weight: 1}, func(ords []int32) []string {
+			out := make([]string, len(ords))
+			for i, o := range ords {
+				out[i] = texts[o]
+			}
+			return out
+		})
+		if len(got) != len(hits) {
+			t.Fatalf("%d hits in, %d out", len(hits), len(got))
+		}
+		before := map[int32]float64{}
+		for _, h := range hits {
+			before[h.chunk] = h.score
+		}
+		for i, g := range got {
+			s, ok := before[g.chunk]
+			if !ok || g.score < s || math.IsNaN(g.score) {
+				t.Fatalf("hit %d = %+v; BM25 gave %v (present %v)", i, g, s, ok)
+			}
+			if i > 0 && g.score > got[i-1].score {
+				t.Fatalf("not sorted: %v", got)
+			}
+		}
+	})
 }
