@@ -69,5 +69,9 @@
 // 1.0 s at load 2.7). A query filtered to 3 of the 20 spaces and 2 of 7
 // labels takes 2–4.5 ms at 100k (21–30 ms before). BenchmarkSearchLatency
 // reports p50/p99 of Index.Search at 10k and at ATLASBRIDGE_SCALE's sizes;
-// BenchmarkVectorScan compares the scans.
+// at load 2.4 it gave hybrid 1.1 / 1.6 ms at 10k and 7.4 / 9.0 ms at 100k
+// (`ATLASBRIDGE_SCALE=100000 go test ./search -run '^$' -bench
+// SearchLatency -benchtime 400x`), and BenchmarkVectorScan at 100k:
+// chromem-go 55 ms, plain-Go scan 8.6 ms, AVX2 scan 6.4 ms, the index's
+// scan 5.8 ms.
 package search
