@@ -680,3 +680,81 @@ func TestSecretsNotEchoed(t *testing.T) {
 			"redact the configured password/token (and its Basic form) from server text in package atlassian", found)
 	}
 }
+
+// TestSemanticToolsHoldScope indexes every space and project, then serves
+// with allow-lists: semantic_search and find_similar_issues, asked for
+// other containers (by filter, by injected filter values, by a key of
+// another project), return nothing from outside CONFLUENCE_SPACES /
+// JIRA_PROJECTS, from the index or from the live fallback.
+func TestSemanticToolsHoldScope(t *testing.T) {
+	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 15}, false)
+	if err := sim.GeneratePages("GEN", 40, 15); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	env := faultEnv(t, sim.URL, "admin-token")
+	if code, out, errs := cliRun(ctx, faultConfig(t, env), "sync", "--progress", "none"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
+	}
+	// Control: without allow-lists the same questions do find GEN and WEB.
+	open := faultConfig(t, env)
+	openLog := open.logger(io.Discard)
+	oconf, _ := open.confluence(openLog)
+	ojira, _ := open.jira(openLog)
+	ocli := mcpFor(t, open, mcp.Options{ReadOnly: true, Searcher: openSearcher(ctx, open, oconf, ojira, openLog)})
+	for _, c := range []struct {
+		args map[string]any
+		want string
+	}{
+		{map[string]any{"query": "runbook checklist kubernetes release", "spaces": []any{"GEN"}}, `"space":"GEN"`},
+		{map[string]any{"query": "deploy", "projects": []any{"WEB", "DATA"}}, `"project":"`},
+	} {
+		if text, isErr, err := toolCall(ocli, "semantic_search", c.args); err != nil || isErr || !strings.Contains(text, c.want) {
+			t.Fatalf("control: semantic_search(%v) without allow-lists: %v %v %.300s; the test would prove nothing", c.args, err, isErr, text)
+		}
+	}
+
+	env["CONFLUENCE_SPACES"], env["JIRA_PROJECTS"] = "ENG", "OPS"
+	cfg := faultConfig(t, env)
+	log := cfg.logger(io.Discard)
+	conf, err := cfg.confluence(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jira, err := cfg.jira(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	searcher := openSearcher(ctx, cfg, conf, jira, log)
+	cli := mcpFor(t, cfg, mcp.Options{ReadOnly: true, Searcher: searcher})
+	var webKey string
+	for _, k := range sim.IssueKeys("WEB") {
+		webKey = k
+		break
+	}
+	outside := regexp.MustCompile(`"space":"GEN"|"project":"(WEB|DATA)"|"key":"(WEB|DATA)-`)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"semantic_search", map[string]any{"query": "runbook checklist kubernetes release"}},
+		{"semantic_search", map[string]any{"query": "runbook checklist kubernetes release", "spaces": []any{"GEN"}}},
+		{"semantic_search", map[string]any{"query": "runbook checklist", "spaces": []any{`ENG") OR space = ("GEN`}, "projects": []any{`OPS" OR project = "WEB`}}},
+		{"semantic_search", map[string]any{"query": "deploy", "projects": []any{"WEB", "DATA"}}},
+		{"semantic_search", map[string]any{"query": "deploy", "labels": []any{`x") OR (space = GEN`}, "k": 50}},
+		{"semantic_search", map[string]any{"query": `") OR (space = GEN) OR (text ~ "kubernetes`}},
+		{"find_similar_issues", map[string]any{"issue_key": webKey}},
+	} {
+		text, isErr, err := toolCall(cli, c.tool, c.args)
+		if err != nil {
+			t.Errorf("%s(%v): protocol error: %v", c.tool, shortArgs(c.args), err)
+			continue
+		}
+		if isErr && strings.Contains(text, "unknown argument") {
+			t.Errorf("%s(%v): the test sends an argument the tool does not take: %s", c.tool, shortArgs(c.args), text)
+		}
+		if m := outside.FindString(text); m != "" && !isErr {
+			t.Errorf("%s(%v) returned %s, outside CONFLUENCE_SPACES=ENG / JIRA_PROJECTS=OPS:\n%.400s", c.tool, shortArgs(c.args), m, text)
+		}
+	}
+}
