@@ -112,8 +112,13 @@ func (s *Searcher) current(ctx context.Context, verify bool) (*search.Index, *se
 // server preloads in the background so that loading a large index does not
 // delay the client's initialize.
 func (s *Searcher) Preload(ctx context.Context) error {
-	_, _, err := s.current(ctx, false)
-	return err
+	idx, _, err := s.current(ctx, false)
+	if err != nil || idx == nil {
+		return err
+	}
+	// A lazily opened index loads its search structures here, in the
+	// background, rather than in the first semantic_search.
+	return idx.Reload(ctx)
 }
 
 // errNoIndex is why there is no index when nothing more is known.

@@ -16,5 +16,5 @@ func openReadIndex(ctx context.Context, cfg *config, log *slog.Logger) (*search.
 	if err != nil {
 		return nil, fmt.Errorf("embedder: %w", err)
 	}
-	return search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true, Logger: log})
+	return search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true, Lazy: true, Logger: log})
 }

@@ -86,7 +86,7 @@ func runStatus(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("status: %w", err)}
 	}
-	idx, err := search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true, Logger: cfg.logger(stderr)})
+	idx, err := search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb, ReadOnly: true, Lazy: true, Logger: cfg.logger(stderr)})
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
