@@ -252,7 +252,10 @@ func (s *Server) confluenceSearchPages() tool {
 			if r := offsetArg("start", a.Start); r != nil {
 				return r, nil
 			}
-			cql := s.spaces.scope(a.CQL, "space")
+			cql, err := s.spaces.scope(a.CQL, "space")
+			if err != nil {
+				return userError("%v", err)
+			}
 			p, _, err := s.conf.Content.SiteSearch(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
 				return errorResult(err, "the search", cqlHint)
@@ -266,7 +269,11 @@ func (s *Server) confluenceSearchPages() tool {
 				NextStart int       `json:"next_start,omitempty"`
 			}{Total: p.TotalSize, Start: a.Start, BaseURL: s.conf.BaseURL(), Results: []pageHit{}}
 			for _, r := range p.Results {
-				out.Results = append(out.Results, pageHitOf(r))
+				h := pageHitOf(r)
+				if h.Space != "" && !s.spaces.allows(h.Space) {
+					continue // defence in depth: the scoped query should not return it
+				}
+				out.Results = append(out.Results, h)
 			}
 			out.Space = hoistSpace(out.Results)
 			if out.Total == 0 && len(p.Results) > 0 {

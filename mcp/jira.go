@@ -355,7 +355,10 @@ func (s *Server) jiraSearchIssues() tool {
 			if r := offsetArg("start_at", a.StartAt); r != nil {
 				return r, nil
 			}
-			jql := s.projects.scope(a.JQL, "project")
+			jql, err := s.projects.scope(a.JQL, "project")
+			if err != nil {
+				return userError("%v", err)
+			}
 			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
 				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
 			if err != nil {
@@ -369,6 +372,9 @@ func (s *Server) jiraSearchIssues() tool {
 				NextStartAt int        `json:"next_start_at,omitempty"`
 			}{Total: p.Total, StartAt: a.StartAt, BaseURL: s.jira.BaseURL(), Issues: []issueHit{}}
 			for _, is := range p.Issues {
+				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
+					continue // defence in depth: the scoped query should not return it
+				}
 				f := &is.Fields
 				out.Issues = append(out.Issues, issueHit{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType),
 					Status: statusName(f.Status), Assignee: userName(f.Assignee), Priority: named(f.Priority),

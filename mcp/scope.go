@@ -41,10 +41,15 @@ func (a allowList) refusal(what string) string {
 }
 
 // scope restricts a CQL or JQL query to the list by adding
-// `AND field in (...)` before its ORDER BY clause, if any.
-func (a allowList) scope(query, field string) string {
+// `AND field in (...)` before its ORDER BY clause, if any. A query whose
+// parentheses do not balance is refused: "x) OR (y" would close the
+// wrapper and escape the restriction.
+func (a allowList) scope(query, field string) (string, error) {
 	if a.all() {
-		return query
+		return query, nil
+	}
+	if !balanced(query) {
+		return "", fmt.Errorf("the query's parentheses do not balance (outside quoted strings): fix them and retry")
 	}
 	quoted := make([]string, len(a.keys))
 	for i, k := range a.keys {
@@ -53,9 +58,39 @@ func (a allowList) scope(query, field string) string {
 	clause := field + " in (" + strings.Join(quoted, ",") + ")"
 	head, order := splitOrderBy(query)
 	if strings.TrimSpace(head) == "" {
-		return strings.TrimSpace(clause + " " + order)
+		return strings.TrimSpace(clause + " " + order), nil
 	}
-	return strings.TrimSpace("(" + head + ") AND " + clause + " " + order)
+	return strings.TrimSpace("(" + head + ") AND " + clause + " " + order), nil
+}
+
+// balanced reports whether the parentheses of q outside quoted strings
+// never close more than they opened and all close in the end.
+func balanced(q string) bool {
+	depth := 0
+	var quote rune
+	escaped := false
+	for _, r := range q {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0 && quote == 0
 }
 
 // splitOrderBy cuts a query before its top-level ORDER BY, ignoring the

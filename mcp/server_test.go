@@ -370,12 +370,23 @@ func TestScope(t *testing.T) {
 		{`a = 1 OR b = 2`, `(a = 1 OR b = 2) AND space in ("ENG","OPS")`},
 		{`reorder = "x\" order by" AND z = 1`, `(reorder = "x\" order by" AND z = 1) AND space in ("ENG","OPS")`},
 	} {
-		if got := spaces.scope(tc.in, "space"); got != tc.want {
-			t.Errorf("scope(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		if got, err := spaces.scope(tc.in, "space"); err != nil || got != tc.want {
+			t.Errorf("scope(%q)\n got %q, %v\nwant %q", tc.in, got, err, tc.want)
 		}
 	}
-	if all := newAllowList(nil, "X"); all.scope("a = 1", "space") != "a = 1" || !all.allows("ANY") {
+	// An unbalanced query could close the wrapper and escape the scope.
+	for _, in := range []string{`type = page) OR (type = page`, `(a = 1`, `a = 1)`, `title = "x" ) OR space = HR OR (x = "("`} {
+		if got, err := spaces.scope(in, "space"); err == nil {
+			t.Errorf("scope(%q) = %q, want a refusal", in, got)
+		}
+	}
+	if got, err := spaces.scope(`title ~ "a)" AND (b = 1)`, "space"); err != nil || !strings.HasSuffix(got, `AND space in ("ENG","OPS")`) {
+		t.Errorf("a parenthesis inside a string is not structure: %q, %v", got, err)
+	}
+	if all := newAllowList(nil, "X"); !all.allows("ANY") {
 		t.Error("an empty allow-list must allow everything")
+	} else if got, err := all.scope("a = 1) OR (b = 2", "space"); err != nil || got != "a = 1) OR (b = 2" {
+		t.Errorf("without a list the query goes to the server as it is (its own parser judges it): %q, %v", got, err)
 	}
 	if !spaces.allows("ops") || spaces.allows("WEB") {
 		t.Error("allows is wrong")
