@@ -22,18 +22,6 @@ func (r fuzzRecord) Time(string) (time.Time, bool) {
 }
 func (r fuzzRecord) Text(f string) string { return strings.Join(r[f], " ") }
 
-// skipKnownQuoteBug skips an input that hits a reported bug, so that its
-// crasher (testdata/fuzz/FuzzQuote) stays as a regression case without
-// turning CI red: Quote keeps the characters JQL counts as control
-// characters besides Cc (U+FDD0–U+FDEF, U+FFFE, U+FFFF, Jira's
-// CONTROLCHARS), and both parsers refuse the query. Once Quote drops them,
-// the input runs in full.
-func skipKnownQuoteBug(t *testing.T, quoted string) {
-	if strings.IndexFunc(quoted, func(r rune) bool { return r >= 0xFDD0 && r <= 0xFDEF || r == 0xFFFE || r == 0xFFFF }) >= 0 {
-		t.Skip("bug: atlassian.Quote keeps U+FDD0–U+FDEF, U+FFFE and U+FFFF, which JQL (and the simulator's ql) refuse as control characters: drop them as it drops unicode.IsControl runes")
-	}
-}
-
 var quoteSeeds = []string{
 	"", "plain", `with "quotes"`, `back\slash`, `trailing\`, `" OR space = "SECRET`, `") OR (project = "X`,
 	"line\nbreak\ttab\r", "\x00\x01\x7f control", "ünïcödé 日本語 \u202e bidi", `\" OR 1=1 --`, `'single'`, "\xff\xfe",
@@ -49,7 +37,6 @@ func FuzzQuote(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		skipKnownQuoteBug(t, atlassian.Quote(s))
 		for _, tc := range []struct {
 			d            ql.Dialect
 			field, scope string
@@ -89,7 +76,6 @@ func FuzzTextQuery(f *testing.F) {
 		if v == "" {
 			return
 		}
-		skipKnownQuoteBug(t, v)
 		if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 			t.Fatalf("TextQuery(%q) = %s: not one quoted string", words, v)
 		}

@@ -19,14 +19,21 @@ func Quote(s string) string {
 			b.WriteRune(r)
 		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
-		case unicode.IsControl(r):
-			// dropped: the parsers reject control characters
+		case unicode.IsControl(r) || isNonCharacter(r):
+			// dropped: the parsers reject control characters, and JQL
+			// counts the Unicode noncharacters among them
 		default:
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// isNonCharacter reports the Unicode noncharacters U+FDD0–U+FDEF and
+// U+xxFFFE/U+xxFFFF of every plane.
+func isNonCharacter(r rune) bool {
+	return r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE
 }
 
 // luceneReserved are the characters that a text ~ clause hands to the
@@ -39,7 +46,7 @@ const luceneReserved = `+-&|!(){}[]^"~*?:\/`
 // result is quoted with Quote. It returns "" when no word is left.
 func TextQuery(words string, maxTerms int) string {
 	fields := strings.FieldsFunc(words, func(r rune) bool {
-		return unicode.IsSpace(r) || strings.ContainsRune(luceneReserved, r) || unicode.IsControl(r)
+		return unicode.IsSpace(r) || strings.ContainsRune(luceneReserved, r) || unicode.IsControl(r) || isNonCharacter(r)
 	})
 	var kept []string
 	for _, f := range fields {

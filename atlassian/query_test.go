@@ -9,6 +9,7 @@ func TestQuote(t *testing.T) {
 		{`back\slash`, `"back\\slash"`},
 		{"line\nbreak\x00", `"line break"`},
 		{`" OR space = X OR "`, `"\" OR space = X OR \""`},
+		{"non\uFDD0char\uFFFEacters\U0010FFFF", `"noncharacters"`},
 	}
 	for _, tc := range tests {
 		if got := Quote(tc.in); got != tc.want {
