@@ -37,7 +37,9 @@ type Options struct {
 // anchors and editor placeholders, which have no content. Broken markup yields best-effort
 // output rather than an error.
 func StorageToMarkdown(storage string, opts Options) (string, error) {
-	doc := parseStorage(cleanInput(storage))
+	// CDATA first: cleaning a control character out of "]\x18]>" inside a
+	// section would forge the "]]>" that ends it early.
+	doc := parseStorage(cleanInput(expandCDATA(storage)))
 	rw := &storageRewriter{opts: opts}
 	md, err := newConverter(rw.preRender).ConvertNode(doc)
 	if err != nil {
