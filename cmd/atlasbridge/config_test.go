@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -95,5 +98,15 @@ func TestRunUsage(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), `unknown command "nope"`) {
 		t.Fatalf("stderr = %q", errb.String())
+	}
+}
+
+func TestCredentialHint(t *testing.T) {
+	err := fmt.Errorf("sync: %w", &atlassian.Error{Product: "jira", Method: "GET", Path: "/rest/api/2/myself", StatusCode: 401})
+	if got := credentialHint(err); !strings.Contains(got, "JIRA_PERSONAL_TOKEN") || !strings.Contains(got, "JIRA_API_TOKEN") {
+		t.Fatalf("hint = %q", got)
+	}
+	if got := credentialHint(fmt.Errorf("x: %w", &atlassian.Error{Product: "jira", StatusCode: 404})); got != "" {
+		t.Fatalf("hint for a 404 = %q", got)
 	}
 }

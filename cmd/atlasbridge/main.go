@@ -10,7 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
 // command is one subcommand: it parses its own flags from args.
@@ -80,9 +83,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return ee.code
 		}
 		fmt.Fprintln(stderr, "atlasbridge:", err)
+		if hint := credentialHint(err); hint != "" {
+			fmt.Fprintln(stderr, "atlasbridge:", hint)
+		}
 		return 1
 	}
 	return 0
+}
+
+// credentialHint names the variables to check after a 401, whatever the
+// command that met it.
+func credentialHint(err error) string {
+	var ae *atlassian.Error
+	if !errors.As(err, &ae) || !errors.Is(err, atlassian.ErrUnauthorized) {
+		return ""
+	}
+	p := strings.ToUpper(ae.Product)
+	return fmt.Sprintf("the %s credentials were refused: check %s_PERSONAL_TOKEN, or %s_USERNAME and %s_API_TOKEN (atlasbridge doctor checks them)", ae.Product, p, p, p)
 }
 
 // version is set at build time with -ldflags "-X main.version=…".
