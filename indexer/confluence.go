@@ -45,6 +45,13 @@ func (cc *confluenceCrawler) containers(ctx context.Context, allow []string) ([]
 	return out, nil
 }
 
+func (cc *confluenceCrawler) restore(cs []container) {
+	cc.names = make(map[string]string, len(cs))
+	for _, c := range cs {
+		cc.names[c.key] = c.name
+	}
+}
+
 // listingPage is the size of an id listing page (the servers allow 200
 // without bodies).
 const listingPage = 200

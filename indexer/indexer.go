@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -231,6 +232,62 @@ type container struct {
 	key, name string
 }
 
+// containerTTL is how long a listing of spaces or projects is reused: a
+// no-change sync within it costs one request per space or project, and a
+// new space is noticed within it (a --full or --reconcile run lists again).
+const containerTTL = time.Hour
+
+// cachedContainers is a listing of containers kept in the index's meta.
+type cachedContainers struct {
+	At   time.Time `json:"at"`
+	List []struct {
+		Key  string `json:"key"`
+		Name string `json:"name"`
+	} `json:"list"`
+}
+
+// listContainers lists the spaces or projects of a crawler within allow,
+// reusing the listing of a previous sync younger than containerTTL unless
+// the run is a full or reconciling one.
+func (ix *Indexer) listContainers(ctx context.Context, cr crawler, allow []string, run RunOptions) ([]container, error) {
+	keys := make([]string, len(allow))
+	for i, a := range allow {
+		keys[i] = strings.ToUpper(a)
+	}
+	slices.Sort(keys)
+	metaKey := "indexer.containers." + cr.source() + "." + strings.Join(keys, ",")
+	now := ix.opts.Now()
+	if !run.Full && !run.Reconcile {
+		var c cachedContainers
+		if v, err := ix.opts.Index.Meta(ctx, metaKey); err == nil && len(v) > 0 && json.Unmarshal(v, &c) == nil &&
+			!c.At.After(now) && now.Sub(c.At) < containerTTL {
+			cs := make([]container, len(c.List))
+			for i, e := range c.List {
+				cs[i] = container{key: e.Key, name: e.Name}
+			}
+			cr.restore(cs)
+			return cs, nil
+		}
+	}
+	cs, err := cr.containers(ctx, allow)
+	if err != nil {
+		return nil, err
+	}
+	c := cachedContainers{At: now}
+	for _, k := range cs {
+		c.List = append(c.List, struct {
+			Key  string `json:"key"`
+			Name string `json:"name"`
+		}{k.key, k.name})
+	}
+	if v, err := json.Marshal(c); err == nil {
+		if err := ix.opts.Index.SetMeta(ctx, metaKey, v); err != nil {
+			ix.log.Warn("could not keep the container listing", "err", err)
+		}
+	}
+	return cs, nil
+}
+
 // item is one listed document: its id, when it last changed, and how to
 // build it (fetch, convert, chunk) when the index does not hold it yet.
 type item struct {
@@ -248,6 +305,9 @@ type crawler interface {
 	// containers lists the containers in scope (the allow-list, or all
 	// the user can see).
 	containers(ctx context.Context, allow []string) ([]container, error)
+	// restore takes a listing reused from an earlier sync instead of
+	// calling containers.
+	restore(cs []container)
 	// list lists the items of a container changed at or after since (all
 	// of them when since is zero), newest last, and returns the API calls
 	// made.
@@ -307,7 +367,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	reached := make([]bool, len(jobs))
 	listed := 0
 	for i, j := range jobs {
-		cs, err := j.cr.containers(ctx, j.allow)
+		cs, err := ix.listContainers(ctx, j.cr, j.allow, run)
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()

@@ -227,8 +227,9 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	if upd.Updated != 1 || upd.Added != 0 {
 		t.Errorf("after one edit: %+v", upd)
 	}
-	// One listing per container, one fetch, and the space and project lists.
-	if got, want := w.requests(), int64(len(upd.Containers)+3); got != want {
+	// One listing per container and one fetch: the space and project lists
+	// of the previous sync are reused within containerTTL.
+	if got, want := w.requests(), int64(len(upd.Containers)+1); got != want {
 		t.Errorf("sync after one edit made %d requests, want %d", got, want)
 	}
 	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages[testTitle("VPN setup")] {
@@ -514,5 +515,41 @@ func TestIncrementalSyncInTheServersTimeZone(t *testing.T) {
 	}
 	if zone, err := idx.Meta(context.Background(), "indexer.zone.confluence"); err != nil || string(zone) != "-18000" {
 		t.Errorf("learned zone = %q (%v), want -18000", zone, err)
+	}
+}
+
+func TestContainerListingIsReused(t *testing.T) {
+	w := newWorld(t, atlassiantest.Options{})
+	idx := w.open()
+	defer idx.Close()
+	ix := w.indexer(idx, nil)
+	first := w.sync(ix, RunOptions{})
+	containers := len(first.Containers)
+	w.requests()
+
+	again := w.sync(ix, RunOptions{})
+	if got := w.requests(); got != int64(containers) {
+		t.Errorf("no-change sync made %d requests, want one per space or project (%d)", got, containers)
+	}
+	if again.Added+again.Updated+again.Deleted != 0 {
+		t.Errorf("no-change sync changed something: %+v", again)
+	}
+
+	// A new space is noticed by a reconciling run at once, or after the TTL.
+	if err := w.srv.AddSpace("NEW", "New space"); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(w.sync(ix, RunOptions{}).Containers); got != containers {
+		t.Errorf("within the TTL the listing was not reused: %d containers", got)
+	}
+	if got := len(w.sync(ix, RunOptions{Reconcile: true}).Containers); got != containers+1 {
+		t.Errorf("--reconcile did not list the spaces again: %d containers, want %d", got, containers+1)
+	}
+	if err := w.srv.AddSpace("NEWER", "Newer space"); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Advance(containerTTL)
+	if got := len(w.sync(ix, RunOptions{}).Containers); got != containers+2 {
+		t.Errorf("after the TTL the spaces were not listed again: %d containers, want %d", got, containers+2)
 	}
 }

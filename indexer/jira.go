@@ -26,6 +26,8 @@ type jiraCrawler struct {
 func (jc *jiraCrawler) source() string   { return search.SourceJira }
 func (jc *jiraCrawler) zones() *zoneBook { return &jc.zone }
 
+func (jc *jiraCrawler) restore([]container) {}
+
 func (jc *jiraCrawler) containers(ctx context.Context, allow []string) ([]container, error) {
 	ps, _, err := jc.j.Projects.List(ctx)
 	if err != nil {
