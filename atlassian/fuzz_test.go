@@ -1,9 +1,7 @@
 package atlassian_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
+	samples "github.com/atlasbridge/atlasbridge/testdata/atlassian-samples"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +31,7 @@ var quoteSeeds = []string{
 // reads them), names only its own field, and cannot widen a query it is
 // ANDed into.
 func FuzzQuote(f *testing.F) {
-	for _, s := range append(quoteSeeds, sampleTexts(200)...) {
+	for _, s := range append(quoteSeeds, samples.Texts(200)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -64,7 +62,7 @@ func FuzzQuote(f *testing.F) {
 // quoted string without a Lucene operator, at most maxTerms words, that
 // both parsers accept and that cannot widen the query.
 func FuzzTextQuery(f *testing.F) {
-	for _, s := range append(quoteSeeds, sampleTexts(200)...) {
+	for _, s := range append(quoteSeeds, samples.Texts(200)...) {
 		f.Add(s, 5)
 	}
 	for _, s := range []string{"deploy AND rollback OR NOT x TO y", "a+b -c && d || !e (f) {g} [h] ^i ~j *k ?l :m \\n /o", "title:secret*"} {
@@ -113,38 +111,4 @@ func FuzzTextQuery(f *testing.F) {
 			}
 		}
 	})
-}
-
-// sampleTexts returns titles, summaries and names from the recorded server
-// answers in testdata/atlassian-samples: real words for the fuzz seeds.
-func sampleTexts(max int) []string {
-	var out []string
-	files, _ := filepath.Glob("../testdata/atlassian-samples/*/*.json")
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if s, ok := x.(string); ok && (k == "summary" || k == "title" || k == "name") && len(out) < max {
-					out = append(out, s)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			walk(v)
-		}
-	}
-	return out
 }

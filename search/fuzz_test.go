@@ -1,9 +1,7 @@
 package search_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
+	samples "github.com/atlasbridge/atlasbridge/testdata/atlassian-samples"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +34,7 @@ func FuzzLiveQueries(f *testing.F) {
 		f.Add(s, "ENG", "runbook", "Done", false)
 		f.Add(s, `ENG") OR space != ("X`, `l" OR label != "x`, `In "Progress"`, true)
 	}
-	for _, s := range sampleTexts(200) {
+	for _, s := range samples.Texts(200) {
 		f.Add(s, "OPS", s, "In Progress", len(s)%2 == 0)
 	}
 	f.Fuzz(func(t *testing.T, text, container, label, status string, any bool) {
@@ -100,38 +98,4 @@ func containsString(ss []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// sampleTexts returns titles, summaries and names from the recorded server
-// answers in testdata/atlassian-samples: real words for the fuzz seeds.
-func sampleTexts(max int) []string {
-	var out []string
-	files, _ := filepath.Glob("../testdata/atlassian-samples/*/*.json")
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if s, ok := x.(string); ok && (k == "summary" || k == "title" || k == "name") && len(out) < max {
-					out = append(out, s)
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		var v any
-		if json.Unmarshal(b, &v) == nil {
-			walk(v)
-		}
-	}
-	return out
 }

@@ -22,6 +22,7 @@ func TestImportBoundaries(t *testing.T) {
 		"atlassian/atlassiantest":    {"atlassian/atlassiantest/ql", "testdata/space"},
 		"atlassian/atlassiantest/ql": nil,
 		"testdata/space":             nil,
+		"testdata/atlassian-samples": nil,
 		"markup":                     nil,
 		"embed":                      nil,
 		"search":                     {"embed", "atlassian", "markup"},
