@@ -169,11 +169,7 @@ func (s *Sim) getContent(w http.ResponseWriter, r *http.Request, u *User) {
 func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
 	q := r.URL.Query()
 	e := parseExpand(q.Get("expand"))
-	maxLimit := 200
-	if e["body"] {
-		maxLimit = 50
-	}
-	start, limit, err := paging(r, 25, maxLimit)
+	start, limit, err := contentPaging(r, e)
 	if err != nil {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
@@ -320,11 +316,7 @@ func (s *Sim) contentSearch(w http.ResponseWriter, r *http.Request, u *User) {
 		return
 	}
 	e := parseExpand(q.Get("expand"))
-	maxLimit := 200
-	if e["body"] {
-		maxLimit = 50
-	}
-	start, limit, err := paging(r, 25, maxLimit)
+	start, limit, err := contentPaging(r, e)
 	if err != nil {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
@@ -517,11 +509,7 @@ func (s *Sim) childContent(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	q := r.URL.Query()
 	e := parseExpand(q.Get("expand"))
-	maxLimit := 200
-	if e["body"] {
-		maxLimit = 50
-	}
-	start, limit, err := paging(r, 25, maxLimit)
+	start, limit, err := contentPaging(r, e)
 	if err != nil {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
@@ -992,4 +980,14 @@ func (s *Sim) deleteContent(w http.ResponseWriter, r *http.Request, u *User) {
 // duplicateTitle is Confluence's message for a title already used in a space.
 func duplicateTitle(title, space string) string {
 	return "A page with this title already exists: A page already exists with the title " + title + " in the space with key " + space
+}
+
+// contentPaging reads start and limit of a content listing, capping limit
+// silently as Data Center does: 50 when bodies are expanded, 200 otherwise.
+func contentPaging(r *http.Request, e expansion) (start, limit int, err error) {
+	maxLimit := 200
+	if e["body"] {
+		maxLimit = 50
+	}
+	return paging(r, 25, maxLimit)
 }
