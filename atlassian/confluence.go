@@ -42,6 +42,16 @@ func (s *service) get(ctx context.Context, path string, q url.Values, v any) (*R
 	return s.client.Do(req, v)
 }
 
+// getJSON is get decoding into a new T, the shape of most reads.
+func getJSON[T any](ctx context.Context, s *service, path string, q url.Values) (*T, *Response, error) {
+	var v T
+	resp, err := s.get(ctx, path, q, &v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &v, resp, nil
+}
+
 // send is the write round trip (POST, PUT, DELETE) of every service.
 func (s *service) send(ctx context.Context, method, path string, q url.Values, body, v any) (*Response, error) {
 	req, err := s.client.NewRequest(ctx, method, path, q, body)
@@ -140,12 +150,7 @@ func (s *SpaceService) List(ctx context.Context, opts *SpaceListOptions) (*Space
 	if opts.Type != "" {
 		q.Set("type", opts.Type)
 	}
-	var p SpacePage
-	resp, err := (*service)(s).get(ctx, "rest/api/space", q, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[SpacePage](ctx, (*service)(s), "rest/api/space", q)
 }
 
 // All returns every space the user can see (or only those of keys).
@@ -168,12 +173,7 @@ func (s *SpaceService) All(ctx context.Context, keys ...string) ([]Space, error)
 
 // Get returns one space.
 func (s *SpaceService) Get(ctx context.Context, key string) (*Space, *Response, error) {
-	var sp Space
-	resp, err := (*service)(s).get(ctx, "rest/api/space/"+url.PathEscape(key), url.Values{"expand": {"description.plain"}}, &sp)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &sp, resp, nil
+	return getJSON[Space](ctx, (*service)(s), "rest/api/space/"+url.PathEscape(key), url.Values{"expand": {"description.plain"}})
 }
 
 // User is a Confluence user as embedded in content.
@@ -197,12 +197,7 @@ type ConfluenceUserService service
 
 // Current returns the authenticated user (an auth check).
 func (s *ConfluenceUserService) Current(ctx context.Context) (*User, *Response, error) {
-	var u User
-	resp, err := (*service)(s).get(ctx, "rest/api/user/current", nil, &u)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &u, resp, nil
+	return getJSON[User](ctx, (*service)(s), "rest/api/user/current", nil)
 }
 
 // Content is a page, blog post, comment or attachment.
@@ -358,12 +353,7 @@ func contentPath(id, suffix string) string {
 
 // Get returns one content by id with the given expansions.
 func (s *ContentService) Get(ctx context.Context, id string, expand ...string) (*Content, *Response, error) {
-	var c Content
-	resp, err := (*service)(s).get(ctx, contentPath(id, ""), expandValues(expand), &c)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &c, resp, nil
+	return getJSON[Content](ctx, (*service)(s), contentPath(id, ""), expandValues(expand))
 }
 
 // FindByTitle returns the page of a space with this exact title. It is an
@@ -403,12 +393,7 @@ func (s *ContentService) Search(ctx context.Context, cql string, opts *SearchOpt
 	if len(opts.Expand) > 0 {
 		q.Set("expand", strings.Join(opts.Expand, ","))
 	}
-	var p ContentPage
-	resp, err := (*service)(s).get(ctx, "rest/api/content/search", q, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[ContentPage](ctx, (*service)(s), "rest/api/content/search", q)
 }
 
 // SearchResult is one hit of the site search (/rest/api/search).
@@ -447,12 +432,7 @@ func (s *ContentService) SiteSearch(ctx context.Context, cql string, opts *Searc
 	if len(opts.Expand) > 0 {
 		q.Set("expand", strings.Join(opts.Expand, ","))
 	}
-	var p SearchPage
-	resp, err := (*service)(s).get(ctx, "rest/api/search", q, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[SearchPage](ctx, (*service)(s), "rest/api/search", q)
 }
 
 // Children returns one page of the child pages of a page.
@@ -503,12 +483,7 @@ func (s *ContentService) list(ctx context.Context, path string, opts *SearchOpti
 	for k, vs := range extra {
 		q[k] = vs
 	}
-	var p ContentPage
-	resp, err := (*service)(s).get(ctx, path, q, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[ContentPage](ctx, (*service)(s), path, q)
 }
 
 // Labels returns the labels of a content.

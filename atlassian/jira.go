@@ -317,12 +317,7 @@ func (s *IssueService) Get(ctx context.Context, key string, opts *GetIssueOption
 			q.Set("expand", strings.Join(opts.Expand, ","))
 		}
 	}
-	var is Issue
-	resp, err := (*service)(s).get(ctx, issuePath(key, ""), q, &is)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &is, resp, nil
+	return getJSON[Issue](ctx, (*service)(s), issuePath(key, ""), q)
 }
 
 // SearchIssuesOptions page a JQL search and choose fields.
@@ -466,12 +461,7 @@ func (s *IssueService) DoTransition(ctx context.Context, key, transitionID strin
 
 // Worklogs returns the worklogs of an issue.
 func (s *IssueService) Worklogs(ctx context.Context, key string) (*WorklogPage, *Response, error) {
-	var p WorklogPage
-	resp, err := (*service)(s).get(ctx, issuePath(key, "worklog"), nil, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[WorklogPage](ctx, (*service)(s), issuePath(key, "worklog"), nil)
 }
 
 // NewWorklog is time to log.
@@ -506,12 +496,7 @@ func (s *ProjectService) List(ctx context.Context) ([]Project, *Response, error)
 
 // Get returns one project, with its issue types.
 func (s *ProjectService) Get(ctx context.Context, key string) (*Project, *Response, error) {
-	var p Project
-	resp, err := (*service)(s).get(ctx, "rest/api/2/project/"+url.PathEscape(key), nil, &p)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &p, resp, nil
+	return getJSON[Project](ctx, (*service)(s), "rest/api/2/project/"+url.PathEscape(key), nil)
 }
 
 // MetaService reads server information, the current user, fields and
@@ -530,22 +515,12 @@ type ServerInfo struct {
 
 // ServerInfo returns the server's version and deployment type.
 func (s *MetaService) ServerInfo(ctx context.Context) (*ServerInfo, *Response, error) {
-	var si ServerInfo
-	resp, err := s.get(ctx, "rest/api/2/serverInfo", nil, &si)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &si, resp, nil
+	return getJSON[ServerInfo](ctx, &s.service, "rest/api/2/serverInfo", nil)
 }
 
 // Myself returns the authenticated user (an auth check).
 func (s *MetaService) Myself(ctx context.Context) (*JiraUser, *Response, error) {
-	var u JiraUser
-	resp, err := s.get(ctx, "rest/api/2/myself", nil, &u)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &u, resp, nil
+	return getJSON[JiraUser](ctx, &s.service, "rest/api/2/myself", nil)
 }
 
 // Field describes a system or custom field.
