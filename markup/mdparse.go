@@ -28,9 +28,11 @@ func parseMarkdown(md string) (ast.Node, []byte) {
 const maxNesting = 32
 
 // limitNesting drops the container markers beyond maxNesting at the start of each line.
+// Lines of a top-level fenced code block are code, not nesting, and are left alone.
 func limitNesting(md string) string {
 	var b strings.Builder
 	changed := false
+	fence := "" // the opening run of the fenced block we are in
 	for rest := md; rest != ""; {
 		line := rest
 		if i := strings.IndexByte(rest, '\n'); i >= 0 {
@@ -38,7 +40,13 @@ func limitNesting(md string) string {
 		} else {
 			rest = ""
 		}
-		if len(line) > 2*maxNesting {
+		if run := fenceRun(line); fence != "" {
+			if strings.HasPrefix(run, fence) && strings.TrimSpace(strings.TrimLeft(line, " "))[len(run):] == "" {
+				fence = ""
+			}
+		} else if run != "" {
+			fence = run
+		} else if len(line) > 2*maxNesting {
 			if cut := nestingCut(line); cut > 0 {
 				if !changed {
 					b.Grow(len(md))
@@ -58,16 +66,40 @@ func limitNesting(md string) string {
 	return b.String()
 }
 
-// nestingCut returns the offset after the first maxNesting container markers of line, or 0
-// when the line holds fewer.
-func nestingCut(line string) int {
+// fenceRun returns the run of backticks or tildes that opens (or closes) a fenced code block
+// on line — at most three spaces of indent, then three or more of the same fence character —
+// or "" when the line is not a fence. A backtick fence's info string holds no backtick.
+func fenceRun(line string) string {
+	s := strings.TrimLeft(line, " ")
+	if len(line)-len(s) > 3 || len(s) < 3 || (s[0] != '`' && s[0] != '~') {
+		return ""
+	}
 	n := 0
+	for n < len(s) && s[n] == s[0] {
+		n++
+	}
+	if n < 3 || (s[0] == '`' && strings.IndexByte(s[n:], '`') >= 0) {
+		return ""
+	}
+	return s[:n]
+}
+
+// nestingCut returns the offset after the first maxNesting container markers of line, or 0
+// when the line holds fewer. Four columns of blank before a marker make the rest of the line
+// indented code, where ">" and "*" are text.
+func nestingCut(line string) int {
+	n, blank := 0, 0
 	for i := 0; i < len(line); i++ {
 		switch c := line[i]; {
-		case c == ' ' || c == '\t':
-		case c == '>':
-			n++
-		case (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+		case c == ' ':
+			blank++
+		case c == '\t':
+			blank += 4
+		case c == '>' || ((c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t')):
+			if blank >= 4 {
+				return 0
+			}
+			blank = 0
 			n++
 		default:
 			return 0
