@@ -7,17 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
-	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -73,70 +66,28 @@ func runDemo(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 	if n == 0 {
 		n = -1 // the simulator's "none"
 	}
-	sim, err := atlassiantest.New(atlassiantest.Options{JiraIssues: n, Seed: 1})
-	if err != nil {
-		return fmt.Errorf("demo: start the simulator: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("demo: listen on a local port: %w", err)
-	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "Simulated Confluence at %s/confluence and Jira at %s/jira (user admin).\n", base, base)
-
-	dir, err := os.MkdirTemp("", "atlasbridge-demo-")
-	if err != nil {
-		return fmt.Errorf("demo: temporary directory: %w", err)
-	}
-	if !*keep {
-		defer os.RemoveAll(dir)
-	}
-	copts := atlassian.Options{Username: "admin", Password: "admin", Logger: log, MaxConcurrent: 8}
-	conf, err := atlassian.NewConfluence(base+"/confluence", copts)
+	sb, err := openSandbox(ctx, "demo", atlassiantest.Options{JiraIssues: n, Seed: 1}, true, log)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	jira, err := atlassian.NewJira(base+"/jira", copts)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	// The demo is offline by design: always the builtin embedder.
-	emb, err := embed.New(embed.Config{Kind: embed.KindBuiltin})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
-	idx, err := search.Open(ctx, dir, search.Options{Embedder: metered.ForIndex(), Logger: log})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	defer idx.Close()
+	defer sb.Close(*keep)
+	fmt.Fprintf(stdout, "Simulated Confluence at %s/confluence and Jira at %s/jira (user admin).\n", sb.BaseURL, sb.BaseURL)
 	pr := newProgressPrinter("auto", stderr, log)
 	if pr.mode == "log" {
 		pr.mode = "none" // the summary below says it all
 	}
-	ix, err := indexer.New(indexer.Options{Confluence: conf, Jira: jira, Index: idx, Embedder: metered.ForIndex(),
-		Logger: log, Progress: pr.update})
+	sum, embedTook, err := sb.Sync(ctx, pr.update)
+	pr.finish()
+	if sum != nil {
+		fmt.Fprintln(stdout)
+		writeSummary(stdout, sum, embedTook, false)
+	}
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	sum, err := ix.Sync(ctx, indexer.RunOptions{})
-	pr.finish()
-	if err != nil {
-		return fmt.Errorf("demo: sync: %w", err)
-	}
-	fmt.Fprintln(stdout)
-	embedTook, _ := metered.Took()
-	writeSummary(stdout, sum, embedTook, false)
-	if sum.Failed() {
-		return fmt.Errorf("demo: the sync of the sample data failed (%d errors); rerun with ATLASBRIDGE_LOG_LEVEL=debug for details", failures(sum))
-	}
 
 	for _, q := range queries {
-		res, err := idx.Search(ctx, search.Query{Text: q, K: 3})
+		res, err := sb.Index.Search(ctx, search.Query{Text: q, K: 3})
 		if err != nil {
 			return fmt.Errorf("demo: search %q: %w", q, err)
 		}
@@ -158,7 +109,7 @@ func runDemo(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 
 	fmt.Fprintf(stdout, "\nDone in %s.", time.Since(began).Round(100*time.Millisecond))
 	if *keep {
-		fmt.Fprintf(stdout, " The demo index is in %s (ATLASBRIDGE_DATA_DIR=%s atlasbridge search \"…\").", dir, dir)
+		fmt.Fprintf(stdout, " The demo index is in %s (ATLASBRIDGE_DATA_DIR=%s atlasbridge search \"…\").", sb.Dir, sb.Dir)
 	}
 	fmt.Fprint(stdout, "\n\n"+ideConfig)
 	return nil

@@ -8,17 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
-	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -108,48 +102,16 @@ func evalCorpus(ctx context.Context, htmlDir string, sets []string, log *slog.Lo
 	// A clock that stands still keeps every date in the pages, and so every
 	// chunk text and the embedder fitted on them, the same from run to run.
 	epoch := time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)
-	sim, err := atlassiantest.New(atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{{Key: "PG", Name: "PostgreSQL", HTMLDir: htmlDir}},
-		JiraIssues: -1, Clock: func() time.Time { return epoch }})
+	sb, err := openSandbox(ctx, "eval", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{{Key: "PG", Name: "PostgreSQL", HTMLDir: htmlDir}},
+		JiraIssues: -1, Clock: func() time.Time { return epoch }}, false, log)
 	if err != nil {
 		return nil, fmt.Errorf("eval: import %s: %w", htmlDir, err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	conf, err := atlassian.NewConfluence("http://"+ln.Addr().String()+"/confluence", atlassian.Options{Username: "admin", Password: "admin", MaxConcurrent: 8, Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	dir, err := os.MkdirTemp("", "atlasbridge-eval-")
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	emb, err := embed.New(embed.Config{Kind: embed.KindBuiltin})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
-	idx, err := search.Open(ctx, dir, search.Options{Embedder: metered.ForIndex(), Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
-	defer idx.Close()
-	ix, err := indexer.New(indexer.Options{Confluence: conf, Index: idx, Embedder: metered.ForIndex(), Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
+	defer sb.Close(false)
+	idx, sim := sb.Index, sb.Sim
 	began := time.Now()
-	sum, err := ix.Sync(ctx, indexer.RunOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("eval: sync: %w", err)
-	}
-	if sum.Failed() {
-		return nil, fmt.Errorf("eval: sync of %s failed (%d errors)", htmlDir, failures(sum))
+	if _, _, err := sb.Sync(ctx, nil); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", htmlDir, err)
 	}
 	st, err := idx.Status(ctx)
 	if err != nil {
