@@ -21,19 +21,19 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+api+"content", s.withUser(s.createContent))
 	m.HandleFunc("GET "+api+"content/search", s.withUser(s.contentSearch))
 	m.HandleFunc("GET "+api+"search", s.withUser(s.siteSearch))
-	m.HandleFunc("GET "+api+"content/{id}", s.withUser(s.getContent))
+	m.HandleFunc("GET "+api+"content/{id}", s.withUser(s.onContent(s.getContent)))
 	m.HandleFunc("PUT "+api+"content/{id}", s.withUser(s.updateContent))
 	m.HandleFunc("DELETE "+api+"content/{id}", s.withUser(s.deleteContent))
-	m.HandleFunc("GET "+api+"content/{id}/child/{kind}", s.withUser(s.childContent))
-	m.HandleFunc("GET "+api+"content/{id}/label", s.withUser(s.getLabels))
+	m.HandleFunc("GET "+api+"content/{id}/child/{kind}", s.withUser(s.onContent(s.childContent)))
+	m.HandleFunc("GET "+api+"content/{id}/label", s.withUser(s.onContent(s.getLabels)))
 	m.HandleFunc("POST "+api+"content/{id}/label", s.withUser(s.addLabels))
-	m.HandleFunc("GET "+api+"content/{id}/property", s.withUser(s.listProperties))
-	m.HandleFunc("GET "+api+"content/{id}/property/{key}", s.withUser(s.getProperty))
+	m.HandleFunc("GET "+api+"content/{id}/property", s.withUser(s.onContent(s.listProperties)))
+	m.HandleFunc("GET "+api+"content/{id}/property/{key}", s.withUser(s.onContent(s.getProperty)))
 	m.HandleFunc("GET "+api+"user/current", s.withUser(s.currentUser))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
-	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.allChildren))
-	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.contentHistory))
-	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.restrictions))
+	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
+	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
+	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.onContent(s.restrictions)))
 	m.HandleFunc("/confluence/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
 	}))
@@ -142,6 +142,23 @@ func notFoundContent(w http.ResponseWriter, id string) {
 }
 
 // visible returns the content with that id if the user may see it.
+// onContent adapts h, a read of one piece of content: under the read lock it
+// finds content {id} and answers Confluence's 404 when it does not exist or
+// the user cannot see it.
+func (s *Sim) onContent(h func(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content)) func(http.ResponseWriter, *http.Request, *User) {
+	return func(w http.ResponseWriter, r *http.Request, u *User) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		id := r.PathValue("id")
+		ct := s.visible(id, u)
+		if ct == nil {
+			notFoundContent(w, id)
+			return
+		}
+		h(w, r, s.confCtx(r, u), ct)
+	}
+}
+
 func (s *Sim) visible(id string, u *User) *content {
 	ct := s.conf.get(id)
 	if ct == nil || !ct.visibleTo(u.Name) {
@@ -150,20 +167,13 @@ func (s *Sim) visible(id string, u *User) *content {
 	return ct
 }
 
-func (s *Sim) getContent(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (s *Sim) getContent(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
 	if st := r.URL.Query().Get("status"); st != "" && !strings.Contains(st, "current") && !strings.Contains(st, "any") {
 		notFoundContent(w, id)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.confCtx(r, u).contentJSON(ct, parseExpand(r.URL.Query().Get("expand")), true))
+	writeJSON(w, http.StatusOK, c.contentJSON(ct, parseExpand(r.URL.Query().Get("expand")), true))
 }
 
 func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
@@ -501,7 +511,7 @@ func friendlyDate(t, now time.Time) string {
 	return t.Format("Jan 02, 2006")
 }
 
-func (s *Sim) childContent(w http.ResponseWriter, r *http.Request, u *User) {
+func (s *Sim) childContent(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	kind := r.PathValue("kind")
 	if kind != "page" && kind != "comment" && kind != "attachment" {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
@@ -514,15 +524,6 @@ func (s *Sim) childContent(w http.ResponseWriter, r *http.Request, u *User) {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
 	var all []*content
 	if kind == "comment" && q.Get("depth") == "all" {
 		var walk func(*content)
@@ -548,21 +549,13 @@ func (s *Sim) childContent(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusOK, c.page(r, res, start, limit, start+len(res) < len(all) && limit > 0))
 }
 
-func (s *Sim) getLabels(w http.ResponseWriter, r *http.Request, u *User) {
+func (s *Sim) getLabels(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
+	id := r.PathValue("id")
 	start, limit, err := paging(r, 200, 200)
 	if err != nil {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
 	o := c.labelsJSON(ct, start, limit, c.base+"/rest/api/content/"+id+"/label")
 	o["_links"].(obj)["base"] = c.base
 	o["_links"].(obj)["context"] = c.context
@@ -632,16 +625,7 @@ func (c *confCtx) propertyJSON(ct *content, k, v string) obj {
 	}
 }
 
-func (s *Sim) listProperties(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
+func (s *Sim) listProperties(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	keys := make([]string, 0, len(ct.props))
 	for k := range ct.props {
 		keys = append(keys, k)
@@ -654,22 +638,15 @@ func (s *Sim) listProperties(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusOK, c.page(r, res, 0, 10, false))
 }
 
-func (s *Sim) getProperty(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (s *Sim) getProperty(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
 	k := r.PathValue("key")
 	v, ok := ct.props[k]
 	if !ok {
 		confError(w, http.StatusNotFound, "Cannot find property '"+k+"' on content with id: "+id)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.confCtx(r, u).propertyJSON(ct, k, v))
+	writeJSON(w, http.StatusOK, c.propertyJSON(ct, k, v))
 }
 
 func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
@@ -698,48 +675,22 @@ func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusOK, c.userJSON(name))
 }
 
-func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
+func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	o := c.childrenJSON(ct, parseExpand(r.URL.Query().Get("expand")))
 	o["_links"].(obj)["base"] = c.base
 	o["_links"].(obj)["context"] = c.context
 	writeJSON(w, http.StatusOK, o)
 }
 
-func (s *Sim) contentHistory(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
+func (s *Sim) contentHistory(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	e := parseExpand(r.URL.Query().Get("expand"))
 	writeJSON(w, http.StatusOK, c.historyJSON(ct, e))
 }
 
 // restrictions answers /restriction/byOperation: who may read (the page's own restriction; ones
 // inherited from ancestors are not listed, as in Confluence) and update.
-func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	id := r.PathValue("id")
-	ct := s.visible(id, u)
-	if ct == nil {
-		notFoundContent(w, id)
-		return
-	}
-	c := s.confCtx(r, u)
 	self := c.base + "/rest/api/content/" + id + "/restriction/byOperation"
 	op := func(name string, users []string) obj {
 		res := []any{}

@@ -29,17 +29,17 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+api+"search", s.withUser(s.searchIssues))
 	m.HandleFunc("POST "+api+"issue", s.withUser(s.createIssue))
 	m.HandleFunc("GET "+api+"issue/createmeta", s.withUser(s.createMetaOld))
-	m.HandleFunc("GET "+api+"issue/createmeta/{project}/issuetypes", s.withUser(s.createMetaTypes))
-	m.HandleFunc("GET "+api+"issue/createmeta/{project}/issuetypes/{type}", s.withUser(s.createMetaFields))
-	m.HandleFunc("GET "+api+"issue/{key}", s.withUser(s.getIssue))
+	m.HandleFunc("GET "+api+"issue/createmeta/{project}/issuetypes", s.withUser(s.onCreateMeta(s.createMetaTypes)))
+	m.HandleFunc("GET "+api+"issue/createmeta/{project}/issuetypes/{type}", s.withUser(s.onCreateMeta(s.createMetaFields)))
+	m.HandleFunc("GET "+api+"issue/{key}", s.withUser(s.onIssue(s.getIssue)))
 	m.HandleFunc("PUT "+api+"issue/{key}", s.withUser(s.editIssue))
 	m.HandleFunc("DELETE "+api+"issue/{key}", s.withUser(s.deleteIssue))
-	m.HandleFunc("GET "+api+"issue/{key}/comment", s.withUser(s.listComments))
+	m.HandleFunc("GET "+api+"issue/{key}/comment", s.withUser(s.onIssue(s.listComments)))
 	m.HandleFunc("POST "+api+"issue/{key}/comment", s.withUser(s.addComment))
-	m.HandleFunc("GET "+api+"issue/{key}/transitions", s.withUser(s.listTransitions))
+	m.HandleFunc("GET "+api+"issue/{key}/transitions", s.withUser(s.onIssue(s.listTransitions)))
 	m.HandleFunc("POST "+api+"issue/{key}/transitions", s.withUser(s.doTransition))
-	m.HandleFunc("GET "+api+"issue/{key}/worklog", s.withUser(s.listWorklogs))
-	m.HandleFunc("GET "+api+"issue/{key}/votes", s.withUser(s.getVotes))
+	m.HandleFunc("GET "+api+"issue/{key}/worklog", s.withUser(s.onIssue(s.listWorklogs)))
+	m.HandleFunc("GET "+api+"issue/{key}/votes", s.withUser(s.onIssue(s.getVotes)))
 	m.HandleFunc("POST "+api+"issue/{key}/worklog", s.withUser(s.addWorklog))
 	m.HandleFunc("/jira/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		jiraError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
@@ -95,6 +95,46 @@ func (s *Sim) listProjects(w http.ResponseWriter, r *http.Request, u *User) {
 		out = append(out, o)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// onIssue adapts h, a read of one issue: under the read lock it finds issue
+// {key} and answers Jira's 404 when there is none.
+func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue)) func(http.ResponseWriter, *http.Request, *User) {
+	return func(w http.ResponseWriter, r *http.Request, u *User) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		is := s.jira.lookup(r.PathValue("key"))
+		if is == nil {
+			issueNotFound(w)
+			return
+		}
+		h(w, r, s.jiraCtx(r, u), is)
+	}
+}
+
+// onCreateMeta adapts h, one of the paged create-meta endpoints of Jira 9+
+// (a 404 on older versions): under the read lock it reads the paging and
+// finds project {project}.
+func (s *Sim) onCreateMeta(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project, start, max int)) func(http.ResponseWriter, *http.Request, *User) {
+	return func(w http.ResponseWriter, r *http.Request, u *User) {
+		if s.jira.majorVersion() < 9 {
+			jiraError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
+			return
+		}
+		start, max, err := jiraPaging(r, 50)
+		if err != nil {
+			jiraError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		p := s.projectByKeyOrID(r.PathValue("project"))
+		if p == nil {
+			jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("project")+"'.")
+			return
+		}
+		h(w, r, s.jiraCtx(r, u), p, start, max)
+	}
 }
 
 func (s *Sim) projectByKeyOrID(k string) *project {
@@ -440,17 +480,10 @@ func (j *jira) known(field, value string) bool {
 	return true
 }
 
-func (s *Sim) getIssue(w http.ResponseWriter, r *http.Request, u *User) {
+func (s *Sim) getIssue(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
 	q := r.URL.Query()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
-		issueNotFound(w)
-		return
-	}
 	fs := parseFields(strings.Join(q["fields"], ","), "*all")
-	writeJSON(w, http.StatusOK, s.jiraCtx(r, u).issueJSON(is, fs, parseExpand(q.Get("expand"))))
+	writeJSON(w, http.StatusOK, c.issueJSON(is, fs, parseExpand(q.Get("expand"))))
 }
 
 // issueIn is the body of POST/PUT issue.
@@ -762,20 +795,12 @@ func jiraPaging(r *http.Request, def int) (int, int, error) {
 	return start, max, nil
 }
 
-func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, u *User) {
+func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
 	start, max, err := jiraPaging(r, 5000)
 	if err != nil {
 		jiraError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
-		issueNotFound(w)
-		return
-	}
-	c := s.jiraCtx(r, u)
 	render := strings.Contains(r.URL.Query().Get("expand"), "renderedBody")
 	o := c.commentsPage(is, start, max, false)
 	if render {
@@ -813,15 +838,8 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusCreated, s.jiraCtx(r, u).commentJSON(is, cm, false))
 }
 
-func (s *Sim) listTransitions(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
-		issueNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, obj{"expand": "transitions", "transitions": s.jiraCtx(r, u).transitionsJSON(is)})
+func (s *Sim) listTransitions(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
+	writeJSON(w, http.StatusOK, obj{"expand": "transitions", "transitions": c.transitionsJSON(is)})
 }
 
 func (s *Sim) doTransition(w http.ResponseWriter, r *http.Request, u *User) {
@@ -904,20 +922,13 @@ func (s *Sim) doTransition(w http.ResponseWriter, r *http.Request, u *User) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Sim) listWorklogs(w http.ResponseWriter, r *http.Request, u *User) {
+func (s *Sim) listWorklogs(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
 	start, max, err := jiraPaging(r, 5000)
 	if err != nil {
 		jiraError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
-		issueNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.jiraCtx(r, u).worklogsPage(is, start, max, false))
+	writeJSON(w, http.StatusOK, c.worklogsPage(is, start, max, false))
 }
 
 func (s *Sim) addWorklog(w http.ResponseWriter, r *http.Request, u *User) {
@@ -1012,24 +1023,7 @@ func (c *jiraCtx) createMetaField(p *project, f fieldDef) obj {
 var createFields = []string{"summary", "issuetype", "project", "reporter", "assignee", "priority",
 	"description", "labels", "components", "fixVersions", "duedate"}
 
-func (s *Sim) createMetaTypes(w http.ResponseWriter, r *http.Request, u *User) {
-	if s.jira.majorVersion() < 9 {
-		jiraError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
-		return
-	}
-	start, max, err := jiraPaging(r, 50)
-	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.projectByKeyOrID(r.PathValue("project"))
-	if p == nil {
-		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("project")+"'.")
-		return
-	}
-	c := s.jiraCtx(r, u)
+func (s *Sim) createMetaTypes(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project, start, max int) {
 	vals := []any{}
 	for i := start; i < len(issueTypes) && len(vals) < max; i++ {
 		vals = append(vals, c.nameIDJSON("issuetype", issueTypes[i]))
@@ -1038,28 +1032,11 @@ func (s *Sim) createMetaTypes(w http.ResponseWriter, r *http.Request, u *User) {
 		"isLast": start+len(vals) >= len(issueTypes), "values": vals})
 }
 
-func (s *Sim) createMetaFields(w http.ResponseWriter, r *http.Request, u *User) {
-	if s.jira.majorVersion() < 9 {
-		jiraError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
-		return
-	}
-	start, max, err := jiraPaging(r, 50)
-	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.projectByKeyOrID(r.PathValue("project"))
-	if p == nil {
-		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("project")+"'.")
-		return
-	}
+func (s *Sim) createMetaFields(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project, start, max int) {
 	if _, ok := findNameID(issueTypes, r.PathValue("type")); !ok {
 		jiraError(w, http.StatusNotFound, "Issue type with id '"+r.PathValue("type")+"' does not exist.")
 		return
 	}
-	c := s.jiraCtx(r, u)
 	vals := []any{}
 	for i := start; i < len(createFields) && len(vals) < max; i++ {
 		f, _ := fieldDefByID(createFields[i])
@@ -1108,14 +1085,6 @@ func (s *Sim) createMetaOld(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusOK, obj{"expand": "projects", "projects": projects})
 }
 
-func (s *Sim) getVotes(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
-		issueNotFound(w)
-		return
-	}
-	c := s.jiraCtx(r, u)
+func (s *Sim) getVotes(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
 	writeJSON(w, http.StatusOK, obj{"self": c.api("issue/" + is.key + "/votes"), "votes": 0, "hasVoted": false, "voters": []any{}})
 }
