@@ -61,6 +61,7 @@ type Server struct {
 
 	jiraFields fieldCache // Jira's field list, read on first need
 	tools      []tool
+	refusals   map[string]string // why each tool of the catalog that is not listed is not
 	mcp        *server.MCPServer
 }
 
@@ -101,11 +102,13 @@ func New(opts Options) (*Server, error) {
 			return nil, t.err
 		}
 	}
-	tools, err := s.selectTools(all, opts)
+	tools, refusals, err := s.selectTools(all, opts)
 	if err != nil {
 		return nil, err
 	}
-	s.tools = tools
+	s.tools, s.refusals = tools, refusals
+	hooks := &server.Hooks{}
+	hooks.AddBeforeCallTool(s.redirectUnavailable)
 	version := opts.Version
 	if version == "" {
 		version = "dev"
@@ -115,11 +118,14 @@ func New(opts Options) (*Server, error) {
 		server.WithRecovery(),
 		server.WithToolHandlerMiddleware(s.logCalls),
 		server.WithInstructions(instructions),
+		server.WithHooks(hooks),
+		server.WithToolFilter(hideUnavailable),
 	)
-	st := make([]server.ServerTool, 0, len(tools))
+	st := make([]server.ServerTool, 0, len(tools)+1)
 	for _, t := range tools {
 		st = append(st, server.ServerTool{Tool: t.def, Handler: t.handler})
 	}
+	st = append(st, server.ServerTool{Tool: mcpgo.NewTool(unavailableTool), Handler: s.refuseUnavailable})
 	s.mcp.AddTools(st...)
 	return s, nil
 }
@@ -157,8 +163,10 @@ func (s *Server) catalog() []tool {
 	}
 }
 
-// selectTools applies configuration, read-only and the tool lists.
-func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
+// selectTools applies configuration, read-only and the tool lists. It
+// returns the tools to serve and, for each of the others, why it is left
+// out, as the model should read it when it calls one anyway.
+func (s *Server) selectTools(all []tool, opts Options) ([]tool, map[string]string, error) {
 	names := make([]string, 0, len(all))
 	var products []string
 	for _, t := range all {
@@ -184,11 +192,11 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 	}
 	only, err := check("--tools", opts.Tools)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	exclude, err := check("--exclude-tools", opts.ExcludeTools)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// A tool asked for by name must be servable: say why it is not.
 	for _, sel := range only {
@@ -197,28 +205,36 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, error) {
 				continue
 			}
 			if !s.configured(t.product) {
-				return nil, fmt.Errorf("mcp: --tools %s: %s", sel, notConfigured(t.product))
+				return nil, nil, fmt.Errorf("mcp: --tools %s: %s", sel, notConfigured(t.product))
 			}
 			if t.write && opts.ReadOnly && sel == t.def.Name {
-				return nil, fmt.Errorf("mcp: --tools %s: it writes, and the server is read-only (--read-only or ATLASBRIDGE_READ_ONLY)", sel)
+				return nil, nil, fmt.Errorf("mcp: --tools %s: it writes, and the server is read-only (--read-only or ATLASBRIDGE_READ_ONLY)", sel)
 			}
 		}
 	}
 	var out []tool
+	refusals := map[string]string{}
 	for _, t := range all {
+		var why string
 		switch {
-		case !s.configured(t.product),
-			t.write && opts.ReadOnly,
-			len(only) > 0 && !slices.ContainsFunc(only, func(sel string) bool { return matches(sel, t) }),
-			slices.ContainsFunc(exclude, func(sel string) bool { return matches(sel, t) }):
+		case !s.configured(t.product):
+			why = notConfigured(t.product)
+		case t.write && opts.ReadOnly:
+			why = "the server runs read-only (--read-only or ATLASBRIDGE_READ_ONLY), so no tool can write"
+		case len(only) > 0 && !slices.ContainsFunc(only, func(sel string) bool { return matches(sel, t) }):
+			why = "the server was started with --tools " + strings.Join(only, ",") + ", which leaves it out"
+		case slices.ContainsFunc(exclude, func(sel string) bool { return matches(sel, t) }):
+			why = "the server was started with --exclude-tools " + strings.Join(exclude, ",")
+		default:
+			out = append(out, t)
 			continue
 		}
-		out = append(out, t)
+		refusals[t.def.Name] = why
 	}
 	if len(out) == 0 {
-		return nil, errors.New("mcp: no tool left to serve: check --tools, --exclude-tools and --read-only")
+		return nil, nil, errors.New("mcp: no tool left to serve: check --tools, --exclude-tools and --read-only")
 	}
-	return out, nil
+	return out, refusals, nil
 }
 
 // configured reports whether the service a product's tools need is there:
@@ -249,7 +265,11 @@ func (s *Server) logCalls(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		start := time.Now()
 		res, err := next(ctx, req)
-		attrs := []any{"tool", req.Params.Name, "took", time.Since(start).Round(time.Microsecond)}
+		name := req.Params.Name
+		if name == unavailableTool {
+			name = requestedTool(req)
+		}
+		attrs := []any{"tool", name, "took", time.Since(start).Round(time.Microsecond)}
 		switch {
 		case err != nil:
 			s.log.Error("tool call failed", append(attrs, "err", err)...)

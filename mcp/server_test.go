@@ -128,9 +128,9 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": "New", "body": "x"}},
 		{"jira_add_comment", map[string]any{"issue_key": w.issue, "comment": "x"}},
 	} {
-		_, _, err := callTool(f.cli, c.tool, c.args)
-		if err == nil || !strings.Contains(err.Error(), "not found") {
-			t.Errorf("%s: err = %v, want the call refused (tool not found)", c.tool, err)
+		text, isErr, err := callTool(f.cli, c.tool, c.args)
+		if err != nil || !isErr || !strings.Contains(text, "read-only") {
+			t.Errorf("%s: %v %v %q, want the call refused as read-only", c.tool, err, isErr, text)
 		}
 	}
 	contains(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": w.parent}, nil), `"version":1`, "Roll back with care.")
@@ -282,6 +282,62 @@ func TestPageContinuation(t *testing.T) {
 	}
 }
 
+// TestUnavailableTools calls tools that are not listed, in both protocol
+// generations: each call gets a tool error that says why and what to call
+// instead, never a JSON-RPC error, and the hidden tool behind it is never
+// listed.
+func TestUnavailableTools(t *testing.T) {
+	cases := []struct {
+		name   string
+		adjust func(*Options)
+		tool   string
+		want   string
+	}{
+		{"read-only", func(o *Options) { o.ReadOnly = true }, "jira_create_issue",
+			"tool jira_create_issue is not available: the server runs read-only (--read-only or ATLASBRIDGE_READ_ONLY)"},
+		{"--tools", func(o *Options) { o.Tools = []string{"jira_get_issue", "jira_search_issues"} }, "confluence_get_page",
+			"tool confluence_get_page is not available: the server was started with --tools jira_get_issue,jira_search_issues"},
+		{"--exclude-tools", func(o *Options) { o.ExcludeTools = []string{"confluence"} }, "confluence_get_page",
+			"tool confluence_get_page is not available: the server was started with --exclude-tools confluence"},
+		{"product not configured", func(o *Options) { o.Confluence = nil }, "confluence_search_pages",
+			"tool confluence_search_pages is not available: Confluence is not configured: set CONFLUENCE_BASE_URL"},
+		{"index not configured", nil, "semantic_search", "tool semantic_search is not available: the local index is not available"},
+		{"typo", nil, "jira_get_isue", `unknown tool "jira_get_isue"; did you mean jira_get_issue?; jira tools available: jira_get_issue, jira_search_issues`},
+		{"no product prefix", nil, "search_issues", "did you mean jira_search_issues?"},
+		{"wrong case", nil, "Confluence_Get_Page", "did you mean confluence_get_page?"},
+		{"far from any", nil, "teleport", `unknown tool "teleport"; available: confluence_get_spaces, confluence_get_page`},
+		{"the hidden tool", nil, unavailableTool, `unknown tool "` + unavailableTool + `"`},
+		{"no name", nil, "", "no tool name given; available: confluence_get_spaces"},
+	}
+	for _, proto := range []string{"", mcpgo.ProtocolVersion20251125} {
+		for _, tc := range cases {
+			t.Run(proto+"/"+tc.name, func(t *testing.T) {
+				f := newFixture(t, proto, tc.adjust)
+				text, isErr, err := callTool(f.cli, tc.tool, map[string]any{"issue_key": "OPS-1"})
+				if err != nil {
+					t.Fatalf("protocol error %v, want a tool error", err)
+				}
+				if !isErr || !strings.Contains(text, tc.want) {
+					t.Fatalf("isError=%v %q, want an error containing %q", isErr, text, tc.want)
+				}
+				res, err := f.cli.ListTools(context.Background(), mcpgo.ListToolsRequest{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if slices.Contains(names(res.Tools), unavailableTool) || len(res.Tools) != len(f.srv.Tools()) {
+					t.Errorf("listed %v, want the %d enabled tools", names(res.Tools), len(f.srv.Tools()))
+				}
+				// A listed tool is still served.
+				if !slices.Contains(names(res.Tools), tc.tool) {
+					if got, isErr := f.call(t, res.Tools[0].Name, nil); isErr && (strings.Contains(got, "not available") || strings.Contains(got, "unknown tool")) {
+						t.Errorf("%s refused too: %s", res.Tools[0].Name, got)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestSearchHitsSize measures ten page hits: the target is at most 1,600
 // bytes of tool output.
 func TestSearchHitsSize(t *testing.T) {
@@ -355,6 +411,10 @@ func TestHTTP(t *testing.T) {
 			text, isErr, err := callTool(cli, "jira_get_issue", map[string]any{"issue_key": "OPS-1"})
 			if err != nil || isErr || !strings.Contains(text, `"key":"OPS-1"`) {
 				t.Errorf("call: %v %v %s", err, isErr, text)
+			}
+			text, isErr, err = callTool(cli, "jira_teleport", nil)
+			if err != nil || !isErr || !strings.Contains(text, `unknown tool "jira_teleport"`) {
+				t.Errorf("unknown tool: %v %v %s", err, isErr, text)
 			}
 		})
 	}
