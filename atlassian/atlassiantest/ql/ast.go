@@ -147,7 +147,10 @@ func writeJoined(b *strings.Builder, parent node, kids []node, sep string) {
 // writeChild parenthesises a child that binds more loosely than its parent. A NOT inside a NOT
 // is parenthesised too, so that the output never depends on how NOT chains are read.
 func writeChild(b *strings.Builder, parent, kid node) {
-	if kid.precedence() < parent.precedence() || (kid.precedence() == parent.precedence() && kid.precedence() != 4) {
+	// NOT NOT x needs no parentheses (the grammar's notClause recurses), and
+	// adding them would double the nesting depth the parser allows.
+	_, notOfNot := kid.(*notNode)
+	if kid.precedence() < parent.precedence() || (kid.precedence() == parent.precedence() && kid.precedence() != 4 && !notOfNot) {
 		b.WriteByte('(')
 		writeNode(b, kid)
 		b.WriteByte(')')
