@@ -145,6 +145,8 @@ type Index struct {
 	lock     *writerLock
 	// shardSize overrides maxShard (tests).
 	shardSize int
+	// reembedPage overrides reembedPage (tests).
+	reembedPage int
 
 	writeMu sync.Mutex // serialises this process's write transactions
 

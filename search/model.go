@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -137,57 +138,106 @@ func (x *Index) ChunkTexts(ctx context.Context) (iter.Seq[string], func() error)
 // (after a trainable embedder's Fit) and swaps all vectors, the model name
 // and the embedder state in one transaction; readers reload in full. It
 // returns the number of distinct texts embedded.
+//
+// The texts are read, embedded and written a page at a time (reembedPage
+// distinct hashes, in hash order) inside that transaction, so its memory
+// does not grow with the index: at 168k chunks, holding every text and
+// vector at once took some 800 MB. Readers keep seeing the old vectors
+// until the commit (WAL).
 func (x *Index) Reembed(ctx context.Context) (int, error) {
 	if err := x.writable("re-embed"); err != nil {
 		return 0, err
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	rows, err := x.db.QueryContext(ctx, `SELECT hash, min(text) FROM chunks GROUP BY hash`)
-	if err != nil {
-		return 0, x.fail("re-embed", err)
-	}
-	var hashes, texts []string
-	for rows.Next() {
-		var h, t string
-		if err := rows.Scan(&h, &t); err != nil {
-			rows.Close()
-			return 0, x.fail("re-embed", err)
-		}
-		hashes, texts = append(hashes, h), append(texts, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, x.fail("re-embed", err)
-	}
-	vecs, err := x.embedAll(ctx, texts, 0)
-	if err != nil {
-		return 0, fmt.Errorf("search: re-embed %s: %w", x.dir, err)
-	}
-	err = x.inTx(ctx, func(tx *sql.Tx) error {
+	total, dims := 0, 0
+	err := x.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM vectors`); err != nil {
 			return err
 		}
-		for i, h := range hashes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO vectors (hash, vec) VALUES (?, ?)`, h, encodeVector(vecs[i])); err != nil {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors (hash, vec) VALUES (?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		var blob []byte
+		after := ""
+		page := x.reembedPage
+		if page <= 0 {
+			page = reembedPage
+		}
+		for {
+			hashes, texts, err := reembedPageOf(ctx, tx, after, page)
+			if err != nil {
 				return err
 			}
+			if len(hashes) == 0 {
+				break
+			}
+			vecs, err := x.embedAll(ctx, texts, dims)
+			if err != nil {
+				return &embedError{err}
+			}
+			for i, h := range hashes {
+				blob = appendVector(blob[:0], vecs[i])
+				if _, err := ins.ExecContext(ctx, h, blob); err != nil {
+					return err
+				}
+			}
+			dims = len(vecs[0])
+			total += len(hashes)
+			after = hashes[len(hashes)-1]
 		}
 		if err := x.adoptModel(ctx, tx); err != nil {
 			return err
 		}
-		if len(vecs) > 0 {
-			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(len(vecs[0])))); err != nil {
+		if dims > 0 {
+			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(dims))); err != nil {
 				return err
 			}
 		}
 		return putMeta(ctx, tx, metaEpoch, []byte(newEpoch()))
 	})
+	var ee *embedError
+	if errors.As(err, &ee) {
+		return 0, fmt.Errorf("search: re-embed %s: %w", x.dir, ee.err)
+	}
 	if err != nil {
 		return 0, x.fail("re-embed", err)
 	}
-	x.log.Info("index re-embedded", "dir", x.dir, "model", x.emb.Model(), "texts", len(texts))
-	return len(texts), x.refreshIfLoaded(ctx)
+	x.log.Info("index re-embedded", "dir", x.dir, "model", x.emb.Model(), "texts", total)
+	return total, x.refreshIfLoaded(ctx)
+}
+
+// reembedPage is how many distinct chunk texts Reembed reads and embeds at
+// once: enough for the embedder to use every core, few enough that the
+// page costs a few MB.
+const reembedPage = 1024
+
+// embedError marks an embedder's failure inside a store transaction, so
+// that it is not reported as the store's.
+type embedError struct{ err error }
+
+func (e *embedError) Error() string { return e.err.Error() }
+func (e *embedError) Unwrap() error { return e.err }
+
+// reembedPageOf reads the next page (at most page) of distinct chunk
+// hashes after the hash after, each with one of its texts.
+func reembedPageOf(ctx context.Context, tx *sql.Tx, after string, page int) (hashes, texts []string, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT hash, min(text) FROM chunks WHERE hash > ? GROUP BY hash ORDER BY hash LIMIT ?`,
+		after, page)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h, t string
+		if err := rows.Scan(&h, &t); err != nil {
+			return nil, nil, err
+		}
+		hashes, texts = append(hashes, h), append(texts, t)
+	}
+	return hashes, texts, rows.Err()
 }
 
 // embedAll embeds texts in batches, checking every vector; dims is the

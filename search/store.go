@@ -91,9 +91,13 @@ func intToTime(v int64) time.Time {
 
 // encodeVector is the stored form of a vector: little-endian float32s.
 func encodeVector(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	return appendVector(make([]byte, 0, 4*len(v)), v)
+}
+
+// appendVector appends the stored form of v to b.
+func appendVector(b []byte, v []float32) []byte {
+	for _, f := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 	}
 	return b
 }
