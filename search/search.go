@@ -49,7 +49,14 @@ type Query struct {
 	Types        []string
 	UpdatedAfter time.Time
 	Mode         Mode
+	// SnippetSize bounds each Result's Snippet in bytes, ellipses included:
+	// DefaultSnippetSize when 0, at least 32.
+	SnippetSize int
 }
+
+// DefaultSnippetSize is the size of a Result's Snippet unless the Query
+// asks for another.
+const DefaultSnippetSize = 240
 
 // MaxK is the most results one search returns.
 const MaxK = 100
@@ -60,8 +67,12 @@ type Result struct {
 	Updated                                                 time.Time
 	// Score orders results within one search (higher is better); its scale
 	// depends on the mode: fused reciprocal ranks, cosine similarity or BM25.
-	Score      float64
-	Snippet    string // the most relevant ~240 bytes of the best chunk, on word boundaries
+	Score float64
+	// Snippet is the passage of the best chunk's body that holds the most
+	// query terms, as plain text (no breadcrumb, header lines or markdown),
+	// cut at word boundaries with "…" where text was cut; at most
+	// Query.SnippetSize bytes.
+	Snippet    string
 	Heading    string // the best chunk's heading path
 	Labels     []string
 	Restricted bool
@@ -80,7 +91,6 @@ type fusion struct {
 	maxExtra  int     // how many further chunks count
 	poolMin   int     // chunks taken from each ranking, at least
 	poolPerK  int     // … and per result wanted
-	snippetSz int     // snippet length in bytes
 	bm25      bm25Params
 	proximity proximityParams
 }
@@ -118,7 +128,7 @@ type fusion struct {
 // dev 0.867; weight 0.7 gained a paraphrase but put dev hybrid MRR below
 // keyword-only. Re-tuning RRF k, the keyword weight or extra with it did
 // not win on both dev and paraphrases.
-var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10, snippetSz: 240,
+var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
 	bm25: bm25Params{k1: 1.2, b: 0.75}, proximity: proximityParams{top: 20, window: 3, weight: 1}}
 
 // Search ranks the documents that match q's filters against q.Text.
@@ -157,6 +167,13 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		k = 10
 	case k > MaxK:
 		k = MaxK
+	}
+	snipSize := q.SnippetSize
+	switch {
+	case snipSize < 0:
+		return nil, fmt.Errorf("search: SnippetSize is %d; want 0 (default %d) or more", snipSize, DefaultSnippetSize)
+	case snipSize == 0:
+		snipSize = DefaultSnippetSize
 	}
 	if err := x.usable("search"); err != nil {
 		return nil, err
@@ -228,6 +245,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	type snip struct {
 		id  string
 		idx int32
+		src snippetSource
 	}
 	snips := make([]snip, len(hits))
 	for i, h := range hits {
@@ -235,18 +253,19 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		results[i] = Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title,
 			URL: d.url, Type: d.typ, Status: d.status, Updated: d.updated, Score: h.score,
 			Heading: h.heading, Labels: append([]string(nil), d.labels...), Restricted: d.restricted, KeywordHit: inKeyword[d]}
-		snips[i] = snip{id: d.id, idx: m.chunks[h.best].idx}
+		c := m.chunks[h.best]
+		snips[i] = snip{id: d.id, idx: c.idx, src: snippetSource{breadcrumb: slices.Clone(d.breadcrumb), heading: c.heading,
+			title: d.title, source: d.source, typ: d.typ, first: c.idx == 0}}
 	}
 	x.memMu.RUnlock()
 
 	// Snippets come from the store: chunk texts are not kept in memory.
 	for i, s := range snips {
-		var body string
-		err := x.db.QueryRowContext(ctx, `SELECT text FROM chunks WHERE doc_id = ? AND idx = ?`, s.id, s.idx).Scan(&body)
+		err := x.db.QueryRowContext(ctx, `SELECT text FROM chunks WHERE doc_id = ? AND idx = ?`, s.id, s.idx).Scan(&s.src.text)
 		if err != nil {
 			continue // replaced by a concurrent sync since: no snippet rather than no result
 		}
-		results[i].Snippet = snippet(body, terms, fu.snippetSz)
+		results[i].Snippet = makeSnippet(s.src, terms, snipSize)
 	}
 	return results, nil
 }
@@ -541,77 +560,3 @@ func scanShard(s *shard, q []float32, allow []uint64, top *topN) {
 		}
 	}
 }
-
-// snippet cuts the ~size bytes of body around the densest cluster of query
-// terms, on word boundaries, with "…" where it cut.
-func snippet(body string, terms []string, size int) string {
-	body = strings.Join(strings.Fields(body), " ")
-	if len(body) <= size {
-		return body
-	}
-	want := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		want[t] = true
-	}
-	type hit struct {
-		term       string
-		start, end int
-	}
-	var hits []hit
-	forEachTerm(body, func(t string, s, e int) {
-		if want[t] {
-			hits = append(hits, hit{t, s, e})
-		}
-	})
-	start := 0
-	if len(hits) > 0 {
-		bestDistinct, bestTotal := -1, -1
-		for i, h := range hits {
-			seen := make(map[string]bool)
-			total := 0
-			for _, g := range hits[i:] {
-				if g.end-h.start > size {
-					break
-				}
-				seen[g.term] = true
-				total++
-			}
-			if len(seen) > bestDistinct || len(seen) == bestDistinct && total > bestTotal {
-				bestDistinct, bestTotal = len(seen), total
-				start = h.start
-			}
-		}
-		// A little context before the first hit.
-		start = max(0, start-size/6)
-	}
-	end := min(len(body), start+size)
-	if end == len(body) {
-		start = max(0, end-size)
-	}
-	if start > 0 {
-		if i := strings.IndexByte(body[start:end], ' '); i >= 0 && i < size/4 {
-			start += i + 1
-		}
-		for start < len(body) && !utf8RuneStart(body[start]) {
-			start++
-		}
-	}
-	if end < len(body) {
-		if i := strings.LastIndexByte(body[start:end], ' '); i > size/2 {
-			end = start + i
-		}
-		for end > start && end < len(body) && !utf8RuneStart(body[end]) {
-			end--
-		}
-	}
-	out := strings.TrimSpace(body[start:end])
-	if start > 0 {
-		out = "…" + out
-	}
-	if end < len(body) {
-		out += "…"
-	}
-	return out
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrNotIndexed is matched (errors.Is) by the error Similar returns for a
@@ -119,7 +120,7 @@ func cutWords(s string, max int) string {
 	cut := strings.LastIndexAny(s[:max+1], " \n\t")
 	if cut <= 0 {
 		cut = max
-		for cut > 0 && !utf8RuneStart(s[cut]) {
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 func TestTokenize(t *testing.T) {
@@ -48,44 +47,5 @@ func TestTermsRoundTrip(t *testing.T) {
 		if _, err := decodeTerms(bad, func([]byte, int) {}); err == nil {
 			t.Errorf("decodeTerms(%v) accepted a bad list", bad)
 		}
-	}
-}
-
-func TestSnippet(t *testing.T) {
-	long := strings.Repeat("filler words about nothing in particular. ", 20)
-	cases := []struct {
-		name, body, query string
-		wantIn            []string
-		wantOut           []string
-	}{
-		{"short body whole", "Install  the\nagent.", "agent", []string{"Install the agent."}, []string{"…"}},
-		{"around the match", long + "Rotate the TLS certificates every ninety days. " + long, "rotate certificates",
-			[]string{"Rotate the TLS certificates", "…"}, nil},
-		{"densest cluster wins", "vacuum " + long + "autovacuum daemon settings: autovacuum naptime and vacuum cost. " + long,
-			"autovacuum daemon vacuum", []string{"autovacuum daemon settings"}, nil},
-		{"no match starts at the top", long, "zebra", []string{"filler words"}, nil},
-		{"multibyte boundaries", strings.Repeat("ÄÖÜ éè ", 60) + "target word " + strings.Repeat("ÄÖÜ éè ", 60), "target",
-			[]string{"target word"}, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := snippet(tc.body, tokenize(tc.query), 240)
-			if len(got) > 240+2*len("…") {
-				t.Errorf("snippet of %d bytes", len(got))
-			}
-			if !utf8.ValidString(got) {
-				t.Errorf("invalid UTF-8 in %q", got)
-			}
-			for _, w := range tc.wantIn {
-				if !strings.Contains(got, w) {
-					t.Errorf("snippet %q lacks %q", got, w)
-				}
-			}
-			for _, w := range tc.wantOut {
-				if strings.Contains(got, w) {
-					t.Errorf("snippet %q has %q", got, w)
-				}
-			}
-		})
 	}
 }
