@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 )
@@ -440,7 +439,7 @@ func (l *Live) searchConfluence(ctx context.Context, q Query, words []string, k 
 			c := h.Content
 			r := Result{DocID: SourceConfluence + ":" + c.ID.String(), Source: SourceConfluence, Container: c.SpaceKey(),
 				Key: c.ID.String(), Title: firstNonEmpty(c.Title, h.Title), Type: c.Type, Updated: h.LastModified.Time,
-				URL: l.Confluence.AbsURL(firstNonEmpty(h.URL, c.Links.WebUI)), Snippet: cleanExcerpt(h.Excerpt),
+				URL: l.Confluence.AbsURL(firstNonEmpty(h.URL, c.Links.WebUI)), Snippet: cleanExcerpt(h.Excerpt, q),
 				Score: 1 / float64(i+1)}
 			if r.Container == "" && h.ResultGlobalContainer != nil {
 				r.Container = spaceFromDisplayURL(h.ResultGlobalContainer.DisplayURL)
@@ -474,7 +473,7 @@ func (l *Live) searchJira(ctx context.Context, q Query, words []string, k int) (
 			f := is.Fields
 			r := Result{DocID: SourceJira + ":" + is.Key, Source: SourceJira, Key: is.Key, Title: f.Summary,
 				URL: l.Jira.AbsURL("/browse/" + is.Key), Updated: f.Updated.Time, Labels: f.Labels,
-				Snippet: excerpt(f.Description, 240), Score: 1 / float64(i+1)}
+				Snippet: cutSnippet(plainText(jiraWikiMarkdown(f.Description), nil), tokenize(q.Text), q.snippetSize()), Score: 1 / float64(i+1)}
 			if f.Project != nil {
 				r.Container = f.Project.Key
 			} else if p, _, ok := strings.Cut(is.Key, "-"); ok {
@@ -610,23 +609,12 @@ func spaceFromDisplayURL(u string) string {
 	return ""
 }
 
-// cleanExcerpt removes Confluence's highlight markers and squeezes spaces.
-func cleanExcerpt(s string) string {
+// cleanExcerpt turns the excerpt of a Confluence search hit (plain text
+// with @@@hl@@@ highlight marks) into a snippet of q's size around q's
+// terms.
+func cleanExcerpt(s string, q Query) string {
 	s = strings.NewReplacer("@@@hl@@@", "", "@@@endhl@@@", "").Replace(s)
-	return excerpt(s, 240)
-}
-
-// excerpt squeezes whitespace and cuts s to about n bytes at a rune boundary.
-func excerpt(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return cutSnippet(s, tokenize(q.Text), q.snippetSize())
 }
 
 func firstNonEmpty(ss ...string) string {

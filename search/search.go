@@ -58,6 +58,14 @@ type Query struct {
 // asks for another.
 const DefaultSnippetSize = 240
 
+// snippetSize is the snippet budget q asks for.
+func (q Query) snippetSize() int {
+	if q.SnippetSize <= 0 {
+		return DefaultSnippetSize
+	}
+	return max(q.SnippetSize, minSnippet)
+}
+
 // MaxK is the most results one search returns.
 const MaxK = 100
 
@@ -168,12 +176,8 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	case k > MaxK:
 		k = MaxK
 	}
-	snipSize := q.SnippetSize
-	switch {
-	case snipSize < 0:
-		return nil, fmt.Errorf("search: SnippetSize is %d; want 0 (default %d) or more", snipSize, DefaultSnippetSize)
-	case snipSize == 0:
-		snipSize = DefaultSnippetSize
+	if q.SnippetSize < 0 {
+		return nil, fmt.Errorf("search: SnippetSize is %d; want 0 (default %d) or more", q.SnippetSize, DefaultSnippetSize)
 	}
 	if err := x.usable("search"); err != nil {
 		return nil, err
@@ -265,7 +269,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		if err != nil {
 			continue // replaced by a concurrent sync since: no snippet rather than no result
 		}
-		results[i].Snippet = makeSnippet(s.src, terms, snipSize)
+		results[i].Snippet = makeSnippet(s.src, terms, q.snippetSize())
 	}
 	return results, nil
 }
