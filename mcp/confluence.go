@@ -226,21 +226,41 @@ type searchPagesArgs struct {
 }
 
 type pageHit struct {
-	ID       string `json:"id,omitempty"`
-	Title    string `json:"title"`
-	Type     string `json:"type,omitempty"` // only when not a page
-	Space    string `json:"space,omitempty"`
-	Modified string `json:"modified,omitempty"`
-	URL      string `json:"url,omitempty"`
-	Excerpt  string `json:"excerpt,omitempty"`
+	ID       string
+	Title    string
+	Type     string // only when not a page
+	Space    string
+	Modified string
+	URL      string // relative to the base URL
+	Excerpt  string
 }
 
-// excerptChars bounds a search excerpt: ten hits must fit in ~1,600 bytes.
-const excerptChars = 50
+// excerptChars bounds a search excerpt before the answer's byte budget
+// cuts it (budget.go).
+const excerptChars = 160
+
+// pageURLTemplate is the web address of a page or blog post by id, on
+// every Confluence Server and Data Center.
+const pageURLTemplate = "/pages/viewpage.action?pageId={id}"
+
+// pageList is the answer of confluence_search_pages: the hits as a table.
+type pageList struct {
+	Total     int        `json:"total"`
+	Start     int        `json:"start,omitempty"`
+	PageURL   string     `json:"page_url"`
+	Space     string     `json:"space,omitempty"` // of every hit, when they share one
+	Type      string     `json:"type,omitempty"`  // of every hit, when they share one other than page
+	Modified  string     `json:"modified,omitempty"`
+	Columns   []string   `json:"columns"`
+	Results   [][]string `json:"results"`
+	NextStart int        `json:"next_start,omitempty"`
+}
 
 func (s *Server) confluenceSearchPages() tool {
 	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
-		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. Returns total and per hit id, title, space (at top level when shared), last modified (date), url (relative to base_url) and an excerpt; read a hit with confluence_get_page.",
+		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. "+
+			"Returns total, page_url (insert a hit's id), then columns and one row per hit: id, title, space, type (if not page), modified (date), excerpt; "+
+			"a column all hits share is given once above. Read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.CQL) == "" {
 				return userError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
@@ -260,52 +280,62 @@ func (s *Server) confluenceSearchPages() tool {
 			if err != nil {
 				return errorResult(err, "the search", cqlHint)
 			}
-			out := struct {
-				Total     int       `json:"total"`
-				Start     int       `json:"start,omitempty"`
-				BaseURL   string    `json:"base_url"`
-				Space     string    `json:"space,omitempty"` // of every hit, when they share one
-				Results   []pageHit `json:"results"`
-				NextStart int       `json:"next_start,omitempty"`
-			}{Total: p.TotalSize, Start: a.Start, BaseURL: s.conf.BaseURL(), Results: []pageHit{}}
+			var hits []pageHit
 			for _, r := range p.Results {
 				h := pageHitOf(r)
 				if h.Space != "" && !s.spaces.allows(h.Space) {
 					continue // defence in depth: the scoped query should not return it
 				}
-				out.Results = append(out.Results, h)
+				hits = append(hits, h)
 			}
-			out.Space = hoistSpace(out.Results)
-			if out.Total == 0 && len(p.Results) > 0 {
+			head := pageList{Total: p.TotalSize, Start: a.Start}
+			if head.Total == 0 && len(p.Results) > 0 {
 				// Older servers send no totalSize: say at least what we know.
-				out.Total = a.Start + len(p.Results)
+				head.Total = a.Start + len(p.Results)
 			}
 			if next, ok := p.Next(); ok {
-				out.NextStart = next
+				head.NextStart = next
 			} else {
-				out.NextStart = nextStart(a.Start, len(p.Results), p.TotalSize)
+				head.NextStart = nextStart(a.Start, len(p.Results), p.TotalSize)
 			}
-			return jsonResult(out)
+			return jsonResult(s.pageTable(hits, head))
 		})
 }
 
-// hoistSpace returns the space all hits share and clears it from each,
-// which saves its repetition in the common space-scoped search; it returns
-// "" and changes nothing when the hits span spaces.
-func hoistSpace(hits []pageHit) string {
-	if len(hits) < 2 {
-		return ""
-	}
-	sp := hits[0].Space
-	for _, h := range hits {
-		if h.Space != sp || sp == "" {
-			return ""
+// pageTable shapes page hits within the byte budget: a url column only
+// for hits without an id (spaces, users), whose url cannot come from
+// page_url; head holds what the answer says besides the hits. When the
+// titles leave no room for any excerpt, the excerpt column goes, and the
+// titles get its bytes.
+func (s *Server) pageTable(hits []pageHit, head pageList) *pageList {
+	head.PageURL = s.conf.AbsURL(pageURLTemplate)
+	var out pageList
+	for _, excerpts := range []bool{true, false} {
+		t := &table{columns: []string{"id", "title", "space", "type", "modified", "url", "excerpt"}}
+		for _, h := range hits {
+			url := ""
+			if h.ID == "" {
+				url = s.conf.AbsURL(h.URL)
+			}
+			if !excerpts {
+				h.Excerpt = ""
+			}
+			t.add(h.ID, h.Title, h.Space, h.Type, h.Modified, url, h.Excerpt)
+		}
+		shared := t.hoist("space", "type", "modified")
+		t.dropEmpty("type", "url", "excerpt", "modified", "space")
+		out = head
+		out.Space, out.Type, out.Modified = shared["space"], shared["type"], shared["modified"]
+		out.Columns, out.Results = t.columns, t.rowList()
+		fitHits(&out, len(hits),
+			trim{fields: t.cells("excerpt"), floor: 24, drop: true},
+			trim{fields: t.cells("title"), floor: 40},
+			trim{fields: t.cells("title", "type"), floor: 12})
+		if !excerpts || !t.emptied("excerpt") {
+			break
 		}
 	}
-	for i := range hits {
-		hits[i].Space = ""
-	}
-	return sp
+	return &out
 }
 
 // Markers of the site search's highlighted excerpts.
@@ -345,18 +375,40 @@ func pageHitOf(r atlassian.SearchResult) pageHit {
 }
 
 // withoutTitle drops the page title from the start of an excerpt, where
-// Confluence often repeats it.
+// Confluence often repeats it (highlighted or not): the hit shows the
+// title already.
 func withoutTitle(ex, title string) string {
-	plain := highlightMarks.Replace(ex)
-	rest, ok := strings.CutPrefix(strings.TrimSpace(plain), title)
-	if !ok || title == "" || strings.Contains(ex[:min(len(ex), len(title)+24)], hlOpen) {
-		return ex // keep highlights: cutting through markers would lose them
+	if title == "" {
+		return ex
+	}
+	rest := strings.TrimLeft(ex, " \t\n")
+	i, j := 0, 0 // in rest and in title
+	for j < len(title) && i < len(rest) {
+		switch {
+		case strings.HasPrefix(rest[i:], hlOpen):
+			i += len(hlOpen)
+		case strings.HasPrefix(rest[i:], hlClose):
+			i += len(hlClose)
+		case rest[i] == title[j]:
+			i, j = i+1, j+1
+		default:
+			return ex
+		}
+	}
+	if j < len(title) {
+		return ex
+	}
+	rest = strings.TrimPrefix(rest[i:], hlClose)
+	if r, _ := utf8.DecodeRuneInString(rest); rest != "" && r != ' ' && r != '\n' && r != '\t' && r != ':' && r != '.' {
+		return ex // the title is only the start of a longer word
 	}
 	return strings.TrimSpace(rest)
 }
 
-// excerpt cuts a highlighted excerpt to max runes around its first
-// highlighted term, so that a short excerpt still shows why it matched.
+// excerpt folds a highlighted excerpt into one line of at most max runes
+// that starts a few words before its first highlighted term: however far
+// the answer's budget then cuts it from the end, what is left still shows
+// why the page matched.
 func excerpt(raw string, max int) string {
 	plain := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw))), " ")
 	i := strings.Index(raw, hlOpen)
@@ -365,12 +417,13 @@ func excerpt(raw string, max int) string {
 	}
 	// Where the first highlight falls in the folded plain text.
 	before := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw[:i]))), " ")
-	at := utf8.RuneCountInString(before)
 	r := []rune(plain)
-	if len(r) <= max || at < max/4 {
+	at := min(utf8.RuneCountInString(before), len(r))
+	const lead = 24 // runes of context kept before the highlight
+	if at <= lead {
 		return oneLine(plain, max)
 	}
-	from := at - max/4
+	from := at - lead
 	for from < at && r[from] != ' ' {
 		from++
 	}

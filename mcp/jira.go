@@ -330,20 +330,30 @@ type searchIssuesArgs struct {
 	StartAt    int    `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
 }
 
-type issueHit struct {
-	Key      string `json:"key"`
-	Summary  string `json:"summary"`
-	Type     string `json:"type,omitempty"`
-	Status   string `json:"status,omitempty"`
-	Assignee string `json:"assignee,omitempty"`
-	Priority string `json:"priority,omitempty"`
-	Updated  string `json:"updated,omitempty"`
-	URL      string `json:"url"`
+// issueURLTemplate is the web address of an issue by key.
+const issueURLTemplate = "/browse/{key}"
+
+// issueList is the answer of jira_search_issues: the hits as a table.
+type issueList struct {
+	Total    int    `json:"total"`
+	StartAt  int    `json:"start_at,omitempty"`
+	IssueURL string `json:"issue_url"`
+	// Columns every hit shares, given once.
+	Type        string     `json:"type,omitempty"`
+	Status      string     `json:"status,omitempty"`
+	Assignee    string     `json:"assignee,omitempty"`
+	Priority    string     `json:"priority,omitempty"`
+	Updated     string     `json:"updated,omitempty"`
+	Columns     []string   `json:"columns"`
+	Issues      [][]string `json:"issues"`
+	NextStartAt int        `json:"next_start_at,omitempty"`
 }
 
 func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
-		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. Returns total and per issue key, summary, type, status, assignee, priority, updated, url (relative to base_url); read one with jira_get_issue.",
+		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
+			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date); "+
+			"a column all issues share is given once above. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
 				return userError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
@@ -364,25 +374,24 @@ func (s *Server) jiraSearchIssues() tool {
 			if err != nil {
 				return errorResult(err, "the search", jqlHint)
 			}
-			out := struct {
-				Total       int        `json:"total"`
-				StartAt     int        `json:"start_at,omitempty"`
-				BaseURL     string     `json:"base_url"`
-				Issues      []issueHit `json:"issues"`
-				NextStartAt int        `json:"next_start_at,omitempty"`
-			}{Total: p.Total, StartAt: a.StartAt, BaseURL: s.jira.BaseURL(), Issues: []issueHit{}}
+			t := &table{columns: []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}}
 			for _, is := range p.Issues {
 				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
 					continue // defence in depth: the scoped query should not return it
 				}
 				f := &is.Fields
-				out.Issues = append(out.Issues, issueHit{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType),
-					Status: statusName(f.Status), Assignee: userName(f.Assignee), Priority: named(f.Priority),
-					Updated: stamp(f.Updated), URL: "/browse/" + is.Key})
+				t.add(is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated))
 			}
+			shared := t.hoist("type", "status", "assignee", "priority", "updated")
+			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
+				Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
+				Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
 			if next, ok := p.Next(); ok {
 				out.NextStartAt = next
 			}
+			fitHits(out, len(t.rows),
+				trim{fields: t.cells("summary"), floor: 48},
+				trim{fields: t.cells("summary", "type", "status", "assignee", "priority"), floor: 12})
 			return jsonResult(out)
 		})
 }

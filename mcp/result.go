@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,14 +18,115 @@ import (
 // jsonResult is the one place a tool's answer is formatted: compact JSON
 // (no indentation, no HTML escaping) as a single text content.
 func jsonResult(v any) (*mcpgo.CallToolResult, error) {
+	b, err := encode(v)
+	if err != nil {
+		// Our own result types always encode; failing here is a bug.
+		return nil, fmt.Errorf("mcp: encode result: %w", err)
+	}
+	return mcpgo.NewToolResultText(string(b)), nil
+}
+
+// encode is v as jsonResult sends it.
+func encode(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		// Our own result types always encode; failing here is a bug.
-		return nil, fmt.Errorf("mcp: encode result: %w", err)
+		return nil, err
 	}
-	return mcpgo.NewToolResultText(strings.TrimSuffix(b.String(), "\n")), nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// encodedSize is the length of v as jsonResult sends it (0 when v does not
+// encode, which encode's caller then reports).
+func encodedSize(v any) int {
+	b, _ := encode(v)
+	return len(b)
+}
+
+// fitHits cuts the text of an answer that lists n hits to its budget
+// (hitsBudget) with fit's trims. v must point to the answer.
+func fitHits(v any, n int, trims ...trim) {
+	fit(func() int { return encodedSize(v) }, hitsBudget(n), trims...)
+}
+
+// table is a list of hits as the search tools give it: the column names
+// once, then one row of cells per hit, which costs a third of the bytes of
+// one JSON object per hit.
+type table struct {
+	columns []string
+	rows    [][]string
+}
+
+// add appends a row; its cells follow the columns.
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+// hoist takes out each named column whose cells are all the same, in an
+// answer of two hits or more, and returns those shared values by column
+// name ("" for a column empty in every hit, which is only dropped).
+func (t *table) hoist(names ...string) map[string]string {
+	shared := map[string]string{}
+	if len(t.rows) < 2 {
+		return shared
+	}
+	for _, name := range names {
+		j := slices.Index(t.columns, name)
+		if j < 0 {
+			continue
+		}
+		v := t.rows[0][j]
+		if slices.ContainsFunc(t.rows, func(r []string) bool { return r[j] != v }) {
+			continue
+		}
+		shared[name] = v
+		t.drop(j)
+	}
+	return shared
+}
+
+// emptied reports whether the named column is there with every cell empty
+// (fit dropped all its text).
+func (t *table) emptied(name string) bool {
+	j := slices.Index(t.columns, name)
+	return j >= 0 && !slices.ContainsFunc(t.rows, func(r []string) bool { return r[j] != "" })
+}
+
+// dropEmpty takes out each named column that is empty in every hit.
+func (t *table) dropEmpty(names ...string) {
+	for _, name := range names {
+		j := slices.Index(t.columns, name)
+		if j >= 0 && !slices.ContainsFunc(t.rows, func(r []string) bool { return r[j] != "" }) {
+			t.drop(j)
+		}
+	}
+}
+
+func (t *table) drop(j int) {
+	t.columns = slices.Delete(t.columns, j, j+1)
+	for i := range t.rows {
+		t.rows[i] = slices.Delete(t.rows[i], j, j+1)
+	}
+}
+
+// cells returns the cells of the named columns, for fit to cut.
+func (t *table) cells(names ...string) []*string {
+	var out []*string
+	for _, name := range names {
+		if j := slices.Index(t.columns, name); j >= 0 {
+			for i := range t.rows {
+				out = append(out, &t.rows[i][j])
+			}
+		}
+	}
+	return out
+}
+
+// rowList returns the rows for encoding: never null.
+func (t *table) rowList() [][]string {
+	if t.rows == nil {
+		return [][]string{}
+	}
+	return t.rows
 }
 
 // text cleans a string that came from a server before the model reads it:

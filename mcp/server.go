@@ -76,7 +76,7 @@ type tool struct {
 
 const instructions = "Tools for a self-hosted Confluence and Jira. Results are compact JSON; " +
 	"page and issue bodies are markdown, cut at max_chars (continue with offset=next_offset). " +
-	"Lists say total and next_start/next_start_at when more remain."
+	"Lists say total and next_start/next_start_at when more remain; search results are tables (columns, then one row per hit)."
 
 // New builds a server with the tools that the options enable. It fails when
 // no product is configured, or when Tools/ExcludeTools name an unknown tool

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -81,6 +82,38 @@ func jget(t testing.TB, text, path string) any {
 	return v
 }
 
+// jrows decodes the table of a search answer (columns, then rows under
+// key) into one map per row, by column name.
+func jrows(t testing.TB, text, key string) []map[string]string {
+	t.Helper()
+	var v struct {
+		Columns []string `json:"columns"`
+	}
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		t.Fatalf("answer is not JSON: %v\n%s", err, text)
+	}
+	var rows struct {
+		Rows [][]string
+	}
+	raw := map[string]json.RawMessage{}
+	json.Unmarshal([]byte(text), &raw)
+	if err := json.Unmarshal(raw[key], &rows.Rows); err != nil {
+		t.Fatalf("%s is not a list of rows: %v\n%s", key, err, text)
+	}
+	var out []map[string]string
+	for _, r := range rows.Rows {
+		if len(r) != len(v.Columns) {
+			t.Fatalf("row %v does not match columns %v", r, v.Columns)
+		}
+		m := map[string]string{}
+		for i, c := range v.Columns {
+			m[c] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 func jstr(t testing.TB, text, path string) string {
 	t.Helper()
 	s, _ := jget(t, text, path).(string)
@@ -150,7 +183,11 @@ func TestConfluenceReadTools(t *testing.T) {
 			if jnum(t, text, "total") < 2 {
 				t.Errorf("want both rollback pages: %s", text)
 			}
-			contains(t, text, `"base_url":"`+f.sim.URL+`/confluence"`, `"id":"`+w.parent+`"`, `"space":"ENG"`, `"excerpt":"`)
+			contains(t, text, `"page_url":"`+f.sim.URL+`/confluence/pages/viewpage.action?pageId={id}"`, `"space":"ENG"`, `"columns":["id","title",`)
+			rows := jrows(t, text, "results")
+			if !slices.ContainsFunc(rows, func(r map[string]string) bool { return r["id"] == w.parent && r["title"] != "" && r["excerpt"] != "" }) {
+				t.Errorf("page %s missing, or without title and excerpt: %v", w.parent, rows)
+			}
 			if strings.Contains(text, "@@@hl@@@") {
 				t.Errorf("highlight markers leak: %s", text)
 			}
@@ -280,10 +317,12 @@ func TestJiraReadTools(t *testing.T) {
 			if jnum(t, text, "total") < 2 || jnum(t, text, "next_start_at") != 5 || len(jget(t, text, "issues").([]any)) != 5 {
 				t.Errorf("want 5 issues, total and next_start_at: %s", text)
 			}
-			if jstr(t, text, "issues.0.key") != w.issue {
-				t.Errorf("newest issue first: %s", text)
+			rows := jrows(t, text, "issues")
+			if r := rows[0]; r["key"] != w.issue || r["summary"] != "Checkout times out under load" || r["status"] != "Open" ||
+				r["assignee"] != "Alice Example" || r["priority"] != "Critical" || r["type"] != "Bug" || len(r["updated"]) != len("2006-01-02") {
+				t.Errorf("newest issue first, with its fields: %v\n%s", r, text)
 			}
-			contains(t, text, `"base_url":"`+f.sim.URL+`/jira"`, `"url":"/browse/`+w.issue+`"`)
+			contains(t, text, `"issue_url":"`+f.sim.URL+`/jira/browse/{key}"`)
 		}},
 		{name: "search page 2", tool: "jira_search_issues", args: map[string]any{"jql": "project = OPS", "max_results": 5, "start_at": 5}, check: func(t *testing.T, text string) {
 			if jnum(t, text, "start_at") != 5 || jnum(t, text, "next_start_at") != 10 {

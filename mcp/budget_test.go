@@ -1,0 +1,210 @@
+package mcp
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+)
+
+// newFixtureSim is newFixture over a simulator with other options.
+func newFixtureSim(t testing.TB, simOpts atlassiantest.Options) *fixture {
+	t.Helper()
+	sim := atlassiantest.NewServer(t, simOpts)
+	conf, jira := clients(t, sim, "admin")
+	srv, err := New(Options{Confluence: conf, Jira: jira, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{sim: sim, conf: conf, jira: jira, srv: srv, cli: connect(t, srv, "")}
+}
+
+// Long titles and summaries as real sites have them: the reference
+// documentation's section titles, and bug reports whose summary says it
+// all.
+var (
+	longTitles = []string{
+		"26.3. Continuous Archiving and Point-in-Time Recovery (PITR) — Setting Up WAL Archiving on a Standby Server",
+		"27.2. Log-Shipping Standby Servers: Planning, Standby Server Operation and Preparing the Primary for Standby Servers",
+		"20.5. Write Ahead Log: Settings, Checkpoints, Archiving, Recovery, Archive Recovery and Recovery Target Parameters",
+		"9.16. JSON Functions and Operators: Processing and Creating JSON Data, the SQL/JSON Path Language and Its Operators",
+		"Chapter 30. Reliability and the Write-Ahead Log: Data Checksums, WAL Configuration and WAL Internals Explained",
+		"F.29. pg_stat_statements — track statistics of SQL planning and execution, with the views and functions it adds",
+		"25.1. Routine Vacuuming: Vacuuming Basics, Recovering Disk Space, Updating Planner Statistics, Preventing Wraparound",
+		"ALTER TABLE — change the definition of a table: columns, constraints, storage parameters, partitions and ownership",
+		"55.4. Streaming Replication Protocol: Replication Commands, Physical and Logical Streaming, and Base Backup Messages",
+		"19.6. Upgrading a PostgreSQL Cluster: Upgrading Data via pg_dumpall, via pg_upgrade, and via Logical Replication",
+		"24.3. Continuous Archiving and PITR in Practice: Making a Base Backup Using the Low Level API, Step by Step Examples",
+		"Appendix E. Release Notes: Migration to Version 15, Changes, Server, Replication and Recovery, Utility Commands",
+	}
+	longSummaries = []string{
+		"Checkout p99 latency doubled after the 2.3 deploy on the payments-api canary while the connection pool was resized",
+		"Nightly base backup of orders-db fails with 'could not archive WAL segment' after the archive bucket policy change",
+		"Pager alert storm from auth-gateway during the Thursday deploy window floods the on-call channel with duplicate pages",
+		"Replica lag on the analytics standby grows past 30 minutes whenever the weekly VACUUM FULL of the events table runs",
+		"TLS certificate for grafana.internal expires in 7 days and the automated renewal job has been failing since Monday",
+		"VPN clients on Ubuntu 22.04 drop after 45 minutes because the rekey interval differs between the client and the gateway",
+		"Rollback of order-service release 2025.1.0 failed on canary: the schema migration was not reversible and blocked deploys",
+		"Disk usage on the logging cluster above 90% after the log retention change was applied to the wrong index pattern",
+		"Search results in the internal wiki miss pages edited in the last hour because the incremental indexer skips the overlap",
+		"Support tickets mention intermittent 502 errors from the public API gateway during the nightly certificate reload",
+		"Kubernetes node pool autoscaler does not scale down after the batch jobs finish, leaving twelve idle nodes running",
+		"On-call handover checklist lacks the status page login and the escalation phone tree, so handovers take too long",
+	}
+)
+
+// TestSearchHitsSize checks the target of issue 3 on realistic corpora:
+// ten search hits take at most 1,600 bytes of tool output, while every hit
+// keeps its identifier and title, and excerpts survive where titles leave
+// room for them.
+func TestSearchHitsSize(t *testing.T) {
+	f := newFixtureSim(t, atlassiantest.Options{Seed: 21, JiraIssues: 200})
+	if err := f.sim.GeneratePages("GEN", 300, 21); err != nil {
+		t.Fatal(err)
+	}
+	for i, title := range longTitles {
+		body := fmt.Sprintf("<p>The walarchive setting %d decides where completed WAL segments go; see the archive_command and restore_command examples below, "+
+			"which copy each segment to the backup host and verify it before the primary recycles it.</p>", i)
+		if _, err := f.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: title, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, summary := range longSummaries {
+		assignee := []string{"alice", "admin", ""}[i%3]
+		if _, err := f.sim.AddIssue(atlassiantest.Issue{Project: "DATA", Type: []string{"Bug", "Task", "Improvement"}[i%3], Summary: summary,
+			Priority: []string{"Critical", "Major", "Minor", "Blocker"}[i%4], Status: []string{"Open", "In Progress", "Reopened"}[i%3],
+			Assignee: assignee, Labels: []string{"longsummary"}, Description: "h2. What happened\nSee the summary."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name, tool string
+		args       map[string]any
+		list, id   string // the rows and the identifier column
+		title      string
+		excerpts   int // at least this many hits keep an excerpt
+	}{
+		{"generated pages (benchmark)", "confluence_search_pages", map[string]any{"cql": `space = "GEN" AND text ~ "service"`, "limit": 10}, "results", "id", "title", 8},
+		{"generated pages, newest first", "confluence_search_pages", map[string]any{"cql": `space = "GEN" AND type = page ORDER BY lastmodified DESC`, "limit": 10}, "results", "id", "title", 8},
+		{"reference titles", "confluence_search_pages", map[string]any{"cql": `space = "ENG" AND text ~ "walarchive"`, "limit": 10}, "results", "id", "title", 0},
+		{"pages of two spaces", "confluence_search_pages", map[string]any{"cql": `text ~ "backup" OR text ~ "walarchive"`, "limit": 10}, "results", "id", "title", 0},
+		{"issues (benchmark)", "jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "max_results": 10}, "issues", "key", "summary", 0},
+		{"long summaries", "jira_search_issues", map[string]any{"jql": "labels = longsummary ORDER BY key ASC", "max_results": 10}, "issues", "key", "summary", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := f.ok(t, tc.tool, tc.args, nil)
+			rows := jrows(t, text, tc.list)
+			if len(rows) != 10 {
+				t.Fatalf("%d hits, want 10:\n%s", len(rows), text)
+			}
+			t.Logf("10 hits: %d bytes", len(text))
+			if testing.Verbose() {
+				t.Log(text)
+			}
+			if len(text) > 1600 {
+				t.Errorf("10 hits take %d bytes, target 1600:\n%s", len(text), text)
+			}
+			excerpts := 0
+			for _, r := range rows {
+				if r[tc.id] == "" || utf8.RuneCountInString(r[tc.title]) < 40 && strings.HasSuffix(r[tc.title], "…") {
+					t.Errorf("hit lost its %s or most of its %s: %v", tc.id, tc.title, r)
+				}
+				if r["excerpt"] != "" {
+					excerpts++
+					if utf8.RuneCountInString(r["excerpt"]) < 20 && strings.HasSuffix(r["excerpt"], "…") {
+						t.Errorf("an excerpt cut too short to help: %q", r["excerpt"])
+					}
+				}
+			}
+			if excerpts < tc.excerpts {
+				t.Errorf("%d hits keep an excerpt, want at least %d:\n%s", excerpts, tc.excerpts, text)
+			}
+		})
+	}
+	// The long summaries are kept whole when the answer has room.
+	text := f.ok(t, "jira_search_issues", map[string]any{"jql": "labels = longsummary ORDER BY key ASC", "max_results": 3}, nil)
+	for i, r := range jrows(t, text, "issues") {
+		if r["summary"] != longSummaries[i] {
+			t.Errorf("summary cut in a short answer: %q", r["summary"])
+		}
+	}
+}
+
+// TestFit checks the budget on answers no real site would produce: it
+// holds whatever the length of the text, and cuts no more than needed.
+func TestFit(t *testing.T) {
+	long := strings.Repeat("überlange Zeile mit \"Anführungszeichen\" und <tags> ", 40)
+	cases := []struct {
+		name    string
+		hits    int
+		title   string
+		excerpt string
+		other   string
+	}{
+		{"short text is left alone", 10, "Deploy", "roll back with care", "Open"},
+		{"long excerpts", 10, "Deploy Runbook", long, "Open"},
+		{"long titles", 10, long, long, "Open"},
+		{"long everything", 10, long, long, long},
+		{"one hit", 1, long, long, long},
+		{"three hits", 3, long, long, long},
+		{"fifty hits", 50, long, long, long},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := &table{columns: []string{"id", "title", "status", "modified", "excerpt"}}
+			for i := range tc.hits {
+				tb.add(fmt.Sprint(1000+i), tc.title, tc.other, "2026-01-02", tc.excerpt)
+			}
+			out := &struct {
+				Total   int        `json:"total"`
+				Columns []string   `json:"columns"`
+				Results [][]string `json:"results"`
+			}{Total: tc.hits, Columns: tb.columns, Results: tb.rows}
+			before := encodedSize(out)
+			fitHits(out, tc.hits,
+				trim{fields: tb.cells("excerpt"), floor: 24, drop: true},
+				trim{fields: tb.cells("title"), floor: 40},
+				trim{fields: tb.cells("title", "status"), floor: 12})
+			size := encodedSize(out)
+			if size > hitsBudget(tc.hits) {
+				t.Errorf("%d bytes, budget %d", size, hitsBudget(tc.hits))
+			}
+			if before <= hitsBudget(tc.hits) && size != before {
+				t.Errorf("an answer within budget was cut: %d → %d bytes", before, size)
+			}
+			if before > hitsBudget(tc.hits) && size < hitsBudget(tc.hits)*9/10 {
+				t.Errorf("cut to %d bytes, far under the budget of %d: cuts more than needed", size, hitsBudget(tc.hits))
+			}
+			for _, r := range tb.rows {
+				if r[0] == "" || r[3] != "2026-01-02" || !utf8.ValidString(strings.Join(r, "")) {
+					t.Fatalf("identifier or date touched, or invalid UTF-8: %q", r)
+				}
+			}
+		})
+	}
+}
+
+func TestCutText(t *testing.T) {
+	cases := []struct {
+		s           string
+		n, floor    int
+		drop        bool
+		want        string
+		wantMaxRune int
+	}{
+		{"short", 10, 4, true, "short", 5},
+		{"a much longer excerpt of text", 5, 8, true, "", 0},
+		{"a much longer title of a page", 5, 8, false, "", 8},
+		{"a much longer title of a page", 15, 8, false, "", 15},
+		{"", 0, 0, true, "", 0},
+	}
+	for _, tc := range cases {
+		got := cutText(tc.s, tc.n, tc.floor, tc.drop)
+		if tc.want != "" && got != tc.want || utf8.RuneCountInString(got) > tc.wantMaxRune || tc.wantMaxRune > 0 && got == "" {
+			t.Errorf("cutText(%q, %d, %d, %v) = %q", tc.s, tc.n, tc.floor, tc.drop, got)
+		}
+	}
+}
