@@ -15,6 +15,7 @@ type htmlRewriter struct {
 
 func (r *htmlRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
+	flattenDeep(doc, 0, 0)
 	r.opts.absolutize(doc)
 	plainSpaces(doc)
 	escapeCodePipes(doc)

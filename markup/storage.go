@@ -17,6 +17,7 @@ type storageRewriter struct {
 
 func (r *storageRewriter) preRender(_ converter.Context, doc *nethtml.Node) {
 	r.walk(doc)
+	flattenDeep(doc, 0, 0)
 	r.opts.absolutize(doc)
 	plainSpaces(doc)
 	escapeCodePipes(doc)
