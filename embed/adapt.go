@@ -232,20 +232,33 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	}
 
 	// Term-document matrix of the sample: words × texts, each column a unit
-	// vector of (1+log tf)·idf, so long texts do not dominate.
+	// vector of (1+log tf)·idf, so long texts do not dominate. It is built
+	// in place in two passes over the sample (count each row's entries, then
+	// fill them in text order), so that no per-row slices (with their append
+	// slack) exist next to the matrix; each text's terms are dropped once
+	// written.
 	docs := *sample
 	slices.SortFunc(docs, func(a, b sampledDoc) int { return cmp.Compare(a.hash, b.hash) })
-	type entry struct {
-		doc int32
-		val float32
+	a := &csr{rows: len(m.words), cols: len(docs), ptr: make([]int32, len(m.words)+1)}
+	for _, doc := range docs {
+		for _, tc := range doc.terms {
+			if r, ok := row[tc.id]; ok {
+				a.ptr[r+1]++
+			}
+		}
 	}
-	rows := make([][]entry, len(m.words))
+	for r := range len(m.words) {
+		a.ptr[r+1] += a.ptr[r]
+	}
+	a.idx = make([]int32, a.ptr[len(m.words)])
+	a.val = make([]float32, a.ptr[len(m.words)])
+	next := slices.Clone(a.ptr[:len(m.words)])
 	var vals []float64
 	var rowsOf []int32
-	for d, doc := range docs {
+	for d := range docs {
 		vals, rowsOf = vals[:0], rowsOf[:0]
 		var norm float64
-		for _, tc := range doc.terms {
+		for _, tc := range docs[d].terms {
 			r, ok := row[tc.id]
 			if !ok {
 				continue
@@ -255,22 +268,18 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			rowsOf = append(rowsOf, r)
 			norm += v * v
 		}
-		if norm == 0 {
-			continue
+		docs[d].terms = nil
+		inv := 0.0 // a text without vocabulary words has no entries anyway
+		if norm > 0 {
+			inv = 1 / math.Sqrt(norm)
 		}
-		inv := 1 / math.Sqrt(norm)
 		for j, r := range rowsOf {
-			rows[r] = append(rows[r], entry{int32(d), float32(vals[j] * inv)})
+			a.idx[next[r]] = int32(d)
+			a.val[next[r]] = float32(vals[j] * inv)
+			next[r]++
 		}
 	}
-	a := &csr{rows: len(m.words), cols: len(docs), ptr: make([]int32, len(m.words)+1)}
-	for i, r := range rows {
-		for _, e := range r {
-			a.idx = append(a.idx, e.doc)
-			a.val = append(a.val, e.val)
-		}
-		a.ptr[i+1] = int32(len(a.idx))
-	}
+	*sample, docs, row, next = nil, nil, nil, nil
 	u, sv, err := truncatedSVD(ctx, a, cfg.Dims, cfg.Iters)
 	if err != nil {
 		return nil, err
