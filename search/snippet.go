@@ -169,7 +169,7 @@ func plainText(md string, drop func(level int, text string) bool) string {
 				continue
 			}
 			open = false
-			write(segCode, strings.Join(strings.Fields(cleanRunes(trim)), " "))
+			write(segCode, squeeze(cleanRunes(trim)))
 			continue
 		}
 		for strings.HasPrefix(trim, ">") {
@@ -386,7 +386,7 @@ func inlinePlain(s string) string {
 			i++
 		}
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return squeeze(b.String())
 }
 
 // runOf is the length of the run of c starting at s[i].
@@ -441,26 +441,72 @@ func emphasis(s string, i, n int) bool {
 // cleanRunes makes s valid UTF-8 and turns control and format characters
 // (bidi overrides, zero-width marks) into spaces.
 func cleanRunes(s string) string {
-	ok := true
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			ok = false
+	i := 0
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				break
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if badRune(r, n) {
 			break
 		}
+		i += n
 	}
-	if ok {
+	if i == len(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); {
+	b.WriteString(s[:i])
+	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n <= 1 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+		if badRune(r, n) {
 			b.WriteByte(' ')
 		} else {
 			b.WriteString(s[i : i+n])
 		}
 		i += n
+	}
+	return b.String()
+}
+
+func badRune(r rune, n int) bool {
+	return r == utf8.RuneError && n <= 1 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// squeeze trims s and turns each run of ASCII white space into one space.
+func squeeze(s string) string {
+	s = strings.Trim(s, " \t\n\r\v\f")
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		switch s[i] {
+		case '\t', '\n', '\r', '\v', '\f':
+			clean = false
+		case ' ':
+			clean = i+1 >= len(s) || s[i+1] != ' '
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+			space = true
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteByte(c)
+		}
 	}
 	return b.String()
 }
@@ -472,7 +518,7 @@ func cleanRunes(s string) string {
 // cut at word boundaries and marked with "…" on the sides that were cut.
 // Without a term in plain, the window is its beginning.
 func cutSnippet(plain string, terms []string, size int) string {
-	plain = strings.Join(strings.Fields(cleanRunes(plain)), " ")
+	plain = squeeze(cleanRunes(plain))
 	size = max(size, minSnippet)
 	if len(plain) <= size {
 		return plain

@@ -395,3 +395,17 @@ func TestJiraWikiSnippet(t *testing.T) {
 		t.Errorf("snippet %q", got)
 	}
 }
+
+// BenchmarkSnippet measures makeSnippet on the real chunks of
+// testdata/snippet-chunks.json, one snippet per chunk per iteration.
+func BenchmarkSnippet(b *testing.B) {
+	chunks := loadSnippetChunks(b)
+	terms := tokenize("rollback database settings for the locale")
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, c := range chunks {
+			makeSnippet(c.source(), terms, DefaultSnippetSize)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(chunks)), "ns/snippet")
+}
