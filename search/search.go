@@ -269,7 +269,22 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		if err != nil {
 			continue // replaced by a concurrent sync since: no snippet rather than no result
 		}
-		results[i].Snippet = makeSnippet(s.src, terms, q.snippetSize())
+		snip, fromBody := bodySnippet(s.src, terms, q.snippetSize())
+		if !fromBody {
+			// A first chunk with nothing but the breadcrumb and header
+			// lines (a page whose text starts with a section): the
+			// next chunk's body says more than the header.
+			next := s.src
+			next.first = false
+			err := x.db.QueryRowContext(ctx, `SELECT text, heading FROM chunks WHERE doc_id = ? AND idx > ? ORDER BY idx LIMIT 1`,
+				s.id, s.idx).Scan(&next.text, &next.heading)
+			if err == nil {
+				if n, ok := bodySnippet(next, terms, q.snippetSize()); ok {
+					snip = n
+				}
+			}
+		}
+		results[i].Snippet = snip
 	}
 	return results, nil
 }

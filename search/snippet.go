@@ -40,6 +40,14 @@ type snippetSource struct {
 // keyword index matches them), cut at word boundaries with "…" where text
 // was cut. A chunk whose body is only header lines shows them instead.
 func makeSnippet(src snippetSource, terms []string, size int) string {
+	snip, _ := bodySnippet(src, terms, size)
+	return snip
+}
+
+// bodySnippet is makeSnippet that also says whether the snippet came from
+// the body; when not (the chunk holds only its breadcrumb and header
+// lines), a caller may prefer the body of the document's next chunk.
+func bodySnippet(src snippetSource, terms []string, size int) (string, bool) {
 	body, header := chunkBody(src)
 	plain := plainText(body, func(level int, text string) bool {
 		// The page title repeated as a heading, and the section headings
@@ -49,11 +57,11 @@ func makeSnippet(src snippetSource, terms []string, size int) string {
 		}
 		return src.source == SourceJira && level == 2 && (text == "Description" || text == "Comments")
 	})
-	if plain == "" {
-		// One segment per header line.
-		plain = plainText(strings.ReplaceAll(header, "\n", "\n\n"), nil)
+	if plain != "" {
+		return cutSnippet(plain, terms, size), true
 	}
-	return cutSnippet(plain, terms, size)
+	// One segment per header line.
+	return cutSnippet(plainText(strings.ReplaceAll(header, "\n", "\n\n"), nil), terms, size), false
 }
 
 // chunkBody cuts the breadcrumb line off a stored chunk text, and, from a

@@ -318,17 +318,26 @@ func TestSearchSnippetIsBody(t *testing.T) {
 			{Index: 1, Heading: "Certificates", Text: "Engineering › Security › Certificates\n\n" + strings.Repeat("Words that pad. ", 30) +
 				"Rotate the `TLS` certificates every *ninety* days. " + strings.Repeat("More padding here. ", 30)},
 		}}
-	if _, err := x.Upsert(ctx, []Document{doc}); err != nil {
+	// A first chunk with only its header: the snippet comes from the next.
+	lo := Document{ID: "confluence:10", Source: SourceConfluence, Container: "ENG", Key: "10", Title: "Large Objects", Type: "page",
+		URL: "https://wiki.example/10", Updated: testTime, Breadcrumb: []string{"Engineering", "Large Objects"}, Chunks: []Chunk{
+			{Index: 0, Text: "Engineering › Large Objects\n\nAuthor: Ada · Last edited by Ada on 2026-11-25"},
+			{Index: 1, Heading: "Introduction", Text: "Engineering › Large Objects › Introduction\n\n## Introduction\n\n" +
+				"Each one is stored in pieces of one table, with its own owner, and read through a file-like interface."},
+		}}
+	if _, err := x.Upsert(ctx, []Document{doc, lo}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		query   string
-		size    int
-		want    string
-		wantErr bool
+		query       string
+		size        int
+		want        string
+		wantHeading string
+		wantErr     bool
 	}{
+		{query: "large objects", want: "Introduction: Each one is stored in pieces of one table, with its own owner, and read through a file-like interface."},
 		{query: "internal systems access", want: "How to get access to internal systems. VPN setup · Secrets"},
-		{query: "rotate certificates", size: 80, want: "…Words that pad. Rotate the TLS certificates every ninety days. More…"},
+		{query: "rotate certificates", size: 80, wantHeading: "Certificates", want: "…Words that pad. Rotate the TLS certificates every ninety days. More…"},
 		{query: "rotate", size: -1, wantErr: true},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
@@ -344,6 +353,9 @@ func TestSearchSnippetIsBody(t *testing.T) {
 			}
 			if rs[0].Snippet != tc.want {
 				t.Errorf("snippet %q, want %q", rs[0].Snippet, tc.want)
+			}
+			if rs[0].Heading != tc.wantHeading {
+				t.Errorf("heading %q, want %q: the test meant to hit another chunk", rs[0].Heading, tc.wantHeading)
 			}
 		})
 	}
