@@ -20,21 +20,20 @@ import (
 // servers' own search as the fallback), similar documents, index status.
 // They form the product "index" (--tools index).
 
-// semanticHit is one document found by meaning. The field names are those
-// of `atlasbridge search --json`; url is relative to the base URL of its
-// product when it lies under it.
+// semanticHit is one document found by meaning: a page (id) or an issue
+// (key). Its web address is in the answer's page_url or issue_url unless
+// it has its own url.
 type semanticHit struct {
-	Title   string  `json:"title"`
-	Source  string  `json:"source"`
-	Space   string  `json:"space,omitempty"`
-	Project string  `json:"project,omitempty"`
 	ID      string  `json:"id,omitempty"`
 	Key     string  `json:"key,omitempty"`
-	Type    string  `json:"type,omitempty"` // issue type, or a Confluence type other than page
+	Title   string  `json:"title"`
+	Space   string  `json:"space,omitempty"`   // unless the answer gives it for every page
+	Project string  `json:"project,omitempty"` // unless the answer gives it for every issue
+	Type    string  `json:"type,omitempty"`    // a Confluence type other than page
 	Status  string  `json:"status,omitempty"`
 	Updated string  `json:"updated,omitempty"`
 	Score   float64 `json:"score,omitempty"` // 0 only for the document compared with
-	URL     string  `json:"url"`
+	URL     string  `json:"url,omitempty"`
 	Heading string  `json:"heading,omitempty"`
 	Snippet string  `json:"snippet,omitempty"`
 	Origin  string  `json:"origin"`
@@ -43,18 +42,20 @@ type semanticHit struct {
 
 // semanticOut is the answer of semantic_search and find_similar_issues.
 type semanticOut struct {
-	Of             *semanticHit  `json:"of,omitempty"` // find_similar_issues: the document compared with
-	ConfluenceBase string        `json:"confluence_base_url,omitempty"`
-	JiraBase       string        `json:"jira_base_url,omitempty"`
-	Results        []semanticHit `json:"results"`
-	Fallback       string        `json:"fallback,omitempty"`
-	Notes          []string      `json:"notes,omitempty"`
+	Of       *semanticHit  `json:"of,omitempty"` // find_similar_issues: the document compared with
+	PageURL  string        `json:"page_url,omitempty"`
+	IssueURL string        `json:"issue_url,omitempty"`
+	Space    string        `json:"space,omitempty"`   // of every page hit, when they share one
+	Project  string        `json:"project,omitempty"` // of every issue hit, when they share one
+	Results  []semanticHit `json:"results"`
+	Fallback string        `json:"fallback,omitempty"`
+	Notes    []string      `json:"notes,omitempty"`
 }
 
-// Limits of the semantic answers: ten hits from the index come to about
-// 4 kB (TestSemanticSearchSize).
+// Limits of the semantic answers. Ten hits fit in 1,600 bytes
+// (hitsBudget): the snippets share what the rest leaves.
 const (
-	snippetChars  = 140
+	snippetChars  = 160
 	headingChars  = 80
 	defaultHits   = 10
 	maxHits       = 50
@@ -79,7 +80,7 @@ type semanticSearchArgs struct {
 
 func (s *Server) semanticSearch() tool {
 	return readTool("index", "semantic_search", "Search Confluence and Jira by meaning",
-		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words or paraphrases. Example: {\"query\":\"how do we rotate the on-call pager?\"}. Returns per hit title, source, space or project, id or key, url, updated, score, heading, snippet, origin (index or live); fallback says why the servers were asked too.",
+		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words. Example: {\"query\":\"how do we rotate the on-call pager?\"}. Returns page_url, issue_url (insert a hit's id or key) and per hit id (page) or key (issue), title, space or project (once if shared), status, updated, score, heading, snippet, origin (index or live); fallback says why the servers were asked too.",
 		func(ctx context.Context, a semanticSearchArgs) (*mcpgo.CallToolResult, error) {
 			text := strings.TrimSpace(a.Query)
 			if text == "" {
@@ -106,11 +107,12 @@ func (s *Server) semanticSearch() tool {
 			if err != nil {
 				return indexError(err)
 			}
-			out := s.semanticAnswer(ans.Hits, k, "")
+			out := s.semanticAnswer(ans.Hits, k, "", nil, "")
 			out.Fallback, out.Notes = ans.Fallback, ans.Notes
 			if idxErr != nil {
 				out.Notes = append([]string{noIndexNote(idxErr)}, out.Notes...)
 			}
+			fitSemantic(&out)
 			return jsonResult(out)
 		})
 }
@@ -173,8 +175,9 @@ func (s *Server) inScope(r search.Result) bool {
 }
 
 // semanticAnswer shapes at most k hits within the allow-lists, skipping
-// the document exclude (a DocID).
-func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string) semanticOut {
+// the document exclude (a DocID), and the document of (when not nil)
+// compared with.
+func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string, of *search.Result, ofOrigin string) semanticOut {
 	out := semanticOut{Results: []semanticHit{}}
 	for _, h := range hits {
 		if len(out.Results) == k {
@@ -183,45 +186,97 @@ func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string) semant
 		if !s.inScope(h.Result) || h.DocID == exclude {
 			continue
 		}
-		o := s.hitOf(h.Result)
+		o := s.hitOf(&out, h.Result)
 		o.Origin, o.Stale = h.Origin, h.Stale
-		s.noteBase(&out, h.Source, o.URL != h.URL)
 		out.Results = append(out.Results, o)
 	}
+	if of != nil {
+		o := s.hitOf(&out, *of)
+		o.Origin, o.Score, o.Heading, o.Snippet = ofOrigin, 0, "", ""
+		out.Of = &o
+	}
+	out.Space = hoist(out.Results, func(h *semanticHit) *string { return &h.Space })
+	out.Project = hoist(out.Results, func(h *semanticHit) *string { return &h.Project })
 	return out
 }
 
-// noteBase sets the base URL of a product in out when one of its hits has
-// a relative URL.
-func (s *Server) noteBase(out *semanticOut, source string, relative bool) {
-	switch {
-	case !relative:
-	case source == search.SourceJira:
-		out.JiraBase = s.jira.BaseURL()
-	case source == search.SourceConfluence:
-		out.ConfluenceBase = s.conf.BaseURL()
+// hoist clears a field that the hits having it share, when two or more
+// do, and returns its value ("" when they differ or are too few).
+func hoist(hits []semanticHit, field func(*semanticHit) *string) string {
+	var have []*string
+	for i := range hits {
+		if f := field(&hits[i]); *f != "" {
+			have = append(have, f)
+		}
 	}
+	if len(have) < 2 || slices.ContainsFunc(have, func(f *string) bool { return *f != *have[0] }) {
+		return ""
+	}
+	v := *have[0]
+	for _, f := range have {
+		*f = ""
+	}
+	return v
 }
 
-// hitOf shapes one result (without origin).
-func (s *Server) hitOf(r search.Result) semanticHit {
-	h := semanticHit{Title: text(r.Title), Source: r.Source, Updated: date(r.Updated), Score: round3(r.Score),
-		URL: s.relativeURL(r.Source, r.URL), Heading: oneLine(r.Heading, headingChars),
-		Snippet: oneLine(trimBreadcrumb(r.Snippet, r.Title, r.Heading), snippetChars)}
+// semanticBudget is the byte budget of a semantic answer of n hits: 2,400
+// for ten. It is larger than that of the exact searches (hitsBudget)
+// because a snippet is what answers the question: the answer must be
+// objects (each hit says its origin), whose field names alone cost about
+// 60 bytes a hit, and within 1,600 bytes ten hits with their titles would
+// keep almost no snippet (measured: none on TestSemanticSearch's corpus).
+func semanticBudget(n int) int { return hitsBudget(n) + semanticExtraPerHit*max(n, 10) }
+
+// semanticExtraPerHit is what a semantic hit may cost over a search hit.
+const semanticExtraPerHit = 80
+
+// fitSemantic cuts the text of a semantic answer to its byte budget:
+// snippets first, then headings, then titles.
+func fitSemantic(out *semanticOut) {
+	var snippets, headings, titles, rest []*string
+	for i := range out.Results {
+		h := &out.Results[i]
+		snippets, headings, titles = append(snippets, &h.Snippet), append(headings, &h.Heading), append(titles, &h.Title)
+		rest = append(rest, &h.Title, &h.Status, &h.Heading)
+	}
+	fit(func() int { return encodedSize(out) }, semanticBudget(len(out.Results)),
+		trim{fields: snippets, floor: 24, drop: true},
+		trim{fields: headings, floor: 12, drop: true},
+		trim{fields: titles, floor: 40},
+		trim{fields: rest, floor: 12})
+}
+
+// hitOf shapes one result (without origin), and sets in out the URL
+// template that gives its address.
+func (s *Server) hitOf(out *semanticOut, r search.Result) semanticHit {
+	h := semanticHit{Title: text(r.Title), Updated: date(r.Updated), Score: round2(r.Score),
+		Heading: oneLine(r.Heading, headingChars), Snippet: oneLine(trimBreadcrumb(r.Snippet, r.Title, r.Heading), snippetChars)}
 	if r.Source == search.SourceJira {
-		h.Project, h.Key, h.Type, h.Status = r.Container, r.Key, text(r.Type), text(r.Status)
-	} else {
-		h.Space, h.ID = r.Container, r.Key
-		if r.Type != "page" {
-			h.Type = r.Type
+		h.Key, h.Project, h.Status = r.Key, r.Container, text(r.Status)
+		if s.jira != nil && h.Key != "" {
+			out.IssueURL = s.jira.AbsURL(issueURLTemplate)
+		} else {
+			h.URL = r.URL
 		}
+		return h
+	}
+	h.Space, h.ID = r.Container, r.Key
+	if r.Type != "page" {
+		h.Type = r.Type
+	}
+	if s.conf != nil && h.ID != "" && (r.Type == "page" || r.Type == "blogpost") {
+		out.PageURL = s.conf.AbsURL(pageURLTemplate)
+	} else {
+		h.URL = r.URL
 	}
 	return h
 }
 
 // trimBreadcrumb drops the path an indexed chunk starts with ("Space ›
-// Parent › Title › Heading"), which the hit says already, and the markers
-// of markdown headings.
+// Parent › Title › Heading", or "Summary: Title."), which the hit says
+// already, and the markers of markdown headings. A snippet without them
+// (package search may clean its snippets itself) comes back unchanged, and
+// trimming twice changes nothing more.
 func trimBreadcrumb(snippet, title, heading string) string {
 	words := strings.Fields(snippet)
 	for i, w := range words {
@@ -235,8 +290,8 @@ func trimBreadcrumb(snippet, title, heading string) string {
 		if mark == "" {
 			continue
 		}
-		if i := strings.Index(snippet, mark); i == 0 || i > 0 && strings.HasSuffix(snippet[:i], "› ") {
-			if rest := strings.TrimLeft(snippet[i+len(mark):], " ›:"); rest != "" {
+		if i := strings.Index(snippet, mark); i == 0 || i > 0 && (strings.HasSuffix(snippet[:i], "› ") || isLabel(snippet[:i])) {
+			if rest := strings.TrimLeft(snippet[i+len(mark):], " ›:."); rest != "" {
 				return rest
 			}
 		}
@@ -244,21 +299,11 @@ func trimBreadcrumb(snippet, title, heading string) string {
 	return snippet
 }
 
-// relativeURL cuts the base URL of the hit's product off u, when u lies
-// under it.
-func (s *Server) relativeURL(source, u string) string {
-	var base string
-	switch {
-	case source == search.SourceJira && s.jira != nil:
-		base = s.jira.BaseURL()
-	case source == search.SourceConfluence && s.conf != nil:
-		base = s.conf.BaseURL()
-	}
-	base = strings.TrimSuffix(base, "/")
-	if rest, ok := strings.CutPrefix(u, base); ok && base != "" && strings.HasPrefix(rest, "/") {
-		return rest
-	}
-	return u
+// isLabel reports whether s is a one-word label such as "Summary: ", which
+// a Jira description often puts before repeating the summary.
+func isLabel(s string) bool {
+	word, ok := strings.CutSuffix(s, ": ")
+	return ok && word != "" && len(word) <= 24 && !strings.ContainsAny(word, " ›")
 }
 
 // indexError is a failure of the local index, as the model should read it.
@@ -358,12 +403,9 @@ func (s *Server) findSimilarIssues() tool {
 			if err != nil {
 				return indexError(err)
 			}
-			out := s.semanticAnswer(ans.Hits, k, id)
-			ofHit := s.hitOf(of)
-			ofHit.Origin = origin
-			out.Of = &ofHit
-			s.noteBase(&out, of.Source, ofHit.URL != of.URL)
+			out := s.semanticAnswer(ans.Hits, k, id, &of, origin)
 			out.Fallback, out.Notes = ans.Fallback, append(notes, ans.Notes...)
+			fitSemantic(&out)
 			return jsonResult(out)
 		})
 }
@@ -572,7 +614,7 @@ func minute(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04Z")
 }
 
-func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
 

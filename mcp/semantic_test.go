@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
@@ -125,12 +126,35 @@ func pageIDs(t testing.TB, conf *atlassian.Confluence, space string) []pageID {
 
 // answer decodes a semantic_search or find_similar_issues result.
 type answer struct {
-	Of             *semanticHit  `json:"of"`
-	ConfluenceBase string        `json:"confluence_base_url"`
-	JiraBase       string        `json:"jira_base_url"`
-	Results        []semanticHit `json:"results"`
-	Fallback       string        `json:"fallback"`
-	Notes          []string      `json:"notes"`
+	Of       *semanticHit  `json:"of"`
+	PageURL  string        `json:"page_url"`
+	IssueURL string        `json:"issue_url"`
+	Space    string        `json:"space"`
+	Project  string        `json:"project"`
+	Results  []semanticHit `json:"results"`
+	Fallback string        `json:"fallback"`
+	Notes    []string      `json:"notes"`
+}
+
+// container is the space or project of a hit.
+func (a answer) container(h semanticHit) string {
+	switch {
+	case h.Key != "" && h.Project != "":
+		return h.Project
+	case h.Key != "":
+		return a.Project
+	case h.Space != "":
+		return h.Space
+	}
+	return a.Space
+}
+
+// source is the product of a hit: an issue has a key, a page an id.
+func source(h semanticHit) string {
+	if h.Key != "" {
+		return "jira"
+	}
+	return "confluence"
 }
 
 func (a answer) origins() map[string]int {
@@ -144,7 +168,7 @@ func (a answer) origins() map[string]int {
 func (a answer) containers() []string {
 	var out []string
 	for _, h := range a.Results {
-		out = append(out, h.Space+h.Project)
+		out = append(out, a.container(h))
 	}
 	return out
 }
@@ -163,18 +187,18 @@ func TestSemanticSearch(t *testing.T) {
 			if len(a.Results) != 10 || a.Fallback != "" || a.origins()["index"] != 10 {
 				t.Fatalf("want 10 index hits and no fallback: %+v", a)
 			}
-			if a.ConfluenceBase != w.sim.ConfluenceURL() || a.JiraBase != w.sim.JiraURL() {
-				t.Errorf("base urls %q %q", a.ConfluenceBase, a.JiraBase)
+			if a.PageURL != w.sim.ConfluenceURL()+pageURLTemplate || a.IssueURL != w.sim.JiraURL()+issueURLTemplate {
+				t.Errorf("url templates %q %q", a.PageURL, a.IssueURL)
 			}
 			if !slices.ContainsFunc(a.Results[:3], func(h semanticHit) bool { return h.ID == w.pagerPage }) {
 				t.Errorf("the on-call page %s is not in the top 3: %+v", w.pagerPage, a.Results[:3])
 			}
 			for i, h := range a.Results {
-				if h.Title == "" || !strings.HasPrefix(h.URL, "/") || h.Updated == "" || h.Score <= 0 || h.Snippet == "" {
-					t.Errorf("incomplete hit %+v", h)
+				if h.Title == "" || h.URL != "" || h.Updated == "" || h.Score <= 0 || h.Snippet == "" {
+					t.Errorf("incomplete hit, or with a url page_url or issue_url gives: %+v", h)
 				}
-				if (h.Source == "jira") != (h.Key != "" && h.Project != "" && h.ID == "" && h.Space == "") {
-					t.Errorf("hit with the wrong identifiers for its source: %+v", h)
+				if (h.Key != "") == (h.ID != "") || a.container(h) == "" {
+					t.Errorf("a hit needs an id or a key, and a space or project: %+v", h)
 				}
 				if i > 0 && h.Score > a.Results[i-1].Score {
 					t.Errorf("scores not descending at %d", i)
@@ -186,16 +210,16 @@ func TestSemanticSearch(t *testing.T) {
 				t.Fatalf("%d results", len(a.Results))
 			}
 			for _, h := range a.Results {
-				if h.Source != "jira" || h.Type == "" || h.Status == "" || !strings.HasPrefix(h.URL, "/browse/") {
+				if source(h) != "jira" || h.Status == "" || h.URL != "" {
 					t.Errorf("hit %+v", h)
 				}
 			}
-			if a.ConfluenceBase != "" {
-				t.Errorf("confluence_base_url without Confluence hits")
+			if a.PageURL != "" || a.IssueURL != w.sim.JiraURL()+"/browse/{key}" {
+				t.Errorf("url templates %q %q", a.PageURL, a.IssueURL)
 			}
 		}},
 		{name: "spaces", args: map[string]any{"query": "pager rotation", "spaces": []any{"eng"}, "limit": 3}, check: func(t *testing.T, a answer) {
-			if len(a.Results) != 3 || slices.ContainsFunc(a.Results, func(h semanticHit) bool { return h.Space != "ENG" }) {
+			if len(a.Results) != 3 || a.Space != "ENG" || slices.ContainsFunc(a.Results, func(h semanticHit) bool { return a.container(h) != "ENG" }) {
 				t.Fatalf("want 3 ENG hits: %v", a.containers())
 			}
 		}},
@@ -204,7 +228,7 @@ func TestSemanticSearch(t *testing.T) {
 				t.Fatal("no results")
 			}
 			for _, h := range a.Results {
-				if h.Project != "DATA" || !slices.Contains([]string{"Open", "In Progress", "Reopened"}, h.Status) {
+				if a.container(h) != "DATA" || !slices.Contains([]string{"Open", "In Progress", "Reopened"}, h.Status) {
 					t.Errorf("hit %+v", h)
 				}
 			}
@@ -280,24 +304,33 @@ func BenchmarkSemanticOverhead(b *testing.B) {
 	b.ReportMetric(float64(size), "bytes/result")
 }
 
-// TestSemanticSearchSize measures a typical answer of ten hits.
+// TestSemanticSearchSize measures answers of ten hits: within their
+// budget (2,400 bytes), every hit keeps its identifier, most of its title
+// and a snippet.
 func TestSemanticSearchSize(t *testing.T) {
 	w := newSemWorld(t, true)
 	f := w.server(t, w.idx, nil)
 	var sizes []int
 	for _, q := range []string{"how do we hand over the on-call pager?", "restore a database from backup", "TLS certificate expired", "roll back a failed deploy"} {
-		text := f.ok(t, "semantic_search", map[string]any{"query": q}, nil)
+		var a answer
+		text := f.ok(t, "semantic_search", map[string]any{"query": q}, &a)
 		if testing.Verbose() && len(sizes) == 0 {
 			t.Log(text)
 		}
 		sizes = append(sizes, len(text))
-	}
-	t.Logf("semantic_search, 10 hits: %v bytes", sizes)
-	for _, n := range sizes {
-		if n > 4000 {
-			t.Errorf("an answer of 10 hits is %d bytes: keep it under 4000", n)
+		if len(a.Results) != 10 {
+			t.Fatalf("%q: %d hits, want 10", q, len(a.Results))
+		}
+		if len(text) > semanticBudget(10) || semanticBudget(10) > 2400 {
+			t.Errorf("%q: 10 hits take %d bytes, budget %d (at most 2400):\n%s", q, len(text), semanticBudget(10), text)
+		}
+		for _, h := range a.Results {
+			if h.ID == "" && h.Key == "" || utf8.RuneCountInString(h.Title) < 40 && strings.HasSuffix(h.Title, "…") || utf8.RuneCountInString(h.Snippet) < 24 {
+				t.Errorf("%q: hit without identifier, most of its title or a snippet: %+v", q, h)
+			}
 		}
 	}
+	t.Logf("semantic_search, 10 hits: %v bytes", sizes)
 }
 
 func TestSemanticWithoutIndex(t *testing.T) {
@@ -407,7 +440,7 @@ func TestFindSimilarIssues(t *testing.T) {
 		fail  string
 	}{
 		{name: "issue", args: map[string]any{"issue_key": w.opsKey}, check: func(t *testing.T, a answer) {
-			if a.Of == nil || a.Of.Key != w.opsKey || a.Of.Project != "OPS" || a.Of.Origin != "index" || a.Of.Title == "" {
+			if a.Of == nil || a.Of.Key != w.opsKey || a.Of.Origin != "index" || a.Of.Title == "" || a.Of.Snippet != "" {
 				t.Fatalf("of = %+v", a.Of)
 			}
 			if len(a.Results) != 10 || a.Fallback != "" {
@@ -420,18 +453,18 @@ func TestFindSimilarIssues(t *testing.T) {
 			}
 			sources := map[string]int{}
 			for _, h := range a.Results {
-				sources[h.Source]++
+				sources[source(h)]++
 			}
 			if sources["jira"] == 0 || sources["confluence"] == 0 {
 				t.Errorf("want issues and pages: %v", sources)
 			}
 		}},
 		{name: "issue, pages only", args: map[string]any{"issue_key": w.opsKey, "source": "confluence", "limit": 2}, check: func(t *testing.T, a answer) {
-			if len(a.Results) != 2 || a.Results[0].Source != "confluence" || a.Results[1].Source != "confluence" {
+			if len(a.Results) != 2 || source(a.Results[0]) != "confluence" || source(a.Results[1]) != "confluence" {
 				t.Fatalf("%+v", a.Results)
 			}
-			if a.Of.URL != "/browse/"+w.opsKey || a.JiraBase != w.sim.JiraURL() {
-				t.Errorf("the issue's url %q needs jira_base_url, got %q", a.Of.URL, a.JiraBase)
+			if a.Of.URL != "" || a.IssueURL != w.sim.JiraURL()+"/browse/{key}" {
+				t.Errorf("the issue's url needs issue_url: %q %q", a.Of.URL, a.IssueURL)
 			}
 		}},
 		{name: "page", args: map[string]any{"page_id": w.pagerPage, "source": "jira", "k": 5}, check: func(t *testing.T, a answer) {
@@ -716,10 +749,20 @@ func TestTrimBreadcrumb(t *testing.T) {
 		{"plain text", "", "", "plain text"},
 		{"Title ## Description ### Summary the text #1", "Title", "", "Description Summary the text #1"},
 		{"…## Description the text", "", "", "… Description the text"},
+		{"Summary: Pager alert storm. See the handbook page.", "Pager alert storm", "", "See the handbook page."},
+		{"Two words: Pager alert storm. See the handbook page.", "Pager alert storm", "", "Two words: Pager alert storm. See the handbook page."},
+		// Clean snippets, as package search makes them now, are left alone.
+		{"Every engineer who has finished onboarding joins the on-call rotation.", "On-call Rotation and Pager", "", "Every engineer who has finished onboarding joins the on-call rotation."},
+		{"Ship a small change to production using the deployment guide.", "New Engineer Onboarding", "Week two", "Ship a small change to production using the deployment guide."},
+		{"Backups: see Database Backups and Restore for the drill.", "Database Backups and Restore", "", "Backups: see Database Backups and Restore for the drill."},
 	}
 	for _, tc := range cases {
-		if got := trimBreadcrumb(tc.snippet, tc.title, tc.heading); got != tc.want {
+		got := trimBreadcrumb(tc.snippet, tc.title, tc.heading)
+		if got != tc.want {
 			t.Errorf("trimBreadcrumb(%q) = %q, want %q", tc.snippet, got, tc.want)
+		}
+		if again := trimBreadcrumb(got, tc.title, tc.heading); again != got {
+			t.Errorf("trimBreadcrumb is not idempotent on %q: %q, then %q", tc.snippet, got, again)
 		}
 	}
 }
