@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -44,22 +45,20 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // the tool asks for) and then calls the tool through
 // the in-process MCP client, as serve wires it. It reports p50 and p99 of
 // the direct call, the tool call and their difference, and the answer's
-// size in bytes and approximate tokens (bytes/4); the tool list size is
-// reported once.
+// size in bytes and approximate tokens (bytes/4), which it also logs; the
+// tool list size is reported once. semantic_search runs over an index
+// that one sync builds first; its "direct" call is the same query on the
+// index.
 func BenchmarkMCPToolCall(b *testing.B) {
 	sim := newWatchedSim(b, atlassiantest.Options{JiraIssues: 200, Seed: 21}, false)
 	if err := sim.GeneratePages("GEN", 300, 21); err != nil {
 		b.Fatal(err)
 	}
 	cfg := faultConfig(b, faultEnv(b, sim.URL, "admin-token"))
-	cli := mcpFor(b, cfg, mcp.Options{})
-	res, err := cli.ListTools(context.Background(), mcpgo.ListToolsRequest{})
-	if err != nil {
-		b.Fatal(err)
+	ctx := context.Background()
+	if code, _, errs := cliRun(ctx, cfg, "sync", "--progress", "none"); code != 0 {
+		b.Fatalf("sync: exit %d\n%s", code, errs)
 	}
-	list, _ := json.Marshal(res.Tools)
-	b.Logf("tool list: %d tools, %d bytes (~%d tokens)", len(res.Tools), len(list), len(list)/4)
-
 	conf, err := cfg.confluence(nil)
 	if err != nil {
 		b.Fatal(err)
@@ -68,9 +67,24 @@ func BenchmarkMCPToolCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
+	for _, searcher := range []*mcp.Searcher{nil, openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
+		res, err := mcpFor(b, cfg, mcp.Options{Searcher: searcher}).ListTools(ctx, mcpgo.ListToolsRequest{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		list, _ := json.Marshal(res.Tools)
+		b.Logf("tool list: %d tools, %d bytes (~%d tokens)", len(res.Tools), len(list), len(list)/4)
+	}
+	cli := mcpFor(b, cfg, mcp.Options{Searcher: openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))})
+	idx, err := openReadIndex(ctx, cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+
 	pageID := atlassiantest.PageID("ENG", "index.html")
 	cql := `space = "GEN" AND text ~ "service"`
+	const question = "how do we roll back a failed deploy?"
 	for _, c := range []struct {
 		name   string
 		tool   string
@@ -96,6 +110,10 @@ func BenchmarkMCPToolCall(b *testing.B) {
 				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
 			return err
 		}},
+		{"semantic_10_hits", "semantic_search", map[string]any{"query": question}, func() error {
+			_, err := idx.Search(ctx, search.Query{Text: question, K: 10})
+			return err
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var direct, tool, over []time.Duration
@@ -116,6 +134,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 				tool = append(tool, t2.Sub(t1))
 				over = append(over, t2.Sub(t1)-t1.Sub(t0))
 			}
+			b.Logf("%s: %d bytes (~%d tokens)", c.tool, size, size/4)
 			us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 			b.ReportMetric(us(percentile(direct, .5)), "direct-p50-µs")
 			b.ReportMetric(us(percentile(tool, .5)), "tool-p50-µs")
