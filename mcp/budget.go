@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"strings"
 	"unicode/utf8"
 )
 
@@ -34,20 +35,31 @@ type trim struct {
 	drop  bool
 }
 
-// fit cuts the fields of the trims, one trim after the other, until size()
-// is at most limit, and reports whether it got there. Each trim is cut only
-// as far as needed: the longest cut that fits, found by bisection. size
-// must measure the answer as it will be sent (its encoded length).
-func fit(size func() int, limit int, trims ...trim) bool {
-	if size() <= limit {
+// fit cuts the fields of the trims, one trim after the other, until v
+// encodes (as jsonResult sends it) in at most limit bytes, and reports
+// whether it got there. Each trim is cut only as far as needed: the
+// longest cut that fits, found by bisection. Sizes are reckoned from the
+// encoded length of each field, so v is encoded only twice.
+func fit(v any, limit int, trims ...trim) bool {
+	size := encodedSize(v)
+	if size <= limit {
 		return true
 	}
 	for _, t := range trims {
 		full := make([]string, len(t.fields))
-		longest := 0
+		longest, rest := 0, size
 		for i, f := range t.fields {
 			full[i] = *f
 			longest = max(longest, utf8.RuneCountInString(*f))
+			rest -= jsonStringLen(*f)
+		}
+		// sizeAt is the size of v with every field cut to n runes.
+		sizeAt := func(n int) int {
+			total := rest
+			for i := range t.fields {
+				total += jsonStringLen(cutText(full[i], n, t.floor, t.drop))
+			}
+			return total
 		}
 		apply := func(n int) {
 			for i, f := range t.fields {
@@ -61,25 +73,56 @@ func fit(size func() int, limit int, trims ...trim) bool {
 		if lowest >= longest {
 			continue // nothing in this trim can be cut
 		}
-		apply(lowest)
-		if size() > limit {
-			continue // cut as far as allowed: on to the next trim
+		if size = sizeAt(lowest); size > limit {
+			apply(lowest) // as far as this trim may cut: on to the next one
+			continue
 		}
 		// lowest fits and longest (the full text) does not.
 		good, bad := lowest, longest
 		for bad-good > 1 {
 			mid := (good + bad) / 2
-			apply(mid)
-			if size() <= limit {
+			if sizeAt(mid) <= limit {
 				good = mid
 			} else {
 				bad = mid
 			}
 		}
 		apply(good)
-		return true
+		break
 	}
-	return size() <= limit
+	return encodedSize(v) <= limit
+}
+
+// jsonStringLen is the length of s encoded as a JSON string by
+// encoding/json without HTML escaping: quotes, escapes and all.
+func jsonStringLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+				n += 2
+			case c < 0x20:
+				n += 6 // \u00XX
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += 6 // \ufffd
+		case r == '\u2028' || r == '\u2029':
+			n += 6
+		default:
+			n += size
+		}
+		i += size
+	}
+	return n
 }
 
 // cutText cuts s to n runes (with an ellipsis, at a word boundary when one
@@ -94,8 +137,30 @@ func cutText(s string, n, floor int, drop bool) string {
 		}
 		n = floor
 	}
+	return cutLine(s, n)
+}
+
+// cutLine cuts s, which has more than n runes, to n runes ending with an
+// ellipsis, at a word boundary in the last fifth when there is one (as
+// oneLine does, without folding s again: fit calls it often).
+func cutLine(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	return oneLine(s, n)
+	cut, floor := n-1, n*4/5
+	idx, end, space := 0, len(s), -1
+	for i, r := range s {
+		if r == ' ' && idx > floor {
+			space = i
+		}
+		if idx == cut {
+			end = i
+			break
+		}
+		idx++
+	}
+	if space >= 0 {
+		end = space
+	}
+	return strings.TrimRight(s[:end], " ,;:") + "…"
 }

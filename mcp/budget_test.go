@@ -187,6 +187,42 @@ func TestFit(t *testing.T) {
 	}
 }
 
+// TestJSONStringLen compares the reckoning of fit with what jsonResult
+// sends, on every kind of character that JSON escapes.
+func TestJSONStringLen(t *testing.T) {
+	var all strings.Builder
+	for r := rune(0); r < 0x80; r++ {
+		all.WriteRune(r)
+	}
+	for _, s := range []string{"", "plain", all.String(), "é€😀", "\u2028\u2029", "bad \xff\xfe utf-8", `"quoted" \ back`, "<tags> & amps", "…"} {
+		b, err := encode(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonStringLen(s); got != len(b) {
+			t.Errorf("jsonStringLen(%q) = %d, encoded %d: %s", s, got, len(b), b)
+		}
+	}
+}
+
+func TestFitUnencodable(t *testing.T) {
+	if fit(func() {}, 1<<20) {
+		t.Error("a value that does not encode fits a budget")
+	}
+}
+
+// TestCutLine checks that fit's cut is oneLine's on one-line text.
+func TestCutLine(t *testing.T) {
+	texts := []string{longTitles[0], longSummaries[3], "écrire une très longue phrase accentuée pour voir où elle se coupe", "nospacesatallinthisverylongwordthatgoesonandon"}
+	for _, s := range texts {
+		for n := 1; n < utf8.RuneCountInString(s); n++ {
+			if got, want := cutLine(s, n), oneLine(s, n); got != want {
+				t.Errorf("cutLine(%q, %d) = %q, oneLine gives %q", s, n, got, want)
+			}
+		}
+	}
+}
+
 func TestCutText(t *testing.T) {
 	cases := []struct {
 		s           string
@@ -206,5 +242,21 @@ func TestCutText(t *testing.T) {
 		if tc.want != "" && got != tc.want || utf8.RuneCountInString(got) > tc.wantMaxRune || tc.wantMaxRune > 0 && got == "" {
 			t.Errorf("cutText(%q, %d, %d, %v) = %q", tc.s, tc.n, tc.floor, tc.drop, got)
 		}
+	}
+}
+
+// BenchmarkFit measures what the budget costs an answer of ten hits whose
+// excerpts must be cut.
+//
+//	go test ./mcp -run '^$' -bench Fit
+func BenchmarkFit(b *testing.B) {
+	excerpt := strings.Repeat("roll back the deploy with kubectl rollout undo ", 4)
+	for b.Loop() {
+		tb := &table{columns: []string{"id", "title", "modified", "excerpt"}}
+		for i := range 10 {
+			tb.add(fmt.Sprint(300000000+i), longTitles[i][:40], "2026-01-02", excerpt)
+		}
+		out := &pageList{Columns: tb.columns, Results: tb.rows}
+		fitHits(out, 10, trim{fields: tb.cells("excerpt"), floor: 24, drop: true}, trim{fields: tb.cells("title"), floor: 40})
 	}
 }

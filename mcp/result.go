@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -37,17 +38,20 @@ func encode(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// encodedSize is the length of v as jsonResult sends it (0 when v does not
-// encode, which encode's caller then reports).
+// encodedSize is the length of v as jsonResult sends it; a value that
+// does not encode (a bug jsonResult reports) fits no budget.
 func encodedSize(v any) int {
-	b, _ := encode(v)
+	b, err := encode(v)
+	if err != nil {
+		return math.MaxInt
+	}
 	return len(b)
 }
 
 // fitHits cuts the text of an answer that lists n hits to its budget
 // (hitsBudget) with fit's trims. v must point to the answer.
 func fitHits(v any, n int, trims ...trim) {
-	fit(func() int { return encodedSize(v) }, hitsBudget(n), trims...)
+	fit(v, hitsBudget(n), trims...)
 }
 
 // table is a list of hits as the search tools give it: the column names

@@ -239,7 +239,7 @@ func fitSemantic(out *semanticOut) {
 		snippets, headings, titles = append(snippets, &h.Snippet), append(headings, &h.Heading), append(titles, &h.Title)
 		rest = append(rest, &h.Title, &h.Status, &h.Heading)
 	}
-	fit(func() int { return encodedSize(out) }, semanticBudget(len(out.Results)),
+	fit(out, semanticBudget(len(out.Results)),
 		trim{fields: snippets, floor: 24, drop: true},
 		trim{fields: headings, floor: 12, drop: true},
 		trim{fields: titles, floor: 40},
