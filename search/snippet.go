@@ -145,6 +145,7 @@ func plainText(md string, drop func(level int, text string) bool) string {
 	last := -1    // kind of the last segment written; -1 before the first
 	open := false // the last segment takes the next line of its paragraph
 	fence := ""   // the open code fence
+	quoted := 0   // the quote depth of the line that opened it
 	write := func(kind int, text string) {
 		if text == "" {
 			return
@@ -168,10 +169,22 @@ func plainText(md string, drop func(level int, text string) bool) string {
 		b.WriteString(text)
 		last, open = kind, kind == segText || kind == segItem
 	}
+	// A chunk that starts with the overlap of its predecessor ("…tail of
+	// the last paragraph") may start inside a code block quoted in that
+	// paragraph: an odd number of fences in it means the first one closes.
+	skipFence := strings.HasPrefix(md, "…") && oddFences(md)
 	for line := range strings.Lines(md) {
 		line = strings.TrimRight(line, "\r\n")
 		trim := strings.TrimSpace(line)
+		if skipFence && fence == "" && isFenceLine(trim) {
+			skipFence = false
+			continue
+		}
 		if fence != "" {
+			// A fence opened in a quote holds quoted lines.
+			for d := 0; d < quoted && strings.HasPrefix(trim, ">"); d++ {
+				trim = strings.TrimSpace(trim[1:])
+			}
 			if strings.HasPrefix(trim, fence) && strings.Trim(trim, fence[:1]) == "" {
 				fence = ""
 				continue
@@ -180,7 +193,8 @@ func plainText(md string, drop func(level int, text string) bool) string {
 			write(segCode, squeeze(cleanRunes(trim)))
 			continue
 		}
-		for strings.HasPrefix(trim, ">") {
+		depth := 0
+		for ; strings.HasPrefix(trim, ">"); depth++ {
 			trim = strings.TrimSpace(trim[1:])
 		}
 		switch {
@@ -191,7 +205,7 @@ func plainText(md string, drop func(level int, text string) bool) string {
 			for n < len(trim) && trim[n] == trim[0] {
 				n++
 			}
-			fence, open = trim[:n], false
+			fence, quoted, open = trim[:n], depth, false
 		case markdownHeadingLevel(trim) > 0:
 			lvl := markdownHeadingLevel(trim)
 			text := inlinePlain(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(trim[lvl:]), "#")))
@@ -217,6 +231,27 @@ func plainText(md string, drop func(level int, text string) bool) string {
 		}
 	}
 	return b.String()
+}
+
+// isFenceLine says whether a line, quote marks stripped, is a code fence.
+func isFenceLine(trim string) bool {
+	for strings.HasPrefix(trim, ">") {
+		trim = strings.TrimSpace(trim[1:])
+	}
+	return strings.HasPrefix(trim, "```") || strings.HasPrefix(trim, "~~~")
+}
+
+// oddFences says whether the first paragraph of md holds an odd number of
+// code fences.
+func oddFences(md string) bool {
+	para, _, _ := strings.Cut(md, "\n\n")
+	n := 0
+	for line := range strings.Lines(para) {
+		if isFenceLine(strings.TrimSpace(line)) {
+			n++
+		}
+	}
+	return n%2 == 1
 }
 
 // markdownHeadingLevel returns the level of an ATX heading line, or 0.
