@@ -2,10 +2,12 @@ package mcp
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 )
 
@@ -258,5 +260,60 @@ func BenchmarkFit(b *testing.B) {
 		}
 		out := &pageList{Columns: tb.columns, Results: tb.rows}
 		fitHits(out, 10, trim{fields: tb.cells("excerpt"), floor: 24, drop: true}, trim{fields: tb.cells("title"), floor: 40})
+	}
+}
+
+// TestPageTable checks the shape of page hits: what all hits share is
+// given once, a url column only for hits without an id, and no empty
+// column.
+func TestPageTable(t *testing.T) {
+	conf, err := atlassian.NewConfluence("https://wiki.example.com/confluence", atlassian.Options{Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{conf: conf}
+	page := func(id, space, typ string) pageHit {
+		return pageHit{ID: id, Title: "Title " + id, Space: space, Type: typ, Modified: "2026-01-0" + id[len(id)-1:], Excerpt: "text of " + id}
+	}
+	cases := []struct {
+		name    string
+		hits    []pageHit
+		columns []string
+		space   string
+		typ     string
+	}{
+		{"one space", []pageHit{page("1", "ENG", ""), page("2", "ENG", "")}, []string{"id", "title", "modified", "excerpt"}, "ENG", ""},
+		{"two spaces", []pageHit{page("1", "ENG", ""), page("2", "OPS", "")}, []string{"id", "title", "space", "modified", "excerpt"}, "", ""},
+		{"blog posts", []pageHit{page("1", "ENG", "blogpost"), page("2", "ENG", "blogpost")}, []string{"id", "title", "modified", "excerpt"}, "ENG", "blogpost"},
+		{"a page and a blog post", []pageHit{page("1", "ENG", ""), page("2", "ENG", "blogpost")}, []string{"id", "title", "type", "modified", "excerpt"}, "ENG", ""},
+		{"a space hit", []pageHit{page("1", "ENG", ""), {Title: "Engineering", Type: "space", Space: "ENG", URL: "/display/ENG"}},
+			[]string{"id", "title", "type", "modified", "url", "excerpt"}, "ENG", ""},
+		{"one hit", []pageHit{page("1", "ENG", "")}, []string{"id", "title", "space", "modified", "excerpt"}, "", ""},
+		{"no hit", nil, []string{"id", "title"}, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := s.pageTable(tc.hits, pageList{Total: len(tc.hits)})
+			if !slices.Equal(out.Columns, tc.columns) || out.Space != tc.space || out.Type != tc.typ || len(out.Results) != len(tc.hits) {
+				t.Fatalf("columns %v space %q type %q rows %v, want %v %q %q", out.Columns, out.Space, out.Type, out.Results, tc.columns, tc.space, tc.typ)
+			}
+			if out.PageURL != "https://wiki.example.com/confluence/pages/viewpage.action?pageId={id}" {
+				t.Errorf("page_url %q", out.PageURL)
+			}
+			if j := slices.Index(out.Columns, "url"); j >= 0 {
+				for _, r := range out.Results {
+					if (r[0] == "") != (r[j] != "") {
+						t.Errorf("row %v: a url exactly when there is no id", r)
+					}
+				}
+				if r := out.Results[len(out.Results)-1]; r[j] != "https://wiki.example.com/confluence/display/ENG" {
+					t.Errorf("space hit url %q", r[j])
+				}
+			}
+			b, _ := encode(out)
+			if strings.Contains(string(b), "null") {
+				t.Errorf("null in %s", b)
+			}
+		})
 	}
 }
