@@ -47,3 +47,31 @@ func TestLiveSnippets(t *testing.T) {
 		}
 	}
 }
+
+// TestSnippetsOfSyncedSpace holds the snippets to the chunk format the
+// indexer writes today: if it changes its breadcrumb line or header lines,
+// they show up here.
+func TestSnippetsOfSyncedSpace(t *testing.T) {
+	w := newWorld(t, true)
+	seen := 0
+	for _, q := range []string{"rotate the on-call pager", "undo a bad release", "access requests vpn", "database backup restore"} {
+		rs, err := w.idx.Search(t.Context(), search.Query{Text: q, K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			seen++
+			if r.Snippet == "" {
+				t.Errorf("%q: %s has no snippet", q, r.Title)
+			}
+			for _, mark := range []string{"›", "Last edited by", "Author: ", "Labels: ", "**", "](", "```", "| "} {
+				if strings.Contains(r.Snippet, mark) {
+					t.Errorf("%q: snippet of %s has %q: %q", q, r.Title, mark, r.Snippet)
+				}
+			}
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("only %d results to check", seen)
+	}
+}
