@@ -33,6 +33,9 @@ type trim struct {
 	// words helps nobody); other fields are never cut below it.
 	floor int
 	drop  bool
+	// tail empties whole fields instead, the last one first, and keeps
+	// the others whole: for hits in rank order, the best keep their text.
+	tail bool
 }
 
 // fit cuts the fields of the trims, one trim after the other, until v
@@ -53,21 +56,34 @@ func fit(v any, limit int, trims ...trim) bool {
 			longest = max(longest, utf8.RuneCountInString(*f))
 			rest -= jsonStringLen(*f)
 		}
-		// sizeAt is the size of v with every field cut to n runes.
+		// value is field i cut to n runes, or for a tail trim, field i
+		// when the first n are kept.
+		value := func(i, n int) string {
+			if t.tail {
+				if i < n {
+					return full[i]
+				}
+				return ""
+			}
+			return cutText(full[i], n, t.floor, t.drop)
+		}
 		sizeAt := func(n int) int {
 			total := rest
 			for i := range t.fields {
-				total += jsonStringLen(cutText(full[i], n, t.floor, t.drop))
+				total += jsonStringLen(value(i, n))
 			}
 			return total
 		}
 		apply := func(n int) {
 			for i, f := range t.fields {
-				*f = cutText(full[i], n, t.floor, t.drop)
+				*f = value(i, n)
 			}
 		}
 		lowest := t.floor
-		if t.drop {
+		switch {
+		case t.tail:
+			lowest, longest = 0, len(t.fields)
+		case t.drop:
 			lowest = 0
 		}
 		if lowest >= longest {
@@ -77,7 +93,7 @@ func fit(v any, limit int, trims ...trim) bool {
 			apply(lowest) // as far as this trim may cut: on to the next one
 			continue
 		}
-		// lowest fits and longest (the full text) does not.
+		// lowest fits and longest (all the text) does not.
 		good, bad := lowest, longest
 		for bad-good > 1 {
 			mid := (good + bad) / 2

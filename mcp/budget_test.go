@@ -317,3 +317,25 @@ func TestPageTable(t *testing.T) {
 		})
 	}
 }
+
+// TestFitTail checks a tail trim: the last fields go first, whole, and
+// the first ones keep all their text.
+func TestFitTail(t *testing.T) {
+	texts := make([]string, 10)
+	fields := make([]*string, 10)
+	for i := range texts {
+		texts[i] = strings.Repeat("x", 100)
+		fields[i] = &texts[i]
+	}
+	out := &struct{ Texts []string }{texts}
+	full := encodedSize(out)
+	limit := full - 350 // four fields must go
+	if !fit(out, limit, trim{fields: fields, tail: true}) {
+		t.Fatalf("does not fit in %d", limit)
+	}
+	for i, s := range texts {
+		if want := i < 6; (s != "") != want || s != "" && len(s) != 100 {
+			t.Errorf("field %d = %d bytes, want kept whole: %v", i, len(s), want)
+		}
+	}
+}

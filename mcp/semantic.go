@@ -231,7 +231,8 @@ func semanticBudget(n int) int { return hitsBudget(n) + semanticExtraPerHit*max(
 const semanticExtraPerHit = 80
 
 // fitSemantic cuts the text of a semantic answer to its byte budget:
-// snippets first, then headings, then titles.
+// snippets first (to 48 characters, then the weakest hits lose theirs),
+// then headings, then titles.
 func fitSemantic(out *semanticOut) {
 	var snippets, headings, titles, rest []*string
 	for i := range out.Results {
@@ -240,8 +241,9 @@ func fitSemantic(out *semanticOut) {
 		rest = append(rest, &h.Title, &h.Status, &h.Heading)
 	}
 	fit(out, semanticBudget(len(out.Results)),
-		trim{fields: snippets, floor: 24, drop: true},
-		trim{fields: headings, floor: 12, drop: true},
+		trim{fields: snippets, floor: 48},
+		trim{fields: snippets, tail: true},
+		trim{fields: headings, tail: true},
 		trim{fields: titles, floor: 40},
 		trim{fields: rest, floor: 12})
 }
