@@ -91,16 +91,20 @@ type Result struct {
 
 // fusion holds the ranking constants; eval tests tune them.
 type fusion struct {
-	byScore   bool    // fuse min-max normalised scores instead of reciprocal ranks
-	rrfK      float64 // reciprocal-rank-fusion damping
-	wVector   float64 // weight of the vector ranking
-	wKeyword  float64 // weight of the keyword ranking
-	extra     float64 // share of a document's further chunks added to its best
-	maxExtra  int     // how many further chunks count
-	poolMin   int     // chunks taken from each ranking, at least
-	poolPerK  int     // … and per result wanted
-	bm25      bm25Params
-	proximity proximityParams
+	byScore  bool    // fuse min-max normalised scores instead of reciprocal ranks
+	rrfK     float64 // reciprocal-rank-fusion damping
+	wVector  float64 // weight of the vector ranking
+	wKeyword float64 // weight of the keyword ranking
+	extra    float64 // share of a document's further chunks added to its best
+	maxExtra int     // how many further chunks count
+	poolMin  int     // chunks taken from each ranking, at least
+	poolPerK int     // … and per result wanted
+	// longQuery is the number of query terms above which the keyword
+	// ranking weighs wKeywordLong instead of wKeyword (0: never).
+	longQuery    int
+	wKeywordLong float64
+	bm25         bm25Params
+	proximity    proximityParams
 }
 
 // defaultFusion was chosen with TestEvalPGDocs (PostgreSQL manual, 1,169
@@ -136,8 +140,36 @@ type fusion struct {
 // dev 0.867; weight 0.7 gained a paraphrase but put dev hybrid MRR below
 // keyword-only. Re-tuning RRF k, the keyword weight or extra with it did
 // not win on both dev and paraphrases.
+//
+// A long question (more than 10 terms after stop words) is a description
+// rather than keywords: BM25 adds up many weak matches of its common words,
+// and the embedder reads it better, so its keyword ranking weighs 0.5
+// instead of 2. Only the glossary's definitions are that long (7–81 terms;
+// dev and paraphrases have 3–9), and there (`atlasbridge eval --set …`,
+// recall@5 / MRR@10):
+//
+//	                   hybrid before → after
+//	glossary (62)      0.613 / 0.412 → 0.613 / 0.480
+//	  odd half (31)    0.645 / 0.443 → 0.645 / 0.503
+//	  even half (31)   0.581 / 0.380 → 0.581 / 0.456
+//
+// dev and paraphrases unchanged. Thresholds of 8–12 terms and weights of
+// 0–1 all raised glossary MRR (0.432–0.508); 0.5 above 10 is the setting
+// that lowered recall@5 on neither half, and leaves room above the
+// longest ordinary question. Similar (a whole document as the query)
+// keeps weight 2: duplicates share rare terms that BM25 finds best.
 var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
+	longQuery: 10, wKeywordLong: 0.5,
 	bm25: bm25Params{k1: 1.2, b: 0.75}, proximity: proximityParams{top: 20, window: 3, weight: 1}}
+
+// keywordWeight is the weight of the keyword ranking for a query of n
+// terms.
+func (fu fusion) keywordWeight(n int) float64 {
+	if fu.longQuery > 0 && n > fu.longQuery {
+		return fu.wKeywordLong
+	}
+	return fu.wKeyword
+}
 
 // Search ranks the documents that match q's filters against q.Text.
 func (x *Index) Search(ctx context.Context, q Query) ([]Result, error) {
@@ -200,6 +232,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		}
 	}
 	terms := tokenize(text)
+	fu.wKeyword = fu.keywordWeight(len(terms))
 	pool := max(fu.poolMin, fu.poolPerK*k)
 
 	x.memMu.RLock()

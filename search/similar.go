@@ -50,7 +50,9 @@ func (x *Index) Similar(ctx context.Context, docID string, q Query) ([]Result, e
 	}
 	q.Text = text
 	q.K = min(k+1, MaxK) // the document itself usually ranks first
-	rs, err := x.search(ctx, q, defaultFusion)
+	fu := defaultFusion
+	fu.longQuery = 0 // a document is a long query: see defaultFusion
+	rs, err := x.search(ctx, q, fu)
 	if err != nil {
 		return nil, fmt.Errorf("search: similar to %s: %w", docID, err)
 	}
