@@ -608,7 +608,7 @@ func cutSnippet(plain string, terms []string, size int) string {
 	}
 	if lo < 0 || hi-lo > span {
 		// No term (or one word longer than the window): the beginning.
-		return plain[:cutBack(plain, 0, size-ell)] + "…"
+		return ellipsis("", plain[:cutBack(plain, 0, size-ell)], "…")
 	}
 	start := lo - (avail-(hi-lo))/2
 	if s := sentenceStart(plain, max(0, hi-avail), lo, start); s >= 0 {
@@ -616,7 +616,7 @@ func cutSnippet(plain string, terms []string, size int) string {
 	}
 	if start <= 0 {
 		// hi <= avail: the window from the top holds the cluster.
-		return plain[:max(hi, cutBack(plain, 0, size-ell))] + "…"
+		return ellipsis("", plain[:max(hi, cutBack(plain, 0, size-ell))], "…")
 	}
 	if len(plain)-start <= size-ell {
 		// The window reaches the end: only the front is cut, and the
@@ -625,10 +625,22 @@ func cutSnippet(plain string, terms []string, size int) string {
 		if s := sentenceStart(plain, start, lo, start); s >= 0 {
 			start = s
 		}
-		return "…" + plain[min(lo, start):]
+		return ellipsis("…", plain[min(lo, start):], "")
 	}
 	start = min(lo, cutForward(plain, start))
-	return "…" + plain[start:max(hi, cutBack(plain, start, start+avail))] + "…"
+	return ellipsis("…", plain[start:max(hi, cutBack(plain, start, start+avail))], "…")
+}
+
+// ellipsis puts the marks of a cut around text, dropping a segment
+// separator left at a cut edge: "…done ·…" reads "…done…".
+func ellipsis(before, text, after string) string {
+	if before != "" {
+		text = strings.TrimPrefix(text, "· ")
+	}
+	if after != "" {
+		text = strings.TrimSuffix(text, " ·")
+	}
+	return before + text + after
 }
 
 // sentenceStart returns where a sentence or a segment of plain starts
