@@ -81,3 +81,34 @@ func TestFitMemory(t *testing.T) {
 	t.Logf("%d chunks: fit %v; heap in use before %d MiB, peak %d MiB (+%d MiB); model %s",
 		n, time.Since(start).Round(time.Millisecond), base.HeapInuse>>20, peak>>20, (peak-base.HeapInuse)>>20, b.Model())
 }
+
+// BenchmarkTruncatedSVD times the SVD of Fit at its largest: 20,000 words
+// × 20,000 texts, 100 words a text, 128 dimensions, reporting the bytes
+// allocated.
+//
+//	go test ./embed -run '^$' -bench TruncatedSVD -benchtime 3x
+func BenchmarkTruncatedSVD(b *testing.B) {
+	const rows, cols, perCol = 20000, 20000, 100
+	rng := rand.New(rand.NewPCG(3, 4))
+	entries := make([][]int32, rows)
+	for c := range cols {
+		for range perCol {
+			r := rng.IntN(rows)
+			entries[r] = append(entries[r], int32(c))
+		}
+	}
+	a := &csr{rows: rows, cols: cols, ptr: make([]int32, rows+1)}
+	for r, cs := range entries {
+		for _, c := range cs {
+			a.idx = append(a.idx, c)
+			a.val = append(a.val, rng.Float32())
+		}
+		a.ptr[r+1] = int32(len(a.idx))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := truncatedSVD(context.Background(), a, 128, 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
