@@ -378,13 +378,13 @@ func TestScopeHoldsAgainstQueryInjection(t *testing.T) {
 	for _, tc := range []struct {
 		tool, arg, query, outside string
 	}{
-		{"confluence_search_pages", "cql", `type = page) OR (type = page`, `"space":"GEN"`},
-		{"confluence_search_pages", "cql", `space = GEN`, `"space":"GEN"`},
-		{"confluence_search_pages", "cql", `type = page ORDER BY title) OR (space = GEN`, `"space":"GEN"`},
-		{"confluence_search_pages", "cql", `space = GEN OR space = ENG`, `"space":"GEN"`},
-		{"jira_search_issues", "jql", `project = WEB) OR (project = WEB`, `"key":"WEB-`},
-		{"jira_search_issues", "jql", `project in (WEB, DATA)`, `"key":"WEB-`},
-		{"jira_search_issues", "jql", `project = OPS OR project = WEB`, `"key":"WEB-`},
+		{"confluence_search_pages", "cql", `type = page) OR (type = page`, `"GEN"`},
+		{"confluence_search_pages", "cql", `space = GEN`, `"GEN"`},
+		{"confluence_search_pages", "cql", `type = page ORDER BY title) OR (space = GEN`, `"GEN"`},
+		{"confluence_search_pages", "cql", `space = GEN OR space = ENG`, `"GEN"`},
+		{"jira_search_issues", "jql", `project = WEB) OR (project = WEB`, `"WEB-`},
+		{"jira_search_issues", "jql", `project in (WEB, DATA)`, `"WEB-`},
+		{"jira_search_issues", "jql", `project = OPS OR project = WEB`, `"WEB-`},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			args := map[string]any{tc.arg: tc.query, "limit": 50}
@@ -697,7 +697,7 @@ func TestSemanticToolsHoldScope(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{map[string]any{"query": "runbook checklist kubernetes release", "spaces": []any{"GEN"}}, `"space":"GEN"`},
+		{map[string]any{"query": "runbook checklist kubernetes release", "spaces": []any{"GEN"}}, `"GEN"`},
 		{map[string]any{"query": "deploy", "projects": []any{"WEB", "DATA"}}, `"project":"`},
 	} {
 		if text, isErr, err := toolCall(ocli, "semantic_search", c.args); err != nil || isErr || !strings.Contains(text, c.want) {
