@@ -41,6 +41,18 @@ var defaultAdapt = adaptConfig{
 // the vocabulary anyway, unless the corpus changes subject midway).
 const maxDistinctStems = 1 << 21
 
+// exactStems is how many distinct stems Fit counts exactly from their first
+// text. Past it (a corpus full of ids, hashes and log lines) a new stem is
+// only marked in a bitset of hashes (onceBits) and counted from its second
+// text on, with its first text added then: a stem seen once could never
+// reach MinDF, and keeping every such stem took 585 MiB at 168k chunks of 20
+// unique tokens each (TestFitMemory with ATLASBRIDGE_EMBED_UNIQUE=20).
+// Corpora with fewer distinct stems are counted exactly as before.
+const exactStems = 1 << 18
+
+// onceBits is the size of the bitset of stems seen in one text only.
+const onceBits = 1 << 26
+
 // idfBuckets is the size of the hashed IDF table of the hashed features.
 const idfBuckets = 1 << 18
 
@@ -125,6 +137,17 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	var feats []feature
 	var seen []uint32
 	var terms []uint32
+	var once []uint64    // bitset of onceBits, made when exactStems is reached
+	var pending []string // stems of this text past exactStems, not counted yet
+	intern := func(stem string) uint32 {
+		id := uint32(len(stems))
+		st := strings.Clone(stem) // it may point into text
+		ids[st] = id
+		stems = append(stems, st)
+		df = append(df, 0)
+		cf = append(cf, 0)
+		return id
+	}
 	cache := stemCache{}
 	n := 0
 	for text := range texts {
@@ -142,17 +165,39 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			}
 			id, ok := ids[t.stem]
 			if !ok {
-				if len(stems) >= maxDistinctStems {
-					continue // ids, hashes, numbers of a log-like corpus
+				if len(stems) >= exactStems {
+					pending = append(pending, t.stem)
+					continue
 				}
-				id = uint32(len(stems))
-				st := strings.Clone(t.stem) // it may point into text
-				ids[st] = id
-				stems = append(stems, st)
-				df = append(df, 0)
-				cf = append(cf, 0)
+				id = intern(t.stem)
 			}
 			terms = append(terms, id)
+		}
+		if len(pending) > 0 {
+			if once == nil {
+				once = make([]uint64, onceBits/64)
+			}
+			// Each stem once per text: its second text promotes it.
+			slices.Sort(pending)
+			for i, st := range pending {
+				if i > 0 && pending[i-1] == st {
+					if id, ok := ids[st]; ok {
+						terms = append(terms, id)
+					}
+					continue
+				}
+				bit := hashString(0x0dce, st) % onceBits
+				if once[bit/64]&(1<<(bit%64)) == 0 || len(stems) >= maxDistinctStems {
+					once[bit/64] |= 1 << (bit % 64)
+					continue // ids, hashes, numbers of a log-like corpus
+				}
+				id := intern(st)
+				df[id], cf[id] = 1, 1 // the text that marked it
+				total++
+				terms = append(terms, id)
+			}
+			clear(pending)
+			pending = pending[:0]
 		}
 		slices.Sort(terms)
 		var counts []termCount

@@ -3,9 +3,12 @@ package embed
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +37,9 @@ func TestFitMemory(t *testing.T) {
 	if s := os.Getenv("ATLASBRIDGE_EMBED_SCALE"); s != "" {
 		fmt.Sscan(s, &n)
 	}
+	// ATLASBRIDGE_EMBED_UNIQUE=N adds N tokens never seen before to every
+	// chunk (ids, hashes: a log-like corpus), the worst case of the counts.
+	unique, _ := strconv.Atoi(os.Getenv("ATLASBRIDGE_EMBED_UNIQUE"))
 	rng := rand.New(rand.NewPCG(1, 2))
 	texts := func(yield func(string) bool) {
 		var sb strings.Builder
@@ -42,6 +48,9 @@ func TestFitMemory(t *testing.T) {
 			for sb.Len() < 1800 { // ~300 words
 				sb.WriteString(sentences[rng.IntN(len(sentences))])
 				sb.WriteString(". ")
+			}
+			for range unique {
+				fmt.Fprintf(&sb, " x%x", rng.Uint64())
 			}
 			if !yield(sb.String()) {
 				return
@@ -109,6 +118,64 @@ func BenchmarkTruncatedSVD(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := truncatedSVD(context.Background(), a, 128, 3); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFitCountsStemsPastExactStems fits a corpus with more distinct stems
+// than exactStems (unique tokens first, as in a log-like corpus): words
+// that come after are still counted from their second text on, with their
+// first text included, and words of a single text stay out of the
+// vocabulary.
+func TestFitCountsStemsPastExactStems(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fits 300k distinct stems")
+	}
+	common := "the service restarts the worker when the queue grows beyond its limit "
+	var texts []string
+	const filler = exactStems/100 + 100 // texts of 100 unique tokens
+	for i := range filler {
+		var sb strings.Builder
+		sb.WriteString(common)
+		for j := range 100 {
+			fmt.Fprintf(&sb, " zq%s", strconv.FormatInt(int64(i*100+j), 36))
+		}
+		texts = append(texts, sb.String())
+	}
+	late := []string{
+		common + "kubernetes pods and kubernetes nodes", // twice in one text: one text
+		common + "kubernetes rollout",
+		common + "kubernetes again, with zeppelin zeppelin", // zeppelin: one text only
+		common + "grafana dashboards",
+		common + "grafana alerts",
+	}
+	texts = append(texts, late...)
+	m, err := fitModel(context.Background(), defaultAdapt, defaultFeatures, slices.Values(texts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := float64(len(texts))
+	for _, tc := range []struct {
+		word string
+		df   int // 0: not in the vocabulary
+	}{
+		{"kubernet", 3},
+		{"grafana", 2},
+		{"zeppelin", 0},
+		{"zq0", 0},
+		{"servic", filler + len(late)},
+	} {
+		i, ok := m.index[tc.word]
+		switch {
+		case tc.df == 0 && ok:
+			t.Errorf("%q is in the vocabulary, want it left out (one text)", tc.word)
+		case tc.df > 0 && !ok:
+			t.Errorf("%q is not in the vocabulary, want it with df %d", tc.word, tc.df)
+		case tc.df > 0:
+			want := float32(math.Log(1 + n/float64(tc.df)))
+			if m.idf[i] != want {
+				t.Errorf("idf of %q = %v, want %v (df %d)", tc.word, m.idf[i], want, tc.df)
+			}
 		}
 	}
 }
