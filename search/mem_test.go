@@ -3,9 +3,15 @@ package search
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestReembedPages re-embeds an index larger than one page of Reembed:
@@ -152,4 +158,110 @@ func maps2Equal(a, b map[string][]float32) bool {
 		}
 	}
 	return true
+}
+
+// TestReloadMemory measures the peak heap while an index whose search
+// structures are loaded reloads them in full after a Reembed (what serve
+// does when a background sync refits the embedder): about one index's
+// worth above the loaded index, not two.
+//
+//	ATLASBRIDGE_MEM_RELOAD=50000 go test ./search -run ReloadMemory -v
+func TestReloadMemory(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("ATLASBRIDGE_MEM_RELOAD"))
+	if n < 1 {
+		t.Skip("set ATLASBRIDGE_MEM_RELOAD=50000 (chunks) to measure")
+	}
+	ctx := context.Background()
+	emb := newFitEmbedder()
+	emb.base.dims = 512
+	x, err := Open(ctx, t.TempDir(), Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	words := strings.Fields("deploy rollback database migration incident latency certificate backup restore kubernetes pager escalation postgres replica timeout checkout payment release canary monitoring")
+	for start := 0; start < n; start += 1000 {
+		var docs []Document
+		for i := start; i < min(start+1000, n); i++ {
+			text := fmt.Sprintf("chunk %d: %s %s %s and %s", i, words[i%20], words[i/20%20], words[i/400%20], words[i/7%20])
+			docs = append(docs, Document{ID: fmt.Sprintf("confluence:%d", i), Source: SourceConfluence, Container: "ENG",
+				Title: "t", Updated: testTime, Chunks: []Chunk{{Index: 0, Text: text}}})
+		}
+		if _, err := x.Upsert(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := x.Search(ctx, Query{Text: "deploy", K: 1}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var loaded runtime.MemStats
+	runtime.ReadMemStats(&loaded)
+	if err := emb.Fit(ctx, func(yield func(string) bool) { yield("refit") }); err != nil {
+		t.Fatal(err)
+	}
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	_, err = x.Reembed(ctx)
+	close(done)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d chunks: heap in use with the index loaded %d MiB; peak during Reembed and reload %d MiB",
+		n, loaded.HeapInuse>>20, peak.Load()>>20)
+}
+
+// TestReloadAfterReembedWhileLoaded re-embeds an index whose search
+// structures are loaded: the full reload that follows (the old structures
+// dropped first) serves the new vectors.
+func TestReloadAfterReembedWhileLoaded(t *testing.T) {
+	ctx := context.Background()
+	emb := newFitEmbedder()
+	x, err := Open(ctx, t.TempDir(), Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	docs := sampleDocs()
+	if _, err := x.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	before, err := x.Search(ctx, Query{Text: "rotate certificates", Mode: Vector, K: 3})
+	if err != nil || len(before) == 0 {
+		t.Fatalf("search before: %v, %v", ids(before), err)
+	}
+	if err := emb.Fit(ctx, texts(docs)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Reembed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	x.memMu.RLock()
+	m := x.mem
+	x.memMu.RUnlock()
+	if m == nil || m.model != emb.Model() {
+		t.Fatalf("after Reembed the loaded structures are not of model %q", emb.Model())
+	}
+	after, err := x.Search(ctx, Query{Text: "rotate certificates", Mode: Vector, K: 3})
+	if err != nil || len(after) == 0 || after[0].DocID != "confluence:200" {
+		t.Fatalf("search after Reembed: %v, %v", ids(after), err)
+	}
 }

@@ -617,6 +617,11 @@ func (x *Index) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Searches wait for the lock anyway: let the old memory go while the
+	// new one is built rather than hold both (twice the memory of the index
+	// at every re-embed or reset another process made, e.g. serve with a
+	// background sync). A failed load leaves none; the next search retries.
+	x.mem = nil
 	start := time.Now()
 	m, err := loadAll(ctx, tx, dims, x.shardSize)
 	if err != nil {
