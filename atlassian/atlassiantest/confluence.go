@@ -15,19 +15,22 @@ import (
 
 // Page is a Confluence content item (page, blog post or comment) as the Go API sees it.
 type Page struct {
-	ID         string    // assigned by AddPage when empty
-	Type       string    // "page" (default), "blogpost" or "comment"
-	Space      string    // space key; a comment inherits its container's
-	Title      string    // unique per space for pages; comments get "Re: <container title>"
-	Body       string    // storage-format XHTML
-	ParentID   string    // parent page, or the container of a comment
-	Labels     []string  // global labels
-	Author     string    // user name of the creator; defaults to "admin"
-	Restricted []string  // when non-empty, only these users can view the page
-	SourceFile string    // the imported file name, kept as content property "sourcefile"
-	Created    time.Time // defaults to the clock's now
-	Updated    time.Time // defaults to Created
-	Version    int       // read-only: current version number
+	ID         string   // assigned by AddPage when empty
+	Type       string   // "page" (default), "blogpost" or "comment"
+	Space      string   // space key; a comment inherits its container's
+	Title      string   // unique per space for pages; comments get "Re: <container title>"
+	Body       string   // storage-format XHTML
+	ParentID   string   // parent page, or the container of a comment
+	Labels     []string // global labels
+	Author     string   // user name of the creator; defaults to "admin"
+	Restricted []string // when this or RestrictedGroups is non-empty, only these users can view the page
+	// RestrictedGroups are the groups (User.Groups) whose members may view the page when it is
+	// restricted; a user passes by name or by one group.
+	RestrictedGroups []string
+	SourceFile       string    // the imported file name, kept as content property "sourcefile"
+	Created          time.Time // defaults to the clock's now
+	Updated          time.Time // defaults to Created
+	Version          int       // read-only: current version number
 }
 
 // ErrNotFound reports a page or issue that does not exist (or was deleted).
@@ -73,7 +76,8 @@ type content struct {
 	updater    string
 	contribs   []string
 	labels     []string
-	restricted []string
+	restricted []string // users who may view, when it or restrictedGroups is set
+	rgroups    []string // groups whose members may view
 	props      map[string]string
 	mediaType  string // attachments
 	fileSize   int64
@@ -260,12 +264,13 @@ func (c *confluence) add(p Page, now time.Time) (*content, error) {
 		id: c.allocID(want), typ: typ, status: "current", space: sp, title: p.Title,
 		version: 1, created: created, updated: updated, creator: author, updater: author,
 		contribs: []string{author}, labels: normLabels(p.Labels), restricted: slices.Clone(p.Restricted),
+		rgroups: slices.Clone(p.RestrictedGroups),
 	}
 	ct.setBody(p.Body)
 	if p.SourceFile != "" {
 		ct.props = map[string]string{"sourcefile": p.SourceFile}
 	}
-	if len(ct.restricted) > 0 {
+	if ct.isRestricted() {
 		sp.restricted++
 	}
 	c.byID[ct.id] = ct
@@ -355,15 +360,22 @@ func storageText(b string) string {
 func (ct *content) idStr() string { return strconv.FormatInt(ct.id, 10) }
 
 // visibleTo reports whether user may see the content: restrictions apply to the page and are
-// inherited by its descendants, comments and attachments.
-func (ct *content) visibleTo(user string) bool {
+// inherited by its descendants, comments and attachments. A restricted page is visible to the
+// users it names and to the members of the groups it names.
+func (ct *content) visibleTo(u *User) bool {
 	for p := ct; p != nil; p = p.parent {
-		if len(p.restricted) > 0 && !slices.Contains(p.restricted, user) {
+		if !p.isRestricted() || slices.Contains(p.restricted, u.Name) {
+			continue
+		}
+		if !slices.ContainsFunc(u.Groups, func(g string) bool { return slices.Contains(p.rgroups, g) }) {
 			return false
 		}
 	}
 	return true
 }
+
+// isRestricted reports whether the content itself carries a view restriction.
+func (ct *content) isRestricted() bool { return len(ct.restricted) > 0 || len(ct.rgroups) > 0 }
 
 func (ct *content) ancestors() []*content {
 	if ct.typ == "comment" || ct.typ == "attachment" {
@@ -436,7 +448,7 @@ func (ct *content) Text(field string) string {
 func (ct *content) toPage() Page {
 	p := Page{ID: ct.idStr(), Type: ct.typ, Space: ct.space.key, Title: ct.title, Body: ct.body,
 		Labels: slices.Clone(ct.labels), Author: ct.creator, Restricted: slices.Clone(ct.restricted),
-		Created: ct.created, Updated: ct.updated, Version: ct.version}
+		RestrictedGroups: slices.Clone(ct.rgroups), Created: ct.created, Updated: ct.updated, Version: ct.version}
 	if ct.parent != nil {
 		p.ParentID = ct.parent.idStr()
 	}
@@ -646,7 +658,7 @@ func (c *confluence) move(ct *content, sp *space, parent *content, now time.Time
 			c.byTitle[titleKey(sp.key, x.title)] = x
 		}
 		x.space = sp
-		if len(x.restricted) > 0 {
+		if x.isRestricted() {
 			sp.restricted++
 		}
 		sp.insert(x)
@@ -664,15 +676,26 @@ func (c *confluence) move(ct *content, sp *space, parent *content, now time.Time
 }
 
 // RestrictPage limits viewing of a page (and its descendants) to the given users; no users lifts
-// the restriction.
+// the restriction of users (a group restriction stays).
 func (s *Sim) RestrictPage(id string, users ...string) error {
+	return s.restrict(id, func(ct *content) { ct.restricted = slices.Clone(users) })
+}
+
+// RestrictPageToGroups limits viewing of a page (and its descendants) to the members of the given
+// groups (see User.Groups), besides the users RestrictPage named; no groups lifts the group
+// restriction.
+func (s *Sim) RestrictPageToGroups(id string, groups ...string) error {
+	return s.restrict(id, func(ct *content) { ct.rgroups = slices.Clone(groups) })
+}
+
+func (s *Sim) restrict(id string, set func(*content)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ct := s.conf.get(id)
 	if ct == nil {
 		return fmt.Errorf("atlassiantest: restrict page %s: %w", id, ErrNotFound)
 	}
-	ct.restricted = slices.Clone(users)
+	set(ct)
 	ct.space.restricted++ // never decremented: a stale count only costs the fast path
 	s.conf.gen++
 	return nil

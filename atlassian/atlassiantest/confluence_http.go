@@ -161,7 +161,7 @@ func (s *Sim) onContent(h func(w http.ResponseWriter, r *http.Request, c *confCt
 
 func (s *Sim) visible(id string, u *User) *content {
 	ct := s.conf.get(id)
-	if ct == nil || !ct.visibleTo(u.Name) {
+	if ct == nil || !ct.visibleTo(u) {
 		return nil
 	}
 	return ct
@@ -214,7 +214,7 @@ func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
 	res := []any{}
 	skipped, more := 0, false
 	for _, ct := range cands {
-		if ct.typ != typ || !ct.visibleTo(u.Name) || (title != "" && ct.title != title) {
+		if ct.typ != typ || !ct.visibleTo(u) || (title != "" && ct.title != title) {
 			continue
 		}
 		if skipped < start {
@@ -250,7 +250,7 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 	idOf := func(c *content) int64 { return c.id }
 	scan := func(list []*content) {
 		for _, ct := range list {
-			if (ct.space.restricted == 0 || ct.visibleTo(u.Name)) && q.match(ct, env) {
+			if (ct.space.restricted == 0 || ct.visibleTo(u)) && q.match(ct, env) {
 				out = append(out, ct)
 			}
 		}
@@ -690,28 +690,9 @@ func (s *Sim) contentHistory(w http.ResponseWriter, r *http.Request, c *confCtx,
 // restrictions answers /restriction/byOperation: who may read (the page's own restriction; ones
 // inherited from ancestors are not listed, as in Confluence) and update.
 func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
-	id := r.PathValue("id")
-	self := c.base + "/rest/api/content/" + id + "/restriction/byOperation"
-	op := func(name string, users []string) obj {
-		res := []any{}
-		for _, n := range users {
-			res = append(res, c.userJSON(n))
-		}
-		page := func(list []any) obj {
-			return obj{"results": list, "start": 0, "limit": 200, "size": len(list)}
-		}
-		return obj{
-			"operation":    name,
-			"restrictions": obj{"user": page(res), "group": page([]any{})},
-			"_expandable":  obj{"content": "/rest/api/content/" + id},
-			"_links":       obj{"self": self + "/" + name},
-		}
-	}
-	writeJSON(w, http.StatusOK, obj{
-		"read":   op("read", ct.restricted),
-		"update": op("update", nil),
-		"_links": obj{"self": self, "base": c.base, "context": c.context},
-	})
+	o := c.restrictionsJSON(ct, parseExpand("read.restrictions.user,read.restrictions.group,update.restrictions.user,update.restrictions.group"))
+	o["_links"] = obj{"self": c.base + "/rest/api/content/" + ct.idStr() + "/restriction/byOperation", "base": c.base, "context": c.context}
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) currentUser(w http.ResponseWriter, r *http.Request, u *User) {

@@ -190,7 +190,11 @@ func (c *confCtx) contentJSON(ct *content, e expansion, top bool) obj {
 	exp := obj{}
 	if ct.typ == "page" || ct.typ == "blogpost" {
 		exp["operations"] = ""
-		exp["restrictions"] = "/rest/api/content/" + id + "/restriction/byOperation"
+		if e["restrictions"] {
+			o["restrictions"] = c.restrictionsJSON(ct, e.sub("restrictions"))
+		} else {
+			exp["restrictions"] = "/rest/api/content/" + id + "/restriction/byOperation"
+		}
 		exp["descendants"] = "/rest/api/content/" + id + "/descendant"
 	}
 	if e["space"] {
@@ -389,7 +393,7 @@ func (c *confCtx) visibleChildren(ct *content, kind string) []*content {
 	}
 	out := make([]*content, 0, len(src))
 	for _, ch := range src {
-		if ch.status == "current" && ch.visibleTo(c.user.Name) {
+		if ch.status == "current" && ch.visibleTo(c.user) {
 			out = append(out, ch)
 		}
 	}
@@ -404,4 +408,51 @@ func confError(w http.ResponseWriter, code int, msg string) {
 		"message":    msg,
 		"reason":     http.StatusText(code),
 	})
+}
+
+// restrictionsJSON is the restrictions object of a content, by operation (read: the content's own
+// view restriction, not inherited ones, as Confluence lists them; update: none), with the user
+// and group lists e expands (e.g. "read.restrictions.user") and the others left expandable.
+func (c *confCtx) restrictionsJSON(ct *content, e expansion) obj {
+	id := ct.idStr()
+	self := c.base + "/rest/api/content/" + id + "/restriction/byOperation"
+	op := func(name string, users, groups []string) obj {
+		page := func(list []any) obj {
+			return obj{"results": list, "start": 0, "limit": 200, "size": len(list)}
+		}
+		rs, exp := obj{}, obj{}
+		if e[name+".restrictions.user"] {
+			res := []any{}
+			for _, n := range users {
+				res = append(res, c.userJSON(n))
+			}
+			rs["user"] = page(res)
+		} else {
+			exp["user"] = ""
+		}
+		if e[name+".restrictions.group"] {
+			res := []any{}
+			for _, g := range groups {
+				res = append(res, obj{"type": "group", "name": g, "_links": obj{"self": c.base + "/rest/api/group/" + url.PathEscape(g)}})
+			}
+			rs["group"] = page(res)
+		} else {
+			exp["group"] = ""
+		}
+		if len(exp) > 0 {
+			rs["_expandable"] = exp
+		}
+		return obj{
+			"operation":    name,
+			"restrictions": rs,
+			"_expandable":  obj{"content": "/rest/api/content/" + id},
+			"_links":       obj{"self": self + "/" + name},
+		}
+	}
+	return obj{
+		"read":        op("read", ct.restricted, ct.rgroups),
+		"update":      op("update", nil, nil),
+		"_expandable": obj{},
+		"_links":      obj{"self": self},
+	}
 }

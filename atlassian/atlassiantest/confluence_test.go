@@ -285,6 +285,34 @@ func TestRestrictions(t *testing.T) {
 	if r := do(t, call{url: api + "content/" + child.ID, auth: "alice"}); r.code != 200 {
 		t.Errorf("after lifting the restriction: %d", r.code)
 	}
+
+	// A group restriction: alice is in confluence-users, admin is not.
+	if err := srv.RestrictPageToGroups(secret, "confluence-users"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user string
+		code int
+	}{{"alice", 200}, {"admin", 404}} {
+		if r := do(t, call{url: api + "content/" + child.ID, auth: tc.user}); r.code != tc.code {
+			t.Errorf("group-restricted page, %s: %d, want %d", tc.user, r.code, tc.code)
+		}
+		cql := url.QueryEscape(`id = ` + child.ID)
+		hits := do(t, call{url: api + "content/search?cql=" + cql, auth: tc.user}).obj(t)["results"].([]any)
+		if want := map[bool]int{true: 1, false: 0}[tc.code == 200]; len(hits) != want {
+			t.Errorf("CQL as %s: %d hits, want %d", tc.user, len(hits), want)
+		}
+	}
+	m = do(t, call{url: api + "content/" + secret + "/restriction/byOperation", auth: "alice"}).obj(t)
+	if g := dig(t, m, "read", "restrictions", "group", "results").([]any); len(g) != 1 || g[0].(map[string]any)["name"] != "confluence-users" {
+		t.Errorf("read restriction groups: %v", g)
+	}
+	if err := srv.RestrictPage(secret, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, call{url: api + "content/" + child.ID, auth: "admin"}); r.code != 200 {
+		t.Errorf("a user named by the restriction besides the group: %d", r.code)
+	}
 }
 
 func TestConfluencePaging(t *testing.T) {

@@ -481,7 +481,7 @@ func TestOrderedFastPath(t *testing.T) {
 		var want []*content
 		for _, sp := range s.conf.spaceList {
 			for _, c := range sp.pages {
-				if c.visibleTo("alice") && q.match(c, env) {
+				if c.visibleTo(s.users["alice"]) && q.match(c, env) {
 					want = append(want, c)
 				}
 			}

@@ -42,6 +42,9 @@ type searchResultJSON struct {
 	Snippet string   `json:"snippet"`
 	Origin  string   `json:"origin"`
 	Stale   bool     `json:"stale,omitempty"`
+	// Restricted says the page or issue has view restrictions: not everyone
+	// who can read the answer may open it.
+	Restricted bool `json:"restricted,omitempty"`
 }
 
 // runSearch is `atlasbridge search [flags] "question"`.
@@ -218,7 +221,7 @@ func liveSearch(cfg *config, log *slog.Logger) (*search.Live, error) {
 func toResultJSON(h search.Hit) searchResultJSON {
 	r := h.Result
 	j := searchResultJSON{Stale: h.Stale, Title: r.Title, URL: r.URL, Source: r.Source, Type: r.Type, Status: r.Status,
-		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: h.Origin}
+		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: h.Origin, Restricted: r.Restricted}
 	if !r.Updated.IsZero() {
 		j.Updated = r.Updated.UTC().Format(time.RFC3339)
 	}
