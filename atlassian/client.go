@@ -411,6 +411,9 @@ func (e *timeoutError) Error() string {
 }
 func (e *timeoutError) Unwrap() error { return e.err }
 
+// Is makes errors.Is(err, ErrTimeout) true.
+func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
+
 // transportError explains a failure that produced no HTTP answer.
 func (c *Client) transportError(req *http.Request, err error) error {
 	prefix := fmt.Sprintf("%s: %s %s", c.product, req.Method, c.relPath(req.URL.Path))

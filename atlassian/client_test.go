@@ -208,7 +208,7 @@ func TestHangingServerTimesOut(t *testing.T) {
 	defer close(release)
 	c, _ := NewConfluence(srv.URL, Options{Timeout: 50 * time.Millisecond, MaxRetries: 1, RetryWait: time.Millisecond})
 	_, _, err := c.Spaces.List(t.Context(), nil)
-	if err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {
+	if err == nil || !strings.Contains(err.Error(), "no answer within 50ms") || !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -21,6 +21,11 @@ var (
 	ErrUnavailable  = errors.New("server unavailable")
 )
 
+// ErrTimeout matches (errors.Is) a request that got no complete answer
+// within Options.Timeout: the server, or something on the way, accepted the
+// connection and then stayed silent.
+var ErrTimeout = errors.New("no answer in time")
+
 // Error is a non-2xx answer from Confluence or Jira. It carries the server's
 // own explanation (errorMessages, errors, message) so that a bad CQL or JQL
 // reaches the user in the server's words.

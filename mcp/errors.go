@@ -30,8 +30,9 @@ func explain(err error, subject, badRequest string) string {
 	if errors.Is(err, context.Canceled) {
 		return "the request was cancelled"
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "the request timed out: retry, or ask for less (smaller limit or max_chars)"
+	if errors.Is(err, atlassian.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return "the server did not answer in time (" + err.Error() + "): retry, or ask for less (smaller limit or max_chars); " +
+			"if it keeps happening the server is down or slow, and ATLASBRIDGE_TIMEOUT_SECONDS raises the limit"
 	}
 	var ae *atlassian.Error
 	if !errors.As(err, &ae) {

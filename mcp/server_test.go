@@ -461,7 +461,7 @@ func TestExplain(t *testing.T) {
 		{apiErr("confluence", 409, "Version must be incremented"), "issue OPS-1 changed or already exists: re-read it and retry"},
 		{apiErr("jira", 418), "Jira answered 418"},
 		{context.Canceled, "cancelled"},
-		{context.DeadlineExceeded, "timed out"},
+		{context.DeadlineExceeded, "did not answer in time"},
 		{errors.New("jira: GET /x: connection refused"), "could not reach the server: jira: GET /x: connection refused"},
 	} {
 		if got := explain(tc.err, "issue OPS-1", "HINT"); !strings.Contains(got, tc.want) {

@@ -164,8 +164,8 @@ func explain(err error) string {
 			return msg + ": is the base URL right, context path included (e.g. https://host/confluence)?"
 		}
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return msg + ": the server did not answer in time: check the URL, VPN and proxy settings"
+	if errors.Is(err, atlassian.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return msg + ": " + timeoutHint
 	}
 	return msg
 }

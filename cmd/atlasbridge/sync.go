@@ -17,6 +17,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/search"
@@ -122,6 +123,10 @@ func runSync(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 	return nil
 }
 
+// timeoutHint is what to do when a server accepted requests and then did
+// not answer them.
+const timeoutHint = "a server did not answer in time: check the URL, VPN and proxy, or raise ATLASBRIDGE_TIMEOUT_SECONDS (default 30) if it is only slow"
+
 // syncOutcome maps a finished sync to its exit: nil when all went well,
 // code 1 when no container could be synced at all, code 3 when some
 // documents or containers failed (they are retried on the next sync).
@@ -139,10 +144,17 @@ func syncOutcome(sum *indexer.Summary) error {
 			}
 		}
 	}
-	if failed > 0 && failed == len(sum.Containers) {
-		return fmt.Errorf("sync: nothing could be synced: %w", first)
+	hint := ""
+	for _, c := range sum.Containers {
+		if errors.Is(c.Err, atlassian.ErrTimeout) {
+			hint = "; " + timeoutHint
+			break
+		}
 	}
-	return &exitError{code: exitPartial, err: fmt.Errorf("sync: finished with %d failures; they are retried on the next sync", failures(sum))}
+	if failed > 0 && failed == len(sum.Containers) {
+		return fmt.Errorf("sync: nothing could be synced%s: %w", hint, first)
+	}
+	return &exitError{code: exitPartial, err: fmt.Errorf("sync: finished with %d failures%s; they are retried on the next sync", failures(sum), hint)}
 }
 
 func failures(s *indexer.Summary) int {
