@@ -66,8 +66,12 @@ type Searcher struct {
 	Verify bool
 	// NoFallback keeps Live for Verify only: the servers are never searched.
 	NoFallback bool
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// LiveTimeout bounds the live search, and the verification, of one
+	// query (default DefaultLiveTimeout): a server that hangs costs a note,
+	// never the index's answer.
+	LiveTimeout time.Duration
+	Logger      *slog.Logger
+	Now         func() time.Time
 
 	mu       sync.Mutex
 	coverage map[[2]string]time.Time // (source, container) → last sync
@@ -81,6 +85,10 @@ type Searcher struct {
 // (stemming, synonyms of its analyser, content not yet synced) earns its
 // round trip.
 const DefaultMinScore = 0.1
+
+// DefaultLiveTimeout is how long a search waits for the servers: a person
+// or a model is waiting, and the index has already answered.
+const DefaultLiveTimeout = 10 * time.Second
 
 // coverageTTL bounds how stale the cached list of indexed containers is.
 const coverageTTL = time.Minute
@@ -108,15 +116,28 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 	ans.Fallback = s.fallbackReason(ctx, q, indexed)
 	var live []Result
 	if ans.Fallback != "" {
-		rs, notes := s.Live.search(ctx, q, k)
+		lctx, cancel := s.liveContext(ctx)
+		rs, notes := s.Live.search(lctx, q, k)
+		cancel()
 		live = rs
 		ans.Notes = append(ans.Notes, notes...)
 	}
 	ans.Hits = fuse(indexed, live, k)
 	if s.Verify && s.Live != nil {
-		ans.Hits, ans.Notes = s.Live.verify(ctx, ans.Hits, ans.Notes)
+		lctx, cancel := s.liveContext(ctx)
+		ans.Hits, ans.Notes = s.Live.verify(lctx, ans.Hits, ans.Notes)
+		cancel()
 	}
 	return ans, nil
+}
+
+// liveContext is ctx bounded by LiveTimeout.
+func (s *Searcher) liveContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.LiveTimeout
+	if d <= 0 {
+		d = DefaultLiveTimeout
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // fallbackReason says why the live servers must be asked, or "".

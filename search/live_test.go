@@ -144,6 +144,35 @@ func TestSearcherServerDown(t *testing.T) {
 	}
 }
 
+// TestSearcherServerHangs: a server that accepts and never answers costs
+// LiveTimeout and a note; the index's hits come back.
+func TestSearcherServerHangs(t *testing.T) {
+	w := newWorld(t, true)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	conf, _ := atlassian.NewConfluence(hang.URL+"/confluence", atlassian.Options{Timeout: time.Minute})
+	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: conf}, MaxAge: time.Nanosecond,
+		LiveTimeout: 300 * time.Millisecond, Verify: true}
+	t0 := time.Now()
+	ans, err := s.Search(t.Context(), search.Query{Text: "deploy and roll back a release", K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("the search waited %s for a hanging server (LiveTimeout 300ms)", d)
+	}
+	if origins(ans.Hits)[search.OriginIndex] == 0 || len(ans.Notes) == 0 {
+		t.Fatalf("hits %v, notes %v", origins(ans.Hits), ans.Notes)
+	}
+}
+
 func TestSearcherVerify(t *testing.T) {
 	w := newWorld(t, true)
 	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf}, Verify: true, MaxAge: -1, MinScore: -1}
