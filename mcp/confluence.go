@@ -245,6 +245,7 @@ const pageURLTemplate = "/pages/viewpage.action?pageId={id}"
 
 // pageList is the answer of confluence_search_pages: the hits as a table.
 type pageList struct {
+	Searched  string     `json:"searched,omitempty"` // the query run for plain words
 	Total     int        `json:"total"`
 	Start     int        `json:"start,omitempty"`
 	PageURL   string     `json:"page_url"`
@@ -258,7 +259,7 @@ type pageList struct {
 
 func (s *Server) confluenceSearchPages() tool {
 	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
-		"Search Confluence pages and blog posts with CQL (exact terms, not meaning). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. "+
+		"Search Confluence pages and blog posts with CQL (exact terms, not meaning; plain words are searched as text). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. "+
 			"Returns total, page_url (insert a hit's id), then columns and one row per hit: id, title, space, type (if not page), modified (date), excerpt; "+
 			"a column all hits share is given once above. Read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
@@ -272,7 +273,8 @@ func (s *Server) confluenceSearchPages() tool {
 			if r := offsetArg("start", a.Start); r != nil {
 				return r, nil
 			}
-			cql, err := s.spaces.scope(a.CQL, "space")
+			query, plain := wordsQuery(a.CQL)
+			cql, err := s.spaces.scope(query, "space")
 			if err != nil {
 				return userError("%v", err)
 			}
@@ -289,6 +291,9 @@ func (s *Server) confluenceSearchPages() tool {
 				hits = append(hits, h)
 			}
 			head := pageList{Total: p.TotalSize, Start: a.Start}
+			if plain {
+				head.Searched = plainWordsNote(query)
+			}
 			if head.Total == 0 && len(p.Results) > 0 {
 				// Older servers send no totalSize: say at least what we know.
 				head.Total = a.Start + len(p.Results)

@@ -335,6 +335,7 @@ const issueURLTemplate = "/browse/{key}"
 
 // issueList is the answer of jira_search_issues: the hits as a table.
 type issueList struct {
+	Searched string `json:"searched,omitempty"` // the query run for plain words
 	Total    int    `json:"total"`
 	StartAt  int    `json:"start_at,omitempty"`
 	IssueURL string `json:"issue_url"`
@@ -351,7 +352,7 @@ type issueList struct {
 
 func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
-		"Search Jira issues with JQL. Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
+		"Search Jira issues with JQL (plain words are searched as text). Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
 			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date); "+
 			"a column all issues share is given once above. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
@@ -365,7 +366,8 @@ func (s *Server) jiraSearchIssues() tool {
 			if r := offsetArg("start_at", a.StartAt); r != nil {
 				return r, nil
 			}
-			jql, err := s.projects.scope(a.JQL, "project")
+			query, plain := wordsQuery(a.JQL)
+			jql, err := s.projects.scope(query, "project")
 			if err != nil {
 				return userError("%v", err)
 			}
@@ -386,6 +388,9 @@ func (s *Server) jiraSearchIssues() tool {
 			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
 				Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
 				Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
+			if plain {
+				out.Searched = plainWordsNote(query)
+			}
 			if next, ok := p.Next(); ok {
 				out.NextStartAt = next
 			}
