@@ -354,6 +354,11 @@ func splitBlock(b block, max int) []string {
 		} else {
 			close = fenceMarker(strings.TrimSpace(open))
 		}
+		if strings.TrimSpace(strings.Join(body, "")) == "" {
+			// Only a fence line, too long for a chunk (a long info string):
+			// its words are text.
+			return packLines(splitSentences(b.text), limit, func(part string) string { return part })
+		}
 		return packLines(body, limit-len(open)-len(close)-2, func(part string) string {
 			return open + "\n" + part + "\n" + close
 		})
