@@ -1,13 +1,10 @@
 package indexer
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"iter"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -38,7 +36,7 @@ func TestSyncMemory(t *testing.T) {
 		t.Skip("set ATLASBRIDGE_MEM_SYNC=10000 to measure a first sync's memory")
 	}
 	profiles := os.Getenv("ATLASBRIDGE_MEM_PROFILES")
-	base := startSimProcess(t, "--pages", strconv.Itoa(n/2), "--jira-issues", strconv.Itoa(n-n/2), "--seed", "1", "--token", "mem-token")
+	base := atlassiantest.StartProcess(t, "--pages", strconv.Itoa(n/2), "--jira-issues", strconv.Itoa(n-n/2), "--seed", "1", "--token", "mem-token")
 	copts := atlassian.Options{Token: "mem-token", MaxConcurrent: 8}
 	conf, err := atlassian.NewConfluence(base+"/confluence", copts)
 	if err != nil {
@@ -83,51 +81,6 @@ func TestSyncMemory(t *testing.T) {
 		p := s.peaks[ph]
 		t.Logf("  %-8s heap in use ≤ %4d MiB, RSS ≤ %4d MiB, %s", ph, p.heap>>20, p.rss>>20, p.took.Round(time.Millisecond))
 	}
-}
-
-// startSimProcess builds cmd/atlassim and runs it on a free loopback port;
-// it is killed at cleanup.
-func startSimProcess(t *testing.T, args ...string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "atlassim")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/atlassim")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build atlassim: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, append([]string{"--addr", addr}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.HasPrefix(sc.Text(), "jira:") {
-				ok = true
-				ready <- true
-			}
-		}
-		if !ok {
-			ready <- false
-		}
-	}()
-	if !<-ready {
-		t.Fatal("atlassim exited before it was ready")
-	}
-	return "http://" + addr
 }
 
 // phaseTrainable tells the sampler when Fit runs and when it returned (the

@@ -7,16 +7,13 @@ package main
 //	ATLASBRIDGE_BENCH_SYNC=1000,10000 go test ./cmd/atlasbridge -run TestBenchSync -v -timeout 60m
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -177,51 +174,6 @@ func runTimed(t *testing.T, env []string, bin string, args ...string) timed {
 	return r
 }
 
-// startAtlassim builds and starts cmd/atlassim on a free loopback port with
-// args and returns its base URL; it is killed at cleanup.
-func startAtlassim(t *testing.T, args ...string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "atlassim")
-	build := exec.Command("go", "build", "-o", bin, "../atlassim")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build atlassim: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, append([]string{"--addr", addr}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "jira:") {
-				close(ready)
-				break
-			}
-		}
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Minute):
-		t.Fatal("atlassim did not start")
-	}
-	return "http://" + addr
-}
-
 // TestBenchSync measures, at each size in ATLASBRIDGE_BENCH_SYNC (number of
 // documents: half generated pages, half issues, plus the sample space), a
 // full sync of the binary against cmd/atlassim in another process
@@ -245,7 +197,7 @@ func TestBenchSync(t *testing.T) {
 
 func benchSync(t *testing.T, bin string, n int) {
 	began := time.Now()
-	base := startAtlassim(t, "--pages", strconv.Itoa(n/2), "--jira-issues", strconv.Itoa(n-n/2), "--seed", "1", "--token", "bench-token")
+	base := atlassiantest.StartProcess(t, "--pages", strconv.Itoa(n/2), "--jira-issues", strconv.Itoa(n-n/2), "--seed", "1", "--token", "bench-token")
 	t.Logf("n=%d: atlassim ready in %s", n, time.Since(began).Round(time.Millisecond))
 	env := faultEnv(t, base, "bench-token")
 	procEnv := binEnv(t, env)
