@@ -57,20 +57,7 @@ func TestOfficialGoSDKStdio(t *testing.T) {
 
 func TestOfficialGoSDKHTTP(t *testing.T) {
 	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", "client-secret", "ATLASBRIDGE_LOG_LEVEL", "info"))
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), &stderr, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve ended with %v", err)
-		}
-	})
-	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
+	url := serveHTTPWithToken(t, sim.URL, "client-secret")
 
 	t.Run("no token", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -94,6 +81,30 @@ func TestOfficialGoSDKHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveHTTPWithToken runs serve --http against the simulator at base, with
+// token as the bearer token its clients must send, and returns the MCP URL;
+// serve stops when the test ends.
+func serveHTTPWithToken(t *testing.T, base, token string) string {
+	t.Helper()
+	cfg := faultConfig(t, faultEnv(t, base, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", token, "ATLASBRIDGE_LOG_LEVEL", "info"))
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), &stderr, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+		if strings.Contains(stderr.String(), "admin-token") {
+			t.Errorf("the token reached the log:\n%s", stderr.String())
+		}
+	})
+	return stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
 }
 
 // bearer adds an Authorization header to every request.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,20 +88,7 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 		checkTSInterop(t, runNode(t, binEnv(t, faultEnv(t, sim.URL, "admin-token")), "stdio", bin))
 	})
 	t.Run("http", func(t *testing.T) {
-		cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", "client-secret", "ATLASBRIDGE_LOG_LEVEL", "info"))
-		ctx, cancel := context.WithCancel(context.Background())
-		var stderr lockedBuffer
-		done := make(chan error, 1)
-		go func() {
-			done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), &stderr, &stderr)
-		}()
-		defer func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve ended with %v", err)
-			}
-		}()
-		url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
+		url := serveHTTPWithToken(t, sim.URL, "client-secret")
 		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 		checkTSInterop(t, runNode(t, env, "http", url, "client-secret"))
 		if res := runNode(t, env, "http", url, "wrong"); res.Error == "" {
