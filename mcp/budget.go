@@ -7,10 +7,11 @@ import (
 
 // The answers that list hits have a byte budget, so that ten hits cost at
 // most 1,600 bytes of tool output (confluence_search_pages,
-// jira_search_issues; issue 3) or 2,400 (semantic_search,
-// find_similar_issues: semanticBudget) whatever the titles and excerpts
-// are like. Identifiers, dates and URLs are kept whole; the text of the
-// hits shares what is left, cut by fit.
+// jira_search_issues, semantic_search, find_similar_issues; issue 3)
+// whatever the titles and excerpts are like. Identifiers, dates and URLs
+// are kept whole; the text of the hits shares what is left, cut by fit.
+// The semantic tools ask the search for snippets of the size they will
+// show (snippetBytes), so that fit seldom cuts one.
 
 // Budget of a list of hits: budgetBase bytes for what the answer says once
 // (total, URL templates, shared fields, paging) and budgetPerHit bytes for

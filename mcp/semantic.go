@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,46 +21,66 @@ import (
 // servers' own search as the fallback), similar documents, index status.
 // They form the product "index" (--tools index).
 
-// semanticHit is one document found by meaning: a page (id) or an issue
-// (key). Its web address is in the answer's page_url or issue_url unless
-// it has its own url.
-type semanticHit struct {
-	ID      string  `json:"id,omitempty"`
-	Key     string  `json:"key,omitempty"`
-	Title   string  `json:"title"`
-	Space   string  `json:"space,omitempty"`   // unless the answer gives it for every page
-	Project string  `json:"project,omitempty"` // unless the answer gives it for every issue
-	Type    string  `json:"type,omitempty"`    // a Confluence type other than page
-	Status  string  `json:"status,omitempty"`
-	Updated string  `json:"updated,omitempty"`
-	Score   float64 `json:"score,omitempty"` // 0 only for the document compared with
-	URL     string  `json:"url,omitempty"`
-	Heading string  `json:"heading,omitempty"`
-	Snippet string  `json:"snippet,omitempty"`
-	Origin  string  `json:"origin"`
-	Stale   bool    `json:"stale,omitempty"`
+// semanticOf is, in the answer of find_similar_issues, the document the
+// hits are compared with, with the same names as the table's columns.
+type semanticOf struct {
+	Ref     string `json:"ref,omitempty"`
+	Title   string `json:"title"`
+	Space   string `json:"space,omitempty"`
+	Type    string `json:"type,omitempty"`
+	Status  string `json:"status,omitempty"`
+	Updated string `json:"updated,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Origin  string `json:"origin"`
 }
 
-// semanticOut is the answer of semantic_search and find_similar_issues.
+// semanticOut is the answer of semantic_search and find_similar_issues:
+// the hits as a table, best first, as the exact searches give theirs
+// (columns once, then a row per hit). Pages and issues share the table:
+// ref holds a page's id (for page_url) or an issue's key (for issue_url;
+// the key's prefix is the project). What every hit shares is given once,
+// above the table, and its column left out.
 type semanticOut struct {
-	Of       *semanticHit  `json:"of,omitempty"` // find_similar_issues: the document compared with
-	PageURL  string        `json:"page_url,omitempty"`
-	IssueURL string        `json:"issue_url,omitempty"`
-	Space    string        `json:"space,omitempty"`   // of every page hit, when they share one
-	Project  string        `json:"project,omitempty"` // of every issue hit, when they share one
-	Results  []semanticHit `json:"results"`
-	Fallback string        `json:"fallback,omitempty"`
-	Notes    []string      `json:"notes,omitempty"`
+	Of       *semanticOf `json:"of,omitempty"`
+	PageURL  string      `json:"page_url,omitempty"`
+	IssueURL string      `json:"issue_url,omitempty"`
+	Origin   string      `json:"origin,omitempty"`  // of every hit, when they share one
+	Space    string      `json:"space,omitempty"`   // of every page hit, when they share one
+	Type     string      `json:"type,omitempty"`    // of every hit, when they share one other than page or issue
+	Status   string      `json:"status,omitempty"`  // of every hit, when they share one
+	Updated  string      `json:"updated,omitempty"` // of every hit, when they share one
+	Columns  []string    `json:"columns"`
+	Results  [][]string  `json:"results"`
+	Stale    []string    `json:"stale,omitempty"` // refs of hits changed on the server since the sync
+	Fallback string      `json:"fallback,omitempty"`
+	Notes    []string    `json:"notes,omitempty"`
+
+	rows *table // the cells of Results, for fitSemantic
 }
 
-// Limits of the semantic answers. Ten hits fit in 1,600 bytes
-// (hitsBudget): the snippets share what the rest leaves.
+// semanticColumns are the columns of a semantic answer before those that
+// every hit shares, or no hit fills, are taken out. The snippet comes
+// last: it is the longest, and reads best after what it is from.
+func semanticColumns() []string {
+	return []string{"ref", "title", "space", "type", "status", "updated", "origin", "url", "snippet"}
+}
+
+// Limits of the semantic answers.
 const (
-	snippetChars  = 160
-	headingChars  = 80
 	defaultHits   = 10
 	maxHits       = 50
 	maxQueryChars = 2000
+	// titleFloor is as short as fitSemantic cuts a title before it cuts
+	// a snippet: enough to tell the hit.
+	titleFloor = 40
+	// rowBytes is what a row costs besides its snippet's text, on average
+	// over mixed hits: an id or key, a title of titleFloor runes (after
+	// fitSemantic), a status for issues, a date, quotes and commas.
+	rowBytes = 80
+	// Bounds of the snippet size asked for: package search's smallest,
+	// and its default (a passage of two or three sentences).
+	minSnippetBytes = 32
+	maxSnippetBytes = search.DefaultSnippetSize
 )
 
 // --- semantic_search
@@ -80,7 +101,9 @@ type semanticSearchArgs struct {
 
 func (s *Server) semanticSearch() tool {
 	return readTool("index", "semantic_search", "Search Confluence and Jira by meaning",
-		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words. Example: {\"query\":\"how do we rotate the on-call pager?\"}. Returns page_url, issue_url (insert a hit's id or key) and per hit id (page) or key (issue), title, space or project (once if shared), status, updated, score, heading, snippet, origin (index or live); fallback says why the servers were asked too.",
+		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words. Example: {\"query\":\"how do we rotate the on-call pager?\"}. "+
+			"Returns page_url, issue_url, then columns and a row per hit, best first: ref (page id or issue key), title, space, status, updated, origin (index or live), snippet; "+
+			"a column all hits share is given once above; fallback says why the servers were asked too.",
 		func(ctx context.Context, a semanticSearchArgs) (*mcpgo.CallToolResult, error) {
 			text := strings.TrimSpace(a.Query)
 			if text == "" {
@@ -103,16 +126,17 @@ func (s *Server) semanticSearch() tool {
 			}
 			q.UpdatedAfter = since
 			_, ss, idxErr := s.search.current(ctx, a.Verify)
+			var notes []string
+			if idxErr != nil {
+				notes = append(notes, noIndexNote(idxErr))
+			}
+			q.SnippetSize = s.snippetBytes(k, q.Sources, nil, notes)
 			ans, err := ss.Search(ctx, q)
 			if err != nil {
 				return indexError(err)
 			}
-			out := s.semanticAnswer(ans.Hits, k, "", nil, "")
-			out.Fallback, out.Notes = ans.Fallback, ans.Notes
-			if idxErr != nil {
-				out.Notes = append([]string{noIndexNote(idxErr)}, out.Notes...)
-			}
-			fitSemantic(&out)
+			ans.Notes = append(notes, ans.Notes...)
+			out := s.semanticAnswer(ans, k, "", nil)
 			return jsonResult(out)
 		})
 }
@@ -174,138 +198,136 @@ func (s *Server) inScope(r search.Result) bool {
 	return s.spaces.all() || r.Container != "" && s.spaces.allows(r.Container)
 }
 
-// semanticAnswer shapes at most k hits within the allow-lists, skipping
-// the document exclude (a DocID), and the document of (when not nil)
-// compared with.
-func (s *Server) semanticAnswer(hits []search.Hit, k int, exclude string, of *search.Result, ofOrigin string) semanticOut {
-	out := semanticOut{Results: []semanticHit{}}
-	for _, h := range hits {
-		if len(out.Results) == k {
+// semanticAnswer shapes at most k hits of ans within the allow-lists,
+// skipping the document exclude (a DocID), as compared with the document
+// of (when not nil), and fits the answer to its budget.
+func (s *Server) semanticAnswer(ans search.Answer, k int, exclude string, of *search.Hit) *semanticOut {
+	out := &semanticOut{Fallback: ans.Fallback, Notes: ans.Notes}
+	t := &table{columns: semanticColumns()}
+	var pages []bool // per row: a Confluence hit
+	for _, h := range ans.Hits {
+		if len(t.rows) == k {
 			break
 		}
-		if !s.inScope(h.Result) || h.DocID == exclude {
+		if !s.inScope(h.Result) || exclude != "" && h.DocID == exclude {
 			continue
 		}
-		o := s.hitOf(&out, h.Result)
-		o.Origin, o.Stale = h.Origin, h.Stale
-		out.Results = append(out.Results, o)
+		d := s.docOf(out, h.Result)
+		t.add(d.Ref, d.Title, d.Space, d.Type, d.Status, d.Updated, h.Origin, d.URL, oneLine(h.Snippet, 0))
+		pages = append(pages, h.Source != search.SourceJira)
+		if h.Stale {
+			out.Stale = append(out.Stale, cmp.Or(d.Ref, d.URL))
+		}
 	}
 	if of != nil {
-		o := s.hitOf(&out, *of)
-		o.Origin, o.Score, o.Heading, o.Snippet = ofOrigin, 0, "", ""
-		out.Of = &o
+		d := s.docOf(out, of.Result)
+		d.Origin = of.Origin
+		out.Of = &d
 	}
-	out.Space = hoist(out.Results, func(h *semanticHit) *string { return &h.Space })
-	out.Project = hoist(out.Results, func(h *semanticHit) *string { return &h.Project })
+	out.Space = hoistPages(t, pages)
+	shared := t.hoist("type", "status", "updated", "origin")
+	t.dropEmpty("space", "type", "status", "updated", "origin", "url", "snippet")
+	out.Type, out.Status, out.Updated, out.Origin = shared["type"], shared["status"], shared["updated"], shared["origin"]
+	out.Columns, out.Results, out.rows = t.columns, t.rowList(), t
+	fitSemantic(out)
 	return out
 }
 
-// hoist clears a field that the hits having it share, when two or more
-// do, and returns its value ("" when they differ or are too few).
-func hoist(hits []semanticHit, field func(*semanticHit) *string) string {
-	var have []*string
-	for i := range hits {
-		if f := field(&hits[i]); *f != "" {
-			have = append(have, f)
-		}
-	}
-	if len(have) < 2 || slices.ContainsFunc(have, func(f *string) bool { return *f != *have[0] }) {
-		return ""
-	}
-	v := *have[0]
-	for _, f := range have {
-		*f = ""
-	}
-	return v
-}
-
-// semanticBudget is the byte budget of a semantic answer of n hits: 2,400
-// for ten. It is larger than that of the exact searches (hitsBudget)
-// because a snippet is what answers the question: the answer must be
-// objects (each hit says its origin), whose field names alone cost about
-// 60 bytes a hit, and within 1,600 bytes ten hits with their titles would
-// keep almost no snippet (measured: none on TestSemanticSearch's corpus).
-func semanticBudget(n int) int { return hitsBudget(n) + semanticExtraPerHit*max(n, 10) }
-
-// semanticExtraPerHit is what a semantic hit may cost over a search hit.
-const semanticExtraPerHit = 80
-
-// fitSemantic cuts the text of a semantic answer to its byte budget:
-// snippets first (to 48 characters, then the weakest hits lose theirs),
-// then headings, then titles.
-func fitSemantic(out *semanticOut) {
-	var snippets, headings, titles, rest []*string
-	for i := range out.Results {
-		h := &out.Results[i]
-		snippets, headings, titles = append(snippets, &h.Snippet), append(headings, &h.Heading), append(titles, &h.Title)
-		rest = append(rest, &h.Title, &h.Status, &h.Heading)
-	}
-	fit(out, semanticBudget(len(out.Results)),
-		trim{fields: snippets, floor: 48},
-		trim{fields: snippets, tail: true},
-		trim{fields: headings, tail: true},
-		trim{fields: titles, floor: 40},
-		trim{fields: rest, floor: 12})
-}
-
-// hitOf shapes one result (without origin), and sets in out the URL
-// template that gives its address.
-func (s *Server) hitOf(out *semanticOut, r search.Result) semanticHit {
-	h := semanticHit{Title: text(r.Title), Updated: date(r.Updated), Score: round2(r.Score),
-		Heading: oneLine(r.Heading, headingChars), Snippet: oneLine(trimBreadcrumb(r.Snippet, r.Title, r.Heading), snippetChars)}
-	if r.Source == search.SourceJira {
-		h.Key, h.Project, h.Status = r.Key, r.Container, text(r.Status)
-		if s.jira != nil && h.Key != "" {
-			out.IssueURL = s.jira.AbsURL(issueURLTemplate)
-		} else {
-			h.URL = r.URL
-		}
-		return h
-	}
-	h.Space, h.ID = r.Container, r.Key
-	if r.Type != "page" {
-		h.Type = r.Type
-	}
-	if s.conf != nil && h.ID != "" && (r.Type == "page" || r.Type == "blogpost") {
-		out.PageURL = s.conf.AbsURL(pageURLTemplate)
-	} else {
-		h.URL = r.URL
-	}
-	return h
-}
-
-// trimBreadcrumb drops the path an indexed chunk starts with ("Space ›
-// Parent › Title › Heading", or "Summary: Title."), which the hit says
-// already, and the markers of markdown headings. A snippet without them
-// (package search may clean its snippets itself) comes back unchanged, and
-// trimming twice changes nothing more.
-func trimBreadcrumb(snippet, title, heading string) string {
-	words := strings.Fields(snippet)
-	for i, w := range words {
-		if lead, ok := strings.CutPrefix(w, "…"); ok && lead != "" && strings.Trim(lead, "#") == "" {
-			words[i] = "…"
-		}
-	}
-	words = slices.DeleteFunc(words, func(w string) bool { return strings.Trim(w, "#") == "" })
-	snippet = strings.Join(words, " ")
-	for _, mark := range []string{strings.Join(strings.Fields(heading), " "), strings.Join(strings.Fields(title), " ")} {
-		if mark == "" {
+// hoistPages takes the space out of the rows of pages (pages[i]: row i is
+// one) when two or more share it and every page has it, and returns it
+// ("" when it stays in the rows). Issues have no space: their key says
+// their project.
+func hoistPages(t *table, pages []bool) string {
+	j := slices.Index(t.columns, "space")
+	space, n := "", 0
+	for i, r := range t.rows {
+		if !pages[i] {
 			continue
 		}
-		if i := strings.Index(snippet, mark); i == 0 || i > 0 && (strings.HasSuffix(snippet[:i], "› ") || isLabel(snippet[:i])) {
-			if rest := strings.TrimLeft(snippet[i+len(mark):], " ›:."); rest != "" {
-				return rest
-			}
+		if r[j] == "" || space != "" && r[j] != space {
+			return ""
 		}
+		space, n = r[j], n+1
 	}
-	return snippet
+	if n < 2 {
+		return ""
+	}
+	for i := range t.rows {
+		t.rows[i][j] = ""
+	}
+	return space
 }
 
-// isLabel reports whether s is a one-word label such as "Summary: ", which
-// a Jira description often puts before repeating the summary.
-func isLabel(s string) bool {
-	word, ok := strings.CutSuffix(s, ": ")
-	return ok && word != "" && len(word) <= 24 && !strings.ContainsAny(word, " ›")
+// fitSemantic cuts the text of a semantic answer to the budget of an
+// answer of as many hits (hitsBudget): titles first, to titleFloor runes
+// (a title that long still tells the hit; the snippet is what answers),
+// then the snippets, which the search already sized to fit (snippetBytes),
+// then the weakest hits lose theirs, then titles and the short cells are
+// cut further.
+func fitSemantic(out *semanticOut) {
+	t := out.rows
+	titles, short := t.cells("title"), t.cells("title", "type", "status")
+	if out.Of != nil {
+		titles, short = append(titles, &out.Of.Title), append(short, &out.Of.Title, &out.Of.Type, &out.Of.Status)
+	}
+	snippets := t.cells("snippet")
+	fit(out, hitsBudget(len(t.rows)),
+		trim{fields: titles, floor: titleFloor},
+		trim{fields: snippets, floor: minSnippetBytes},
+		trim{fields: snippets, tail: true},
+		trim{fields: short, floor: 12})
+}
+
+// snippetBytes is the snippet size to ask the search for, so that k hits
+// fit the budget without cutting a snippet that the search centred on the
+// query's words: what the budget leaves after the head of the answer
+// (URL templates of the products searched, columns, notes, the document
+// compared with, fallback) and rowBytes per row, shared by the k
+// snippets.
+func (s *Server) snippetBytes(k int, sources []string, of *semanticOf, notes []string) int {
+	head := semanticOut{Of: of, Origin: search.OriginIndex, Notes: notes,
+		Columns: []string{"ref", "title", "status", "updated", "snippet"}, Results: [][]string{}}
+	if len(notes) > 0 {
+		// A note made before the search says the index is missing or
+		// lacks the document: the search will then say, in about as many
+		// words, why it asked the servers.
+		head.Fallback = notes[0]
+	}
+	if s.conf != nil && (len(sources) == 0 || slices.Contains(sources, search.SourceConfluence)) {
+		head.PageURL = s.conf.AbsURL(pageURLTemplate)
+	}
+	if s.jira != nil && (len(sources) == 0 || slices.Contains(sources, search.SourceJira)) {
+		head.IssueURL = s.jira.AbsURL(issueURLTemplate)
+	}
+	share := (hitsBudget(k)-encodedSize(head))/k - rowBytes
+	return min(maxSnippetBytes, max(minSnippetBytes, share))
+}
+
+// docOf shapes the cells of one result (all but origin and snippet), and
+// sets in out the URL template that gives its address. A hit with neither
+// id nor key, or of a product that is not configured, or a Confluence
+// comment or attachment (no page_url for those), has its own url.
+func (s *Server) docOf(out *semanticOut, r search.Result) semanticOf {
+	d := semanticOf{Ref: r.Key, Title: text(r.Title), Updated: date(r.Updated)}
+	if r.Source == search.SourceJira {
+		d.Status = text(r.Status)
+		if s.jira != nil && d.Ref != "" {
+			out.IssueURL = s.jira.AbsURL(issueURLTemplate)
+		} else {
+			d.URL = r.URL
+		}
+		return d
+	}
+	d.Space = r.Container
+	if r.Type != "page" {
+		d.Type = r.Type
+	}
+	if s.conf != nil && d.Ref != "" && (r.Type == "page" || r.Type == "blogpost") {
+		out.PageURL = s.conf.AbsURL(pageURLTemplate)
+	} else {
+		d.URL = r.URL
+	}
+	return d
 }
 
 // indexError is a failure of the local index, as the model should read it.
@@ -331,7 +353,8 @@ type findSimilarArgs struct {
 
 func (s *Server) findSimilarIssues() tool {
 	return readTool("index", "find_similar_issues", "Find issues and pages similar to one",
-		"Find issues and pages about the same thing as a Jira issue (or a Confluence page): likely duplicates, related incidents, the runbook that fixes it. Example: {\"issue_key\":\"OPS-123\"}. Returns of (the issue itself) and results shaped like semantic_search's, best first, the issue itself excluded.",
+		"Find issues and pages about the same thing as a Jira issue (or a Confluence page): likely duplicates, related incidents, the runbook that fixes it. Example: {\"issue_key\":\"OPS-123\"}. "+
+			"Returns of (the issue itself: ref, title, status, updated, origin), then a table shaped like semantic_search's (columns, one row per hit, best first), the issue itself excluded.",
 		func(ctx context.Context, a findSimilarArgs) (*mcpgo.CallToolResult, error) {
 			k, bad := hitCount("limit", a.Limit, "k", a.K)
 			if bad != nil {
@@ -401,14 +424,15 @@ func (s *Server) findSimilarIssues() tool {
 					return ss.Search(ctx, q)
 				}
 			}
+			ofDoc := s.docOf(&semanticOut{}, of)
+			ofDoc.Origin = origin
+			q.SnippetSize = s.snippetBytes(k, q.Sources, &ofDoc, notes)
 			ans, err := s.similarMix(q, k, id, find)
 			if err != nil {
 				return indexError(err)
 			}
-			out := s.semanticAnswer(ans.Hits, k, id, &of, origin)
-			out.Fallback, out.Notes = ans.Fallback, append(notes, ans.Notes...)
-			fitSemantic(&out)
-			return jsonResult(out)
+			ans.Notes = append(notes, ans.Notes...)
+			return jsonResult(s.semanticAnswer(ans, k, id, &search.Hit{Result: of, Origin: origin}))
 		})
 }
 

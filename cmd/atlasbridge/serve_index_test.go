@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,15 +70,30 @@ func callJSON(t *testing.T, cli *client.Client, name string, args map[string]any
 	}
 }
 
+// semanticAnswer is what these tests read of a semantic answer: a table
+// whose hits' origin is given once above it, or per row in a column.
 type semanticAnswer struct {
 	Of *struct {
-		Key, Origin string
+		Ref, Origin string
 	}
-	Results []struct {
-		Title, Source, Origin string
-	}
+	Origin   string
+	Columns  []string
+	Results  [][]string
 	Fallback string
 	Notes    []string
+}
+
+// origins returns the origin of each hit.
+func (a semanticAnswer) origins() []string {
+	j := slices.Index(a.Columns, "origin")
+	out := make([]string, len(a.Results))
+	for i, r := range a.Results {
+		out[i] = a.Origin
+		if j >= 0 && j < len(r) {
+			out[i] = r[j]
+		}
+	}
+	return out
 }
 
 // TestServeIndexWiring: serve answers semantic questions from the servers
@@ -95,9 +111,9 @@ func TestServeIndexWiring(t *testing.T) {
 		if len(a.Notes) == 0 || a.Notes[0] != "no index yet: run atlasbridge sync" || a.Fallback == "" || len(a.Results) == 0 {
 			t.Fatalf("%+v", a)
 		}
-		for _, r := range a.Results {
-			if r.Origin != "live" {
-				t.Errorf("hit %+v", r)
+		for i, o := range a.origins() {
+			if o != "live" {
+				t.Errorf("hit %v: origin %q", a.Results[i], o)
 			}
 		}
 		var st struct {
@@ -122,14 +138,14 @@ func TestServeIndexWiring(t *testing.T) {
 		if a.Fallback != "" || len(a.Notes) != 0 || len(a.Results) != 10 {
 			t.Fatalf("%+v", a)
 		}
-		for _, r := range a.Results {
-			if r.Origin != "index" {
-				t.Errorf("hit %+v", r)
+		for i, o := range a.origins() {
+			if o != "index" {
+				t.Errorf("hit %v: origin %q", a.Results[i], o)
 			}
 		}
 		a = semanticAnswer{}
 		callJSON(t, cli, "find_similar_issues", map[string]any{"issue_key": issue}, &a)
-		if a.Of == nil || a.Of.Key != issue || a.Of.Origin != "index" || len(a.Results) == 0 {
+		if a.Of == nil || a.Of.Ref != issue || a.Of.Origin != "index" || len(a.Results) == 0 {
 			t.Fatalf("%+v", a)
 		}
 		var st struct {
