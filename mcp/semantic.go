@@ -77,6 +77,9 @@ const (
 	// over mixed hits: an id or key, a title of titleFloor runes (after
 	// fitSemantic), a status for issues, a date, quotes and commas.
 	rowBytes = 80
+	// wholeTitleBytes is what a whole title costs over one of titleFloor
+	// runes, on average (Jira summaries run to 60-80 characters).
+	wholeTitleBytes = 24
 	// Bounds of the snippet size asked for: package search's smallest,
 	// and its default (a passage of two or three sentences).
 	minSnippetBytes = 32
@@ -263,19 +266,24 @@ func hoistPages(t *table, pages []bool) string {
 // (a title that long still tells the hit; the snippet is what answers),
 // then the snippets, which the search already sized to fit (snippetBytes),
 // then the weakest hits lose theirs, then titles and the short cells are
-// cut further.
+// cut further. An answer about one document (find_similar_issues: Of)
+// keeps whole titles before its snippets instead: near-duplicates differ
+// in the words a cut title loses ("… high latency alert", "… error rate
+// alert"), and its snippets, centred on the words of a whole document,
+// say less than a question's.
 func fitSemantic(out *semanticOut) {
 	t := out.rows
 	titles, short := t.cells("title"), t.cells("title", "type", "status")
 	if out.Of != nil {
 		titles, short = append(titles, &out.Of.Title), append(short, &out.Of.Title, &out.Of.Type, &out.Of.Status)
 	}
+	cutTitles := trim{fields: titles, floor: titleFloor}
 	snippets := t.cells("snippet")
-	fit(out, hitsBudget(len(t.rows)),
-		trim{fields: titles, floor: titleFloor},
-		trim{fields: snippets, floor: minSnippetBytes},
-		trim{fields: snippets, tail: true},
-		trim{fields: short, floor: 12})
+	trims := []trim{cutTitles, {fields: snippets, floor: minSnippetBytes}, {fields: snippets, tail: true}}
+	if out.Of != nil {
+		trims = []trim{{fields: snippets, floor: minSnippetBytes}, {fields: snippets, tail: true}, cutTitles}
+	}
+	fit(out, hitsBudget(len(t.rows)), append(trims, trim{fields: short, floor: 12})...)
 }
 
 // snippetBytes is the snippet size to ask the search for, so that k hits
@@ -299,7 +307,11 @@ func (s *Server) snippetBytes(k int, sources []string, of *semanticOf, notes []s
 	if s.jira != nil && (len(sources) == 0 || slices.Contains(sources, search.SourceJira)) {
 		head.IssueURL = s.jira.AbsURL(issueURLTemplate)
 	}
-	share := (hitsBudget(k)-encodedSize(head))/k - rowBytes
+	row := rowBytes
+	if of != nil {
+		row += wholeTitleBytes // fitSemantic keeps whole titles
+	}
+	share := (hitsBudget(k)-encodedSize(head))/k - row
 	return min(maxSnippetBytes, max(minSnippetBytes, share))
 }
 

@@ -589,19 +589,36 @@ func TestSemanticFit(t *testing.T) {
 		}
 		return out
 	}
+	// A document compared with, and hits like it: Jira summaries of 50-60
+	// characters that differ at the end.
+	of := search.Hit{Result: search.Result{Source: search.SourceJira, Container: "OPS", Key: "OPS-1", Title: "Add runbook link to the notification-worker high latency alert",
+		Status: "Open", Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, Origin: search.OriginIndex}
+	ofDoc := s.docOf(&semanticOut{}, of.Result)
+	ofDoc.Origin = of.Origin
+	similar := func(n int, snippet string) []search.Hit {
+		out := hits(n, snippet)
+		for i := range out {
+			out[i].Title = fmt.Sprintf("Add runbook link to the %s high latency alert", []string{"order-service", "billing-cron", "auth-gateway", "search-indexer"}[i%4])
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		name    string
 		n       int
+		hits    func(int, string) []search.Hit
+		of      *search.Hit
 		snippet string
 		titles  int // runes every title keeps at least
 	}{
-		{"ten hits, snippets as the search sizes them", 10, long[:s.snippetBytes(10, nil, nil, nil)], titleFloor * 4 / 5},
-		{"ten hits, default-size snippets", 10, long, titleFloor * 4 / 5},
-		{"fifty hits", 50, long, titleFloor * 4 / 5},
-		{"three hits keep whole titles", 3, long[:s.snippetBytes(3, nil, nil, nil)], 100},
+		{"ten hits, snippets as the search sizes them", 10, hits, nil, long[:s.snippetBytes(10, nil, nil, nil)], titleFloor * 4 / 5},
+		{"ten hits, default-size snippets", 10, hits, nil, long, titleFloor * 4 / 5},
+		{"fifty hits", 50, hits, nil, long, titleFloor * 4 / 5},
+		{"three hits keep whole titles", 3, hits, nil, long[:s.snippetBytes(3, nil, nil, nil)], 100},
+		{"similar to one: whole titles first", 10, similar, &of, long[:s.snippetBytes(10, nil, &ofDoc, nil)], 50},
+		{"similar to one, default-size snippets", 10, similar, &of, long, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := s.semanticAnswer(search.Answer{Hits: hits(tc.n, tc.snippet), Fallback: "the best match is weak"}, tc.n, "", nil)
+			out := s.semanticAnswer(search.Answer{Hits: tc.hits(tc.n, tc.snippet), Fallback: "the best match is weak"}, tc.n, "", tc.of)
 			b, _ := encode(out)
 			var a answer
 			if err := json.Unmarshal(b, &a); err != nil {
@@ -617,12 +634,20 @@ func TestSemanticFit(t *testing.T) {
 				if utf8.RuneCountInString(h.Title) < tc.titles {
 					t.Errorf("title cut to %q", h.Title)
 				}
-				if h.Snippet != tc.snippet && utf8.RuneCountInString(h.Title) > titleFloor {
+				switch {
+				case tc.of == nil && h.Snippet != tc.snippet && utf8.RuneCountInString(h.Title) > titleFloor:
 					t.Errorf("snippet cut while the title keeps %d runes: %+v", utf8.RuneCountInString(h.Title), h)
+				case tc.of != nil && strings.HasSuffix(h.Title, "…"):
+					t.Errorf("a similar hit's title is cut: %+v", h)
 				}
 			}
-			if minSnip < minSnippetBytes-2 || maxSnip-minSnip > 8 {
+			if tc.of == nil && (minSnip < minSnippetBytes-2 || maxSnip-minSnip > 8) {
 				t.Errorf("snippets of %d to %d runes: not shared evenly", minSnip, maxSnip)
+			}
+			for i := 1; i < len(a.Results); i++ {
+				if a.Results[i].Snippet != "" && a.Results[i-1].Snippet == "" {
+					t.Errorf("hit %d lost its snippet before hit %d", i-1, i)
+				}
 			}
 			t.Logf("%d bytes, snippets of %d-%d runes", len(b), minSnip, maxSnip)
 		})
@@ -773,6 +798,9 @@ func TestFindSimilarIssues(t *testing.T) {
 			for _, h := range a.Results {
 				if h.Ref == w.opsKey || h.Origin != "index" {
 					t.Errorf("hit %+v", h)
+				}
+				if strings.HasSuffix(h.Title, "…") || strings.HasSuffix(a.Of.Title, "…") {
+					t.Errorf("a title is cut (the sample's fit whole): %q, of %q", h.Title, a.Of.Title)
 				}
 			}
 			sources := map[string]int{}
