@@ -299,6 +299,10 @@ func (x *Index) fail(op string, err error) error {
 // concurrently with other calls; later calls fail with ErrClosed.
 func (x *Index) Close() error {
 	var errs []error
+	x.memMu.Lock()
+	x.mem.release()
+	x.mem = nil
+	x.memMu.Unlock()
 	if x.db != nil {
 		if err := x.db.Close(); err != nil {
 			errs = append(errs, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -34,6 +35,7 @@ type memIndex struct {
 	shardSize int                  // maxShard but in tests
 	colls     map[string]*shardSet // by collectionName
 	dims      int
+	arena     *vecArena // the shards' vector blocks
 }
 
 type docRec struct {
@@ -97,9 +99,11 @@ const (
 // live is the number of chunks in the shard.
 func (s *shard) live() int { return len(s.rows) - len(s.free) }
 
-// take returns a free slot for a vector of dims floats, making one when
-// none is free.
-func (s *shard) take(dims int) int32 {
+// take returns a free slot for a vector of dims floats, making one from a
+// new block of a when none is free. A shard holds at most limit slots: its
+// last block stops there (8+16+…+256 slots and then blocks of 256 would
+// overshoot 2,048 by 248).
+func (s *shard) take(dims int, a *vecArena, limit int) int32 {
 	if n := len(s.free); n > 0 {
 		i := s.free[n-1]
 		s.free = s.free[:n-1]
@@ -107,7 +111,7 @@ func (s *shard) take(dims int) int32 {
 	}
 	if len(s.spare) < dims {
 		s.block = min(max(2*s.block, minBlock), maxBlock)
-		s.spare = make([]float32, s.block*dims)
+		s.spare = a.alloc(min(s.block, max(limit-len(s.rows), 1)) * dims)
 	}
 	v := s.spare[:dims:dims]
 	s.spare = s.spare[dims:]
@@ -129,12 +133,38 @@ func newMemIndex(shardSize int) *memIndex {
 	if shardSize <= 0 {
 		shardSize = maxShard
 	}
-	return &memIndex{
+	m := &memIndex{
 		shardSize: shardSize,
 		docs:      make(map[string]*docRec),
 		kw:        newKeywordIndex(),
 		vdb:       chromem.NewDB(),
 		colls:     make(map[string]*shardSet),
+		arena:     &vecArena{},
+	}
+	// A memIndex dropped without release (a test resetting Index.mem)
+	// still gives its vectors back.
+	runtime.AddCleanup(m, func(a *vecArena) { a.free() }, m.arena)
+	return m
+}
+
+// offHeapBytes is how much memory the loaded index has mapped for vectors
+// outside the Go heap.
+func (x *Index) offHeapBytes() int64 {
+	x.memMu.RLock()
+	defer x.memMu.RUnlock()
+	if x.mem == nil {
+		return 0
+	}
+	return x.mem.arena.size()
+}
+
+// release gives the vectors back to the system at once, rather than at
+// the next collection after m becomes unreachable. m must not be used
+// afterwards: callers hold Index.memMu for writing, so no search is
+// reading its vectors.
+func (m *memIndex) release() {
+	if m != nil {
+		m.arena.free()
 	}
 }
 
@@ -221,7 +251,7 @@ func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading s
 	if err != nil {
 		return err
 	}
-	slot := s.take(m.dims)
+	slot := s.take(m.dims, m.arena, m.shardSize)
 	v := s.rows[slot].vec
 	copy(v, vec)
 	if !isUnit(v) {
@@ -333,10 +363,14 @@ type version struct {
 
 // loadAll builds a memIndex from the whole store, inside one read
 // transaction so it sees a single commit.
-func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (*memIndex, error) {
+func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex, err error) {
 	m := newMemIndex(shardSize)
 	m.dims = dims
-	var err error
+	defer func() {
+		if err != nil {
+			m.release()
+		}
+	}()
 	if m.version, err = storeVersion(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -616,6 +650,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		// embedder picks up the stored state, anything else must stop
 		// before it compares vectors of two models.
 		if err := x.checkModel(ctx, x.db, false); err != nil {
+			x.mem.release()
 			x.mem = nil
 			return fmt.Errorf("search: reload %s: %w", x.dir, err)
 		}
@@ -630,6 +665,7 @@ func (x *Index) refresh(ctx context.Context) error {
 		if err != nil {
 			// A half-applied change leaves memory inconsistent: start over
 			// at the next search.
+			x.mem.release()
 			x.mem = nil
 			return x.fail("reload", err)
 		}
@@ -645,6 +681,7 @@ func (x *Index) refresh(ctx context.Context) error {
 	// new one is built rather than hold both (twice the memory of the index
 	// at every re-embed or reset another process made, e.g. serve with a
 	// background sync). A failed load leaves none; the next search retries.
+	x.mem.release()
 	x.mem = nil
 	start := time.Now()
 	m, err := loadAll(ctx, tx, dims, x.shardSize)

@@ -1,0 +1,90 @@
+package search
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// vecArena holds the vector blocks of one memIndex outside the Go heap, in
+// anonymous memory mappings (where the platform has them; elsewhere in
+// ordinary slices).
+//
+// Why: the garbage collector lets the heap grow to twice what was live at
+// its last cycle (GOGC=100), and loading an index makes garbage the size of
+// its vectors (the SQLite driver copies every blob it returns). With the
+// vectors on the heap a one-shot search at 168k chunks peaked at 904 MiB
+// for 344 MB of vectors; off the heap they count once, and only the much
+// smaller rest of the index is doubled.
+//
+// Blocks are never returned one by one: a shard keeps its slots for its
+// next chunks, and the whole arena goes when its memIndex is dropped
+// (release), or, as a safety net, when the memIndex becomes unreachable.
+// A vector slice must therefore not outlive its memIndex: the scan only
+// reads vectors under Index.memMu, and release runs under its write lock.
+type vecArena struct {
+	mu      sync.Mutex // free may run on the cleanup goroutine
+	regions [][]byte   // mappings, released by free
+	spare   []float32  // the unused end of the newest region
+	next    int        // size in bytes of the next region
+	mapped  int64      // bytes mapped so far
+	onHeap  bool       // mapping failed or is unsupported: plain slices
+}
+
+// Regions start at 1 MiB and double up to 64 MiB: a small index maps little,
+// a large one needs few mappings (a 1M-chunk index about 40).
+const (
+	minRegion = 1 << 20
+	maxRegion = 64 << 20
+)
+
+// vecAlign is the alignment of every block, in floats: a cache line.
+const vecAlign = 16
+
+// alloc returns n zeroed floats, aligned to a cache line.
+func (a *vecArena) alloc(n int) []float32 {
+	if n <= 0 {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.onHeap {
+		return make([]float32, n)
+	}
+	if len(a.spare) < n {
+		size := max(a.next, minRegion)
+		a.next = min(2*size, maxRegion)
+		for size < 4*n {
+			size *= 2
+		}
+		b, err := mapRegion(size)
+		if err != nil || len(b) < 4*n {
+			// Out of address space or no mmap: the heap still works.
+			a.onHeap = true
+			return make([]float32, n)
+		}
+		a.regions = append(a.regions, b)
+		a.mapped += int64(len(b))
+		a.spare = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
+	}
+	v := a.spare[:n:n]
+	skip := min((n+vecAlign-1)/vecAlign*vecAlign, len(a.spare))
+	a.spare = a.spare[skip:]
+	return v
+}
+
+// free unmaps every region. The arena can be used again afterwards.
+func (a *vecArena) free() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, b := range a.regions {
+		unmapRegion(b)
+	}
+	a.regions, a.spare, a.next, a.mapped = nil, nil, 0, 0
+}
+
+// size is the number of bytes mapped.
+func (a *vecArena) size() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.mapped
+}
