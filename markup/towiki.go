@@ -20,7 +20,9 @@ func MarkdownToWiki(md string) string {
 	doc, src := parseMarkdown(md)
 	w := &wikiWriter{src: src}
 	w.blocks(doc, "")
-	return collapseWikiBlankLines(strings.TrimSpace(w.b.String())) + "\n"
+	// Clean again: a character reference such as &#x1; decodes to a control
+	// character that the input's cleaning could not see.
+	return collapseWikiBlankLines(strings.TrimSpace(Clean(w.b.String()))) + "\n"
 }
 
 type wikiWriter struct {

@@ -415,13 +415,16 @@ func withoutTitle(ex, title string) string {
 // the answer's budget then cuts it from the end, what is left still shows
 // why the page matched.
 func excerpt(raw string, max int) string {
-	plain := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw))), " ")
+	// Clean before the markers go: dropping an invisible character from
+	// "@@@\x02hl@@@" afterwards would forge one.
+	raw = markup.Clean(raw)
+	plain := strings.Join(strings.Fields(highlightMarks.Replace(raw)), " ")
 	i := strings.Index(raw, hlOpen)
 	if i < 0 {
 		return oneLine(plain, max)
 	}
 	// Where the first highlight falls in the folded plain text.
-	before := strings.Join(strings.Fields(markup.Clean(highlightMarks.Replace(raw[:i]))), " ")
+	before := strings.Join(strings.Fields(highlightMarks.Replace(raw[:i])), " ")
 	r := []rune(plain)
 	at := min(utf8.RuneCountInString(before), len(r))
 	const lead = 24 // runes of context kept before the highlight
