@@ -330,9 +330,9 @@ func (s *Server) docOf(out *semanticOut, r search.Result) semanticOf {
 		}
 		return d
 	}
-	d.Space = r.Container
+	d.Space = text(r.Container)
 	if r.Type != "page" {
-		d.Type = r.Type
+		d.Type = text(r.Type)
 	}
 	if s.conf != nil && d.Ref != "" && (r.Type == "page" || r.Type == "blogpost") {
 		out.PageURL = s.conf.AbsURL(pageURLTemplate)
