@@ -351,10 +351,19 @@ const (
 
 var highlightMarks = strings.NewReplacer(hlOpen, "", hlClose, "")
 
+// unmark removes the highlight markers from s until none is left: one pass
+// over "@@@@@@hl@@@hl@@@" leaves the "@@@hl@@@" its removal joined.
+func unmark(s string) string {
+	for strings.Contains(s, hlOpen) || strings.Contains(s, hlClose) {
+		s = highlightMarks.Replace(s)
+	}
+	return s
+}
+
 // pageHitOf shapes one site-search result; its url is relative to the
 // Confluence base URL (the short /x/ link when the server gives one).
 func pageHitOf(r atlassian.SearchResult) pageHit {
-	h := pageHit{Title: text(highlightMarks.Replace(r.Title)), Modified: day(r.LastModified), URL: r.URL}
+	h := pageHit{Title: text(unmark(r.Title)), Modified: day(r.LastModified), URL: r.URL}
 	if c := r.Content; c != nil {
 		h.ID = string(c.ID)
 		h.Title = text(c.Title)
@@ -418,13 +427,13 @@ func excerpt(raw string, max int) string {
 	// Clean before the markers go: dropping an invisible character from
 	// "@@@\x02hl@@@" afterwards would forge one.
 	raw = markup.Clean(raw)
-	plain := strings.Join(strings.Fields(highlightMarks.Replace(raw)), " ")
+	plain := strings.Join(strings.Fields(unmark(raw)), " ")
 	i := strings.Index(raw, hlOpen)
 	if i < 0 {
 		return oneLine(plain, max)
 	}
 	// Where the first highlight falls in the folded plain text.
-	before := strings.Join(strings.Fields(highlightMarks.Replace(raw[:i])), " ")
+	before := strings.Join(strings.Fields(unmark(raw[:i])), " ")
 	r := []rune(plain)
 	at := min(utf8.RuneCountInString(before), len(r))
 	const lead = 24 // runes of context kept before the highlight

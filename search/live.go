@@ -630,11 +630,15 @@ func spaceFromDisplayURL(u string) string {
 	return ""
 }
 
+var highlightMarks = strings.NewReplacer("@@@hl@@@", "", "@@@endhl@@@", "")
+
 // cleanExcerpt turns the excerpt of a Confluence search hit (plain text
 // with @@@hl@@@ highlight marks) into a snippet of q's size around q's
 // terms.
 func cleanExcerpt(s string, q Query) string {
-	s = strings.NewReplacer("@@@hl@@@", "", "@@@endhl@@@", "").Replace(s)
+	for strings.Contains(s, "@@@hl@@@") || strings.Contains(s, "@@@endhl@@@") {
+		s = highlightMarks.Replace(s) // until none is left: a removal can join a new one
+	}
 	return cutSnippet(s, tokenize(q.Text), q.snippetSize())
 }
 
