@@ -73,10 +73,69 @@ func decodeTerms(b []byte, fn func(term []byte, tf int)) (int, error) {
 	return int(length), nil
 }
 
-// posting is one chunk containing a term.
-type posting struct {
-	chunk int32
-	tf    uint16
+// postingList is the chunks containing one term, in increasing ordinal
+// order, delta-encoded: per chunk uvarint(gap<<1 | tf≠1) where gap is the
+// ordinal minus the previous one (the first: minus 0), followed by
+// uvarint(tf) when tf is not 1. Most postings take one or two bytes where a
+// struct of ordinal and count took eight (keyword index at 168k chunks:
+// 86 → 28 MB). Ordinals only grow: addChunk hands them out in order and
+// compact renumbers without reordering.
+type postingList struct {
+	data []byte
+	last int32 // ordinal of the last posting
+	n    int32 // postings, tombstones included (BM25's document frequency)
+}
+
+// appendPosting adds chunk ord (at least l.last) with count tf.
+func (l *postingList) appendPosting(ord int32, tf int) {
+	gap := uint64(ord - l.last)
+	if l.n == 0 {
+		gap = uint64(ord)
+	}
+	if tf == 1 {
+		l.data = binary.AppendUvarint(l.data, gap<<1)
+	} else {
+		l.data = binary.AppendUvarint(l.data, gap<<1|1)
+		l.data = binary.AppendUvarint(l.data, uint64(tf))
+	}
+	l.last = ord
+	l.n++
+}
+
+// postingReader walks a postingList.
+type postingReader struct {
+	data []byte
+	ord  int32
+}
+
+// next returns the next chunk and its count; ok is false at the end.
+func (r *postingReader) next() (ord int32, tf int, ok bool) {
+	if len(r.data) == 0 {
+		return 0, 0, false
+	}
+	var v uint64
+	if b := r.data[0]; b < 0x80 {
+		v, r.data = uint64(b), r.data[1:]
+	} else {
+		var n int
+		v, n = binary.Uvarint(r.data)
+		if n <= 0 {
+			r.data = nil // cannot happen: appendPosting wrote it
+			return 0, 0, false
+		}
+		r.data = r.data[n:]
+	}
+	r.ord += int32(v >> 1)
+	tf = 1
+	if v&1 != 0 {
+		t, n := binary.Uvarint(r.data)
+		if n <= 0 {
+			r.data = nil
+			return 0, 0, false
+		}
+		tf, r.data = int(t), r.data[n:]
+	}
+	return r.ord, tf, true
 }
 
 // keywordIndex is an in-memory BM25 inverted index over chunk ordinals.
@@ -84,7 +143,7 @@ type posting struct {
 // check skips them) until compact drops them.
 type keywordIndex struct {
 	terms    map[string]int32 // term → id
-	postings [][]posting      // by term id
+	postings []postingList    // by term id
 	length   []int32          // by chunk ordinal; -1 once removed
 	live     int
 	totalLen int64
@@ -95,18 +154,19 @@ func newKeywordIndex() *keywordIndex {
 	return &keywordIndex{terms: make(map[string]int32)}
 }
 
-// add indexes chunk ord (ords are handed out densely by the caller).
+// add indexes chunk ord (ords are handed out densely and in increasing
+// order by the caller).
 func (k *keywordIndex) add(ord int32, term []byte, tf int) {
 	id, ok := k.terms[string(term)]
 	if !ok {
 		id = int32(len(k.postings))
 		k.terms[string(term)] = id
-		k.postings = append(k.postings, nil)
+		k.postings = append(k.postings, postingList{})
 	}
 	if tf > math.MaxUint16 {
 		tf = math.MaxUint16
 	}
-	k.postings[id] = append(k.postings[id], posting{chunk: ord, tf: uint16(tf)})
+	k.postings[id].appendPosting(ord, tf)
 }
 
 // setLength records chunk ord as live with the given number of terms.
@@ -137,16 +197,26 @@ func (k *keywordIndex) needsCompaction() bool {
 }
 
 // compact drops tombstoned postings, renumbering chunks through remap
-// (old ordinal → new ordinal, -1 for removed).
+// (old ordinal → new ordinal, -1 for removed; it keeps their order).
 func (k *keywordIndex) compact(remap []int32, newCount int) {
-	for id, ps := range k.postings {
-		out := ps[:0]
-		for _, p := range ps {
-			if n := remap[p.chunk]; n >= 0 {
-				out = append(out, posting{chunk: n, tf: p.tf})
+	var buf []byte
+	for id := range k.postings {
+		l := &k.postings[id]
+		out := postingList{data: buf[:0]}
+		r := postingReader{data: l.data}
+		for {
+			o, tf, ok := r.next()
+			if !ok {
+				break
+			}
+			if n := remap[o]; n >= 0 {
+				out.appendPosting(n, tf)
 			}
 		}
-		k.postings[id] = out
+		// The rewrite is never longer: copy it back in place.
+		buf = out.data
+		l.data = append(l.data[:0], out.data...)
+		l.last, l.n = out.last, out.n
 	}
 	length := make([]int32, newCount)
 	for old, n := range remap {
@@ -188,25 +258,30 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 		if !ok {
 			continue
 		}
-		ps := k.postings[id]
+		pl := &k.postings[id]
 		// df counts tombstones until the next compaction: close enough.
-		df := float64(len(ps))
+		df := float64(pl.n)
 		idf := math.Log(1 + (float64(k.live)-df+0.5)/(df+0.5))
 		if idf <= 0 {
 			continue
 		}
 		norm := bp.k1 * (1 - bp.b)
 		per := bp.k1 * bp.b / avg
-		for _, p := range ps {
-			l := k.length[p.chunk]
+		r := postingReader{data: pl.data}
+		for {
+			c, n, ok := r.next()
+			if !ok {
+				break
+			}
+			l := k.length[c]
 			if l < 0 {
 				continue
 			}
-			tf := float64(p.tf)
-			if acc[p.chunk] == 0 {
-				touched = append(touched, p.chunk)
+			tf := float64(n)
+			if acc[c] == 0 {
+				touched = append(touched, c)
 			}
-			acc[p.chunk] += float32(idf * tf * (bp.k1 + 1) / (tf + norm + per*float64(l)))
+			acc[c] += float32(idf * tf * (bp.k1 + 1) / (tf + norm + per*float64(l)))
 		}
 	}
 	top := newTopN(n)

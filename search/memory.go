@@ -36,24 +36,28 @@ type memIndex struct {
 	colls     map[string]*shardSet // by collectionName
 	dims      int
 	arena     *vecArena // the shards' vector blocks
+	strs      interner
 }
 
+// docRec is what ranking and filtering need of a document. The breadcrumb
+// and the chunks' headings and texts are read from the store for the hits
+// only; the few distinct sources, containers, types, statuses and label
+// lists are shared between documents (interner).
 type docRec struct {
 	id, source, container, key string
 	title, url, typ, status    string
 	updated                    time.Time
-	labels, breadcrumb         []string
+	labels                     []string // shared: never modify
 	restricted                 bool
 	version                    int
 	ords                       []int32
 }
 
 type chunkRec struct {
-	doc     *docRec
-	idx     int32
-	row     int32 // slot in shard.rows
-	heading string
-	shard   *shard
+	doc   *docRec
+	idx   int32
+	row   int32 // slot in shard.rows
+	shard *shard
 }
 
 // maxShard is the most chunks one chromem-go collection holds.
@@ -235,7 +239,7 @@ func (m *memIndex) removeDoc(ctx context.Context, id string) error {
 // addChunk indexes one chunk of d (already in m.docs). vec is copied into a
 // slot of the container's shard, scaled to unit length if it is not
 // already, so that chromem-go keeps the slot rather than a normalised copy.
-func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading string, terms []byte, vec []float32) error {
+func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, terms []byte, vec []float32) error {
 	if m.dims == 0 {
 		m.dims = len(vec)
 	} else if len(vec) != m.dims {
@@ -262,7 +266,7 @@ func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, heading s
 		return err
 	}
 	s.rows[slot].ord = ord
-	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, row: slot, heading: heading, shard: s})
+	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, row: slot, shard: s})
 	d.ords = append(d.ords, ord)
 	return nil
 }
@@ -325,25 +329,70 @@ func (m *memIndex) compact() {
 	}
 }
 
-const docColumns = `id, source, container, key, title, url, updated, labels, type, status, restricted, breadcrumb, version`
+const docColumns = `id, source, container, key, title, url, updated, labels, type, status, restricted, version`
 
-func scanDoc(sc interface{ Scan(...any) error }) (*docRec, error) {
+// scanDoc reads a row of docColumns. With an interner, the strings most
+// documents share are shared (in memory at 100k documents: 14 MB less).
+func scanDoc(sc interface{ Scan(...any) error }, in *interner) (*docRec, error) {
 	d := &docRec{}
 	var up int64
-	var labels, crumbs string
+	var labels string
 	if err := sc.Scan(&d.id, &d.source, &d.container, &d.key, &d.title, &d.url, &up, &labels,
-		&d.typ, &d.status, &d.restricted, &crumbs, &d.version); err != nil {
+		&d.typ, &d.status, &d.restricted, &d.version); err != nil {
 		return nil, err
 	}
 	d.updated = intToTime(up)
+	if in != nil {
+		d.source, d.container, d.typ, d.status = in.str(d.source), in.str(d.container), in.str(d.typ), in.str(d.status)
+		if l, ok := in.lists[labels]; ok {
+			d.labels = l
+			return d, nil
+		}
+	}
 	var err error
 	if d.labels, err = decodeStrings(labels); err != nil {
 		return nil, fmt.Errorf("%w: document %s: labels: %v", ErrCorrupt, d.id, err)
 	}
-	if d.breadcrumb, err = decodeStrings(crumbs); err != nil {
-		return nil, fmt.Errorf("%w: document %s: breadcrumb: %v", ErrCorrupt, d.id, err)
+	if in != nil {
+		for i, l := range d.labels {
+			d.labels[i] = in.str(l)
+		}
+		in.list(labels, d.labels)
 	}
 	return d, nil
+}
+
+// interner shares equal strings and label lists between documents. It
+// only grows; a full reload starts a new one.
+type interner struct {
+	strs  map[string]string
+	lists map[string][]string // by stored (JSON) form
+}
+
+// maxInterned bounds what an interner keeps: values beyond it (a corpus
+// with a label per page) are simply not shared.
+const maxInterned = 1 << 16
+
+func (in *interner) str(s string) string {
+	if v, ok := in.strs[s]; ok {
+		return v
+	}
+	if in.strs == nil {
+		in.strs = make(map[string]string)
+	}
+	if len(in.strs) < maxInterned {
+		in.strs[s] = s
+	}
+	return s
+}
+
+func (in *interner) list(key string, l []string) {
+	if in.lists == nil {
+		in.lists = make(map[string][]string)
+	}
+	if len(in.lists) < maxInterned {
+		in.lists[key] = l
+	}
 }
 
 // storeVersion reads the store's epoch, model and last change.
@@ -379,7 +428,7 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 		return nil, err
 	}
 	for rows.Next() {
-		d, err := scanDoc(rows)
+		d, err := scanDoc(rows, &m.strs)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -418,7 +467,7 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
 				}
 			}
-			if err := m.addChunk(ctx, d, c.idx, c.heading, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
+			if err := m.addChunk(ctx, d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
 				cancel()
 				for range batches {
 				}
@@ -438,10 +487,10 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 
 // loadedChunk is one chunk row as loadAll reads it.
 type loadedChunk struct {
-	docID, heading string
-	idx            int32
-	terms          [2]int // the chunk's terms are chunkBatch.terms[terms[0]:terms[1]]
-	vec            []float32
+	docID string
+	idx   int32
+	terms [2]int // the chunk's terms are chunkBatch.terms[terms[0]:terms[1]]
+	vec   []float32
 }
 
 // chunkBatch is a batch of chunk rows. The vectors and terms of its chunks
@@ -459,7 +508,7 @@ const loadBatch = 256
 // readChunks sends every chunk with its vector to out in batches, reusing
 // the batches that come back on free.
 func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- *chunkBatch, free <-chan *chunkBatch) error {
-	rows, err := tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.heading, c.terms, v.vec
+	rows, err := tx.QueryContext(ctx, `SELECT c.doc_id, c.idx, c.terms, v.vec
 		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash`)
 	if err != nil {
 		return err
@@ -478,7 +527,7 @@ func readChunks(ctx context.Context, tx *sql.Tx, dims int, out chan<- *chunkBatc
 	for rows.Next() {
 		var c loadedChunk
 		var terms, blob sql.RawBytes // valid until Next: copied or decoded at once
-		if err := rows.Scan(&c.docID, &c.idx, &c.heading, &terms, &blob); err != nil {
+		if err := rows.Scan(&c.docID, &c.idx, &terms, &blob); err != nil {
 			return err
 		}
 		c.terms[0] = len(b.terms)
@@ -562,7 +611,7 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 		if err := m.removeDoc(ctx, id); err != nil {
 			return false, err
 		}
-		d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id))
+		d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id), &m.strs)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -582,7 +631,7 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 }
 
 func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error {
-	rows, err := tx.QueryContext(ctx, `SELECT c.idx, c.heading, c.terms, v.vec
+	rows, err := tx.QueryContext(ctx, `SELECT c.idx, c.terms, v.vec
 		FROM chunks c LEFT JOIN vectors v ON v.hash = c.hash WHERE c.doc_id = ? ORDER BY c.idx`, d.id)
 	if err != nil {
 		return err
@@ -590,16 +639,15 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 	defer rows.Close()
 	for rows.Next() {
 		var idx int32
-		var heading string
 		var terms, blob []byte
-		if err := rows.Scan(&idx, &heading, &terms, &blob); err != nil {
+		if err := rows.Scan(&idx, &terms, &blob); err != nil {
 			return err
 		}
 		vec, err := decodeVector(blob, 0)
 		if err != nil || blob == nil {
 			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, d.id, idx, err)
 		}
-		if err := m.addChunk(ctx, d, idx, heading, terms, vec); err != nil {
+		if err := m.addChunk(ctx, d, idx, terms, vec); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func (k *keywordIndex) proximityRerank(hits []scored, terms []string, p proximit
 		if !ok {
 			continue // in no chunk: near nothing
 		}
-		df := float64(len(k.postings[id]))
+		df := float64(k.postings[id].n)
 		slot[t] = len(idf)
 		idf = append(idf, math.Log(1+(float64(k.live)-df+0.5)/(df+0.5)))
 	}

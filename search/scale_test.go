@@ -509,7 +509,7 @@ func BenchmarkVectorScan(b *testing.B) {
 			d := &docRec{id: "confluence:" + strconv.Itoa(i), source: SourceConfluence, container: "SP" + strconv.Itoa(i/5%20)}
 			m.docs[d.id] = d
 			for c := range min(5, n-i) {
-				if err := m.addChunk(ctx, d, int32(c), "", terms, flat[(i+c)*dims:(i+c+1)*dims]); err != nil {
+				if err := m.addChunk(ctx, d, int32(c), terms, flat[(i+c)*dims:(i+c+1)*dims]); err != nil {
 					b.Fatal(err)
 				}
 			}

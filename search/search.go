@@ -178,11 +178,10 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Result, error) {
 
 // docHit is one document's share of the rankings.
 type docHit struct {
-	doc     *docRec
-	parts   []chunkPart // per chunk, summed over the rankings
-	best    int32       // ordinal of the best chunk
-	heading string
-	score   float64
+	doc   *docRec
+	parts []chunkPart // per chunk, summed over the rankings
+	best  int32       // ordinal of the best chunk
+	score float64
 }
 
 type chunkPart struct {
@@ -289,19 +288,23 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		d := h.doc
 		results[i] = Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title,
 			URL: d.url, Type: d.typ, Status: d.status, Updated: d.updated, Score: h.score,
-			Heading: h.heading, Labels: append([]string(nil), d.labels...), Restricted: d.restricted, KeywordHit: inKeyword[d]}
+			Labels: append([]string(nil), d.labels...), Restricted: d.restricted, KeywordHit: inKeyword[d]}
 		c := m.chunks[h.best]
-		snips[i] = snip{id: d.id, idx: c.idx, src: snippetSource{breadcrumb: slices.Clone(d.breadcrumb), heading: c.heading,
-			title: d.title, source: d.source, typ: d.typ, first: c.idx == 0}}
+		snips[i] = snip{id: d.id, idx: c.idx, src: snippetSource{title: d.title, source: d.source, typ: d.typ, first: c.idx == 0}}
 	}
 	x.memMu.RUnlock()
 
-	// Snippets come from the store: chunk texts are not kept in memory.
+	// Headings, breadcrumbs and snippets come from the store, for the hits
+	// only: keeping them in memory cost 30 MB at 168k chunks.
 	for i, s := range snips {
-		err := x.db.QueryRowContext(ctx, `SELECT text FROM chunks WHERE doc_id = ? AND idx = ?`, s.id, s.idx).Scan(&s.src.text)
+		var crumbs string
+		err := x.db.QueryRowContext(ctx, `SELECT c.text, c.heading, d.breadcrumb FROM chunks c JOIN documents d ON d.id = c.doc_id
+			WHERE c.doc_id = ? AND c.idx = ?`, s.id, s.idx).Scan(&s.src.text, &s.src.heading, &crumbs)
 		if err != nil {
 			continue // replaced by a concurrent sync since: no snippet rather than no result
 		}
+		results[i].Heading = s.src.heading
+		s.src.breadcrumb, _ = decodeStrings(crumbs) // damaged: the snippet cuts no breadcrumb line
 		snip, fromBody := bodySnippet(s.src, terms, q.snippetSize())
 		if !fromBody {
 			// A first chunk with nothing but the breadcrumb and header
@@ -384,7 +387,6 @@ func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
 			return h.parts[i].ord < h.parts[j].ord
 		})
 		h.best = h.parts[0].ord
-		h.heading = m.chunks[h.best].heading
 		h.score = h.parts[0].score
 		for i := 1; i < len(h.parts) && i <= fu.maxExtra; i++ {
 			h.score += fu.extra * h.parts[i].score

@@ -71,7 +71,7 @@ func (x *Index) Lookup(ctx context.Context, docID string) (Result, error) {
 	if err := x.usable("lookup"); err != nil {
 		return Result{}, err
 	}
-	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, docID))
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, docID), nil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Result{}, fmt.Errorf("search: lookup %s: %w", docID, ErrNotIndexed)
 	}

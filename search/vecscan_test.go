@@ -309,7 +309,7 @@ func TestVectorScanIsCanceled(t *testing.T) {
 	for i := range 64 {
 		v := make([]float32, 4)
 		v[i%4] = 1
-		if err := m.addChunk(ctx, d, int32(i), "", encodeTerms(nil, 0), v); err != nil {
+		if err := m.addChunk(ctx, d, int32(i), encodeTerms(nil, 0), v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,7 +345,7 @@ func TestShardSlots(t *testing.T) {
 		d := &docRec{id: id, source: SourceConfluence, container: "A"}
 		m.docs[id] = d
 		for c := range chunks {
-			if err := m.addChunk(ctx, d, int32(c), "", encodeTerms(nil, 0), vec(c)); err != nil {
+			if err := m.addChunk(ctx, d, int32(c), encodeTerms(nil, 0), vec(c)); err != nil {
 				t.Fatal(err)
 			}
 		}
