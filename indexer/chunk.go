@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/atlasbridge/atlasbridge/search"
@@ -419,9 +420,9 @@ func packLines(units []string, limit int, wrap func(string) string) []string {
 }
 
 // cutAt returns a cut position at most limit bytes into s, at the last space
-// if there is one in the second half, else at a rune boundary.
+// (any white space) if there is one in the second half, else at a rune boundary.
 func cutAt(s string, limit int) int {
-	if i := strings.LastIndexByte(s[:limit], ' '); i > limit/2 {
+	if i := strings.LastIndexFunc(s[:limit], unicode.IsSpace); i > limit/2 {
 		return i
 	}
 	for limit > 0 && !utf8.RuneStart(s[limit]) {
