@@ -63,7 +63,7 @@ type Options struct {
 	// blocks and never writes.
 	ReadOnly bool
 	// Lazy defers a ReadOnly open's load of the search structures (about
-	// 1 s and 500 MB at 100k chunks) to the first Search, Similar or
+	// 2 s and 600 MB at 168k chunks) to the first Search, Similar or
 	// Reload, for callers that may only need Status, Watermark, Lookup or
 	// Meta. A damaged store is then reported by that first call. Writers
 	// always load lazily.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
@@ -277,50 +278,63 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		fu.extra = 0
 	}
 	hits = m.rankDocs(hits, fu, k)
-	results := make([]Result, len(hits))
-	type snip struct {
-		id  string
-		idx int32
-		src snippetSource
+	type hitRef struct {
+		id    string
+		idx   int32
+		score float64
+		kw    bool
 	}
-	snips := make([]snip, len(hits))
+	refs := make([]hitRef, len(hits))
 	for i, h := range hits {
-		d := h.doc
-		results[i] = Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title,
-			URL: d.url, Type: d.typ, Status: d.status, Updated: d.updated, Score: h.score,
-			Labels: append([]string(nil), d.labels...), Restricted: d.restricted, KeywordHit: inKeyword[d]}
-		c := m.chunks[h.best]
-		snips[i] = snip{id: d.id, idx: c.idx, src: snippetSource{title: d.title, source: d.source, typ: d.typ, first: c.idx == 0}}
+		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc]}
 	}
 	x.memMu.RUnlock()
 
-	// Headings, breadcrumbs and snippets come from the store, for the hits
-	// only: keeping them in memory cost 30 MB at 168k chunks.
-	for i, s := range snips {
+	// What a result shows (title, URL, breadcrumb, the chunk's heading and
+	// snippet) comes from the store, for the hits only: keeping it in
+	// memory cost about 50 MB at 168k chunks.
+	results := make([]Result, 0, len(refs))
+	for _, h := range refs {
+		var text, heading sql.NullString
 		var crumbs string
-		err := x.db.QueryRowContext(ctx, `SELECT c.text, c.heading, d.breadcrumb FROM chunks c JOIN documents d ON d.id = c.doc_id
-			WHERE c.doc_id = ? AND c.idx = ?`, s.id, s.idx).Scan(&s.src.text, &s.src.heading, &crumbs)
-		if err != nil {
-			continue // replaced by a concurrent sync since: no snippet rather than no result
+		row, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+`, breadcrumb, c.text, c.heading
+			FROM documents LEFT JOIN chunks c ON c.doc_id = documents.id AND c.idx = ? WHERE documents.id = ?`, h.idx, h.id),
+			&crumbs, &text, &heading)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // deleted by a concurrent sync since it was ranked
 		}
-		results[i].Heading = s.src.heading
-		s.src.breadcrumb, _ = decodeStrings(crumbs) // damaged: the snippet cuts no breadcrumb line
-		snip, fromBody := bodySnippet(s.src, terms, q.snippetSize())
+		if err != nil {
+			return nil, x.fail("search", err)
+		}
+		r := row.result()
+		r.Labels = append([]string(nil), r.Labels...)
+		r.Score, r.KeywordHit, r.Heading = h.score, h.kw, heading.String
+		if !text.Valid {
+			// Replaced by a concurrent sync since: no snippet rather
+			// than no result.
+			results = append(results, r)
+			continue
+		}
+		s := snippetSource{text: text.String, heading: heading.String, title: row.title, source: row.source,
+			typ: row.typ, first: h.idx == 0}
+		s.breadcrumb, _ = decodeStrings(crumbs) // damaged: the snippet cuts no breadcrumb line
+		snip, fromBody := bodySnippet(s, terms, q.snippetSize())
 		if !fromBody {
 			// A first chunk with nothing but the breadcrumb and header
 			// lines (a page whose text starts with a section): the
 			// next chunk's body says more than the header.
-			next := s.src
+			next := s
 			next.first = false
 			err := x.db.QueryRowContext(ctx, `SELECT text, heading FROM chunks WHERE doc_id = ? AND idx > ? ORDER BY idx LIMIT 1`,
-				s.id, s.idx).Scan(&next.text, &next.heading)
+				h.id, h.idx).Scan(&next.text, &next.heading)
 			if err == nil {
 				if n, ok := bodySnippet(next, terms, q.snippetSize()); ok {
 					snip = n
 				}
 			}
 		}
-		results[i].Snippet = snip
+		r.Snippet = snip
+		results = append(results, r)
 	}
 	return results, nil
 }

@@ -71,15 +71,14 @@ func (x *Index) Lookup(ctx context.Context, docID string) (Result, error) {
 	if err := x.usable("lookup"); err != nil {
 		return Result{}, err
 	}
-	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, docID), nil)
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, docID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Result{}, fmt.Errorf("search: lookup %s: %w", docID, ErrNotIndexed)
 	}
 	if err != nil {
 		return Result{}, x.fail("lookup "+docID, err)
 	}
-	return Result{DocID: d.id, Source: d.source, Container: d.container, Key: d.key, Title: d.title, URL: d.url,
-		Type: d.typ, Status: d.status, Updated: d.updated, Labels: d.labels, Restricted: d.restricted}, nil
+	return d.result(), nil
 }
 
 // documentText is a document's title followed by its chunks in order, cut

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -154,4 +155,57 @@ func TestVectorsOffHeap(t *testing.T) {
 		t.Fatal("Close left vectors mapped")
 	}
 	runtime.KeepAlive(m)
+}
+
+// TestSearchReadsHitsFromStore checks that what a result shows comes from
+// the store as it is when the hit is read, after the ranking: a document
+// removed from the store since (here behind the change log's back, as a
+// concurrent sync's commit between ranking and reading would look) is
+// left out, and a hit whose chunk is gone keeps its document's fields
+// without a snippet.
+func TestSearchReadsHitsFromStore(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		exec    string   // run on the store behind the reader's back
+		wantIDs []string // in any order: a missing text changes the proximity rerank
+		snippet bool     // confluence:200 keeps a snippet
+	}{
+		{name: "unchanged", wantIDs: []string{"confluence:200", "jira:WEB-7"}, snippet: true},
+		{name: "document gone", exec: `DELETE FROM documents WHERE id = 'confluence:200'`, wantIDs: []string{"jira:WEB-7"}},
+		{name: "chunk gone", exec: `DELETE FROM chunks WHERE doc_id = 'confluence:200'`, wantIDs: []string{"confluence:200", "jira:WEB-7"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w := openWriter(t, dir, newHashEmbedder())
+			if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
+				t.Fatal(err)
+			}
+			r := openReader(t, dir, newHashEmbedder())
+			if tc.exec != "" {
+				if _, err := w.db.ExecContext(ctx, tc.exec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rs, err := r.Search(ctx, Query{Text: "certificates expired TLS", Mode: Keyword, K: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(rs); !slices.Equal(slices.Sorted(slices.Values(got)), tc.wantIDs) {
+				t.Fatalf("results %v, want %v", got, tc.wantIDs)
+			}
+			for _, res := range rs {
+				if res.DocID != "confluence:200" {
+					continue
+				}
+				if res.Title != "Rotate certificates" || res.URL != "https://wiki.example/pages/200" || res.Key != "200" ||
+					!slices.Equal(res.Labels, []string{"security"}) || res.Score <= 0 || !res.KeywordHit {
+					t.Fatalf("confluence:200 read back as %+v", res)
+				}
+				if (res.Snippet != "") != tc.snippet || (res.Heading == "Certificates") != tc.snippet {
+					t.Fatalf("snippet %q heading %q; want a snippet: %v", res.Snippet, res.Heading, tc.snippet)
+				}
+			}
+		})
+	}
 }
