@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"sync"
 )
 
 // bm25Params are BM25's term-frequency saturation k1 and length
@@ -148,6 +149,10 @@ type keywordIndex struct {
 	live     int
 	totalLen int64
 	dead     int // removed chunks whose postings are still in place
+	// accs holds search's score accumulators (*[]float32, zeroed) for
+	// reuse: a fresh one per query (400 KB at 100k chunks) made the
+	// collector run often now that the heap is small.
+	accs sync.Pool
 }
 
 func newKeywordIndex() *keywordIndex {
@@ -246,8 +251,14 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 	}
 	// A dense accumulator: common terms touch a large share of the chunks,
 	// where a map costs several times more.
-	acc := make([]float32, len(k.length))
+	acc := k.accumulator()
 	var touched []int32
+	defer func() {
+		for _, c := range touched {
+			acc[c] = 0
+		}
+		k.accs.Put(&acc)
+	}()
 	seen := make(map[string]bool, len(terms))
 	for _, t := range terms {
 		if seen[t] {
@@ -267,11 +278,29 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 		}
 		norm := bp.k1 * (1 - bp.b)
 		per := bp.k1 * bp.b / avg
-		r := postingReader{data: pl.data}
-		for {
-			c, n, ok := r.next()
-			if !ok {
-				break
+		// postingReader.next inlined by hand: this loop runs once per
+		// posting of every query term (100k-chunk keyword query: 1.2 →
+		// 0.7 ms of CPU).
+		data := pl.data
+		var c int32
+		for i := 0; i < len(data); {
+			v := uint64(data[i])
+			i++
+			if v >= 0x80 {
+				var w int
+				if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
+					break // cannot happen: appendPosting wrote it
+				}
+				i += w - 1
+			}
+			c += int32(v >> 1)
+			n := uint64(1)
+			if v&1 != 0 {
+				var w int
+				if n, w = binary.Uvarint(data[i:]); w <= 0 {
+					break
+				}
+				i += w
 			}
 			l := k.length[c]
 			if l < 0 {
@@ -291,6 +320,14 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 		}
 	}
 	return top.sorted()
+}
+
+// accumulator returns a zeroed accumulator of a score per chunk ordinal.
+func (k *keywordIndex) accumulator() []float32 {
+	if p, ok := k.accs.Get().(*[]float32); ok && len(*p) >= len(k.length) {
+		return (*p)[:len(k.length)]
+	}
+	return make([]float32, len(k.length))
 }
 
 // topN keeps the n best scored chunks seen (a min-heap on score).

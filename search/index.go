@@ -152,6 +152,10 @@ type Index struct {
 
 	memMu sync.RWMutex // guards mem
 	mem   *memIndex    // nil until the first search (writers) or Open (readers)
+
+	// hitRow reads what a result shows of one hit (hitQuery), prepared
+	// once: parsing the join cost more than running it.
+	hitRow *sql.Stmt
 }
 
 const dbFile = "index.db"
@@ -240,6 +244,9 @@ func (x *Index) open(ctx context.Context) error {
 	if err := x.checkSchemaAndModel(ctx); err != nil {
 		return err
 	}
+	if x.hitRow, err = db.PrepareContext(ctx, hitQuery); err != nil {
+		return x.fail("open", err)
+	}
 	if x.readOnly && !x.lazy {
 		start := time.Now()
 		if err := x.refresh(ctx); err != nil {
@@ -303,6 +310,12 @@ func (x *Index) Close() error {
 	x.mem.release()
 	x.mem = nil
 	x.memMu.Unlock()
+	if x.hitRow != nil {
+		if err := x.hitRow.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		x.hitRow = nil
+	}
 	if x.db != nil {
 		if err := x.db.Close(); err != nil {
 			errs = append(errs, err)

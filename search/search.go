@@ -297,9 +297,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	for _, h := range refs {
 		var text, heading sql.NullString
 		var crumbs string
-		row, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+`, breadcrumb, c.text, c.heading
-			FROM documents LEFT JOIN chunks c ON c.doc_id = documents.id AND c.idx = ? WHERE documents.id = ?`, h.idx, h.id),
-			&crumbs, &text, &heading)
+		row, err := scanDoc(x.hitRow.QueryRowContext(ctx, h.idx, h.id), &crumbs, &text, &heading)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // deleted by a concurrent sync since it was ranked
 		}
@@ -338,6 +336,11 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	}
 	return results, nil
 }
+
+// hitQuery reads a document's row (docColumns), its breadcrumb and one of
+// its chunks' text and heading (NULL when the chunk is gone).
+const hitQuery = `SELECT ` + docColumns + `, breadcrumb, c.text, c.heading
+	FROM documents LEFT JOIN chunks c ON c.doc_id = documents.id AND c.idx = ? WHERE documents.id = ?`
 
 // contribution is how much a chunk of a ranking adds to the fused score:
 // w/(k+rank), or w times its score min-max normalised over the ranking.
