@@ -112,6 +112,19 @@ func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx,
 	}
 }
 
+// lockIssue takes the write lock and returns issue {key}, which the caller
+// changes and then unlocks; when there is no such issue it answers Jira's
+// 404, releases the lock and returns nil.
+func (s *Sim) lockIssue(w http.ResponseWriter, r *http.Request) *issue {
+	s.mu.Lock()
+	is := s.jira.lookup(r.PathValue("key"))
+	if is == nil {
+		s.mu.Unlock()
+		issueNotFound(w)
+	}
+	return is
+}
+
 // onCreateMeta adapts h, one of the paged create-meta endpoints of Jira 9+
 // (a 404 on older versions): under the read lock it reads the paging and
 // finds project {project}.
@@ -627,13 +640,11 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraMessagesOnly(w, err.Error())
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.jira.lookup(r.PathValue("key"))
+	is := s.lockIssue(w, r)
 	if is == nil {
-		issueNotFound(w)
 		return
 	}
+	defer s.mu.Unlock()
 	cur := is.toIssue()
 	next := cur
 	errs := map[string]string{}
@@ -766,13 +777,11 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 }
 
 func (s *Sim) deleteIssue(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.jira.lookup(r.PathValue("key"))
+	is := s.lockIssue(w, r)
 	if is == nil {
-		issueNotFound(w)
 		return
 	}
+	defer s.mu.Unlock()
 	s.jira.remove(is)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -823,13 +832,11 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.jira.lookup(r.PathValue("key"))
+	is := s.lockIssue(w, r)
 	if is == nil {
-		issueNotFound(w)
 		return
 	}
+	defer s.mu.Unlock()
 	is.touch(s.now())
 	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: in.Body, created: is.updated, updated: is.updated}
 	is.comments = append(is.comments, cm)
@@ -856,13 +863,11 @@ func (s *Sim) doTransition(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.jira.lookup(r.PathValue("key"))
+	is := s.lockIssue(w, r)
 	if is == nil {
-		issueNotFound(w)
 		return
 	}
+	defer s.mu.Unlock()
 	id := in.Transition.ID.String()
 	if id == "" {
 		jiraFieldErrors(w, map[string]string{"transition": "Missing 'transition' identifier"})
@@ -965,13 +970,11 @@ func (s *Sim) addWorklog(w http.ResponseWriter, r *http.Request, u *User) {
 		}
 		started = t
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.jira.lookup(r.PathValue("key"))
+	is := s.lockIssue(w, r)
 	if is == nil {
-		issueNotFound(w)
 		return
 	}
+	defer s.mu.Unlock()
 	is.touch(now)
 	wl := &worklog{id: s.jira.subID(), author: u.Name, comment: in.Comment, started: started,
 		created: is.updated, updated: is.updated, seconds: secs}
