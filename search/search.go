@@ -53,6 +53,10 @@ type Query struct {
 	// SnippetSize bounds each Result's Snippet in bytes, ellipses included:
 	// DefaultSnippetSize when 0, at least 32.
 	SnippetSize int
+
+	// snippetText, when set, gives the words snippets are centred on in
+	// place of Text (Similar: the document's title, not its whole text).
+	snippetText string
 }
 
 // DefaultSnippetSize is the size of a Result's Snippet unless the Query
@@ -293,6 +297,10 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	// What a result shows (title, URL, breadcrumb, the chunk's heading and
 	// snippet) comes from the store, for the hits only: keeping it in
 	// memory cost about 50 MB at 168k chunks.
+	snipTerms := terms
+	if q.snippetText != "" {
+		snipTerms = tokenize(q.snippetText)
+	}
 	results := make([]Result, 0, len(refs))
 	for _, h := range refs {
 		var text, heading sql.NullString
@@ -316,7 +324,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		s := snippetSource{text: text.String, heading: heading.String, title: row.title, source: row.source,
 			typ: row.typ, first: h.idx == 0}
 		s.breadcrumb, _ = decodeStrings(crumbs) // damaged: the snippet cuts no breadcrumb line
-		snip, fromBody := bodySnippet(s, terms, q.snippetSize())
+		snip, fromBody := bodySnippet(s, snipTerms, q.snippetSize())
 		if !fromBody {
 			// A first chunk with nothing but the breadcrumb and header
 			// lines (a page whose text starts with a section): the
@@ -326,7 +334,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 			err := x.db.QueryRowContext(ctx, `SELECT text, heading FROM chunks WHERE doc_id = ? AND idx > ? ORDER BY idx LIMIT 1`,
 				h.id, h.idx).Scan(&next.text, &next.heading)
 			if err == nil {
-				if n, ok := bodySnippet(next, terms, q.snippetSize()); ok {
+				if n, ok := bodySnippet(next, snipTerms, q.snippetSize()); ok {
 					snip = n
 				}
 			}

@@ -49,6 +49,9 @@ func (x *Index) Similar(ctx context.Context, docID string, q Query) ([]Result, e
 		k = MaxK
 	}
 	q.Text = text
+	// Snippets centred on the whole document's words land on what every
+	// document of its kind says; its title names what it is about.
+	q.snippetText, _, _ = strings.Cut(text, "\n")
 	q.K = min(k+1, MaxK) // the document itself usually ranks first
 	fu := defaultFusion
 	fu.longQuery = 0 // a document is a long query: see defaultFusion

@@ -195,3 +195,34 @@ func BenchmarkSimilar(b *testing.B) {
 		}
 	})
 }
+
+// TestSimilarSnippetsFollowTheTitle: the snippets of similar documents are
+// centred on the words of the document's title, not on the boilerplate its
+// body shares with every document of its kind.
+func TestSimilarSnippetsFollowTheTitle(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	boiler := strings.Repeat("Steps to reproduce: open the dashboard, wait for the nightly job, check the logs of the service. ", 4)
+	doc := func(key, title, body string) Document {
+		return Document{ID: "jira:" + key, Source: SourceJira, Container: "OPS", Key: key, Title: title,
+			URL: "https://jira.example/browse/" + key, Updated: testTime, Type: "Bug", Status: "Open",
+			Chunks: []Chunk{{Index: 0, Text: body}}}
+	}
+	if _, err := x.Upsert(ctx, []Document{
+		doc("OPS-1", "Payments gateway timeout", boiler+"The payments gateway times out after thirty seconds."),
+		doc("OPS-2", "Payments gateway timeout again", boiler+"Again the payments gateway timeout hit checkout."),
+		doc("OPS-3", "Search index lag", boiler+"The search index lags behind by an hour."),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := x.Similar(ctx, "jira:OPS-1", Query{SnippetSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) == 0 || rs[0].DocID != "jira:OPS-2" {
+		t.Fatalf("results %v, want jira:OPS-2 first", ids(rs))
+	}
+	if !strings.Contains(strings.ToLower(rs[0].Snippet), "gateway") {
+		t.Errorf("snippet %q is not about the title's words", rs[0].Snippet)
+	}
+}
