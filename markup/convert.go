@@ -217,6 +217,9 @@ func normalize(md string) string {
 			blank = 0
 		}
 		marker := stripContainers(line)
+		if fence == "" && strings.HasPrefix(marker, `\`) {
+			line = line[:len(line)-len(marker)] + escapeMixedRun(marker)
+		}
 		if fence == "" {
 			fence = fenceOf(marker)
 		} else if f := fenceOf(marker); len(f) >= len(fence) && f[0] == fence[0] && strings.TrimSpace(marker[len(f):]) == "" {
@@ -232,6 +235,30 @@ func normalize(md string) string {
 		b.WriteString(line)
 	}
 	b.WriteByte('\n')
+	return b.String()
+}
+
+// escapeMixedRun escapes every character of the run of backticks and tildes an escaped line
+// starts with when the run mixes the two. html-to-markdown takes three or more of them at the
+// start of a text for a code fence and escapes the first only, but a mixed run is no fence:
+// "~~`0`" came out as "\~~`0\`", which reads as "~" and the code span "0\".
+func escapeMixedRun(s string) string {
+	j := 1
+	for j < len(s) && (s[j] == '`' || s[j] == '~') {
+		j++
+	}
+	run := s[1:j]
+	if !strings.Contains(run, "`") || !strings.Contains(run, "~") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(run))
+	b.WriteString(s[:2])
+	for i := 2; i < j; i++ {
+		b.WriteByte('\\')
+		b.WriteByte(s[i])
+	}
+	b.WriteString(s[j:])
 	return b.String()
 }
 
