@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -88,23 +87,8 @@ func TestOfficialGoSDKHTTP(t *testing.T) {
 // serve stops when the test ends.
 func serveHTTPWithToken(t *testing.T, base, token string) string {
 	t.Helper()
-	cfg := faultConfig(t, faultEnv(t, base, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", token, "ATLASBRIDGE_LOG_LEVEL", "info"))
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), &stderr, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve ended with %v", err)
-		}
-		if strings.Contains(stderr.String(), "admin-token") {
-			t.Errorf("the token reached the log:\n%s", stderr.String())
-		}
-	})
-	return stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, base, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", token, "ATLASBRIDGE_LOG_LEVEL", "info")))
+	return url
 }
 
 // bearer adds an Authorization header to every request.

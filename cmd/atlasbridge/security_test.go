@@ -484,14 +484,8 @@ func TestReadOnlyAndFiltersHoldAtCallTime(t *testing.T) {
 func TestServeHTTPSecurity(t *testing.T) {
 	sim := canarySim(t, 3)
 	cfg := faultConfig(t, canaryEnv(t, sim))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), io.Discard, &stderr)
-	}()
-	endpoint := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 15*time.Second)
+	ctx := context.Background()
+	endpoint, stderr := runServeHTTP(t, cfg)
 	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}`
 	post := func(auth string, body io.Reader) (int, string) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, body)
@@ -555,12 +549,6 @@ func TestServeHTTPSecurity(t *testing.T) {
 	if found := leaks(stderr.String()); len(found) > 0 {
 		t.Errorf("serve --http logged secrets %q:\n%s", found, stderr.String())
 	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
-	}
 }
 
 // TestServeHTTPTimeouts checks the HTTP server's defences against slow
@@ -573,14 +561,7 @@ func TestServeHTTPTimeouts(t *testing.T) {
 	}
 	sim := canarySim(t, 3)
 	cfg := faultConfig(t, canaryEnv(t, sim))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), io.Discard, &stderr)
-	}()
-	endpoint := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 15*time.Second)
+	endpoint, _ := runServeHTTP(t, cfg)
 	addr := strings.TrimSuffix(strings.TrimPrefix(endpoint, "http://"), "/mcp")
 
 	// closedWithin reports whether the server closes conn within d.
@@ -627,8 +608,6 @@ func TestServeHTTPTimeouts(t *testing.T) {
 			t.Errorf("serve --http let an authenticated client trickle a request body for 40 s")
 		}
 	})
-	cancel()
-	<-done
 }
 
 // TestSecretsNotEchoed puts a misbehaving proxy in front of the servers:

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -21,22 +19,8 @@ import (
 // client; the server stops at the end of the test.
 func startServe(t *testing.T, cfg *config, args ...string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0"}, args...), cfg, strings.NewReader(""), io.Discard, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve ended with %v", err)
-		}
-		if strings.Contains(stderr.String(), "admin-token") {
-			t.Errorf("a token was logged:\n%s", stderr.String())
-		}
-	})
-	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second)
+	ctx := context.Background()
+	url, _ := runServeHTTP(t, cfg, args...)
 	tr, err := transport.NewStreamableHTTP(url)
 	if err != nil {
 		t.Fatal(err)

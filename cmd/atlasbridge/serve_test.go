@@ -195,16 +195,33 @@ func TestServeHTTP(t *testing.T) {
 	}
 }
 
-// buildBinary builds atlasbridge into a temporary directory.
-func buildBinary(t *testing.T) string {
+// runServeHTTP runs serve --http on a free loopback port with cfg and args
+// and returns its MCP URL and its log; at the end of the test it stops
+// serve, which must end within 10 s and without an error, and fails the
+// test if the simulator's token reached the log.
+func runServeHTTP(t *testing.T, cfg *config, args ...string) (string, *lockedBuffer) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "atlasbridge")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, append([]string{"--http", "127.0.0.1:0"}, args...), cfg, strings.NewReader(""), io.Discard, stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve ended with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("serve did not stop")
+		}
+		if strings.Contains(stderr.String(), "admin-token") {
+			t.Errorf("a token was logged:\n%s", stderr.String())
+		}
+	})
+	return stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 20*time.Second), stderr
 }
 
 // TestServeStdioBinary starts the built binary as an IDE does and talks to
@@ -214,7 +231,7 @@ func TestServeStdioBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	bin := builtBinary(t)
 	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 3})
 	issue, err := sim.AddIssue(atlassiantest.Issue{Project: "OPS", Summary: "Pager storm"})
 	if err != nil {
