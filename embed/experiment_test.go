@@ -20,6 +20,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -488,6 +489,38 @@ func TestExperiment(t *testing.T) {
 	}
 }
 
+// shuffledManual returns n texts of about 300 words made of random sentences
+// of the PostgreSQL manual (deterministic), each followed by unique tokens
+// never seen before (ids, hashes: a log-like corpus).
+func shuffledManual(t *testing.T, n, unique int) iter.Seq[string] {
+	t.Helper()
+	var sentences []string
+	for _, c := range loadCorpus(t, pgDocDir) {
+		for _, s := range strings.Split(c.text, ". ") {
+			if len(strings.Fields(s)) >= 4 {
+				sentences = append(sentences, s)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	return func(yield func(string) bool) {
+		var sb strings.Builder
+		for range n {
+			sb.Reset()
+			for sb.Len() < 1800 { // ~300 words
+				sb.WriteString(sentences[rng.IntN(len(sentences))])
+				sb.WriteString(". ")
+			}
+			for range unique {
+				fmt.Fprintf(&sb, " x%x", rng.Uint64())
+			}
+			if !yield(sb.String()) {
+				return
+			}
+		}
+	}
+}
+
 // TestFitAtScale fits the builtin embedder on 100k chunks made by
 // shuffling the sentences of the PostgreSQL manual, and reports fit time,
 // heap growth and model size:
@@ -497,33 +530,11 @@ func TestFitAtScale(t *testing.T) {
 	if os.Getenv(experimentFlag) == "" {
 		t.Skipf("set %s=1 to run the embedder experiment on the PostgreSQL docs", experimentFlag)
 	}
-	chunks := loadCorpus(t, pgDocDir)
-	var sentences []string
-	for _, c := range chunks {
-		for _, s := range strings.Split(c.text, ". ") {
-			if len(strings.Fields(s)) >= 4 {
-				sentences = append(sentences, s)
-			}
-		}
-	}
 	n := 100_000
 	if s := os.Getenv("ATLASBRIDGE_EMBED_SCALE"); s != "" {
 		fmt.Sscan(s, &n)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	texts := func(yield func(string) bool) {
-		var sb strings.Builder
-		for range n {
-			sb.Reset()
-			for sb.Len() < 1800 { // ~300 words
-				sb.WriteString(sentences[rng.IntN(len(sentences))])
-				sb.WriteString(". ")
-			}
-			if !yield(sb.String()) {
-				return
-			}
-		}
-	}
+	texts := shuffledManual(t, n, 0)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

@@ -24,15 +24,6 @@ func TestFitMemory(t *testing.T) {
 	if os.Getenv(experimentFlag) == "" {
 		t.Skipf("set %s=1 to measure the memory of Fit on the PostgreSQL docs", experimentFlag)
 	}
-	chunks := loadCorpus(t, pgDocDir)
-	var sentences []string
-	for _, c := range chunks {
-		for _, s := range strings.Split(c.text, ". ") {
-			if len(strings.Fields(s)) >= 4 {
-				sentences = append(sentences, s)
-			}
-		}
-	}
 	n := 100_000
 	if s := os.Getenv("ATLASBRIDGE_EMBED_SCALE"); s != "" {
 		fmt.Sscan(s, &n)
@@ -40,23 +31,7 @@ func TestFitMemory(t *testing.T) {
 	// ATLASBRIDGE_EMBED_UNIQUE=N adds N tokens never seen before to every
 	// chunk (ids, hashes: a log-like corpus), the worst case of the counts.
 	unique, _ := strconv.Atoi(os.Getenv("ATLASBRIDGE_EMBED_UNIQUE"))
-	rng := rand.New(rand.NewPCG(1, 2))
-	texts := func(yield func(string) bool) {
-		var sb strings.Builder
-		for range n {
-			sb.Reset()
-			for sb.Len() < 1800 { // ~300 words
-				sb.WriteString(sentences[rng.IntN(len(sentences))])
-				sb.WriteString(". ")
-			}
-			for range unique {
-				fmt.Fprintf(&sb, " x%x", rng.Uint64())
-			}
-			if !yield(sb.String()) {
-				return
-			}
-		}
-	}
+	texts := shuffledManual(t, n, unique)
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
