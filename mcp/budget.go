@@ -111,6 +111,14 @@ func fit(v any, limit int, trims ...trim) bool {
 	return encodedSize(v) <= limit
 }
 
+// invalidByteLen is what encoding/json writes for a byte that is not
+// UTF-8, asked of the encoder itself: the escape \ufffd up to Go 1.26,
+// the character U+FFFD itself from Go 1.27 on.
+var invalidByteLen = func() int {
+	b, _ := encode("\xff") // a string always encodes
+	return len(b) - len(`""`)
+}()
+
 // jsonStringLen is the length of s encoded as a JSON string by
 // encoding/json without HTML escaping: quotes, escapes and all.
 func jsonStringLen(s string) int {
@@ -132,7 +140,7 @@ func jsonStringLen(s string) int {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			n += 6 // \ufffd
+			n += invalidByteLen
 		case r == '\u2028' || r == '\u2029':
 			n += 6
 		default:
