@@ -65,15 +65,15 @@ func specOf(schema json.RawMessage) (argSpec, error) {
 }
 
 // normalize checks raw arguments and returns them with forgivable type
-// slips corrected, or a message saying what to fix.
-func (s argSpec) normalize(raw any) (map[string]any, string) {
+// slips corrected, or an argError saying what to fix.
+func (s argSpec) normalize(raw any) (map[string]any, error) {
 	args := map[string]any{}
 	if b, ok := raw.(json.RawMessage); ok {
 		raw = nil
 		if len(b) > 0 && string(b) != "null" {
 			var m map[string]any
 			if json.Unmarshal(b, &m) != nil {
-				return nil, "arguments must be a JSON object"
+				return nil, argError("arguments must be a JSON object")
 			}
 			raw = m
 		}
@@ -85,7 +85,7 @@ func (s argSpec) normalize(raw any) (map[string]any, string) {
 			args[k] = x
 		}
 	default:
-		return nil, "arguments must be a JSON object"
+		return nil, argError("arguments must be a JSON object")
 	}
 	var unknown []string
 	for k := range args {
@@ -95,7 +95,7 @@ func (s argSpec) normalize(raw any) (map[string]any, string) {
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		return nil, fmt.Sprintf("unknown argument %s: this tool takes %s", quoteAll(unknown), s.takes())
+		return nil, argError("unknown argument %s: this tool takes %s", quoteAll(unknown), s.takes())
 	}
 	var missing []string
 	for _, k := range s.required {
@@ -104,7 +104,7 @@ func (s argSpec) normalize(raw any) (map[string]any, string) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Sprintf("missing argument %s: this tool takes %s", quoteAll(missing), s.takes())
+		return nil, argError("missing argument %s: this tool takes %s", quoteAll(missing), s.takes())
 	}
 	for _, k := range s.names {
 		v, ok := args[k]
@@ -117,11 +117,11 @@ func (s argSpec) normalize(raw any) (map[string]any, string) {
 		}
 		fixed, ok := coerce(s.types[k], v)
 		if !ok {
-			return nil, fmt.Sprintf("argument %q must be %s, got %s", k, article(s.types[k]), describe(v))
+			return nil, argError("argument %q must be %s, got %s", k, article(s.types[k]), describe(v))
 		}
 		args[k] = fixed
 	}
-	return args, ""
+	return args, nil
 }
 
 // coerce returns v as JSON type want, converting what has one obvious

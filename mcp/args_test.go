@@ -1,10 +1,16 @@
 package mcp
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 func TestArgSpec(t *testing.T) {
@@ -39,15 +45,16 @@ func TestArgSpec(t *testing.T) {
 		{"bad raw json", json.RawMessage(`[1]`), nil, "arguments must be a JSON object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, problem := spec.normalize(tc.in)
+			got, err := spec.normalize(tc.in)
 			if tc.err != "" {
-				if !strings.Contains(problem, tc.err) {
-					t.Fatalf("problem %q, want %q", problem, tc.err)
+				var te *toolError
+				if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want a tool error containing %q", err, tc.err)
 				}
 				return
 			}
-			if problem != "" || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got %v %q, want %v", got, problem, tc.want)
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v %v, want %v", got, err, tc.want)
 			}
 		})
 	}
@@ -60,5 +67,108 @@ func TestNextStart(t *testing.T) {
 		if got := nextStart(tc.start, tc.received, tc.total); got != tc.want {
 			t.Errorf("nextStart(%d, %d, %d) = %d, want %d", tc.start, tc.received, tc.total, got, tc.want)
 		}
+	}
+}
+
+// TestToolResult checks the one wrapper between handlers and mcp-go: an
+// error meant for the model, wrapped or not, becomes a tool result with
+// isError set; any other error stays a Go error.
+func TestToolResult(t *testing.T) {
+	bug := errors.New("encode: unsupported value")
+	for _, tc := range []struct {
+		name    string
+		err     error
+		wantMsg string // "" when the error must stay a Go error
+	}{
+		{"argument", argError("limit must be between 1 and %d, got %d", 50, 99), "limit must be between 1 and 50, got 99"},
+		{"wrapped", fmt.Errorf("page 7: %w", argError("page_id must be numeric")), "page 7: page_id must be numeric"},
+		{"server", serverError(context.DeadlineExceeded, "page 7", ""), "the server did not answer in time"},
+		{"refusal", newAllowList([]string{"ENG"}, "CONFLUENCE_SPACES").refuse("space OPS"), "space OPS is outside the allowed scope (CONFLUENCE_SPACES=ENG)"},
+		{"bug", bug, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := toolResult(nil, tc.err)
+			if tc.wantMsg == "" {
+				if res != nil || !errors.Is(err, bug) {
+					t.Fatalf("got %v, %v; want the Go error back", res, err)
+				}
+				return
+			}
+			if err != nil || res == nil || !res.IsError {
+				t.Fatalf("got %+v, %v; want a tool error result", res, err)
+			}
+			if text := res.Content[0].(mcpgo.TextContent).Text; !strings.Contains(text, tc.wantMsg) {
+				t.Fatalf("text %q, want %q", text, tc.wantMsg)
+			}
+		})
+	}
+	if !errors.Is(serverError(context.Canceled, "page 7", ""), context.Canceled) {
+		t.Error("serverError hides its cause from errors.Is")
+	}
+}
+
+// TestLibraryInputValidation measures mcp-go's own argument checks
+// (server.WithInputSchemaValidation) against ours (argSpec) on the
+// mistakes models make, over the same tools. A good answer to a mistake
+// names the argument at fault and the arguments the tool takes, so that
+// the next call is right; a slip with one obvious meaning (a page id as a
+// number, a count as a string, null for an optional argument) goes
+// through. Ours must do both; the test fails too when the library does
+// as well on every case, since argSpec would then be code to delete.
+func TestLibraryInputValidation(t *testing.T) {
+	f := newFixture(t, "", nil)
+	lib := server.NewMCPServer("lib", "test", server.WithToolCapabilities(false), server.WithInputSchemaValidation())
+	for _, tl := range f.srv.tools {
+		lib.AddTool(tl.def, tl.handler)
+	}
+	libCli := connectMCP(t, lib, "")
+	mentions := func(words ...string) func(string, bool) bool {
+		return func(text string, isErr bool) bool {
+			for _, w := range words {
+				if !strings.Contains(text, w) {
+					return false
+				}
+			}
+			return isErr
+		}
+	}
+	succeeds := func(_ string, isErr bool) bool { return !isErr }
+	cases := []struct {
+		name string
+		tool string
+		args map[string]any
+		good func(text string, isErr bool) bool
+	}{
+		{"missing argument", "confluence_search_pages", map[string]any{"limit": 5},
+			mentions("cql", "limit", "start")},
+		{"unknown argument", "confluence_get_page", map[string]any{"pageid": "65601"},
+			mentions("pageid", "page_id", "space_key", "title", "max_chars", "offset")},
+		{"array for a string", "jira_get_issue", map[string]any{"issue_key": []any{"OPS-1"}},
+			mentions("issue_key", "string")},
+		{"page id as a number", "confluence_get_page", map[string]any{"page_id": 12},
+			mentions("page 12 does not exist")}, // the call reached the server
+		{"count as a string", "jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": "2"}, succeeds},
+		{"one string for a list", "jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": "summary"}, succeeds},
+		{"null for an optional argument", "confluence_search_pages", map[string]any{"cql": "type = page", "limit": nil}, succeeds},
+	}
+	libGood := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text, isErr := f.call(t, tc.tool, tc.args)
+			if !tc.good(text, isErr) {
+				t.Errorf("ours: isError=%v %s", isErr, text)
+			}
+			text, isErr, err := callTool(libCli, tc.tool, tc.args)
+			if err != nil {
+				t.Fatalf("mcp-go: a JSON-RPC error the model never sees: %v", err)
+			}
+			if tc.good(text, isErr) {
+				libGood++
+			}
+			t.Logf("mcp-go: isError=%v %s", isErr, text)
+		})
+	}
+	if libGood == len(cases) {
+		t.Error("mcp-go's input validation now answers every case as well as argSpec: use server.WithInputSchemaValidation() and delete argSpec")
 	}
 }

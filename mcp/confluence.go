@@ -52,30 +52,28 @@ func (s *Server) toMarkdown(storage, space, pageID string) string {
 var pageIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
 
 // checkPageID refuses what cannot be a page id.
-func checkPageID(id string) *mcpgo.CallToolResult {
+func checkPageID(id string) error {
 	if !pageIDPattern.MatchString(id) {
-		r, _ := userError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", id)
-		return r
+		return argError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", id)
 	}
 	return nil
 }
 
 // checkPageScope enforces CONFLUENCE_SPACES on a page found by id: it
 // costs one request, and only when the allow-list is set.
-func (s *Server) checkPageScope(ctx context.Context, id string) *mcpgo.CallToolResult {
-	if r := checkPageID(id); r != nil {
-		return r
+func (s *Server) checkPageScope(ctx context.Context, id string) error {
+	if err := checkPageID(id); err != nil {
+		return err
 	}
 	if s.spaces.all() {
 		return nil
 	}
 	c, _, err := s.conf.Content.Get(ctx, id, "space")
 	if err != nil {
-		r, _ := errorResult(err, "page "+id, "")
-		return r
+		return serverError(err, "page "+id, "")
 	}
 	if !s.spaces.allows(c.SpaceKey()) {
-		return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", id, c.SpaceKey())))
+		return s.spaces.refuse(fmt.Sprintf("page %s (space %s)", id, c.SpaceKey()))
 	}
 	return nil
 }
@@ -98,17 +96,14 @@ func (s *Server) confluenceGetSpaces() tool {
 	return readTool("confluence", "confluence_get_spaces", "List Confluence spaces",
 		"List the Confluence spaces you can read: key, name, type (global or personal), URL. Use a key in CQL, e.g. space = \"ENG\".",
 		func(ctx context.Context, a getSpacesArgs) (*mcpgo.CallToolResult, error) {
-			limit, bad := bounded("limit", a.Limit, 50, 200)
-			if bad != nil {
-				return bad, nil
-			}
-			if r := offsetArg("start", a.Start); r != nil {
-				return r, nil
+			limit, err := window("limit", a.Limit, 50, 200, "start", a.Start)
+			if err != nil {
+				return nil, err
 			}
 			p, _, err := s.conf.Spaces.List(ctx, &atlassian.SpaceListOptions{
 				ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}, Keys: s.spaces.keys})
 			if err != nil {
-				return errorResult(err, "the space list", "")
+				return nil, serverError(err, "the space list", "")
 			}
 			out := struct {
 				Total     int        `json:"total,omitempty"`
@@ -167,39 +162,35 @@ func (s *Server) confluenceGetPage() tool {
 	return readTool("confluence", "confluence_get_page", "Read a Confluence page",
 		"Read one Confluence page as markdown, by page_id or by space_key + exact title. Returns id, title, space, version (pass it to confluence_update_page), last modified, URL, parent, labels and body; long bodies are cut at max_chars with truncated=true and next_offset.",
 		func(ctx context.Context, a getPageArgs) (*mcpgo.CallToolResult, error) {
-			maxChars, bad := bounded("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars)
-			if bad != nil {
-				return bad, nil
-			}
-			if r := offsetArg("offset", a.Offset); r != nil {
-				return r, nil
+			maxChars, err := window("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars, "offset", a.Offset)
+			if err != nil {
+				return nil, err
 			}
 			var (
 				c       *atlassian.Content
-				err     error
 				subject string
 			)
 			switch {
 			case a.PageID != "":
-				if r := checkPageID(a.PageID); r != nil {
-					return r, nil
+				if err := checkPageID(a.PageID); err != nil {
+					return nil, err
 				}
 				subject = "page " + a.PageID
 				c, _, err = s.conf.Content.Get(ctx, a.PageID, atlassian.ExpandPage...)
 			case a.SpaceKey != "" && a.Title != "":
 				if !s.spaces.allows(a.SpaceKey) {
-					return mcpgo.NewToolResultError(s.spaces.refusal("space " + a.SpaceKey)), nil
+					return nil, s.spaces.refuse("space " + a.SpaceKey)
 				}
 				subject = fmt.Sprintf("page %q in space %s", a.Title, a.SpaceKey)
 				c, _, err = s.conf.Content.FindByTitle(ctx, a.SpaceKey, a.Title, atlassian.ExpandPage...)
 			default:
-				return userError("give page_id, or both space_key and title")
+				return nil, argError("give page_id, or both space_key and title")
 			}
 			if err != nil {
-				return errorResult(err, subject, "")
+				return nil, serverError(err, subject, "")
 			}
 			if !s.spaces.allows(c.SpaceKey()) {
-				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", c.ID, c.SpaceKey()))), nil
+				return nil, s.spaces.refuse(fmt.Sprintf("page %s (space %s)", c.ID, c.SpaceKey()))
 			}
 			out := pageOut{ID: string(c.ID), Title: text(c.Title), Space: c.SpaceKey(), URL: s.pageURL(c), Labels: c.LabelNames()}
 			if c.Version != nil {
@@ -264,23 +255,20 @@ func (s *Server) confluenceSearchPages() tool {
 			"a column all hits share is given once above. Read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.CQL) == "" {
-				return userError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
+				return nil, argError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
 			}
-			limit, bad := bounded("limit", a.Limit, 10, 50)
-			if bad != nil {
-				return bad, nil
-			}
-			if r := offsetArg("start", a.Start); r != nil {
-				return r, nil
+			limit, err := window("limit", a.Limit, 10, 50, "start", a.Start)
+			if err != nil {
+				return nil, err
 			}
 			query, plain := wordsQuery(a.CQL)
 			cql, err := s.spaces.scope(query, "space")
 			if err != nil {
-				return userError("%v", err)
+				return nil, argError("%v", err)
 			}
 			p, _, err := s.conf.Content.SiteSearch(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
-				return errorResult(err, "the search", cqlHint)
+				return nil, serverError(err, "the search", cqlHint)
 			}
 			var hits []pageHit
 			for _, r := range p.Results {
@@ -459,19 +447,16 @@ func (s *Server) confluenceGetPageChildren() tool {
 	return readTool("confluence", "confluence_get_page_children", "List child pages",
 		"List the direct child pages of a Confluence page: id, title, URL each, and next_start when more remain.",
 		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
-			limit, bad := bounded("limit", a.Limit, 25, 100)
-			if bad != nil {
-				return bad, nil
+			limit, err := window("limit", a.Limit, 25, 100, "start", a.Start)
+			if err != nil {
+				return nil, err
 			}
-			if r := offsetArg("start", a.Start); r != nil {
-				return r, nil
-			}
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			p, _, err := s.conf.Content.Children(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
 				Total     int       `json:"total,omitempty"`
@@ -496,15 +481,15 @@ func (s *Server) confluenceGetPageAncestors() tool {
 	return readTool("confluence", "confluence_get_page_ancestors", "List parent pages",
 		"List the ancestors of a Confluence page, from the space's root page down to its parent: id, title, URL each.",
 		func(ctx context.Context, a pageArgs) (*mcpgo.CallToolResult, error) {
-			if r := checkPageID(a.PageID); r != nil {
-				return r, nil
+			if err := checkPageID(a.PageID); err != nil {
+				return nil, err
 			}
 			c, _, err := s.conf.Content.Get(ctx, a.PageID, "ancestors", "space")
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			if !s.spaces.allows(c.SpaceKey()) {
-				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", a.PageID, c.SpaceKey()))), nil
+				return nil, s.spaces.refuse(fmt.Sprintf("page %s (space %s)", a.PageID, c.SpaceKey()))
 			}
 			out := struct {
 				Ancestors []pageRef `json:"ancestors"`
@@ -537,24 +522,21 @@ func (s *Server) confluenceGetComments() tool {
 	return readTool("confluence", "confluence_get_comments", "Read page comments",
 		"Read the comments of a Confluence page, oldest first, as markdown: id, author, created, body (cut at max_chars).",
 		func(ctx context.Context, a commentsArgs) (*mcpgo.CallToolResult, error) {
-			limit, bad := bounded("limit", a.Limit, 25, 100)
-			if bad != nil {
-				return bad, nil
+			limit, err := window("limit", a.Limit, 25, 100, "start", a.Start)
+			if err != nil {
+				return nil, err
 			}
-			maxChars, bad := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
-			if bad != nil {
-				return bad, nil
+			maxChars, err := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
+			if err != nil {
+				return nil, err
 			}
-			if r := offsetArg("start", a.Start); r != nil {
-				return r, nil
-			}
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			p, _, err := s.conf.Content.Comments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit},
 				Expand: []string{"body.storage", "version", "history", "space"}})
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
 				Total     int          `json:"total,omitempty"`
@@ -587,12 +569,12 @@ func (s *Server) confluenceGetLabels() tool {
 	return readTool("confluence", "confluence_get_labels", "Read page labels",
 		"List the labels of a Confluence page. Find pages by label with CQL: label = \"runbook\".",
 		func(ctx context.Context, a pageArgs) (*mcpgo.CallToolResult, error) {
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			labels, _, err := s.conf.Content.Labels(ctx, a.PageID)
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			return jsonResult(labelsOut(a.PageID, labels))
 		})
@@ -626,19 +608,16 @@ func (s *Server) confluenceGetAttachments() tool {
 	return readTool("confluence", "confluence_get_attachments", "List page attachments",
 		"List the files attached to a Confluence page: id, file name, media type, size in bytes, last modified, download URL.",
 		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
-			limit, bad := bounded("limit", a.Limit, 25, 100)
-			if bad != nil {
-				return bad, nil
+			limit, err := window("limit", a.Limit, 25, 100, "start", a.Start)
+			if err != nil {
+				return nil, err
 			}
-			if r := offsetArg("start", a.Start); r != nil {
-				return r, nil
-			}
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			p, _, err := s.conf.Content.Attachments(ctx, a.PageID, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
 				Total       int             `json:"total,omitempty"`
@@ -701,23 +680,23 @@ func (s *Server) confluenceCreatePage() tool {
 		false, false,
 		func(ctx context.Context, a createPageArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.SpaceKey) == "" || strings.TrimSpace(a.Title) == "" {
-				return userError("space_key and title are required")
+				return nil, argError("space_key and title are required")
 			}
 			if !s.spaces.allows(a.SpaceKey) {
-				return mcpgo.NewToolResultError(s.spaces.refusal("space " + a.SpaceKey)), nil
+				return nil, s.spaces.refuse("space " + a.SpaceKey)
 			}
 			if a.ParentID != "" {
-				if r := s.checkPageScope(ctx, a.ParentID); r != nil {
-					return r, nil
+				if err := s.checkPageScope(ctx, a.ParentID); err != nil {
+					return nil, err
 				}
 			}
 			storage, err := markup.MarkdownToStorage(a.Body)
 			if err != nil {
-				return userError("body: cannot convert the markdown: %v", err)
+				return nil, argError("body: cannot convert the markdown: %v", err)
 			}
 			c, _, err := s.conf.Content.Create(ctx, atlassian.NewPage{SpaceKey: a.SpaceKey, Title: a.Title, Storage: storage, ParentID: a.ParentID})
 			if err != nil {
-				return errorResult(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
+				return nil, serverError(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
 			}
 			return jsonResult(s.written(c, a.SpaceKey))
 		})
@@ -738,25 +717,25 @@ func (s *Server) confluenceUpdatePage() tool {
 		"Replace the body (and optionally the title) of a Confluence page with markdown. Pass the version you read with confluence_get_page: if someone saved since, nothing is overwritten and you are told to re-read. Returns the new version and URL.",
 		true, false,
 		func(ctx context.Context, a updatePageArgs) (*mcpgo.CallToolResult, error) {
-			if r := checkPageID(a.PageID); r != nil {
-				return r, nil
+			if err := checkPageID(a.PageID); err != nil {
+				return nil, err
 			}
 			if a.Version < 1 {
-				return userError("version must be the page's current version number (1 or more), as returned by confluence_get_page")
+				return nil, argError("version must be the page's current version number (1 or more), as returned by confluence_get_page")
 			}
 			cur, _, err := s.conf.Content.Get(ctx, a.PageID, "version", "space")
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			if !s.spaces.allows(cur.SpaceKey()) {
-				return mcpgo.NewToolResultError(s.spaces.refusal(fmt.Sprintf("page %s (space %s)", a.PageID, cur.SpaceKey()))), nil
+				return nil, s.spaces.refuse(fmt.Sprintf("page %s (space %s)", a.PageID, cur.SpaceKey()))
 			}
 			if cur.Version != nil && cur.Version.Number != a.Version {
-				return conflict(a.PageID, a.Version, cur.Version.Number), nil
+				return nil, conflict(a.PageID, a.Version, cur.Version.Number)
 			}
 			storage, err := markup.MarkdownToStorage(a.Body)
 			if err != nil {
-				return userError("body: cannot convert the markdown: %v", err)
+				return nil, argError("body: cannot convert the markdown: %v", err)
 			}
 			title := a.Title
 			if strings.TrimSpace(title) == "" {
@@ -764,22 +743,22 @@ func (s *Server) confluenceUpdatePage() tool {
 			}
 			c, _, err := s.conf.Content.Update(ctx, a.PageID, atlassian.PageUpdate{Title: title, Storage: storage, Version: a.Version, Type: cur.Type, Message: a.VersionComment})
 			if errors.Is(err, atlassian.ErrConflict) {
-				return conflict(a.PageID, a.Version, 0), nil
+				return nil, conflict(a.PageID, a.Version, 0)
 			}
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "check the title (unique in the space)")
+				return nil, serverError(err, "page "+a.PageID, "check the title (unique in the space)")
 			}
 			return jsonResult(s.written(c, cur.SpaceKey()))
 		})
 }
 
 // conflict tells the model the page moved on under it.
-func conflict(id string, read, now int) *mcpgo.CallToolResult {
+func conflict(id string, read, now int) error {
 	msg := fmt.Sprintf("page %s changed since version %d: re-read it with confluence_get_page and retry", id, read)
 	if now > 0 {
 		msg = fmt.Sprintf("page %s changed since version %d (now version %d): re-read it with confluence_get_page and retry", id, read, now)
 	}
-	return mcpgo.NewToolResultError(msg)
+	return &toolError{msg: msg}
 }
 
 // --- confluence_add_comment
@@ -795,18 +774,18 @@ func (s *Server) confluenceAddComment() tool {
 		false, false,
 		func(ctx context.Context, a addPageCommentArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.Comment) == "" {
-				return userError("comment is empty")
+				return nil, argError("comment is empty")
 			}
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			storage, err := markup.MarkdownToStorage(a.Comment)
 			if err != nil {
-				return userError("comment: cannot convert the markdown: %v", err)
+				return nil, argError("comment: cannot convert the markdown: %v", err)
 			}
 			c, _, err := s.conf.Content.AddComment(ctx, a.PageID, storage)
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			return jsonResult(struct {
 				ID     string `json:"id"`
@@ -832,14 +811,14 @@ func (s *Server) confluenceAddLabel() tool {
 		func(ctx context.Context, a addLabelArgs) (*mcpgo.CallToolResult, error) {
 			label := strings.ToLower(strings.TrimSpace(a.Label))
 			if !labelPattern.MatchString(label) {
-				return userError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", a.Label)
+				return nil, argError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", a.Label)
 			}
-			if r := s.checkPageScope(ctx, a.PageID); r != nil {
-				return r, nil
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
 			}
 			labels, _, err := s.conf.Content.AddLabels(ctx, a.PageID, label)
 			if err != nil {
-				return errorResult(err, "page "+a.PageID, "")
+				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			return jsonResult(labelsOut(a.PageID, labels))
 		})

@@ -12,17 +12,52 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
-// errorResult is the one place an error becomes something the model can
-// act on: a tool result with isError set, never a JSON-RPC error. subject
-// names what the call was about ("page 123", "issue OPS-7"); badRequest is
-// the hint added to a 400 answer (for example how to fix CQL).
-func errorResult(err error, subject, badRequest string) (*mcpgo.CallToolResult, error) {
-	return mcpgo.NewToolResultError(explain(err, subject, badRequest)), nil
+// toolError is an error meant for the model: a bad argument, a refusal, or
+// a failure of the servers explained. Handlers and the argument helpers
+// return it as a plain error; newTool's wrapper (toolResult) turns it into
+// a tool result with isError set, since mcp-go would turn any handler error
+// into a JSON-RPC error that the model never sees.
+type toolError struct {
+	msg string
+	err error // the cause, if any
 }
 
-// userError is a mistake in the arguments, found before any request.
+func (e *toolError) Error() string { return e.msg }
+func (e *toolError) Unwrap() error { return e.err }
+
+// argError is a mistake in the arguments, found before any request.
+func argError(format string, args ...any) error {
+	return &toolError{msg: fmt.Sprintf(format, args...)}
+}
+
+// serverError is err from the clients explained in one actionable
+// sentence. subject names what the call was about ("page 123", "issue
+// OPS-7"); badRequest is the hint added to a 400 answer (for example how
+// to fix CQL).
+func serverError(err error, subject, badRequest string) error {
+	return &toolError{msg: explain(err, subject, badRequest), err: err}
+}
+
+// toolResult is the one place an error meant for the model (a toolError,
+// wrapped or not) becomes a tool result with isError set. Any other error
+// is a broken invariant (a bug) and stays a Go error.
+func toolResult(res *mcpgo.CallToolResult, err error) (*mcpgo.CallToolResult, error) {
+	var te *toolError
+	if errors.As(err, &te) {
+		return mcpgo.NewToolResultError(err.Error()), nil
+	}
+	return res, err
+}
+
+// errorResult is serverError as a finished tool result, and userError is
+// argError as one: for code that builds a result itself rather than
+// returning the error to newTool's wrapper.
+func errorResult(err error, subject, badRequest string) (*mcpgo.CallToolResult, error) {
+	return toolResult(nil, serverError(err, subject, badRequest))
+}
+
 func userError(format string, args ...any) (*mcpgo.CallToolResult, error) {
-	return mcpgo.NewToolResultError(fmt.Sprintf(format, args...)), nil
+	return toolResult(nil, argError(format, args...))
 }
 
 // explain turns an error from the clients into one actionable sentence.

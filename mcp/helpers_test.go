@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
@@ -58,11 +59,17 @@ func newFixture(t testing.TB, proto string, adjust func(*Options)) *fixture {
 // connect starts an in-process client on srv.
 func connect(t testing.TB, srv *Server, proto string) *client.Client {
 	t.Helper()
+	return connectMCP(t, srv.MCPServer(), proto)
+}
+
+// connectMCP starts an in-process client on an mcp-go server.
+func connectMCP(t testing.TB, srv *server.MCPServer, proto string) *client.Client {
+	t.Helper()
 	var copts []client.ClientOption
 	if proto != "" {
 		copts = append(copts, client.WithProtocolVersion(proto))
 	}
-	cli, err := client.NewInProcessClientWithOptions(srv.MCPServer(), copts...)
+	cli, err := client.NewInProcessClientWithOptions(srv, copts...)
 	if err != nil {
 		t.Fatal(err)
 	}

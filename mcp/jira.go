@@ -21,11 +21,10 @@ import (
 var issueKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
 
 // issueKey normalises and checks an issue key argument.
-func issueKey(k string) (string, *mcpgo.CallToolResult) {
+func issueKey(k string) (string, error) {
 	k = strings.TrimSpace(k)
 	if !issueKeyPattern.MatchString(k) {
-		r, _ := userError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", k)
-		return "", r
+		return "", argError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", k)
 	}
 	return strings.ToUpper(k), nil
 }
@@ -33,21 +32,20 @@ func issueKey(k string) (string, *mcpgo.CallToolResult) {
 // checkIssue validates an issue key and, when JIRA_PROJECTS is set,
 // checks the issue's project (one request: issues can move between
 // projects, so the key's prefix is not proof).
-func (s *Server) checkIssue(ctx context.Context, k string) (string, *mcpgo.CallToolResult) {
-	key, bad := issueKey(k)
-	if bad != nil {
-		return "", bad
+func (s *Server) checkIssue(ctx context.Context, k string) (string, error) {
+	key, err := issueKey(k)
+	if err != nil {
+		return "", err
 	}
 	if s.projects.all() {
 		return key, nil
 	}
 	is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"project"}})
 	if err != nil {
-		r, _ := errorResult(err, "issue "+key, "")
-		return "", r
+		return "", serverError(err, "issue "+key, "")
 	}
 	if p := issueProject(is); !s.projects.allows(p) {
-		return "", mcpgo.NewToolResultError(s.projects.refusal(fmt.Sprintf("issue %s (project %s)", key, p)))
+		return "", s.projects.refuse(fmt.Sprintf("issue %s (project %s)", key, p))
 	}
 	return key, nil
 }
@@ -155,20 +153,17 @@ func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
 		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, custom fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
-			key, bad := issueKey(a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := issueKey(a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
-			maxChars, bad := bounded("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars)
-			if bad != nil {
-				return bad, nil
+			maxChars, err := window("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars, "offset", a.Offset)
+			if err != nil {
+				return nil, err
 			}
-			if r := offsetArg("offset", a.Offset); r != nil {
-				return r, nil
-			}
-			custom, bad := s.resolveFields(ctx, a.Fields)
-			if bad != nil {
-				return bad, nil
+			custom, err := s.resolveFields(ctx, a.Fields)
+			if err != nil {
+				return nil, err
 			}
 			fields := issueFields
 			for _, c := range custom {
@@ -176,10 +171,10 @@ func (s *Server) jiraGetIssue() tool {
 			}
 			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields, Expand: []string{"renderedFields"}})
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			if p := issueProject(is); !s.projects.allows(p) {
-				return mcpgo.NewToolResultError(s.projects.refusal(fmt.Sprintf("issue %s (project %s)", is.Key, p))), nil
+				return nil, s.projects.refuse(fmt.Sprintf("issue %s (project %s)", is.Key, p))
 			}
 			f := &is.Fields
 			out := issueOut{Key: is.Key, Summary: text(f.Summary), Type: typeName(f.IssueType), Status: statusName(f.Status),
@@ -229,22 +224,20 @@ type customOut struct {
 
 // resolveFields maps field names or ids to custom fields, reading Jira's
 // field list once per server.
-func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut, *mcpgo.CallToolResult) {
+func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut, error) {
 	if len(want) == 0 {
 		return nil, nil
 	}
 	all, err := s.jiraFields.get(ctx, s.jira)
 	if err != nil {
-		r, _ := errorResult(err, "the field list", "")
-		return nil, r
+		return nil, serverError(err, "the field list", "")
 	}
 	var out []customOut
 	for _, w := range want {
 		w = strings.TrimSpace(w)
 		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
 		if i < 0 {
-			r, _ := userError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", w)
-			return nil, r
+			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", w)
 		}
 		if !all[i].Custom {
 			continue // system fields are in the answer already
@@ -357,24 +350,21 @@ func (s *Server) jiraSearchIssues() tool {
 			"a column all issues share is given once above. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
-				return userError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
+				return nil, argError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
 			}
-			max, bad := bounded("max_results", a.MaxResults, 20, 100)
-			if bad != nil {
-				return bad, nil
-			}
-			if r := offsetArg("start_at", a.StartAt); r != nil {
-				return r, nil
+			max, err := window("max_results", a.MaxResults, 20, 100, "start_at", a.StartAt)
+			if err != nil {
+				return nil, err
 			}
 			query, plain := wordsQuery(a.JQL)
 			jql, err := s.projects.scope(query, "project")
 			if err != nil {
-				return userError("%v", err)
+				return nil, argError("%v", err)
 			}
 			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
 				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
 			if err != nil {
-				return errorResult(err, "the search", jqlHint)
+				return nil, serverError(err, "the search", jqlHint)
 			}
 			t := &table{columns: []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}}
 			for _, is := range p.Issues {
@@ -414,24 +404,21 @@ func (s *Server) jiraGetComments() tool {
 	return readTool("jira", "jira_get_comments", "Read issue comments",
 		"Read the comments of a Jira issue, oldest first, as markdown: id, author, created, body (cut at max_chars); total and next_start_at when more remain.",
 		func(ctx context.Context, a issueCommentsArgs) (*mcpgo.CallToolResult, error) {
-			max, bad := bounded("max_results", a.MaxResults, 20, 100)
-			if bad != nil {
-				return bad, nil
+			max, err := window("max_results", a.MaxResults, 20, 100, "start_at", a.StartAt)
+			if err != nil {
+				return nil, err
 			}
-			maxChars, bad := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
-			if bad != nil {
-				return bad, nil
+			maxChars, err := bounded("max_chars", a.MaxChars, 2000, maxMaxChars)
+			if err != nil {
+				return nil, err
 			}
-			if r := offsetArg("start_at", a.StartAt); r != nil {
-				return r, nil
-			}
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			p, _, err := s.jira.Issues.Comments(ctx, key, a.StartAt, max, true)
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			out := struct {
 				Total       int          `json:"total"`
@@ -463,13 +450,13 @@ func (s *Server) jiraGetTransitions() tool {
 	return readTool("jira", "jira_get_transitions", "List issue transitions",
 		"List the workflow transitions possible now for a Jira issue: id, name and target status. Use one with jira_transition_issue.",
 		func(ctx context.Context, a issueArgs) (*mcpgo.CallToolResult, error) {
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			ts, _, err := s.jira.Issues.Transitions(ctx, key)
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			return jsonResult(struct {
 				Key         string          `json:"key"`
@@ -496,7 +483,7 @@ func (s *Server) jiraGetProjects() tool {
 		func(ctx context.Context, _ noArgs) (*mcpgo.CallToolResult, error) {
 			ps, _, err := s.jira.Projects.List(ctx)
 			if err != nil {
-				return errorResult(err, "the project list", "")
+				return nil, serverError(err, "the project list", "")
 			}
 			type projectOut struct {
 				Key  string `json:"key"`
@@ -539,19 +526,19 @@ func (s *Server) jiraGetCreateFields() tool {
 		"List the fields of an issue type in a project before jira_create_issue: id, name, required, type and allowed values. Required fields without a default must be given (extra ones in fields, by id).",
 		func(ctx context.Context, a createFieldsArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.ProjectKey) == "" || strings.TrimSpace(a.IssueType) == "" {
-				return userError("project_key and issue_type are required")
+				return nil, argError("project_key and issue_type are required")
 			}
 			if !s.projects.allows(a.ProjectKey) {
-				return mcpgo.NewToolResultError(s.projects.refusal("project " + a.ProjectKey)), nil
+				return nil, s.projects.refuse("project " + a.ProjectKey)
 			}
 			fs, err := s.jira.Meta.CreateFields(ctx, strings.ToUpper(a.ProjectKey), a.IssueType)
 			var ae *atlassian.Error
 			if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && strings.Contains(ae.Message(), "issue type") {
 				// The client's own sentence, listing the valid types.
-				return userError("%s", ae.Message())
+				return nil, argError("%s", ae.Message())
 			}
 			if err != nil {
-				return errorResult(err, "project "+a.ProjectKey, "")
+				return nil, serverError(err, "project "+a.ProjectKey, "")
 			}
 			out := struct {
 				Project   string     `json:"project"`
@@ -601,13 +588,13 @@ func (s *Server) jiraGetWorklogs() tool {
 	return readTool("jira", "jira_get_worklogs", "Read issue worklogs",
 		"List the time logged on a Jira issue: author, started, time spent, comment; total seconds.",
 		func(ctx context.Context, a issueArgs) (*mcpgo.CallToolResult, error) {
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			p, _, err := s.jira.Issues.Worklogs(ctx, key)
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			type worklogOut struct {
 				ID        string `json:"id"`
@@ -653,11 +640,11 @@ func (s *Server) jiraCreateIssue() tool {
 		false, false,
 		func(ctx context.Context, a createIssueArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.ProjectKey) == "" || strings.TrimSpace(a.Summary) == "" || strings.TrimSpace(a.IssueType) == "" {
-				return userError("project_key, summary and issue_type are required")
+				return nil, argError("project_key, summary and issue_type are required")
 			}
 			project := strings.ToUpper(strings.TrimSpace(a.ProjectKey))
 			if !s.projects.allows(project) {
-				return mcpgo.NewToolResultError(s.projects.refusal("project " + project)), nil
+				return nil, s.projects.refuse("project " + project)
 			}
 			fields := map[string]any{}
 			for k, v := range a.Fields {
@@ -679,15 +666,15 @@ func (s *Server) jiraCreateIssue() tool {
 				fields["labels"] = a.Labels
 			}
 			if a.ParentKey != "" {
-				parent, bad := s.checkIssue(ctx, a.ParentKey)
-				if bad != nil {
-					return bad, nil
+				parent, err := s.checkIssue(ctx, a.ParentKey)
+				if err != nil {
+					return nil, err
 				}
 				fields["parent"] = map[string]string{"key": parent}
 			}
 			ci, _, err := s.jira.Issues.Create(ctx, atlassian.IssueInput{Fields: fields})
 			if err != nil {
-				return errorResult(err, "project "+project, "see which fields are required and allowed with jira_get_create_fields")
+				return nil, serverError(err, "project "+project, "see which fields are required and allowed with jira_get_create_fields")
 			}
 			return jsonResult(struct {
 				Key string `json:"key"`
@@ -737,17 +724,17 @@ func (s *Server) jiraUpdateIssue() tool {
 				fields["labels"] = a.Labels
 			}
 			if len(fields) == 0 {
-				return userError("nothing to update: give at least one of summary, description, priority, assignee, labels, fields")
+				return nil, argError("nothing to update: give at least one of summary, description, priority, assignee, labels, fields")
 			}
 			if _, ok := fields["status"]; ok {
-				return userError("status cannot be set directly: use jira_get_transitions and jira_transition_issue")
+				return nil, argError("status cannot be set directly: use jira_get_transitions and jira_transition_issue")
 			}
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			if _, err := s.jira.Issues.Update(ctx, key, atlassian.IssueInput{Fields: fields}); err != nil {
-				return errorResult(err, "issue "+key, "check field ids and values with jira_get_create_fields")
+				return nil, serverError(err, "issue "+key, "check field ids and values with jira_get_create_fields")
 			}
 			names := make([]string, 0, len(fields))
 			for k := range fields {
@@ -775,15 +762,15 @@ func (s *Server) jiraAddComment() tool {
 		false, false,
 		func(ctx context.Context, a addIssueCommentArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.Comment) == "" {
-				return userError("comment is empty")
+				return nil, argError("comment is empty")
 			}
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			c, _, err := s.jira.Issues.AddComment(ctx, key, wikiMarkup(a.Comment))
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			return jsonResult(struct {
 				ID      string `json:"id"`
@@ -810,15 +797,15 @@ func (s *Server) jiraTransitionIssue() tool {
 		func(ctx context.Context, a transitionArgs) (*mcpgo.CallToolResult, error) {
 			want := strings.TrimSpace(a.Transition)
 			if want == "" {
-				return userError("transition is empty: give a transition id or name from jira_get_transitions")
+				return nil, argError("transition is empty: give a transition id or name from jira_get_transitions")
 			}
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			ts, _, err := s.jira.Issues.Transitions(ctx, key)
 			if err != nil {
-				return errorResult(err, "issue "+key, "")
+				return nil, serverError(err, "issue "+key, "")
 			}
 			t := pickTransition(ts, want)
 			if t == nil {
@@ -827,9 +814,9 @@ func (s *Server) jiraTransitionIssue() tool {
 					avail = append(avail, fmt.Sprintf("%s %q → %s", o.ID, o.Name, o.To))
 				}
 				if len(avail) == 0 {
-					return userError("issue %s has no transition available to you now", key)
+					return nil, argError("issue %s has no transition available to you now", key)
 				}
-				return userError("issue %s has no transition %q now; available: %s", key, want, strings.Join(avail, "; "))
+				return nil, argError("issue %s has no transition %q now; available: %s", key, want, strings.Join(avail, "; "))
 			}
 			var fields map[string]any
 			if a.Resolution != "" {
@@ -840,7 +827,7 @@ func (s *Server) jiraTransitionIssue() tool {
 				comment = wikiMarkup(a.Comment)
 			}
 			if _, err := s.jira.Issues.DoTransition(ctx, key, t.ID, fields, comment); err != nil {
-				return errorResult(err, "issue "+key, "the transition may need fields such as resolution")
+				return nil, serverError(err, "issue "+key, "the transition may need fields such as resolution")
 			}
 			return jsonResult(struct {
 				Key        string `json:"key"`
@@ -884,26 +871,26 @@ func (s *Server) jiraAddWorklog() tool {
 		false, false,
 		func(ctx context.Context, a addWorklogArgs) (*mcpgo.CallToolResult, error) {
 			if !timeSpentPattern.MatchString(a.TimeSpent) {
-				return userError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", a.TimeSpent)
+				return nil, argError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", a.TimeSpent)
 			}
 			w := atlassian.NewWorklog{TimeSpent: strings.TrimSpace(a.TimeSpent)}
 			if a.Started != "" {
 				t, err := parseStarted(a.Started)
 				if err != nil {
-					return userError("started %q: %v", a.Started, err)
+					return nil, argError("started %q: %v", a.Started, err)
 				}
 				w.Started = t.Format("2006-01-02T15:04:05.000-0700")
 			}
 			if strings.TrimSpace(a.Comment) != "" {
 				w.Comment = wikiMarkup(a.Comment)
 			}
-			key, bad := s.checkIssue(ctx, a.IssueKey)
-			if bad != nil {
-				return bad, nil
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
 			}
 			out, _, err := s.jira.Issues.AddWorklog(ctx, key, w)
 			if err != nil {
-				return errorResult(err, "issue "+key, "time tracking may be off in this project")
+				return nil, serverError(err, "issue "+key, "time tracking may be off in this project")
 			}
 			return jsonResult(struct {
 				ID        string `json:"id"`

@@ -40,6 +40,9 @@ func (a allowList) refusal(what string) string {
 	return fmt.Sprintf("%s is outside the allowed scope (%s=%s)", what, a.env, strings.Join(a.keys, ","))
 }
 
+// refuse is the refusal as an error for the model (a toolError).
+func (a allowList) refuse(what string) error { return &toolError{msg: a.refusal(what)} }
+
 // scope restricts a CQL or JQL query to the list by adding
 // `AND field in (...)` before its ORDER BY clause, if any. A query whose
 // parentheses do not balance is refused: "x) OR (y" would close the

@@ -110,22 +110,22 @@ func (s *Server) semanticSearch() tool {
 		func(ctx context.Context, a semanticSearchArgs) (*mcpgo.CallToolResult, error) {
 			text := strings.TrimSpace(a.Query)
 			if text == "" {
-				return userError("query is empty: ask in plain words, e.g. how do we rotate the on-call pager?")
+				return nil, argError("query is empty: ask in plain words, e.g. how do we rotate the on-call pager?")
 			}
 			if utf8Len(text) > maxQueryChars {
-				return userError("query is %d characters long: keep it under %d", utf8Len(text), maxQueryChars)
+				return nil, argError("query is %d characters long: keep it under %d", utf8Len(text), maxQueryChars)
 			}
-			k, bad := hitCount("k", a.K, "limit", a.Limit)
-			if bad != nil {
-				return bad, nil
+			k, err := hitCount("k", a.K, "limit", a.Limit)
+			if err != nil {
+				return nil, err
 			}
 			q := search.Query{Text: text, K: k, Labels: a.Labels, Statuses: a.Statuses, Types: a.Types}
-			if r := s.scopeQuery(&q, a.Source, a.Spaces, a.Projects); r != nil {
-				return r, nil
+			if err := s.scopeQuery(&q, a.Source, a.Spaces, a.Projects); err != nil {
+				return nil, err
 			}
 			since, err := parseSince(a.UpdatedAfter, time.Now())
 			if err != nil {
-				return userError("updated_after: %v", err)
+				return nil, argError("updated_after: %v", err)
 			}
 			q.UpdatedAfter = since
 			_, ss, idxErr := s.search.current(ctx, a.Verify)
@@ -146,7 +146,7 @@ func (s *Server) semanticSearch() tool {
 
 // hitCount reads the number of hits wanted from an argument or, when it
 // is not given, from its alias (k and limit).
-func hitCount(name string, v int, alias string, av int) (int, *mcpgo.CallToolResult) {
+func hitCount(name string, v int, alias string, av int) (int, error) {
 	if v == 0 && av != 0 {
 		name, v = alias, av
 	}
@@ -157,14 +157,13 @@ func hitCount(name string, v int, alias string, av int) (int, *mcpgo.CallToolRes
 // the allow-lists. With an allow-list set, it asks for more hits than
 // wanted: semanticAnswer drops whatever lies outside, from the index or
 // from the servers.
-func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []string) *mcpgo.CallToolResult {
+func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []string) error {
 	switch src := strings.ToLower(strings.TrimSpace(source)); src {
 	case "":
 	case search.SourceConfluence, search.SourceJira:
 		q.Sources = []string{src}
 	default:
-		r, _ := userError("source must be confluence or jira (or omitted for both), got %q", source)
-		return r
+		return argError("source must be confluence or jira (or omitted for both), got %q", source)
 	}
 	for _, sp := range spaces {
 		sp = strings.ToUpper(strings.TrimSpace(sp))
@@ -172,7 +171,7 @@ func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []s
 			continue
 		}
 		if !s.spaces.allows(sp) {
-			return mcpgo.NewToolResultError(s.spaces.refusal("space " + sp))
+			return s.spaces.refuse("space " + sp)
 		}
 		q.Spaces = append(q.Spaces, sp)
 	}
@@ -182,7 +181,7 @@ func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []s
 			continue
 		}
 		if !s.projects.allows(p) {
-			return mcpgo.NewToolResultError(s.projects.refusal("project " + p))
+			return s.projects.refuse("project " + p)
 		}
 		q.Projects = append(q.Projects, p)
 	}
@@ -368,28 +367,29 @@ func (s *Server) findSimilarIssues() tool {
 		"Find issues and pages about the same thing as a Jira issue (or a Confluence page): likely duplicates, related incidents, the runbook that fixes it. Example: {\"issue_key\":\"OPS-123\"}. "+
 			"Returns of (the issue itself: ref, title, status, updated, origin), then a table shaped like semantic_search's (columns, one row per hit, best first), the issue itself excluded.",
 		func(ctx context.Context, a findSimilarArgs) (*mcpgo.CallToolResult, error) {
-			k, bad := hitCount("limit", a.Limit, "k", a.K)
-			if bad != nil {
-				return bad, nil
+			k, err := hitCount("limit", a.Limit, "k", a.K)
+			if err != nil {
+				return nil, err
 			}
 			var source, key string
 			switch {
 			case a.IssueKey != "" && a.PageID != "":
-				return userError("give issue_key or page_id, not both")
+				return nil, argError("give issue_key or page_id, not both")
 			case a.IssueKey != "":
 				source = search.SourceJira
-				key, bad = issueKey(a.IssueKey)
+				key, err = issueKey(a.IssueKey)
 			case a.PageID != "":
-				source, key, bad = search.SourceConfluence, strings.TrimSpace(a.PageID), checkPageID(strings.TrimSpace(a.PageID))
+				source, key = search.SourceConfluence, strings.TrimSpace(a.PageID)
+				err = checkPageID(key)
 			default:
-				return userError("give issue_key (e.g. OPS-123) or page_id")
+				return nil, argError("give issue_key (e.g. OPS-123) or page_id")
 			}
-			if bad != nil {
-				return bad, nil
+			if err != nil {
+				return nil, err
 			}
 			q := search.Query{K: k}
-			if r := s.scopeQuery(&q, a.Source, nil, nil); r != nil {
-				return r, nil
+			if err := s.scopeQuery(&q, a.Source, nil, nil); err != nil {
+				return nil, err
 			}
 			id := search.DocID(source, key)
 			idx, ss, idxErr := s.search.current(ctx, false)

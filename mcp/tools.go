@@ -7,7 +7,10 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
 
-// handlerFunc is a tool handler with typed, already-bound arguments.
+// handlerFunc is a tool handler with typed, already-bound arguments. An
+// error meant for the model is returned as a *toolError (argError,
+// serverError, allowList.refuse): newTool's wrapper makes it a tool result
+// with isError set.
 type handlerFunc[T any] func(ctx context.Context, args T) (*mcpgo.CallToolResult, error)
 
 // readTool defines a tool that only reads: read-only, idempotent.
@@ -42,40 +45,51 @@ func newTool[T any](product, name, title, description string, write, destructive
 		write:   write,
 		err:     err,
 		handler: func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-			args, problem := spec.normalize(req.Params.Arguments)
-			if problem != "" {
-				return mcpgo.NewToolResultError(problem), nil
+			a, err := bind[T](spec, req)
+			if err != nil {
+				return toolResult(nil, err)
 			}
-			req.Params.Arguments, req.Params.RawArguments = args, nil
-			var a T
-			if err := req.BindArguments(&a); err != nil {
-				return userError("arguments: %v", err)
-			}
-			return h(ctx, a)
+			return toolResult(h(ctx, a))
 		},
 	}
 }
 
+// bind checks the raw arguments of a call against the tool's spec and
+// decodes them into T.
+// Not server.WithInputSchemaValidation: it refuses slips we forgive and lists no valid argument (TestLibraryInputValidation).
+func bind[T any](spec argSpec, req mcpgo.CallToolRequest) (T, error) {
+	var a T
+	args, err := spec.normalize(req.Params.Arguments)
+	if err != nil {
+		return a, err
+	}
+	req.Params.Arguments, req.Params.RawArguments = args, nil
+	if err := req.BindArguments(&a); err != nil {
+		return a, argError("arguments: %v", err)
+	}
+	return a, nil
+}
+
 // bounded checks an optional count argument: 0 means def, and the value
 // must lie in 1..max.
-func bounded(name string, v, def, max int) (int, *mcpgo.CallToolResult) {
+func bounded(name string, v, def, max int) (int, error) {
 	if v == 0 {
 		return def, nil
 	}
 	if v < 0 || v > max {
-		r, _ := userError("%s must be between 1 and %d, got %d", name, max, v)
-		return 0, r
+		return 0, argError("%s must be between 1 and %d, got %d", name, max, v)
 	}
 	return v, nil
 }
 
-// offsetArg checks an optional start/offset argument.
-func offsetArg(name string, v int) *mcpgo.CallToolResult {
-	if v < 0 {
-		r, _ := userError("%s must be 0 or more, got %d", name, v)
-		return r
+// window checks the paging arguments of a list or a body: a count (as
+// bounded does) and where to start, 0 or more.
+func window(countName string, count, def, max int, startName string, start int) (int, error) {
+	n, err := bounded(countName, count, def, max)
+	if err == nil && start < 0 {
+		err = argError("%s must be 0 or more, got %d", startName, start)
 	}
-	return nil
+	return n, err
 }
 
 // Limits of the list and body arguments.
