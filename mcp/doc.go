@@ -8,5 +8,5 @@
 // data (product, read or write), filtered by configuration, --read-only and
 // --tools/--exclude-tools, and every definition is snapshotted under
 // testdata/toolsnaps so that a change to what the model sees is a reviewed
-// diff.
+// diff. README.md says how to add a tool.
 package mcp

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,4 +140,17 @@ func (f *fixture) fails(t testing.TB, name string, args map[string]any, want str
 	if !strings.Contains(text, want) {
 		t.Fatalf("%s(%v): error %q does not contain %q", name, args, text, want)
 	}
+}
+
+// catalogued counts the catalogue's tools of the given products ("confluence",
+// "jira", "index"), only those that read when readOnly: what a selection
+// lists, reckoned from the catalogue so that a new tool changes no test.
+func catalogued(readOnly bool, products ...string) int {
+	n := 0
+	for _, t := range (&Server{}).catalog() {
+		if slices.Contains(products, t.product) && !(readOnly && t.write) {
+			n++
+		}
+	}
+	return n
 }

@@ -983,6 +983,7 @@ func TestSemanticToolSelection(t *testing.T) {
 	}
 	sr := NewSearcher(SearcherOptions{})
 	index := []string{"semantic_search", "find_similar_issues", "index_status"}
+	indexTools := catalogued(false, "index")
 	cases := []struct {
 		name  string
 		opts  Options
@@ -990,10 +991,10 @@ func TestSemanticToolSelection(t *testing.T) {
 		want  []string
 		err   string
 	}{
-		{name: "read-only", opts: Options{Confluence: conf, Searcher: sr, ReadOnly: true}, count: 11, want: index},
-		{name: "by product", opts: Options{Confluence: conf, Searcher: sr, Tools: []string{"index"}}, count: 3, want: index},
-		{name: "index only", opts: Options{Searcher: sr}, count: 3, want: index},
-		{name: "excluded", opts: Options{Confluence: conf, Searcher: sr, ExcludeTools: []string{"semantic_search"}}, count: 14, want: []string{"index_status"}},
+		{name: "read-only", opts: Options{Confluence: conf, Searcher: sr, ReadOnly: true}, count: catalogued(true, "confluence", "index"), want: index},
+		{name: "by product", opts: Options{Confluence: conf, Searcher: sr, Tools: []string{"index"}}, count: indexTools, want: index},
+		{name: "index only", opts: Options{Searcher: sr}, count: indexTools, want: index},
+		{name: "excluded", opts: Options{Confluence: conf, Searcher: sr, ExcludeTools: []string{"semantic_search"}}, count: catalogued(false, "confluence", "index") - 1, want: []string{"index_status"}},
 		{name: "no searcher", opts: Options{Confluence: conf, Tools: []string{"semantic_search"}}, err: "the local index is not available"},
 	}
 	for _, tc := range cases {

@@ -286,6 +286,17 @@ func (s *Server) logCalls(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 // transports).
 func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
 
+// Catalog returns the definition of every tool the package knows, in
+// listing order, whatever is configured: what --tools may name.
+func Catalog() []mcpgo.Tool {
+	all := (&Server{}).catalog()
+	out := make([]mcpgo.Tool, len(all))
+	for i, t := range all {
+		out[i] = t.def
+	}
+	return out
+}
+
 // Tools returns the definitions of the enabled tools, in listing order.
 func (s *Server) Tools() []mcpgo.Tool {
 	out := make([]mcpgo.Tool, len(s.tools))

@@ -37,8 +37,8 @@ func TestProtocolGenerations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.Tools) != 24 {
-				t.Errorf("%d tools listed, want 24", len(res.Tools))
+			if want := catalogued(false, "confluence", "jira"); len(res.Tools) != want {
+				t.Errorf("%d tools listed, want the %d Confluence and Jira tools", len(res.Tools), want)
 			}
 			contains(t, f.ok(t, "jira_get_projects", nil, nil), `"key":"OPS"`)
 		})
@@ -56,6 +56,7 @@ func names(tools []mcpgo.Tool) []string {
 func TestToolSelection(t *testing.T) {
 	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 5})
 	conf, jira := clients(t, sim, "admin")
+	both, jiraOnly := catalogued(false, "confluence", "jira"), catalogued(false, "jira")
 	cases := []struct {
 		name    string
 		opts    Options
@@ -64,15 +65,15 @@ func TestToolSelection(t *testing.T) {
 		count   int
 		err     string
 	}{
-		{name: "everything", opts: Options{Confluence: conf, Jira: jira}, count: 24},
-		{name: "read-only", opts: Options{Confluence: conf, Jira: jira, ReadOnly: true}, count: 15,
+		{name: "everything", opts: Options{Confluence: conf, Jira: jira}, count: both},
+		{name: "read-only", opts: Options{Confluence: conf, Jira: jira, ReadOnly: true}, count: catalogued(true, "confluence", "jira"),
 			want: []string{"confluence_get_page", "jira_search_issues"}, without: []string{"confluence_create_page", "confluence_update_page", "jira_add_worklog", "jira_transition_issue"}},
-		{name: "only jira configured", opts: Options{Jira: jira}, count: 12, without: []string{"confluence_get_page"}},
-		{name: "only confluence configured", opts: Options{Confluence: conf}, count: 12, without: []string{"jira_get_issue"}},
+		{name: "only jira configured", opts: Options{Jira: jira}, count: jiraOnly, without: []string{"confluence_get_page"}},
+		{name: "only confluence configured", opts: Options{Confluence: conf}, count: catalogued(false, "confluence"), without: []string{"jira_get_issue"}},
 		{name: "tools by name", opts: Options{Confluence: conf, Jira: jira, Tools: []string{"jira_get_issue", " Confluence_Get_Page "}}, count: 2,
 			want: []string{"jira_get_issue", "confluence_get_page"}},
-		{name: "tools by product", opts: Options{Confluence: conf, Jira: jira, Tools: []string{"jira"}}, count: 12},
-		{name: "exclude", opts: Options{Confluence: conf, Jira: jira, ExcludeTools: []string{"confluence", "jira_add_worklog"}}, count: 11,
+		{name: "tools by product", opts: Options{Confluence: conf, Jira: jira, Tools: []string{"jira"}}, count: jiraOnly},
+		{name: "exclude", opts: Options{Confluence: conf, Jira: jira, ExcludeTools: []string{"confluence", "jira_add_worklog"}}, count: jiraOnly - 1,
 			without: []string{"confluence_get_page", "jira_add_worklog"}},
 		{name: "nothing configured", opts: Options{}, err: "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
 		{name: "unknown tool", opts: Options{Jira: jira, Tools: []string{"jira_teleport"}}, err: `unknown tool "jira_teleport"; valid: confluence, jira, index, confluence_get_spaces`},
@@ -396,7 +397,7 @@ func TestHTTP(t *testing.T) {
 				t.Errorf("negotiated %s, want %s", cli.ProtocolVersion(), want)
 			}
 			res, err := cli.ListTools(ctx, mcpgo.ListToolsRequest{})
-			if err != nil || len(res.Tools) != 24 {
+			if err != nil || len(res.Tools) != catalogued(false, "confluence", "jira") {
 				t.Fatalf("list: %v, %d tools", err, len(res.Tools))
 			}
 			text, isErr, err := callTool(cli, "jira_get_issue", map[string]any{"issue_key": "OPS-1"})

@@ -3,8 +3,10 @@ package mcp
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +14,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
-var update = flag.Bool("update", false, "rewrite the tool snapshots in testdata/toolsnaps")
+var update = flag.Bool("update", false, "rewrite the tool snapshots in testdata/toolsnaps and the tool table of README.md")
 
 const snapDir = "../testdata/toolsnaps"
 
@@ -128,8 +130,8 @@ func TestToolDefinitions(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) != 27 {
-		t.Errorf("%d tools, want the 24 of the contract and the 3 index tools", len(seen))
+	if all := s.catalog(); len(seen) != len(all) {
+		t.Errorf("%d tools served with every product configured, want the %d of the catalogue", len(seen), len(all))
 	}
 }
 
@@ -143,5 +145,52 @@ func TestToolListSize(t *testing.T) {
 	t.Logf("tools/list: %d tools, %d bytes (~%d tokens)", len(s.Tools()), len(b), len(b)/4)
 	if len(b) > 24000 {
 		t.Errorf("tool list is %d bytes: keep descriptions and schemas lean (budget 24000)", len(b))
+	}
+}
+
+// TestReadmeTools keeps the tool table of README.md equal to the
+// catalogue (name, title, read or write), and the READMEs free of tool
+// counts, which a new tool would make wrong. Run with -update to rewrite
+// the table.
+func TestReadmeTools(t *testing.T) {
+	const (
+		path  = "README.md"
+		begin = "<!-- tools: generated from the catalogue by go test ./mcp -run TestReadmeTools -update -->\n"
+		end   = "<!-- tools: end -->"
+	)
+	var table strings.Builder
+	table.WriteString("| tool | what it does | access |\n|---|---|---|\n")
+	for _, tool := range Catalog() {
+		access := "reads"
+		if !*tool.Annotations.ReadOnlyHint {
+			access = "writes"
+		}
+		fmt.Fprintf(&table, "| `%s` | %s | %s |\n", tool.Name, tool.Annotations.Title, access)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s: no tool table between %q and %q", path, begin, end)
+	}
+	if got := doc[i+len(begin) : j]; got != table.String() {
+		if !*update {
+			t.Errorf("%s: the tool table differs from the catalogue (run go test ./mcp -run TestReadmeTools -update):\n%s", path, table.String())
+		} else if err := os.WriteFile(path, []byte(doc[:i+len(begin)]+table.String()+doc[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := regexp.MustCompile(`(?i)\b([0-9]+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+([a-z/-]+\s+){0,2}tools\b`)
+	for _, p := range []string{path, "../README.md"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range count.FindAllString(string(b), -1) {
+			t.Errorf("%s: %q counts tools, which a new tool makes wrong: point to the table in mcp/README.md", p, m)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
 // simEnv is the environment of a serve run against the simulator.
@@ -177,8 +178,19 @@ func TestServeHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) != 18 { // read-only: 15 read tools and the 3 index tools
-		t.Errorf("%d tools listed, want the 18 read tools", len(res.Tools))
+	want := 0
+	for _, tool := range mcp.Catalog() {
+		if *tool.Annotations.ReadOnlyHint {
+			want++
+		}
+	}
+	if len(res.Tools) != want {
+		t.Errorf("%d tools listed, want the %d read tools", len(res.Tools), want)
+	}
+	for _, tool := range res.Tools {
+		if !*tool.Annotations.ReadOnlyHint {
+			t.Errorf("%s listed, and it writes", tool.Name)
+		}
 	}
 	cli.Close()
 	cancel()
@@ -276,8 +288,8 @@ func TestServeStdioBinary(t *testing.T) {
 				t.Errorf("negotiated %s, want %s", cli.ProtocolVersion(), want)
 			}
 			res, err := cli.ListTools(ctx, mcpgo.ListToolsRequest{})
-			if err != nil || len(res.Tools) != 27 { // 24 and the 3 index tools
-				t.Fatalf("tools/list: %v, %d tools", err, len(res.Tools))
+			if err != nil || len(res.Tools) != len(mcp.Catalog()) {
+				t.Fatalf("tools/list: %v, %d tools, want all %d", err, len(res.Tools), len(mcp.Catalog()))
 			}
 			var req mcpgo.CallToolRequest
 			req.Params.Name = "jira_get_issue"
