@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"encoding/json"
@@ -126,7 +126,7 @@ func TestImportPostgresDocs(t *testing.T) {
 	}
 	clk := newFakeClock()
 	began := time.Now()
-	srv := NewServer(t, Options{Spaces: []SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: dir}}, JiraIssues: -1, Clock: clk.Now})
+	srv := newServer(t, Options{Spaces: []SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: dir}}, JiraIssues: -1, Clock: clk.Now})
 	took := time.Since(began)
 	entries, _ := filepath.Glob(filepath.Join(dir, "*.html"))
 	if n := srv.PageCount("PG"); n != len(entries) {
