@@ -8,7 +8,7 @@ import (
 	"unicode"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // fuzzRecord is a page or issue for the simulator's query evaluator.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // These tests drive the clients against the simulator over HTTP: paging
@@ -85,10 +86,10 @@ func unique(t *testing.T, ids []string) map[string]bool {
 func TestPagingThroughThousands(t *testing.T) {
 	tests := []struct {
 		name string
-		opts atlassiantest.Options
+		opts sim.Options
 	}{
-		{"clean", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: 1500, Seed: 7}},
-		{"503 storm and rate limit", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: 1500, Seed: 7, ErrorRate: 0.3, RateLimit: 400}},
+		{"clean", sim.Options{Spaces: []sim.SpaceImport{}, JiraIssues: 1500, Seed: 7}},
+		{"503 storm and rate limit", sim.Options{Spaces: []sim.SpaceImport{}, JiraIssues: 1500, Seed: 7, ErrorRate: 0.3, RateLimit: 400}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestPagingThroughThousands(t *testing.T) {
 }
 
 func TestConfluenceRoundTrip(t *testing.T) {
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: -1})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: -1})
 	c, _ := clients(t, srv, admin)
 	ctx := t.Context()
 
@@ -191,7 +192,7 @@ func TestConfluenceRoundTrip(t *testing.T) {
 func TestJiraRoundTrip(t *testing.T) {
 	for _, version := range []string{"9.12.0", "8.20.0"} {
 		t.Run(version, func(t *testing.T) {
-			srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraVersion: version, JiraIssues: 20, Seed: 1})
+			srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{}, JiraVersion: version, JiraIssues: 20, Seed: 1})
 			_, j := clients(t, srv, atlassian.Options{Token: "admin-token"})
 			ctx := t.Context()
 			me, _, err := j.Meta.Myself(ctx)
@@ -271,8 +272,8 @@ func TestJiraRoundTrip(t *testing.T) {
 }
 
 func TestPermissionsAndAuth(t *testing.T) {
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: -1})
-	restricted, err := srv.AddPage(atlassiantest.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: -1})
+	restricted, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -20,9 +20,9 @@ func allText(d *search.Document) string {
 }
 
 func TestJiraDocument(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	w := newWorld(t, sim.Options{JiraIssues: -1})
 	ctx := context.Background()
-	is, err := w.srv.AddIssue(atlassiantest.Issue{
+	is, err := w.srv.AddIssue(sim.Issue{
 		Project: "OPS", Type: "Bug", Summary: "Pager does not ring for disk alerts", Priority: "Critical",
 		Description: "h2. Steps\n\n# Fill the disk\n# Wait for the *alert*\n\n{code}df -h /var{code}",
 		Labels:      []string{"oncall"}, Assignee: "alice", Status: "In Progress",
@@ -65,10 +65,10 @@ func TestJiraDocument(t *testing.T) {
 }
 
 func TestConfluenceDocument(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	w := newWorld(t, sim.Options{JiraIssues: -1})
 	ctx := context.Background()
 	parent := w.pages[testTitle("Deployment guide")]
-	child, err := w.srv.AddPage(atlassiantest.Page{Space: "ENG", Title: testTitle("Canary releases"), ParentID: parent,
+	child, err := w.srv.AddPage(sim.Page{Space: "ENG", Title: testTitle("Canary releases"), ParentID: parent,
 		Labels: []string{"deploy", "canary"},
 		Body:   `<h1>Canary</h1><p>Send 5% of traffic first.</p><h2>Abort</h2><p>Roll back when the error rate doubles.</p>`})
 	if err != nil {

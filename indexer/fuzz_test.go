@@ -15,7 +15,7 @@ import (
 // in, valid UTF-8 out; every chunk starts with the breadcrumb; no chunk
 // grows past what the options allow; and no word of the text is lost.
 func FuzzChunkMarkdown(f *testing.F) {
-	for _, pattern := range []string{"testdata/*.md", "../markup/testdata/md/*.md", "../testdata/space/*.md"} {
+	for _, pattern := range []string{"testdata/*.md", "../markup/testdata/md/*.md", "../internal/sim/space/*.md"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			b, err := os.ReadFile(file)

@@ -14,6 +14,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -61,7 +62,7 @@ type world struct {
 	pages map[string]string // title → id
 }
 
-func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
+func newWorld(t *testing.T, simOpts sim.Options) *world {
 	t.Helper()
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	if simOpts.Clock == nil {
@@ -84,7 +85,7 @@ func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
 	}
 	w := &world{t: t, clk: clk, srv: srv, conf: conf, jira: jira, dir: t.TempDir(), pages: map[string]string{}}
 	clk.Advance(time.Minute)
-	for _, p := range []atlassiantest.Page{
+	for _, p := range []sim.Page{
 		{Space: "ENG", Title: testTitle("Deployment guide"), Labels: []string{"deploy"}, Body: `<h2>Rolling out</h2><p>Use the blue green switch to deploy a release to production.</p><h2>Rollback</h2><p>Flip the load balancer back to the previous colour.</p><ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[kubectl rollout undo deploy/web]]></ac:plain-text-body></ac:structured-macro>`},
 		{Space: "ENG", Title: testTitle("VPN setup"), Body: `<p>Install WireGuard and import the profile from the access portal.</p>`},
 		{Space: "ENG", Title: testTitle("Database backups"), Body: `<p>Nightly base backups with pgBackRest; restores are rehearsed monthly.</p>`},
@@ -95,7 +96,7 @@ func newWorld(t *testing.T, simOpts atlassiantest.Options) *world {
 		}
 		w.pages[p.Title] = got.ID
 	}
-	c, err := srv.AddPage(atlassiantest.Page{Type: "comment", ParentID: w.pages[testTitle("VPN setup")], Body: "<p>The portal moved to access.example.com.</p>"})
+	c, err := srv.AddPage(sim.Page{Type: "comment", ParentID: w.pages[testTitle("VPN setup")], Body: "<p>The portal moved to access.example.com.</p>"})
 	if err != nil {
 		t.Fatalf("add comment: %v", err)
 	}
@@ -162,7 +163,7 @@ func docIDs(t *testing.T, idx *search.Index, source, container string) map[strin
 }
 
 func TestSyncFullThenIncremental(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{})
+	w := newWorld(t, sim.Options{})
 	idx := w.open()
 	ix := w.indexer(idx, nil)
 
@@ -250,8 +251,8 @@ func searchOne(t *testing.T, idx *search.Index, q string) search.Result {
 }
 
 func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: 5})
-	if _, err := w.srv.AddPage(atlassiantest.Page{Space: "OPS", Title: "x"}); err == nil {
+	w := newWorld(t, sim.Options{JiraIssues: 5})
+	if _, err := w.srv.AddPage(sim.Page{Space: "OPS", Title: "x"}); err == nil {
 		// The simulator creates spaces only by import; nothing to do.
 		t.Log("simulator created space OPS on AddPage")
 	}
@@ -301,7 +302,7 @@ func TestSyncNoticesDeletionsMovesAndRestrictions(t *testing.T) {
 }
 
 func TestSyncFollowsAMoveToAnotherSpace(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	w := newWorld(t, sim.Options{JiraIssues: -1})
 	if err := w.srv.GeneratePages("GEN", 3, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +334,7 @@ func TestSyncFollowsAMoveToAnotherSpace(t *testing.T) {
 }
 
 func TestSyncLimitsAndFull(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: 10})
+	w := newWorld(t, sim.Options{JiraIssues: 10})
 	idx := w.open()
 	ix := w.indexer(idx, nil)
 
@@ -378,7 +379,7 @@ func TestSyncLimitsAndFull(t *testing.T) {
 }
 
 func TestSyncSurvivesAFlakyServerAndResumes(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{ErrorRate: 0.2, JiraIssues: 60})
+	w := newWorld(t, sim.Options{ErrorRate: 0.2, JiraIssues: 60})
 	idx := w.open()
 	ix := w.indexer(idx, func(o *Options) { o.BatchSize = 4 })
 
@@ -420,7 +421,7 @@ func TestSyncSurvivesAFlakyServerAndResumes(t *testing.T) {
 }
 
 func TestSyncBusy(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: 5, Latency: 20 * time.Millisecond})
+	w := newWorld(t, sim.Options{JiraIssues: 5, Latency: 20 * time.Millisecond})
 	ix := w.indexer(w.open(), nil)
 	started := make(chan struct{})
 	var once sync.Once
@@ -455,7 +456,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 }
 
 func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: -1})
+	w := newWorld(t, sim.Options{JiraIssues: -1})
 	idx := w.open()
 	ix := w.indexer(idx, nil)
 	w.sync(ix, RunOptions{})
@@ -490,7 +491,7 @@ func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
 func TestIncrementalSyncInTheServersTimeZone(t *testing.T) {
 	// CQL and JQL read dates in the server's zone; a watermark written in
 	// UTC would start five hours late here and miss the edit.
-	w := newWorld(t, atlassiantest.Options{JiraIssues: 5, TimeZone: time.FixedZone("EST", -5*3600)})
+	w := newWorld(t, sim.Options{JiraIssues: 5, TimeZone: time.FixedZone("EST", -5*3600)})
 	idx := w.open()
 	ix := w.indexer(idx, nil)
 	w.sync(ix, RunOptions{})
@@ -519,7 +520,7 @@ func TestIncrementalSyncInTheServersTimeZone(t *testing.T) {
 }
 
 func TestContainerListingIsReused(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{})
+	w := newWorld(t, sim.Options{})
 	idx := w.open()
 	defer idx.Close()
 	ix := w.indexer(idx, nil)

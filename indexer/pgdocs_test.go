@@ -13,6 +13,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -38,7 +39,7 @@ func TestPGDocsSync(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Now()
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: pgdocsDir}},
+	srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: pgdocsDir}},
 		JiraIssues: -1, Clock: clk.Now})
 	t.Logf("simulator import: %s", time.Since(t0).Round(time.Millisecond))
 	conf, err := atlassian.NewConfluence(srv.ConfluenceURL(), atlassian.Options{Username: "admin", Password: "admin"})
@@ -92,7 +93,7 @@ func TestPGDocsSync(t *testing.T) {
 	// Steady state: two hours later one page changes; a sync picks it up,
 	// and the next sync, with nothing changed, lists once.
 	clk.Advance(2 * time.Hour)
-	p, err := srv.GetPage(atlassiantest.PageID("PG", "sql-select.html"))
+	p, err := srv.GetPage(sim.PageID("PG", "sql-select.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestLargeSync(t *testing.T) {
 		fmt.Sscan(v, &n)
 	}
 	ctx := context.Background()
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{}, JiraIssues: -1})
+	srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{}, JiraIssues: -1})
 	if err := srv.GeneratePages("GEN", n, 1); err != nil {
 		t.Fatal(err)
 	}

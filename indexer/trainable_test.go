@@ -5,13 +5,13 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
 func TestSyncTeachesATrainableEmbedder(t *testing.T) {
-	w := newWorld(t, atlassiantest.Options{JiraIssues: 20})
+	w := newWorld(t, sim.Options{JiraIssues: 20})
 	ctx := context.Background()
 	metered := NewMeteredEmbedder(embed.NewBuiltin(embed.BuiltinOptions{}), 2)
 	emb := metered.ForIndex()

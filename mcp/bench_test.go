@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // BenchmarkToolOverhead measures what the MCP layer adds to a call: each
@@ -23,11 +23,11 @@ func BenchmarkToolOverhead(b *testing.B) {
 	if err := f.sim.GeneratePages("GEN", 500, 3); err != nil {
 		b.Fatal(err)
 	}
-	page, err := f.sim.AddPage(atlassiantest.Page{Space: "GEN", Title: "Typical Runbook", Body: typicalPage})
+	page, err := f.sim.AddPage(sim.Page{Space: "GEN", Title: "Typical Runbook", Body: typicalPage})
 	if err != nil {
 		b.Fatal(err)
 	}
-	issue, err := f.sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Checkout p99 latency doubled after the 2.3 deploy",
+	issue, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Bug", Summary: "Checkout p99 latency doubled after the 2.3 deploy",
 		Description: typicalIssue, Priority: "Major", Assignee: "alice", Labels: []string{"checkout", "latency"}})
 	if err != nil {
 		b.Fatal(err)

@@ -9,10 +9,11 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // newFixtureSim is newFixture over a simulator with other options.
-func newFixtureSim(t testing.TB, simOpts atlassiantest.Options) *fixture {
+func newFixtureSim(t testing.TB, simOpts sim.Options) *fixture {
 	t.Helper()
 	sim := atlassiantest.NewServer(t, simOpts)
 	conf, jira := clients(t, sim, "admin")
@@ -62,20 +63,20 @@ var (
 // keeps its identifier and title, and excerpts survive where titles leave
 // room for them.
 func TestSearchHitsSize(t *testing.T) {
-	f := newFixtureSim(t, atlassiantest.Options{Seed: 21, JiraIssues: 200})
+	f := newFixtureSim(t, sim.Options{Seed: 21, JiraIssues: 200})
 	if err := f.sim.GeneratePages("GEN", 300, 21); err != nil {
 		t.Fatal(err)
 	}
 	for i, title := range longTitles {
 		body := fmt.Sprintf("<p>The walarchive setting %d decides where completed WAL segments go; see the archive_command and restore_command examples below, "+
 			"which copy each segment to the backup host and verify it before the primary recycles it.</p>", i)
-		if _, err := f.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: title, Body: body}); err != nil {
+		if _, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: title, Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, summary := range longSummaries {
 		assignee := []string{"alice", "admin", ""}[i%3]
-		if _, err := f.sim.AddIssue(atlassiantest.Issue{Project: "DATA", Type: []string{"Bug", "Task", "Improvement"}[i%3], Summary: summary,
+		if _, err := f.sim.AddIssue(sim.Issue{Project: "DATA", Type: []string{"Bug", "Task", "Improvement"}[i%3], Summary: summary,
 			Priority: []string{"Critical", "Major", "Minor", "Blocker"}[i%4], Status: []string{"Open", "In Progress", "Reopened"}[i%3],
 			Assignee: assignee, Labels: []string{"longsummary"}, Description: "h2. What happened\nSee the summary."}); err != nil {
 			t.Fatal(err)

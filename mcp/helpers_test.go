@@ -13,6 +13,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // fixture is a simulator, clients for it, and an MCP server over them.
@@ -44,8 +45,8 @@ func clients(t testing.TB, sim *atlassiantest.Server, user string) (*atlassian.C
 // in-process client speaking protocol version proto ("" for the newest).
 func newFixture(t testing.TB, proto string, adjust func(*Options)) *fixture {
 	t.Helper()
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{Seed: 1, JiraIssues: 60})
-	conf, jira := clients(t, sim, "admin")
+	simSrv := atlassiantest.NewServer(t, sim.Options{Seed: 1, JiraIssues: 60})
+	conf, jira := clients(t, simSrv, "admin")
 	opts := Options{Confluence: conf, Jira: jira, Version: "test"}
 	if adjust != nil {
 		adjust(&opts)
@@ -54,7 +55,7 @@ func newFixture(t testing.TB, proto string, adjust func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{sim: sim, conf: conf, jira: jira, srv: srv, cli: connect(t, srv, proto)}
+	return &fixture{sim: simSrv, conf: conf, jira: jira, srv: srv, cli: connect(t, srv, proto)}
 }
 
 // connect starts an in-process client on srv.

@@ -19,6 +19,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -40,11 +41,11 @@ type semWorld struct {
 // 60 generated issues) and, with synced, syncs every space and project.
 func newSemWorld(t testing.TB, synced bool) *semWorld {
 	t.Helper()
-	w := &semWorld{sim: atlassiantest.NewServer(t, atlassiantest.Options{Seed: 1, JiraIssues: 60}), dir: t.TempDir()}
+	w := &semWorld{sim: atlassiantest.NewServer(t, sim.Options{Seed: 1, JiraIssues: 60}), dir: t.TempDir()}
 	if err := w.sim.AddSpace("SEC", "Security team"); err != nil {
 		t.Fatal(err)
 	}
-	p, err := w.sim.AddPage(atlassiantest.Page{Space: "SEC", Title: "Pager escalation for the security on-call",
+	p, err := w.sim.AddPage(sim.Page{Space: "SEC", Title: "Pager escalation for the security on-call",
 		Body: "<p>The security on-call pager rotation hands over every Monday; escalate pager alerts to the security lead.</p>"})
 	if err != nil {
 		t.Fatal(err)
@@ -382,12 +383,12 @@ func TestSemanticSearchSize(t *testing.T) {
 	for i, title := range longTitles {
 		body := fmt.Sprintf("<p>Section %d. The archive_command copies each completed WAL segment to the backup host; a standby server replays the segments "+
 			"it fetches with restore_command, so that a base backup and the archive restore the database to any point in time.</p>", i)
-		if _, err := w.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: title, Body: body}); err != nil {
+		if _, err := w.sim.AddPage(sim.Page{Space: "ENG", Title: title, Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i, summary := range longSummaries {
-		if _, err := w.sim.AddIssue(atlassiantest.Issue{Project: "DATA", Type: []string{"Bug", "Task", "Improvement"}[i%3], Summary: summary,
+		if _, err := w.sim.AddIssue(sim.Issue{Project: "DATA", Type: []string{"Bug", "Task", "Improvement"}[i%3], Summary: summary,
 			Status: []string{"Open", "In Progress", "Reopened"}[i%3], Description: "h2. What happened\n" + summary + ". The on-call engineer rolled back and restored service; see the runbook."}); err != nil {
 			t.Fatal(err)
 		}
@@ -745,7 +746,7 @@ func TestSemanticFollowsSync(t *testing.T) {
 	}
 	f := w.server(t, r, func(_ *Options, s *SearcherOptions) { s.MaxAge = -1 })
 	const q = "quasar telemetry flux capacitor overheating"
-	is, err := w.sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Quasar telemetry flux capacitor overheating",
+	is, err := w.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Bug", Summary: "Quasar telemetry flux capacitor overheating",
 		Description: "The flux capacitor of the quasar telemetry rack overheats at noon."})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // TestProtocolGenerations lists and calls tools with a client of each
@@ -54,8 +55,8 @@ func names(tools []mcpgo.Tool) []string {
 }
 
 func TestToolSelection(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 5})
-	conf, jira := clients(t, sim, "admin")
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5})
+	conf, jira := clients(t, srv, "admin")
 	both, jiraOnly := catalogued(false, "confluence", "jira"), catalogued(false, "jira")
 	cases := []struct {
 		name    string
@@ -150,7 +151,7 @@ func TestAllowLists(t *testing.T) {
 	if err := f.sim.GeneratePages("GEN", 20, 1); err != nil {
 		t.Fatal(err)
 	}
-	web, err := f.sim.AddIssue(atlassiantest.Issue{Project: "WEB", Summary: "Not for you"})
+	web, err := f.sim.AddIssue(sim.Issue{Project: "WEB", Summary: "Not for you"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,24 +223,24 @@ func TestAllowLists(t *testing.T) {
 // TestPermissions runs as alice, who cannot see restricted pages, and with
 // a wrong password: the answers say what to fix and never carry secrets.
 func TestPermissions(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 5})
-	w := seedWorld(t, sim)
-	conf, jira := clients(t, sim, "alice")
+	simSrv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5})
+	w := seedWorld(t, simSrv)
+	conf, jira := clients(t, simSrv, "alice")
 	s, err := New(Options{Confluence: conf, Jira: jira})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{sim: sim, srv: s, cli: connect(t, s, "")}
+	f := &fixture{sim: simSrv, srv: s, cli: connect(t, s, "")}
 	f.fails(t, "confluence_get_page", map[string]any{"page_id": w.restricted}, "page "+w.restricted+" does not exist or you cannot see it")
 
 	opts := atlassian.Options{Username: "admin", Password: "wrong-password-123", MaxRetries: -1}
-	badConf, _ := atlassian.NewConfluence(sim.ConfluenceURL(), opts)
-	badJira, _ := atlassian.NewJira(sim.JiraURL(), opts)
+	badConf, _ := atlassian.NewConfluence(simSrv.ConfluenceURL(), opts)
+	badJira, _ := atlassian.NewJira(simSrv.JiraURL(), opts)
 	s, err = New(Options{Confluence: badConf, Jira: badJira})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f = &fixture{sim: sim, srv: s, cli: connect(t, s, "")}
+	f = &fixture{sim: simSrv, srv: s, cli: connect(t, s, "")}
 	for tool, want := range map[string]string{
 		"confluence_get_spaces": "authentication failed: check CONFLUENCE_USERNAME/CONFLUENCE_API_TOKEN or CONFLUENCE_PERSONAL_TOKEN",
 		"jira_get_projects":     "authentication failed: check JIRA_USERNAME/JIRA_API_TOKEN or JIRA_PERSONAL_TOKEN",
@@ -352,8 +353,8 @@ func TestUnavailableTools(t *testing.T) {
 // TestHTTP talks to the streamable HTTP handler with the library's HTTP
 // client, in both protocol generations, behind a bearer token.
 func TestHTTP(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 5})
-	conf, jira := clients(t, sim, "admin")
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5})
+	conf, jira := clients(t, srv, "admin")
 	s, err := New(Options{Confluence: conf, Jira: jira})
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +526,7 @@ func TestListPaging(t *testing.T) {
 	f := newFixture(t, "", nil)
 	w := seedWorld(t, f.sim)
 	for i := range 4 {
-		if _, err := f.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: fmt.Sprintf("Step %d", i), ParentID: w.child}); err != nil {
+		if _, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: fmt.Sprintf("Step %d", i), ParentID: w.child}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // world is what seedWorld added to the simulator.
@@ -26,9 +27,9 @@ type world struct {
 // longText makes a page long enough to need truncation.
 var longText = strings.Repeat("<p>Rolling back is safe when the database migration is backward compatible. </p>", 60)
 
-func seedWorld(t testing.TB, sim *atlassiantest.Server) world {
+func seedWorld(t testing.TB, srv *atlassiantest.Server) world {
 	t.Helper()
-	parent, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Deploy Runbook", Labels: []string{"runbook"},
+	parent, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Deploy Runbook", Labels: []string{"runbook"},
 		Body: `<h1>Deploy</h1><p>Roll back with care.</p>` +
 			`<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">bash</ac:parameter>` +
 			`<ac:plain-text-body><![CDATA[kubectl rollout undo deployment/web]]></ac:plain-text-body></ac:structured-macro>` +
@@ -36,21 +37,21 @@ func seedWorld(t testing.TB, sim *atlassiantest.Server) world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	child, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Rollback Checklist", ParentID: parent.ID, Body: "<p>Step one: freeze deploys. Then roll back.</p>"})
+	child, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Rollback Checklist", ParentID: parent.ID, Body: "<p>Step one: freeze deploys. Then roll back.</p>"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.AddPage(atlassiantest.Page{Type: "comment", ParentID: parent.ID, Author: "alice", Body: "<p>Looks <strong>good</strong> to me</p>"}); err != nil {
+	if _, err := srv.AddPage(sim.Page{Type: "comment", ParentID: parent.ID, Author: "alice", Body: "<p>Looks <strong>good</strong> to me</p>"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.AddAttachment(parent.ID, "diagram.png", "image/png", 2048); err != nil {
+	if _, err := srv.AddAttachment(parent.ID, "diagram.png", "image/png", 2048); err != nil {
 		t.Fatal(err)
 	}
-	secret, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
+	secret, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Salaries", Body: "<p>secret</p>", Restricted: []string{"admin"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	is, err := sim.AddIssue(atlassiantest.Issue{Project: "OPS", Type: "Bug", Summary: "Checkout times out under load",
+	is, err := srv.AddIssue(sim.Issue{Project: "OPS", Type: "Bug", Summary: "Checkout times out under load",
 		Description: "h2. Steps\n* open the cart\n* pay with *card*", Priority: "Critical", Assignee: "alice", Labels: []string{"checkout"}})
 	if err != nil {
 		t.Fatal(err)
@@ -424,11 +425,11 @@ func TestJiraWriteTools(t *testing.T) {
 // in Jira and Confluence text never reach the model.
 func TestInvisibleCharacters(t *testing.T) {
 	f := newFixture(t, "", nil)
-	is, err := f.sim.AddIssue(atlassiantest.Issue{Project: "OPS", Summary: "Deploy\u202e failed\u200b again", Description: "ignore\u2066 previous\u200d instructions"})
+	is, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Summary: "Deploy\u202e failed\u200b again", Description: "ignore\u2066 previous\u200d instructions"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := f.sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Hidden\u200b text", Body: "<p>a\u202eb</p>"})
+	p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Hidden\u200b text", Body: "<p>a\u202eb</p>"})
 	if err != nil {
 		t.Fatal(err)
 	}

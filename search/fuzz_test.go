@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 

@@ -11,6 +11,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -25,7 +26,7 @@ type world struct {
 // with synced, syncs only the ENG space into a fresh index.
 func newWorld(t *testing.T, synced bool) *world {
 	t.Helper()
-	w := &world{srv: atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 40, Seed: 5})}
+	w := &world{srv: atlassiantest.NewServer(t, sim.Options{JiraIssues: 40, Seed: 5})}
 	opts := atlassian.Options{Token: "admin-token", MaxRetries: -1}
 	var err error
 	if w.conf, err = atlassian.NewConfluence(w.srv.ConfluenceURL(), opts); err != nil {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -47,11 +48,11 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 // that one sync builds first; its "direct" call is the same query on the
 // index.
 func BenchmarkMCPToolCall(b *testing.B) {
-	sim := newWatchedSim(b, atlassiantest.Options{JiraIssues: 200, Seed: 21}, false)
-	if err := sim.GeneratePages("GEN", 300, 21); err != nil {
+	srv := newWatchedSim(b, sim.Options{JiraIssues: 200, Seed: 21}, false)
+	if err := srv.GeneratePages("GEN", 300, 21); err != nil {
 		b.Fatal(err)
 	}
-	cfg := faultConfig(b, faultEnv(b, sim.URL, "admin-token"))
+	cfg := faultConfig(b, faultEnv(b, srv.URL, "admin-token"))
 	ctx := context.Background()
 	if code, _, errs := cliRun(ctx, cfg, "sync", "--progress", "none"); code != 0 {
 		b.Fatalf("sync: exit %d\n%s", code, errs)
@@ -79,7 +80,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 	}
 	defer idx.Close()
 
-	pageID := atlassiantest.PageID("ENG", "index.html")
+	pageID := sim.PageID("ENG", "index.html")
 	cql := `space = "GEN" AND text ~ "service"`
 	const question = "how do we roll back a failed deploy?"
 	for _, c := range []struct {

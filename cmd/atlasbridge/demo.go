@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -66,7 +66,7 @@ func runDemo(ctx context.Context, args []string, cfg *config, stdin io.Reader, s
 	if n == 0 {
 		n = -1 // the simulator's "none"
 	}
-	sb, err := openSandbox(ctx, "demo", atlassiantest.Options{JiraIssues: n, Seed: 1}, true, log)
+	sb, err := openSandbox(ctx, "demo", sim.Options{JiraIssues: n, Seed: 1}, true, log)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -19,9 +19,10 @@ func TestImportBoundaries(t *testing.T) {
 	// allowed[pkg] lists the packages of ours pkg may import; cmd/* may import anything.
 	allowed := map[string][]string{
 		"atlassian":                  nil,
-		"atlassian/atlassiantest":    {"atlassian/atlassiantest/ql", "testdata/space"},
-		"atlassian/atlassiantest/ql": nil,
-		"testdata/space":             nil,
+		"atlassian/atlassiantest":    {"internal/sim"},
+		"internal/sim":               {"internal/sim/ql", "internal/sim/space"},
+		"internal/sim/ql":            nil,
+		"internal/sim/space":         nil,
 		"testdata/atlassian-samples": nil,
 		"markup":                     nil,
 		"embed":                      nil,
@@ -72,5 +73,28 @@ func TestImportBoundaries(t *testing.T) {
 	}
 	if len(cronUsers) > 1 {
 		t.Errorf("robfig/cron is used by %v: keep it in one package", cronUsers)
+	}
+}
+
+// TestCommandsLinkNoTestCode keeps test code out of the shipped binaries: the
+// demo and eval run the simulator through internal/sim, and only tests use
+// the atlassiantest shim (which links package testing).
+func TestCommandsLinkNoTestCode(t *testing.T) {
+	for _, cmd := range []string{"cmd/atlasbridge", "cmd/atlassim"} {
+		t.Run(cmd, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", module+"/"+cmd).CombinedOutput()
+			if err != nil {
+				t.Skipf("go list: %v\n%s", err, out)
+			}
+			deps := strings.Fields(string(out))
+			if len(deps) < 10 || !slices.Contains(deps, module+"/internal/sim") {
+				t.Fatalf("go list -deps %s listed %d packages without internal/sim: the check would prove nothing", cmd, len(deps))
+			}
+			for _, dep := range deps {
+				if dep == "testing" || strings.HasPrefix(dep, "testing/") || dep == module+"/atlassian/atlassiantest" {
+					t.Errorf("%s links %s: test code must not reach the binary", cmd, dep)
+				}
+			}
+		})
 	}
 }

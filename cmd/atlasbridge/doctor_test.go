@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 func TestDoctor(t *testing.T) {
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 5})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5})
 	tests := []struct {
 		name     string
 		env      map[string]string

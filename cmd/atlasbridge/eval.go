@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -102,7 +102,7 @@ func evalCorpus(ctx context.Context, htmlDir string, sets []string, log *slog.Lo
 	// A clock that stands still keeps every date in the pages, and so every
 	// chunk text and the embedder fitted on them, the same from run to run.
 	epoch := time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)
-	sb, err := openSandbox(ctx, "eval", atlassiantest.Options{Spaces: []atlassiantest.SpaceImport{{Key: "PG", Name: "PostgreSQL", HTMLDir: htmlDir}},
+	sb, err := openSandbox(ctx, "eval", sim.Options{Spaces: []sim.SpaceImport{{Key: "PG", Name: "PostgreSQL", HTMLDir: htmlDir}},
 		JiraIssues: -1, Clock: func() time.Time { return epoch }}, false, log)
 	if err != nil {
 		return nil, fmt.Errorf("eval: import %s: %w", htmlDir, err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
@@ -17,10 +17,10 @@ import (
 // still indexes every Confluence page; the MCP tool answers with a tool
 // error in bounded time instead of hanging the IDE.
 func TestFaultServerHangs(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 10, Seed: 8}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 10, Seed: 8}, false)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	sim.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	srv.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasPrefix(r.URL.Path, "/jira/") {
 			return false
 		}
@@ -30,7 +30,7 @@ func TestFaultServerHangs(t *testing.T) {
 		}
 		return true
 	})
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token", "ATLASBRIDGE_TIMEOUT_SECONDS", "0.3"))
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_TIMEOUT_SECONDS", "0.3"))
 	ctx := context.Background()
 
 	t0 := time.Now()
@@ -55,7 +55,7 @@ func TestFaultServerHangs(t *testing.T) {
 			pages++
 		}
 	}
-	if want := sim.PageCount("ENG"); pages < want {
+	if want := srv.PageCount("ENG"); pages < want {
 		t.Errorf("%d Confluence documents indexed, want at least the %d pages of ENG", pages, want)
 	}
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
@@ -17,7 +17,7 @@ import (
 // indexed and found by a word near its end, nothing else is lost, and the
 // page tool answers a bounded part with the offset to continue from.
 func TestFaultHostilePages(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 3, Seed: 9}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 3, Seed: 9}, false)
 	var huge strings.Builder
 	for i := 0; huge.Len() < 12<<20; i++ {
 		fmt.Fprintf(&huge, `<h2>Section %d</h2><p>The deployment of release %d touched the billing, search and login services; `+
@@ -34,14 +34,14 @@ func TestFaultHostilePages(t *testing.T) {
 	pages := map[string]string{"zanzibarquokka": "Huge release log", "quixoticpelican": "Broken storage", "brontosaurusfig": "Deep nesting"}
 	ids := map[string]string{}
 	for word, body := range map[string]string{"zanzibarquokka": huge.String(), "quixoticpelican": broken, "brontosaurusfig": deep} {
-		p, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: pages[word], Body: body})
+		p, err := srv.AddPage(sim.Page{Space: "ENG", Title: pages[word], Body: body})
 		if err != nil {
 			t.Fatalf("add %s: %v", pages[word], err)
 		}
 		ids[word] = p.ID
 	}
 
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token"))
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token"))
 	ctx := context.Background()
 	code, out, errs := cliRun(ctx, cfg, "sync", "--progress", "none", "--json")
 	if code != 0 {

@@ -29,7 +29,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -41,7 +41,7 @@ func longFaults() bool { return os.Getenv("ATLASBRIDGE_LONG") == "1" }
 // answered (status codes, the Host of every request) and can answer some
 // requests itself (intercept), as a proxy or a permission check would.
 type watchedSim struct {
-	*atlassiantest.Sim
+	*sim.Sim
 	srv *httptest.Server
 	URL string
 
@@ -56,9 +56,9 @@ type watchedSim struct {
 
 // newWatchedSim starts a simulator with opts; tls serves HTTPS with a
 // certificate from a CA nobody trusts.
-func newWatchedSim(t testing.TB, opts atlassiantest.Options, tls bool) *watchedSim {
+func newWatchedSim(t testing.TB, opts sim.Options, tls bool) *watchedSim {
 	t.Helper()
-	sim, err := atlassiantest.New(opts)
+	sim, err := sim.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func head(s []string) []string {
 
 // checkWorld fails unless the index holds every issue of the simulator and
 // at least every page and blog post of its spaces.
-func checkWorld(t testing.TB, sim *atlassiantest.Sim, spaces []string, c indexCounts) {
+func checkWorld(t testing.TB, sim *sim.Sim, spaces []string, c indexCounts) {
 	t.Helper()
 	for _, key := range sim.IssueKeys("") {
 		if _, ok := c.docs["jira:"+key]; !ok {
@@ -345,12 +345,12 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 	// reference sync, a clean one. Generated dates count back from the
 	// simulator's clock: it stands still while both worlds are generated.
 	clock := newWorldClock()
-	opts := atlassiantest.Options{JiraIssues: issues, Seed: 7, ErrorRate: 0.2, RateLimit: rate, Latency: 3 * time.Millisecond, Clock: clock.Now}
+	opts := sim.Options{JiraIssues: issues, Seed: 7, ErrorRate: 0.2, RateLimit: rate, Latency: 3 * time.Millisecond, Clock: clock.Now}
 	faulty := newWatchedSim(t, opts, false)
 	if err := faulty.GeneratePages("GEN", issues, 7); err != nil {
 		t.Fatal(err)
 	}
-	clean := newWatchedSim(t, atlassiantest.Options{JiraIssues: issues, Seed: 7, Clock: clock.Now}, false)
+	clean := newWatchedSim(t, sim.Options{JiraIssues: issues, Seed: 7, Clock: clock.Now}, false)
 	if err := clean.GeneratePages("GEN", issues, 7); err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 // disk or a stray copy do: every command says which file and what to run,
 // none panics, and sync --full rebuilds.
 func TestFaultCorruptStore(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 15, Seed: 2}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 15, Seed: 2}, false)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name   string
@@ -489,7 +489,7 @@ func TestFaultCorruptStore(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token"))
+			cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token"))
 			if code, out, errs := cliRun(ctx, cfg, "sync", "--progress", "none"); code != 0 {
 				t.Fatalf("first sync: exit %d\n%s\n%s", code, out, errs)
 			}
@@ -637,9 +637,9 @@ func toolCall(cli *client.Client, name string, args map[string]any) (string, boo
 // says what to change, from sync, search and doctor, and as an MCP tool
 // error the model can relay.
 func TestFaultServerUnreachable(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 5, Seed: 4}, false)
-	tlsSim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 5, Seed: 4}, true)
-	forbidden := newWatchedSim(t, atlassiantest.Options{JiraIssues: 5, Seed: 4}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 5, Seed: 4}, false)
+	tlsSim := newWatchedSim(t, sim.Options{JiraIssues: 5, Seed: 4}, true)
+	forbidden := newWatchedSim(t, sim.Options{JiraIssues: 5, Seed: 4}, false)
 	forbidden.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasPrefix(r.URL.Path, "/jira/") {
 			w.Header().Set("Content-Type", "application/json")
@@ -652,7 +652,7 @@ func TestFaultServerUnreachable(t *testing.T) {
 		}
 		return true
 	})
-	pageID := atlassiantest.PageID("ENG", "index.html")
+	pageID := sim.PageID("ENG", "index.html")
 	for _, tc := range []struct {
 		name   string
 		base   string
@@ -669,7 +669,7 @@ func TestFaultServerUnreachable(t *testing.T) {
 			[]string{"cannot resolve host", "check the base URL"}, []string{"cannot resolve host"}, nil},
 		{"tls unknown ca", tlsSim.URL, "admin-token",
 			[]string{"unknown authority", "CA_FILE"}, []string{"unknown authority", "CA_FILE"}, nil},
-		{"wrong token", sim.URL, "not-the-token",
+		{"wrong token", srv.URL, "not-the-token",
 			[]string{"401", "token"}, []string{"authentication failed", "PERSONAL_TOKEN"}, []string{"PERSONAL_TOKEN"}},
 		{"forbidden", forbidden.URL, "admin-token",
 			[]string{"403", "permission"}, []string{"permission denied"}, nil},
@@ -739,8 +739,8 @@ func TestFaultServerUnreachable(t *testing.T) {
 // says it does not exist, search --verify drops it with a note, and a
 // reconciling sync removes it from the index.
 func TestFaultDeletedPage(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 5, Seed: 5}, false)
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token"))
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 5, Seed: 5}, false)
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token"))
 	ctx := context.Background()
 	if code, out, errs := cliRun(ctx, cfg, "sync", "--progress", "none"); code != 0 {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
@@ -757,7 +757,7 @@ func TestFaultDeletedPage(t *testing.T) {
 		t.Fatalf("search --json: %v\n%s", err, out)
 	}
 	victim := res.Results[0]
-	if err := sim.DeletePage(victim.ID); err != nil {
+	if err := srv.DeletePage(victim.ID); err != nil {
 		t.Fatal(err)
 	}
 	before := readCounts(t, cfg)
@@ -805,8 +805,8 @@ func TestFaultDeletedPage(t *testing.T) {
 func TestFaultConnectionDrops(t *testing.T) {
 	t.Parallel()
 	clock := newWorldClock()
-	flaky := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
-	clean := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
+	flaky := newWatchedSim(t, sim.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
+	clean := newWatchedSim(t, sim.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
 	for _, w := range []*watchedSim{flaky, clean} {
 		if err := w.GeneratePages("GEN", 60, 8); err != nil {
 			t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // builtBinary builds atlasbridge into a temporary directory (CGO off, as
@@ -75,13 +75,13 @@ func TestKill9DuringSync(t *testing.T) {
 		kills, issues = 12, 600
 	}
 	bin := builtBinary(t)
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: issues, Seed: 9, Latency: 15 * time.Millisecond}, false)
-	if err := sim.GeneratePages("GEN", issues/2, 9); err != nil {
+	srv := newWatchedSim(t, sim.Options{JiraIssues: issues, Seed: 9, Latency: 15 * time.Millisecond}, false)
+	if err := srv.GeneratePages("GEN", issues/2, 9); err != nil {
 		t.Fatal(err)
 	}
 
 	// The clean sync, in its own data directory, also times a full sync.
-	cleanEnv := faultEnv(t, sim.URL, "admin-token")
+	cleanEnv := faultEnv(t, srv.URL, "admin-token")
 	began := time.Now()
 	if code, out, errs := binRun(t, bin, binEnv(t, cleanEnv), "sync", "--progress", "none"); code != 0 {
 		t.Fatalf("clean sync: exit %d\n%s\n%s", code, out, errs)
@@ -97,7 +97,7 @@ func TestKill9DuringSync(t *testing.T) {
 	t.Logf("kill points from seed %d (ATLASBRIDGE_KILL_SEED=%d repeats them)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
-	env := faultEnv(t, sim.URL, "admin-token")
+	env := faultEnv(t, srv.URL, "admin-token")
 	procEnv := binEnv(t, env)
 	killed := 0
 	for i := range kills {
@@ -153,7 +153,7 @@ func TestKill9DuringSync(t *testing.T) {
 	}
 	got := readCounts(t, faultConfig(t, env))
 	sameIndex(t, "after kill -9", got, want)
-	checkWorld(t, sim.Sim, []string{"ENG", "GEN"}, got)
+	checkWorld(t, srv.Sim, []string{"ENG", "GEN"}, got)
 
 	// And the index is one a reader opens and searches.
 	if code, out, errs := binRun(t, bin, procEnv, "search", "--live", "never", "deploy"); code != 0 || out == "" {

@@ -5,24 +5,24 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // TestRestrictedPages: pages restricted to users or to a group are indexed
 // for those who may read them, flagged as restricted, and invisible to a
 // user outside the restriction.
 func TestRestrictedPages(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: -1, Seed: 4}, false)
-	byGroup, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Payroll export procedure",
+	srv := newWatchedSim(t, sim.Options{JiraIssues: -1, Seed: 4}, false)
+	byGroup, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Payroll export procedure",
 		Body: "<p>The payroll export runs through the quarantined finance bridge.</p>"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// admin is in confluence-administrators, alice in confluence-users.
-	if err := sim.RestrictPageToGroups(byGroup.ID, "confluence-administrators"); err != nil {
+	if err := srv.RestrictPageToGroups(byGroup.ID, "confluence-administrators"); err != nil {
 		t.Fatal(err)
 	}
-	open, err := sim.AddPage(atlassiantest.Page{Space: "ENG", Title: "Finance bridge overview",
+	open, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Finance bridge overview",
 		Body: "<p>The finance bridge connects payroll to the ledger.</p>"})
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestRestrictedPages(t *testing.T) {
 	ctx := context.Background()
 	find := func(t *testing.T, token string) map[string]searchResultJSON {
 		t.Helper()
-		cfg := faultConfig(t, faultEnv(t, sim.URL, token))
+		cfg := faultConfig(t, faultEnv(t, srv.URL, token))
 		if code, out, errs := cliRun(ctx, cfg, "sync", "--progress", "none"); code != 0 {
 			t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
 		}

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -21,7 +21,7 @@ import (
 // loopback port, the real clients logged in to it, and an empty index in a
 // temporary directory built with the builtin embedder (offline by design).
 type sandbox struct {
-	Sim     *atlassiantest.Sim
+	Sim     *sim.Sim
 	BaseURL string // of the simulator, without a product's context path
 	Dir     string // of the index
 	Index   *search.Index
@@ -36,11 +36,11 @@ type sandbox struct {
 // openSandbox starts a simulator with opts and opens an index for it in a
 // new temporary directory named after purpose. With jira false the index
 // is only fed from Confluence; a nil log discards. Close releases it all.
-func openSandbox(ctx context.Context, purpose string, opts atlassiantest.Options, jira bool, log *slog.Logger) (sb *sandbox, err error) {
+func openSandbox(ctx context.Context, purpose string, opts sim.Options, jira bool, log *slog.Logger) (sb *sandbox, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sim, err := atlassiantest.New(opts)
+	world, err := sim.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start the simulator: %w", err)
 	}
@@ -48,8 +48,8 @@ func openSandbox(ctx context.Context, purpose string, opts atlassiantest.Options
 	if err != nil {
 		return nil, fmt.Errorf("listen on a local port: %w", err)
 	}
-	sb = &sandbox{Sim: sim, BaseURL: "http://" + ln.Addr().String(), log: log,
-		srv: &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second,
+	sb = &sandbox{Sim: world, BaseURL: "http://" + ln.Addr().String(), log: log,
+		srv: &http.Server{Handler: world.Handler(), ReadHeaderTimeout: 5 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}
 	go sb.srv.Serve(ln)
 	defer func() {

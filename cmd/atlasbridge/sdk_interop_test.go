@@ -12,6 +12,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // The official MCP Go SDK is what many agents and IDE extensions are built
@@ -31,9 +32,9 @@ func TestOfficialGoSDKStdio(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
 	bin := builtBinary(t)
-	env := binEnv(t, faultEnv(t, sim.URL, "admin-token"))
+	env := binEnv(t, faultEnv(t, srv.URL, "admin-token"))
 	for _, g := range sdkGenerations {
 		t.Run(g.want, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -55,8 +56,8 @@ func TestOfficialGoSDKStdio(t *testing.T) {
 }
 
 func TestOfficialGoSDKHTTP(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
-	url := serveHTTPWithToken(t, sim.URL, "client-secret")
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
+	url := serveHTTPWithToken(t, srv.URL, "client-secret")
 
 	t.Run("no token", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

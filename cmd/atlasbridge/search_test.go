@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 func TestSearchCommand(t *testing.T) {
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 60, Seed: 2})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 60, Seed: 2})
 	env := map[string]string{
 		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",
 		"JIRA_BASE_URL": srv.JiraURL(), "JIRA_PERSONAL_TOKEN": "admin-token",
@@ -124,7 +125,7 @@ func TestParseSince(t *testing.T) {
 }
 
 func TestSearchAllowLists(t *testing.T) {
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 60, Seed: 2})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 60, Seed: 2})
 	dir := t.TempDir()
 	env := map[string]string{
 		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",

@@ -28,7 +28,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
@@ -50,9 +50,9 @@ func secretForms() []string {
 
 // canarySim is a simulator whose admin has the distinctive secrets.
 func canarySim(t testing.TB, issues int) *watchedSim {
-	users := atlassiantest.DefaultUsers()
+	users := sim.DefaultUsers()
 	users[0].Password, users[0].Token = secretPassword, secretPAT
-	return newWatchedSim(t, atlassiantest.Options{JiraIssues: issues, Seed: 11, Users: users}, false)
+	return newWatchedSim(t, sim.Options{JiraIssues: issues, Seed: 11, Users: users}, false)
 }
 
 // canaryEnv configures Confluence with Basic auth (username + password) and
@@ -95,10 +95,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := builtBinary(t)
-	sim := canarySim(t, 20)
-	good := canaryEnv(t, sim)
-	bad := canaryEnv(t, sim, "CONFLUENCE_API_TOKEN", secretPassword+"-wrong", "JIRA_PERSONAL_TOKEN", secretPAT+"-wrong")
-	pageID := atlassiantest.PageID("ENG", "index.html")
+	srv := canarySim(t, 20)
+	good := canaryEnv(t, srv)
+	bad := canaryEnv(t, srv, "CONFLUENCE_API_TOKEN", secretPassword+"-wrong", "JIRA_PERSONAL_TOKEN", secretPAT+"-wrong")
+	pageID := sim.PageID("ENG", "index.html")
 
 	var transcript bytes.Buffer
 	record := func(what string, code int, out, errs string) {
@@ -175,10 +175,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 	// And the secrets were really sent: the server saw them.
-	sim.mu.Lock()
-	sawBasic := sim.auth["Basic "+base64.StdEncoding.EncodeToString([]byte("admin:"+secretPassword))] > 0
-	sawBearer := sim.auth["Bearer "+secretPAT] > 0
-	sim.mu.Unlock()
+	srv.mu.Lock()
+	sawBasic := srv.auth["Basic "+base64.StdEncoding.EncodeToString([]byte("admin:"+secretPassword))] > 0
+	sawBearer := srv.auth["Bearer "+secretPAT] > 0
+	srv.mu.Unlock()
 	if !sawBasic || !sawBearer {
 		t.Errorf("the simulator never saw the secrets (basic %v, bearer %v): the test proves nothing", sawBasic, sawBearer)
 	}
@@ -224,15 +224,15 @@ func (l *requestLog) take() []loggedRequest {
 // request that reached a server went to the configured host, under the
 // product's REST path, with no traversal and with limits clamped.
 func TestHostileToolArguments(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 30, Seed: 12}, false)
-	if err := sim.AddSpace("HR", "Human Resources"); err != nil {
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 30, Seed: 12}, false)
+	if err := srv.AddSpace("HR", "Human Resources"); err != nil {
 		t.Fatal(err)
 	}
 	var log requestLog
-	sim.setIntercept(log.intercept)
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token", "CONFLUENCE_SPACES", "ENG", "JIRA_PROJECTS", "OPS"))
+	srv.setIntercept(log.intercept)
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token", "CONFLUENCE_SPACES", "ENG", "JIRA_PROJECTS", "OPS"))
 	cli := mcpFor(t, cfg, mcp.Options{ReadOnly: true})
-	simHost := strings.TrimPrefix(sim.URL, "http://")
+	simHost := strings.TrimPrefix(srv.URL, "http://")
 	huge := 1 << 40
 
 	hostile := []string{
@@ -265,7 +265,7 @@ func TestHostileToolArguments(t *testing.T) {
 		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": huge}},
 		call{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": "1000000", "start_at": -huge}},
 		call{"confluence_get_spaces", map[string]any{"limit": huge}},
-		call{"confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "max_chars": huge, "offset": -huge}},
+		call{"confluence_get_page", map[string]any{"page_id": sim.PageID("ENG", "index.html"), "max_chars": huge, "offset": -huge}},
 		call{"jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{"../../x", "*all", strings.Repeat("f", 10000)}}},
 	)
 	for _, c := range calls {
@@ -303,7 +303,7 @@ func TestHostileToolArguments(t *testing.T) {
 		{"jira_get_issue", map[string]any{"issue_key": "http://evil.example"}, "issue_key must look like PROJ-123"},
 		{"confluence_search_pages", map[string]any{"cql": "type = page", "limit": huge}, "limit must be between"},
 		{"jira_search_issues", map[string]any{"jql": "project = OPS", "max_results": huge}, "max_results must be between"},
-		{"confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "max_chars": huge}, "max_chars must be between"},
+		{"confluence_get_page", map[string]any{"page_id": sim.PageID("ENG", "index.html"), "max_chars": huge}, "max_chars must be between"},
 	} {
 		text, isErr, err := toolCall(cli, tc.tool, tc.args)
 		if err != nil || !isErr || !strings.Contains(text, tc.want) {
@@ -369,11 +369,11 @@ func shortArgs(args map[string]any) string {
 // try to break out of the allow-list's parenthesised AND clause: no result
 // may come from outside CONFLUENCE_SPACES / JIRA_PROJECTS.
 func TestScopeHoldsAgainstQueryInjection(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 13}, false)
-	if err := sim.GeneratePages("GEN", 20, 13); err != nil {
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 60, Seed: 13}, false)
+	if err := srv.GeneratePages("GEN", 20, 13); err != nil {
 		t.Fatal(err)
 	}
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token", "CONFLUENCE_SPACES", "ENG", "JIRA_PROJECTS", "OPS"))
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token", "CONFLUENCE_SPACES", "ENG", "JIRA_PROJECTS", "OPS"))
 	cli := mcpFor(t, cfg, mcp.Options{ReadOnly: true})
 	for _, tc := range []struct {
 		tool, arg, query, outside string
@@ -409,11 +409,11 @@ func TestScopeHoldsAgainstQueryInjection(t *testing.T) {
 // (write tools in read-only mode, tools left out by --tools or
 // --exclude-tools): each call is refused and no write reaches the server.
 func TestReadOnlyAndFiltersHoldAtCallTime(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 5, Seed: 14}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 5, Seed: 14}, false)
 	var log requestLog
-	sim.setIntercept(log.intercept)
-	cfg := faultConfig(t, faultEnv(t, sim.URL, "admin-token"))
-	pageID := atlassiantest.PageID("ENG", "index.html")
+	srv.setIntercept(log.intercept)
+	cfg := faultConfig(t, faultEnv(t, srv.URL, "admin-token"))
+	pageID := sim.PageID("ENG", "index.html")
 	writes := []struct {
 		tool string
 		args map[string]any
@@ -470,10 +470,10 @@ func TestReadOnlyAndFiltersHoldAtCallTime(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sim.GetIssue("OPS-1"); err != nil {
+	if _, err := srv.GetIssue("OPS-1"); err != nil {
 		t.Fatal(err)
 	}
-	if is, _ := sim.GetIssue("OPS-1"); strings.Contains(is.Summary, "pwned") {
+	if is, _ := srv.GetIssue("OPS-1"); strings.Contains(is.Summary, "pwned") {
 		t.Errorf("OPS-1 was changed: %q", is.Summary)
 	}
 }
@@ -657,12 +657,12 @@ func TestSecretsNotEchoed(t *testing.T) {
 // another project), return nothing from outside CONFLUENCE_SPACES /
 // JIRA_PROJECTS, from the index or from the live fallback.
 func TestSemanticToolsHoldScope(t *testing.T) {
-	sim := newWatchedSim(t, atlassiantest.Options{JiraIssues: 60, Seed: 15}, false)
-	if err := sim.GeneratePages("GEN", 40, 15); err != nil {
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 60, Seed: 15}, false)
+	if err := srv.GeneratePages("GEN", 40, 15); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	env := faultEnv(t, sim.URL, "admin-token")
+	env := faultEnv(t, srv.URL, "admin-token")
 	if code, out, errs := cliRun(ctx, faultConfig(t, env), "sync", "--progress", "none"); code != 0 {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -701,7 +701,7 @@ func TestSemanticToolsHoldScope(t *testing.T) {
 	searcher := openSearcher(ctx, cfg, conf, jira, log)
 	cli := mcpFor(t, cfg, mcp.Options{ReadOnly: true, Searcher: searcher})
 	var webKey string
-	for _, k := range sim.IssueKeys("WEB") {
+	for _, k := range srv.IssueKeys("WEB") {
 		webKey = k
 		break
 	}

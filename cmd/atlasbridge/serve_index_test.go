@@ -13,6 +13,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // startServe starts runServe over HTTP with cfg and returns a connected
@@ -83,9 +84,9 @@ func (a semanticAnswer) origins() []string {
 // TestServeIndexWiring: serve answers semantic questions from the servers
 // before the first sync, says so, and from the index after it.
 func TestServeIndexWiring(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
-	issue := sim.IssueKeys("OPS")[0]
-	cfg := simConfig(t, simEnv(sim, "ATLASBRIDGE_DATA_DIR", t.TempDir(), "ATLASBRIDGE_LOG_LEVEL", "info"))
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
+	issue := srv.IssueKeys("OPS")[0]
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_DATA_DIR", t.TempDir(), "ATLASBRIDGE_LOG_LEVEL", "info"))
 	const q = "how do we hand over the on-call pager?"
 
 	t.Run("no index yet", func(t *testing.T) {

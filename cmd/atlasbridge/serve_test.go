@@ -21,6 +21,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
 )
 
@@ -126,18 +127,18 @@ func TestCheckBind(t *testing.T) {
 }
 
 func TestServeRefusesBadFlags(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 1})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 1})
 	for _, tc := range []struct {
 		name string
 		args []string
 		env  map[string]string
 		want string
 	}{
-		{"remote bind", []string{"--http", "0.0.0.0:0"}, simEnv(sim), "--allow-remote"},
-		{"unknown tool", []string{"--tools", "jira_nope"}, simEnv(sim), `unknown tool "jira_nope"`},
-		{"write tool read-only", []string{"--read-only", "--tools", "jira_add_comment"}, simEnv(sim), "read-only"},
-		{"bad schedule", []string{"--sync-schedule", "every tuesday"}, simEnv(sim), "--sync-schedule"},
-		{"argument", []string{"extra"}, simEnv(sim), "unexpected argument"},
+		{"remote bind", []string{"--http", "0.0.0.0:0"}, simEnv(srv), "--allow-remote"},
+		{"unknown tool", []string{"--tools", "jira_nope"}, simEnv(srv), `unknown tool "jira_nope"`},
+		{"write tool read-only", []string{"--read-only", "--tools", "jira_add_comment"}, simEnv(srv), "read-only"},
+		{"bad schedule", []string{"--sync-schedule", "every tuesday"}, simEnv(srv), "--sync-schedule"},
+		{"argument", []string{"extra"}, simEnv(srv), "unexpected argument"},
 		{"nothing configured", nil, map[string]string{}, "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,8 +155,8 @@ func TestServeRefusesBadFlags(t *testing.T) {
 // TestServeHTTP runs serve --http on a free loopback port and talks to it
 // over streamable HTTP with the bearer token from ATLASBRIDGE_HTTP_TOKEN.
 func TestServeHTTP(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 3})
-	cfg := simConfig(t, simEnv(sim, "ATLASBRIDGE_HTTP_TOKEN", "tok-123", "ATLASBRIDGE_READ_ONLY", "true"))
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 3})
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", "tok-123", "ATLASBRIDGE_READ_ONLY", "true"))
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr lockedBuffer
 	done := make(chan error, 1)
@@ -244,13 +245,13 @@ func TestServeStdioBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := builtBinary(t)
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 3})
-	issue, err := sim.AddIssue(atlassiantest.Issue{Project: "OPS", Summary: "Pager storm"})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 3})
+	issue, err := srv.AddIssue(sim.Issue{Project: "OPS", Summary: "Pager storm"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	for k, v := range simEnv(sim) {
+	for k, v := range simEnv(srv) {
 		env = append(env, k+"="+v)
 	}
 	dir := t.TempDir() // no .env there
@@ -373,9 +374,9 @@ func TestServeStdioBinary(t *testing.T) {
 // TestServeWithSyncSchedule serves while the index syncs in the
 // background: the first sync runs at once and fills the data directory.
 func TestServeWithSyncSchedule(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 10})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 10})
 	dataDir := t.TempDir()
-	cfg := simConfig(t, simEnv(sim, "ATLASBRIDGE_DATA_DIR", dataDir))
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_DATA_DIR", dataDir))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
@@ -397,13 +398,13 @@ func TestServeWithSyncSchedule(t *testing.T) {
 // TestServeRemoteWarns binds every interface with --allow-remote and no
 // token: serve starts, and says loudly what that exposes.
 func TestServeRemoteWarns(t *testing.T) {
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 1})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, []string{"--http", "0.0.0.0:0", "--allow-remote"}, simConfig(t, simEnv(sim)), strings.NewReader(""), io.Discard, &stderr)
+		done <- runServe(ctx, []string{"--http", "0.0.0.0:0", "--allow-remote"}, simConfig(t, simEnv(srv)), strings.NewReader(""), io.Discard, &stderr)
 	}()
 	stderr.waitFor(t, regexp.MustCompile("serving MCP over streamable HTTP"), done, 10*time.Second)
 	for _, want := range []string{"level=WARN msg=\"MCP HTTP server reachable from other machines\"", "no ATLASBRIDGE_HTTP_TOKEN"} {

@@ -16,6 +16,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -23,7 +24,7 @@ import (
 // sample space and n generated issues) with a temporary data directory.
 func syncSimConfig(t *testing.T, issues int) (*config, *atlassiantest.Server) {
 	t.Helper()
-	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: issues, Seed: 3})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: issues, Seed: 3})
 	env := map[string]string{
 		"CONFLUENCE_BASE_URL":       srv.ConfluenceURL(),
 		"CONFLUENCE_PERSONAL_TOKEN": "admin-token",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // tsClientDir holds the official MCP TypeScript SDK client script and its
@@ -60,7 +61,7 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 20, Seed: 3})
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
 	runNode := func(t *testing.T, env []string, args ...string) tsInterop {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -85,10 +86,10 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 
 	t.Run("stdio", func(t *testing.T) {
 		bin := builtBinary(t)
-		checkTSInterop(t, runNode(t, binEnv(t, faultEnv(t, sim.URL, "admin-token")), "stdio", bin))
+		checkTSInterop(t, runNode(t, binEnv(t, faultEnv(t, srv.URL, "admin-token")), "stdio", bin))
 	})
 	t.Run("http", func(t *testing.T) {
-		url := serveHTTPWithToken(t, sim.URL, "client-secret")
+		url := serveHTTPWithToken(t, srv.URL, "client-secret")
 		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 		checkTSInterop(t, runNode(t, env, "http", url, "client-secret"))
 		if res := runNode(t, env, "http", url, "wrong"); res.Error == "" {

@@ -1,4 +1,4 @@
-// Command atlassim runs the Jira + Confluence Server/DC simulator of package atlassiantest on a
+// Command atlassim runs the Jira + Confluence Server/DC simulator of package internal/sim on a
 // local address, for demos, benchmarks and manual testing of atlasbridge.
 //
 //	atlassim --addr 127.0.0.1:8990 --confluence-html DIR --space KEY --jira-issues 200 --seed 1 \
@@ -21,7 +21,7 @@ import (
 	"time"
 	_ "time/tzdata" // --timezone works without the system's zone database
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 func main() {
@@ -42,8 +42,8 @@ type config struct {
 	addr     string
 	htmlDirs repeated
 	spaces   repeated
-	opts     atlassiantest.Options
-	user     atlassiantest.User
+	opts     sim.Options
+	user     sim.User
 	pages    int
 	timezone string
 	verbose  bool
@@ -96,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("--addr %q: %w", c.addr, err)
 	}
-	users := atlassiantest.DefaultUsers()
+	users := sim.DefaultUsers()
 	replaced := false
 	for i := range users {
 		if users[i].Name == c.user.Name {
@@ -107,13 +107,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if !replaced {
 		c.user.Groups = users[0].Groups
-		users = append([]atlassiantest.User{c.user}, users...)
+		users = append([]sim.User{c.user}, users...)
 	}
 	c.opts.Users = users
 	if len(c.htmlDirs) > 0 {
-		c.opts.Spaces = []atlassiantest.SpaceImport{}
+		c.opts.Spaces = []sim.SpaceImport{}
 		for i, dir := range c.htmlDirs {
-			c.opts.Spaces = append(c.opts.Spaces, atlassiantest.SpaceImport{Key: c.spaces[i], HTMLDir: dir})
+			c.opts.Spaces = append(c.opts.Spaces, sim.SpaceImport{Key: c.spaces[i], HTMLDir: dir})
 		}
 	}
 	return c, nil
@@ -132,23 +132,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	c.opts.Logger = log
 
 	began := time.Now()
-	sim, err := atlassiantest.New(c.opts)
+	world, err := sim.New(c.opts)
 	if err != nil {
 		return err
 	}
 	if c.pages > 0 {
-		if err := sim.GeneratePages("GEN", c.pages, c.opts.Seed); err != nil {
+		if err := world.GeneratePages("GEN", c.pages, c.opts.Seed); err != nil {
 			return err
 		}
 	}
 	log.Info("world loaded", "took", time.Since(began).Round(time.Millisecond),
-		"issues", sim.IssueCount(""), "generated_pages", c.pages)
+		"issues", world.IssueCount(""), "generated_pages", c.pages)
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", c.addr, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: world.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "confluence: %s/confluence\njira:       %s/jira\n", base, base)
 

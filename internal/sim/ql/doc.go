@@ -2,20 +2,17 @@
 // assistants use, answering bad queries with the wording the real Server/DC products give.
 //
 // A query goes lexer → AST (Parse) → semantic checks (Query.Validate) → a compiled predicate
-// (Query.Match). The simulator in atlassiantest supplies records through the Record interface.
+// (Query.Match). The simulator (internal/sim) supplies records through the Record interface.
 //
 // Semantics worth knowing:
 //   - Dates stop at the minute, like the products: a record's time and the operand are both
-//     truncated to the minute before comparing, so `updated >= "2024-01-31 13:45"` re-reads the
-//     whole boundary minute and `updated > ...` skips it. Dates without a zone are read in
-//     Env.Location (UTC when nil).
+//     truncated to the minute, so `updated >= "2024-01-31 13:45"` re-reads the whole boundary
+//     minute and `updated > ...` skips it. Dates without a zone are read in Env.Location (UTC).
 //   - In JQL, `!=` and `NOT IN` never match a record whose field is empty (Jira: `assignee != bob`
 //     leaves out unassigned issues); in CQL they do.
-//   - `~` is a Lucene-like full-text match: terms are lower-cased, split on non-alphanumerics,
-//     lightly stemmed, stop words dropped; every term must occur; a quoted phrase must occur in
-//     order; `*` and `?` are wildcards inside a word (not in phrases); `-term` excludes; `a OR b`
-//     is an alternative. Stop words leave a gap, so "end of file" matches "end to file" but
-//     "phrase exact" does not match "phrase that is exact".
+//   - `~` is a Lucene-like full-text match: lower-cased terms, lightly stemmed, stop words dropped
+//     (leaving a gap: "end of file" matches "end to file"); every term must occur, a quoted phrase
+//     in order; `*` and `?` are wildcards within words (not phrases); `-term` excludes; `a OR b`.
 //
 // Fields (names are case-insensitive; the canonical name in brackets is what Record is asked):
 //
@@ -28,7 +25,6 @@
 //	     summary, description, environment, comment (~, !~); updated, created, resolved
 //	     (resolutiondate), due (duedate; dates only).
 //
-// Errors are *Error. JQL messages are Jira's own sentences, checked against Jira's functional
-// tests of its parser; CQL errors all read "Could not parse cql : <query>" like Confluence's,
-// with Error.Reason saying what is wrong.
+// Errors are *Error: JQL messages are Jira's own sentences (checked against Jira's parser tests);
+// CQL errors read "Could not parse cql : <query>" like Confluence's, with Error.Reason saying why.
 package ql

@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"encoding/json"
@@ -8,11 +8,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -103,13 +101,13 @@ func New(opts Options) (*Sim, error) {
 		opts.JiraVersion = "9.12.0"
 	}
 	if _, err := parseVersion(opts.JiraVersion); err != nil {
-		return nil, fmt.Errorf("atlassiantest: jira version: %w", err)
+		return nil, fmt.Errorf("sim: jira version: %w", err)
 	}
 	if opts.ErrorRate < 0 || opts.ErrorRate > 1 {
-		return nil, fmt.Errorf("atlassiantest: error rate %v: must be between 0 and 1", opts.ErrorRate)
+		return nil, fmt.Errorf("sim: error rate %v: must be between 0 and 1", opts.ErrorRate)
 	}
 	if opts.RateLimit < 0 {
-		return nil, fmt.Errorf("atlassiantest: rate limit %v: must not be negative", opts.RateLimit)
+		return nil, fmt.Errorf("sim: rate limit %v: must not be negative", opts.RateLimit)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -133,7 +131,7 @@ func New(opts Options) (*Sim, error) {
 	for i := range opts.Users {
 		u := opts.Users[i]
 		if u.Name == "" {
-			return nil, fmt.Errorf("atlassiantest: user %d: empty name", i)
+			return nil, fmt.Errorf("sim: user %d: empty name", i)
 		}
 		if u.DisplayName == "" {
 			u.DisplayName = u.Name
@@ -142,7 +140,7 @@ func New(opts Options) (*Sim, error) {
 			u.Email = u.Name + "@example.com"
 		}
 		if _, dup := s.users[u.Name]; dup {
-			return nil, fmt.Errorf("atlassiantest: user %q: defined twice", u.Name)
+			return nil, fmt.Errorf("sim: user %q: defined twice", u.Name)
 		}
 		s.users[u.Name] = &u
 		if u.Token != "" {
@@ -200,32 +198,6 @@ func DefaultUsers() []User {
 // Handler returns the HTTP handler serving both products (under /confluence and /jira) and the
 // simulator's own /__sim endpoints.
 func (s *Sim) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
-
-// Server is a running simulator on a loopback httptest server.
-type Server struct {
-	*Sim
-	*httptest.Server
-	URL string // base URL, without a trailing slash
-}
-
-// ConfluenceURL returns the Confluence base URL (URL + "/confluence").
-func (s *Server) ConfluenceURL() string { return s.URL + "/confluence" }
-
-// JiraURL returns the Jira base URL (URL + "/jira").
-func (s *Server) JiraURL() string { return s.URL + "/jira" }
-
-// NewServer starts a simulator for a test and closes it on cleanup; it fails the test when the
-// options are invalid.
-func NewServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	sim, err := New(opts)
-	if err != nil {
-		t.Fatalf("atlassiantest: %v", err)
-	}
-	ts := httptest.NewServer(sim.Handler())
-	t.Cleanup(ts.Close)
-	return &Server{Sim: sim, Server: ts, URL: ts.URL}
-}
 
 // Stats returns the number of requests served per route pattern (e.g.
 // "GET /confluence/rest/api/content/{id}") and under "total".
@@ -343,7 +315,7 @@ func (s *Sim) routes() *http.ServeMux {
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		http.Error(w, "atlassiantest: encode response: "+err.Error(), http.StatusInternalServerError)
+		http.Error(w, "sim: encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")

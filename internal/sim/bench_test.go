@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 )
 
 // The benchmarks measure the simulator side only (handler called in-process) on a world of 100k
-// pages and 100k issues: go test -run '^$' -bench . ./atlassian/atlassiantest/
+// pages and 100k issues: go test -run '^$' -bench . ./internal/sim/
 
 var (
 	bigOnce sync.Once

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // issue is a minimal ql.Record.

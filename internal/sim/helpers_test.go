@@ -1,10 +1,11 @@
-package atlassiantest
+package sim
 
 import (
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -32,14 +33,37 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// server is a simulator on a loopback HTTP server, like atlassiantest.Server, which these tests
+// cannot use: atlassiantest imports this package.
+type server struct {
+	*Sim
+	*httptest.Server
+}
+
+func (s *server) ConfluenceURL() string { return s.URL + "/confluence" }
+
+func (s *server) JiraURL() string { return s.URL + "/jira" }
+
+// newServer starts a simulator and closes it when the test ends.
+func newServer(t testing.TB, opts Options) *server {
+	t.Helper()
+	sim, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim.Handler())
+	t.Cleanup(ts.Close)
+	return &server{Sim: sim, Server: ts}
+}
+
 // testServer starts a default simulator with a fake clock.
-func testServer(t *testing.T, opts Options) (*Server, *fakeClock) {
+func testServer(t *testing.T, opts Options) (*server, *fakeClock) {
 	t.Helper()
 	clk := newFakeClock()
 	if opts.Clock == nil {
 		opts.Clock = clk.Now
 	}
-	return NewServer(t, opts), clk
+	return newServer(t, opts), clk
 }
 
 // call is one HTTP exchange; auth is "admin", "alice", "bearer:<token>", "basic:<u>:<p>" or "".

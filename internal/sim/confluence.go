@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"cmp"
@@ -522,7 +522,7 @@ func (s *Sim) AddPage(p Page) (Page, error) {
 	defer s.mu.Unlock()
 	ct, err := s.conf.add(p, s.now())
 	if err != nil {
-		return Page{}, fmt.Errorf("atlassiantest: add page: %w", err)
+		return Page{}, fmt.Errorf("sim: add page: %w", err)
 	}
 	return ct.toPage(), nil
 }
@@ -533,7 +533,7 @@ func (s *Sim) GetPage(id string) (Page, error) {
 	defer s.mu.RUnlock()
 	ct := s.conf.get(id)
 	if ct == nil {
-		return Page{}, fmt.Errorf("atlassiantest: get page %s: %w", id, ErrNotFound)
+		return Page{}, fmt.Errorf("sim: get page %s: %w", id, ErrNotFound)
 	}
 	return ct.toPage(), nil
 }
@@ -545,14 +545,14 @@ func (s *Sim) UpdatePage(p Page) (Page, error) {
 	defer s.mu.Unlock()
 	ct := s.conf.get(p.ID)
 	if ct == nil {
-		return Page{}, fmt.Errorf("atlassiantest: update page %s: %w", p.ID, ErrNotFound)
+		return Page{}, fmt.Errorf("sim: update page %s: %w", p.ID, ErrNotFound)
 	}
 	author := p.Author
 	if author == "" {
 		author = "admin"
 	}
 	if err := s.conf.update(ct, p.Title, &p.Body, author, s.now()); err != nil {
-		return Page{}, fmt.Errorf("atlassiantest: update page %s: %w", p.ID, err)
+		return Page{}, fmt.Errorf("sim: update page %s: %w", p.ID, err)
 	}
 	if p.Labels != nil {
 		ct.labels = normLabels(p.Labels)
@@ -593,7 +593,7 @@ func (s *Sim) DeletePage(id string) error {
 	defer s.mu.Unlock()
 	ct := s.conf.get(id)
 	if ct == nil {
-		return fmt.Errorf("atlassiantest: delete page %s: %w", id, ErrNotFound)
+		return fmt.Errorf("sim: delete page %s: %w", id, ErrNotFound)
 	}
 	s.conf.trash(ct)
 	return nil
@@ -605,14 +605,14 @@ func (s *Sim) MovePage(id, spaceKey string) error {
 	defer s.mu.Unlock()
 	ct := s.conf.get(id)
 	if ct == nil {
-		return fmt.Errorf("atlassiantest: move page %s: %w", id, ErrNotFound)
+		return fmt.Errorf("sim: move page %s: %w", id, ErrNotFound)
 	}
 	sp := s.conf.spaces[spaceKey]
 	if sp == nil {
-		return fmt.Errorf("atlassiantest: move page %s: space %s: %w", id, spaceKey, ErrNotFound)
+		return fmt.Errorf("sim: move page %s: space %s: %w", id, spaceKey, ErrNotFound)
 	}
 	if err := s.conf.move(ct, sp, sp.homepage, s.now()); err != nil {
-		return fmt.Errorf("atlassiantest: move page %s: %w", id, err)
+		return fmt.Errorf("sim: move page %s: %w", id, err)
 	}
 	return nil
 }
@@ -693,7 +693,7 @@ func (s *Sim) restrict(id string, set func(*content)) error {
 	defer s.mu.Unlock()
 	ct := s.conf.get(id)
 	if ct == nil {
-		return fmt.Errorf("atlassiantest: restrict page %s: %w", id, ErrNotFound)
+		return fmt.Errorf("sim: restrict page %s: %w", id, ErrNotFound)
 	}
 	set(ct)
 	ct.space.restricted++ // never decremented: a stale count only costs the fast path
@@ -707,7 +707,7 @@ func (s *Sim) AddAttachment(pageID, fileName, mediaType string, size int64) (str
 	defer s.mu.Unlock()
 	ct := s.conf.get(pageID)
 	if ct == nil {
-		return "", fmt.Errorf("atlassiantest: add attachment to %s: %w", pageID, ErrNotFound)
+		return "", fmt.Errorf("sim: add attachment to %s: %w", pageID, ErrNotFound)
 	}
 	now := s.now()
 	at := &content{id: s.conf.allocID(0), typ: "attachment", status: "current", space: ct.space,
@@ -754,10 +754,10 @@ func (s *Sim) AddSpace(key, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conf.spaces[key] != nil {
-		return fmt.Errorf("atlassiantest: add space %s: %w", key, ErrConflict)
+		return fmt.Errorf("sim: add space %s: %w", key, ErrConflict)
 	}
 	if _, err := s.conf.addSpace(key, name, s.now(), "admin", true); err != nil {
-		return fmt.Errorf("atlassiantest: add space: %w", err)
+		return fmt.Errorf("sim: add space: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	samplespace "github.com/atlasbridge/atlasbridge/testdata/space"
+	samplespace "github.com/atlasbridge/atlasbridge/internal/sim/space"
 )
 
 // The HTML importer turns a folder of HTML files (DocBook output such as Debian's PostgreSQL
@@ -38,14 +38,14 @@ type importedFile struct {
 // the content property "sourcefile".
 func (s *Sim) ImportHTMLDir(imp SpaceImport) (int, error) {
 	if imp.HTMLDir == "" {
-		return 0, fmt.Errorf("atlassiantest: import space %s: empty HTML folder", imp.Key)
+		return 0, fmt.Errorf("sim: import space %s: empty HTML folder", imp.Key)
 	}
 	st, err := os.Stat(imp.HTMLDir)
 	if err != nil {
-		return 0, fmt.Errorf("atlassiantest: import space %s: %w", imp.Key, err)
+		return 0, fmt.Errorf("sim: import space %s: %w", imp.Key, err)
 	}
 	if !st.IsDir() {
-		return 0, fmt.Errorf("atlassiantest: import space %s: %s is not a folder", imp.Key, imp.HTMLDir)
+		return 0, fmt.Errorf("sim: import space %s: %s is not a folder", imp.Key, imp.HTMLDir)
 	}
 	return s.ImportHTMLFS(os.DirFS(imp.HTMLDir), imp.Key, imp.Name)
 }
@@ -58,11 +58,11 @@ func (s *Sim) importDefaultSpace() error {
 // ImportHTMLFS imports the .html files at the root of fsys as space key (see ImportHTMLDir).
 func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 	if !validSpaceKey(key) {
-		return 0, fmt.Errorf("atlassiantest: import space %q: key must be letters and digits", key)
+		return 0, fmt.Errorf("sim: import space %q: key must be letters and digits", key)
 	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return 0, fmt.Errorf("atlassiantest: import space %s: %w", key, err)
+		return 0, fmt.Errorf("sim: import space %s: %w", key, err)
 	}
 	var names []string
 	for _, e := range entries {
@@ -72,7 +72,7 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 	}
 	slices.Sort(names)
 	if len(names) == 0 {
-		return 0, fmt.Errorf("atlassiantest: import space %s: no .html files found", key)
+		return 0, fmt.Errorf("sim: import space %s: no .html files found", key)
 	}
 	files := make([]*importedFile, len(names))
 	errs := make([]error, len(names))
@@ -81,7 +81,7 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 	})
 	for _, err := range errs {
 		if err != nil {
-			return 0, fmt.Errorf("atlassiantest: import space %s: %w", key, err)
+			return 0, fmt.Errorf("sim: import space %s: %w", key, err)
 		}
 	}
 	// Titles must be unique in a space: disambiguate with the file name.
@@ -107,7 +107,7 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 	defer s.mu.Unlock()
 	now := s.now()
 	if s.conf.spaces[key] != nil {
-		return 0, fmt.Errorf("atlassiantest: import space %s: space exists", key)
+		return 0, fmt.Errorf("sim: import space %s: space exists", key)
 	}
 	// index.html, when it is a root, becomes the space's home page.
 	home := byName["index.html"]
@@ -116,7 +116,7 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 	}
 	sp, err := s.conf.addSpace(key, name, now, "admin", home == nil)
 	if err != nil {
-		return 0, fmt.Errorf("atlassiantest: import space %s: %w", key, err)
+		return 0, fmt.Errorf("sim: import space %s: %w", key, err)
 	}
 	// Parent of each file: its Up link when that file is in the folder and no cycle forms.
 	parent := map[string]string{}
@@ -214,7 +214,7 @@ func (s *Sim) ImportHTMLFS(fsys fs.FS, key, name string) (int, error) {
 			Body: f.storage, ParentID: parentID, Labels: f.labels, Restricted: f.restrict,
 			SourceFile: f.name, Created: now}, now)
 		if err != nil {
-			return nil, fmt.Errorf("atlassiantest: import %s/%s: %w", key, f.name, err)
+			return nil, fmt.Errorf("sim: import %s/%s: %w", key, f.name, err)
 		}
 		count++
 		if f == home {

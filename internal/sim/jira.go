@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"fmt"
@@ -585,7 +585,7 @@ func (s *Sim) AddIssue(in Issue) (Issue, error) {
 			parts = append(parts, k+": "+v)
 		}
 		slices.Sort(parts)
-		return Issue{}, fmt.Errorf("atlassiantest: add issue: %s", strings.Join(parts, "; "))
+		return Issue{}, fmt.Errorf("sim: add issue: %s", strings.Join(parts, "; "))
 	}
 	return is.toIssue(), nil
 }
@@ -596,7 +596,7 @@ func (s *Sim) GetIssue(keyOrID string) (Issue, error) {
 	defer s.mu.RUnlock()
 	is := s.jira.lookup(keyOrID)
 	if is == nil {
-		return Issue{}, fmt.Errorf("atlassiantest: get issue %s: %w", keyOrID, ErrNotFound)
+		return Issue{}, fmt.Errorf("sim: get issue %s: %w", keyOrID, ErrNotFound)
 	}
 	return is.toIssue(), nil
 }
@@ -607,7 +607,7 @@ func (s *Sim) DeleteIssue(keyOrID string) error {
 	defer s.mu.Unlock()
 	is := s.jira.lookup(keyOrID)
 	if is == nil {
-		return fmt.Errorf("atlassiantest: delete issue %s: %w", keyOrID, ErrNotFound)
+		return fmt.Errorf("sim: delete issue %s: %w", keyOrID, ErrNotFound)
 	}
 	s.jira.remove(is)
 	return nil

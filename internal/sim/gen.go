@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"fmt"
@@ -132,7 +132,7 @@ func (s *Sim) generateIssues(n int, seed int64) error {
 		}
 		is, errs := j.add(in, now)
 		if errs != nil {
-			return fmt.Errorf("atlassiantest: generate issue %d: %v", i, errs)
+			return fmt.Errorf("sim: generate issue %d: %v", i, errs)
 		}
 		at := created
 		step := func() time.Time {
@@ -242,14 +242,14 @@ var codeSnippets = []struct{ lang, code string }{
 // creating the space when it does not exist. The same seed gives the same pages.
 func (s *Sim) GeneratePages(spaceKey string, n int, seed int64) error {
 	if n < 0 {
-		return fmt.Errorf("atlassiantest: generate pages: n %d must not be negative", n)
+		return fmt.Errorf("sim: generate pages: n %d must not be negative", n)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	sp, err := s.conf.addSpace(spaceKey, "Generated "+spaceKey, now, "admin", true)
 	if err != nil {
-		return fmt.Errorf("atlassiantest: generate pages: %w", err)
+		return fmt.Errorf("sim: generate pages: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9a9e5))
 	var recent []*content
@@ -288,7 +288,7 @@ func (s *Sim) GeneratePages(spaceKey string, n int, seed int64) error {
 		}
 		ct, err := s.conf.add(p, now)
 		if err != nil {
-			return fmt.Errorf("atlassiantest: generate pages: page %d: %w", i, err)
+			return fmt.Errorf("sim: generate pages: page %d: %w", i, err)
 		}
 		if len(recent) < 50 {
 			recent = append(recent, ct)

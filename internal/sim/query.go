@@ -1,4 +1,4 @@
-package atlassiantest
+package sim
 
 import (
 	"cmp"
@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest/ql"
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // This file adapts the CQL/JQL parser of package ql to the simulator.

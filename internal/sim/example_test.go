@@ -1,4 +1,4 @@
-package atlassiantest_test
+package sim_test
 
 import (
 	"encoding/json"
@@ -7,18 +7,18 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
 // A simulator with the sample space and a few issues, queried with CQL like a real Confluence.
 func Example() {
 	clock := func() time.Time { return time.Date(2024, 6, 3, 9, 30, 0, 0, time.UTC) }
-	sim, err := atlassiantest.New(atlassiantest.Options{JiraIssues: 10, Seed: 1, Clock: clock})
+	s, err := sim.New(sim.Options{JiraIssues: 10, Seed: 1, Clock: clock})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	srv := httptest.NewServer(sim.Handler())
+	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 
 	req, _ := http.NewRequest("GET", srv.URL+`/confluence/rest/api/content/search?cql=label%3Dvpn`, nil)
@@ -37,7 +37,7 @@ func Example() {
 		return
 	}
 	for _, r := range page.Results {
-		file, _ := sim.SourceFile(r.ID)
+		file, _ := s.SourceFile(r.ID)
 		fmt.Println(r.Title, "from", file)
 	}
 	// Output: VPN Setup from vpn-setup.html
