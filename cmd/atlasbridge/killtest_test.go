@@ -99,6 +99,39 @@ func TestKill9DuringSync(t *testing.T) {
 
 	env := faultEnv(t, srv.URL, "admin-token")
 	procEnv := binEnv(t, env)
+	// run starts a sync and kills it after delay; it says whether the kill
+	// landed mid-sync.
+	run := func(name string, args []string, delay time.Duration) bool {
+		cmd := exec.Command(bin, args...)
+		cmd.Env, cmd.Dir = procEnv, t.TempDir()
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			t.Logf("run %s (%v): finished before the kill at %s (%v)", name, args[1:], delay.Round(time.Millisecond), err)
+			if err != nil {
+				t.Errorf("run %s: sync after earlier kills failed: %v\n%s", name, err, errb.String())
+			}
+			return false
+		case <-time.After(delay):
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		err := <-done
+		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Logf("run %s: exited (%v) before the SIGKILL at %s landed", name, err, delay.Round(time.Millisecond))
+			return false
+		}
+		t.Logf("run %s (%v): killed after %s", name, args[1:], delay.Round(time.Millisecond))
+		return true
+	}
 	killed := 0
 	for i := range kills {
 		// Anywhere from the start (opening the store) to the end (the last
@@ -111,35 +144,15 @@ func TestKill9DuringSync(t *testing.T) {
 		if i%2 == 1 {
 			args = append(args, "--full")
 		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env, cmd.Dir = procEnv, t.TempDir()
-		var errb bytes.Buffer
-		cmd.Stderr = &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		if run(strconv.Itoa(i+1), args, delay) {
+			killed++
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			t.Logf("run %d (%v): finished before the kill at %s (%v)", i+1, args[1:], delay.Round(time.Millisecond), err)
-			if err != nil {
-				t.Errorf("run %d: sync after earlier kills failed: %v\n%s", i+1, err, errb.String())
-			}
-			continue
-		case <-time.After(delay):
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := <-done
-		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Logf("run %d: exited (%v) before the SIGKILL at %s landed", i+1, err, delay.Round(time.Millisecond))
-			continue
-		}
+	}
+	// Random points can all fall past the end (a short incremental run, a
+	// busy machine): one full rebuild killed a third of the way in makes
+	// sure that at least one kill lands mid-sync.
+	if killed == 0 && run("extra", []string{"sync", "--progress", "none", "--full"}, full/3) {
 		killed++
-		t.Logf("run %d (%v): killed after %s", i+1, args[1:], delay.Round(time.Millisecond))
 	}
 	if killed == 0 {
 		t.Errorf("no run was killed mid-sync: the test proved nothing (full sync takes %s)", full)
