@@ -2,6 +2,8 @@ module github.com/atlasbridge/atlasbridge
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/JohannesKaufmann/html-to-markdown/v2 v2.5.2
 	github.com/mark3labs/mcp-go v1.2.1
