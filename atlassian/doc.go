@@ -2,7 +2,8 @@
 // (Server and Data Center): one HTTP core with auth, TLS, rate limiting and
 // retries, and one typed service per area of each product's API.
 //
-// The package imports nothing of ours. Its types follow the JSON the servers
-// send (see testdata/atlassian-samples); the simulator in atlassiantest
-// speaks the same contract.
+// Of ours it imports only internal/httpretry, the retry loop it shares with
+// package embed. Its types follow the JSON the servers send (see
+// testdata/atlassian-samples); the simulator in atlassiantest speaks the same
+// contract.
 package atlassian
