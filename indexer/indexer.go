@@ -177,7 +177,6 @@ type Indexer struct {
 	opts    Options
 	log     *slog.Logger
 	running atomic.Bool
-	changed []search.Document // a sample of this sync's documents, for the drift check
 }
 
 // Index returns the index the Indexer writes to: Options.Index, or the one
