@@ -11,16 +11,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/atlasbridge/atlasbridge/internal/httpretry"
 )
 
 // Options configure a Client. The zero value works against an open server
@@ -65,8 +66,9 @@ type Client struct {
 	http    *http.Client
 	opts    Options
 	log     *slog.Logger
-	limit   *limiter
-	slots   chan struct{}
+	retry   httpretry.Policy // without Retry and OnRetry, which Do sets per request
+	limit   *rate.Limiter    // nil: unlimited
+	slots   chan struct{}    // the cap on requests in flight
 }
 
 // Response wraps the HTTP response of a successful call.
@@ -113,7 +115,15 @@ func newClient(product, baseURL string, opts Options) (*Client, error) {
 	}
 	c := &Client{product: product, base: u, opts: opts, log: log, slots: make(chan struct{}, opts.MaxConcurrent)}
 	if opts.RateLimit > 0 {
-		c.limit = &limiter{every: time.Duration(float64(time.Second) / opts.RateLimit)}
+		// A burst of one: requests are spaced evenly, as RateLimit promises.
+		c.limit = rate.NewLimiter(rate.Limit(opts.RateLimit), 1)
+	}
+	c.retry = httpretry.Policy{
+		Retries: opts.MaxRetries,
+		Wait:    opts.RetryWait,
+		MaxWait: opts.MaxRetryWait,
+		Timeout: opts.Timeout,
+		Gate:    c.gate,
 	}
 	c.http = opts.HTTPClient
 	if c.http == nil {
@@ -220,85 +230,113 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query url.
 	return req, nil
 }
 
-// Do sends req, retrying what is safe to retry, and decodes a JSON answer
-// into v (when v is not nil). A non-2xx answer is an *Error.
+// Do sends req, retrying what is safe to retry (see retryable), and decodes
+// a JSON answer into v (when v is not nil). A non-2xx answer is an *Error.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	ctx := req.Context()
-	idempotent := req.Method != http.MethodPost && req.Method != http.MethodPatch || ctx.Value(idempotentKey{}) != nil
-	for attempt := 1; ; attempt++ {
-		resp, body, err := c.attempt(req)
-		if err == nil && resp.StatusCode < 300 {
-			if v != nil && len(bytes.TrimSpace(body)) > 0 {
-				if err := json.Unmarshal(body, v); err != nil {
-					return nil, fmt.Errorf("%s: %s %s: decode response: %w", c.product, req.Method, req.URL.Path, err)
-				}
-			}
-			return &Response{Response: resp, Attempts: attempt}, nil
-		}
-		var apiErr *Error
-		if err == nil {
-			apiErr = parseError(c.product, resp, body)
-			apiErr.Path = c.relPath(req.URL.Path)
-			c.redact(apiErr)
-		}
-		wait, retry := c.shouldRetry(attempt, idempotent, apiErr, err)
-		if !retry {
-			if apiErr != nil {
-				return nil, apiErr
-			}
-			return nil, c.transportError(req, err)
-		}
-		c.log.Debug("retrying", "product", c.product, "method", req.Method, "path", req.URL.Path, "attempt", attempt, "wait", wait, "status", statusOf(apiErr), "err", errString(err))
-		if err := sleep(ctx, wait); err != nil {
-			if apiErr != nil {
-				return nil, fmt.Errorf("%w (gave up waiting: %w)", apiErr, err)
-			}
-			return nil, c.transportError(req, err)
-		}
-		if req.GetBody != nil {
-			b, gerr := req.GetBody()
-			if gerr != nil {
-				return nil, fmt.Errorf("%s: rewind body: %w", c.product, gerr)
+	idempotent := req.Method != http.MethodPost && req.Method != http.MethodPatch || req.Context().Value(idempotentKey{}) != nil
+	p := c.retry
+	p.Retry = func(err error) (time.Duration, bool) { return retryable(err, idempotent) }
+	p.OnRetry = func(attempt int, wait time.Duration, err error) {
+		c.log.Debug("retrying", "product", c.product, "method", req.Method, "path", req.URL.Path, "attempt", attempt, "wait", wait, "err", err)
+	}
+	var resp *http.Response
+	var body []byte
+	sent := false
+	attempts, err := p.Do(req.Context(), func(ctx context.Context) error {
+		if sent && req.GetBody != nil {
+			b, err := req.GetBody()
+			if err != nil {
+				return fmt.Errorf("rewind body: %w", err)
 			}
 			req.Body = b
 		}
+		sent = true
+		r, b, err := c.send(req.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		r.Request = req
+		if r.StatusCode >= 300 {
+			apiErr := parseError(c.product, r, b)
+			apiErr.Path = c.relPath(req.URL.Path)
+			c.redact(apiErr)
+			return apiErr
+		}
+		resp, body = r, b
+		return nil
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*Error](err); ok {
+			return nil, err
+		}
+		return nil, c.transportError(req, err)
 	}
+	if v != nil && len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, v); err != nil {
+			return nil, fmt.Errorf("%s: %s %s: decode response: %w", c.product, req.Method, req.URL.Path, err)
+		}
+	}
+	return &Response{Response: resp, Attempts: attempts}, nil
 }
 
-// attempt sends one HTTP request under the concurrency cap and rate limit
-// and reads the whole body.
-func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
-	ctx := req.Context()
+// retryable is the client's retry policy. A 429 or 503 answer means the
+// server refused the request before acting on it, and a request that never
+// reached the server was not acted on either: both are retried whatever the
+// method. After a gateway error (502, 504), a timeout or a dropped
+// connection the server may have acted, so only idempotent requests are
+// retried: never a POST that creates or changes something.
+func retryable(err error, idempotent bool) (time.Duration, bool) {
+	if apiErr, ok := errors.AsType[*Error](err); ok {
+		switch {
+		case httpretry.Unprocessed(apiErr.StatusCode):
+			return apiErr.RetryAfter, true
+		case httpretry.GatewayFailure(apiErr.StatusCode):
+			return apiErr.RetryAfter, idempotent
+		}
+		return 0, false
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return 0, false
+	case errors.Is(err, ErrTimeout):
+		return 0, idempotent
+	case httpretry.NotSent(err):
+		return 0, true
+	case httpretry.Dropped(err):
+		return 0, idempotent
+	}
+	return 0, false
+}
+
+// gate holds a place under the cap on requests in flight and waits for the
+// rate limit, before an attempt and outside its timeout. A wait cut short
+// gives back the limiter's token.
+func (c *Client) gate(ctx context.Context) (func(), error) {
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
-	defer func() { <-c.slots }()
 	if c.limit != nil {
-		if err := c.limit.wait(ctx); err != nil {
-			return nil, nil, err
+		if err := c.limit.Wait(ctx); err != nil {
+			<-c.slots
+			return nil, err
 		}
 	}
-	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	resp, err := c.http.Do(req.WithContext(actx))
+	return func() { <-c.slots }, nil
+}
+
+// send makes one HTTP request and reads the whole body.
+func (c *Client) send(req *http.Request) (*http.Response, []byte, error) {
+	resp, err := c.http.Do(req)
 	if err != nil {
-		var ne net.Error
-		if ctx.Err() == nil && (actx.Err() != nil || errors.As(err, &ne) && ne.Timeout()) {
-			err = &timeoutError{after: c.opts.Timeout, err: err}
-		}
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		if actx.Err() != nil && ctx.Err() == nil {
-			err = &timeoutError{after: c.opts.Timeout, err: err}
-		}
 		return nil, nil, err
 	}
-	resp.Request = req
 	return resp, body, nil
 }
 
@@ -344,76 +382,6 @@ func (c *Client) relPath(p string) string {
 	return rel
 }
 
-// shouldRetry decides whether a failed attempt is retried and after how long.
-func (c *Client) shouldRetry(attempt int, idempotent bool, apiErr *Error, err error) (time.Duration, bool) {
-	if c.opts.MaxRetries < 0 || attempt > c.opts.MaxRetries {
-		return 0, false
-	}
-	backoff := c.opts.RetryWait << (attempt - 1)
-	if backoff > c.opts.MaxRetryWait || backoff <= 0 {
-		backoff = c.opts.MaxRetryWait
-	}
-	// Full jitter on the upper half keeps clients from moving in lockstep.
-	backoff = backoff/2 + rand.N(backoff/2+1)
-	if apiErr != nil {
-		switch apiErr.StatusCode {
-		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-			// The server refused the request before acting on it: safe for
-			// any method.
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
-			if !idempotent {
-				return 0, false
-			}
-		default:
-			return 0, false
-		}
-		if apiErr.RetryAfter > backoff {
-			backoff = apiErr.RetryAfter
-		}
-		if backoff > c.opts.MaxRetryWait && apiErr.RetryAfter > c.opts.MaxRetryWait {
-			backoff = apiErr.RetryAfter // the server knows best; the context bounds it
-		}
-		return backoff, true
-	}
-	if err == nil || errors.Is(err, context.Canceled) {
-		return 0, false
-	}
-	var te *timeoutError
-	if errors.As(err, &te) {
-		return backoff, idempotent
-	}
-	if notSent(err) {
-		return backoff, true
-	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return backoff, idempotent
-	}
-	return 0, false
-}
-
-// notSent reports errors that prove the request never reached the server.
-func notSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		var dns *net.DNSError
-		return !errors.As(err, &dns) || dns.IsTemporary
-	}
-	return errors.Is(err, syscall.ECONNREFUSED)
-}
-
-type timeoutError struct {
-	after time.Duration
-	err   error
-}
-
-func (e *timeoutError) Error() string {
-	return fmt.Sprintf("no answer within %s: %v", e.after, e.err)
-}
-func (e *timeoutError) Unwrap() error { return e.err }
-
-// Is makes errors.Is(err, ErrTimeout) true.
-func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
-
 // transportError explains a failure that produced no HTTP answer.
 func (c *Client) transportError(req *http.Request, err error) error {
 	prefix := fmt.Sprintf("%s: %s %s", c.product, req.Method, c.relPath(req.URL.Path))
@@ -431,71 +399,5 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("%s: connection refused: is the server running at %s? %w", prefix, c.BaseURL(), err)
 	}
-	var te *timeoutError
-	if errors.As(err, &te) {
-		return fmt.Errorf("%s: %w", prefix, err)
-	}
 	return fmt.Errorf("%s: %w", prefix, err)
-}
-
-func statusOf(e *Error) int {
-	if e == nil {
-		return 0
-	}
-	return e.StatusCode
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date).
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// limiter spaces requests at least every apart.
-type limiter struct {
-	mu    sync.Mutex
-	every time.Duration
-	next  time.Time
-}
-
-func (l *limiter) wait(ctx context.Context) error {
-	l.mu.Lock()
-	now := time.Now()
-	if l.next.Before(now) {
-		l.next = now
-	}
-	at := l.next
-	l.next = l.next.Add(l.every)
-	l.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		return sleep(ctx, d)
-	}
-	return nil
 }

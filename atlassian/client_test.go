@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -243,7 +244,8 @@ func TestConcurrencyCap(t *testing.T) {
 	}
 }
 
-func TestRateLimit(t *testing.T) {
+// arrivals answers {} to everything and returns when each request arrived.
+func arrivals(t *testing.T) (*httptest.Server, func() []time.Time) {
 	var mu sync.Mutex
 	var times []time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -252,13 +254,23 @@ func TestRateLimit(t *testing.T) {
 		mu.Unlock()
 		io.WriteString(w, `{}`)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]time.Time(nil), times...)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	srv, arrived := arrivals(t)
 	c, _ := NewJira(srv.URL, Options{RateLimit: 50, MaxConcurrent: 8})
 	var wg sync.WaitGroup
 	for range 6 {
 		wg.Go(func() { c.Meta.Myself(t.Context()) })
 	}
 	wg.Wait()
+	times := arrived()
 	// 6 requests at 50/s cannot span less than 5 intervals of 20ms.
 	first, last := times[0], times[0]
 	for _, ts := range times {
@@ -271,6 +283,36 @@ func TestRateLimit(t *testing.T) {
 	}
 	if span := last.Sub(first); span < 90*time.Millisecond {
 		t.Fatalf("6 requests took %v at 50 req/s, want ≥ 100ms", span)
+	}
+}
+
+// A request given up while it waits for the rate limit gives its turn back:
+// the next request is not delayed by one that was never sent.
+func TestRateLimitCancelledWaitGivesBackItsTurn(t *testing.T) {
+	srv, arrived := arrivals(t)
+	const every = 400 * time.Millisecond
+	c, _ := NewJira(srv.URL, Options{RateLimit: float64(time.Second) / float64(every), MaxRetries: -1})
+	if _, _, err := c.Meta.Myself(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { _, _, err := c.Meta.Myself(ctx); done <- err }()
+	time.Sleep(every / 4) // let it reserve the next turn
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: err = %v", err)
+	}
+	if _, _, err := c.Meta.Myself(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	times := arrived()
+	if len(times) != 2 {
+		t.Fatalf("%d requests reached the server, want 2", len(times))
+	}
+	// Without the turn given back the second request waits two intervals.
+	if gap := times[1].Sub(times[0]); gap > every*3/2 {
+		t.Fatalf("second request sent %v after the first, want about %v", gap, every)
 	}
 }
 

@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -189,7 +190,7 @@ func (u *User) Name() string {
 	if u == nil {
 		return ""
 	}
-	return firstNonEmpty(u.DisplayName, u.Username, u.UserKey)
+	return cmp.Or(u.DisplayName, u.Username, u.UserKey)
 }
 
 // ConfluenceUserService reads users.

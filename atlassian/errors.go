@@ -1,6 +1,7 @@
 package atlassian
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/httpretry"
 )
 
 // Sentinel errors matched by errors.Is on an *Error.
@@ -24,7 +27,7 @@ var (
 // ErrTimeout matches (errors.Is) a request that got no complete answer
 // within Options.Timeout: the server, or something on the way, accepted the
 // connection and then stayed silent.
-var ErrTimeout = errors.New("no answer in time")
+var ErrTimeout = httpretry.ErrTimeout
 
 // Error is a non-2xx answer from Confluence or Jira. It carries the server's
 // own explanation (errorMessages, errors, message) so that a bad CQL or JQL
@@ -131,8 +134,8 @@ func parseError(product string, resp *http.Response, body []byte) *Error {
 		Method:     resp.Request.Method,
 		Path:       resp.Request.URL.Path,
 		StatusCode: resp.StatusCode,
-		RetryAfter: retryAfter(resp.Header, time.Now()),
-		Reason:     firstNonEmpty(resp.Header.Get("X-Authentication-Denied-Reason"), resp.Header.Get("X-Seraph-LoginReason")),
+		RetryAfter: httpretry.RetryAfter(resp.Header, time.Now()),
+		Reason:     cmp.Or(resp.Header.Get("X-Authentication-Denied-Reason"), resp.Header.Get("X-Seraph-LoginReason")),
 	}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
@@ -142,7 +145,7 @@ func parseError(product string, resp *http.Response, body []byte) *Error {
 		}
 		if eb.Data != nil {
 			for _, de := range eb.Data.Errors {
-				if t := firstNonEmpty(de.Message.Translation, de.Message.Key); t != "" {
+				if t := cmp.Or(de.Message.Translation, de.Message.Key); t != "" {
 					e.Messages = append(e.Messages, t)
 				}
 			}
@@ -179,13 +182,4 @@ func plainText(body []byte) string {
 		s = string(r[:200]) + "…"
 	}
 	return s
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

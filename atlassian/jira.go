@@ -2,6 +2,7 @@ package atlassian
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ func (u *JiraUser) Label() string {
 	if u == nil {
 		return ""
 	}
-	return firstNonEmpty(u.DisplayName, u.Name, u.Key)
+	return cmp.Or(u.DisplayName, u.Name, u.Key)
 }
 
 // Named is a Jira entity with an id and a name (resolution, component,

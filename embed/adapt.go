@@ -45,9 +45,9 @@ const maxDistinctStems = 1 << 21
 // text. Past it (a corpus full of ids, hashes and log lines) a new stem is
 // only marked in a bitset of hashes (onceBits) and counted from its second
 // text on, with its first text added then: a stem seen once could never
-// reach MinDF, and keeping every such stem took 585 MiB at 168k chunks of 20
-// unique tokens each (TestFitMemory with ATLASBRIDGE_EMBED_UNIQUE=20).
-// Corpora with fewer distinct stems are counted exactly as before.
+// reach MinDF, and keeping every such stem made the fit's memory grow with
+// the corpus (TestFitMemory with ATLASBRIDGE_EMBED_UNIQUE=20; figures in
+// BENCHMARKS.md). Corpora with fewer distinct stems are counted exactly.
 const exactStems = 1 << 18
 
 // onceBits is the size of the bitset of stems seen in one text only.

@@ -24,14 +24,13 @@ const (
 )
 
 // Builtin is the offline embedder: pure Go, deterministic, no model to
-// download; it embeds some 25,000 chunks of 300 words per CPU-second after
-// Fit, 40,000 before (BenchmarkBuiltinEmbed).
+// download, and fast enough to embed a whole index on CPU during a sync
+// (BenchmarkBuiltinEmbed; figures in BENCHMARKS.md).
 //
 // Before Fit it hashes English word stems (Porter, stop words dropped) and
 // pairs of adjacent stems, with sublinear term frequency, into Dims signed
-// buckets. That is a lossy keyword model: measured on the PostgreSQL manual
-// it is clearly worse than BM25, and fused with BM25 it adds nothing
-// measurable.
+// buckets. That is a lossy keyword model: on the PostgreSQL manual it is
+// clearly worse than BM25, and fused with BM25 it adds nothing measurable.
 //
 // Fit learns from the indexed chunks themselves: IDF weights for the hashed
 // features, and latent word vectors (128 dimensions) from a truncated SVD of
@@ -39,14 +38,13 @@ const (
 // then the hashed part and the IDF-weighted sum of its words' latent
 // vectors, each normalised and weighted half and half. Words that occur in
 // the same chunks come close, so "bloat" finds "vacuum" although the two
-// never appear in one sentence. On 112 questions over the PostgreSQL manual
-// (experiment_test.go) it reaches recall@5 0.55 alone against 0.65 for BM25,
-// and lifts BM25 from 0.65 to 0.70 (MRR@10 0.49 to 0.55) when fused with it
-// (reciprocal ranks, embedder at half the weight of BM25).
+// never appear in one sentence. Fused with BM25 (reciprocal ranks, the
+// embedder at half the weight of BM25) it lifts both recall and MRR on the
+// question sets over the PostgreSQL manual (experiment_test.go; figures in
+// BENCHMARKS.md).
 //
 // Its limits, honestly: alone it ranks worse than BM25, also on our
-// paraphrased questions (recall@5 0.37 against 0.63); its value is what it
-// adds in fusion. It knows only the words of its corpus and their
+// paraphrased questions; its value is what it adds in fusion. It knows only the words of its corpus and their
 // co-occurrence there, with no general language knowledge: a question word
 // that the corpus never uses ("scramble", where the manual says "encrypt")
 // counts only through its exact hashed features, and synonyms that the

@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/httpretry"
 )
 
 // Errors of the remote embedders, to test with errors.Is.
@@ -35,8 +34,9 @@ var (
 type APIError struct {
 	StatusCode int
 	// Message is the server's error message, with the API key redacted.
-	Message string
-	kind    error // one of the Err… values above, or nil
+	Message    string
+	kind       error         // one of the Err… values above, or nil
+	retryAfter time.Duration // how long the server asked to wait
 }
 
 // Error reads "HTTP 401: Incorrect API key provided".
@@ -55,43 +55,20 @@ func (e *APIError) Error() string {
 // ErrRateLimited.
 func (e *APIError) Unwrap() error { return e.kind }
 
-// retryPolicy says how often and how long the remote embedders retry 429
-// and 5xx answers and transient network errors.
-type retryPolicy struct {
-	attempts int           // total tries, ≥ 1
-	base     time.Duration // first backoff; doubles each retry
-	maxWait  time.Duration // longest single wait; a longer Retry-After fails
-	// sleep waits d or until ctx is done; tests replace it to record waits.
-	sleep func(ctx context.Context, d time.Duration) error
-}
-
-var defaultRetry = retryPolicy{
-	attempts: 5,
-	base:     500 * time.Millisecond,
-	maxWait:  60 * time.Second,
-	sleep:    sleepCtx,
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // maxResponseBytes caps what we read of an answer: 64 MiB is ~100 batches
 // of 3072-dimension vectors in JSON.
 const maxResponseBytes = 64 << 20
 
+// errTooLarge: the answer exceeds maxResponseBytes; asking again will not
+// make it smaller.
+var errTooLarge = fmt.Errorf("answer larger than %d MiB", maxResponseBytes>>20)
+
 // httpCore is the one path of the remote embedders to the network: JSON
-// POST with retries, backoff and Retry-After, and secrets kept out of errors.
+// POST with the retries of package httpretry, and secrets kept out of
+// errors.
 type httpCore struct {
 	client *http.Client
-	retry  retryPolicy
+	retry  httpretry.Policy
 	secret string // redacted from every error message
 }
 
@@ -101,13 +78,37 @@ func newHTTPCore(c *http.Client, secret string) *httpCore {
 		// and embed a batch on CPU.
 		c = &http.Client{Timeout: 2 * time.Minute}
 	}
-	return &httpCore{client: c, retry: defaultRetry, secret: secret}
+	retry := httpretry.Policy{
+		Retries:       4,
+		Wait:          500 * time.Millisecond,
+		MaxWait:       time.Minute,
+		MaxRetryAfter: time.Minute,
+		Retry:         retryable,
+	}
+	return &httpCore{client: c, retry: retry, secret: secret}
+}
+
+// retryable is the embedders' retry policy. An embedding request changes
+// nothing on the server, so every 429 and 5xx answer and every network
+// failure is tried again, except a refused connection (nobody listens at
+// the URL) and an answer too large to read.
+func retryable(err error) (time.Duration, bool) {
+	if apiErr, ok := errors.AsType[*APIError](err); ok {
+		return apiErr.retryAfter, transient(apiErr.StatusCode)
+	}
+	return 0, !httpretry.Refused(err) && !errors.Is(err, errTooLarge)
+}
+
+// transient reports the answers worth asking again for: 429 and 5xx.
+func transient(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
 }
 
 // response is a completed HTTP exchange.
 type response struct {
-	status int
-	body   []byte
+	status     int
+	body       []byte
+	retryAfter time.Duration // the server's Retry-After, 0 when it sent none
 }
 
 // postJSON sends body as JSON to u and returns the answer of the first try
@@ -119,112 +120,70 @@ func (c *httpCore) postJSON(ctx context.Context, u string, header http.Header, b
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		resp, wait, err := c.try(ctx, u, header, payload)
-		if err == nil && wait < 0 {
-			return resp, nil
-		}
-		if err != nil {
-			lastErr = err
-		} else {
-			lastErr = c.apiError(resp)
-		}
-		if attempt >= c.retry.attempts || wait < 0 {
-			if resp != nil && resp.status == http.StatusTooManyRequests {
-				return nil, fmt.Errorf("%w after %d tries: %v", ErrRateLimited, attempt, lastErr)
-			}
-			if attempt > 1 {
-				return nil, fmt.Errorf("after %d tries: %w", attempt, lastErr)
-			}
-			return nil, lastErr
-		}
-		backoff := c.retry.base << (attempt - 1)
-		backoff = backoff/2 + rand.N(backoff/2+1) // jitter, so clients spread out
-		if wait < backoff {
-			wait = backoff
-		}
-		if wait > c.retry.maxWait {
-			return nil, fmt.Errorf("server asks to retry after %v (more than %v): %w", wait, c.retry.maxWait, lastErr)
-		}
-		if err := c.retry.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%w (while waiting to retry after: %v)", err, lastErr)
-		}
-	}
-}
-
-// try does one request. wait is -1 when the answer is final, else how long
-// the server asks us to wait before retrying (0: our own backoff).
-func (c *httpCore) try(ctx context.Context, u string, header http.Header, payload []byte) (*response, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
-		return nil, -1, fmt.Errorf("build request: %w", c.redactErr(err))
+		return nil, fmt.Errorf("build request: %w", c.redactErr(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
+	var resp *response
+	tries, err := c.retry.Do(ctx, func(ctx context.Context) error {
+		r, err := c.send(req.Clone(ctx), payload)
+		if err != nil {
+			return err
+		}
+		if transient(r.status) {
+			return c.apiError(r)
+		}
+		resp = r
+		return nil
+	})
+	switch {
+	case err == nil:
+		return resp, nil
+	case tries == 1:
+		return nil, err
+	case errors.Is(err, ErrRateLimited):
+		return nil, fmt.Errorf("%w after %d tries: %w", ErrRateLimited, tries, err)
+	}
+	return nil, fmt.Errorf("after %d tries: %w", tries, err)
+}
+
+// send does one request with payload as its body.
+func (c *httpCore) send(req *http.Request, payload []byte) (*response, error) {
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+	req.Body, _ = req.GetBody()
+	req.ContentLength = int64(len(payload))
 	res, err := c.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, syscall.ECONNREFUSED) {
-			// Cancelled, or nobody listens: retrying will not help.
-			return nil, -1, fmt.Errorf("%w%s", c.redactErr(err), refusedHint(err))
-		}
-		return nil, 0, c.redactErr(err)
+		return nil, fmt.Errorf("%w%s", c.redactErr(err), refusedHint(err))
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, 0, fmt.Errorf("read answer: %w", c.redactErr(err))
+		return nil, fmt.Errorf("read answer: %w", c.redactErr(err))
 	}
 	if len(body) > maxResponseBytes {
-		return nil, -1, fmt.Errorf("answer larger than %d MiB", maxResponseBytes>>20)
+		return nil, errTooLarge
 	}
-	resp := &response{status: res.StatusCode, body: body}
-	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
-		return resp, retryAfter(res.Header, time.Now()), nil
-	}
-	return resp, -1, nil
+	return &response{status: res.StatusCode, body: body, retryAfter: httpretry.RetryAfter(res.Header, time.Now())}, nil
 }
 
 func refusedHint(err error) string {
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	if httpretry.Refused(err) {
 		return " (is the embedding server running at this URL?)"
 	}
 	return ""
-}
-
-// retryAfter reads how long the server asks to wait: Retry-After in
-// seconds or as an HTTP date, or the retry-after-ms of OpenAI and Azure.
-// 0 means it did not say.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	if ms := h.Get("Retry-After-Ms"); ms != "" {
-		if n, err := strconv.ParseFloat(ms, 64); err == nil && n > 0 {
-			return time.Duration(n * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // apiError turns a non-2xx answer into an *APIError, reading the message
 // from the JSON shapes of OpenAI ({"error":{"message":…}}), Ollama and TEI
 // ({"error":"…"}) or the body's text.
 func (c *httpCore) apiError(r *response) *APIError {
-	e := &APIError{StatusCode: r.status, Message: c.redact(errorMessage(r.body))}
+	e := &APIError{StatusCode: r.status, Message: c.redact(errorMessage(r.body)), retryAfter: r.retryAfter}
 	switch {
 	case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
 		e.kind = ErrUnauthorized

@@ -37,7 +37,7 @@ func (w *waits) list() []time.Duration {
 
 func fakeSleep(c *httpCore) *waits {
 	w := &waits{}
-	c.retry.sleep = w.sleep
+	c.retry.Sleep = w.sleep
 	return w
 }
 
@@ -541,7 +541,7 @@ func TestRemoteTimeoutIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.core.retry.attempts = 2
+	o.core.retry.Retries = 1 // two tries
 	fakeSleep(o.core)
 	_, err = o.Embed(context.Background(), []string{"x"})
 	if err == nil || !strings.Contains(err.Error(), "Timeout") || !strings.Contains(err.Error(), "after 2 tries") {

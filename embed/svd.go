@@ -48,11 +48,11 @@ func (a *csr) mulDense(x *dense) *dense {
 	return y
 }
 
-// mulDenseT returns aᵀ·x, x being a.rows × k, without building aᵀ (as
-// large as a: 30 MB at the fit's 20,000 texts). The k columns are split
-// between the cores; each entry of the result is summed over the rows of a
-// in order, as a row of aᵀ would hold them, so the result does not depend
-// on the number of cores.
+// mulDenseT returns aᵀ·x, x being a.rows × k, without building aᵀ, which
+// would be as large as a, the largest matrix of the fit. The k columns are
+// split between the cores; each entry of the result is summed over the rows
+// of a in order, as a row of aᵀ would hold them, so the result does not
+// depend on the number of cores.
 func (a *csr) mulDenseT(x *dense) *dense {
 	y := newDense(a.cols, x.cols)
 	parts := max(min(runtime.GOMAXPROCS(0), x.cols), 1)
@@ -223,7 +223,7 @@ func symEigen(a [][]float64) (vals []float64, v [][]float64) {
 // orthonormalize returns a matrix whose columns span those of x and are
 // orthonormal (through the eigenvectors of xᵀx), dropping directions whose
 // energy is negligible. When none is dropped (the usual case) it overwrites
-// x and returns it: at 20,000 rows a copy is 22 MB more at the fit's peak.
+// x and returns it, sparing a copy of x at the fit's peak of memory.
 func orthonormalize(x *dense) *dense {
 	vals, v := symEigen(gram(x))
 	keep := 0

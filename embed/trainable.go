@@ -52,12 +52,11 @@ var _ Trainable = (*Builtin)(nil)
 // Fit learns the corpus statistics and latent word vectors from texts (the
 // chunks of the index), ranging over them once. The SVD sees a sample of at
 // most 20,000 texts (those with the smallest hashes, so the result does not
-// depend on their order nor on the number of cores). Measured on 100k chunks
-// of 300 words: 11 s of CPU, 76 MiB of heap in use afterwards, a 2.2 MiB
-// model that loads in under 20 ms (TestFitAtScale in experiment_test.go).
-// Its memory does not grow with the corpus past the sample: about 100 MiB of
-// heap at the peak at 168k chunks, 180 MiB when every chunk also carries 20
-// tokens found nowhere else (TestFitMemory; see exactStems).
+// depend on their order nor on the number of cores). Its memory stops
+// growing with the corpus past the sample, also when every chunk carries
+// tokens found nowhere else (see exactStems). TestFitAtScale and
+// TestFitMemory measure its time, memory and model size; the figures are in
+// BENCHMARKS.md.
 func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
 	m, err := fitModel(ctx, b.adapt, b.cfg, texts)
 	if err != nil {
@@ -70,8 +69,8 @@ func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
 }
 
 // MarshalBinary returns the learnt model: about 150 bytes per word of its
-// vocabulary (at most 20,000 words) and 256 KiB of hashed IDF, so 3.3 MB at
-// most.
+// vocabulary (at most 20,000 words) and 256 KiB of hashed IDF: a few
+// megabytes at most.
 func (b *Builtin) MarshalBinary() ([]byte, error) {
 	m := b.fitted.Load()
 	if m == nil {
@@ -98,12 +97,11 @@ func (b *Builtin) UnmarshalBinary(data []byte) error {
 // Drift is the total variation distance between the word distribution of
 // texts and that of the corpus given to Fit, over the driftWords most
 // frequent words of that corpus and one bucket for all other words (new
-// ones included). The coarse buckets keep the noise of a sample small.
-// Measured with a model fitted on the PostgreSQL manual: 2000 random chunks
-// of it drift by 0.05, 500 by 0.09, its alphabetical first half by 0.08,
-// Debian's licence texts by 0.58. Pass all the chunks of the index, not
-// only the changed ones: a handful of pages on one subject drifts far from
-// any whole corpus.
+// ones included). The coarse buckets keep the noise of a sample small:
+// samples of the fitted corpus stay far below the texts of another subject
+// (figures in BENCHMARKS.md). Pass all the chunks of the index, not only the
+// changed ones: a handful of pages on one subject drifts far from any whole
+// corpus.
 func (b *Builtin) Drift(texts iter.Seq[string]) float64 {
 	m := b.fitted.Load()
 	if m == nil {

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,10 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/embed"
@@ -175,7 +177,6 @@ type Indexer struct {
 	opts    Options
 	log     *slog.Logger
 	running atomic.Bool
-	changed []search.Document // a sample of this sync's documents, for the drift check
 }
 
 // Index returns the index the Indexer writes to: Options.Index, or the one
@@ -644,27 +645,19 @@ func (ix *Indexer) reconcile(ctx context.Context, cr crawler, c container, liste
 	}
 	slices.Sort(missing)
 	gone := make([]bool, len(missing))
-	var firstErr error
-	var mu sync.Mutex
-	sem := make(chan struct{}, ix.opts.Concurrency)
-	var wg sync.WaitGroup
+	// Every check runs even after one fails, as each costs one request
+	// and the first error is enough to keep the documents.
+	var g errgroup.Group
+	g.SetLimit(ix.opts.Concurrency)
 	for i, id := range missing {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			ok, err := cr.exists(ctx, c, id)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
 			gone[i] = err == nil && !ok
-		}()
+			return err
+		})
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return 0, len(missing), firstErr
+	if err := g.Wait(); err != nil {
+		return 0, len(missing), err
 	}
 	var del []string
 	for i, id := range missing {
@@ -686,99 +679,65 @@ type processResult struct {
 	err      error
 }
 
-// process builds the documents of todo with bounded parallelism and stores
-// them in batches, one transaction per batch.
+// built is what building one item gave.
+type built struct {
+	id  string
+	doc *search.Document
+	st  Stages
+	err error
+}
+
+// storeBatch is one transaction of the store: documents to upsert, ids to delete.
+type storeBatch struct {
+	docs []search.Document
+	gone []string
+}
+
+// process builds the documents of todo and stores them in batches, one
+// transaction per batch. Three parts run at once: the builders (fetch,
+// convert, chunk), Concurrency at a time; this goroutine, which gathers
+// what they built into batches and reports progress; and the store, which
+// upserts (and so embeds) one batch while the next is built. Too many
+// failed documents, a failed store or the caller's cancellation stop all
+// three; the first of these is the error.
 func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, stored map[string]time.Time, began time.Time, sum *ContainerSummary) processResult {
 	if len(todo) == 0 {
 		return processResult{}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type result struct {
-		id  string
-		doc *search.Document
-		st  Stages
-		err error
-	}
-	work := make(chan item)
-	results := make(chan result, ix.opts.Concurrency)
-	var wg sync.WaitGroup
-	for range min(ix.opts.Concurrency, len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range work {
-				var st Stages
-				doc, err := it.build(ctx, &st)
-				results <- result{id: it.id, doc: doc, st: st, err: err}
+	caller := ctx
+	ctx, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	g, ctx := errgroup.WithContext(ctx)
+
+	results := make(chan built, ix.opts.Concurrency)
+	g.Go(func() error {
+		defer close(results)
+		ix.buildAll(ctx, todo, results)
+		return nil
+	})
+	batches := make(chan storeBatch, 1)
+	g.Go(func() error {
+		for b := range batches {
+			if ctx.Err() != nil {
+				return nil
 			}
-		}()
-	}
-	go func() {
-		defer close(work)
-		for _, it := range todo {
-			select {
-			case work <- it:
-			case <-ctx.Done():
-				return
+			if err := ix.store(ctx, b, stored, sum); err != nil {
+				return err
 			}
 		}
-	}()
-	go func() { wg.Wait(); close(results) }()
+		return nil
+	})
 
 	log := ix.log.With("source", src, "container", key)
 	var out processResult
-
-	// Storing (which embeds) runs in its own goroutine, so fetching and
-	// converting go on while a batch is embedded.
-	type store struct {
-		docs []search.Document
-		gone []string
-	}
-	stores := make(chan store, 1)
-	var storeErr error
-	stored2 := make(chan struct{})
-	go func() {
-		defer close(stored2)
-		for s := range stores {
-			if storeErr != nil || ctx.Err() != nil {
-				continue
-			}
-			if len(s.gone) > 0 {
-				if err := ix.opts.Index.Delete(ctx, s.gone); err != nil {
-					storeErr = err
-					cancel()
-					continue
-				}
-				sum.Deleted += len(s.gone)
-			}
-			if len(s.docs) == 0 {
-				continue
-			}
-			t0 := time.Now()
-			st, err := ix.opts.Index.Upsert(ctx, s.docs)
-			sum.Stages.Store += time.Since(t0)
-			if err != nil {
-				storeErr = err
-				cancel()
-				continue
-			}
-			sum.Chunks += st.Embedded
-			for _, d := range s.docs {
-				if _, ok := stored[d.ID]; ok {
-					sum.Updated++
-				} else {
-					sum.Added++
-				}
-			}
-		}
-	}()
-	var batch []search.Document
-	var gone []string
+	var pending storeBatch
 	flush := func() {
-		if len(batch) > 0 || len(gone) > 0 {
-			stores <- store{docs: batch, gone: gone}
-			batch, gone = nil, nil
+		if len(pending.docs) > 0 || len(pending.gone) > 0 {
+			select {
+			case batches <- pending:
+			case <-ctx.Done(): // the store has stopped
+			}
+			pending = storeBatch{}
 		}
 	}
 	done, errs := 0, 0
@@ -790,11 +749,11 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 		st.add(r.st)
 		switch {
 		case r.err == nil && r.doc != nil:
-			batch = append(batch, *r.doc)
+			pending.docs = append(pending.docs, *r.doc)
 		case r.err == nil || isGone(r.err):
 			// Deleted or hidden between listing and fetching.
 			if _, ok := stored[r.id]; ok {
-				gone = append(gone, r.id)
+				pending.gone = append(pending.gone, r.id)
 			}
 		case ctx.Err() != nil:
 		default:
@@ -802,10 +761,10 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 			log.Warn("document failed", "id", r.id, "err", r.err)
 			if errs >= ix.opts.MaxErrors && out.err == nil {
 				out.err = fmt.Errorf("%d documents failed, giving up on this container (last: %w)", errs, r.err)
-				cancel()
+				giveUp()
 			}
 		}
-		if len(batch) >= ix.opts.BatchSize || len(gone) >= ix.opts.BatchSize {
+		if len(pending.docs) >= ix.opts.BatchSize || len(pending.gone) >= ix.opts.BatchSize {
 			flush()
 		}
 		if now := time.Now(); now.Sub(lastReport) >= 100*time.Millisecond || done == len(todo) {
@@ -816,17 +775,62 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 	if out.err == nil && ctx.Err() == nil {
 		flush()
 	}
-	close(stores)
-	<-stored2
+	close(batches)
+	storeErr := g.Wait()
 	sum.Stages.add(st)
 	sum.Errors += errs
-	if out.err == nil && storeErr != nil {
-		out.err = storeErr
-	}
-	if out.err == nil && ctx.Err() != nil {
-		out.err = ctx.Err()
+	if out.err == nil {
+		out.err = cmp.Or(storeErr, caller.Err())
 	}
 	return out
+}
+
+// buildAll builds every item of todo, Concurrency at a time, in the order
+// given, and sends each result to results. Once ctx ends it starts no
+// more; the builds under way end with ctx's error.
+func (ix *Indexer) buildAll(ctx context.Context, todo []item, results chan<- built) {
+	var g errgroup.Group
+	g.SetLimit(ix.opts.Concurrency)
+	for _, it := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			var st Stages
+			doc, err := it.build(ctx, &st)
+			results <- built{id: it.id, doc: doc, st: st, err: err}
+			return nil
+		})
+	}
+	g.Wait()
+}
+
+// store deletes and upserts one batch in the index and counts it in sum.
+func (ix *Indexer) store(ctx context.Context, b storeBatch, stored map[string]time.Time, sum *ContainerSummary) error {
+	if len(b.gone) > 0 {
+		if err := ix.opts.Index.Delete(ctx, b.gone); err != nil {
+			return err
+		}
+		sum.Deleted += len(b.gone)
+	}
+	if len(b.docs) == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	st, err := ix.opts.Index.Upsert(ctx, b.docs)
+	sum.Stages.Store += time.Since(t0)
+	if err != nil {
+		return err
+	}
+	sum.Chunks += st.Embedded
+	for _, d := range b.docs {
+		if _, ok := stored[d.ID]; ok {
+			sum.Updated++
+		} else {
+			sum.Added++
+		}
+	}
+	return nil
 }
 
 func (ix *Indexer) report(p Progress) {

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -319,7 +320,7 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 				}
 				body = md
 			}
-			fmt.Fprintf(&b, "\n### %s, %s\n\n%s\n", firstNonEmpty(cm.Author.Label(), "someone"), day(cm.Created.Time), markup.Clean(body))
+			fmt.Fprintf(&b, "\n### %s, %s\n\n%s\n", cmp.Or(cm.Author.Label(), "someone"), day(cm.Created.Time), markup.Clean(body))
 		}
 	}
 	st.Convert += time.Since(t0)
@@ -381,13 +382,4 @@ func day(t time.Time) string {
 		return ""
 	}
 	return t.Format("2006-01-02")
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

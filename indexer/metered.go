@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/atlasbridge/atlasbridge/embed"
 )
@@ -44,33 +45,24 @@ func (m *MeteredEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 		return m.Embedder.Embed(ctx, texts)
 	}
 	out := make([][]float32, len(texts))
-	errs := make([]error, parts)
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	size := (len(texts) + parts - 1) / parts
-	for p := range parts {
-		lo, hi := p*size, min((p+1)*size, len(texts))
-		if lo >= hi {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for lo := 0; lo < len(texts); lo += size {
+		hi := min(lo+size, len(texts))
+		g.Go(func() error {
 			vs, err := m.Embedder.Embed(ctx, texts[lo:hi])
-			if err == nil && len(vs) != hi-lo {
-				err = fmt.Errorf("embedder returned %d vectors for %d texts", len(vs), hi-lo)
-			}
 			if err != nil {
-				errs[p] = err
-				return
+				return err
+			}
+			if len(vs) != hi-lo {
+				return fmt.Errorf("embedder returned %d vectors for %d texts", len(vs), hi-lo)
 			}
 			copy(out[lo:hi], vs)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

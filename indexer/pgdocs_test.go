@@ -144,7 +144,7 @@ func peakRSS() string {
 			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
 		}
 	}
-	return fmt.Sprint("unknown")
+	return "unknown"
 }
 
 // TestLargeSync measures a full sync of generated pages up to about 100k
