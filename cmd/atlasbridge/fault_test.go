@@ -333,7 +333,18 @@ func checkWorld(t testing.TB, sim *sim.Sim, spaces []string, c indexCounts) {
 // 20% of requests with 503 and rate-limits with 429 + Retry-After, with
 // latency: the sync completes, holds every page and issue, and equals a
 // clean sync of the same world exactly (no duplicate, no stale chunk).
+// skipLongFault skips, in -short runs, a fault test that syncs whole
+// worlds over and over: the race-detector run in CI is -short, and these
+// take minutes under it while exercising the same code as the plain run.
+func skipLongFault(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("long fault run: left to the plain go test")
+	}
+}
+
 func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
+	skipLongFault(t)
 	t.Parallel() // mostly waits (Retry-After, latency, child processes): overlap it with the others
 	// The crawler asks for many documents per request: a low rate limit
 	// (the bucket holds as many tokens as the rate) is what makes it meet 429s.
@@ -439,6 +450,7 @@ func TestFaultSyncUnderErrorsAndRateLimit(t *testing.T) {
 // disk or a stray copy do: every command says which file and what to run,
 // none panics, and sync --full rebuilds.
 func TestFaultCorruptStore(t *testing.T) {
+	skipLongFault(t)
 	srv := newWatchedSim(t, sim.Options{JiraIssues: 15, Seed: 2}, false)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -803,6 +815,7 @@ func TestFaultDeletedPage(t *testing.T) {
 // proxy restart, a load balancer timing out): the sync retries what is safe
 // to retry and ends with the same index as a clean sync.
 func TestFaultConnectionDrops(t *testing.T) {
+	skipLongFault(t)
 	t.Parallel()
 	clock := newWorldClock()
 	flaky := newWatchedSim(t, sim.Options{JiraIssues: 60, Seed: 8, Clock: clock.Now}, false)
