@@ -26,6 +26,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized (check the API key)")
 	// ErrRateLimited: the server kept answering 429 after all retries.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrRedirectRefused: the server redirected a request carrying the API
+	// key to another scheme, host or port.
+	ErrRedirectRefused = errors.New("redirect with the API key to another origin refused")
 	// ErrDimensionMismatch: the server returned vectors of another length
 	// than before or than asked for.
 	ErrDimensionMismatch = errors.New("dimension mismatch")
@@ -101,7 +104,35 @@ func newHTTPCore(c *http.Client, secret string) *httpCore {
 		// and embed a batch on CPU.
 		c = &http.Client{Timeout: 2 * time.Minute}
 	}
+	if secret != "" && c.CheckRedirect == nil {
+		cc := *c
+		cc.CheckRedirect = sameOriginRedirect
+		c = &cc
+	}
 	return &httpCore{client: c, retry: defaultRetry, secret: secret}
+}
+
+// sameOriginRedirect refuses a redirect to another scheme, host or port:
+// the request carries the API key, which the standard client would send
+// on (same host, other scheme) or drop silently. The error says where the
+// redirect pointed, so the base URL can be fixed.
+func sameOriginRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if origin(req.URL) != origin(via[len(via)-1].URL) {
+		return fmt.Errorf("%w: the server sent it to %s://%s%s: set the base URL to that address", ErrRedirectRefused, req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}
+	return nil
+}
+
+// origin is a URL's scheme, host and port, the default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // response is a completed HTTP exchange.
@@ -167,8 +198,8 @@ func (c *httpCore) try(ctx context.Context, u string, header http.Header, payloa
 	}
 	res, err := c.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, syscall.ECONNREFUSED) {
-			// Cancelled, or nobody listens: retrying will not help.
+		if ctx.Err() != nil || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, ErrRedirectRefused) {
+			// Cancelled, nobody listens, or sent elsewhere: retrying will not help.
 			return nil, -1, fmt.Errorf("%w%s", c.redactErr(err), refusedHint(err))
 		}
 		return nil, 0, c.redactErr(err)
