@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 )
 
@@ -175,5 +176,48 @@ func TestCallerHeaders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLinkedIssuesOutsideProjects: with JIRA_PROJECTS set, an issue linked
+// from one in scope but in another project shows its key only.
+func TestLinkedIssuesOutsideProjects(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
+	p, _, err := f.jira.Issues.Search(t.Context(), "project = OPS ORDER BY key", &atlassian.SearchIssuesOptions{MaxResults: 100, Fields: []string{"issuelinks"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from string
+	var foreign *atlassian.LinkedIssue
+	for _, is := range p.Issues {
+		for _, l := range is.Fields.IssueLinks {
+			other := l.OutwardIssue
+			if other == nil {
+				other = l.InwardIssue
+			}
+			if other == nil {
+				continue
+			}
+			if !strings.HasPrefix(other.Key, "OPS-") && foreign == nil {
+				from, foreign = is.Key, other
+			}
+		}
+		if foreign != nil {
+			break
+		}
+	}
+	if foreign == nil {
+		t.Fatal("the generated issues have no OPS issue linked to another project: change the seed")
+	}
+	other, err := f.sim.GetIssue(foreign.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := f.ok(t, "jira_get_issue", map[string]any{"issue_key": from}, nil)
+	if !strings.Contains(text, `"key":"`+foreign.Key+`"`) {
+		t.Errorf("the link to %s is gone: %s", foreign.Key, text)
+	}
+	if strings.Contains(text, other.Summary) {
+		t.Errorf("the summary of %s, outside JIRA_PROJECTS, is shown: %s", foreign.Key, text)
 	}
 }
