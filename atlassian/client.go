@@ -316,7 +316,7 @@ func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
 	return resp, body, nil
 }
 
-// redact removes the configured credentials from the server's words: a
+// redact removes the configured and the caller's credentials from the server's words: a
 // proxy or a server that echoes the request's headers in an error page must
 // not get a secret printed or handed to a model.
 func (c *Client) redact(ctx context.Context, e *Error) {
