@@ -84,10 +84,15 @@ func newClient(product, baseURL string, opts Options) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil {
-		return nil, fmt.Errorf("%s: base URL: %w", product, err)
+		// url.Error repeats the URL, user:password@ included: keep its reason only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%s: base URL %q: %w", product, withoutUserinfo(baseURL), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("%s: base URL %q: want http(s)://host[:port][/context]", product, baseURL)
+		return nil, fmt.Errorf("%s: base URL %q: want http(s)://host[:port][/context]", product, withoutUserinfo(baseURL))
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	u.Path = strings.TrimRight(u.Path, "/") + "/"
@@ -135,6 +140,11 @@ func newClient(product, baseURL string, opts Options) (*Client, error) {
 			log.Warn("TLS certificate verification is disabled", "product", product)
 		}
 		c.http = &http.Client{Transport: tr}
+	}
+	if c.http.CheckRedirect == nil {
+		hc := *c.http
+		hc.CheckRedirect = checkRedirect
+		c.http = &hc
 	}
 	return c, nil
 }
@@ -221,11 +231,15 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, query url.
 	}
 	// Confluence and Jira refuse state-changing requests without it (XSRF check).
 	req.Header.Set("X-Atlassian-Token", "no-check")
+	cred, err := c.credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case c.opts.Token != "":
-		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
-	case c.opts.Username != "":
-		req.SetBasicAuth(c.opts.Username, c.opts.Password)
+	case cred.Token != "":
+		req.Header.Set("Authorization", "Bearer "+cred.Token)
+	case cred.Username != "":
+		req.SetBasicAuth(cred.Username, cred.Password)
 	}
 	return req, nil
 }
@@ -259,7 +273,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if r.StatusCode >= 300 {
 			apiErr := parseError(c.product, r, b)
 			apiErr.Path = c.relPath(req.URL.Path)
-			c.redact(apiErr)
+			c.redact(ctx, apiErr)
 			return apiErr
 		}
 		resp, body = r, b
@@ -340,18 +354,24 @@ func (c *Client) send(req *http.Request) (*http.Response, []byte, error) {
 	return resp, body, nil
 }
 
-// redact removes the configured credentials from the server's words: a
+// redact removes the configured and the caller's credentials from the server's words: a
 // proxy or a server that echoes the request's headers in an error page must
 // not get a secret printed or handed to a model.
-func (c *Client) redact(e *Error) {
+func (c *Client) redact(ctx context.Context, e *Error) {
 	var secrets []string
-	for _, s := range []string{c.opts.Password, c.opts.Token} {
-		if len(s) >= 4 {
-			secrets = append(secrets, s)
-		}
+	creds := []Credentials{{Username: c.opts.Username, Password: c.opts.Password, Token: c.opts.Token}}
+	if own, err := c.credentials(ctx); err == nil {
+		creds = append(creds, own)
 	}
-	if c.opts.Username != "" && c.opts.Password != "" {
-		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(c.opts.Username+":"+c.opts.Password)))
+	for _, cr := range creds {
+		for _, s := range []string{cr.Password, cr.Token} {
+			if len(s) >= 4 {
+				secrets = append(secrets, s)
+			}
+		}
+		if cr.Username != "" && cr.Password != "" {
+			secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(cr.Username+":"+cr.Password)))
+		}
 	}
 	if len(secrets) == 0 {
 		return

@@ -25,6 +25,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized (check the API key)")
 	// ErrRateLimited: the server kept answering 429 after all retries.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrRedirectRefused: the server redirected a request carrying the API
+	// key to another scheme, host or port.
+	ErrRedirectRefused = errors.New("redirect with the API key to another origin refused")
 	// ErrDimensionMismatch: the server returned vectors of another length
 	// than before or than asked for.
 	ErrDimensionMismatch = errors.New("dimension mismatch")
@@ -85,6 +88,11 @@ func newHTTPCore(c *http.Client, secret string) *httpCore {
 		MaxRetryAfter: time.Minute,
 		Retry:         retryable,
 	}
+	if secret != "" && c.CheckRedirect == nil {
+		cc := *c
+		cc.CheckRedirect = sameOriginRedirect
+		c = &cc
+	}
 	return &httpCore{client: c, retry: retry, secret: secret}
 }
 
@@ -96,12 +104,35 @@ func retryable(err error) (time.Duration, bool) {
 	if apiErr, ok := errors.AsType[*APIError](err); ok {
 		return apiErr.retryAfter, transient(apiErr.StatusCode)
 	}
-	return 0, !httpretry.Refused(err) && !errors.Is(err, errTooLarge)
+	return 0, !httpretry.Refused(err) && !errors.Is(err, errTooLarge) && !errors.Is(err, ErrRedirectRefused)
 }
 
 // transient reports the answers worth asking again for: 429 and 5xx.
 func transient(status int) bool {
 	return status == http.StatusTooManyRequests || status >= 500
+}
+
+// sameOriginRedirect refuses a redirect to another scheme, host or port:
+// the request carries the API key, which the standard client would send
+// on (same host, other scheme) or drop silently. The error says where the
+// redirect pointed, so the base URL can be fixed.
+func sameOriginRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if origin(req.URL) != origin(via[len(via)-1].URL) {
+		return fmt.Errorf("%w: the server sent it to %s://%s%s: set the base URL to that address", ErrRedirectRefused, req.URL.Scheme, req.URL.Host, req.URL.Path)
+	}
+	return nil
+}
+
+// origin is a URL's scheme, host and port, the default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // response is a completed HTTP exchange.

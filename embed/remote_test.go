@@ -646,3 +646,61 @@ func TestOllamaDimensions(t *testing.T) {
 		t.Errorf("err = %v, want ErrDimensionMismatch", err)
 	}
 }
+
+// TestRemoteRedirectWithKeyRefused: a redirect to another origin is not
+// followed with the API key, and the error says where it pointed; without
+// a key (a local server) the redirect is followed.
+func TestRemoteRedirectWithKeyRefused(t *testing.T) {
+	var keys []string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys = append(keys, r.Header.Get("Authorization"))
+		io.WriteString(w, `{"data":[{"index":0,"embedding":[1,0]}]}`)
+	}))
+	t.Cleanup(target.Close)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+	for _, tc := range []struct {
+		name, key string
+		refused   bool
+	}{
+		{"with a key", "sk-secret-key", true},
+		{"without a key", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keys = nil
+			o, err := NewOpenAI(OpenAIOptions{Model: "m", URL: front.URL, APIKey: tc.key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = o.Embed(t.Context(), []string{"hello"})
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("a redirect without a key: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrRedirectRefused) || !strings.Contains(err.Error(), target.URL+"/v1/embeddings") {
+				t.Fatalf("got %v, want a refused redirect naming %s", err, target.URL)
+			}
+			if len(keys) > 0 {
+				t.Errorf("the key reached the other origin: %q", keys)
+			}
+			if strings.Contains(err.Error(), tc.key) {
+				t.Errorf("the key is in the error: %v", err)
+			}
+		})
+	}
+}
+
+// TestRemoteURLCredentialsNotEchoed: a URL with user:password in it does
+// not show the password in a parse error.
+func TestRemoteURLCredentialsNotEchoed(t *testing.T) {
+	for _, u := range []string{"https://bob:pw-Secret-9@[::1/x", "https://bob:pw-Secret-9@host:port/", "ftp://bob:pw-Secret-9@host"} {
+		_, err := New(Config{Kind: "openai", Model: "m", URL: u})
+		if err == nil || strings.Contains(err.Error(), "pw-Secret-9") {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+}

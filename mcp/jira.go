@@ -187,18 +187,18 @@ func (s *Server) jiraGetIssue() tool {
 				out.FixVersions = append(out.FixVersions, text(v.Name))
 			}
 			if f.Parent != nil {
-				p := linked(f.Parent, "")
+				p := s.linked(f.Parent, "")
 				out.Parent = &p
 			}
 			for i := range f.Subtasks {
-				out.Subtasks = append(out.Subtasks, linked(&f.Subtasks[i], ""))
+				out.Subtasks = append(out.Subtasks, s.linked(&f.Subtasks[i], ""))
 			}
 			for _, l := range f.IssueLinks {
 				switch {
 				case l.OutwardIssue != nil:
-					out.Links = append(out.Links, linked(l.OutwardIssue, l.Type.Outward))
+					out.Links = append(out.Links, s.linked(l.OutwardIssue, l.Type.Outward))
 				case l.InwardIssue != nil:
-					out.Links = append(out.Links, linked(l.InwardIssue, l.Type.Inward))
+					out.Links = append(out.Links, s.linked(l.InwardIssue, l.Type.Inward))
 				}
 			}
 			for _, c := range custom {
@@ -311,7 +311,14 @@ func simplify(v any) any {
 	return v
 }
 
-func linked(l *atlassian.LinkedIssue, relation string) linkOut {
+// linked describes an issue linked to the one read. One in a project
+// outside JIRA_PROJECTS shows its key only: its summary and status are
+// what the allow-list keeps from the model.
+func (s *Server) linked(l *atlassian.LinkedIssue, relation string) linkOut {
+	project, _, _ := strings.Cut(l.Key, "-")
+	if !s.projects.allows(project) {
+		return linkOut{Key: l.Key, Relation: relation}
+	}
 	return linkOut{Key: l.Key, Relation: relation, Summary: text(l.Fields.Summary), Status: statusName(l.Fields.Status)}
 }
 

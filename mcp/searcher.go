@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -24,8 +25,9 @@ type Searcher struct {
 	idx       *search.Index
 	plain     *search.Searcher // without verification
 	verifying *search.Searcher
-	openErr   error     // why the last Open failed
-	nextOpen  time.Time // no Open before this
+	live      [2]*search.Searcher // without the index: [0] plain, [1] verifying
+	openErr   error               // why the last Open failed
+	nextOpen  time.Time           // no Open before this
 	closed    bool
 }
 
@@ -74,7 +76,16 @@ func (s *Searcher) use(idx *search.Index) {
 			Verify: verify, Logger: s.opts.Logger}
 	}
 	s.plain, s.verifying = mk(false), mk(true)
+	s.live = [2]*search.Searcher{
+		{Live: s.opts.Live, Logger: s.opts.Logger},
+		{Live: s.opts.Live, Verify: true, Logger: s.opts.Logger},
+	}
 }
+
+// errCallerNoIndex is why a caller with their own credentials is answered
+// without the index.
+var errCallerNoIndex = errors.New("the shared index holds what the syncing account can see, so it is not searched for a caller " +
+	"with their own credentials: answered from the servers' search with your credentials")
 
 // current returns the index (nil when there is none yet, with the reason)
 // and the search.Searcher to use.
@@ -96,6 +107,15 @@ func (s *Searcher) current(ctx context.Context, verify bool) (*search.Index, *se
 	ss := s.plain
 	if verify {
 		ss = s.verifying
+	}
+	if _, ok := atlassian.CallerFrom(ctx); ok {
+		// Until results are trimmed to each caller, the index answers only
+		// the identity that built it: nothing it holds reaches a caller
+		// who may not open it.
+		if verify {
+			return nil, s.live[1], errCallerNoIndex
+		}
+		return nil, s.live[0], errCallerNoIndex
 	}
 	if s.idx == nil {
 		err := s.openErr
@@ -127,6 +147,9 @@ var errNoIndex = errors.New("no index yet: run atlasbridge sync")
 // noIndexNote tells the model why there is no index: not synced yet (the
 // search package's own advice ends in "sync first"), or the open error.
 func noIndexNote(err error) string {
+	if errors.Is(err, errCallerNoIndex) {
+		return err.Error()
+	}
 	if err == nil || errors.Is(err, errNoIndex) || strings.Contains(err.Error(), "sync first") {
 		return errNoIndex.Error()
 	}

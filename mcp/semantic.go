@@ -589,6 +589,9 @@ func (s *Server) indexStatus() tool {
 		func(ctx context.Context, _ indexStatusArgs) (*mcpgo.CallToolResult, error) {
 			idx, _, idxErr := s.search.current(ctx, false)
 			if idx == nil {
+				if errors.Is(idxErr, errCallerNoIndex) {
+					return jsonResult(indexStatusOut{Note: noIndexNote(idxErr)})
+				}
 				return jsonResult(indexStatusOut{Note: noIndexNote(idxErr) + "; semantic_search asks the servers meanwhile"})
 			}
 			st, err := idx.Status(ctx)

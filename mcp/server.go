@@ -1,14 +1,11 @@
 package mcp
 
 import (
-	"bytes"
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +41,11 @@ type Options struct {
 	// without it those tools are not listed; see NewSearcher).
 	Searcher *Searcher
 
+	// RequireCallerCredentials refuses every tool call whose request
+	// brings no credentials of its caller (atlassian.WithCaller; over HTTP
+	// the X-Atlassian-* headers): the configured account then only syncs.
+	RequireCallerCredentials bool
+
 	// Version is reported to clients as the server version.
 	Version string
 	// Logger receives one debug line per tool call; nil discards.
@@ -58,6 +60,9 @@ type Server struct {
 	projects allowList
 	search   *Searcher
 	log      *slog.Logger
+
+	requireCaller bool
+	names         callerNames // who each caller's token belongs to, for the audit log
 
 	jiraFields fieldCache // Jira's field list, read on first need
 	tools      []tool
@@ -92,6 +97,8 @@ func New(opts Options) (*Server, error) {
 		projects: newAllowList(opts.Projects, "JIRA_PROJECTS"),
 		search:   opts.Searcher,
 		log:      opts.Logger,
+
+		requireCaller: opts.RequireCallerCredentials,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -259,24 +266,40 @@ func notConfigured(product string) string {
 	return fmt.Sprintf("%s is not configured: set %s_BASE_URL", productName(product), strings.ToUpper(product))
 }
 
-// logCalls logs each tool call (name, time, outcome) at debug level; never
-// its arguments or result, which may hold page content.
+// logCalls refuses a call without the caller's credentials when they are
+// required, and logs each call (who, tool, time, outcome) as the audit
+// trail; never its arguments or result, which may hold secrets or page
+// content.
 func (s *Server) logCalls(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		start := time.Now()
-		res, err := next(ctx, req)
+		_, isCaller := atlassian.CallerFrom(ctx)
+		var (
+			res *mcpgo.CallToolResult
+			err error
+		)
+		if s.requireCaller && !isCaller {
+			res = mcpgo.NewToolResultError("this server serves each user with their own Atlassian credentials, and the request brought none: " +
+				"configure the MCP client to send X-Atlassian-Confluence-Personal-Token and X-Atlassian-Jira-Personal-Token")
+		} else {
+			res, err = next(ctx, req)
+		}
 		name := req.Params.Name
 		if name == unavailableTool {
 			name = requestedTool(req)
 		}
-		attrs := []any{"tool", name, "took", time.Since(start).Round(time.Microsecond)}
+		outcome := "ok"
 		switch {
 		case err != nil:
-			s.log.Error("tool call failed", append(attrs, "err", err)...)
+			outcome = "failed"
 		case res != nil && res.IsError:
-			s.log.Debug("tool call refused", attrs...)
-		default:
-			s.log.Debug("tool call", attrs...)
+			outcome = "refused"
+		}
+		attrs := []any{"user", s.names.of(ctx, s.conf, s.jira), "tool", name, "took", time.Since(start).Round(time.Microsecond), "outcome", outcome}
+		if err != nil {
+			s.log.Error("tool call", append(attrs, "err", err)...)
+		} else {
+			s.log.Info("tool call", attrs...)
 		}
 		return res, err
 	}
@@ -317,63 +340,4 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 		return nil
 	}
 	return fmt.Errorf("mcp: stdio: %w", err)
-}
-
-// HTTPHandler returns the streamable HTTP transport, mounted at /mcp. When
-// token is not empty every request must carry "Authorization: Bearer
-// token". Both protocol generations are served on the same endpoint:
-// initialize (2025-11-25 and earlier) and server/discover (2026-07-28).
-func (s *Server) HTTPHandler(token string) http.Handler {
-	h := server.NewStreamableHTTPServer(s.mcp,
-		server.WithEndpointPath("/mcp"),
-		server.WithStreamableHTTPLogger(s.log),
-	)
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", requireToken(token, limitBody(MaxRequestBytes, h)))
-	return mux
-}
-
-// MaxRequestBytes bounds the body of one HTTP request: tool arguments are
-// small, and the library reads a whole body into memory.
-const MaxRequestBytes = 4 << 20
-
-// limitBody answers 413 to a request whose body exceeds max bytes, reading
-// at most max+1 of it.
-func limitBody(max int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
-			return
-		}
-		if r.Body != nil && r.Body != http.NoBody {
-			body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
-			if err != nil {
-				http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
-				return
-			}
-			if int64(len(body)) > max {
-				http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// requireToken refuses requests without the bearer token (when one is set).
-func requireToken(token string, next http.Handler) http.Handler {
-	if token == "" {
-		return next
-	}
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="atlasbridge"`)
-			http.Error(w, "missing or wrong bearer token: send Authorization: Bearer <ATLASBRIDGE_HTTP_TOKEN>", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

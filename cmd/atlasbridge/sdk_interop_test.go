@@ -57,7 +57,7 @@ func TestOfficialGoSDKStdio(t *testing.T) {
 
 func TestOfficialGoSDKHTTP(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
-	url := serveHTTPWithToken(t, srv.URL, "client-secret")
+	url := serveHTTPWithToken(t, srv.URL, "client-secret-0123456")
 
 	t.Run("no token", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -73,7 +73,7 @@ func TestOfficialGoSDKHTTP(t *testing.T) {
 		t.Run(g.want, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			hc := &http.Client{Transport: bearer{"client-secret", http.DefaultTransport}}
+			hc := &http.Client{Transport: bearer{"client-secret-0123456", http.DefaultTransport}}
 			cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, g.ask)
 			checkSDKSession(t, ctx, cs, g.want)
 			if err := cs.Close(); err != nil {

@@ -523,6 +523,28 @@ func TestServeHTTPSecurity(t *testing.T) {
 		}
 	}
 
+	t.Run("foreign origin", func(t *testing.T) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secretHTTP)
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a request from a foreign origin: status %d, want 403", resp.StatusCode)
+		}
+	})
+
+	t.Run("body over 256 KiB", func(t *testing.T) {
+		body := `{"jsonrpc":"2.0","id":2,"method":"ping","params":{"pad":"` + strings.Repeat("a", 256<<10) + `"}}`
+		if code, _ := post("Bearer "+secretHTTP, strings.NewReader(body)); code != http.StatusRequestEntityTooLarge {
+			t.Errorf("a body of %d bytes: status %d, want 413", len(body), code)
+		}
+	})
+
 	t.Run("request size limit", func(t *testing.T) {
 		// 64 MiB of JSON string: a server with a limit refuses it (413 or
 		// 400 after a bounded read) without buffering it all.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,11 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/internal/httpfront"
 	"github.com/atlasbridge/atlasbridge/mcp"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -29,7 +31,11 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	tools := fs.String("tools", "", "serve only these tools: comma-separated `names`, or confluence / jira")
 	exclude := fs.String("exclude-tools", "", "do not serve these tools: comma-separated `names`, or confluence / jira")
 	schedule := fs.String("sync-schedule", "", "keep the local index fresh in the background on this cron `SPEC` (e.g. \"@every 30m\")")
-	token := fs.String("auth-token", "", "bearer `token` HTTP clients must send (default $ATLASBRIDGE_HTTP_TOKEN; prefer the variable: flags show in ps)")
+	token := fs.String("auth-token", "", "bearer `token` HTTP clients must send, 16 characters or more (default $ATLASBRIDGE_HTTP_TOKEN; prefer the variable: flags show in ps); without one, --http generates one and prints it once")
+	tlsCert := fs.String("tls-cert", "", "serve --http over TLS with this certificate `file` (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the private key `file` of --tls-cert (PEM)")
+	origins := fs.String("allowed-origins", "", "browser `origins` (comma-separated, e.g. https://app.example.com) allowed besides loopback ones; others get 403")
+	requireUser := fs.Bool("require-user-credentials", false, "with --http, refuse tool calls that bring no X-Atlassian-*-Personal-Token (or -Username/-Password) headers: each user acts as themselves, the configured account only syncs")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: atlasbridge serve [flags]")
 		fmt.Fprintln(stderr)
@@ -49,11 +55,18 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	if *token == "" {
 		*token = cfg.HTTPToken
 	}
+	var front httpfront.Options
 	if *httpAddr != "" {
-		// Check before connecting anything: a refused bind is a config error.
+		// Check before connecting anything: these are config errors.
 		if err := checkBind(*httpAddr, *allowRemote); err != nil {
 			return &exitError{code: 2, err: err}
 		}
+		var err error
+		if front, err = frontOptions(*token, *allowRemote, *tlsCert, *tlsKey, list(*origins), stderr); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+	} else if *requireUser || *tlsCert != "" || *tlsKey != "" || *origins != "" {
+		return &exitError{code: 2, err: errors.New("serve: --require-user-credentials, --tls-cert, --tls-key and --allowed-origins go with --http")}
 	}
 
 	log := cfg.logger(stderr)
@@ -80,6 +93,8 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		Searcher:     searcher,
 		Version:      version,
 		Logger:       log,
+
+		RequireCallerCredentials: *requireUser,
 	})
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("serve: %w", err)}
@@ -102,7 +117,44 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		log.Debug("tools", "names", strings.Join(names, ","))
 		return srv.ServeStdio(ctx, stdin, stdout)
 	}
-	return serveHTTP(ctx, srv.HTTPHandler(*token), *httpAddr, *token != "", log)
+	front.Logger = log
+	h, err := httpfront.Wrap(srv.HTTPHandler(mcp.HTTPOptions{}), front)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("serve: %w", err)}
+	}
+	return serveHTTP(ctx, h, *httpAddr, *tlsCert, *tlsKey, log)
+}
+
+// frontOptions checks the HTTP server's token and TLS flags. Without a
+// token, a server on loopback generates one and prints it once on stderr
+// (never in the log); --allow-remote without a token is refused.
+func frontOptions(token string, allowRemote bool, certFile, keyFile string, origins []string, stderr io.Writer) (httpfront.Options, error) {
+	opts := httpfront.Options{Token: token, AllowedOrigins: origins}
+	if (certFile == "") != (keyFile == "") {
+		return opts, errors.New("serve: --tls-cert and --tls-key go together")
+	}
+	if certFile != "" {
+		if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+			return opts, fmt.Errorf("serve: --tls-cert/--tls-key: %w", err)
+		}
+	}
+	for _, o := range origins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
+			return opts, fmt.Errorf("serve: --allowed-origins %q: want scheme://host[:port], e.g. https://app.example.com", o)
+		}
+	}
+	switch {
+	case token == "" && allowRemote:
+		return opts, errors.New("serve: --allow-remote needs a bearer token: set ATLASBRIDGE_HTTP_TOKEN (16 characters or more, e.g. from openssl rand -hex 24)")
+	case token == "":
+		opts.Token = httpfront.NewToken()
+		fmt.Fprintf(stderr, "ATLASBRIDGE_HTTP_TOKEN is not set: clients must send \"Authorization: Bearer %s\" (generated for this run only; set ATLASBRIDGE_HTTP_TOKEN to keep one)\n", opts.Token)
+	default:
+		if err := httpfront.CheckToken(token); err != nil {
+			return opts, fmt.Errorf("serve: ATLASBRIDGE_HTTP_TOKEN: %w: use a random one, e.g. from openssl rand -hex 24", err)
+		}
+	}
+	return opts, nil
 }
 
 // openSearcher gives the semantic tools the local index, opened read-only
@@ -143,34 +195,22 @@ func checkBind(addr string, allowRemote bool) error {
 	if err != nil {
 		return fmt.Errorf("serve: --http %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
 	}
-	if loopback(host) || allowRemote {
+	if httpfront.Loopback(host) || allowRemote {
 		return nil
 	}
 	return fmt.Errorf("serve: --http %s would accept connections from other machines, and every client acts with your Confluence/Jira credentials: bind 127.0.0.1:PORT, or pass --allow-remote and set ATLASBRIDGE_HTTP_TOKEN", addr)
 }
 
-// loopback reports whether host names only this machine ("" and 0.0.0.0
-// mean every interface).
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && ip.IsLoopback()
-}
-
-// serveHTTP serves h on addr until ctx is cancelled.
-func serveHTTP(ctx context.Context, h http.Handler, addr string, withToken bool, log *slog.Logger) error {
+// serveHTTP serves h on addr until ctx is cancelled, over TLS when
+// certFile and keyFile are set.
+func serveHTTP(ctx context.Context, h http.Handler, addr, certFile, keyFile string, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("serve: --http %s: %w", addr, err)
 	}
 	host, _, _ := net.SplitHostPort(addr)
-	if !loopback(host) {
-		log.Warn("MCP HTTP server reachable from other machines", "addr", addr, "bearer_token", withToken)
-		if !withToken {
-			log.Warn("no ATLASBRIDGE_HTTP_TOKEN: anyone who reaches this port can use your Confluence/Jira access")
-		}
+	if !httpfront.Loopback(host) {
+		log.Warn("MCP HTTP server reachable from other machines", "addr", addr, "tls", certFile != "")
 	}
 	hs := &http.Server{
 		Handler:           h,
@@ -191,8 +231,16 @@ func serveHTTP(ctx context.Context, h http.Handler, addr string, withToken bool,
 		defer cancel()
 		_ = hs.Shutdown(sctx)
 	}()
-	log.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "bearer_token", withToken)
-	err = hs.Serve(ln)
+	scheme := "http"
+	if certFile != "" {
+		scheme = "https"
+	}
+	log.Info("serving MCP over streamable HTTP", "url", scheme+"://"+ln.Addr().String()+"/mcp", "bearer_token", true)
+	if certFile != "" {
+		err = hs.ServeTLS(ln, certFile, keyFile)
+	} else {
+		err = hs.Serve(ln)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		<-done
 		return nil

@@ -22,7 +22,7 @@ func startServe(t *testing.T, cfg *config, args ...string) *client.Client {
 	t.Helper()
 	ctx := context.Background()
 	url, _ := runServeHTTP(t, cfg, args...)
-	tr, err := transport.NewStreamableHTTP(url)
+	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + cfg.HTTPToken}))
 	if err != nil {
 		t.Fatal(err)
 	}

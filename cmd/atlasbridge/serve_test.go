@@ -26,12 +26,12 @@ import (
 )
 
 // simEnv is the environment of a serve run against the simulator.
-func simEnv(sim *atlassiantest.Server, extra ...string) map[string]string {
+func simEnv(srv *atlassiantest.Server, extra ...string) map[string]string {
 	env := map[string]string{
-		"CONFLUENCE_BASE_URL":   sim.ConfluenceURL(),
+		"CONFLUENCE_BASE_URL":   srv.ConfluenceURL(),
 		"CONFLUENCE_USERNAME":   "admin",
 		"CONFLUENCE_API_TOKEN":  "admin",
-		"JIRA_BASE_URL":         sim.JiraURL(),
+		"JIRA_BASE_URL":         srv.JiraURL(),
 		"JIRA_PERSONAL_TOKEN":   "admin-token",
 		"ATLASBRIDGE_LOG_LEVEL": "debug",
 	}
@@ -140,6 +140,14 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"bad schedule", []string{"--sync-schedule", "every tuesday"}, simEnv(srv), "--sync-schedule"},
 		{"argument", []string{"extra"}, simEnv(srv), "unexpected argument"},
 		{"nothing configured", nil, map[string]string{}, "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
+		{"remote without a token", []string{"--http", "0.0.0.0:0", "--allow-remote"}, simEnv(srv), "--allow-remote needs a bearer token"},
+		{"loopback remote without a token", []string{"--http", "127.0.0.1:0", "--allow-remote"}, simEnv(srv), "--allow-remote needs a bearer token"},
+		{"short token", []string{"--http", "127.0.0.1:0"}, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", "fifteen-chars-x"), "shorter than 16"},
+		{"short token flag", []string{"--http", "127.0.0.1:0", "--auth-token", "abc"}, simEnv(srv), "shorter than 16"},
+		{"cert without key", []string{"--http", "127.0.0.1:0", "--tls-cert", "c.pem"}, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken), "go together"},
+		{"missing cert", []string{"--http", "127.0.0.1:0", "--tls-cert", "nope.pem", "--tls-key", "nope.key"}, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken), "--tls-cert/--tls-key"},
+		{"bad origin", []string{"--http", "127.0.0.1:0", "--allowed-origins", "example.com"}, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken), "--allowed-origins"},
+		{"user credentials on stdio", []string{"--require-user-credentials"}, simEnv(srv), "go with --http"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
@@ -156,7 +164,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 // over streamable HTTP with the bearer token from ATLASBRIDGE_HTTP_TOKEN.
 func TestServeHTTP(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 3})
-	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", "tok-123", "ATLASBRIDGE_READ_ONLY", "true"))
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", "tok-123-long-enough", "ATLASBRIDGE_READ_ONLY", "true"))
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr lockedBuffer
 	done := make(chan error, 1)
@@ -164,7 +172,7 @@ func TestServeHTTP(t *testing.T) {
 		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), io.Discard, &stderr)
 	}()
 	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 10*time.Second)
-	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer tok-123"}))
+	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer tok-123-long-enough"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +216,18 @@ func TestServeHTTP(t *testing.T) {
 	}
 }
 
+// testHTTPToken is the bearer token of runServeHTTP when cfg has none.
+const testHTTPToken = "test-http-token-0123456789"
+
 // runServeHTTP runs serve --http on a free loopback port with cfg and args
 // and returns its MCP URL and its log; at the end of the test it stops
 // serve, which must end within 10 s and without an error, and fails the
 // test if the simulator's token reached the log.
 func runServeHTTP(t *testing.T, cfg *config, args ...string) (string, *lockedBuffer) {
 	t.Helper()
+	if cfg.HTTPToken == "" {
+		cfg.HTTPToken = testHTTPToken
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lockedBuffer{}
 	done := make(chan error, 1)
@@ -395,7 +409,7 @@ func TestServeWithSyncSchedule(t *testing.T) {
 	}
 }
 
-// TestServeRemoteWarns binds every interface with --allow-remote and no
+// TestServeRemoteWarns binds every interface with --allow-remote and a
 // token: serve starts, and says loudly what that exposes.
 func TestServeRemoteWarns(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 1})
@@ -403,14 +417,13 @@ func TestServeRemoteWarns(t *testing.T) {
 	defer cancel()
 	var stderr lockedBuffer
 	done := make(chan error, 1)
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken))
 	go func() {
-		done <- runServe(ctx, []string{"--http", "0.0.0.0:0", "--allow-remote"}, simConfig(t, simEnv(srv)), strings.NewReader(""), io.Discard, &stderr)
+		done <- runServe(ctx, []string{"--http", "0.0.0.0:0", "--allow-remote"}, cfg, strings.NewReader(""), io.Discard, &stderr)
 	}()
 	stderr.waitFor(t, regexp.MustCompile("serving MCP over streamable HTTP"), done, 10*time.Second)
-	for _, want := range []string{"level=WARN msg=\"MCP HTTP server reachable from other machines\"", "no ATLASBRIDGE_HTTP_TOKEN"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("no warning %q:\n%s", want, stderr.String())
-		}
+	if want := "level=WARN msg=\"MCP HTTP server reachable from other machines\""; !strings.Contains(stderr.String(), want) {
+		t.Errorf("no warning %q:\n%s", want, stderr.String())
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -89,9 +89,9 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 		checkTSInterop(t, runNode(t, binEnv(t, faultEnv(t, srv.URL, "admin-token")), "stdio", bin))
 	})
 	t.Run("http", func(t *testing.T) {
-		url := serveHTTPWithToken(t, srv.URL, "client-secret")
+		url := serveHTTPWithToken(t, srv.URL, "client-secret-0123456")
 		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-		checkTSInterop(t, runNode(t, env, "http", url, "client-secret"))
+		checkTSInterop(t, runNode(t, env, "http", url, "client-secret-0123456"))
 		if res := runNode(t, env, "http", url, "wrong"); res.Error == "" {
 			t.Errorf("connected with a wrong bearer token: %+v", res)
 		}
