@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -654,8 +653,6 @@ func minute(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02T15:04Z")
 }
-
-func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
 

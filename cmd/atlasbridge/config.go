@@ -190,11 +190,7 @@ func (c *config) jira(log *slog.Logger) (*atlassian.Jira, error) {
 }
 
 func list(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
-		out = append(out, f)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 }
 
 func defaultDataDir(getenv func(string) string) string {

@@ -98,7 +98,7 @@ func jiraChecks(j *atlassian.Jira, p product) []check {
 			}
 			detail := fmt.Sprintf("%s %s (%s)", j.BaseURL(), si.Version, si.DeploymentType)
 			if p.Client.Token != "" && len(si.VersionNumbers) >= 2 && (si.VersionNumbers[0] < 8 || si.VersionNumbers[0] == 8 && si.VersionNumbers[1] < 14) {
-				return "", fmt.Errorf("Jira %s has no Personal Access Tokens (8.14+): use %s_USERNAME and %s_API_TOKEN", si.Version, p.Prefix, p.Prefix)
+				return "", fmt.Errorf("no Personal Access Tokens before Jira 8.14 (this one is %s): use %s_USERNAME and %s_API_TOKEN", si.Version, p.Prefix, p.Prefix)
 			}
 			return detail, nil
 		}},

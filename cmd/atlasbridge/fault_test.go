@@ -47,7 +47,6 @@ type watchedSim struct {
 
 	mu        sync.Mutex
 	codes     map[int]int
-	hosts     map[string]int
 	auth      map[string]int // Authorization headers seen (to prove which credentials were sent)
 	refused   map[string]time.Time
 	retryGaps []time.Duration // from a 429 or 503 (with Retry-After: 1) to the same request again
@@ -62,7 +61,7 @@ func newWatchedSim(t testing.TB, opts sim.Options, tls bool) *watchedSim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &watchedSim{Sim: sim, codes: map[int]int{}, hosts: map[string]int{}, auth: map[string]int{}}
+	w := &watchedSim{Sim: sim, codes: map[int]int{}, auth: map[string]int{}}
 	w.refused = map[string]time.Time{}
 	h := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rec := &codeRecorder{ResponseWriter: rw, code: http.StatusOK}
@@ -72,7 +71,6 @@ func newWatchedSim(t testing.TB, opts sim.Options, tls bool) *watchedSim {
 		sum := sha256.Sum256(body)
 		key := r.Method + " " + r.URL.RequestURI() + " " + hex.EncodeToString(sum[:8])
 		w.mu.Lock()
-		w.hosts[r.Host]++
 		w.auth[r.Header.Get("Authorization")]++
 		if at, ok := w.refused[key]; ok {
 			w.retryGaps = append(w.retryGaps, time.Since(at))
@@ -116,17 +114,6 @@ func (w *watchedSim) code(c int) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.codes[c]
-}
-
-// seenHosts returns the Host headers of every request so far.
-func (w *watchedSim) seenHosts() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range w.hosts {
-		out[k] = v
-	}
-	return out
 }
 
 type codeRecorder struct {
