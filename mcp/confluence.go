@@ -54,7 +54,7 @@ var pageIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
 // checkPageID refuses what cannot be a page id.
 func checkPageID(id string) error {
 	if !pageIDPattern.MatchString(id) {
-		return argError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", id)
+		return argError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", quoteInput(id))
 	}
 	return nil
 }
@@ -811,7 +811,7 @@ func (s *Server) confluenceAddLabel() tool {
 		func(ctx context.Context, a addLabelArgs) (*mcpgo.CallToolResult, error) {
 			label := strings.ToLower(strings.TrimSpace(a.Label))
 			if !labelPattern.MatchString(label) {
-				return nil, argError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", a.Label)
+				return nil, argError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", quoteInput(a.Label))
 			}
 			if err := s.checkPageScope(ctx, a.PageID); err != nil {
 				return nil, err

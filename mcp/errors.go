@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -25,17 +26,44 @@ type toolError struct {
 func (e *toolError) Error() string { return e.msg }
 func (e *toolError) Unwrap() error { return e.err }
 
-// argError is a mistake in the arguments, found before any request.
+// argError is a mistake in the arguments, found before any request. An
+// input it quotes goes through quoteInput first.
 func argError(format string, args ...any) error {
 	return &toolError{msg: fmt.Sprintf(format, args...)}
 }
+
+// maxQuoted is how many characters of an input an error or a note quotes:
+// enough to recognise it, never the whole of what a model may have sent.
+const maxQuoted = 80
+
+// quoteInput is s cut to maxQuoted characters, saying how long it was.
+func quoteInput(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d characters)", string([]rune(s)[:maxQuoted]), utf8.RuneCountInString(s))
+}
+
+// clipWords cuts each word of s longer than maxQuoted (a server quoting an
+// input back) with quoteInput.
+func clipWords(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = quoteInput(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// maxErrorChars bounds a whole error message: the server's own words can
+// quote an input at any length (a duplicate title, a JQL clause).
+const maxErrorChars = 1000
 
 // serverError is err from the clients explained in one actionable
 // sentence. subject names what the call was about ("page 123", "issue
 // OPS-7"); badRequest is the hint added to a 400 answer (for example how
 // to fix CQL).
 func serverError(err error, subject, badRequest string) error {
-	return &toolError{msg: explain(err, subject, badRequest), err: err}
+	return &toolError{msg: explain(err, quoteInput(subject), badRequest), err: err}
 }
 
 // toolResult is the one place an error meant for the model (a toolError,
@@ -44,7 +72,7 @@ func serverError(err error, subject, badRequest string) error {
 func toolResult(res *mcpgo.CallToolResult, err error) (*mcpgo.CallToolResult, error) {
 	var te *toolError
 	if errors.As(err, &te) {
-		return mcpgo.NewToolResultError(err.Error()), nil
+		return mcpgo.NewToolResultError(oneLine(err.Error(), maxErrorChars)), nil
 	}
 	return res, err
 }
@@ -75,7 +103,7 @@ func explain(err error, subject, badRequest string) string {
 		return "could not reach the server: " + err.Error()
 	}
 	product := productName(ae.Product)
-	msg := ae.Message()
+	msg := oneLine(clipWords(ae.Message()), maxErrorChars/2)
 	if strings.HasPrefix(msg, "null for uri") {
 		msg = "" // Jira's generic 404 text says nothing
 	}

@@ -24,7 +24,7 @@ var issueKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
 func issueKey(k string) (string, error) {
 	k = strings.TrimSpace(k)
 	if !issueKeyPattern.MatchString(k) {
-		return "", argError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", k)
+		return "", argError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", quoteInput(k))
 	}
 	return strings.ToUpper(k), nil
 }
@@ -237,7 +237,7 @@ func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut,
 		w = strings.TrimSpace(w)
 		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
 		if i < 0 {
-			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", w)
+			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", quoteInput(w))
 		}
 		if !all[i].Custom {
 			continue // system fields are in the answer already
@@ -816,7 +816,7 @@ func (s *Server) jiraTransitionIssue() tool {
 				if len(avail) == 0 {
 					return nil, argError("issue %s has no transition available to you now", key)
 				}
-				return nil, argError("issue %s has no transition %q now; available: %s", key, want, strings.Join(avail, "; "))
+				return nil, argError("issue %s has no transition %q now; available: %s", key, quoteInput(want), strings.Join(avail, "; "))
 			}
 			var fields map[string]any
 			if a.Resolution != "" {
@@ -871,13 +871,13 @@ func (s *Server) jiraAddWorklog() tool {
 		false, false,
 		func(ctx context.Context, a addWorklogArgs) (*mcpgo.CallToolResult, error) {
 			if !timeSpentPattern.MatchString(a.TimeSpent) {
-				return nil, argError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", a.TimeSpent)
+				return nil, argError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", quoteInput(a.TimeSpent))
 			}
 			w := atlassian.NewWorklog{TimeSpent: strings.TrimSpace(a.TimeSpent)}
 			if a.Started != "" {
 				t, err := parseStarted(a.Started)
 				if err != nil {
-					return nil, argError("started %q: %v", a.Started, err)
+					return nil, argError("started %q: %v", quoteInput(a.Started), err)
 				}
 				w.Started = t.Format("2006-01-02T15:04:05.000-0700")
 			}

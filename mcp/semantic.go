@@ -163,7 +163,7 @@ func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []s
 	case search.SourceConfluence, search.SourceJira:
 		q.Sources = []string{src}
 	default:
-		return argError("source must be confluence or jira (or omitted for both), got %q", source)
+		return argError("source must be confluence or jira (or omitted for both), got %q", quoteInput(source))
 	}
 	for _, sp := range spaces {
 		sp = strings.ToUpper(strings.TrimSpace(sp))

@@ -505,3 +505,33 @@ func TestCustomValue(t *testing.T) {
 		}
 	}
 }
+
+// TestLongInputsQuotedShort: an error quotes at most maxQuoted characters
+// of any input, so a 100 KB argument gives a short error.
+func TestLongInputsQuotedShort(t *testing.T) {
+	f := newFixture(t, "", nil)
+	long := strings.Repeat("Q", 100_000)
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"jira_get_issue", map[string]any{"issue_key": long}},
+		{"jira_get_issue", map[string]any{"issue_key": long + "-1"}},
+		{"jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{long}}},
+		{"confluence_get_page", map[string]any{"page_id": long}},
+		{"confluence_create_page", map[string]any{"space_key": long, "title": "t", "body": "b"}},
+		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": long, "body": "b", "parent_id": "1"}},
+		{"jira_add_worklog", map[string]any{"issue_key": "OPS-1", "time_spent": long}},
+		{"jira_get_issue", map[string]any{"issue_key": "OPS-1", long: 1}},
+		{"jira_search_issues", map[string]any{"jql": "project = " + long}},
+	} {
+		text, isErr := f.call(t, tc.tool, tc.args)
+		if !isErr {
+			t.Errorf("%s: no error: %.200s", tc.tool, text)
+			continue
+		}
+		if len(text) > 1200 || strings.Contains(text, strings.Repeat("Q", maxQuoted+1)) {
+			t.Errorf("%s: error of %d bytes quotes too much: %.300s", tc.tool, len(text), text)
+		}
+	}
+}
