@@ -104,7 +104,7 @@ func userName(u *atlassian.JiraUser) string { return text(u.Label()) }
 
 type getIssueArgs struct {
 	IssueKey string   `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
-	Fields   []string `json:"fields,omitempty" jsonschema_description:"Custom fields to add, by name or id, e.g. [\"Story Points\", \"customfield_10002\"]."`
+	Fields   []string `json:"fields,omitempty" jsonschema_description:"Other fields to add, by name or id, e.g. [\"Story Points\", \"environment\", \"timetracking\"]."`
 	MaxChars int      `json:"max_chars,omitempty" jsonschema_description:"Most characters of description to return (default 20000)."`
 	Offset   int      `json:"offset,omitempty" jsonschema_description:"Byte offset into the description to continue from (next_offset of a previous call)."`
 }
@@ -151,7 +151,7 @@ var issueFields = []string{"summary", "issuetype", "status", "priority", "resolu
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, custom fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, err := issueKey(a.IssueKey)
 			if err != nil {
@@ -202,7 +202,7 @@ func (s *Server) jiraGetIssue() tool {
 				}
 			}
 			for _, c := range custom {
-				c.Value = customValue(f.Custom[c.ID])
+				c.Value = fieldValue(f, c.ID)
 				out.Custom = append(out.Custom, c)
 			}
 			html := ""
@@ -239,12 +239,51 @@ func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut,
 		if i < 0 {
 			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", quoteInput(w))
 		}
-		if !all[i].Custom {
-			continue // system fields are in the answer already
+		if !all[i].Custom && slices.Contains(issueFields, all[i].ID) {
+			continue // in the answer already
 		}
 		out = append(out, customOut{ID: all[i].ID, Name: text(all[i].Name)})
 	}
 	return out, nil
+}
+
+// fieldValue is the value of field id of f as a person reads it: the
+// system fields IssueFields decodes itself from their types, any other
+// from its JSON.
+func fieldValue(f *atlassian.IssueFields, id string) any {
+	switch id {
+	case "environment":
+		if f.Environment == "" {
+			return nil
+		}
+		return text(f.Environment)
+	case "creator":
+		return userName(f.Creator)
+	case "resolutiondate":
+		return stamp(f.ResolutionDate)
+	case "versions":
+		names := []string{}
+		for _, v := range f.Versions {
+			names = append(names, text(v.Name))
+		}
+		return names
+	case "attachment":
+		var list []struct {
+			ID       string `json:"id"`
+			Filename string `json:"filename"`
+			Size     int64  `json:"size"`
+			MimeType string `json:"mimeType"`
+		}
+		if json.Unmarshal(f.Custom[id], &list) != nil {
+			return nil
+		}
+		out := []map[string]any{}
+		for _, a := range list {
+			out = append(out, map[string]any{"id": a.ID, "name": text(a.Filename), "size": a.Size, "type": text(a.MimeType)})
+		}
+		return out
+	}
+	return customValue(f.Custom[id])
 }
 
 // fieldCache holds Jira's field list, which changes rarely, for the life

@@ -535,3 +535,29 @@ func TestLongInputsQuotedShort(t *testing.T) {
 		}
 	}
 }
+
+// TestGetIssueSystemFields: system fields asked for by name or id come
+// back (they were silently left out).
+func TestGetIssueSystemFields(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.ok(t, "jira_add_worklog", map[string]any{"issue_key": "OPS-1", "time_spent": "1h 30m"}, nil)
+	var got struct {
+		Fields []struct {
+			ID    string
+			Value any
+		}
+	}
+	f.ok(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{"environment", "Time tracking", "attachment"}}, &got)
+	ids := map[string]any{}
+	for _, fl := range got.Fields {
+		ids[fl.ID] = fl.Value
+	}
+	for _, id := range []string{"environment", "timetracking", "attachment"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("field %s left out: %+v", id, got.Fields)
+		}
+	}
+	if tt, _ := json.Marshal(ids["timetracking"]); !strings.Contains(string(tt), "1h 30m") {
+		t.Errorf("timetracking = %s, want the time logged", tt)
+	}
+}
