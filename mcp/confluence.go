@@ -696,10 +696,21 @@ func (s *Server) confluenceCreatePage() tool {
 			}
 			c, _, err := s.conf.Content.Create(ctx, atlassian.NewPage{SpaceKey: a.SpaceKey, Title: a.Title, Storage: storage, ParentID: a.ParentID})
 			if err != nil {
-				return nil, serverError(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
+				return nil, s.createPageError(ctx, err, a)
 			}
 			return jsonResult(s.written(c, a.SpaceKey))
 		})
+}
+
+// createPageError explains a failed create: a missing parent is named as
+// such (Confluence answers 404 for it as for a missing space).
+func (s *Server) createPageError(ctx context.Context, err error, a createPageArgs) error {
+	if a.ParentID != "" && errors.Is(err, atlassian.ErrNotFound) {
+		if _, _, perr := s.conf.Content.Get(ctx, a.ParentID); errors.Is(perr, atlassian.ErrNotFound) {
+			return serverError(perr, "parent page "+a.ParentID, "")
+		}
+	}
+	return serverError(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
 }
 
 // --- confluence_update_page

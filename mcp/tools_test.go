@@ -561,3 +561,12 @@ func TestGetIssueSystemFields(t *testing.T) {
 		t.Errorf("timetracking = %s, want the time logged", tt)
 	}
 }
+
+// TestCreatePageMissingParent: a parent_id that does not exist is blamed,
+// not the space.
+func TestCreatePageMissingParent(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": "Orphan", "body": "x", "parent_id": "999999999"},
+		"parent page 999999999 does not exist")
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "NOPE", "title": "Orphan", "body": "x"}, "space NOPE")
+}
