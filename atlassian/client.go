@@ -230,7 +230,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		if err == nil && resp.StatusCode < 300 {
 			if v != nil && len(bytes.TrimSpace(body)) > 0 {
 				if err := json.Unmarshal(body, v); err != nil {
-					return nil, fmt.Errorf("%s: %s %s: decode response: %w", c.product, req.Method, req.URL.Path, err)
+					return nil, decodeError(c.product, c.BaseURL(), req, c.relPath(req.URL.Path), body, err)
 				}
 			}
 			return &Response{Response: resp, Attempts: attempt}, nil
@@ -238,7 +238,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		var apiErr *Error
 		if err == nil {
 			apiErr = parseError(c.product, resp, body)
-			apiErr.Path = c.relPath(req.URL.Path)
+			apiErr.Path, apiErr.Base = c.relPath(req.URL.Path), c.BaseURL()
 			c.redact(apiErr)
 		}
 		wait, retry := c.shouldRetry(attempt, idempotent, apiErr, err)
@@ -393,12 +393,17 @@ func (c *Client) shouldRetry(attempt int, idempotent bool, apiErr *Error, err er
 
 // notSent reports errors that prove the request never reached the server.
 func notSent(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		// An answer, not a lost request: nothing listens there, and
+		// retrying for seconds only delays saying so.
+		return false
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		var dns *net.DNSError
 		return !errors.As(err, &dns) || dns.IsTemporary
 	}
-	return errors.Is(err, syscall.ECONNREFUSED)
+	return false
 }
 
 type timeoutError struct {
@@ -429,7 +434,7 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	case errors.As(err, &hostErr):
 		return fmt.Errorf("%s: the server's TLS certificate does not match the host name: check the base URL: %w", prefix, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("%s: connection refused: is the server running at %s? %w", prefix, c.BaseURL(), err)
+		return connectionRefused(prefix, c.BaseURL(), err)
 	}
 	var te *timeoutError
 	if errors.As(err, &te) {

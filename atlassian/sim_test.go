@@ -3,6 +3,9 @@ package atlassian_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -307,4 +310,59 @@ func TestPermissionsAndAuth(t *testing.T) {
 func ExampleQuote() {
 	fmt.Println(`space = ENG AND title = ` + atlassian.Quote(`The "new" runbook`))
 	// Output: space = ENG AND title = "The \"new\" runbook"
+}
+
+// TestConfigurationMistakes: a base URL that does not lead to the
+// product's REST API, or an SSO login page answering for it, is said to
+// be that, with what to check (they read as a missing issue, a missing
+// space list, or "invalid character '<'").
+func TestConfigurationMistakes(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 3, Seed: 1})
+	sso := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head><body><form>…</form></body></html>")
+	}))
+	t.Cleanup(sso.Close)
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"jira without its context path", func() error {
+			j, _ := atlassian.NewJira(srv.URL, admin)
+			_, _, err := j.Issues.Get(t.Context(), "OPS-1", nil)
+			return err
+		}, []string{"JIRA_BASE_URL", "context path", "https://host/jira"}},
+		{"confluence at jira's address", func() error {
+			c, _ := atlassian.NewConfluence(srv.JiraURL(), admin)
+			_, _, err := c.Spaces.List(t.Context(), nil)
+			return err
+		}, []string{"CONFLUENCE_BASE_URL", "not Jira's"}},
+		{"sso login page", func() error {
+			j, _ := atlassian.NewJira(sso.URL+"/jira", admin)
+			_, _, err := j.Issues.Get(t.Context(), "OPS-1", nil)
+			return err
+		}, []string{"HTML page", "Sign in - Corp SSO", "single sign-on"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, atlassian.ErrNotAPI) {
+				t.Fatalf("errors.Is(err, ErrNotAPI) = false: %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "invalid character") {
+				t.Errorf("a decoding error reaches the user: %v", err)
+			}
+		})
+	}
+	// The product's own 404 stays a plain not-found.
+	_, j := clients(t, srv, admin)
+	_, _, err := j.Issues.Get(t.Context(), "OPS-999", nil)
+	if !errors.Is(err, atlassian.ErrNotFound) || errors.Is(err, atlassian.ErrNotAPI) {
+		t.Errorf("a missing issue: %v", err)
+	}
 }

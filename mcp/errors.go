@@ -97,6 +97,10 @@ func explain(err error, subject, badRequest string) string {
 		return "the server did not answer in time (" + err.Error() + "): retry, or ask for less (smaller limit or max_chars); " +
 			"if it keeps happening the server is down or slow, and ATLASBRIDGE_TIMEOUT_SECONDS raises the limit"
 	}
+	var na *atlassian.NotAPIError
+	if errors.As(err, &na) {
+		return na.Error()
+	}
 	var ae *atlassian.Error
 	if !errors.As(err, &ae) {
 		// Transport failures carry their own advice (DNS, TLS, refused).
@@ -124,6 +128,9 @@ func explain(err error, subject, badRequest string) string {
 	case http.StatusForbidden:
 		return with(fmt.Sprintf("permission denied on %s: the configured %s user may not do this", subject, product))
 	case http.StatusNotFound:
+		if errors.Is(err, atlassian.ErrNotAPI) {
+			return fmt.Sprintf("%s did not answer for %s: %s", product, subject, ae.Hint())
+		}
 		return with(fmt.Sprintf("%s does not exist or you cannot see it", subject))
 	case http.StatusBadRequest:
 		s := product + " rejected the request"

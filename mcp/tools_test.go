@@ -570,3 +570,29 @@ func TestCreatePageMissingParent(t *testing.T) {
 		"parent page 999999999 does not exist")
 	f.fails(t, "confluence_create_page", map[string]any{"space_key": "NOPE", "title": "Orphan", "body": "x"}, "space NOPE")
 }
+
+// TestConfigurationMistakeErrors: the tools say a base URL is wrong or an
+// SSO page answers, rather than that the issue does not exist.
+func TestConfigurationMistakeErrors(t *testing.T) {
+	sso := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><head><title>Log in</title></head></html>")
+	}))
+	t.Cleanup(sso.Close)
+	sim := atlassiantest.NewServer(t, atlassiantest.Options{Seed: 1, JiraIssues: 3})
+	for _, tc := range []struct{ base, want string }{
+		{sso.URL, "single sign-on"},
+		{sim.URL, "context path"},
+	} {
+		jira, err := atlassian.NewJira(tc.base, atlassian.Options{Username: "admin", Password: "admin", MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(Options{Jira: jira, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fixture{srv: srv, cli: connect(t, srv, "")}
+		f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1"}, tc.want)
+	}
+}
