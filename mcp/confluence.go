@@ -203,7 +203,9 @@ func (s *Server) confluenceGetPage() tool {
 				p.URL = ""
 				out.Parent = &p
 			}
-			out.body = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset)
+			if out.body, err = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset); err != nil {
+				return nil, err
+			}
 			return jsonResult(out)
 		})
 }
@@ -268,7 +270,7 @@ func (s *Server) confluenceSearchPages() tool {
 			}
 			p, _, err := s.conf.Content.SiteSearch(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
-				return nil, serverError(err, "the search", cqlHint)
+				return nil, serverError(err, "the search", queryHint("CQL", cql))
 			}
 			var hits []pageHit
 			for _, r := range p.Results {
@@ -554,7 +556,7 @@ func (s *Server) confluenceGetComments() tool {
 					o.Author = text(c.Version.By.Name())
 					o.Created = stamp(c.Version.When)
 				}
-				b := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
+				b, _ := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
 				o.Body, o.Truncated = strings.TrimSpace(b.Body), b.Truncated
 				out.Comments = append(out.Comments, o)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -161,8 +162,32 @@ func productName(p string) string {
 	return p
 }
 
-// Hints added to a 400 answer to a query.
-const (
-	cqlHint = `fix the CQL: quote values with spaces, e.g. space = "ENG" AND text ~ "deploy" ORDER BY lastmodified DESC`
-	jqlHint = `fix the JQL: quote values with spaces, e.g. project = OPS AND status = "In Progress" ORDER BY updated DESC`
-)
+// queryHint is the hint added to a 400 answer to a CQL or JQL query
+// (lang): the advice to quote values with spaces only when query has an
+// unquoted value followed by a word that is no keyword.
+func queryHint(lang, query string) string {
+	example := `project = OPS AND status = "In Progress" ORDER BY updated DESC`
+	if lang == "CQL" {
+		example = `space = "ENG" AND text ~ "deploy" ORDER BY lastmodified DESC`
+	}
+	if unquotedSpaces(query) {
+		return "fix the " + lang + ": quote values with spaces, e.g. " + example
+	}
+	return "fix the " + lang + ", e.g. " + example
+}
+
+// unquotedValue matches a comparison whose value is a bare word followed
+// by another bare word: status = In Progress.
+var unquotedValue = regexp.MustCompile(`(?i)(!?=|!?~)\s*([A-Za-z0-9_.-]+)\s+([A-Za-z0-9_.-]+)`)
+
+var queryKeywords = map[string]bool{"and": true, "or": true, "not": true, "order": true, "in": true, "is": true,
+	"was": true, "changed": true, "by": true, "asc": true, "desc": true}
+
+func unquotedSpaces(query string) bool {
+	for _, m := range unquotedValue.FindAllStringSubmatch(query, -1) {
+		if !queryKeywords[strings.ToLower(m[3])] {
+			return true
+		}
+	}
+	return false
+}

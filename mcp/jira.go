@@ -209,7 +209,10 @@ func (s *Server) jiraGetIssue() tool {
 			if is.RenderedFields != nil {
 				html = is.RenderedFields.Description
 			}
-			b := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			b, err := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			if err != nil {
+				return nil, err
+			}
 			out.Description, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
 			return jsonResult(out)
 		})
@@ -403,7 +406,7 @@ func (s *Server) jiraSearchIssues() tool {
 			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
 				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
 			if err != nil {
-				return nil, serverError(err, "the search", jqlHint)
+				return nil, serverError(err, "the search", queryHint("JQL", jql))
 			}
 			t := &table{columns: []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}}
 			for _, is := range p.Issues {
@@ -465,7 +468,7 @@ func (s *Server) jiraGetComments() tool {
 				NextStartAt int          `json:"next_start_at,omitempty"`
 			}{Total: p.Total, Comments: []commentOut{}}
 			for _, c := range p.Comments {
-				b := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
+				b, _ := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
 				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: strings.TrimSpace(b.Body), Truncated: b.Truncated})
 			}
 			out.NextStartAt = nextStart(p.StartAt, len(p.Comments), p.Total)

@@ -596,3 +596,37 @@ func TestConfigurationMistakeErrors(t *testing.T) {
 		f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1"}, tc.want)
 	}
 }
+
+// TestQueryHint: the advice to quote values with spaces comes only when a
+// value has an unquoted space.
+func TestQueryHint(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		quote bool
+	}{
+		{`status = In Progress`, true},
+		{`space = ENG AND title ~ deploy plan`, true},
+		{`status = Open AND project = OPS`, false},
+		{`project = OPS ORDER BY updated`, false},
+		{`status = "In Progress" AND (`, false},
+		{`summary ~ deploy OR`, false},
+	} {
+		if got := strings.Contains(queryHint("JQL", tc.q), "quote values"); got != tc.quote {
+			t.Errorf("queryHint(%q) advises quoting: %v, want %v", tc.q, got, tc.quote)
+		}
+	}
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_search_issues", map[string]any{"jql": "status = In Progress"}, "quote values with spaces")
+	text, _ := f.call(t, "jira_search_issues", map[string]any{"jql": "project = OPS AND ("})
+	if strings.Contains(text, "quote values") {
+		t.Errorf("quoting advised for a query without spaces in values: %s", text)
+	}
+}
+
+// TestOffsetPastEnd: an offset past the end of a text says so (it gave an
+// empty body as if the text were empty).
+func TestOffsetPastEnd(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1", "offset": 10_000_000}, "past the end")
+	f.fails(t, "confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "offset": 10_000_000}, "past the end")
+}
