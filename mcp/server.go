@@ -184,7 +184,10 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, map[string]strin
 				continue
 			}
 			if !slices.Contains(products, sel) && !slices.Contains(names, sel) {
-				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: %s, %s", flag, sel, strings.Join(products, ", "), strings.Join(names, ", "))
+				if near := nearestName(sel, append(slices.Clip(products), names...)); near != "" {
+					return nil, fmt.Errorf("mcp: %s: unknown tool %q; did you mean %s?", flag, quoteInput(sel), near)
+				}
+				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: %s, %s", flag, quoteInput(sel), strings.Join(products, ", "), strings.Join(names, ", "))
 			}
 			out = append(out, sel)
 		}

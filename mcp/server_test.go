@@ -78,6 +78,8 @@ func TestToolSelection(t *testing.T) {
 		{name: "nothing configured", opts: Options{}, err: "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
 		{name: "unknown tool", opts: Options{Jira: jira, Tools: []string{"jira_teleport"}}, err: `unknown tool "jira_teleport"; valid: confluence, jira, index, confluence_get_spaces`},
 		{name: "unknown excluded tool", opts: Options{Jira: jira, ExcludeTools: []string{"nope"}}, err: "--exclude-tools: unknown tool"},
+		{name: "tool typo", opts: Options{Jira: jira, Tools: []string{"jira_get_isue"}}, err: `unknown tool "jira_get_isue"; did you mean jira_get_issue?`},
+		{name: "product typo", opts: Options{Jira: jira, ExcludeTools: []string{"jra"}}, err: `unknown tool "jra"; did you mean jira?`},
 		{name: "tool of unconfigured product", opts: Options{Jira: jira, Tools: []string{"confluence_get_page"}}, err: "Confluence is not configured: set CONFLUENCE_BASE_URL"},
 		{name: "write tool while read-only", opts: Options{Jira: jira, ReadOnly: true, Tools: []string{"jira_add_comment"}}, err: "read-only"},
 		{name: "nothing left", opts: Options{Jira: jira, ExcludeTools: []string{"jira"}}, err: "no tool left"},
