@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -704,6 +706,9 @@ func (s *Server) jiraCreateIssue() tool {
 			if a.Assignee != "" {
 				fields["assignee"] = map[string]string{"name": a.Assignee}
 			}
+			if err := checkJiraLabels(a.Labels); err != nil {
+				return nil, err
+			}
 			if len(a.Labels) > 0 {
 				fields["labels"] = a.Labels
 			}
@@ -734,7 +739,7 @@ type updateIssueArgs struct {
 	Description string         `json:"description,omitempty" jsonschema_description:"New description as markdown (replaces the old one)."`
 	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
-	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels (replace the old ones)."`
+	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels, no spaces (they replace the old ones)."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields to set, by id, as Jira expects them."`
 }
 
@@ -761,6 +766,9 @@ func (s *Server) jiraUpdateIssue() tool {
 				fields["assignee"] = map[string]any{"name": nil} // Jira's way to unassign
 			case a.Assignee != "":
 				fields["assignee"] = map[string]string{"name": a.Assignee}
+			}
+			if err := checkJiraLabels(a.Labels); err != nil {
+				return nil, err
 			}
 			if a.Labels != nil {
 				fields["labels"] = a.Labels
@@ -963,4 +971,21 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// checkJiraLabels refuses a label Jira would: empty, with white space, or
+// longer than 255 characters.
+func checkJiraLabels(labels []string) error {
+	for _, l := range labels {
+		switch {
+		case strings.TrimSpace(l) == "":
+			return argError("labels: a label is empty")
+		case strings.ContainsFunc(l, unicode.IsSpace):
+			return argError("label %q has a space: a Jira label is one word; use - or _ to join words, e.g. %q",
+				quoteInput(l), quoteInput(strings.Join(strings.Fields(l), "-")))
+		case utf8.RuneCountInString(l) > 255:
+			return argError("label %q is longer than 255 characters", quoteInput(l))
+		}
+	}
+	return nil
 }

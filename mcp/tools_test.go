@@ -630,3 +630,12 @@ func TestOffsetPastEnd(t *testing.T) {
 	f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1", "offset": 10_000_000}, "past the end")
 	f.fails(t, "confluence_get_page", map[string]any{"page_id": atlassiantest.PageID("ENG", "index.html"), "offset": 10_000_000}, "past the end")
 }
+
+// TestJiraLabelsWithSpaces: a Jira label with a space is refused before
+// the request, as a Confluence one is.
+func TestJiraLabelsWithSpaces(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": "OPS-1", "labels": []any{"needs review"}}, `use - or _ to join words, e.g. "needs-review"`)
+	f.fails(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "s", "issue_type": "Task", "labels": []any{"a b"}}, "has a space")
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": "OPS-1", "labels": []any{"needs-review"}}, nil)
+}
