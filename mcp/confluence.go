@@ -125,9 +125,23 @@ func (s *Server) confluenceGetSpaces() tool {
 // listEnd reads the end of a Confluence list page: the total when the
 // server says it or when this is the last page (0 when unknown), and the
 // start of the next page (0 when none).
+
+// listHead is what every page of a list says of the whole: the total when
+// known, else that more remain, and where the next page starts.
+type listHead struct {
+	Total     int  `json:"total,omitempty"`
+	More      bool `json:"more,omitempty"`
+	NextStart int  `json:"next_start,omitempty"`
+}
+
+func listHeadOf(p atlassian.Page, totalSize, start int) listHead {
+	total, next := listEnd(p, totalSize, start)
+	return listHead{Total: total, More: total == 0 && next > 0, NextStart: next}
+}
+
 func listEnd(p atlassian.Page, totalSize, start int) (total, next int) {
 	if n, ok := p.Next(); ok {
-		return totalSize, n
+		return max(totalSize, 0), n
 	}
 	if totalSize > 0 {
 		return totalSize, 0
@@ -447,7 +461,7 @@ type pageListArgs struct {
 
 func (s *Server) confluenceGetPageChildren() tool {
 	return readTool("confluence", "confluence_get_page_children", "List child pages",
-		"List the direct child pages of a Confluence page: id, title, URL each, and next_start when more remain.",
+		"List the direct child pages of a Confluence page: total (or more), page_url (insert an id), id and title each, next_start when more remain.",
 		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
 			limit, err := window("limit", a.Limit, 25, 100, "start", a.Start)
 			if err != nil {
@@ -461,14 +475,13 @@ func (s *Server) confluenceGetPageChildren() tool {
 				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
-				Total     int       `json:"total,omitempty"`
-				Children  []pageRef `json:"children"`
-				NextStart int       `json:"next_start,omitempty"`
-			}{Children: []pageRef{}}
+				listHead
+				PageURL  string    `json:"page_url"`
+				Children []pageRef `json:"children"`
+			}{listHead: listHeadOf(p.Page, p.TotalSize, a.Start), PageURL: s.conf.AbsURL(pageURLTemplate), Children: []pageRef{}}
 			for i := range p.Results {
-				out.Children = append(out.Children, s.pageRef(&p.Results[i]))
+				out.Children = append(out.Children, pageRef{ID: string(p.Results[i].ID), Title: text(p.Results[i].Title)})
 			}
-			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }
@@ -622,10 +635,9 @@ func (s *Server) confluenceGetAttachments() tool {
 				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
-				Total       int             `json:"total,omitempty"`
+				listHead
 				Attachments []attachmentOut `json:"attachments"`
-				NextStart   int             `json:"next_start,omitempty"`
-			}{Attachments: []attachmentOut{}}
+			}{listHead: listHeadOf(p.Page, p.TotalSize, a.Start), Attachments: []attachmentOut{}}
 			for _, c := range p.Results {
 				o := attachmentOut{ID: string(c.ID), Title: text(c.Title)}
 				if c.Extensions != nil {
@@ -642,7 +654,6 @@ func (s *Server) confluenceGetAttachments() tool {
 				}
 				out.Attachments = append(out.Attachments, o)
 			}
-			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }

@@ -539,6 +539,12 @@ func TestListPaging(t *testing.T) {
 			titles = append(titles, c.(map[string]any)["title"].(string))
 		}
 		next := jnum(t, text, "next_start")
+		if more, _ := jget(t, text, "more").(bool); next > 0 && jnum(t, text, "total") == 0 && !more {
+			t.Errorf("a page with more after it gives neither total nor more: %s", text)
+		}
+		if !strings.Contains(text, `"page_url":"`) || strings.Contains(text, `"url":`) {
+			t.Errorf("children are not given with a URL template: %s", text)
+		}
 		if next == 0 {
 			if jnum(t, text, "total") != 4 {
 				t.Errorf("last page: total %d, want 4: %s", jnum(t, text, "total"), text)
