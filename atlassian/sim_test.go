@@ -366,3 +366,42 @@ func TestConfigurationMistakes(t *testing.T) {
 		t.Errorf("a missing issue: %v", err)
 	}
 }
+
+func TestSearchUsers(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	key := srv.IssueKeys("OPS")[0]
+	for _, tc := range []struct {
+		name string
+		opts atlassian.UserSearchOptions
+		want string // a user name among the answers
+		err  error
+	}{
+		{"by user name", atlassian.UserSearchOptions{Query: "adm"}, "admin", nil},
+		{"by e-mail", atlassian.UserSearchOptions{Query: "admin@"}, "admin", nil},
+		{"assignable for an issue", atlassian.UserSearchOptions{Query: "adm", IssueKey: key}, "admin", nil},
+		{"assignable in a project", atlassian.UserSearchOptions{Query: "adm", ProjectKey: "OPS"}, "admin", nil},
+		{"no such issue", atlassian.UserSearchOptions{Query: "adm", IssueKey: "OPS-99999"}, "", atlassian.ErrNotFound},
+		{"no query", atlassian.UserSearchOptions{}, "", atlassian.ErrBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			us, _, err := j.Meta.SearchUsers(t.Context(), tc.opts)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("err = %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, u := range us {
+				found = found || u.Name == tc.want
+			}
+			if !found {
+				t.Errorf("%s not among %+v", tc.want, us)
+			}
+		})
+	}
+}

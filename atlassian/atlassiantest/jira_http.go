@@ -21,6 +21,7 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"field", s.withUser(s.listFields))
 	m.HandleFunc("GET "+api+"issueLinkType", s.withUser(s.listLinkTypes))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getJiraUser))
+	s.jiraPeopleRoutes(m, api)
 	m.HandleFunc("GET "+api+"status", s.withUser(s.listStatuses))
 	m.HandleFunc("GET "+api+"priority", s.withUser(s.listNamed("priority", priorities)))
 	m.HandleFunc("GET "+api+"issuetype", s.withUser(s.listNamed("issuetype", issueTypes)))
@@ -235,6 +236,13 @@ func (s *Sim) getJiraUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.jiraCtx(r, u)
 	o := c.userJSON(name).(obj)
 	o["locale"] = "en_US"
+	// Groups are listed on ?expand=groups only; their count always.
+	groups := 0
+	if gu := s.users[name]; gu != nil {
+		groups = len(gu.Groups)
+	}
+	o["groups"] = obj{"size": groups, "items": []any{}}
+	o["expand"] = "groups"
 	writeJSON(w, http.StatusOK, o)
 }
 
