@@ -150,6 +150,7 @@ func (s *Server) catalog() []tool {
 		s.jiraGetComments(),
 		s.jiraGetTransitions(),
 		s.jiraGetProjects(),
+		s.jiraSearchUsers(),
 		s.jiraGetCreateFields(),
 		s.jiraGetWorklogs(),
 		s.jiraCreateIssue(),

@@ -639,3 +639,23 @@ func TestJiraLabelsWithSpaces(t *testing.T) {
 	f.fails(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "s", "issue_type": "Task", "labels": []any{"a b"}}, "has a space")
 	f.ok(t, "jira_update_issue", map[string]any{"issue_key": "OPS-1", "labels": []any{"needs-review"}}, nil)
 }
+
+func TestJiraSearchUsers(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	for _, args := range []map[string]any{
+		{"query": "adm"},
+		{"query": "admin@"},
+		{"query": "adm", "issue_key": key},
+		{"query": "adm", "project_key": "ops"},
+	} {
+		text := f.ok(t, "jira_search_users", args, nil)
+		contains(t, text, `"columns":["name","display_name","email"]`, `["admin",`)
+	}
+	f.fails(t, "jira_search_users", map[string]any{"query": " "}, "query is empty")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "issue_key": "OPS-1", "project_key": "OPS"}, "not both")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "project_key": "NOPE"}, "project NOPE does not exist")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "limit": 500}, "limit must be between 1 and 50")
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
+	g.fails(t, "jira_search_users", map[string]any{"query": "a", "project_key": "WEB"}, "JIRA_PROJECTS")
+}
