@@ -133,7 +133,7 @@ type errorBody struct {
 	// (its REST servlet's "no such resource" has status-code).
 	StatusCode     json.RawMessage `json:"statusCode"`
 	JiraStatusCode json.RawMessage `json:"status-code"`
-	Data          *struct {
+	Data           *struct {
 		Errors []struct {
 			Message struct {
 				Key         string `json:"key"`

@@ -405,3 +405,60 @@ func TestSearchUsers(t *testing.T) {
 		})
 	}
 }
+
+func TestIssueLinks(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	keys := srv.IssueKeys("OPS")
+	a, b := keys[0], keys[1]
+	types, _, err := j.Meta.LinkTypes(ctx)
+	if err != nil || len(types) == 0 || types[0].Inward == "" || types[0].Outward == "" {
+		t.Fatalf("link types %+v, %v", types, err)
+	}
+	if _, err := j.Issues.Link(ctx, atlassian.LinkInput{Type: "Duplicate", Inward: a, Outward: b, Comment: "same thing"}); err != nil {
+		t.Fatal(err)
+	}
+	// find returns key's Duplicate link with other.
+	find := func(key, other string) (atlassian.IssueLink, bool) {
+		is, _, err := j.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"issuelinks"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range is.Fields.IssueLinks {
+			if l.Type.Name == "Duplicate" && (l.InwardIssue != nil && l.InwardIssue.Key == other || l.OutwardIssue != nil && l.OutwardIssue.Key == other) {
+				return l, true
+			}
+		}
+		return atlassian.IssueLink{}, false
+	}
+	// a duplicates b: a's link points outward to b, b's inward to a.
+	la, ok := find(a, b)
+	if !ok || la.OutwardIssue == nil || la.OutwardIssue.Key != b {
+		t.Fatalf("%s links %+v", a, la)
+	}
+	if lb, ok := find(b, a); !ok || lb.InwardIssue == nil || lb.InwardIssue.Key != a {
+		t.Fatalf("%s links %+v", b, lb)
+	}
+	for _, tc := range []struct {
+		in   atlassian.LinkInput
+		want error
+	}{
+		{atlassian.LinkInput{Type: "Nope", Inward: a, Outward: b}, atlassian.ErrNotFound},
+		{atlassian.LinkInput{Type: "Blocks", Inward: a, Outward: "OPS-99999"}, atlassian.ErrNotFound},
+		{atlassian.LinkInput{Type: "Blocks", Inward: a, Outward: a}, atlassian.ErrBadRequest},
+	} {
+		if _, err := j.Issues.Link(ctx, tc.in); !errors.Is(err, tc.want) {
+			t.Errorf("Link(%+v) = %v, want %v", tc.in, err, tc.want)
+		}
+	}
+	if _, err := j.Issues.DeleteLink(ctx, la.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := find(a, b); ok {
+		t.Error("the link is still there after DeleteLink")
+	}
+	if _, err := j.Issues.DeleteLink(ctx, la.ID); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("second DeleteLink = %v", err)
+	}
+}

@@ -550,6 +550,14 @@ func (j *jira) link(typ linkType, from, to *issue) {
 	j.gen++
 }
 
+// unlink removes link l from both its issues.
+func (j *jira) unlink(l *issueLink) {
+	for _, is := range []*issue{l.from, l.to} {
+		is.links = slices.DeleteFunc(is.links, func(x *issueLink) bool { return x == l })
+	}
+	j.gen++
+}
+
 // transitionTo applies a workflow step, recording the change.
 func (j *jira) transitionTo(is *issue, t transition, resolution, author string, now time.Time) {
 	old := is.status
