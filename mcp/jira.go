@@ -112,6 +112,7 @@ type getIssueArgs struct {
 }
 
 type linkOut struct {
+	ID       string `json:"id,omitempty"` // of an issue link, for jira_remove_link
 	Key      string `json:"key"`
 	Relation string `json:"relation,omitempty"`
 	Summary  string `json:"summary,omitempty"`
@@ -201,7 +202,10 @@ func (s *Server) jiraGetIssue() tool {
 					out.Links = append(out.Links, linked(l.OutwardIssue, l.Type.Outward))
 				case l.InwardIssue != nil:
 					out.Links = append(out.Links, linked(l.InwardIssue, l.Type.Inward))
+				default:
+					continue
 				}
+				out.Links[len(out.Links)-1].ID = l.ID
 			}
 			for _, c := range custom {
 				c.Value = fieldValue(f, c.ID)

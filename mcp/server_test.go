@@ -131,6 +131,9 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"confluence_update_page", map[string]any{"page_id": w.parent, "version": 1, "body": "vandalised"}},
 		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": "New", "body": "x"}},
 		{"jira_add_comment", map[string]any{"issue_key": w.issue, "comment": "x"}},
+		{"jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": w.issue, "outward_issue_key": "OPS-2"}},
+		{"jira_remove_link", map[string]any{"link_id": "1"}},
+		{"jira_delete_issue", map[string]any{"issue_key": w.issue}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

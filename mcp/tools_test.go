@@ -659,3 +659,75 @@ func TestJiraSearchUsers(t *testing.T) {
 	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
 	g.fails(t, "jira_search_users", map[string]any{"query": "a", "project_key": "WEB"}, "JIRA_PROJECTS")
 }
+
+// TestJiraLinks: link types, linking two issues, the link in
+// jira_get_issue with its id, and its removal.
+func TestJiraLinks(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_links"} })
+	keys := f.sim.IssueKeys("OPS")
+	a, b := keys[0], keys[len(keys)-1]
+	contains(t, f.ok(t, "jira_get_link_types", nil, nil), `"columns":["name","outward","inward"]`, `["Blocks","blocks","is blocked by"]`)
+	contains(t, f.ok(t, "jira_link_issues", map[string]any{"link_type": "blocks", "inward_issue_key": a, "outward_issue_key": b, "comment": "see **this**"}, nil), a+" → "+b)
+	var got struct {
+		Links []linkOut
+	}
+	f.ok(t, "jira_get_issue", map[string]any{"issue_key": a}, &got)
+	id := ""
+	for _, l := range got.Links {
+		if l.Key == b && l.Relation == "blocks" {
+			id = l.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no link %s blocks %s with an id: %+v", a, b, got.Links)
+	}
+	f.ok(t, "jira_remove_link", map[string]any{"link_id": id}, nil)
+	f.fails(t, "jira_remove_link", map[string]any{"link_id": id}, "link "+id+" does not exist")
+	f.fails(t, "jira_remove_link", map[string]any{"link_id": "x1"}, "link_id must be the numeric id")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Nope", "inward_issue_key": a, "outward_issue_key": b}, "link type Nope")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": a, "outward_issue_key": a}, "cannot be linked to itself")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": a, "outward_issue_key": "OPS-99999"}, "OPS-99999")
+}
+
+func TestJiraDeleteIssue(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"all"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	contains(t, f.ok(t, "jira_delete_issue", map[string]any{"issue_key": key}, nil), `"deleted":"`+key+`"`)
+	f.fails(t, "jira_get_issue", map[string]any{"issue_key": key}, "does not exist")
+	f.fails(t, "jira_delete_issue", map[string]any{"issue_key": key}, "does not exist")
+	g := newFixture(t, "", func(o *Options) {
+		o.Projects, o.Tools = []string{"WEB"}, []string{"jira_delete_issue", "jira_get_issue"}
+	})
+	g.fails(t, "jira_delete_issue", map[string]any{"issue_key": g.sim.IssueKeys("OPS")[0]}, "JIRA_PROJECTS")
+}
+
+// TestToolsets: rarely used tools are served only when --toolsets adds
+// their group (or --tools names them); called without, they say how.
+func TestToolsets(t *testing.T) {
+	listed := func(s *Server, name string) bool {
+		return slices.Contains(names(s.Tools()), name)
+	}
+	if s := configuredTools(t); listed(s, "jira_link_issues") || listed(s, "jira_delete_issue") || !listed(s, "jira_search_users") {
+		t.Errorf("default list: %v", names(s.Tools()))
+	}
+	if s := configuredTools(t, "jira_links"); !listed(s, "jira_link_issues") || listed(s, "jira_delete_issue") {
+		t.Errorf("--toolsets jira_links: %v", names(s.Tools()))
+	}
+	if s := configuredTools(t, "all"); len(s.Tools()) != len(Catalog()) {
+		t.Errorf("--toolsets all: %d of %d tools", len(s.Tools()), len(Catalog()))
+	}
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_delete_issue", map[string]any{"issue_key": "OPS-1"}, "--toolsets jira_admin")
+	for _, tc := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
+		{[]string{"teleport"}, "valid: all, jira_links, jira_admin"},
+	} {
+		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Toolsets %v: %v, want %q", tc.sets, err, tc.want)
+		}
+	}
+}

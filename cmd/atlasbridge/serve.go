@@ -28,6 +28,7 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	readOnly := fs.Bool("read-only", cfg.ReadOnly, "serve no write tool (also ATLASBRIDGE_READ_ONLY=true)")
 	tools := fs.String("tools", "", "serve only these tools: comma-separated `names`, or confluence / jira")
 	exclude := fs.String("exclude-tools", "", "do not serve these tools: comma-separated `names`, or confluence / jira")
+	toolsets := fs.String("toolsets", "", "also serve these groups of rarely used tools: comma-separated `names` ("+strings.Join(mcp.Toolsets(), ", ")+"), or all")
 	schedule := fs.String("sync-schedule", "", "keep the local index fresh in the background on this cron `SPEC` (e.g. \"@every 30m\")")
 	token := fs.String("auth-token", "", "bearer `token` HTTP clients must send (default $ATLASBRIDGE_HTTP_TOKEN; prefer the variable: flags show in ps)")
 	fs.Usage = func() {
@@ -80,6 +81,7 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		ReadOnly:     *readOnly,
 		Tools:        list(*tools),
 		ExcludeTools: list(*exclude),
+		Toolsets:     list(*toolsets),
 		Searcher:     searcher,
 		Version:      version,
 		Logger:       log,
