@@ -462,3 +462,32 @@ func TestIssueLinks(t *testing.T) {
 		t.Errorf("second DeleteLink = %v", err)
 	}
 }
+
+func TestVersionsAndComponents(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 3, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	vs, _, err := j.Projects.Versions(ctx, "OPS")
+	if err != nil || len(vs) == 0 || vs[0].Name == "" || vs[0].ID == "" {
+		t.Fatalf("versions %+v, %v", vs, err)
+	}
+	cs, _, err := j.Projects.Components(ctx, "OPS")
+	if err != nil || len(cs) == 0 || cs[0].Name == "" {
+		t.Fatalf("components %+v, %v", cs, err)
+	}
+	v, _, err := j.Projects.CreateVersion(ctx, atlassian.VersionInput{ProjectKey: "OPS", Name: "2026.1", ReleaseDate: "2026-03-01"})
+	if err != nil || v.Name != "2026.1" || v.Released || v.ReleaseDate != "2026-03-01" {
+		t.Fatalf("created %+v, %v", v, err)
+	}
+	if vs2, _, _ := j.Projects.Versions(ctx, "OPS"); len(vs2) != len(vs)+1 {
+		t.Errorf("%d versions after creating one, want %d", len(vs2), len(vs)+1)
+	}
+	_, _, err = j.Projects.CreateVersion(ctx, atlassian.VersionInput{ProjectKey: "OPS", Name: "2026.1"})
+	var ae *atlassian.Error
+	if !errors.As(err, &ae) || ae.Fields["name"] == "" {
+		t.Errorf("duplicate version: %v", err)
+	}
+	if _, _, err := j.Projects.Versions(ctx, "NOPE"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("versions of a missing project: %v", err)
+	}
+}

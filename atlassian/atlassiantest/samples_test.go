@@ -232,6 +232,18 @@ func TestSampleShapes(t *testing.T) {
 		// Server wraps link types in {"issueLinkTypes": [...]}; the fixture saved only the array.
 		{"jira/issue_link_types.apache.json", jb + "issueLinkType", "issueLinkTypes", true},
 	}
+	// A project's versions: a released one with a date and no
+	// description (the sample's second), and one without a date.
+	versions := loadSample(t, "jira/project_versions.apache_jira8.json").([]any)
+	ours := do(t, call{url: jb + "project/OPS/versions", auth: "admin"}).list(t)
+	checkShape(t, versions[1], ours[0], shapeCheck{exact: true})
+	newVersion := do(t, call{method: "POST", url: jb + "version", auth: "admin", body: map[string]any{"name": "Shape 1", "project": "OPS"}}).obj(t)
+	for _, v := range versions {
+		if _, dated := v.(map[string]any)["releaseDate"]; !dated {
+			checkShape(t, v, newVersion, shapeCheck{exact: true, ignore: []string{"description"}})
+			break
+		}
+	}
 	// A user search answers a bare array of the user objects of GET user,
 	// without their groups (never expandable there).
 	users := do(t, call{url: jb + "user/search?username=adm", auth: "admin"}).list(t)
