@@ -134,6 +134,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": w.issue, "outward_issue_key": "OPS-2"}},
 		{"jira_remove_link", map[string]any{"link_id": "1"}},
 		{"jira_delete_issue", map[string]any{"issue_key": w.issue}},
+		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

@@ -731,3 +731,21 @@ func TestToolsets(t *testing.T) {
 		}
 	}
 }
+
+func TestJiraVersionsAndComponents(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_admin"} })
+	contains(t, f.ok(t, "jira_get_versions", map[string]any{"project_key": "ops"}, nil),
+		`"columns":["id","name","released","release_date"]`, `"2024.1",true,"2024-03-15"]`, `"2025.1",false,`)
+	if text := f.ok(t, "jira_get_versions", map[string]any{"project_key": "OPS", "unreleased": true}, nil); strings.Contains(text, "2024.1") {
+		t.Errorf("unreleased lists a released version: %s", text)
+	}
+	contains(t, f.ok(t, "jira_get_components", map[string]any{"project_key": "OPS"}, nil), `"columns":["id","name","lead"]`)
+	contains(t, f.ok(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.1", "release_date": "2026-03-31"}, nil), `"name":"2026.1"`)
+	contains(t, f.ok(t, "jira_get_versions", map[string]any{"project_key": "OPS", "unreleased": true}, nil), `"2026.1",false,"2026-03-31"]`)
+	f.fails(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.1"}, "already exists")
+	f.fails(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "x", "release_date": "31/03/2026"}, "use YYYY-MM-DD")
+	f.fails(t, "jira_get_versions", map[string]any{"project_key": "NOPE"}, "project NOPE does not exist")
+	f.fails(t, "jira_get_components", map[string]any{"project_key": ""}, "project_key is empty")
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
+	g.fails(t, "jira_get_versions", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
+}
