@@ -160,6 +160,7 @@ func (s *Server) catalog() []tool {
 		s.jiraSearchUsers(),
 		s.jiraGetVersions(),
 		s.jiraGetComponents(),
+		s.jiraSearchFields(),
 		inToolset("jira_links", s.jiraGetLinkTypes()),
 		s.jiraGetCreateFields(),
 		s.jiraGetWorklogs(),

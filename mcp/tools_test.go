@@ -749,3 +749,28 @@ func TestJiraVersionsAndComponents(t *testing.T) {
 	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
 	g.fails(t, "jira_get_versions", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
 }
+
+func TestJiraSearchFields(t *testing.T) {
+	f := newFixture(t, "", nil)
+	var got struct {
+		Fields  [][]string
+		Allowed map[string][]string
+	}
+	for _, tc := range []struct{ query, first string }{
+		{"Fix Version/s", "fixVersions"},
+		{"fix version", "fixVersions"},
+		{"componets", "components"}, // a typo
+		{"remaining", "timeestimate"},
+	} {
+		f.ok(t, "jira_search_fields", map[string]any{"query": tc.query}, &got)
+		if len(got.Fields) == 0 || got.Fields[0][0] != tc.first {
+			t.Errorf("%q: first hit %v, want %s", tc.query, got.Fields, tc.first)
+		}
+	}
+	f.ok(t, "jira_search_fields", map[string]any{"query": "priority", "project_key": "OPS", "issue_type": "Bug"}, &got)
+	if !slices.Contains(got.Allowed["priority"], "Major") {
+		t.Errorf("allowed values of priority: %v", got.Allowed)
+	}
+	f.fails(t, "jira_search_fields", map[string]any{"query": "x", "project_key": "OPS"}, "together")
+	f.fails(t, "jira_search_fields", map[string]any{"query": " "}, "query is empty")
+}
