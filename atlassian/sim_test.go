@@ -491,3 +491,26 @@ func TestVersionsAndComponents(t *testing.T) {
 		t.Errorf("versions of a missing project: %v", err)
 	}
 }
+
+func TestUpdateComment(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 30, Seed: 1,
+		Users: []atlassiantest.User{{Name: "admin", Password: "admin"}, {Name: "alice", Password: "alice"}}})
+	_, j := clients(t, srv, admin)
+	_, alice := clients(t, srv, atlassian.Options{Username: "alice", Password: "alice"})
+	ctx := t.Context()
+	key := srv.IssueKeys("OPS")[0]
+	c, _, err := j.Issues.AddComment(ctx, key, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := j.Issues.UpdateComment(ctx, key, c.ID, "second")
+	if err != nil || u.Body != "second" || u.ID != c.ID {
+		t.Fatalf("updated %+v, %v", u, err)
+	}
+	if _, _, err := alice.Issues.UpdateComment(ctx, key, c.ID, "hijack"); !errors.Is(err, atlassian.ErrForbidden) {
+		t.Errorf("another user's edit: %v", err)
+	}
+	if _, _, err := j.Issues.UpdateComment(ctx, key, "999999", "x"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("a missing comment: %v", err)
+	}
+}

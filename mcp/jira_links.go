@@ -121,3 +121,41 @@ func (s *Server) jiraDeleteIssue() tool {
 			}{key})
 		})
 }
+
+// --- jira_edit_comment
+
+type editCommentArgs struct {
+	IssueKey  string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	CommentID string `json:"comment_id" jsonschema_description:"Comment id, from jira_add_comment or jira_get_comments."`
+	Comment   string `json:"comment" jsonschema_description:"The new comment text as markdown; it replaces the old."`
+}
+
+var commentIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
+
+func (s *Server) jiraEditComment() tool {
+	return writeTool("jira", "jira_edit_comment", "Edit a Jira comment",
+		"Replace the text of a comment on a Jira issue (markdown, converted to wiki markup); Jira lets you edit your own comments.",
+		true, true,
+		func(ctx context.Context, a editCommentArgs) (*mcpgo.CallToolResult, error) {
+			if strings.TrimSpace(a.Comment) == "" {
+				return nil, argError("comment is empty")
+			}
+			id := strings.TrimSpace(a.CommentID)
+			if !commentIDPattern.MatchString(id) {
+				return nil, argError("comment_id must be the numeric id of a comment (got %q): see jira_get_comments", quoteInput(id))
+			}
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
+			}
+			c, _, err := s.jira.Issues.UpdateComment(ctx, key, id, wikiMarkup(a.Comment))
+			if err != nil {
+				return nil, serverError(err, "comment "+id+" of issue "+key, "")
+			}
+			return jsonResult(struct {
+				ID      string `json:"id"`
+				Key     string `json:"key"`
+				Updated string `json:"updated,omitempty"`
+			}{c.ID, key, stamp(c.Updated)})
+		})
+}

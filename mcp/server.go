@@ -167,6 +167,7 @@ func (s *Server) catalog() []tool {
 		s.jiraCreateIssue(),
 		s.jiraUpdateIssue(),
 		s.jiraAddComment(),
+		s.jiraEditComment(),
 		s.jiraTransitionIssue(),
 		s.jiraAddWorklog(),
 		inToolset("jira_links", s.jiraLinkIssues()),

@@ -135,6 +135,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_remove_link", map[string]any{"link_id": "1"}},
 		{"jira_delete_issue", map[string]any{"issue_key": w.issue}},
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
+		{"jira_edit_comment", map[string]any{"issue_key": w.issue, "comment_id": "1", "comment": "x"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

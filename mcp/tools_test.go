@@ -774,3 +774,15 @@ func TestJiraSearchFields(t *testing.T) {
 	f.fails(t, "jira_search_fields", map[string]any{"query": "x", "project_key": "OPS"}, "together")
 	f.fails(t, "jira_search_fields", map[string]any{"query": " "}, "query is empty")
 }
+
+func TestJiraEditComment(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	var c struct{ ID string }
+	f.ok(t, "jira_add_comment", map[string]any{"issue_key": key, "comment": "first"}, &c)
+	contains(t, f.ok(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": c.ID, "comment": "**second**"}, nil), `"id":"`+c.ID+`"`)
+	contains(t, f.ok(t, "jira_get_comments", map[string]any{"issue_key": key}, nil), "**second**")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": "999999", "comment": "x"}, "comment 999999 of issue "+key+" does not exist")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": "abc", "comment": "x"}, "comment_id must be the numeric id")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": c.ID, "comment": " "}, "comment is empty")
+}
