@@ -366,9 +366,10 @@ func linked(l *atlassian.LinkedIssue, relation string) linkOut {
 // --- jira_search_issues
 
 type searchIssuesArgs struct {
-	JQL        string `json:"jql" jsonschema_description:"JQL query, e.g. project = OPS AND status = \"In Progress\" AND text ~ \"timeout\" ORDER BY updated DESC"`
-	MaxResults int    `json:"max_results,omitempty" jsonschema_description:"Issues per page, 1-100 (default 20)."`
-	StartAt    int    `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
+	JQL        string   `json:"jql" jsonschema_description:"JQL query, e.g. project = OPS AND status = \"In Progress\" AND text ~ \"timeout\" ORDER BY updated DESC"`
+	MaxResults int      `json:"max_results,omitempty" jsonschema_description:"Issues per page, 1-100 (default 20)."`
+	StartAt    int      `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
+	Fields     []string `json:"fields,omitempty" jsonschema_description:"Columns to add, by field name or id, e.g. [\"labels\", \"Due Date\", \"Fix Version/s\", \"Sprint\"]."`
 }
 
 // issueURLTemplate is the web address of an issue by key.
@@ -394,7 +395,7 @@ type issueList struct {
 func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
 		"Search Jira issues with JQL (plain words are searched as text). Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
-			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date); "+
+			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date), then any fields asked for; "+
 			"a column all issues share is given once above. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
@@ -409,18 +410,30 @@ func (s *Server) jiraSearchIssues() tool {
 			if err != nil {
 				return nil, argError("%v", err)
 			}
-			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
-				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
+			extra, err := s.columnFields(ctx, a.Fields)
+			if err != nil {
+				return nil, err
+			}
+			fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
+			columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
+			for _, c := range extra {
+				fields, columns = append(fields, c.id), append(columns, c.column)
+			}
+			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
 			if err != nil {
 				return nil, serverError(err, "the search", queryHint("JQL", jql))
 			}
-			t := &table{columns: []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}}
+			t := &table{columns: columns}
 			for _, is := range p.Issues {
 				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
 					continue // defence in depth: the scoped query should not return it
 				}
 				f := &is.Fields
-				t.add(is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated))
+				row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
+				for _, c := range extra {
+					row = append(row, cellValue(f, c.id))
+				}
+				t.add(row...)
 			}
 			shared := t.hoist("type", "status", "assignee", "priority", "updated")
 			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
@@ -434,9 +447,98 @@ func (s *Server) jiraSearchIssues() tool {
 			}
 			fitHits(out, len(t.rows),
 				trim{fields: t.cells("summary"), floor: 48},
-				trim{fields: t.cells("summary", "type", "status", "assignee", "priority"), floor: 12})
+				trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
 			return jsonResult(out)
 		})
+}
+
+// columnField is a column jira_search_issues adds: a field's id, and its
+// name as the column's (the id for system fields: labels, duedate).
+type columnField struct{ id, column string }
+
+// maxColumnFields bounds the columns a search adds.
+const maxColumnFields = 8
+
+// columnFields resolves jira_search_issues' fields to field ids.
+func (s *Server) columnFields(ctx context.Context, want []string) ([]columnField, error) {
+	if len(want) == 0 {
+		return nil, nil
+	}
+	if len(want) > maxColumnFields {
+		return nil, argError("fields: at most %d columns, got %d", maxColumnFields, len(want))
+	}
+	all, err := s.jiraFields.get(ctx, s.jira)
+	if err != nil {
+		return nil, serverError(err, "the field list", "")
+	}
+	var out []columnField
+	for _, w := range want {
+		w = strings.TrimSpace(w)
+		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
+		if i < 0 {
+			return nil, argError("jira has no field %q: find fields with jira_search_fields", quoteInput(w))
+		}
+		f := all[i]
+		if slices.Contains([]string{"summary", "issuetype", "status", "assignee", "priority", "updated"}, f.ID) ||
+			slices.ContainsFunc(out, func(c columnField) bool { return c.id == f.ID }) {
+			continue // a column already
+		}
+		c := columnField{id: f.ID, column: f.ID}
+		if f.Custom {
+			c.column = text(f.Name)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// cellValue is field id of f as one table cell.
+func cellValue(f *atlassian.IssueFields, id string) string {
+	switch id {
+	case "labels":
+		return strings.Join(f.Labels, ", ")
+	case "duedate":
+		return day(f.DueDate)
+	case "created":
+		return day(f.Created)
+	case "resolution":
+		return named(f.Resolution)
+	case "reporter":
+		return userName(f.Reporter)
+	case "components":
+		names := make([]string, len(f.Components))
+		for i, c := range f.Components {
+			names[i] = text(c.Name)
+		}
+		return strings.Join(names, ", ")
+	case "fixVersions":
+		names := make([]string, len(f.FixVersions))
+		for i, v := range f.FixVersions {
+			names[i] = text(v.Name)
+		}
+		return strings.Join(names, ", ")
+	}
+	return cellText(fieldValue(f, id))
+}
+
+// cellText flattens a field value (customValue's kinds) to one line.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return oneLine(x, 200)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, cellText(e))
+		}
+		return strings.Join(parts, ", ")
+	case []string:
+		return strings.Join(x, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return oneLine(string(b), 200)
 }
 
 // --- jira_get_comments

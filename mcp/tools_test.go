@@ -786,3 +786,23 @@ func TestJiraEditComment(t *testing.T) {
 	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": "abc", "comment": "x"}, "comment_id must be the numeric id")
 	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": c.ID, "comment": " "}, "comment is empty")
 }
+
+// TestSearchIssuesColumns: jira_search_issues adds the fields asked for
+// as columns, so that no jira_get_issue per hit is needed.
+func TestSearchIssuesColumns(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": key, "labels": []any{"db", "urgent"}}, nil)
+	var got struct {
+		Columns []string
+		Issues  [][]string
+	}
+	f.ok(t, "jira_search_issues", map[string]any{"jql": "key = " + key, "fields": []any{"labels", "Fix Version/s", "Due Date", "Status"}}, &got)
+	if !slices.Contains(got.Columns, "labels") || !slices.Contains(got.Columns, "fixVersions") || !slices.Contains(got.Columns, "duedate") {
+		t.Fatalf("columns %v", got.Columns)
+	}
+	if len(got.Issues) != 1 || got.Issues[0][slices.Index(got.Columns, "labels")] != "db, urgent" {
+		t.Errorf("rows %v (columns %v)", got.Issues, got.Columns)
+	}
+	f.fails(t, "jira_search_issues", map[string]any{"jql": "project = OPS", "fields": []any{"Nonsense Field"}}, "jira_search_fields")
+}
