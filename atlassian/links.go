@@ -54,3 +54,41 @@ func (s *IssueService) Link(ctx context.Context, in LinkInput) (*Response, error
 func (s *IssueService) DeleteLink(ctx context.Context, id string) (*Response, error) {
 	return (*service)(s).send(ctx, http.MethodDelete, "rest/api/2/issueLink/"+url.PathEscape(id), nil, nil, nil)
 }
+
+// RemoteLink is a web link of an issue.
+type RemoteLink struct {
+	ID           int64  `json:"id"`
+	Relationship string `json:"relationship,omitempty"`
+	Object       struct {
+		URL     string `json:"url"`
+		Title   string `json:"title"`
+		Summary string `json:"summary,omitempty"`
+	} `json:"object"`
+}
+
+// RemoteLinks lists the web links of issue key (GET .../remotelink).
+func (s *IssueService) RemoteLinks(ctx context.Context, key string) ([]RemoteLink, *Response, error) {
+	var ls []RemoteLink
+	resp, err := (*service)(s).get(ctx, issuePath(key, "remotelink"), nil, &ls)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ls, resp, nil
+}
+
+// AddRemoteLink adds a web link to issue key (POST .../remotelink) and
+// returns its id.
+func (s *IssueService) AddRemoteLink(ctx context.Context, key, linkURL, title, relationship string) (int64, *Response, error) {
+	body := map[string]any{"object": map[string]string{"url": linkURL, "title": title}}
+	if relationship != "" {
+		body["relationship"] = relationship
+	}
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	resp, err := (*service)(s).send(ctx, http.MethodPost, issuePath(key, "remotelink"), nil, body, &out)
+	if err != nil {
+		return 0, nil, err
+	}
+	return out.ID, resp, nil
+}

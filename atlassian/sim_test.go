@@ -514,3 +514,24 @@ func TestUpdateComment(t *testing.T) {
 		t.Errorf("a missing comment: %v", err)
 	}
 }
+
+func TestRemoteLinks(t *testing.T) {
+	srv := atlassiantest.NewServer(t, atlassiantest.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	key := srv.IssueKeys("OPS")[0]
+	id, _, err := j.Issues.AddRemoteLink(ctx, key, "https://runbooks.example.com/db", "DB runbook", "mentioned in")
+	if err != nil || id == 0 {
+		t.Fatalf("add: %d, %v", id, err)
+	}
+	ls, _, err := j.Issues.RemoteLinks(ctx, key)
+	if err != nil || len(ls) != 1 || ls[0].ID != id || ls[0].Object.URL != "https://runbooks.example.com/db" || ls[0].Object.Title != "DB runbook" || ls[0].Relationship != "mentioned in" {
+		t.Fatalf("links %+v, %v", ls, err)
+	}
+	if _, _, err := j.Issues.AddRemoteLink(ctx, key, "not a url", "x", ""); !errors.Is(err, atlassian.ErrBadRequest) {
+		t.Errorf("a bad URL: %v", err)
+	}
+	if _, _, err := j.Issues.RemoteLinks(ctx, "OPS-99999"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("a missing issue: %v", err)
+	}
+}

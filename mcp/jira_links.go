@@ -2,7 +2,9 @@ package mcp
 
 import (
 	"context"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -157,5 +159,64 @@ func (s *Server) jiraEditComment() tool {
 				Key     string `json:"key"`
 				Updated string `json:"updated,omitempty"`
 			}{c.ID, key, stamp(c.Updated)})
+		})
+}
+
+// --- jira_get_remote_links, jira_add_remote_link
+
+func (s *Server) jiraGetRemoteLinks() tool {
+	return readTool("jira", "jira_get_remote_links", "List an issue's web links",
+		"List the web links (remote links) of a Jira issue: columns id, title, URL, relationship.",
+		func(ctx context.Context, a issueArgs) (*mcpgo.CallToolResult, error) {
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
+			}
+			ls, _, err := s.jira.Issues.RemoteLinks(ctx, key)
+			if err != nil {
+				return nil, serverError(err, "issue "+key, "")
+			}
+			out := struct {
+				Columns []string   `json:"columns"`
+				Links   [][]string `json:"links"`
+			}{Columns: []string{"id", "title", "url", "relationship"}, Links: [][]string{}}
+			for _, l := range ls {
+				out.Links = append(out.Links, []string{strconv.FormatInt(l.ID, 10), oneLine(l.Object.Title, 200), l.Object.URL, text(l.Relationship)})
+			}
+			return jsonResult(out)
+		})
+}
+
+type addRemoteLinkArgs struct {
+	IssueKey     string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
+	URL          string `json:"url" jsonschema_description:"The web address, http or https."`
+	Title        string `json:"title" jsonschema_description:"Link text."`
+	Relationship string `json:"relationship,omitempty" jsonschema_description:"How it relates, e.g. mentioned in (default: links to)."`
+}
+
+func (s *Server) jiraAddRemoteLink() tool {
+	return writeTool("jira", "jira_add_remote_link", "Add a web link to an issue",
+		"Add a web link (remote link) to a Jira issue, e.g. a runbook, dashboard or pull request. Returns its id.",
+		false, false,
+		func(ctx context.Context, a addRemoteLinkArgs) (*mcpgo.CallToolResult, error) {
+			u, err := url.Parse(strings.TrimSpace(a.URL))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, argError("url must be an http or https address (got %q)", quoteInput(a.URL))
+			}
+			if strings.TrimSpace(a.Title) == "" {
+				return nil, argError("title is empty: give the link's text")
+			}
+			key, err := s.checkIssue(ctx, a.IssueKey)
+			if err != nil {
+				return nil, err
+			}
+			id, _, err := s.jira.Issues.AddRemoteLink(ctx, key, u.String(), a.Title, a.Relationship)
+			if err != nil {
+				return nil, serverError(err, "issue "+key, "")
+			}
+			return jsonResult(struct {
+				ID  int64  `json:"id"`
+				Key string `json:"key"`
+			}{id, key})
 		})
 }

@@ -136,6 +136,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_delete_issue", map[string]any{"issue_key": w.issue}},
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
 		{"jira_edit_comment", map[string]any{"issue_key": w.issue, "comment_id": "1", "comment": "x"}},
+		{"jira_add_remote_link", map[string]any{"issue_key": w.issue, "url": "https://x.example", "title": "x"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

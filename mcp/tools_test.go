@@ -806,3 +806,13 @@ func TestSearchIssuesColumns(t *testing.T) {
 	}
 	f.fails(t, "jira_search_issues", map[string]any{"jql": "project = OPS", "fields": []any{"Nonsense Field"}}, "jira_search_fields")
 }
+
+func TestJiraRemoteLinks(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_links"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	contains(t, f.ok(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "https://runbooks.example.com/db", "title": "DB runbook"}, nil), `"key":"`+key+`"`)
+	contains(t, f.ok(t, "jira_get_remote_links", map[string]any{"issue_key": key}, nil), `"DB runbook","https://runbooks.example.com/db"`)
+	f.fails(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "javascript:alert(1)", "title": "x"}, "http or https")
+	f.fails(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "https://x.example", "title": " "}, "title is empty")
+	f.fails(t, "jira_get_remote_links", map[string]any{"issue_key": "OPS-99999"}, "does not exist")
+}

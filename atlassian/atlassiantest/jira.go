@@ -183,6 +183,7 @@ type issue struct {
 	labels                []string
 	components, fixVers   []string
 	links                 []*issueLink
+	remote                []remoteLink // web links (jira_remote.go)
 	comments              []*jcomment
 	worklogs              []*worklog
 	history               []*changeGroup
