@@ -816,3 +816,35 @@ func TestJiraRemoteLinks(t *testing.T) {
 	f.fails(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "https://x.example", "title": " "}, "title is empty")
 	f.fails(t, "jira_get_remote_links", map[string]any{"issue_key": "OPS-99999"}, "does not exist")
 }
+
+// TestEverydayAnswerSizes: a typical answer of each everyday tool stays
+// small (logged for BENCHMARKS.md: go test ./mcp -run TestEverydayAnswerSizes -v).
+func TestEverydayAnswerSizes(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"all"} })
+	keys := f.sim.IssueKeys("OPS")
+	var c struct{ ID string }
+	f.ok(t, "jira_add_comment", map[string]any{"issue_key": keys[0], "comment": "first"}, &c)
+	for _, call := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"jira_search_users", map[string]any{"query": "a"}},
+		{"jira_get_versions", map[string]any{"project_key": "OPS"}},
+		{"jira_get_components", map[string]any{"project_key": "OPS"}},
+		{"jira_search_fields", map[string]any{"query": "version"}},
+		{"jira_search_issues", map[string]any{"jql": "project = OPS", "fields": []any{"labels", "Fix Version/s", "Due Date"}}},
+		{"jira_edit_comment", map[string]any{"issue_key": keys[0], "comment_id": c.ID, "comment": "second"}},
+		{"jira_get_link_types", nil},
+		{"jira_link_issues", map[string]any{"link_type": "Relates", "inward_issue_key": keys[0], "outward_issue_key": keys[1]}},
+		{"jira_add_remote_link", map[string]any{"issue_key": keys[0], "url": "https://runbooks.example.com/db", "title": "DB runbook"}},
+		{"jira_get_remote_links", map[string]any{"issue_key": keys[0]}},
+		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.9"}},
+		{"jira_delete_issue", map[string]any{"issue_key": keys[2]}},
+	} {
+		text := f.ok(t, call.tool, call.args, nil)
+		t.Logf("%-24s %5d bytes", call.tool, len(text))
+		if len(text) > 12000 {
+			t.Errorf("%s: a typical answer of %d bytes", call.tool, len(text))
+		}
+	}
+}
