@@ -15,15 +15,8 @@ func (s *Sim) jiraCommentRoutes(m *http.ServeMux, api string) {
 }
 
 func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
-	var in struct {
-		Body string `json:"body"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
-		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
-		return
-	}
-	if strings.TrimSpace(in.Body) == "" {
-		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
+	body, ok := readCommentBody(w, r)
+	if !ok {
 		return
 	}
 	is := s.lockIssue(w, r)
@@ -41,11 +34,28 @@ func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
 			return
 		}
 		is.touch(s.now())
-		cm.body, cm.updater, cm.updated = in.Body, u.Name, is.updated
+		cm.body, cm.updater, cm.updated = body, u.Name, is.updated
 		is.refreshText()
 		s.jira.gen++
 		writeJSON(w, http.StatusOK, s.jiraCtx(r, u).commentJSON(is, cm, false))
 		return
 	}
 	jiraError(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
+}
+
+// readCommentBody reads the body of a comment write, or answers Jira's
+// error for a bad or empty one.
+func readCommentBody(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
+		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
+		return "", false
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
+		return "", false
+	}
+	return in.Body, true
 }

@@ -12,8 +12,8 @@ import (
 // jiraVersionRoutes serves a project's versions and components (bare
 // arrays, as Jira Server/DC answers) and the creation of a version.
 func (s *Sim) jiraVersionRoutes(m *http.ServeMux, api string) {
-	m.HandleFunc("GET "+api+"project/{key}/versions", s.withUser(s.listVersions))
-	m.HandleFunc("GET "+api+"project/{key}/components", s.withUser(s.listComponents))
+	m.HandleFunc("GET "+api+"project/{key}/versions", s.withUser(s.onProject(s.listVersions)))
+	m.HandleFunc("GET "+api+"project/{key}/components", s.withUser(s.onProject(s.listComponents)))
 	m.HandleFunc("POST "+api+"version", s.withUser(s.createVersion))
 }
 
@@ -30,15 +30,7 @@ func (c *jiraCtx) projectVersionJSON(p *project, v jversion) obj {
 	return o
 }
 
-func (s *Sim) listVersions(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.projectByKeyOrID(r.PathValue("key"))
-	if p == nil {
-		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
-		return
-	}
-	c := s.jiraCtx(r, u)
+func (s *Sim) listVersions(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project) {
 	out := []any{}
 	for _, v := range p.versions {
 		out = append(out, c.projectVersionJSON(p, v))
@@ -46,15 +38,7 @@ func (s *Sim) listVersions(w http.ResponseWriter, r *http.Request, u *User) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Sim) listComponents(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.projectByKeyOrID(r.PathValue("key"))
-	if p == nil {
-		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
-		return
-	}
-	c := s.jiraCtx(r, u)
+func (s *Sim) listComponents(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project) {
 	out := []any{}
 	for _, cp := range p.components {
 		o := c.componentJSON(p, cp.name)
@@ -118,4 +102,19 @@ func (s *Sim) createVersion(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	o["self"] = s.jiraCtx(r, u).api("version/" + strconv.FormatInt(v.id, 10))
 	writeJSON(w, http.StatusCreated, o)
+}
+
+// onProject adapts h, a read of project {key} (by key or id): under the
+// read lock it finds the project, or answers Jira's 404.
+func (s *Sim) onProject(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project)) func(http.ResponseWriter, *http.Request, *User) {
+	return func(w http.ResponseWriter, r *http.Request, u *User) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		p := s.projectByKeyOrID(r.PathValue("key"))
+		if p == nil {
+			jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
+			return
+		}
+		h(w, r, s.jiraCtx(r, u), p)
+	}
 }
