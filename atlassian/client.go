@@ -272,7 +272,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		r.Request = req
 		if r.StatusCode >= 300 {
 			apiErr := parseError(c.product, r, b)
-			apiErr.Path = c.relPath(req.URL.Path)
+			apiErr.Path, apiErr.Base = c.relPath(req.URL.Path), c.BaseURL()
 			c.redact(ctx, apiErr)
 			return apiErr
 		}
@@ -287,7 +287,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	}
 	if v != nil && len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, v); err != nil {
-			return nil, fmt.Errorf("%s: %s %s: decode response: %w", c.product, req.Method, req.URL.Path, err)
+			return nil, decodeError(c.product, c.BaseURL(), req, c.relPath(req.URL.Path), body, err)
 		}
 	}
 	return &Response{Response: resp, Attempts: attempts}, nil
@@ -314,6 +314,10 @@ func retryable(err error, idempotent bool) (time.Duration, bool) {
 		return 0, false
 	case errors.Is(err, ErrTimeout):
 		return 0, idempotent
+	case httpretry.Refused(err):
+		// Nobody listens at the URL: asking again will not help, and the
+		// error says what to check at once.
+		return 0, false
 	case httpretry.NotSent(err):
 		return 0, true
 	case httpretry.Dropped(err):
@@ -417,7 +421,7 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	case errors.As(err, &hostErr):
 		return fmt.Errorf("%s: the server's TLS certificate does not match the host name: check the base URL: %w", prefix, err)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("%s: connection refused: is the server running at %s? %w", prefix, c.BaseURL(), err)
+		return connectionRefused(prefix, c.BaseURL(), err)
 	}
 	return fmt.Errorf("%s: %w", prefix, err)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -183,17 +185,31 @@ func TestRetryRewindsBody(t *testing.T) {
 	}
 }
 
-func TestConnectionRefusedIsRetriedThenExplained(t *testing.T) {
+// TestConnectionRefusedExplainedAtOnce: nothing listening is said at once
+// (it was retried for ~15 s), in words, without the raw dial error.
+func TestConnectionRefusedExplainedAtOnce(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	c, _ := NewConfluence("http://"+addr+"/confluence", Options{MaxRetries: 2, RetryWait: time.Millisecond})
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, _ := NewConfluence("http://"+addr+"/confluence", Options{MaxRetries: 3, RetryWait: time.Millisecond, Logger: log})
 	_, _, err = c.Spaces.List(t.Context(), nil)
-	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "is the server running") {
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "is the server running") ||
+		!strings.Contains(err.Error(), "check the base URL") {
 		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "dial tcp") {
+		t.Errorf("the raw Go error is in the text: %v", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("errors.Is(err, ECONNREFUSED) = false: %v", err)
+	}
+	if strings.Contains(logged.String(), "retrying") {
+		t.Errorf("a refused connection was retried:\n%s", logged.String())
 	}
 }
 

@@ -3,6 +3,9 @@ package atlassian_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -308,4 +311,228 @@ func TestPermissionsAndAuth(t *testing.T) {
 func ExampleQuote() {
 	fmt.Println(`space = ENG AND title = ` + atlassian.Quote(`The "new" runbook`))
 	// Output: space = ENG AND title = "The \"new\" runbook"
+}
+
+// TestConfigurationMistakes: a base URL that does not lead to the
+// product's REST API, or an SSO login page answering for it, is said to
+// be that, with what to check (they read as a missing issue, a missing
+// space list, or "invalid character '<'").
+func TestConfigurationMistakes(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 3, Seed: 1})
+	sso := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head><body><form>…</form></body></html>")
+	}))
+	t.Cleanup(sso.Close)
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"jira without its context path", func() error {
+			j, _ := atlassian.NewJira(srv.URL, admin)
+			_, _, err := j.Issues.Get(t.Context(), "OPS-1", nil)
+			return err
+		}, []string{"JIRA_BASE_URL", "context path", "https://host/jira"}},
+		{"confluence at jira's address", func() error {
+			c, _ := atlassian.NewConfluence(srv.JiraURL(), admin)
+			_, _, err := c.Spaces.List(t.Context(), nil)
+			return err
+		}, []string{"CONFLUENCE_BASE_URL", "not Jira's"}},
+		{"sso login page", func() error {
+			j, _ := atlassian.NewJira(sso.URL+"/jira", admin)
+			_, _, err := j.Issues.Get(t.Context(), "OPS-1", nil)
+			return err
+		}, []string{"HTML page", "Sign in - Corp SSO", "single sign-on"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, atlassian.ErrNotAPI) {
+				t.Fatalf("errors.Is(err, ErrNotAPI) = false: %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			if strings.Contains(err.Error(), "invalid character") {
+				t.Errorf("a decoding error reaches the user: %v", err)
+			}
+		})
+	}
+	// The product's own 404 stays a plain not-found.
+	_, j := clients(t, srv, admin)
+	_, _, err := j.Issues.Get(t.Context(), "OPS-999", nil)
+	if !errors.Is(err, atlassian.ErrNotFound) || errors.Is(err, atlassian.ErrNotAPI) {
+		t.Errorf("a missing issue: %v", err)
+	}
+}
+
+func TestSearchUsers(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	key := srv.IssueKeys("OPS")[0]
+	for _, tc := range []struct {
+		name string
+		opts atlassian.UserSearchOptions
+		want string // a user name among the answers
+		err  error
+	}{
+		{"by user name", atlassian.UserSearchOptions{Query: "adm"}, "admin", nil},
+		{"by e-mail", atlassian.UserSearchOptions{Query: "admin@"}, "admin", nil},
+		{"assignable for an issue", atlassian.UserSearchOptions{Query: "adm", IssueKey: key}, "admin", nil},
+		{"assignable in a project", atlassian.UserSearchOptions{Query: "adm", ProjectKey: "OPS"}, "admin", nil},
+		{"no such issue", atlassian.UserSearchOptions{Query: "adm", IssueKey: "OPS-99999"}, "", atlassian.ErrNotFound},
+		{"no query", atlassian.UserSearchOptions{}, "", atlassian.ErrBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			us, _, err := j.Meta.SearchUsers(t.Context(), tc.opts)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("err = %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, u := range us {
+				found = found || u.Name == tc.want
+			}
+			if !found {
+				t.Errorf("%s not among %+v", tc.want, us)
+			}
+		})
+	}
+}
+
+func TestIssueLinks(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	keys := srv.IssueKeys("OPS")
+	a, b := keys[0], keys[1]
+	types, _, err := j.Meta.LinkTypes(ctx)
+	if err != nil || len(types) == 0 || types[0].Inward == "" || types[0].Outward == "" {
+		t.Fatalf("link types %+v, %v", types, err)
+	}
+	if _, err := j.Issues.Link(ctx, atlassian.LinkInput{Type: "Duplicate", Inward: a, Outward: b, Comment: "same thing"}); err != nil {
+		t.Fatal(err)
+	}
+	// find returns key's Duplicate link with other.
+	find := func(key, other string) (atlassian.IssueLink, bool) {
+		is, _, err := j.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"issuelinks"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range is.Fields.IssueLinks {
+			if l.Type.Name == "Duplicate" && (l.InwardIssue != nil && l.InwardIssue.Key == other || l.OutwardIssue != nil && l.OutwardIssue.Key == other) {
+				return l, true
+			}
+		}
+		return atlassian.IssueLink{}, false
+	}
+	// a duplicates b: a's link points outward to b, b's inward to a.
+	la, ok := find(a, b)
+	if !ok || la.OutwardIssue == nil || la.OutwardIssue.Key != b {
+		t.Fatalf("%s links %+v", a, la)
+	}
+	if lb, ok := find(b, a); !ok || lb.InwardIssue == nil || lb.InwardIssue.Key != a {
+		t.Fatalf("%s links %+v", b, lb)
+	}
+	for _, tc := range []struct {
+		in   atlassian.LinkInput
+		want error
+	}{
+		{atlassian.LinkInput{Type: "Nope", Inward: a, Outward: b}, atlassian.ErrNotFound},
+		{atlassian.LinkInput{Type: "Blocks", Inward: a, Outward: "OPS-99999"}, atlassian.ErrNotFound},
+		{atlassian.LinkInput{Type: "Blocks", Inward: a, Outward: a}, atlassian.ErrBadRequest},
+	} {
+		if _, err := j.Issues.Link(ctx, tc.in); !errors.Is(err, tc.want) {
+			t.Errorf("Link(%+v) = %v, want %v", tc.in, err, tc.want)
+		}
+	}
+	if _, err := j.Issues.DeleteLink(ctx, la.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := find(a, b); ok {
+		t.Error("the link is still there after DeleteLink")
+	}
+	if _, err := j.Issues.DeleteLink(ctx, la.ID); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("second DeleteLink = %v", err)
+	}
+}
+
+func TestVersionsAndComponents(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 3, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	vs, _, err := j.Projects.Versions(ctx, "OPS")
+	if err != nil || len(vs) == 0 || vs[0].Name == "" || vs[0].ID == "" {
+		t.Fatalf("versions %+v, %v", vs, err)
+	}
+	cs, _, err := j.Projects.Components(ctx, "OPS")
+	if err != nil || len(cs) == 0 || cs[0].Name == "" {
+		t.Fatalf("components %+v, %v", cs, err)
+	}
+	v, _, err := j.Projects.CreateVersion(ctx, atlassian.VersionInput{ProjectKey: "OPS", Name: "2026.1", ReleaseDate: "2026-03-01"})
+	if err != nil || v.Name != "2026.1" || v.Released || v.ReleaseDate != "2026-03-01" {
+		t.Fatalf("created %+v, %v", v, err)
+	}
+	if vs2, _, _ := j.Projects.Versions(ctx, "OPS"); len(vs2) != len(vs)+1 {
+		t.Errorf("%d versions after creating one, want %d", len(vs2), len(vs)+1)
+	}
+	_, _, err = j.Projects.CreateVersion(ctx, atlassian.VersionInput{ProjectKey: "OPS", Name: "2026.1"})
+	var ae *atlassian.Error
+	if !errors.As(err, &ae) || ae.Fields["name"] == "" {
+		t.Errorf("duplicate version: %v", err)
+	}
+	if _, _, err := j.Projects.Versions(ctx, "NOPE"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("versions of a missing project: %v", err)
+	}
+}
+
+func TestUpdateComment(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 30, Seed: 1,
+		Users: []sim.User{{Name: "admin", Password: "admin"}, {Name: "alice", Password: "alice"}}})
+	_, j := clients(t, srv, admin)
+	_, alice := clients(t, srv, atlassian.Options{Username: "alice", Password: "alice"})
+	ctx := t.Context()
+	key := srv.IssueKeys("OPS")[0]
+	c, _, err := j.Issues.AddComment(ctx, key, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := j.Issues.UpdateComment(ctx, key, c.ID, "second")
+	if err != nil || u.Body != "second" || u.ID != c.ID {
+		t.Fatalf("updated %+v, %v", u, err)
+	}
+	if _, _, err := alice.Issues.UpdateComment(ctx, key, c.ID, "hijack"); !errors.Is(err, atlassian.ErrForbidden) {
+		t.Errorf("another user's edit: %v", err)
+	}
+	if _, _, err := j.Issues.UpdateComment(ctx, key, "999999", "x"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("a missing comment: %v", err)
+	}
+}
+
+func TestRemoteLinks(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, admin)
+	ctx := t.Context()
+	key := srv.IssueKeys("OPS")[0]
+	id, _, err := j.Issues.AddRemoteLink(ctx, key, "https://runbooks.example.com/db", "DB runbook", "mentioned in")
+	if err != nil || id == 0 {
+		t.Fatalf("add: %d, %v", id, err)
+	}
+	ls, _, err := j.Issues.RemoteLinks(ctx, key)
+	if err != nil || len(ls) != 1 || ls[0].ID != id || ls[0].Object.URL != "https://runbooks.example.com/db" || ls[0].Object.Title != "DB runbook" || ls[0].Relationship != "mentioned in" {
+		t.Fatalf("links %+v, %v", ls, err)
+	}
+	if _, _, err := j.Issues.AddRemoteLink(ctx, key, "not a url", "x", ""); !errors.Is(err, atlassian.ErrBadRequest) {
+		t.Errorf("a bad URL: %v", err)
+	}
+	if _, _, err := j.Issues.RemoteLinks(ctx, "OPS-99999"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("a missing issue: %v", err)
+	}
 }

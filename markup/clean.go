@@ -73,6 +73,8 @@ func isInvisible(r rune) bool {
 		return true // DEL and C1 controls
 	case r == 0xAD, r == 0xFEFF:
 		return true
+	case r == 0xFFFE, r == 0xFFFF:
+		return true // noncharacters XML forbids, like the controls
 	case r >= 0x200B && r <= 0x200F:
 		return true
 	case r >= 0x202A && r <= 0x202E:

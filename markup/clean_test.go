@@ -16,6 +16,7 @@ func TestClean(t *testing.T) {
 		{"soft hyphen", "co\u00adoperate", "cooperate"},
 		{"C0 controls", "a\x00b\x01c\x1bd\x7fe", "abcde"},
 		{"C1 controls", "a\u0085b\u009fc", "abc"},
+		{"XML noncharacters", "a\ufffeb\uffffc", "abc"},
 		{"carriage returns", "one\r\ntwo\rthree", "one\ntwo\nthree"},
 		{"invalid utf8", "ok\xffok", "ok\uFFFDok"},
 		{"emoji zwj kept", "\U0001F468\u200d\U0001F4BB", "\U0001F468\u200d\U0001F4BB"},
@@ -169,5 +170,17 @@ func TestTableCodePipes(t *testing.T) {
 				t.Errorf("markdown lacks %q:\n%s", tc.want, md)
 			}
 		})
+	}
+}
+
+// TestStorageDropsWhatXMLForbids: U+FFFE and U+FFFF, and control
+// characters written as references, are dropped like the other controls
+// rather than failing the conversion.
+func TestStorageDropsWhatXMLForbids(t *testing.T) {
+	for _, md := range []string{"a\ufffeb", "a\uffffb", "a&#xFFFE;b", "a&#x1;b", "a\x01b"} {
+		got, err := MarkdownToStorage(md)
+		if err != nil || got != "<p>ab</p>" {
+			t.Errorf("MarkdownToStorage(%q) = %q, %v; want <p>ab</p>", md, got, err)
+		}
 	}
 }

@@ -33,7 +33,9 @@ func MarkdownToStorage(md string, opts ...Options) (string, error) {
 		w.opts = opts[0]
 	}
 	w.blocks(doc)
-	out := w.b.String()
+	// Clean again: a character reference such as &#x1; decodes to a
+	// character that the input's cleaning could not see.
+	out := Clean(w.b.String())
 	if err := checkWellFormed(out); err != nil {
 		return "", fmt.Errorf("markup: markdown to storage: %w", err)
 	}

@@ -117,7 +117,7 @@ func (s argSpec) normalize(raw any) (map[string]any, error) {
 		}
 		fixed, ok := coerce(s.types[k], v)
 		if !ok {
-			return nil, argError("argument %q must be %s, got %s", k, article(s.types[k]), describe(v))
+			return nil, argError("argument %q must be %s, got %s", quoteInput(k), article(s.types[k]), describe(v))
 		}
 		args[k] = fixed
 	}
@@ -189,7 +189,7 @@ func (s argSpec) takes() string {
 func quoteAll(ss []string) string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
-		q[i] = strconv.Quote(s)
+		q[i] = strconv.Quote(quoteInput(s))
 	}
 	return strings.Join(q, ", ")
 }
@@ -209,7 +209,7 @@ func article(t string) string {
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("the string %q", x)
+		return fmt.Sprintf("the string %q", quoteInput(x))
 	case float64:
 		return "the number " + strconv.FormatFloat(x, 'g', -1, 64)
 	case bool:

@@ -54,7 +54,7 @@ var pageIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
 // checkPageID refuses what cannot be a page id.
 func checkPageID(id string) error {
 	if !pageIDPattern.MatchString(id) {
-		return argError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", id)
+		return argError("page_id must be the numeric id of a page, such as 65601 (got %q); find ids with confluence_search_pages", quoteInput(id))
 	}
 	return nil
 }
@@ -125,9 +125,23 @@ func (s *Server) confluenceGetSpaces() tool {
 // listEnd reads the end of a Confluence list page: the total when the
 // server says it or when this is the last page (0 when unknown), and the
 // start of the next page (0 when none).
+
+// listHead is what every page of a list says of the whole: the total when
+// known, else that more remain, and where the next page starts.
+type listHead struct {
+	Total     int  `json:"total,omitempty"`
+	More      bool `json:"more,omitempty"`
+	NextStart int  `json:"next_start,omitempty"`
+}
+
+func listHeadOf(p atlassian.Page, totalSize, start int) listHead {
+	total, next := listEnd(p, totalSize, start)
+	return listHead{Total: total, More: total == 0 && next > 0, NextStart: next}
+}
+
 func listEnd(p atlassian.Page, totalSize, start int) (total, next int) {
 	if n, ok := p.Next(); ok {
-		return totalSize, n
+		return max(totalSize, 0), n
 	}
 	if totalSize > 0 {
 		return totalSize, 0
@@ -203,7 +217,9 @@ func (s *Server) confluenceGetPage() tool {
 				p.URL = ""
 				out.Parent = &p
 			}
-			out.body = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset)
+			if out.body, err = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset); err != nil {
+				return nil, err
+			}
 			return jsonResult(out)
 		})
 }
@@ -268,7 +284,7 @@ func (s *Server) confluenceSearchPages() tool {
 			}
 			p, _, err := s.conf.Content.SiteSearch(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: a.Start, Limit: limit}})
 			if err != nil {
-				return nil, serverError(err, "the search", cqlHint)
+				return nil, serverError(err, "the search", queryHint("CQL", cql))
 			}
 			var hits []pageHit
 			for _, r := range p.Results {
@@ -445,7 +461,7 @@ type pageListArgs struct {
 
 func (s *Server) confluenceGetPageChildren() tool {
 	return readTool("confluence", "confluence_get_page_children", "List child pages",
-		"List the direct child pages of a Confluence page: id, title, URL each, and next_start when more remain.",
+		"List the direct child pages of a Confluence page: total (or more), page_url (insert an id), id and title each, next_start when more remain.",
 		func(ctx context.Context, a pageListArgs) (*mcpgo.CallToolResult, error) {
 			limit, err := window("limit", a.Limit, 25, 100, "start", a.Start)
 			if err != nil {
@@ -459,14 +475,13 @@ func (s *Server) confluenceGetPageChildren() tool {
 				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
-				Total     int       `json:"total,omitempty"`
-				Children  []pageRef `json:"children"`
-				NextStart int       `json:"next_start,omitempty"`
-			}{Children: []pageRef{}}
+				listHead
+				PageURL  string    `json:"page_url"`
+				Children []pageRef `json:"children"`
+			}{listHead: listHeadOf(p.Page, p.TotalSize, a.Start), PageURL: s.conf.AbsURL(pageURLTemplate), Children: []pageRef{}}
 			for i := range p.Results {
-				out.Children = append(out.Children, s.pageRef(&p.Results[i]))
+				out.Children = append(out.Children, pageRef{ID: string(p.Results[i].ID), Title: text(p.Results[i].Title)})
 			}
-			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }
@@ -554,7 +569,7 @@ func (s *Server) confluenceGetComments() tool {
 					o.Author = text(c.Version.By.Name())
 					o.Created = stamp(c.Version.When)
 				}
-				b := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
+				b, _ := cut(s.toMarkdown(c.Storage(), c.SpaceKey(), a.PageID), maxChars, 0)
 				o.Body, o.Truncated = strings.TrimSpace(b.Body), b.Truncated
 				out.Comments = append(out.Comments, o)
 			}
@@ -620,10 +635,9 @@ func (s *Server) confluenceGetAttachments() tool {
 				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			out := struct {
-				Total       int             `json:"total,omitempty"`
+				listHead
 				Attachments []attachmentOut `json:"attachments"`
-				NextStart   int             `json:"next_start,omitempty"`
-			}{Attachments: []attachmentOut{}}
+			}{listHead: listHeadOf(p.Page, p.TotalSize, a.Start), Attachments: []attachmentOut{}}
 			for _, c := range p.Results {
 				o := attachmentOut{ID: string(c.ID), Title: text(c.Title)}
 				if c.Extensions != nil {
@@ -640,7 +654,6 @@ func (s *Server) confluenceGetAttachments() tool {
 				}
 				out.Attachments = append(out.Attachments, o)
 			}
-			out.Total, out.NextStart = listEnd(p.Page, p.TotalSize, a.Start)
 			return jsonResult(out)
 		})
 }
@@ -696,10 +709,21 @@ func (s *Server) confluenceCreatePage() tool {
 			}
 			c, _, err := s.conf.Content.Create(ctx, atlassian.NewPage{SpaceKey: a.SpaceKey, Title: a.Title, Storage: storage, ParentID: a.ParentID})
 			if err != nil {
-				return nil, serverError(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
+				return nil, s.createPageError(ctx, err, a)
 			}
 			return jsonResult(s.written(c, a.SpaceKey))
 		})
+}
+
+// createPageError explains a failed create: a missing parent is named as
+// such (Confluence answers 404 for it as for a missing space).
+func (s *Server) createPageError(ctx context.Context, err error, a createPageArgs) error {
+	if a.ParentID != "" && errors.Is(err, atlassian.ErrNotFound) {
+		if _, _, perr := s.conf.Content.Get(ctx, a.ParentID); errors.Is(perr, atlassian.ErrNotFound) {
+			return serverError(perr, "parent page "+a.ParentID, "")
+		}
+	}
+	return serverError(err, "space "+a.SpaceKey, "check the title (it must be unique in the space) and parent_id")
 }
 
 // --- confluence_update_page
@@ -811,7 +835,7 @@ func (s *Server) confluenceAddLabel() tool {
 		func(ctx context.Context, a addLabelArgs) (*mcpgo.CallToolResult, error) {
 			label := strings.ToLower(strings.TrimSpace(a.Label))
 			if !labelPattern.MatchString(label) {
-				return nil, argError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", a.Label)
+				return nil, argError("label %q is not valid: one word without spaces or punctuation such as : ; , . ! ? ( ) [ ] #; use - or _ to join words", quoteInput(a.Label))
 			}
 			if err := s.checkPageScope(ctx, a.PageID); err != nil {
 				return nil, err

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -25,17 +27,44 @@ type toolError struct {
 func (e *toolError) Error() string { return e.msg }
 func (e *toolError) Unwrap() error { return e.err }
 
-// argError is a mistake in the arguments, found before any request.
+// argError is a mistake in the arguments, found before any request. An
+// input it quotes goes through quoteInput first.
 func argError(format string, args ...any) error {
 	return &toolError{msg: fmt.Sprintf(format, args...)}
 }
+
+// maxQuoted is how many characters of an input an error or a note quotes:
+// enough to recognise it, never the whole of what a model may have sent.
+const maxQuoted = 80
+
+// quoteInput is s cut to maxQuoted characters, saying how long it was.
+func quoteInput(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d characters)", string([]rune(s)[:maxQuoted]), utf8.RuneCountInString(s))
+}
+
+// clipWords cuts each word of s longer than maxQuoted (a server quoting an
+// input back) with quoteInput.
+func clipWords(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = quoteInput(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// maxErrorChars bounds a whole error message: the server's own words can
+// quote an input at any length (a duplicate title, a JQL clause).
+const maxErrorChars = 1000
 
 // serverError is err from the clients explained in one actionable
 // sentence. subject names what the call was about ("page 123", "issue
 // OPS-7"); badRequest is the hint added to a 400 answer (for example how
 // to fix CQL).
 func serverError(err error, subject, badRequest string) error {
-	return &toolError{msg: explain(err, subject, badRequest), err: err}
+	return &toolError{msg: explain(err, quoteInput(subject), badRequest), err: err}
 }
 
 // toolResult is the one place an error meant for the model (a toolError,
@@ -44,7 +73,7 @@ func serverError(err error, subject, badRequest string) error {
 func toolResult(res *mcpgo.CallToolResult, err error) (*mcpgo.CallToolResult, error) {
 	var te *toolError
 	if errors.As(err, &te) {
-		return mcpgo.NewToolResultError(err.Error()), nil
+		return mcpgo.NewToolResultError(oneLine(err.Error(), maxErrorChars)), nil
 	}
 	return res, err
 }
@@ -69,13 +98,17 @@ func explain(err error, subject, badRequest string) string {
 		return "the server did not answer in time (" + err.Error() + "): retry, or ask for less (smaller limit or max_chars); " +
 			"if it keeps happening the server is down or slow, and ATLASBRIDGE_TIMEOUT_SECONDS raises the limit"
 	}
+	var na *atlassian.NotAPIError
+	if errors.As(err, &na) {
+		return na.Error()
+	}
 	var ae *atlassian.Error
 	if !errors.As(err, &ae) {
 		// Transport failures carry their own advice (DNS, TLS, refused).
 		return "could not reach the server: " + err.Error()
 	}
 	product := productName(ae.Product)
-	msg := ae.Message()
+	msg := oneLine(clipWords(ae.Message()), maxErrorChars/2)
 	if strings.HasPrefix(msg, "null for uri") {
 		msg = "" // Jira's generic 404 text says nothing
 	}
@@ -96,6 +129,9 @@ func explain(err error, subject, badRequest string) string {
 	case http.StatusForbidden:
 		return with(fmt.Sprintf("permission denied on %s: the configured %s user may not do this", subject, product))
 	case http.StatusNotFound:
+		if errors.Is(err, atlassian.ErrNotAPI) {
+			return fmt.Sprintf("%s did not answer for %s: %s", product, subject, ae.Hint())
+		}
 		return with(fmt.Sprintf("%s does not exist or you cannot see it", subject))
 	case http.StatusBadRequest:
 		s := product + " rejected the request"
@@ -126,8 +162,32 @@ func productName(p string) string {
 	return p
 }
 
-// Hints added to a 400 answer to a query.
-const (
-	cqlHint = `fix the CQL: quote values with spaces, e.g. space = "ENG" AND text ~ "deploy" ORDER BY lastmodified DESC`
-	jqlHint = `fix the JQL: quote values with spaces, e.g. project = OPS AND status = "In Progress" ORDER BY updated DESC`
-)
+// queryHint is the hint added to a 400 answer to a CQL or JQL query
+// (lang): the advice to quote values with spaces only when query has an
+// unquoted value followed by a word that is no keyword.
+func queryHint(lang, query string) string {
+	example := `project = OPS AND status = "In Progress" ORDER BY updated DESC`
+	if lang == "CQL" {
+		example = `space = "ENG" AND text ~ "deploy" ORDER BY lastmodified DESC`
+	}
+	if unquotedSpaces(query) {
+		return "fix the " + lang + ": quote values with spaces, e.g. " + example
+	}
+	return "fix the " + lang + ", e.g. " + example
+}
+
+// unquotedValue matches a comparison whose value is a bare word followed
+// by another bare word: status = In Progress.
+var unquotedValue = regexp.MustCompile(`(?i)(!?=|!?~)\s*([A-Za-z0-9_.-]+)\s+([A-Za-z0-9_.-]+)`)
+
+var queryKeywords = map[string]bool{"and": true, "or": true, "not": true, "order": true, "in": true, "is": true,
+	"was": true, "changed": true, "by": true, "asc": true, "desc": true}
+
+func unquotedSpaces(query string) bool {
+	for _, m := range unquotedValue.FindAllStringSubmatch(query, -1) {
+		if !queryKeywords[strings.ToLower(m[3])] {
+			return true
+		}
+	}
+	return false
+}

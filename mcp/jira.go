@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -24,7 +26,7 @@ var issueKeyPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
 func issueKey(k string) (string, error) {
 	k = strings.TrimSpace(k)
 	if !issueKeyPattern.MatchString(k) {
-		return "", argError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", k)
+		return "", argError("issue_key must look like PROJ-123 (got %q); find keys with jira_search_issues", quoteInput(k))
 	}
 	return strings.ToUpper(k), nil
 }
@@ -104,12 +106,13 @@ func userName(u *atlassian.JiraUser) string { return text(u.Label()) }
 
 type getIssueArgs struct {
 	IssueKey string   `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
-	Fields   []string `json:"fields,omitempty" jsonschema_description:"Custom fields to add, by name or id, e.g. [\"Story Points\", \"customfield_10002\"]."`
+	Fields   []string `json:"fields,omitempty" jsonschema_description:"Other fields to add, by name or id, e.g. [\"Story Points\", \"environment\", \"timetracking\"]."`
 	MaxChars int      `json:"max_chars,omitempty" jsonschema_description:"Most characters of description to return (default 20000)."`
 	Offset   int      `json:"offset,omitempty" jsonschema_description:"Byte offset into the description to continue from (next_offset of a previous call)."`
 }
 
 type linkOut struct {
+	ID       string `json:"id,omitempty"` // of an issue link, for jira_remove_link
 	Key      string `json:"key"`
 	Relation string `json:"relation,omitempty"`
 	Summary  string `json:"summary,omitempty"`
@@ -151,7 +154,7 @@ var issueFields = []string{"summary", "issuetype", "status", "priority", "resolu
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, custom fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, err := issueKey(a.IssueKey)
 			if err != nil {
@@ -199,17 +202,23 @@ func (s *Server) jiraGetIssue() tool {
 					out.Links = append(out.Links, s.linked(l.OutwardIssue, l.Type.Outward))
 				case l.InwardIssue != nil:
 					out.Links = append(out.Links, s.linked(l.InwardIssue, l.Type.Inward))
+				default:
+					continue
 				}
+				out.Links[len(out.Links)-1].ID = l.ID
 			}
 			for _, c := range custom {
-				c.Value = customValue(f.Custom[c.ID])
+				c.Value = fieldValue(f, c.ID)
 				out.Custom = append(out.Custom, c)
 			}
 			html := ""
 			if is.RenderedFields != nil {
 				html = is.RenderedFields.Description
 			}
-			b := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			b, err := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			if err != nil {
+				return nil, err
+			}
 			out.Description, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
 			return jsonResult(out)
 		})
@@ -237,14 +246,53 @@ func (s *Server) resolveFields(ctx context.Context, want []string) ([]customOut,
 		w = strings.TrimSpace(w)
 		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
 		if i < 0 {
-			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", w)
+			return nil, argError("jira has no field %q: give a field name as shown in Jira (e.g. \"Story Points\") or an id (customfield_10002)", quoteInput(w))
 		}
-		if !all[i].Custom {
-			continue // system fields are in the answer already
+		if !all[i].Custom && slices.Contains(issueFields, all[i].ID) {
+			continue // in the answer already
 		}
 		out = append(out, customOut{ID: all[i].ID, Name: text(all[i].Name)})
 	}
 	return out, nil
+}
+
+// fieldValue is the value of field id of f as a person reads it: the
+// system fields IssueFields decodes itself from their types, any other
+// from its JSON.
+func fieldValue(f *atlassian.IssueFields, id string) any {
+	switch id {
+	case "environment":
+		if f.Environment == "" {
+			return nil
+		}
+		return text(f.Environment)
+	case "creator":
+		return userName(f.Creator)
+	case "resolutiondate":
+		return stamp(f.ResolutionDate)
+	case "versions":
+		names := []string{}
+		for _, v := range f.Versions {
+			names = append(names, text(v.Name))
+		}
+		return names
+	case "attachment":
+		var list []struct {
+			ID       string `json:"id"`
+			Filename string `json:"filename"`
+			Size     int64  `json:"size"`
+			MimeType string `json:"mimeType"`
+		}
+		if json.Unmarshal(f.Custom[id], &list) != nil {
+			return nil
+		}
+		out := []map[string]any{}
+		for _, a := range list {
+			out = append(out, map[string]any{"id": a.ID, "name": text(a.Filename), "size": a.Size, "type": text(a.MimeType)})
+		}
+		return out
+	}
+	return customValue(f.Custom[id])
 }
 
 // fieldCache holds Jira's field list, which changes rarely, for the life
@@ -325,9 +373,10 @@ func (s *Server) linked(l *atlassian.LinkedIssue, relation string) linkOut {
 // --- jira_search_issues
 
 type searchIssuesArgs struct {
-	JQL        string `json:"jql" jsonschema_description:"JQL query, e.g. project = OPS AND status = \"In Progress\" AND text ~ \"timeout\" ORDER BY updated DESC"`
-	MaxResults int    `json:"max_results,omitempty" jsonschema_description:"Issues per page, 1-100 (default 20)."`
-	StartAt    int    `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
+	JQL        string   `json:"jql" jsonschema_description:"JQL query, e.g. project = OPS AND status = \"In Progress\" AND text ~ \"timeout\" ORDER BY updated DESC"`
+	MaxResults int      `json:"max_results,omitempty" jsonschema_description:"Issues per page, 1-100 (default 20)."`
+	StartAt    int      `json:"start_at,omitempty" jsonschema_description:"Index of the first issue, from next_start_at of a previous call."`
+	Fields     []string `json:"fields,omitempty" jsonschema_description:"Columns to add, by field name or id, e.g. [\"labels\", \"Due Date\", \"Fix Version/s\", \"Sprint\"]."`
 }
 
 // issueURLTemplate is the web address of an issue by key.
@@ -353,7 +402,7 @@ type issueList struct {
 func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
 		"Search Jira issues with JQL (plain words are searched as text). Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
-			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date); "+
+			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date), then any fields asked for; "+
 			"a column all issues share is given once above. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
@@ -368,18 +417,30 @@ func (s *Server) jiraSearchIssues() tool {
 			if err != nil {
 				return nil, argError("%v", err)
 			}
-			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max,
-				Fields: []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}})
+			extra, err := s.columnFields(ctx, a.Fields)
 			if err != nil {
-				return nil, serverError(err, "the search", jqlHint)
+				return nil, err
 			}
-			t := &table{columns: []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}}
+			fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
+			columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
+			for _, c := range extra {
+				fields, columns = append(fields, c.id), append(columns, c.column)
+			}
+			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
+			if err != nil {
+				return nil, serverError(err, "the search", queryHint("JQL", jql))
+			}
+			t := &table{columns: columns}
 			for _, is := range p.Issues {
 				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
 					continue // defence in depth: the scoped query should not return it
 				}
 				f := &is.Fields
-				t.add(is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated))
+				row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
+				for _, c := range extra {
+					row = append(row, cellValue(f, c.id))
+				}
+				t.add(row...)
 			}
 			shared := t.hoist("type", "status", "assignee", "priority", "updated")
 			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
@@ -393,9 +454,98 @@ func (s *Server) jiraSearchIssues() tool {
 			}
 			fitHits(out, len(t.rows),
 				trim{fields: t.cells("summary"), floor: 48},
-				trim{fields: t.cells("summary", "type", "status", "assignee", "priority"), floor: 12})
+				trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
 			return jsonResult(out)
 		})
+}
+
+// columnField is a column jira_search_issues adds: a field's id, and its
+// name as the column's (the id for system fields: labels, duedate).
+type columnField struct{ id, column string }
+
+// maxColumnFields bounds the columns a search adds.
+const maxColumnFields = 8
+
+// columnFields resolves jira_search_issues' fields to field ids.
+func (s *Server) columnFields(ctx context.Context, want []string) ([]columnField, error) {
+	if len(want) == 0 {
+		return nil, nil
+	}
+	if len(want) > maxColumnFields {
+		return nil, argError("fields: at most %d columns, got %d", maxColumnFields, len(want))
+	}
+	all, err := s.jiraFields.get(ctx, s.jira)
+	if err != nil {
+		return nil, serverError(err, "the field list", "")
+	}
+	var out []columnField
+	for _, w := range want {
+		w = strings.TrimSpace(w)
+		i := slices.IndexFunc(all, func(f atlassian.Field) bool { return f.ID == w || strings.EqualFold(f.Name, w) })
+		if i < 0 {
+			return nil, argError("jira has no field %q: find fields with jira_search_fields", quoteInput(w))
+		}
+		f := all[i]
+		if slices.Contains([]string{"summary", "issuetype", "status", "assignee", "priority", "updated"}, f.ID) ||
+			slices.ContainsFunc(out, func(c columnField) bool { return c.id == f.ID }) {
+			continue // a column already
+		}
+		c := columnField{id: f.ID, column: f.ID}
+		if f.Custom {
+			c.column = text(f.Name)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// cellValue is field id of f as one table cell.
+func cellValue(f *atlassian.IssueFields, id string) string {
+	switch id {
+	case "labels":
+		return strings.Join(f.Labels, ", ")
+	case "duedate":
+		return day(f.DueDate)
+	case "created":
+		return day(f.Created)
+	case "resolution":
+		return named(f.Resolution)
+	case "reporter":
+		return userName(f.Reporter)
+	case "components":
+		names := make([]string, len(f.Components))
+		for i, c := range f.Components {
+			names[i] = text(c.Name)
+		}
+		return strings.Join(names, ", ")
+	case "fixVersions":
+		names := make([]string, len(f.FixVersions))
+		for i, v := range f.FixVersions {
+			names[i] = text(v.Name)
+		}
+		return strings.Join(names, ", ")
+	}
+	return cellText(fieldValue(f, id))
+}
+
+// cellText flattens a field value (customValue's kinds) to one line.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return oneLine(x, 200)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, cellText(e))
+		}
+		return strings.Join(parts, ", ")
+	case []string:
+		return strings.Join(x, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return oneLine(string(b), 200)
 }
 
 // --- jira_get_comments
@@ -433,7 +583,7 @@ func (s *Server) jiraGetComments() tool {
 				NextStartAt int          `json:"next_start_at,omitempty"`
 			}{Total: p.Total, Comments: []commentOut{}}
 			for _, c := range p.Comments {
-				b := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
+				b, _ := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
 				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: strings.TrimSpace(b.Body), Truncated: b.Truncated})
 			}
 			out.NextStartAt = nextStart(p.StartAt, len(p.Comments), p.Total)
@@ -669,6 +819,9 @@ func (s *Server) jiraCreateIssue() tool {
 			if a.Assignee != "" {
 				fields["assignee"] = map[string]string{"name": a.Assignee}
 			}
+			if err := checkJiraLabels(a.Labels); err != nil {
+				return nil, err
+			}
 			if len(a.Labels) > 0 {
 				fields["labels"] = a.Labels
 			}
@@ -699,7 +852,7 @@ type updateIssueArgs struct {
 	Description string         `json:"description,omitempty" jsonschema_description:"New description as markdown (replaces the old one)."`
 	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
-	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels (replace the old ones)."`
+	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels, no spaces (they replace the old ones)."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields to set, by id, as Jira expects them."`
 }
 
@@ -726,6 +879,9 @@ func (s *Server) jiraUpdateIssue() tool {
 				fields["assignee"] = map[string]any{"name": nil} // Jira's way to unassign
 			case a.Assignee != "":
 				fields["assignee"] = map[string]string{"name": a.Assignee}
+			}
+			if err := checkJiraLabels(a.Labels); err != nil {
+				return nil, err
 			}
 			if a.Labels != nil {
 				fields["labels"] = a.Labels
@@ -823,7 +979,7 @@ func (s *Server) jiraTransitionIssue() tool {
 				if len(avail) == 0 {
 					return nil, argError("issue %s has no transition available to you now", key)
 				}
-				return nil, argError("issue %s has no transition %q now; available: %s", key, want, strings.Join(avail, "; "))
+				return nil, argError("issue %s has no transition %q now; available: %s", key, quoteInput(want), strings.Join(avail, "; "))
 			}
 			var fields map[string]any
 			if a.Resolution != "" {
@@ -878,13 +1034,13 @@ func (s *Server) jiraAddWorklog() tool {
 		false, false,
 		func(ctx context.Context, a addWorklogArgs) (*mcpgo.CallToolResult, error) {
 			if !timeSpentPattern.MatchString(a.TimeSpent) {
-				return nil, argError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", a.TimeSpent)
+				return nil, argError("time_spent %q is not Jira time notation: use numbers with w, d, h or m, e.g. \"1h 30m\"", quoteInput(a.TimeSpent))
 			}
 			w := atlassian.NewWorklog{TimeSpent: strings.TrimSpace(a.TimeSpent)}
 			if a.Started != "" {
 				t, err := parseStarted(a.Started)
 				if err != nil {
-					return nil, argError("started %q: %v", a.Started, err)
+					return nil, argError("started %q: %v", quoteInput(a.Started), err)
 				}
 				w.Started = t.Format("2006-01-02T15:04:05.000-0700")
 			}
@@ -928,4 +1084,21 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// checkJiraLabels refuses a label Jira would: empty, with white space, or
+// longer than 255 characters.
+func checkJiraLabels(labels []string) error {
+	for _, l := range labels {
+		switch {
+		case strings.TrimSpace(l) == "":
+			return argError("labels: a label is empty")
+		case strings.ContainsFunc(l, unicode.IsSpace):
+			return argError("label %q has a space: a Jira label is one word; use - or _ to join words, e.g. %q",
+				quoteInput(l), quoteInput(strings.Join(strings.Fields(l), "-")))
+		case utf8.RuneCountInString(l) > 255:
+			return argError("label %q is longer than 255 characters", quoteInput(l))
+		}
+	}
+	return nil
 }

@@ -184,14 +184,17 @@ type body struct {
 }
 
 // cut applies max_chars and offset to a markdown body.
-func cut(md string, maxChars, offset int) body {
+func cut(md string, maxChars, offset int) (body, error) {
+	if offset > 0 && offset >= len(md) {
+		return body{}, argError("offset %d is past the end: the text is %d bytes long (offset 0 reads it from the start)", offset, len(md))
+	}
 	part, truncated, next := markup.Truncate(md, maxChars, offset)
 	b := body{Body: part, Truncated: truncated}
 	if truncated {
 		b.NextOffset = next
 		b.Length = len(md)
 	}
-	return b
+	return b, nil
 }
 
 // nextStart is where the next page of a list starts, from the total the

@@ -41,7 +41,7 @@ func (a allowList) refusal(what string) string {
 }
 
 // refuse is the refusal as an error for the model (a toolError).
-func (a allowList) refuse(what string) error { return &toolError{msg: a.refusal(what)} }
+func (a allowList) refuse(what string) error { return &toolError{msg: a.refusal(quoteInput(what))} }
 
 // scope restricts a CQL or JQL query to the list by adding
 // `AND field in (...)` before its ORDER BY clause, if any. A query whose

@@ -162,7 +162,7 @@ func (s *Server) scopeQuery(q *search.Query, source string, spaces, projects []s
 	case search.SourceConfluence, search.SourceJira:
 		q.Sources = []string{src}
 	default:
-		return argError("source must be confluence or jira (or omitted for both), got %q", source)
+		return argError("source must be confluence or jira (or omitted for both), got %q", quoteInput(source))
 	}
 	for _, sp := range spaces {
 		sp = strings.ToUpper(strings.TrimSpace(sp))
@@ -214,7 +214,13 @@ func (s *Server) semanticAnswer(ans search.Answer, k int, exclude string, of *se
 			continue
 		}
 		d := s.docOf(out, h.Result)
-		t.add(d.Ref, d.Title, d.Space, d.Type, d.Status, d.Updated, h.Origin, d.URL, oneLine(h.Snippet, 0))
+		snippet := oneLine(h.Snippet, 0)
+		if of != nil {
+			// Centred on the title (Similar), it is often the title again;
+			// semantic_search's are centred on the question's words.
+			snippet = besidesTitle(snippet, d.Title)
+		}
+		t.add(d.Ref, d.Title, d.Space, d.Type, d.Status, d.Updated, h.Origin, d.URL, snippet)
 		pages = append(pages, h.Source != search.SourceJira)
 		if h.Stale {
 			out.Stale = append(out.Stale, cmp.Or(d.Ref, d.URL))
@@ -676,4 +682,34 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
+}
+
+// minRepeat is the shortest snippet text besidesTitle takes for the title.
+const minRepeat = 12
+
+// besidesTitle is snippet without what repeats title, the row's other
+// cell: a snippet centred on the title (find_similar_issues centres on it)
+// is often the title again, or Jira's "Summary: " and the title.
+func besidesTitle(snippet, title string) string {
+	core := strings.TrimPrefix(snippet, "…")
+	core = strings.TrimPrefix(core, "Summary: ")
+	core, trail := strings.CutSuffix(core, "…")
+	core = strings.TrimSpace(core)
+	if len(core) < minRepeat || title == "" {
+		return snippet // too short to cost anything, or to be sure
+	}
+	if len(core) <= len(title) && strings.EqualFold(title[:len(core)], core) {
+		return "" // the title, or its start
+	}
+	if len(core) > len(title) && strings.EqualFold(core[:len(title)], title) {
+		rest := strings.TrimLeft(core[len(title):], " .:;,-–—")
+		if rest == "" {
+			return ""
+		}
+		if trail {
+			rest += "…"
+		}
+		return "…" + rest
+	}
+	return snippet
 }

@@ -803,6 +803,9 @@ func TestFindSimilarIssues(t *testing.T) {
 				if strings.HasSuffix(h.Title, "…") || strings.HasSuffix(a.Of.Title, "…") {
 					t.Errorf("a title is cut (the sample's fit whole): %q, of %q", h.Title, a.Of.Title)
 				}
+				if repeatsTitle(h.Snippet, h.Title) {
+					t.Errorf("the snippet repeats the title %q: %q", h.Title, h.Snippet)
+				}
 			}
 			sources := map[string]int{}
 			for _, h := range a.Results {
@@ -1145,4 +1148,14 @@ func TestNoIndexNote(t *testing.T) {
 			t.Errorf("noIndexNote(%v) = %q", tc.err, got)
 		}
 	}
+}
+
+// repeatsTitle reports whether snippet only repeats title, or starts with
+// it: the snippet is what tells more than the title.
+func repeatsTitle(snippet, title string) bool {
+	core := strings.TrimSpace(strings.Trim(strings.TrimPrefix(strings.Trim(snippet, "…"), "Summary:"), "… "))
+	if core == "" || title == "" {
+		return false
+	}
+	return strings.HasPrefix(title, core) || strings.HasPrefix(core, title)
 }

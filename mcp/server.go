@@ -35,6 +35,9 @@ type Options struct {
 	// drops tools (or products) from what is left.
 	Tools        []string
 	ExcludeTools []string
+	// Toolsets adds groups of rarely used tools (see Toolsets), or all of
+	// them with "all".
+	Toolsets []string
 
 	// Searcher is the local index and the live fallback behind
 	// semantic_search, find_similar_issues and index_status (optional:
@@ -75,6 +78,10 @@ type tool struct {
 	def     mcpgo.Tool
 	handler server.ToolHandlerFunc
 	product string // "confluence" or "jira"
+	// toolset, when set, names the group of rarely used tools the tool is
+	// in: served only when --toolsets adds the group (or --tools names
+	// the tool), so that every model does not pay for it on every turn.
+	toolset string
 	write   bool
 	err     error // a definition that could not be built (a bug)
 }
@@ -157,17 +164,71 @@ func (s *Server) catalog() []tool {
 		s.jiraGetComments(),
 		s.jiraGetTransitions(),
 		s.jiraGetProjects(),
+		s.jiraSearchUsers(),
+		s.jiraGetVersions(),
+		s.jiraGetComponents(),
+		s.jiraSearchFields(),
+		inToolset("jira_links", s.jiraGetLinkTypes()),
+		inToolset("jira_links", s.jiraGetRemoteLinks()),
 		s.jiraGetCreateFields(),
 		s.jiraGetWorklogs(),
 		s.jiraCreateIssue(),
 		s.jiraUpdateIssue(),
 		s.jiraAddComment(),
+		s.jiraEditComment(),
 		s.jiraTransitionIssue(),
 		s.jiraAddWorklog(),
+		inToolset("jira_links", s.jiraLinkIssues()),
+		inToolset("jira_links", s.jiraRemoveLink()),
+		inToolset("jira_links", s.jiraAddRemoteLink()),
+		inToolset("jira_admin", s.jiraDeleteIssue()),
+		inToolset("jira_admin", s.jiraCreateVersion()),
 		s.semanticSearch(),
 		s.findSimilarIssues(),
 		s.indexStatus(),
 	}
+}
+
+// inToolset puts t in the group of rarely used tools named set.
+func inToolset(set string, t tool) tool {
+	t.toolset = set
+	return t
+}
+
+// Toolsets names the groups of rarely used tools that Options.Toolsets
+// (serve --toolsets) can add, in catalogue order.
+func Toolsets() []string {
+	var out []string
+	for _, t := range (&Server{}).catalog() {
+		if t.toolset != "" && !slices.Contains(out, t.toolset) {
+			out = append(out, t.toolset)
+		}
+	}
+	return out
+}
+
+// checkToolsets refuses an unknown toolset name, suggesting the near one.
+func checkToolsets(sets []string) (map[string]bool, error) {
+	known := Toolsets()
+	on := map[string]bool{}
+	for _, set := range sets {
+		set = strings.ToLower(strings.TrimSpace(set))
+		switch {
+		case set == "":
+		case set == "all":
+			for _, k := range known {
+				on[k] = true
+			}
+		case slices.Contains(known, set):
+			on[set] = true
+		default:
+			if near := nearestName(set, known); near != "" {
+				return nil, fmt.Errorf("mcp: --toolsets: unknown toolset %q; did you mean %s?", quoteInput(set), near)
+			}
+			return nil, fmt.Errorf("mcp: --toolsets: unknown toolset %q; valid: all, %s", quoteInput(set), strings.Join(known, ", "))
+		}
+	}
+	return on, nil
 }
 
 // selectTools applies configuration, read-only and the tool lists. It
@@ -191,7 +252,10 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, map[string]strin
 				continue
 			}
 			if !slices.Contains(products, sel) && !slices.Contains(names, sel) {
-				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: %s, %s", flag, sel, strings.Join(products, ", "), strings.Join(names, ", "))
+				if near := nearestName(sel, append(slices.Clip(products), names...)); near != "" {
+					return nil, fmt.Errorf("mcp: %s: unknown tool %q; did you mean %s?", flag, quoteInput(sel), near)
+				}
+				return nil, fmt.Errorf("mcp: %s: unknown tool %q; valid: %s, %s", flag, quoteInput(sel), strings.Join(products, ", "), strings.Join(names, ", "))
 			}
 			out = append(out, sel)
 		}
@@ -202,6 +266,10 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, map[string]strin
 		return nil, nil, err
 	}
 	exclude, err := check("--exclude-tools", opts.ExcludeTools)
+	if err != nil {
+		return nil, nil, err
+	}
+	sets, err := checkToolsets(opts.Toolsets)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,6 +296,8 @@ func (s *Server) selectTools(all []tool, opts Options) ([]tool, map[string]strin
 			why = notConfigured(t.product)
 		case t.write && opts.ReadOnly:
 			why = "the server runs read-only (--read-only or ATLASBRIDGE_READ_ONLY), so no tool can write"
+		case t.toolset != "" && !sets[t.toolset] && !slices.Contains(only, t.def.Name):
+			why = fmt.Sprintf("it is in the %s toolset, which the server was not started with: serve --toolsets %s adds it", t.toolset, t.toolset)
 		case len(only) > 0 && !slices.ContainsFunc(only, func(sel string) bool { return matches(sel, t) }):
 			why = "the server was started with --tools " + strings.Join(only, ",") + ", which leaves it out"
 		case slices.ContainsFunc(exclude, func(sel string) bool { return matches(sel, t) }):

@@ -78,6 +78,8 @@ func TestToolSelection(t *testing.T) {
 		{name: "nothing configured", opts: Options{}, err: "set CONFLUENCE_BASE_URL or JIRA_BASE_URL"},
 		{name: "unknown tool", opts: Options{Jira: jira, Tools: []string{"jira_teleport"}}, err: `unknown tool "jira_teleport"; valid: confluence, jira, index, confluence_get_spaces`},
 		{name: "unknown excluded tool", opts: Options{Jira: jira, ExcludeTools: []string{"nope"}}, err: "--exclude-tools: unknown tool"},
+		{name: "tool typo", opts: Options{Jira: jira, Tools: []string{"jira_get_isue"}}, err: `unknown tool "jira_get_isue"; did you mean jira_get_issue?`},
+		{name: "product typo", opts: Options{Jira: jira, ExcludeTools: []string{"jra"}}, err: `unknown tool "jra"; did you mean jira?`},
 		{name: "tool of unconfigured product", opts: Options{Jira: jira, Tools: []string{"confluence_get_page"}}, err: "Confluence is not configured: set CONFLUENCE_BASE_URL"},
 		{name: "write tool while read-only", opts: Options{Jira: jira, ReadOnly: true, Tools: []string{"jira_add_comment"}}, err: "read-only"},
 		{name: "nothing left", opts: Options{Jira: jira, ExcludeTools: []string{"jira"}}, err: "no tool left"},
@@ -129,6 +131,12 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"confluence_update_page", map[string]any{"page_id": w.parent, "version": 1, "body": "vandalised"}},
 		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": "New", "body": "x"}},
 		{"jira_add_comment", map[string]any{"issue_key": w.issue, "comment": "x"}},
+		{"jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": w.issue, "outward_issue_key": "OPS-2"}},
+		{"jira_remove_link", map[string]any{"link_id": "1"}},
+		{"jira_delete_issue", map[string]any{"issue_key": w.issue}},
+		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
+		{"jira_edit_comment", map[string]any{"issue_key": w.issue, "comment_id": "1", "comment": "x"}},
+		{"jira_add_remote_link", map[string]any{"issue_key": w.issue, "url": "https://x.example", "title": "x"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {
@@ -528,6 +536,12 @@ func TestListPaging(t *testing.T) {
 			titles = append(titles, c.(map[string]any)["title"].(string))
 		}
 		next := jnum(t, text, "next_start")
+		if more, _ := jget(t, text, "more").(bool); next > 0 && jnum(t, text, "total") == 0 && !more {
+			t.Errorf("a page with more after it gives neither total nor more: %s", text)
+		}
+		if !strings.Contains(text, `"page_url":"`) || strings.Contains(text, `"url":`) {
+			t.Errorf("children are not given with a URL template: %s", text)
+		}
 		if next == 0 {
 			if jnum(t, text, "total") != 4 {
 				t.Errorf("last page: total %d, want 4: %s", jnum(t, text, "total"), text)

@@ -506,3 +506,346 @@ func TestCustomValue(t *testing.T) {
 		}
 	}
 }
+
+// TestLongInputsQuotedShort: an error quotes at most maxQuoted characters
+// of any input, so a 100 KB argument gives a short error.
+func TestLongInputsQuotedShort(t *testing.T) {
+	f := newFixture(t, "", nil)
+	long := strings.Repeat("Q", 100_000)
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"jira_get_issue", map[string]any{"issue_key": long}},
+		{"jira_get_issue", map[string]any{"issue_key": long + "-1"}},
+		{"jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{long}}},
+		{"confluence_get_page", map[string]any{"page_id": long}},
+		{"confluence_create_page", map[string]any{"space_key": long, "title": "t", "body": "b"}},
+		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": long, "body": "b", "parent_id": "1"}},
+		{"jira_add_worklog", map[string]any{"issue_key": "OPS-1", "time_spent": long}},
+		{"jira_get_issue", map[string]any{"issue_key": "OPS-1", long: 1}},
+		{"jira_search_issues", map[string]any{"jql": "project = " + long}},
+	} {
+		text, isErr := f.call(t, tc.tool, tc.args)
+		if !isErr {
+			t.Errorf("%s: no error: %.200s", tc.tool, text)
+			continue
+		}
+		if len(text) > 1200 || strings.Contains(text, strings.Repeat("Q", maxQuoted+1)) {
+			t.Errorf("%s: error of %d bytes quotes too much: %.300s", tc.tool, len(text), text)
+		}
+	}
+}
+
+// TestGetIssueSystemFields: system fields asked for by name or id come
+// back (they were silently left out).
+func TestGetIssueSystemFields(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.ok(t, "jira_add_worklog", map[string]any{"issue_key": "OPS-1", "time_spent": "1h 30m"}, nil)
+	var got struct {
+		Fields []struct {
+			ID    string
+			Value any
+		}
+	}
+	f.ok(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1", "fields": []any{"environment", "Time tracking", "attachment"}}, &got)
+	ids := map[string]any{}
+	for _, fl := range got.Fields {
+		ids[fl.ID] = fl.Value
+	}
+	for _, id := range []string{"environment", "timetracking", "attachment"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("field %s left out: %+v", id, got.Fields)
+		}
+	}
+	if tt, _ := json.Marshal(ids["timetracking"]); !strings.Contains(string(tt), "1h 30m") {
+		t.Errorf("timetracking = %s, want the time logged", tt)
+	}
+}
+
+// TestCreatePageMissingParent: a parent_id that does not exist is blamed,
+// not the space.
+func TestCreatePageMissingParent(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": "Orphan", "body": "x", "parent_id": "999999999"},
+		"parent page 999999999 does not exist")
+	f.fails(t, "confluence_create_page", map[string]any{"space_key": "NOPE", "title": "Orphan", "body": "x"}, "space NOPE")
+}
+
+// TestConfigurationMistakeErrors: the tools say a base URL is wrong or an
+// SSO page answers, rather than that the issue does not exist.
+func TestConfigurationMistakeErrors(t *testing.T) {
+	sso := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><head><title>Log in</title></head></html>")
+	}))
+	t.Cleanup(sso.Close)
+	srv := atlassiantest.NewServer(t, sim.Options{Seed: 1, JiraIssues: 3})
+	for _, tc := range []struct{ base, want string }{
+		{sso.URL, "single sign-on"},
+		{srv.URL, "context path"},
+	} {
+		jira, err := atlassian.NewJira(tc.base, atlassian.Options{Username: "admin", Password: "admin", MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(Options{Jira: jira, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &fixture{srv: srv, cli: connect(t, srv, "")}
+		f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1"}, tc.want)
+	}
+}
+
+// TestQueryHint: the advice to quote values with spaces comes only when a
+// value has an unquoted space.
+func TestQueryHint(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		quote bool
+	}{
+		{`status = In Progress`, true},
+		{`space = ENG AND title ~ deploy plan`, true},
+		{`status = Open AND project = OPS`, false},
+		{`project = OPS ORDER BY updated`, false},
+		{`status = "In Progress" AND (`, false},
+		{`summary ~ deploy OR`, false},
+	} {
+		if got := strings.Contains(queryHint("JQL", tc.q), "quote values"); got != tc.quote {
+			t.Errorf("queryHint(%q) advises quoting: %v, want %v", tc.q, got, tc.quote)
+		}
+	}
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_search_issues", map[string]any{"jql": "status = In Progress"}, "quote values with spaces")
+	text, _ := f.call(t, "jira_search_issues", map[string]any{"jql": "project = OPS AND ("})
+	if strings.Contains(text, "quote values") {
+		t.Errorf("quoting advised for a query without spaces in values: %s", text)
+	}
+}
+
+// TestOffsetPastEnd: an offset past the end of a text says so (it gave an
+// empty body as if the text were empty).
+func TestOffsetPastEnd(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_get_issue", map[string]any{"issue_key": "OPS-1", "offset": 10_000_000}, "past the end")
+	f.fails(t, "confluence_get_page", map[string]any{"page_id": sim.PageID("ENG", "index.html"), "offset": 10_000_000}, "past the end")
+}
+
+// TestJiraLabelsWithSpaces: a Jira label with a space is refused before
+// the request, as a Confluence one is.
+func TestJiraLabelsWithSpaces(t *testing.T) {
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": "OPS-1", "labels": []any{"needs review"}}, `use - or _ to join words, e.g. "needs-review"`)
+	f.fails(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "s", "issue_type": "Task", "labels": []any{"a b"}}, "has a space")
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": "OPS-1", "labels": []any{"needs-review"}}, nil)
+}
+
+func TestJiraSearchUsers(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	for _, args := range []map[string]any{
+		{"query": "adm"},
+		{"query": "admin@"},
+		{"query": "adm", "issue_key": key},
+		{"query": "adm", "project_key": "ops"},
+	} {
+		text := f.ok(t, "jira_search_users", args, nil)
+		contains(t, text, `"columns":["name","display_name","email"]`, `["admin",`)
+	}
+	f.fails(t, "jira_search_users", map[string]any{"query": " "}, "query is empty")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "issue_key": "OPS-1", "project_key": "OPS"}, "not both")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "project_key": "NOPE"}, "project NOPE does not exist")
+	f.fails(t, "jira_search_users", map[string]any{"query": "a", "limit": 500}, "limit must be between 1 and 50")
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
+	g.fails(t, "jira_search_users", map[string]any{"query": "a", "project_key": "WEB"}, "JIRA_PROJECTS")
+}
+
+// TestJiraLinks: link types, linking two issues, the link in
+// jira_get_issue with its id, and its removal.
+func TestJiraLinks(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_links"} })
+	keys := f.sim.IssueKeys("OPS")
+	a, b := keys[0], keys[len(keys)-1]
+	contains(t, f.ok(t, "jira_get_link_types", nil, nil), `"columns":["name","outward","inward"]`, `["Blocks","blocks","is blocked by"]`)
+	contains(t, f.ok(t, "jira_link_issues", map[string]any{"link_type": "blocks", "inward_issue_key": a, "outward_issue_key": b, "comment": "see **this**"}, nil), a+" → "+b)
+	var got struct {
+		Links []linkOut
+	}
+	f.ok(t, "jira_get_issue", map[string]any{"issue_key": a}, &got)
+	id := ""
+	for _, l := range got.Links {
+		if l.Key == b && l.Relation == "blocks" {
+			id = l.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no link %s blocks %s with an id: %+v", a, b, got.Links)
+	}
+	f.ok(t, "jira_remove_link", map[string]any{"link_id": id}, nil)
+	f.fails(t, "jira_remove_link", map[string]any{"link_id": id}, "link "+id+" does not exist")
+	f.fails(t, "jira_remove_link", map[string]any{"link_id": "x1"}, "link_id must be the numeric id")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Nope", "inward_issue_key": a, "outward_issue_key": b}, "link type Nope")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": a, "outward_issue_key": a}, "cannot be linked to itself")
+	f.fails(t, "jira_link_issues", map[string]any{"link_type": "Blocks", "inward_issue_key": a, "outward_issue_key": "OPS-99999"}, "OPS-99999")
+}
+
+func TestJiraDeleteIssue(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"all"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	contains(t, f.ok(t, "jira_delete_issue", map[string]any{"issue_key": key}, nil), `"deleted":"`+key+`"`)
+	f.fails(t, "jira_get_issue", map[string]any{"issue_key": key}, "does not exist")
+	f.fails(t, "jira_delete_issue", map[string]any{"issue_key": key}, "does not exist")
+	g := newFixture(t, "", func(o *Options) {
+		o.Projects, o.Tools = []string{"WEB"}, []string{"jira_delete_issue", "jira_get_issue"}
+	})
+	g.fails(t, "jira_delete_issue", map[string]any{"issue_key": g.sim.IssueKeys("OPS")[0]}, "JIRA_PROJECTS")
+}
+
+// TestToolsets: rarely used tools are served only when --toolsets adds
+// their group (or --tools names them); called without, they say how.
+func TestToolsets(t *testing.T) {
+	listed := func(s *Server, name string) bool {
+		return slices.Contains(names(s.Tools()), name)
+	}
+	if s := configuredTools(t); listed(s, "jira_link_issues") || listed(s, "jira_delete_issue") || !listed(s, "jira_search_users") {
+		t.Errorf("default list: %v", names(s.Tools()))
+	}
+	if s := configuredTools(t, "jira_links"); !listed(s, "jira_link_issues") || listed(s, "jira_delete_issue") {
+		t.Errorf("--toolsets jira_links: %v", names(s.Tools()))
+	}
+	if s := configuredTools(t, "all"); len(s.Tools()) != len(Catalog()) {
+		t.Errorf("--toolsets all: %d of %d tools", len(s.Tools()), len(Catalog()))
+	}
+	f := newFixture(t, "", nil)
+	f.fails(t, "jira_delete_issue", map[string]any{"issue_key": "OPS-1"}, "--toolsets jira_admin")
+	for _, tc := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
+		{[]string{"teleport"}, "valid: all, jira_links, jira_admin"},
+	} {
+		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Toolsets %v: %v, want %q", tc.sets, err, tc.want)
+		}
+	}
+}
+
+func TestJiraVersionsAndComponents(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_admin"} })
+	contains(t, f.ok(t, "jira_get_versions", map[string]any{"project_key": "ops"}, nil),
+		`"columns":["id","name","released","release_date"]`, `"2024.1",true,"2024-03-15"]`, `"2025.1",false,`)
+	if text := f.ok(t, "jira_get_versions", map[string]any{"project_key": "OPS", "unreleased": true}, nil); strings.Contains(text, "2024.1") {
+		t.Errorf("unreleased lists a released version: %s", text)
+	}
+	contains(t, f.ok(t, "jira_get_components", map[string]any{"project_key": "OPS"}, nil), `"columns":["id","name","lead"]`)
+	contains(t, f.ok(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.1", "release_date": "2026-03-31"}, nil), `"name":"2026.1"`)
+	contains(t, f.ok(t, "jira_get_versions", map[string]any{"project_key": "OPS", "unreleased": true}, nil), `"2026.1",false,"2026-03-31"]`)
+	f.fails(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.1"}, "already exists")
+	f.fails(t, "jira_create_version", map[string]any{"project_key": "OPS", "name": "x", "release_date": "31/03/2026"}, "use YYYY-MM-DD")
+	f.fails(t, "jira_get_versions", map[string]any{"project_key": "NOPE"}, "project NOPE does not exist")
+	f.fails(t, "jira_get_components", map[string]any{"project_key": ""}, "project_key is empty")
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"} })
+	g.fails(t, "jira_get_versions", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
+}
+
+func TestJiraSearchFields(t *testing.T) {
+	f := newFixture(t, "", nil)
+	var got struct {
+		Fields  [][]string
+		Allowed map[string][]string
+	}
+	for _, tc := range []struct{ query, first string }{
+		{"Fix Version/s", "fixVersions"},
+		{"fix version", "fixVersions"},
+		{"componets", "components"}, // a typo
+		{"remaining", "timeestimate"},
+	} {
+		f.ok(t, "jira_search_fields", map[string]any{"query": tc.query}, &got)
+		if len(got.Fields) == 0 || got.Fields[0][0] != tc.first {
+			t.Errorf("%q: first hit %v, want %s", tc.query, got.Fields, tc.first)
+		}
+	}
+	f.ok(t, "jira_search_fields", map[string]any{"query": "priority", "project_key": "OPS", "issue_type": "Bug"}, &got)
+	if !slices.Contains(got.Allowed["priority"], "Major") {
+		t.Errorf("allowed values of priority: %v", got.Allowed)
+	}
+	f.fails(t, "jira_search_fields", map[string]any{"query": "x", "project_key": "OPS"}, "together")
+	f.fails(t, "jira_search_fields", map[string]any{"query": " "}, "query is empty")
+}
+
+func TestJiraEditComment(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	var c struct{ ID string }
+	f.ok(t, "jira_add_comment", map[string]any{"issue_key": key, "comment": "first"}, &c)
+	contains(t, f.ok(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": c.ID, "comment": "**second**"}, nil), `"id":"`+c.ID+`"`)
+	contains(t, f.ok(t, "jira_get_comments", map[string]any{"issue_key": key}, nil), "**second**")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": "999999", "comment": "x"}, "comment 999999 of issue "+key+" does not exist")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": "abc", "comment": "x"}, "comment_id must be the numeric id")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": key, "comment_id": c.ID, "comment": " "}, "comment is empty")
+}
+
+// TestSearchIssuesColumns: jira_search_issues adds the fields asked for
+// as columns, so that no jira_get_issue per hit is needed.
+func TestSearchIssuesColumns(t *testing.T) {
+	f := newFixture(t, "", nil)
+	key := f.sim.IssueKeys("OPS")[0]
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": key, "labels": []any{"db", "urgent"}}, nil)
+	var got struct {
+		Columns []string
+		Issues  [][]string
+	}
+	f.ok(t, "jira_search_issues", map[string]any{"jql": "key = " + key, "fields": []any{"labels", "Fix Version/s", "Due Date", "Status"}}, &got)
+	if !slices.Contains(got.Columns, "labels") || !slices.Contains(got.Columns, "fixVersions") || !slices.Contains(got.Columns, "duedate") {
+		t.Fatalf("columns %v", got.Columns)
+	}
+	if len(got.Issues) != 1 || got.Issues[0][slices.Index(got.Columns, "labels")] != "db, urgent" {
+		t.Errorf("rows %v (columns %v)", got.Issues, got.Columns)
+	}
+	f.fails(t, "jira_search_issues", map[string]any{"jql": "project = OPS", "fields": []any{"Nonsense Field"}}, "jira_search_fields")
+}
+
+func TestJiraRemoteLinks(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_links"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	contains(t, f.ok(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "https://runbooks.example.com/db", "title": "DB runbook"}, nil), `"key":"`+key+`"`)
+	contains(t, f.ok(t, "jira_get_remote_links", map[string]any{"issue_key": key}, nil), `"DB runbook","https://runbooks.example.com/db"`)
+	f.fails(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "javascript:alert(1)", "title": "x"}, "http or https")
+	f.fails(t, "jira_add_remote_link", map[string]any{"issue_key": key, "url": "https://x.example", "title": " "}, "title is empty")
+	f.fails(t, "jira_get_remote_links", map[string]any{"issue_key": "OPS-99999"}, "does not exist")
+}
+
+// TestEverydayAnswerSizes: a typical answer of each everyday tool stays
+// small (logged for BENCHMARKS.md: go test ./mcp -run TestEverydayAnswerSizes -v).
+func TestEverydayAnswerSizes(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"all"} })
+	keys := f.sim.IssueKeys("OPS")
+	var c struct{ ID string }
+	f.ok(t, "jira_add_comment", map[string]any{"issue_key": keys[0], "comment": "first"}, &c)
+	for _, call := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"jira_search_users", map[string]any{"query": "a"}},
+		{"jira_get_versions", map[string]any{"project_key": "OPS"}},
+		{"jira_get_components", map[string]any{"project_key": "OPS"}},
+		{"jira_search_fields", map[string]any{"query": "version"}},
+		{"jira_search_issues", map[string]any{"jql": "project = OPS", "fields": []any{"labels", "Fix Version/s", "Due Date"}}},
+		{"jira_edit_comment", map[string]any{"issue_key": keys[0], "comment_id": c.ID, "comment": "second"}},
+		{"jira_get_link_types", nil},
+		{"jira_link_issues", map[string]any{"link_type": "Relates", "inward_issue_key": keys[0], "outward_issue_key": keys[1]}},
+		{"jira_add_remote_link", map[string]any{"issue_key": keys[0], "url": "https://runbooks.example.com/db", "title": "DB runbook"}},
+		{"jira_get_remote_links", map[string]any{"issue_key": keys[0]}},
+		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.9"}},
+		{"jira_delete_issue", map[string]any{"issue_key": keys[2]}},
+	} {
+		text := f.ok(t, call.tool, call.args, nil)
+		t.Logf("%-24s %5d bytes", call.tool, len(text))
+		if len(text) > 12000 {
+			t.Errorf("%s: a typical answer of %d bytes", call.tool, len(text))
+		}
+	}
+}

@@ -104,10 +104,19 @@ func (s *Server) availableHint(name string) string {
 // is close enough to be the one meant (a typo, a wrong case, a missing
 // product prefix).
 func (s *Server) nearestTool(name string) string {
+	names := make([]string, len(s.tools))
+	for i, t := range s.tools {
+		names[i] = t.def.Name
+	}
+	return nearestName(name, names)
+}
+
+// nearestName is the name of names closest to name, when one is close
+// enough to be the one meant, or "".
+func nearestName(name string, names []string) string {
 	lower := strings.ToLower(name)
 	best, bestDist := "", max(2, len(name)/5)+1
-	for _, t := range s.tools {
-		n := t.def.Name
+	for _, n := range names {
 		if n == lower || strings.HasSuffix(n, "_"+lower) {
 			return n
 		}

@@ -65,7 +65,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, searcher := range []*mcp.Searcher{nil, openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
+	for _, searcher := range []*mcp.Searcher{nil, testSearcher(b, ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
 		res, err := mcpFor(b, cfg, mcp.Options{Searcher: searcher}).ListTools(ctx, mcpgo.ListToolsRequest{})
 		if err != nil {
 			b.Fatal(err)
@@ -73,7 +73,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 		list, _ := json.Marshal(res.Tools)
 		b.Logf("tool list: %d tools, %d bytes (~%d tokens)", len(res.Tools), len(list), len(list)/4)
 	}
-	cli := mcpFor(b, cfg, mcp.Options{Searcher: openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))})
+	cli := mcpFor(b, cfg, mcp.Options{Searcher: testSearcher(b, ctx, cfg, conf, jira, cfg.logger(io.Discard))})
 	idx, err := openReadIndex(ctx, cfg, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -699,7 +699,7 @@ func TestSemanticToolsHoldScope(t *testing.T) {
 	openLog := open.logger(io.Discard)
 	oconf, _ := open.confluence(openLog)
 	ojira, _ := open.jira(openLog)
-	ocli := mcpFor(t, open, mcp.Options{ReadOnly: true, Searcher: openSearcher(ctx, open, oconf, ojira, openLog)})
+	ocli := mcpFor(t, open, mcp.Options{ReadOnly: true, Searcher: testSearcher(t, ctx, open, oconf, ojira, openLog)})
 	for _, args := range []map[string]any{
 		{"query": "runbook checklist kubernetes release", "spaces": []any{"GEN"}},
 		{"query": "deploy", "projects": []any{"WEB", "DATA"}},
@@ -720,7 +720,7 @@ func TestSemanticToolsHoldScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	searcher := openSearcher(ctx, cfg, conf, jira, log)
+	searcher := testSearcher(t, ctx, cfg, conf, jira, log)
 	cli := mcpFor(t, cfg, mcp.Options{ReadOnly: true, Searcher: searcher})
 	var webKey string
 	for _, k := range srv.IssueKeys("WEB") {

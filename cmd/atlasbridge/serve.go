@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	readOnly := fs.Bool("read-only", cfg.ReadOnly, "serve no write tool (also ATLASBRIDGE_READ_ONLY=true)")
 	tools := fs.String("tools", "", "serve only these tools: comma-separated `names`, or confluence / jira")
 	exclude := fs.String("exclude-tools", "", "do not serve these tools: comma-separated `names`, or confluence / jira")
+	toolsets := fs.String("toolsets", "", "also serve these groups of rarely used tools: comma-separated `names` ("+strings.Join(mcp.Toolsets(), ", ")+"), or all")
 	schedule := fs.String("sync-schedule", "", "keep the local index fresh in the background on this cron `SPEC` (e.g. \"@every 30m\")")
 	token := fs.String("auth-token", "", "bearer `token` HTTP clients must send, 16 characters or more (default $ATLASBRIDGE_HTTP_TOKEN; prefer the variable: flags show in ps); without one, --http generates one and prints it once")
 	tlsCert := fs.String("tls-cert", "", "serve --http over TLS with this certificate `file` (PEM; with --tls-key)")
@@ -78,9 +79,12 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	searcher := openSearcher(ctx, cfg, conf, jira, log)
+	searcher, stopPreload := openSearcher(ctx, cfg, conf, jira, log)
 	if searcher != nil {
-		defer searcher.Close()
+		defer func() {
+			stopPreload() // the index must not close under a load
+			searcher.Close()
+		}()
 	}
 	srv, err := mcp.New(mcp.Options{
 		Confluence:   conf,
@@ -90,6 +94,7 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 		ReadOnly:     *readOnly,
 		Tools:        list(*tools),
 		ExcludeTools: list(*exclude),
+		Toolsets:     list(*toolsets),
 		Searcher:     searcher,
 		Version:      version,
 		Logger:       log,
@@ -164,8 +169,9 @@ func frontOptions(token string, allowRemote bool, certFile, keyFile string, orig
 // missing index is not an error: the tools answer from the servers, and the
 // index is opened once a sync (--sync-schedule, or another process) has
 // created it. With no product configured and no index, there is nothing to
-// search: nil.
-func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *mcp.Searcher {
+// search: nil. stop cancels the background load and waits for it: call it
+// before closing the Searcher.
+func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) (s *mcp.Searcher, stop func()) {
 	opts := mcp.SearcherOptions{
 		Open:   func(ctx context.Context) (*search.Index, error) { return openReadIndex(ctx, cfg, log) },
 		Logger: log,
@@ -173,19 +179,35 @@ func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, 
 	if conf == nil && jira == nil {
 		idx, err := opts.Open(ctx)
 		if err != nil {
-			return nil
+			return nil, func() {}
 		}
 		opts.Index = idx
-		return mcp.NewSearcher(opts)
+		return mcp.NewSearcher(opts), func() {}
 	}
 	opts.Live = &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
-	s := mcp.NewSearcher(opts)
+	s = mcp.NewSearcher(opts)
+	return s, preload(ctx, s, func(err error) {
+		log.Info("no local index yet: semantic_search asks the servers until a sync creates it", "dir", cfg.DataDir, "err", err)
+	})
+}
+
+// preload loads s's index in the background. The returned stop cancels the
+// load and returns once it has ended: an index closed while it loads would
+// be read after its store is gone (a panic at shutdown). failed is told why
+// a load that was not cancelled found no index.
+func preload(ctx context.Context, s *mcp.Searcher, failed func(error)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		if err := s.Preload(ctx); err != nil && ctx.Err() == nil {
-			log.Info("no local index yet: semantic_search asks the servers until a sync creates it", "dir", cfg.DataDir, "err", err)
+			failed(err)
 		}
 	}()
-	return s
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // checkBind refuses an HTTP address reachable from other machines unless

@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // startServe starts runServe over HTTP with cfg and returns a connected
@@ -150,11 +155,60 @@ func TestServeIndexWiring(t *testing.T) {
 func TestOpenSearcher(t *testing.T) {
 	cfg := simConfig(t, map[string]string{"ATLASBRIDGE_DATA_DIR": t.TempDir()})
 	log := cfg.logger(io.Discard)
-	if s := openSearcher(t.Context(), cfg, nil, nil, log); s != nil {
+	if s := testSearcher(t, t.Context(), cfg, nil, nil, log); s != nil {
 		t.Fatalf("no product and no index: %v", s)
 	}
 	err := runServe(t.Context(), nil, cfg, strings.NewReader(""), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "nothing to serve") {
 		t.Fatalf("serve with nothing to serve: %v", err)
+	}
+}
+
+// testSearcher is openSearcher for a test: its background load is stopped
+// and the Searcher closed when the test ends.
+func testSearcher(t testing.TB, ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *mcp.Searcher {
+	t.Helper()
+	s, stop := openSearcher(ctx, cfg, conf, jira, log)
+	t.Cleanup(func() {
+		stop()
+		if s != nil {
+			s.Close()
+		}
+	})
+	return s
+}
+
+// TestPreloadStop: serve's shutdown stops the background index load and
+// waits for it before the Searcher closes the index (closed under a load,
+// the index's store was read after it was gone: a panic in search.getMeta).
+func TestPreloadStop(t *testing.T) {
+	opening := make(chan struct{})
+	release := make(chan struct{})
+	s := mcp.NewSearcher(mcp.SearcherOptions{Open: func(ctx context.Context) (*search.Index, error) {
+		close(opening)
+		<-ctx.Done() // the load sees the cancellation…
+		<-release    // …and is still busy when stop is called
+		return nil, ctx.Err()
+	}})
+	var failed []error
+	stop := preload(t.Context(), s, func(err error) { failed = append(failed, err) })
+	<-opening
+	stopped := make(chan struct{})
+	go func() {
+		stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned while the load was still running: Close would run under it")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-stopped
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) > 0 {
+		t.Errorf("a cancelled load was reported as a failure: %v", failed)
 	}
 }

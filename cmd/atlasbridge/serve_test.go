@@ -169,7 +169,7 @@ func TestServeHTTP(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runServe(ctx, []string{"--http", "127.0.0.1:0"}, cfg, strings.NewReader(""), io.Discard, &stderr)
+		done <- runServe(ctx, []string{"--http", "127.0.0.1:0", "--toolsets", "all"}, cfg, strings.NewReader(""), io.Discard, &stderr)
 	}()
 	url := stderr.waitFor(t, regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/mcp)`), done, 10*time.Second)
 	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer tok-123-long-enough"}))
@@ -272,7 +272,7 @@ func TestServeStdioBinary(t *testing.T) {
 	for _, pin := range []string{"", mcpgo.ProtocolVersion20251125} {
 		t.Run("protocol "+pin, func(t *testing.T) {
 			var stderr lockedBuffer
-			tr := transport.NewStdioWithOptions(bin, nil, []string{"serve"},
+			tr := transport.NewStdioWithOptions(bin, nil, []string{"serve", "--toolsets", "all"},
 				transport.WithCommandFunc(func(ctx context.Context, command string, _ []string, args []string) (*exec.Cmd, error) {
 					cmd := exec.CommandContext(ctx, command, args...)
 					cmd.Env, cmd.Dir = env, dir

@@ -183,6 +183,7 @@ type issue struct {
 	labels                []string
 	components, fixVers   []string
 	links                 []*issueLink
+	remote                []remoteLink // web links (jira_remote.go)
 	comments              []*jcomment
 	worklogs              []*worklog
 	history               []*changeGroup
@@ -547,6 +548,14 @@ func (j *jira) link(typ linkType, from, to *issue) {
 	l := &issueLink{id: j.subID(), typ: typ, from: from, to: to}
 	from.links = append(from.links, l)
 	to.links = append(to.links, l)
+	j.gen++
+}
+
+// unlink removes link l from both its issues.
+func (j *jira) unlink(l *issueLink) {
+	for _, is := range []*issue{l.from, l.to} {
+		is.links = slices.DeleteFunc(is.links, func(x *issueLink) bool { return x == l })
+	}
 	j.gen++
 }
 

@@ -17,10 +17,15 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"serverInfo", s.serverInfo)
 	m.HandleFunc("GET "+api+"myself", s.withUser(s.myself))
 	m.HandleFunc("GET "+api+"project", s.withUser(s.listProjects))
-	m.HandleFunc("GET "+api+"project/{key}", s.withUser(s.getProject))
+	m.HandleFunc("GET "+api+"project/{key}", s.withUser(s.onProject(s.getProject)))
 	m.HandleFunc("GET "+api+"field", s.withUser(s.listFields))
 	m.HandleFunc("GET "+api+"issueLinkType", s.withUser(s.listLinkTypes))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getJiraUser))
+	s.jiraPeopleRoutes(m, api)
+	s.jiraLinkRoutes(m, api)
+	s.jiraVersionRoutes(m, api)
+	s.jiraCommentRoutes(m, api)
+	s.jiraRemoteLinkRoutes(m, api)
 	m.HandleFunc("GET "+api+"status", s.withUser(s.listStatuses))
 	m.HandleFunc("GET "+api+"priority", s.withUser(s.listNamed("priority", priorities)))
 	m.HandleFunc("GET "+api+"issuetype", s.withUser(s.listNamed("issuetype", issueTypes)))
@@ -162,15 +167,7 @@ func (s *Sim) projectByKeyOrID(k string) *project {
 	return nil
 }
 
-func (s *Sim) getProject(w http.ResponseWriter, r *http.Request, u *User) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p := s.projectByKeyOrID(r.PathValue("key"))
-	if p == nil {
-		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
-		return
-	}
-	c := s.jiraCtx(r, u)
+func (s *Sim) getProject(w http.ResponseWriter, r *http.Request, c *jiraCtx, p *project) {
 	o := c.projectRef(p)
 	o["expand"] = "description,lead,url,projectKeys"
 	o["description"] = p.desc
@@ -235,6 +232,13 @@ func (s *Sim) getJiraUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.jiraCtx(r, u)
 	o := c.userJSON(name).(obj)
 	o["locale"] = "en_US"
+	// Groups are listed on ?expand=groups only; their count always.
+	groups := 0
+	if gu := s.users[name]; gu != nil {
+		groups = len(gu.Groups)
+	}
+	o["groups"] = obj{"size": groups, "items": []any{}}
+	o["expand"] = "groups"
 	writeJSON(w, http.StatusOK, o)
 }
 
@@ -821,15 +825,8 @@ func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, c *jiraCtx, i
 }
 
 func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
-	var in struct {
-		Body string `json:"body"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
-		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
-		return
-	}
-	if strings.TrimSpace(in.Body) == "" {
-		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
+	body, ok := readCommentBody(w, r)
+	if !ok {
 		return
 	}
 	is := s.lockIssue(w, r)
@@ -838,7 +835,7 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	defer s.mu.Unlock()
 	is.touch(s.now())
-	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: in.Body, created: is.updated, updated: is.updated}
+	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: body, created: is.updated, updated: is.updated}
 	is.comments = append(is.comments, cm)
 	is.refreshText()
 	s.jira.gen++

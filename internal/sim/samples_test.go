@@ -206,6 +206,8 @@ func TestSampleShapes(t *testing.T) {
 			return do(t, call{url: jb + "issue/" + issue + "/transitions", auth: "admin"}).obj(t)
 		}, []shapeCheck{{exact: true}, {path: []any{"transitions", 0}}, {path: []any{"transitions", 0, "to"}, exact: true},
 			{path: []any{"transitions", 0, "to", "statusCategory"}, exact: true}}},
+		{"jira/user_get.server5_sdk.json", func() any { return do(t, call{url: jb + "user?username=admin", auth: "admin"}).obj(t) },
+			[]shapeCheck{{}, {path: []any{"avatarUrls"}}}},
 		{"jira/issue_votes.linkedin_server.json", func() any { return do(t, call{url: jb + "issue/" + issue + "/votes", auth: "admin"}).obj(t) },
 			[]shapeCheck{{exact: true}}},
 	}
@@ -229,6 +231,28 @@ func TestSampleShapes(t *testing.T) {
 		{"jira/project_list.apache.trimmed.json", jb + "project", "", false},
 		// Server wraps link types in {"issueLinkTypes": [...]}; the fixture saved only the array.
 		{"jira/issue_link_types.apache.json", jb + "issueLinkType", "issueLinkTypes", true},
+	}
+	// A project's versions: a released one with a date and no
+	// description (the sample's second), and one without a date.
+	versions := loadSample(t, "jira/project_versions.apache_jira8.json").([]any)
+	ours := do(t, call{url: jb + "project/OPS/versions", auth: "admin"}).list(t)
+	checkShape(t, versions[1], ours[0], shapeCheck{exact: true})
+	newVersion := do(t, call{method: "POST", url: jb + "version", auth: "admin", body: map[string]any{"name": "Shape 1", "project": "OPS"}}).obj(t)
+	for _, v := range versions {
+		if _, dated := v.(map[string]any)["releaseDate"]; !dated {
+			checkShape(t, v, newVersion, shapeCheck{exact: true, ignore: []string{"description"}})
+			break
+		}
+	}
+	// A user search answers a bare array of the user objects of GET user,
+	// without their groups (never expandable there).
+	users := do(t, call{url: jb + "user/search?username=adm", auth: "admin"}).list(t)
+	assignable := do(t, call{url: jb + "user/assignable/search?username=a&issueKey=" + issue, auth: "admin"}).list(t)
+	for what, list := range map[string][]any{"user/search": users, "user/assignable/search": assignable} {
+		if len(list) == 0 {
+			t.Fatalf("%s found nobody", what)
+		}
+		checkShape(t, loadSample(t, "jira/user_get.server5_sdk.json"), list[0], shapeCheck{ignore: []string{"groups", "expand"}})
 	}
 	for _, tc := range lists {
 		t.Run(tc.sample, func(t *testing.T) {

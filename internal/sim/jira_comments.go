@@ -1,0 +1,61 @@
+package sim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// jiraCommentRoutes serves the edit of a comment: only its author may,
+// as a user without "Edit All Comments".
+func (s *Sim) jiraCommentRoutes(m *http.ServeMux, api string) {
+	m.HandleFunc("PUT "+api+"issue/{key}/comment/{id}", s.withUser(s.updateComment))
+}
+
+func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
+	body, ok := readCommentBody(w, r)
+	if !ok {
+		return
+	}
+	is := s.lockIssue(w, r)
+	if is == nil {
+		return
+	}
+	defer s.mu.Unlock()
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	for _, cm := range is.comments {
+		if cm.id != id {
+			continue
+		}
+		if cm.author != u.Name {
+			jiraError(w, http.StatusForbidden, "You do not have the permission to edit this comment.")
+			return
+		}
+		is.touch(s.now())
+		cm.body, cm.updater, cm.updated = body, u.Name, is.updated
+		is.refreshText()
+		s.jira.gen++
+		writeJSON(w, http.StatusOK, s.jiraCtx(r, u).commentJSON(is, cm, false))
+		return
+	}
+	jiraError(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
+}
+
+// readCommentBody reads the body of a comment write, or answers Jira's
+// error for a bad or empty one.
+func readCommentBody(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
+		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
+		return "", false
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
+		return "", false
+	}
+	return in.Body, true
+}
