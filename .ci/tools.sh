@@ -17,7 +17,9 @@ mkdir -p "$bin"
 export GOBIN="$bin"
 # The tools are built with cgo off: they need no C, and the race run sets
 # CGO_ENABLED=1 for itself.
-CGO_ENABLED=0 go install "$STATICCHECK" "$GOVULNCHECK" "golang.org/x/vulndb/cmd/indexdb@${VULNDB#*@}"
+for tool in "$STATICCHECK" "$GOVULNCHECK" "golang.org/x/vulndb/cmd/indexdb@${VULNDB#*@}"; do
+  CGO_ENABLED=0 go install "$tool"
+done
 
 echo "staticcheck ($STATICCHECK)"
 "$bin/staticcheck" ./...
