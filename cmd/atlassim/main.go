@@ -46,6 +46,7 @@ type config struct {
 	user     sim.User
 	pages    int
 	timezone string
+	userZone string
 	verbose  bool
 }
 
@@ -68,7 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.opts.DataCenter, "datacenter", false, "report deploymentType DataCenter")
 	fs.BoolVar(&c.opts.QuirkNextStart, "quirk-next-start", false, "Confluence _links.next advances by the asked limit even when capped (a DC quirk)")
 	fs.IntVar(&c.pages, "pages", 0, "number of synthetic pages to generate in space GEN")
-	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone (IANA name, e.g. Europe/Berlin)")
+	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone of both products' timestamps (IANA name with daylight saving, e.g. Europe/London)")
+	fs.StringVar(&c.userZone, "user-timezone", "", "profile time zone of every account, in which CQL/JQL dates are read (IANA name; default: --timezone)")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -87,6 +89,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("--timezone %q: %w", c.timezone, err)
 	}
 	c.opts.TimeZone = loc
+	if c.userZone != "" {
+		if c.opts.UserTimeZone, err = time.LoadLocation(c.userZone); err != nil {
+			return nil, fmt.Errorf("--user-timezone %q: %w", c.userZone, err)
+		}
+	}
 	if c.pages < 0 {
 		return nil, fmt.Errorf("--pages %d: must not be negative", c.pages)
 	}

@@ -232,7 +232,7 @@ func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
 
 // runCQL evaluates a CQL query for a user, caching the ordered hits until the next write.
 func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
-	env := queryEnv{Now: s.now(), Location: s.opts.TimeZone, CurrentUser: u.Name}
+	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name}
 	// DC's site search field; package ql does not know it, and it searches what text does.
 	q, err := parseQuery(dialectCQL, siteSearchRE.ReplaceAllString(cql, "${1}text${2}"), env)
 	if err != nil {
@@ -277,7 +277,7 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 			return all
 		}, idOf)
 		if f := terms[0].Field; f == "lastmodified" || f == "created" {
-			if b, ok := lowerBound(cql, f, s.opts.TimeZone); ok {
+			if b, ok := lowerBound(cql, f, u.TimeZone); ok {
 				list = skipBefore(list, f, terms[0].Desc, b)
 			}
 		}

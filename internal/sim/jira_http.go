@@ -393,7 +393,7 @@ var projectEqRE = regexp.MustCompile(`(?i)^\s*\(?\s*project\s*=\s*"?([A-Za-z][A-
 // Jira orders by key descending (newest first); ties fall back to id.
 func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	j := s.jira
-	env := queryEnv{Now: s.now(), Location: s.opts.TimeZone, CurrentUser: u.Name, Known: j.known}
+	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name, Known: j.known}
 	q, err := parseQuery(dialectJQL, jql, env)
 	if err != nil {
 		return nil, err
@@ -437,7 +437,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 			return all
 		}, idOf)
 		if f := terms[0].Field; f == "updated" || f == "created" {
-			if b, ok := lowerBound(jql, f, s.opts.TimeZone); ok {
+			if b, ok := lowerBound(jql, f, u.TimeZone); ok {
 				list = skipBefore(list, f, terms[0].Desc, b)
 			}
 		}

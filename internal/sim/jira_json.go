@@ -174,7 +174,7 @@ func (c *jiraCtx) userJSON(name string) any {
 		"avatarUrls":   c.avatars("useravatar", "ownerId="+url.QueryEscape(name)+"&"),
 		"displayName":  display,
 		"active":       true,
-		"timeZone":     c.s.opts.TimeZone.String(),
+		"timeZone":     c.s.userZone(name).String(),
 	}
 }
 

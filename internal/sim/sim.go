@@ -22,6 +22,9 @@ type User struct {
 	DisplayName string   // shown in user objects
 	Email       string   // defaults to name@example.com
 	Groups      []string // informational; returned by Jira myself
+	// TimeZone is the zone of the account's profile: CQL and JQL dates without a zone are read
+	// in it. Nil means Options.UserTimeZone.
+	TimeZone *time.Location
 }
 
 // SpaceImport names a folder of HTML files imported as one Confluence space.
@@ -53,9 +56,14 @@ type Options struct {
 	RateLimit float64
 	// Clock returns "now"; defaults to time.Now. Tests pass a fake to control dates.
 	Clock func() time.Time
-	// TimeZone is the server's (and its users') zone: dates are rendered in it and CQL/JQL dates
-	// without a zone are read in it, as on a real server. Defaults to UTC.
+	// TimeZone is the server's zone: both products render timestamps in it, with its daylight
+	// saving (Confluence writes "…Z" in a London winter and "…+01:00" in its summer). Defaults to
+	// UTC.
 	TimeZone *time.Location
+	// UserTimeZone is the profile zone of every account without its own (User.TimeZone): CQL and
+	// JQL dates without a zone are read in the caller's profile zone, not the server's, so the
+	// offsets in answers say nothing about how a query is read. Defaults to TimeZone.
+	UserTimeZone *time.Location
 	// JiraVersion is reported by serverInfo; "8.x" serves only the old /issue/createmeta, 9+ only
 	// the new createmeta endpoints. Defaults to "9.12.0".
 	JiraVersion string
@@ -118,6 +126,9 @@ func New(opts Options) (*Sim, error) {
 	if opts.TimeZone == nil {
 		opts.TimeZone = time.UTC
 	}
+	if opts.UserTimeZone == nil {
+		opts.UserTimeZone = opts.TimeZone
+	}
 	clock, loc := opts.Clock, opts.TimeZone
 	s := &Sim{
 		opts:  opts,
@@ -138,6 +149,9 @@ func New(opts Options) (*Sim, error) {
 		}
 		if u.Email == "" {
 			u.Email = u.Name + "@example.com"
+		}
+		if u.TimeZone == nil {
+			u.TimeZone = opts.UserTimeZone
 		}
 		if _, dup := s.users[u.Name]; dup {
 			return nil, fmt.Errorf("sim: user %q: defined twice", u.Name)
@@ -182,6 +196,15 @@ func New(opts Options) (*Sim, error) {
 	}
 	s.mux = s.routes()
 	return s, nil
+}
+
+// userZone is the profile zone of the account name (the default profile zone for people who are
+// not accounts of the simulator).
+func (s *Sim) userZone(name string) *time.Location {
+	if u := s.users[name]; u != nil {
+		return u.TimeZone
+	}
+	return s.opts.UserTimeZone
 }
 
 // DefaultUsers returns the users of a default simulator: admin (all permissions) and alice (cannot
