@@ -20,7 +20,7 @@ type confluenceCrawler struct {
 	c     *atlassian.Confluence
 	chunk ChunkOptions
 	log   *slog.Logger
-	zone  zoneBook
+	zone  *time.Location    // the account's profile zone; nil when unknown
 	names map[string]string // space key → name, for breadcrumbs
 }
 
@@ -62,8 +62,6 @@ const contentTypes = "type in (page, blogpost, comment)"
 // listed is the small expansion of a content listing.
 var listExpand = []string{"version"}
 
-func (cc *confluenceCrawler) zones() *zoneBook { return &cc.zone }
-
 func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.Time) ([]item, int, error) {
 	base := "space = " + atlassian.Quote(c.key) + " AND " + contentTypes
 	type entry struct {
@@ -72,10 +70,10 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 	}
 	var entries []entry
 	reqs := 0
-	err := keyset(since, cc.zone.get(), func(lower string, start int) (page []time.Time, more bool, next int, err error) {
+	err := keyset(since, cqlBound(cc.zone), func(lower string, start int) (page []time.Time, more bool, next int, err error) {
 		cql := base
 		if lower != "" {
-			cql += " AND lastmodified >= " + atlassian.Quote(lower)
+			cql += " AND lastmodified >= " + lower
 		}
 		cql += " ORDER BY lastmodified ASC"
 		p, _, err := cc.c.Content.Search(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: start, Limit: listingPage}, Expand: listExpand})
@@ -87,14 +85,13 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 			var when time.Time
 			if ct.Version != nil {
 				when = ct.Version.When.Time
-				cc.zone.learn(when)
 			}
 			page = append(page, when)
 			entries = append(entries, entry{ct.ID.String(), ct.Type, when})
 		}
 		next, more = p.Next()
 		return page, more, next, nil
-	}, cqlTimeLayout)
+	})
 	items := make([]item, 0, len(entries))
 	for _, e := range entries {
 		items = append(items, item{id: search.SourceConfluence + ":" + e.id, ref: e.id, kind: e.typ, updated: e.when})

@@ -49,13 +49,18 @@ type Options struct {
 	// (default 64).
 	BatchSize int
 	// Overlap is how far before the watermark an incremental crawl starts
-	// again (default 10m). It covers clock skew and the minute granularity
-	// of CQL and JQL dates; the watermark is written in the time zone of
-	// the server's own timestamps. Items re-listed by the overlap but
-	// unchanged cost nothing but their line in the listing. Whatever it
-	// misses (a user profile in a time zone far from the server's) the
-	// next reconciliation, a complete listing, catches.
+	// again (default 10m). It covers clock skew between the servers' nodes
+	// and the minute granularity of CQL and JQL dates. Items re-listed but
+	// unchanged cost nothing but their line in the listing. Jira bounds
+	// are instants (epoch milliseconds); Confluence bounds also keep the
+	// margin of ConfluenceZone.
 	Overlap time.Duration
+	// ConfluenceZone is the profile time zone of the Confluence account
+	// (CONFLUENCE_TIMEZONE), in which Confluence reads CQL dates; its REST
+	// API does not tell it, and the offsets of its timestamps are the
+	// server's. Known, a CQL bound starts an hour early (daylight saving);
+	// nil, twelve hours early (any zone).
+	ConfluenceZone *time.Location
 	// ReconcileEvery makes every Nth sync of a container also reconcile
 	// deletions (default 12; negative: never by count).
 	ReconcileEvery int
@@ -315,8 +320,6 @@ type crawler interface {
 	// prepare sets the build function of the items that need work,
 	// grouping their fetches.
 	prepare(c container, todo []item)
-	// zones is the server's time zone, learned from its timestamps.
-	zones() *zoneBook
 	// exists reports, for ids the index holds but a full listing did not
 	// return, whether each still belongs to the container (guards against
 	// items shifted out of a listing while it was paged).
@@ -346,7 +349,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, job{&confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log}, allow})
+		jobs = append(jobs, job{&confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log, zone: ix.opts.ConfluenceZone}, allow})
 	} else if len(run.Spaces) > 0 {
 		return nil, errors.New("indexer: --spaces given but Confluence is not configured (CONFLUENCE_BASE_URL)")
 	}
@@ -397,20 +400,11 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 		cs := scopes[i]
 		ix.log.Debug("containers", "source", j.cr.source(), "count", len(cs))
-		zoneKey := "indexer.zone." + j.cr.source()
-		if v, err := ix.opts.Index.Meta(ctx, zoneKey); err == nil && len(v) > 0 {
-			j.cr.zones().decode(string(v))
-		}
 		for _, c := range cs {
 			cs := ix.syncContainer(ctx, j.cr, c, run)
 			sum.Containers = append(sum.Containers, cs)
 			if ctx.Err() != nil {
 				break
-			}
-		}
-		if z := j.cr.zones().encode(); z != "" {
-			if err := ix.opts.Index.SetMeta(ctx, zoneKey, []byte(z)); err != nil {
-				ix.log.Warn("could not save the server's time zone", "err", err)
 			}
 		}
 		if !limited && ctx.Err() == nil {

@@ -20,11 +20,9 @@ type jiraCrawler struct {
 	j     *atlassian.Jira
 	chunk ChunkOptions
 	log   *slog.Logger
-	zone  zoneBook
 }
 
-func (jc *jiraCrawler) source() string   { return search.SourceJira }
-func (jc *jiraCrawler) zones() *zoneBook { return &jc.zone }
+func (jc *jiraCrawler) source() string { return search.SourceJira }
 
 func (jc *jiraCrawler) restore([]container) {}
 
@@ -59,9 +57,6 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// jqlTimeLayout is how JQL writes a date with minutes.
-const jqlTimeLayout = "2006/01/02 15:04"
-
 // issueFields are the fields the crawl reads of an issue.
 var issueFields = []string{
 	"summary", "description", "status", "issuetype", "priority", "resolution", "assignee", "reporter",
@@ -80,10 +75,10 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 	}
 	var entries []entry
 	reqs := 0
-	err := keyset(since, jc.zone.get(), func(lower string, start int) ([]time.Time, bool, int, error) {
+	err := keyset(since, jqlBound, func(lower string, start int) ([]time.Time, bool, int, error) {
 		jql := base
 		if lower != "" {
-			jql += " AND updated >= " + atlassian.Quote(lower)
+			jql += " AND updated >= " + lower
 		}
 		jql += " ORDER BY updated ASC, id ASC"
 		p, _, err := jc.j.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: start, MaxResults: 1000, Fields: []string{"updated"}})
@@ -94,15 +89,12 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 		times := make([]time.Time, 0, len(p.Issues))
 		for _, is := range p.Issues {
 			when := is.Fields.Updated.Time
-			if !when.IsZero() {
-				jc.zone.learn(when)
-			}
 			times = append(times, when)
 			entries = append(entries, entry{is.Key, when})
 		}
 		next, more := p.Next()
 		return times, more, next, nil
-	}, jqlTimeLayout)
+	})
 	items := make([]item, 0, len(entries))
 	for _, e := range entries {
 		items = append(items, item{id: search.SourceJira + ":" + e.key, ref: e.key, updated: e.when})

@@ -209,6 +209,7 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	opts := indexer.Options{
 		Index: idx, Embedder: forIndex, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
+		ConfluenceZone: j.cfg.ConfluenceZone,
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = -1 // --overlap 0 means none, not the default
