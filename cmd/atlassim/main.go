@@ -68,6 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.opts.JiraVersion, "jira-version", "9.12.0", "Jira version reported (8.x serves the old createmeta)")
 	fs.BoolVar(&c.opts.DataCenter, "datacenter", false, "report deploymentType DataCenter")
 	fs.BoolVar(&c.opts.QuirkNextStart, "quirk-next-start", false, "Confluence _links.next advances by the asked limit even when capped (a DC quirk)")
+	fs.BoolVar(&c.opts.AnonymousRead, "anonymous-read", false, "serve requests without credentials as the anonymous user (200, X-AUSERNAME: anonymous), who sees nothing")
+	fs.BoolVar(&c.opts.NoPAT, "no-pat", false, "ignore Authorization: Bearer like servers older than personal access tokens (the request is anonymous)")
 	fs.IntVar(&c.pages, "pages", 0, "number of synthetic pages to generate in space GEN")
 	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone of both products' timestamps (IANA name with daylight saving, e.g. Europe/London)")
 	fs.StringVar(&c.userZone, "user-timezone", "", "profile time zone of every account, in which CQL/JQL dates are read (IANA name; default: --timezone)")

@@ -56,6 +56,11 @@ func TestParseFlags(t *testing.T) {
 				t.Errorf("zones %v / %v", c.opts.TimeZone, c.opts.UserTimeZone)
 			}
 		}},
+		{"anonymous", []string{"--anonymous-read", "--no-pat"}, "", func(t *testing.T, c *config) {
+			if !c.opts.AnonymousRead || !c.opts.NoPAT {
+				t.Errorf("anonymous-read %v, no-pat %v", c.opts.AnonymousRead, c.opts.NoPAT)
+			}
+		}},
 		{"bad user timezone", []string{"--user-timezone", "Mars/Olympus"}, "--user-timezone", nil},
 		{"unpaired", []string{"--confluence-html", "a"}, "give them in pairs", nil},
 		{"bad addr", []string{"--addr", "nope"}, "--addr", nil},

@@ -363,6 +363,9 @@ func (ct *content) idStr() string { return strconv.FormatInt(ct.id, 10) }
 // inherited by its descendants, comments and attachments. A restricted page is visible to the
 // users it names and to the members of the groups it names.
 func (ct *content) visibleTo(u *User) bool {
+	if u.anonymous {
+		return false
+	}
 	for p := ct; p != nil; p = p.parent {
 		if !p.isRestricted() || slices.Contains(p.restricted, u.Name) {
 			continue

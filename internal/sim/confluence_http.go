@@ -107,6 +107,9 @@ func (s *Sim) listSpaces(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.confCtx(r, u)
 	var all []*space
 	for _, sp := range s.conf.spaceList {
+		if u.anonymous {
+			break
+		}
 		if len(keys) > 0 && !slices.Contains(keys, sp.key) {
 			continue
 		}
@@ -126,7 +129,7 @@ func (s *Sim) getSpace(w http.ResponseWriter, r *http.Request, u *User) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sp := s.conf.spaces[r.PathValue("key")]
-	if sp == nil {
+	if sp == nil || u.anonymous {
 		confError(w, http.StatusNotFound, "No space with key : "+r.PathValue("key"))
 		return
 	}
@@ -250,7 +253,7 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 	idOf := func(c *content) int64 { return c.id }
 	scan := func(list []*content) {
 		for _, ct := range list {
-			if (ct.space.restricted == 0 || ct.visibleTo(u)) && q.match(ct, env) {
+			if (ct.space.restricted == 0 && !u.anonymous || ct.visibleTo(u)) && q.match(ct, env) {
 				out = append(out, ct)
 			}
 		}
@@ -698,6 +701,12 @@ func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, c *confCtx, c
 func (s *Sim) currentUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.confCtx(r, u)
 	o := c.userJSON(u.Name)
+	if u.anonymous {
+		// Confluence's anonymous user object: no username or key (see the perceval sample).
+		o = obj{"type": "anonymous", "displayName": "Anonymous", "profilePicture": obj{
+			"path": c.context + "/images/icons/profilepics/anonymous.png", "width": 48, "height": 48, "isDefault": true,
+		}, "_links": obj{}}
+	}
 	o["_links"].(obj)["base"] = c.base
 	o["_links"].(obj)["context"] = c.context
 	writeJSON(w, http.StatusOK, o)

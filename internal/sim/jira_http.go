@@ -67,6 +67,10 @@ func (s *Sim) serverInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) myself(w http.ResponseWriter, r *http.Request, u *User) {
+	if u.anonymous {
+		jiraError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
+		return
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.jiraCtx(r, u)
@@ -88,6 +92,9 @@ func (s *Sim) listProjects(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.jiraCtx(r, u)
 	out := []any{}
 	for _, p := range s.jira.projList {
+		if u.anonymous {
+			break
+		}
 		o := c.projectRef(p)
 		o["expand"] = "description,lead,url,projectKeys"
 		o["projectCategory"] = obj{"self": c.api("projectCategory/10000"), "id": "10000",
@@ -104,7 +111,7 @@ func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx,
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		is := s.jira.lookup(r.PathValue("key"))
-		if is == nil {
+		if is == nil || u.anonymous {
 			issueNotFound(w)
 			return
 		}
@@ -166,7 +173,7 @@ func (s *Sim) getProject(w http.ResponseWriter, r *http.Request, u *User) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	p := s.projectByKeyOrID(r.PathValue("key"))
-	if p == nil {
+	if p == nil || u.anonymous {
 		jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
 		return
 	}
@@ -409,7 +416,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	idOf := func(is *issue) int64 { return is.id }
 	scan := func(list []*issue) {
 		for _, is := range list {
-			if q.match(is, env) {
+			if !u.anonymous && q.match(is, env) {
 				out = append(out, is)
 			}
 		}

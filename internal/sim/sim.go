@@ -25,6 +25,12 @@ type User struct {
 	// TimeZone is the zone of the account's profile: CQL and JQL dates without a zone are read
 	// in it. Nil means Options.UserTimeZone.
 	TimeZone *time.Location
+	// LoginDenied makes the server refuse this account's Basic logins the way Seraph does once
+	// it wants a CAPTCHA: the request goes on as anonymous, with X-Seraph-LoginReason:
+	// AUTHENTICATION_DENIED (so a 200 when anonymous access is on).
+	LoginDenied bool
+
+	anonymous bool // the anonymous caller, not an account
 }
 
 // SpaceImport names a folder of HTML files imported as one Confluence space.
@@ -73,6 +79,14 @@ type Options struct {
 	// _links.next of the page still advances start by the limit asked for, skipping results.
 	// Clients should compute the next start as start + results received.
 	QuirkNextStart bool
+	// AnonymousRead serves requests without credentials as the anonymous user (HTTP 200,
+	// X-AUSERNAME: anonymous) instead of 401, as an instance that allows anonymous access does.
+	// Anonymous may see nothing: no space, page, project or issue, and may change nothing.
+	AnonymousRead bool
+	// NoPAT plays a server older than personal access tokens (Confluence < 7.9, Jira < 8.14):
+	// its login filter does not know "Authorization: Bearer" and ignores it, so such a request
+	// is anonymous.
+	NoPAT bool
 	// Logger receives one debug line per request; defaults to discarding.
 	Logger *slog.Logger
 }
@@ -84,6 +98,7 @@ type Sim struct {
 	log   *slog.Logger
 	users map[string]*User // by name
 	byTok map[string]*User
+	anon  *User // the caller of a request without (usable) credentials
 
 	mu   sync.RWMutex
 	conf *confluence
@@ -161,6 +176,7 @@ func New(opts Options) (*Sim, error) {
 			s.byTok[u.Token] = &u
 		}
 	}
+	s.anon = &User{Name: "anonymous", DisplayName: "Anonymous", TimeZone: opts.UserTimeZone, anonymous: true}
 	s.tokens = opts.RateLimit
 	s.lastRef = s.now()
 	s.conf = newConfluence()
