@@ -67,6 +67,11 @@ type Options struct {
 	// ReconcileAfter reconciles a container whose last reconciliation is
 	// older than this (default 24h; negative: never by age).
 	ReconcileAfter time.Duration
+	// MaxDrop is the share (0..1) of the index one sync may delete
+	// without RunOptions.Force (default 0.2): a server that suddenly shows
+	// much less (a changed permission, an account answered as anonymous)
+	// must not empty the index.
+	MaxDrop float64
 	// MaxErrors is how many documents of one container may fail before its
 	// sync is abandoned (default 20).
 	MaxErrors int
@@ -92,6 +97,9 @@ type RunOptions struct {
 	// Reconcile forces the id reconciliation that notices deletions, moves
 	// and pages that became invisible.
 	Reconcile bool
+	// Force allows deleting more than Options.MaxDrop of the index, and a
+	// full sync as another user than the index was built by.
+	Force bool
 }
 
 // Progress reports where a sync is.
@@ -181,6 +189,7 @@ type Indexer struct {
 	log     *slog.Logger
 	running atomic.Bool
 	changed []search.Document // a sample of this sync's documents, for the drift check
+	drops   dropBudget        // what this sync may still delete
 }
 
 // Index returns the index the Indexer writes to: Options.Index, or the one
@@ -218,6 +227,12 @@ func New(opts Options) (*Indexer, error) {
 	}
 	if opts.RefitDrift <= 0 {
 		opts.RefitDrift = driftRefit
+	}
+	if opts.MaxDrop <= 0 {
+		opts.MaxDrop = 0.2
+	}
+	if opts.MaxDrop > 1 {
+		return nil, fmt.Errorf("indexer: MaxDrop %v: want a share between 0 and 1", opts.MaxDrop)
 	}
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 20
@@ -320,6 +335,9 @@ type crawler interface {
 	// prepare sets the build function of the items that need work,
 	// grouping their fetches.
 	prepare(c container, todo []item)
+	// whoami returns the user the server answers as (ErrAnonymous when
+	// it answers as nobody).
+	whoami(ctx context.Context) (string, error)
 	// exists reports, for ids the index holds but a full listing did not
 	// return, whether each still belongs to the container (guards against
 	// items shifted out of a listing while it was paged).
@@ -363,14 +381,29 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		return nil, errors.New("indexer: --projects given but Jira is not configured (JIRA_BASE_URL)")
 	}
 
-	// List the containers first: a full sync against a server that does
-	// not answer must not empty the index.
+	// Ask who the servers think we are, then list the containers: a sync
+	// answered anonymously or as someone else, or a full sync against a
+	// server that does not answer, must not empty the index.
+	st, err := ix.opts.Index.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: %w", err)
+	}
+	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force || run.Full)
 	sum := &Summary{}
 	scopes := make([][]container, len(jobs))
 	reached := make([]bool, len(jobs))
 	listed := 0
+	checks := 0
 	for i, j := range jobs {
-		cs, err := ix.listContainers(ctx, j.cr, j.allow, run)
+		checks++
+		err := ix.checkIdentity(ctx, j.cr, run)
+		if errors.Is(err, ErrAnonymous) || errors.Is(err, ErrOtherUser) {
+			return nil, err
+		}
+		var cs []container
+		if err == nil {
+			cs, err = ix.listContainers(ctx, j.cr, j.allow, run)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
@@ -416,6 +449,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 	}
 	reconciled := false
+	sum.Requests += checks
 	for _, c := range sum.Containers {
 		sum.Added += c.Added
 		sum.Updated += c.Updated
@@ -490,6 +524,9 @@ func (ix *Indexer) dropOutOfScope(ctx context.Context, source string, inScope []
 		del := make([]string, 0, len(ids))
 		for id := range ids {
 			del = append(del, id)
+		}
+		if err := ix.drops.spend(len(del)); err != nil {
+			return deleted, fmt.Errorf("indexer: %s %s no longer in scope: %w", source, c.Container, err)
 		}
 		if err := ix.opts.Index.Delete(ctx, del); err != nil {
 			return deleted, fmt.Errorf("indexer: %s %s: drop out-of-scope documents: %w", source, c.Container, err)
@@ -665,6 +702,9 @@ func (ix *Indexer) reconcile(ctx context.Context, cr crawler, c container, liste
 		if gone[i] {
 			del = append(del, id)
 		}
+	}
+	if err := ix.drops.spend(len(del)); err != nil {
+		return 0, len(missing), err
 	}
 	if err := ix.opts.Index.Delete(ctx, del); err != nil {
 		return 0, len(missing), err

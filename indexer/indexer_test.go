@@ -170,7 +170,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	w.requests()
 	first := w.sync(ix, RunOptions{})
 	// Bodies come 50 to a request, after one listing per container.
-	budget := int64(2)
+	budget := int64(2 + 2) // the space and project lists, and who-am-I
 	for _, c := range first.Containers {
 		budget += 1 + int64(c.Listed+49)/50
 	}
@@ -228,9 +228,10 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	if upd.Updated != 1 || upd.Added != 0 {
 		t.Errorf("after one edit: %+v", upd)
 	}
-	// One listing per container and one fetch: the space and project lists
-	// of the previous sync are reused within containerTTL.
-	if got, want := w.requests(), int64(len(upd.Containers)+1); got != want {
+	// Who-am-I of each product, one listing per container and one fetch:
+	// the space and project lists of the previous sync are reused within
+	// containerTTL.
+	if got, want := w.requests(), int64(2+len(upd.Containers)+1); got != want {
 		t.Errorf("sync after one edit made %d requests, want %d", got, want)
 	}
 	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages[testTitle("VPN setup")] {
@@ -568,8 +569,8 @@ func TestContainerListingIsReused(t *testing.T) {
 	w.requests()
 
 	again := w.sync(ix, RunOptions{})
-	if got := w.requests(); got != int64(containers) {
-		t.Errorf("no-change sync made %d requests, want one per space or project (%d)", got, containers)
+	if got := w.requests(); got != int64(2+containers) {
+		t.Errorf("no-change sync made %d requests, want who-am-I of each product and one per space or project (2+%d)", got, containers)
 	}
 	if again.Added+again.Updated+again.Deleted != 0 {
 		t.Errorf("no-change sync changed something: %+v", again)

@@ -28,6 +28,7 @@ import (
 const (
 	exitPartial = 3 // the sync finished, but some documents or containers failed: they are retried next time
 	exitLocked  = 4 // another sync holds the data directory
+	exitRefused = 5 // the servers answered as anonymous or another user, or the sync would delete too much: nothing was deleted
 )
 
 // syncFlags are the flags of atlasbridge sync.
@@ -49,6 +50,7 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&spaces, "spaces", "", "comma-separated Confluence space keys: sync only these in this run")
 	fs.StringVar(&projects, "projects", "", "comma-separated Jira project keys: sync only these in this run")
 	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
+	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync, and --full as another account than the index was built by")
 	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
 	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
 	fs.DurationVar(&f.overlap, "overlap", 10*time.Minute, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
@@ -59,7 +61,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Crawls what changed in Confluence and Jira since the last sync into the local index.")
 		fmt.Fprintln(stderr, "Exit codes: 0 done, 1 nothing could be synced, 2 bad flags or configuration, 3 done but some items")
-		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory.")
+		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory, 5 refused:")
+		fmt.Fprintln(stderr, "the servers answered as anonymous or as another account, or the sync would delete more than 20% of")
+		fmt.Fprintln(stderr, "the index (see --force); nothing was deleted.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -151,6 +155,11 @@ func syncOutcome(sum *indexer.Summary) error {
 			break
 		}
 	}
+	for _, c := range sum.Containers {
+		if errors.Is(c.Err, indexer.ErrTooManyDrops) {
+			return &exitError{code: exitRefused, err: fmt.Errorf("sync: %w", c.Err)}
+		}
+	}
 	if failed > 0 && failed == len(sum.Containers) {
 		return fmt.Errorf("sync: nothing could be synced%s: %w", hint, first)
 	}
@@ -229,6 +238,9 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	sum, err := ix.Sync(ctx, j.flags.run)
 	idx.Close()
 	pr.finish()
+	if errors.Is(err, indexer.ErrAnonymous) || errors.Is(err, indexer.ErrOtherUser) {
+		return sum, &exitError{code: exitRefused, err: fmt.Errorf("sync: %w; nothing was changed", err)}
+	}
 	if sum != nil {
 		embedTook, _ := metered.Took()
 		writeSummary(j.stdout, sum, embedTook, j.flags.json)

@@ -1,0 +1,115 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
+)
+
+// clientsAs returns Confluence and Jira clients of the world's servers
+// with other credentials.
+func (w *world) clientsAs(opts atlassian.Options) (*atlassian.Confluence, *atlassian.Jira) {
+	w.t.Helper()
+	opts.RetryWait, opts.MaxRetryWait, opts.MaxRetries = time.Millisecond, 5*time.Millisecond, 2
+	opts.HTTPClient = &http.Client{Transport: noRetryAfter{http.DefaultTransport}}
+	conf, err := atlassian.NewConfluence(w.srv.ConfluenceURL(), opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	jira, err := atlassian.NewJira(w.srv.JiraURL(), opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return conf, jira
+}
+
+// A sync the servers answer anonymously, or as another user than the one
+// the index was built by, stops before it changes anything.
+func TestSyncRefusesAnotherIdentity(t *testing.T) {
+	users := append(sim.DefaultUsers(), sim.User{Name: "carol", Password: "carol", LoginDenied: true})
+	w := newWorld(t, sim.Options{JiraIssues: 5, AnonymousRead: true, NoPAT: true, Users: users})
+	idx := w.open()
+	w.sync(w.indexer(idx, nil), RunOptions{})
+	before := docIDs(t, idx, "", "")
+	for _, tc := range []struct {
+		name  string
+		creds atlassian.Options
+		run   RunOptions
+		want  error
+	}{
+		{"bearer ignored by an old server", atlassian.Options{Token: "admin-token"}, RunOptions{}, ErrAnonymous},
+		{"bearer ignored, full", atlassian.Options{Token: "admin-token"}, RunOptions{Full: true}, ErrAnonymous},
+		{"bearer ignored, reconcile, force", atlassian.Options{Token: "admin-token"}, RunOptions{Reconcile: true, Force: true}, ErrAnonymous},
+		{"no credentials", atlassian.Options{}, RunOptions{Reconcile: true}, ErrAnonymous},
+		{"login refused", atlassian.Options{Username: "carol", Password: "carol"}, RunOptions{}, ErrAnonymous},
+		{"another user", atlassian.Options{Username: "alice", Password: "alice"}, RunOptions{Reconcile: true}, ErrOtherUser},
+		{"another user, full", atlassian.Options{Username: "alice", Password: "alice"}, RunOptions{Full: true}, ErrOtherUser},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf, jira := w.clientsAs(tc.creds)
+			ix := w.indexer(idx, func(o *Options) { o.Confluence, o.Jira = conf, jira })
+			_, err := ix.Sync(context.Background(), tc.run)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if after := docIDs(t, idx, "", ""); len(after) != len(before) {
+				t.Errorf("%d documents after the refused sync, want %d", len(after), len(before))
+			}
+		})
+	}
+	// A full rebuild with --force may change the account.
+	conf, jira := w.clientsAs(atlassian.Options{Username: "alice", Password: "alice"})
+	ix := w.indexer(idx, func(o *Options) { o.Confluence, o.Jira = conf, jira })
+	if _, err := ix.Sync(context.Background(), RunOptions{Full: true, Force: true}); err != nil {
+		t.Fatalf("full forced sync as alice: %v", err)
+	}
+	if _, err := ix.Sync(context.Background(), RunOptions{}); err != nil {
+		t.Errorf("incremental sync as alice after the rebuild: %v", err)
+	}
+}
+
+// A sync that would delete more than MaxDrop of the index needs Force.
+func TestSyncRefusesToDropMuchOfTheIndex(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: -1})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	before := docIDs(t, idx, "", "")
+	ids := make([]string, 0, len(before))
+	for id := range before {
+		ids = append(ids, id)
+	}
+	// Delete a third of the pages on the server.
+	deleted := 0
+	for _, id := range ids[:len(ids)/3] {
+		if err := w.srv.DeletePage(id[len("confluence:"):]); err == nil {
+			deleted++
+		}
+	}
+	if deleted == 0 {
+		t.Fatal("no page deleted")
+	}
+	sum, err := ix.Sync(context.Background(), RunOptions{Reconcile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := false
+	for _, c := range sum.Containers {
+		refused = refused || errors.Is(c.Err, ErrTooManyDrops)
+	}
+	if !refused || sum.Deleted != 0 {
+		t.Fatalf("reconcile dropping a third of the index: deleted %d, errors %v", sum.Deleted, sum.Containers)
+	}
+	if n := len(docIDs(t, idx, "", "")); n != len(before) {
+		t.Errorf("%d documents left of %d after a refused reconcile", n, len(before))
+	}
+	sum = w.sync(ix, RunOptions{Reconcile: true, Force: true})
+	if sum.Deleted < deleted {
+		t.Errorf("forced reconcile deleted %d, want at least %d", sum.Deleted, deleted)
+	}
+}
