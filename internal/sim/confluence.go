@@ -78,6 +78,8 @@ type content struct {
 	labels     []string
 	restricted []string // users who may view, when it or restrictedGroups is set
 	rgroups    []string // groups whose members may view
+	editors    []string // users who may edit, when it or egroups is set
+	egroups    []string // groups whose members may edit
 	props      map[string]string
 	mediaType  string // attachments
 	fileSize   int64

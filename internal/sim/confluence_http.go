@@ -34,6 +34,10 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
 	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
 	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.onContent(s.restrictions)))
+	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation/{op}", s.withUser(s.onContent(s.restrictionsOf)))
+	// Confluence 8/9 set restrictions here; older versions under /rest/experimental.
+	m.HandleFunc("PUT "+api+"content/{id}/restriction", s.withUser(s.putRestrictions))
+	m.HandleFunc("PUT /confluence/rest/experimental/content/{id}/restriction", s.withUser(s.putRestrictions))
 	m.HandleFunc("/confluence/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
 	}))
