@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -134,16 +135,41 @@ const bodyPage = 50
 // cqlTimeLayout is how CQL writes a date with minutes.
 const cqlTimeLayout = "2006-01-02 15:04"
 
-// pageExpand is what the crawl reads of a page, blog post or comment.
-var pageExpand = []string{
-	"body.storage", "version", "space", "ancestors", "metadata.labels", "history", "container",
+// restrictionExpand reads the view restrictions that decide who may read a
+// content: its own, every ancestor's, and for a comment its page's and
+// that page's ancestors' (restrictions inherit; a comment follows its
+// page).
+var restrictionExpand = []string{
 	"restrictions.read.restrictions.user", "restrictions.read.restrictions.group",
+	"ancestors.restrictions.read.restrictions.user", "ancestors.restrictions.read.restrictions.group",
+	"container.restrictions.read.restrictions.user", "container.restrictions.read.restrictions.group",
+	"container.ancestors.restrictions.read.restrictions.user", "container.ancestors.restrictions.read.restrictions.group",
 }
+
+// pageExpand is what the crawl reads of a page, blog post or comment.
+var pageExpand = append([]string{
+	"body.storage", "version", "space", "ancestors", "metadata.labels", "history", "container",
+}, restrictionExpand...)
 
 // contentWithRestrictions adds the read restrictions, which the client's
 // Content does not decode, to a content.
 type contentWithRestrictions struct {
 	atlassian.Content
+	perms readRestrictions
+}
+
+// UnmarshalJSON decodes the content and, from the same object, the
+// restrictions of it and its ancestors and container (whose fields the
+// content's own Ancestors and Container would otherwise shadow).
+func (c *contentWithRestrictions) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &c.Content); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &c.perms)
+}
+
+// viewRestriction is a content's own "restrictions" expansion.
+type viewRestriction struct {
 	Restrictions *struct {
 		Read *struct {
 			Restrictions struct {
@@ -154,12 +180,38 @@ type contentWithRestrictions struct {
 	} `json:"restrictions"`
 }
 
-func (c *contentWithRestrictions) restricted() bool {
-	if c.Restrictions == nil || c.Restrictions.Read == nil {
+func (v *viewRestriction) set() bool {
+	if v == nil || v.Restrictions == nil || v.Restrictions.Read == nil {
 		return false
 	}
-	r := c.Restrictions.Read.Restrictions
+	r := v.Restrictions.Read.Restrictions
 	return r.User != nil && len(r.User.Results) > 0 || r.Group != nil && len(r.Group.Results) > 0
+}
+
+// readRestrictions are the view restrictions on the way to a content.
+type readRestrictions struct {
+	viewRestriction
+	Ancestors []viewRestriction `json:"ancestors"`
+	Container *struct {
+		viewRestriction
+		Ancestors []viewRestriction `json:"ancestors"`
+	} `json:"container"`
+}
+
+// restricted reports whether a view restriction applies to the content:
+// its own, an ancestor's, or (a comment) its page's or one of that page's
+// ancestors'.
+func (c *contentWithRestrictions) restricted() bool {
+	levels := append([]viewRestriction{c.perms.viewRestriction}, c.perms.Ancestors...)
+	if ct := c.perms.Container; ct != nil {
+		levels = append(append(levels, ct.viewRestriction), ct.Ancestors...)
+	}
+	for i := range levels {
+		if levels[i].set() {
+			return true
+		}
+	}
+	return false
 }
 
 func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWithRestrictions, error) {
@@ -293,4 +345,29 @@ func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID stri
 		return false, nil
 	}
 	return ct.SpaceKey() == "" || ct.SpaceKey() == c.key, nil
+}
+
+// restricted reads the view restrictions of refs (no bodies) with one CQL
+// search.
+func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error) {
+	q := url.Values{
+		"cql":    {"id in (" + strings.Join(refs, ",") + ")"},
+		"limit":  {strconv.Itoa(len(refs))},
+		"expand": {strings.Join(restrictionExpand, ",")},
+	}
+	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	var p struct {
+		Results []*contentWithRestrictions `json:"results"`
+	}
+	if _, err := cc.c.Do(req, &p); err != nil {
+		return nil, 1, fmt.Errorf("confluence: restrictions of %d contents in %s: %w", len(refs), c.key, err)
+	}
+	out := make(map[string]bool, len(p.Results))
+	for _, ct := range p.Results {
+		out[ct.ID.String()] = ct.restricted()
+	}
+	return out, 1, nil
 }

@@ -113,3 +113,52 @@ func TestSyncRefusesToDropMuchOfTheIndex(t *testing.T) {
 		t.Errorf("forced reconcile deleted %d, want at least %d", sum.Deleted, deleted)
 	}
 }
+
+// Restricting a page, or its parent, makes no new version; the next
+// plain sync still marks the page, its child and its comments restricted.
+func TestRestrictionChangesReachTheIndex(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: -1})
+	parent := w.pages[testTitle("VPN setup")]
+	child, err := w.srv.AddPage(sim.Page{Space: "ENG", Title: testTitle("VPN on Linux"), ParentID: parent, Body: "<p>wg-quick up</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := w.open()
+	ix := w.indexer(idx, func(o *Options) { o.ReconcileEvery, o.ReconcileAfter = -1, -1 })
+	w.sync(ix, RunOptions{})
+	restricted := func(id string) bool {
+		r, err := idx.Lookup(context.Background(), "confluence:"+id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Restricted
+	}
+	ids := []string{parent, child.ID, w.pages["comment"]}
+	for _, id := range ids {
+		if restricted(id) {
+			t.Fatalf("%s restricted before any restriction", id)
+		}
+	}
+	if err := w.srv.RestrictPageToGroups(parent, "confluence-administrators"); err != nil {
+		t.Fatal(err)
+	}
+	// The window of the permission pass moves on each sync; within a few
+	// syncs of this small space every document was rechecked.
+	for range 3 {
+		w.sync(ix, RunOptions{})
+	}
+	for _, id := range ids {
+		if !restricted(id) {
+			t.Errorf("%s not restricted after its page (or parent) was", id)
+		}
+	}
+	if err := w.srv.RestrictPageToGroups(parent); err != nil {
+		t.Fatal(err)
+	}
+	w.sync(ix, RunOptions{Reconcile: true})
+	for _, id := range ids {
+		if restricted(id) {
+			t.Errorf("%s still restricted after the restriction was lifted and a reconciliation", id)
+		}
+	}
+}

@@ -335,6 +335,10 @@ type crawler interface {
 	// prepare sets the build function of the items that need work,
 	// grouping their fetches.
 	prepare(c container, todo []item)
+	// restricted reports for refs whether a view restriction applies to
+	// each (own or inherited), for those the server still returns; nil
+	// when restriction changes always show as a new modification time.
+	restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error)
 	// whoami returns the user the server answers as (ErrAnonymous when
 	// it answers as nobody).
 	whoami(ctx context.Context) (string, error)
@@ -616,6 +620,14 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 		}
 		todo = append(todo, it)
 	}
+
+	recheck, reqs, err := ix.permissionPass(ctx, cr, c, stored, todo, reconcile, w.Syncs)
+	sum.Requests += reqs
+	if err != nil {
+		log.Warn("permission pass failed; it is tried again next sync", "err", err)
+	}
+	sum.Unchanged -= len(recheck)
+	todo = append(todo, recheck...)
 
 	cr.prepare(c, todo)
 	res := ix.process(ctx, src, c.key, todo, stored, began, &sum)

@@ -204,7 +204,7 @@ func (c *confCtx) contentJSON(ct *content, e expansion, top bool) obj {
 	}
 	if e["container"] {
 		if ct.parent != nil && (ct.typ == "comment" || ct.typ == "attachment") {
-			o["container"] = c.contentJSON(ct.parent, expansion{}, false)
+			o["container"] = c.contentJSON(ct.parent, e.sub("container"), false)
 		} else {
 			o["container"] = c.spaceJSON(ct.space, expansion{})
 		}
