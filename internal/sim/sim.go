@@ -57,8 +57,11 @@ type Options struct {
 	Latency time.Duration
 	// ErrorRate is the probability (0..1) that a REST request fails with 503.
 	ErrorRate float64
-	// RateLimit is the number of REST requests per second allowed (burst of the same size);
-	// requests over it get 429 with Retry-After. Zero means unlimited.
+	// RateLimit is the number of REST requests per second allowed to each user (a token bucket
+	// per user, shared by all of that user's connections, holding as many tokens as one second
+	// refills), as Jira/Confluence DC rate limiting does. Every answer carries X-RateLimit-Limit,
+	// -Remaining, -FillRate and -Interval-Seconds; a request finding the bucket empty gets 429
+	// with Retry-After. Zero means unlimited.
 	RateLimit float64
 	// Clock returns "now"; defaults to time.Now. Tests pass a fake to control dates.
 	Clock func() time.Time
@@ -106,8 +109,7 @@ type Sim struct {
 
 	faultMu sync.Mutex
 	rng     *rand.Rand
-	tokens  float64
-	lastRef time.Time
+	buckets map[string]*bucket // by user name ("anonymous" for requests without credentials)
 
 	statsMu sync.Mutex
 	stats   map[string]int64
@@ -177,8 +179,7 @@ func New(opts Options) (*Sim, error) {
 		}
 	}
 	s.anon = &User{Name: "anonymous", DisplayName: "Anonymous", TimeZone: opts.UserTimeZone, anonymous: true}
-	s.tokens = opts.RateLimit
-	s.lastRef = s.now()
+	s.buckets = map[string]*bucket{}
 	s.conf = newConfluence()
 	s.jira = newJira(opts.JiraVersion)
 	for _, u := range s.users {
@@ -281,12 +282,18 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if wait, limited := s.rateLimited(); limited {
-		w.Header().Set("Retry-After", strconv.Itoa(wait))
-		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(int(math.Ceil(s.opts.RateLimit))))
-		w.Header().Set("X-RateLimit-Remaining", "0")
-		s.productError(w, r, http.StatusTooManyRequests, "Rate limit exceeded.")
-		return
+	if s.opts.RateLimit > 0 {
+		left, wait := s.takeToken(r)
+		h := w.Header()
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.bucketSize()))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(left))
+		h.Set("X-RateLimit-FillRate", strconv.Itoa(s.bucketSize()))
+		h.Set("X-RateLimit-Interval-Seconds", "1")
+		h.Set("Retry-After", strconv.Itoa(wait))
+		if wait > 0 {
+			s.productError(w, r, http.StatusTooManyRequests, "Rate limit exceeded.")
+			return
+		}
 	}
 	if s.injectFault() {
 		w.Header().Set("Retry-After", "1")
@@ -296,27 +303,40 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// rateLimited takes one token from the bucket; when empty it reports the seconds to wait.
-func (s *Sim) rateLimited() (int, bool) {
-	if s.opts.RateLimit <= 0 {
-		return 0, false
+// bucket is one user's rate-limit tokens.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// bucketSize is the capacity of a bucket and the tokens one interval (a second) adds.
+func (s *Sim) bucketSize() int { return max(1, int(math.Round(s.opts.RateLimit))) }
+
+// takeToken takes one token from the bucket of the request's user and returns the tokens left;
+// when the bucket is empty it takes none and returns the seconds until one is back.
+func (s *Sim) takeToken(r *http.Request) (left, wait int) {
+	name := "anonymous"
+	if u, res := s.authenticate(r); res == authOK {
+		name = u.Name
 	}
+	size := float64(s.bucketSize())
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	now := s.now()
-	if el := now.Sub(s.lastRef).Seconds(); el > 0 {
-		s.tokens = math.Min(s.opts.RateLimit, s.tokens+el*s.opts.RateLimit)
-		s.lastRef = now
+	b := s.buckets[name]
+	if b == nil {
+		b = &bucket{tokens: size, last: now}
+		s.buckets[name] = b
 	}
-	if s.tokens >= 1 {
-		s.tokens--
-		return 0, false
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = math.Min(size, b.tokens+el*size)
+		b.last = now
 	}
-	wait := int(math.Ceil((1 - s.tokens) / s.opts.RateLimit))
-	if wait < 1 {
-		wait = 1
+	if b.tokens >= 1 {
+		b.tokens--
+		return int(b.tokens), 0
 	}
-	return wait, true
+	return 0, max(1, int(math.Ceil((1-b.tokens)/size)))
 }
 
 func (s *Sim) injectFault() bool {
