@@ -66,6 +66,7 @@ type Client struct {
 	opts    Options
 	log     *slog.Logger
 	limit   *limiter
+	budget  budget // the server's announced rate limit (budget.go)
 	slots   chan struct{}
 }
 
@@ -280,6 +281,11 @@ func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
 			return nil, nil, err
 		}
 	}
+	err := c.budget.take(ctx)
+	defer c.budget.release()
+	if err != nil {
+		return nil, nil, err
+	}
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	resp, err := c.http.Do(req.WithContext(actx))
@@ -291,6 +297,7 @@ func (c *Client) attempt(req *http.Request) (*http.Response, []byte, error) {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	c.budget.observe(resp.Header)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil {

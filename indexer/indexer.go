@@ -165,6 +165,9 @@ type Summary struct {
 	// Refitted tells that the trainable embedder learnt the index again
 	// after it drifted, and every chunk was re-embedded.
 	Refitted bool
+	// Paces are the rate limits the servers announced (by source), and
+	// how long requests waited to stay within them.
+	Paces map[string]atlassian.Pace
 }
 
 // Failed reports whether some container stopped early or some document
@@ -475,6 +478,13 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err := ix.refitOnDrift(ctx, t, sum); err != nil {
 			return sum, err
 		}
+	}
+	sum.Paces = map[string]atlassian.Pace{}
+	if c := ix.opts.Confluence; c != nil && c.Pace().Announced {
+		sum.Paces[search.SourceConfluence] = c.Pace()
+	}
+	if j := ix.opts.Jira; j != nil && j.Pace().Announced {
+		sum.Paces[search.SourceJira] = j.Pace()
 	}
 	sum.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {

@@ -279,16 +279,24 @@ func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.
 
 // summaryJSON is the --json form of a sync summary.
 type summaryJSON struct {
-	Added      int                `json:"added"`
-	Updated    int                `json:"updated"`
-	Unchanged  int                `json:"unchanged"`
-	Deleted    int                `json:"deleted"`
-	Errors     int                `json:"errors"`
-	Chunks     int                `json:"chunks_embedded"`
-	Requests   int                `json:"requests"`
-	Seconds    float64            `json:"seconds"`
-	Stages     map[string]float64 `json:"stage_seconds"`
-	Containers []containerJSON    `json:"containers"`
+	Added      int                 `json:"added"`
+	Updated    int                 `json:"updated"`
+	Unchanged  int                 `json:"unchanged"`
+	Deleted    int                 `json:"deleted"`
+	Errors     int                 `json:"errors"`
+	Chunks     int                 `json:"chunks_embedded"`
+	Requests   int                 `json:"requests"`
+	Seconds    float64             `json:"seconds"`
+	Stages     map[string]float64  `json:"stage_seconds"`
+	Paces      map[string]paceJSON `json:"rate_limits,omitempty"`
+	Containers []containerJSON     `json:"containers"`
+}
+
+// paceJSON is a rate limit a server announced and the time spent within it.
+type paceJSON struct {
+	Limit         float64 `json:"limit"`
+	PerSecond     float64 `json:"per_second"`
+	WaitedSeconds float64 `json:"waited_seconds"`
 }
 
 type containerJSON struct {
@@ -323,6 +331,12 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 		out := summaryJSON{Added: s.Added, Updated: s.Updated, Unchanged: s.Unchanged, Deleted: s.Deleted, Errors: s.Errors,
 			Chunks: s.Chunks, Requests: s.Requests, Seconds: s.Duration.Seconds(), Stages: stageSeconds(s.Stages, embedTook),
 			Containers: []containerJSON{}}
+		if len(s.Paces) > 0 {
+			out.Paces = map[string]paceJSON{}
+			for src, p := range s.Paces {
+				out.Paces[src] = paceJSON{Limit: p.Limit, PerSecond: p.PerSecond, WaitedSeconds: p.Waited.Seconds()}
+			}
+		}
 		for _, c := range s.Containers {
 			cj := containerJSON{Source: c.Source, Container: c.Container, Listed: c.Listed, Added: c.Added, Updated: c.Updated,
 				Unchanged: c.Unchanged, Deleted: c.Deleted, Errors: c.Errors, Requests: c.Requests, Reconciled: c.Reconciled,
@@ -352,6 +366,12 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 			line += "\n    failed: " + c.Err.Error()
 		}
 		fmt.Fprintln(w, line)
+	}
+	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
+		if p, ok := s.Paces[src]; ok {
+			fmt.Fprintf(w, "  %s rate limit: %.4g requests/s (bucket of %.0f); requests waited %s to stay within it\n",
+				src, p.PerSecond, p.Limit, p.Waited.Round(time.Millisecond))
+		}
 	}
 	st := stageSeconds(s.Stages, embedTook)
 	var parts []string

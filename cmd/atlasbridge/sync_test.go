@@ -402,3 +402,26 @@ func TestSyncRefusedExitsFive(t *testing.T) {
 		})
 	}
 }
+
+// A sync against servers that announce a rate limit says how it was paced.
+func TestSyncReportsItsPace(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3, RateLimit: 200})
+	env := map[string]string{
+		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",
+		"JIRA_BASE_URL": srv.JiraURL(), "JIRA_PERSONAL_TOKEN": "admin-token",
+		"ATLASBRIDGE_DATA_DIR": t.TempDir(), "ATLASBRIDGE_LOG_LEVEL": "error",
+	}
+	cfg, err := loadConfig(func(k string) string { return env[k] }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runSync(context.Background(), []string{"--progress", "none"}, cfg, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"confluence rate limit: 200 requests/s (bucket of 200)", "jira rate limit: 200 requests/s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}
