@@ -46,6 +46,7 @@ type space struct {
 	typ      string
 	desc     string
 	homepage *content
+	archived bool       // listed only when asked for with status=archived
 	pages    []*content // all current content of the space, in id order (kept on write)
 	// restricted counts content of the space ever given view restrictions; at zero, visibility
 	// checks are skipped (restrictions are inherited only within a space).
@@ -764,5 +765,18 @@ func (s *Sim) AddSpace(key, name string) error {
 	if _, err := s.conf.addSpace(key, name, s.now(), "admin", true); err != nil {
 		return fmt.Errorf("sim: add space: %w", err)
 	}
+	return nil
+}
+
+// ArchiveSpace archives a space: the space list leaves it out unless asked for status=archived.
+func (s *Sim) ArchiveSpace(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.conf.spaces[key]
+	if sp == nil {
+		return fmt.Errorf("sim: archive space %s: %w", key, ErrNotFound)
+	}
+	sp.archived = true
+	s.conf.gen++
 	return nil
 }

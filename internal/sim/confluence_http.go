@@ -105,6 +105,8 @@ func (s *Sim) listSpaces(w http.ResponseWriter, r *http.Request, u *User) {
 	q := r.URL.Query()
 	keys := q["spaceKey"]
 	typ := q.Get("type")
+	// Archived spaces are left out unless asked for.
+	archived := q.Get("status") == "archived"
 	e := parseExpand(q.Get("expand"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -117,7 +119,7 @@ func (s *Sim) listSpaces(w http.ResponseWriter, r *http.Request, u *User) {
 		if len(keys) > 0 && !slices.Contains(keys, sp.key) {
 			continue
 		}
-		if typ != "" && typ != sp.typ {
+		if typ != "" && typ != sp.typ || sp.archived != archived {
 			continue
 		}
 		all = append(all, sp)
