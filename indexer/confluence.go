@@ -23,6 +23,10 @@ type confluenceCrawler struct {
 	log   *slog.Logger
 	zone  *time.Location    // the account's profile zone; nil when unknown
 	names map[string]string // space key → name, for breadcrumbs
+	// jiraBase is where jira macros link to (the Jira of the
+	// configuration; the wiki's own URL when none).
+	jiraBase string
+	people   userNames
 }
 
 func (cc *confluenceCrawler) source() string { return search.SourceConfluence }
@@ -123,7 +127,7 @@ func (cc *confluenceCrawler) prepare(c container, todo []item) {
 					return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
 				}
 			}
-			return cc.build(c, ct, st)
+			return cc.build(ctx, c, ct, st)
 		}
 	}
 }
@@ -250,7 +254,7 @@ func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[s
 	return out, nil
 }
 
-func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
+func (cc *confluenceCrawler) build(ctx context.Context, c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
 	id, typ := ct.ID.String(), ct.Type
 	if sk := ct.SpaceKey(); sk != "" && sk != c.key && ct.Type != "comment" {
 		// Moved to another space after the listing: that space's sync
@@ -258,7 +262,8 @@ func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st 
 		return nil, nil
 	}
 	t0 := time.Now()
-	md, err := markup.StorageToMarkdown(ct.Storage(), markup.Options{BaseURL: cc.c.BaseURL(), SpaceKey: c.key, PageID: id})
+	md, err := markup.StorageToMarkdown(ct.Storage(), markup.Options{BaseURL: cc.c.BaseURL(), JiraBaseURL: cc.jiraBase, SpaceKey: c.key, PageID: id,
+		UserName: func(key string) string { return cc.people.name(ctx, cc.c, key, st) }})
 	st.Convert += time.Since(t0)
 	if err != nil {
 		return nil, fmt.Errorf("confluence: convert %s %s: %w", typ, id, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +160,42 @@ func TestRestrictionChangesReachTheIndex(t *testing.T) {
 	for _, id := range ids {
 		if restricted(id) {
 			t.Errorf("%s still restricted after the restriction was lifted and a reconciliation", id)
+		}
+	}
+}
+
+// Mentions stored by user key reach the index as names, with one look-up
+// per key.
+func TestMentionsIndexedByName(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 3})
+	me, _, err := w.conf.Users.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `<p>Owner: <ac:link><ri:user ri:userkey="` + me.UserKey + `"/></ac:link>, second owner <ac:link><ri:user ri:userkey="` + me.UserKey + `"/></ac:link>.</p>` +
+		`<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>`
+	if _, err := w.srv.AddPage(sim.Page{Space: "ENG", Title: testTitle("Owners"), Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	idx := w.open()
+	w.requests()
+	w.sync(w.indexer(idx, nil), RunOptions{})
+	if n := w.srv.Stats()["GET /confluence/rest/api/user"]; n != 1 {
+		t.Errorf("%d user look-ups for one key mentioned twice, want 1 (cached)", n)
+	}
+	texts, done := idx.ChunkTexts(context.Background())
+	var found string
+	for s := range texts {
+		if strings.Contains(s, "Owner:") {
+			found = s
+		}
+	}
+	if err := done(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Owner: @Ada Admin, second owner @Ada Admin", "[OPS-1]"} {
+		if !strings.Contains(found, want) {
+			t.Errorf("indexed text lacks %q:\n%s", want, found)
 		}
 	}
 }

@@ -374,7 +374,11 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, job{&confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log, zone: ix.opts.ConfluenceZone}, allow})
+		cc := &confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log, zone: ix.opts.ConfluenceZone}
+		if ix.opts.Jira != nil {
+			cc.jiraBase = ix.opts.Jira.BaseURL()
+		}
+		jobs = append(jobs, job{cc, allow})
 	} else if len(run.Spaces) > 0 {
 		return nil, errors.New("indexer: --spaces given but Confluence is not configured (CONFLUENCE_BASE_URL)")
 	}
