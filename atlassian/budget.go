@@ -21,11 +21,11 @@ type budget struct {
 	mu       sync.Mutex
 	inflight int // requests sent and not yet answered
 	known    bool
-	tokens float64 // estimated tokens left
-	limit  float64
-	rate   float64 // tokens per second
-	at     time.Time
-	waited time.Duration
+	tokens   float64 // estimated tokens left
+	limit    float64
+	rate     float64 // tokens per second
+	at       time.Time
+	waited   time.Duration
 }
 
 // take waits until a token is expected and spends it. Every take is
