@@ -2,7 +2,8 @@
 // local address, for demos, benchmarks and manual testing of atlasbridge.
 //
 //	atlassim --addr 127.0.0.1:8990 --confluence-html DIR --space KEY --jira-issues 200 --seed 1 \
-//	    --user admin --password admin --token T [--latency 50ms] [--error-rate 0.05] [--rate-limit 20]
+//	    --user admin --password admin --token T [--latency 50ms] [--error-rate 0.05] [--rate-limit 20] \
+//	    [--timezone Europe/London] [--user-timezone America/New_York] [--anonymous-read] [--no-pat]
 package main
 
 import (
