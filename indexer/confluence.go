@@ -232,10 +232,24 @@ func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWith
 
 // fetchMany fetches the contents of ids with one CQL search.
 func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[string]*contentWithRestrictions, error) {
+	cts, err := cc.byIDs(ctx, ids, pageExpand)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: fetch %d contents: %w", len(ids), err)
+	}
+	out := make(map[string]*contentWithRestrictions, len(cts))
+	for _, ct := range cts {
+		out[ct.ID.String()] = ct
+	}
+	return out, nil
+}
+
+// byIDs returns the contents of ids the server still has, with expand,
+// from one CQL search.
+func (cc *confluenceCrawler) byIDs(ctx context.Context, ids, expand []string) ([]*contentWithRestrictions, error) {
 	q := url.Values{
 		"cql":    {"id in (" + strings.Join(ids, ",") + ")"},
 		"limit":  {strconv.Itoa(len(ids))},
-		"expand": {strings.Join(pageExpand, ",")},
+		"expand": {strings.Join(expand, ",")},
 	}
 	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
 	if err != nil {
@@ -245,13 +259,9 @@ func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[s
 		Results []*contentWithRestrictions `json:"results"`
 	}
 	if _, err := cc.c.Do(req, &p); err != nil {
-		return nil, fmt.Errorf("confluence: fetch %d contents: %w", len(ids), err)
+		return nil, err
 	}
-	out := make(map[string]*contentWithRestrictions, len(p.Results))
-	for _, ct := range p.Results {
-		out[ct.ID.String()] = ct
-	}
-	return out, nil
+	return p.Results, nil
 }
 
 func (cc *confluenceCrawler) build(ctx context.Context, c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
@@ -355,23 +365,12 @@ func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID stri
 // restricted reads the view restrictions of refs (no bodies) with one CQL
 // search.
 func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error) {
-	q := url.Values{
-		"cql":    {"id in (" + strings.Join(refs, ",") + ")"},
-		"limit":  {strconv.Itoa(len(refs))},
-		"expand": {strings.Join(restrictionExpand, ",")},
-	}
-	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
+	cts, err := cc.byIDs(ctx, refs, restrictionExpand)
 	if err != nil {
-		return nil, 0, err
-	}
-	var p struct {
-		Results []*contentWithRestrictions `json:"results"`
-	}
-	if _, err := cc.c.Do(req, &p); err != nil {
 		return nil, 1, fmt.Errorf("confluence: restrictions of %d contents in %s: %w", len(refs), c.key, err)
 	}
-	out := make(map[string]bool, len(p.Results))
-	for _, ct := range p.Results {
+	out := make(map[string]bool, len(cts))
+	for _, ct := range cts {
 		out[ct.ID.String()] = ct.restricted()
 	}
 	return out, 1, nil
