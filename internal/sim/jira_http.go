@@ -111,7 +111,7 @@ func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx,
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		is := s.jira.lookup(r.PathValue("key"))
-		if is == nil || u.anonymous {
+		if is == nil || !s.canSeeIssue(u, is) {
 			issueNotFound(w)
 			return
 		}
@@ -416,7 +416,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	idOf := func(is *issue) int64 { return is.id }
 	scan := func(list []*issue) {
 		for _, is := range list {
-			if !u.anonymous && q.match(is, env) {
+			if s.canSeeIssue(u, is) && q.match(is, env) {
 				out = append(out, is)
 			}
 		}
@@ -829,7 +829,11 @@ func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, c *jiraCtx, i
 
 func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 	var in struct {
-		Body string `json:"body"`
+		Body       string `json:"body"`
+		Visibility *struct {
+			Type  string `json:"type"`
+			Value string `json:"value"`
+		} `json:"visibility"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
 		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
@@ -839,13 +843,22 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
 		return
 	}
+	var visType, visValue string
+	if in.Visibility != nil {
+		visType, visValue = in.Visibility.Type, in.Visibility.Value
+	}
+	if err := s.checkVisibility(visType, visValue); err != nil {
+		jiraFieldErrors(w, map[string]string{"commentLevel": err.Error()})
+		return
+	}
 	is := s.lockIssue(w, r)
 	if is == nil {
 		return
 	}
 	defer s.mu.Unlock()
 	is.touch(s.now())
-	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: in.Body, created: is.updated, updated: is.updated}
+	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: in.Body, created: is.updated, updated: is.updated,
+		visType: visType, visValue: visValue}
 	is.comments = append(is.comments, cm)
 	is.refreshText()
 	s.jira.gen++

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -90,6 +91,13 @@ type Options struct {
 	// its login filter does not know "Authorization: Bearer" and ignores it, so such a request
 	// is anonymous.
 	NoPAT bool
+	// SecurityLevels are the issue security levels (name → the groups whose members may see an
+	// issue at that level); see Sim.SetIssueSecurity.
+	SecurityLevels map[string][]string
+	// ProjectRoles maps a project role to the groups whose members hold it in every project, for
+	// comments restricted to a role. Nil means Administrators (jira-administrators), Developers
+	// and Users (jira-software-users).
+	ProjectRoles map[string][]string
 	// Logger receives one debug line per request; defaults to discarding.
 	Logger *slog.Logger
 }
@@ -102,6 +110,8 @@ type Sim struct {
 	users map[string]*User // by name
 	byTok map[string]*User
 	anon  *User // the caller of a request without (usable) credentials
+	// levelNames are the security levels in a stable order, for their ids.
+	levelNames []string
 
 	mu   sync.RWMutex
 	conf *confluence
@@ -180,6 +190,10 @@ func New(opts Options) (*Sim, error) {
 	}
 	s.anon = &User{Name: "anonymous", DisplayName: "Anonymous", TimeZone: opts.UserTimeZone, anonymous: true}
 	s.buckets = map[string]*bucket{}
+	for name := range opts.SecurityLevels {
+		s.levelNames = append(s.levelNames, name)
+	}
+	slices.Sort(s.levelNames)
 	s.conf = newConfluence()
 	s.jira = newJira(opts.JiraVersion)
 	for _, u := range s.users {
