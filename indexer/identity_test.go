@@ -199,3 +199,35 @@ func TestMentionsIndexedByName(t *testing.T) {
 		}
 	}
 }
+
+// An issue at a security level, or carrying a comment limited to a group
+// or role, is indexed as restricted.
+func TestJiraRestrictionsIndexed(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 12, SecurityLevels: map[string][]string{"Staff": {"jira-administrators"}}})
+	keys := w.srv.IssueKeys("OPS")
+	if len(keys) < 3 {
+		t.Fatalf("want 3 issues in OPS, have %v", keys)
+	}
+	if err := w.srv.SetIssueSecurity(keys[0], "Staff"); err != nil {
+		t.Fatal(err)
+	}
+	req, err := w.jira.NewRequest(context.Background(), http.MethodPost, "rest/api/2/issue/"+keys[1]+"/comment", nil,
+		map[string]any{"body": "admins only", "visibility": map[string]any{"type": "role", "value": "Administrators"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.jira.Do(req, nil); err != nil {
+		t.Fatal(err)
+	}
+	idx := w.open()
+	w.sync(w.indexer(idx, nil), RunOptions{})
+	for i, want := range []bool{true, true, false} {
+		r, err := idx.Lookup(context.Background(), "jira:"+keys[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Restricted != want {
+			t.Errorf("%s restricted = %v, want %v", keys[i], r.Restricted, want)
+		}
+	}
+}

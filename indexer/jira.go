@@ -238,6 +238,17 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		}
 		st.Fetch += time.Since(t0)
 	}
+	// A comment limited to a group or role makes the issue's document,
+	// which carries it, restricted too.
+	var first []atlassian.Comment
+	if comments != nil {
+		first = comments.Comments
+	}
+	for _, cm := range append(first[:len(first):len(first)], more...) {
+		if cm.Visibility != nil {
+			doc.Restricted = true
+		}
+	}
 
 	t0 := time.Now()
 	var b strings.Builder
