@@ -68,6 +68,7 @@ type Client struct {
 	log     *slog.Logger
 	retry   httpretry.Policy // without Retry and OnRetry, which Do sets per request
 	limit   *rate.Limiter    // nil: unlimited
+	budget  budget           // the server's announced rate limit (budget.go)
 	slots   chan struct{}    // the cap on requests in flight
 }
 
@@ -327,7 +328,8 @@ func retryable(err error, idempotent bool) (time.Duration, bool) {
 }
 
 // gate holds a place under the cap on requests in flight and waits for the
-// rate limit, before an attempt and outside its timeout. A wait cut short
+// rate limits (ours and the server's), before an attempt and outside its
+// timeout. A wait cut short
 // gives back the limiter's token.
 func (c *Client) gate(ctx context.Context) (func(), error) {
 	select {
@@ -341,7 +343,13 @@ func (c *Client) gate(ctx context.Context) (func(), error) {
 			return nil, err
 		}
 	}
-	return func() { <-c.slots }, nil
+	// The server's own budget, shared by every worker of this client.
+	if err := c.budget.take(ctx); err != nil {
+		c.budget.release()
+		<-c.slots
+		return nil, err
+	}
+	return func() { c.budget.release(); <-c.slots }, nil
 }
 
 // send makes one HTTP request and reads the whole body.
@@ -351,6 +359,7 @@ func (c *Client) send(req *http.Request) (*http.Response, []byte, error) {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	c.budget.observe(resp.Header)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return nil, nil, err

@@ -133,6 +133,16 @@ type Comment struct {
 	UpdateAuthor *JiraUser `json:"updateAuthor,omitempty"`
 	Created      Time      `json:"created"`
 	Updated      Time      `json:"updated"`
+	// Visibility limits who may read the comment to a group or project
+	// role; nil for everyone who may see the issue.
+	Visibility *Visibility `json:"visibility,omitempty"`
+}
+
+// Visibility is a comment's restriction: Type "group" or "role", Value its
+// name.
+type Visibility struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 // CommentPage is one page of comments.

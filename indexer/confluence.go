@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,8 +21,12 @@ type confluenceCrawler struct {
 	c     *atlassian.Confluence
 	chunk ChunkOptions
 	log   *slog.Logger
-	zone  zoneBook
+	zone  *time.Location    // the account's profile zone; nil when unknown
 	names map[string]string // space key → name, for breadcrumbs
+	// jiraBase is where jira macros link to (the Jira of the
+	// configuration; the wiki's own URL when none).
+	jiraBase string
+	people   userNames
 }
 
 func (cc *confluenceCrawler) source() string { return search.SourceConfluence }
@@ -62,8 +67,6 @@ const contentTypes = "type in (page, blogpost, comment)"
 // listed is the small expansion of a content listing.
 var listExpand = []string{"version"}
 
-func (cc *confluenceCrawler) zones() *zoneBook { return &cc.zone }
-
 func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.Time) ([]item, int, error) {
 	base := "space = " + atlassian.Quote(c.key) + " AND " + contentTypes
 	type entry struct {
@@ -72,10 +75,10 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 	}
 	var entries []entry
 	reqs := 0
-	err := keyset(since, cc.zone.get(), func(lower string, start int) (page []time.Time, more bool, next int, err error) {
+	err := keyset(since, cqlBound(cc.zone), func(lower string, start int) (page []time.Time, more bool, next int, err error) {
 		cql := base
 		if lower != "" {
-			cql += " AND lastmodified >= " + atlassian.Quote(lower)
+			cql += " AND lastmodified >= " + lower
 		}
 		cql += " ORDER BY lastmodified ASC"
 		p, _, err := cc.c.Content.Search(ctx, cql, &atlassian.SearchOptions{ListOptions: atlassian.ListOptions{Start: start, Limit: listingPage}, Expand: listExpand})
@@ -87,14 +90,13 @@ func (cc *confluenceCrawler) list(ctx context.Context, c container, since time.T
 			var when time.Time
 			if ct.Version != nil {
 				when = ct.Version.When.Time
-				cc.zone.learn(when)
 			}
 			page = append(page, when)
 			entries = append(entries, entry{ct.ID.String(), ct.Type, when})
 		}
 		next, more = p.Next()
 		return page, more, next, nil
-	}, cqlTimeLayout)
+	})
 	items := make([]item, 0, len(entries))
 	for _, e := range entries {
 		items = append(items, item{id: search.SourceConfluence + ":" + e.id, ref: e.id, kind: e.typ, updated: e.when})
@@ -125,7 +127,7 @@ func (cc *confluenceCrawler) prepare(c container, todo []item) {
 					return nil, fmt.Errorf("confluence: get %s %s: %w", typ, id, err)
 				}
 			}
-			return cc.build(c, ct, st)
+			return cc.build(ctx, c, ct, st)
 		}
 	}
 }
@@ -137,16 +139,41 @@ const bodyPage = 50
 // cqlTimeLayout is how CQL writes a date with minutes.
 const cqlTimeLayout = "2006-01-02 15:04"
 
-// pageExpand is what the crawl reads of a page, blog post or comment.
-var pageExpand = []string{
-	"body.storage", "version", "space", "ancestors", "metadata.labels", "history", "container",
+// restrictionExpand reads the view restrictions that decide who may read a
+// content: its own, every ancestor's, and for a comment its page's and
+// that page's ancestors' (restrictions inherit; a comment follows its
+// page).
+var restrictionExpand = []string{
 	"restrictions.read.restrictions.user", "restrictions.read.restrictions.group",
+	"ancestors.restrictions.read.restrictions.user", "ancestors.restrictions.read.restrictions.group",
+	"container.restrictions.read.restrictions.user", "container.restrictions.read.restrictions.group",
+	"container.ancestors.restrictions.read.restrictions.user", "container.ancestors.restrictions.read.restrictions.group",
 }
+
+// pageExpand is what the crawl reads of a page, blog post or comment.
+var pageExpand = append([]string{
+	"body.storage", "version", "space", "ancestors", "metadata.labels", "history", "container",
+}, restrictionExpand...)
 
 // contentWithRestrictions adds the read restrictions, which the client's
 // Content does not decode, to a content.
 type contentWithRestrictions struct {
 	atlassian.Content
+	perms readRestrictions
+}
+
+// UnmarshalJSON decodes the content and, from the same object, the
+// restrictions of it and its ancestors and container (whose fields the
+// content's own Ancestors and Container would otherwise shadow).
+func (c *contentWithRestrictions) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &c.Content); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &c.perms)
+}
+
+// viewRestriction is a content's own "restrictions" expansion.
+type viewRestriction struct {
 	Restrictions *struct {
 		Read *struct {
 			Restrictions struct {
@@ -157,12 +184,38 @@ type contentWithRestrictions struct {
 	} `json:"restrictions"`
 }
 
-func (c *contentWithRestrictions) restricted() bool {
-	if c.Restrictions == nil || c.Restrictions.Read == nil {
+func (v *viewRestriction) set() bool {
+	if v == nil || v.Restrictions == nil || v.Restrictions.Read == nil {
 		return false
 	}
-	r := c.Restrictions.Read.Restrictions
+	r := v.Restrictions.Read.Restrictions
 	return r.User != nil && len(r.User.Results) > 0 || r.Group != nil && len(r.Group.Results) > 0
+}
+
+// readRestrictions are the view restrictions on the way to a content.
+type readRestrictions struct {
+	viewRestriction
+	Ancestors []viewRestriction `json:"ancestors"`
+	Container *struct {
+		viewRestriction
+		Ancestors []viewRestriction `json:"ancestors"`
+	} `json:"container"`
+}
+
+// restricted reports whether a view restriction applies to the content:
+// its own, an ancestor's, or (a comment) its page's or one of that page's
+// ancestors'.
+func (c *contentWithRestrictions) restricted() bool {
+	levels := append([]viewRestriction{c.perms.viewRestriction}, c.perms.Ancestors...)
+	if ct := c.perms.Container; ct != nil {
+		levels = append(append(levels, ct.viewRestriction), ct.Ancestors...)
+	}
+	for i := range levels {
+		if levels[i].set() {
+			return true
+		}
+	}
+	return false
 }
 
 func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWithRestrictions, error) {
@@ -179,10 +232,24 @@ func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWith
 
 // fetchMany fetches the contents of ids with one CQL search.
 func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[string]*contentWithRestrictions, error) {
+	cts, err := cc.byIDs(ctx, ids, pageExpand)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: fetch %d contents: %w", len(ids), err)
+	}
+	out := make(map[string]*contentWithRestrictions, len(cts))
+	for _, ct := range cts {
+		out[ct.ID.String()] = ct
+	}
+	return out, nil
+}
+
+// byIDs returns the contents of ids the server still has, with expand,
+// from one CQL search.
+func (cc *confluenceCrawler) byIDs(ctx context.Context, ids, expand []string) ([]*contentWithRestrictions, error) {
 	q := url.Values{
 		"cql":    {"id in (" + strings.Join(ids, ",") + ")"},
 		"limit":  {strconv.Itoa(len(ids))},
-		"expand": {strings.Join(pageExpand, ",")},
+		"expand": {strings.Join(expand, ",")},
 	}
 	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
 	if err != nil {
@@ -192,16 +259,12 @@ func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[s
 		Results []*contentWithRestrictions `json:"results"`
 	}
 	if _, err := cc.c.Do(req, &p); err != nil {
-		return nil, fmt.Errorf("confluence: fetch %d contents: %w", len(ids), err)
+		return nil, err
 	}
-	out := make(map[string]*contentWithRestrictions, len(p.Results))
-	for _, ct := range p.Results {
-		out[ct.ID.String()] = ct
-	}
-	return out, nil
+	return p.Results, nil
 }
 
-func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
+func (cc *confluenceCrawler) build(ctx context.Context, c container, ct *contentWithRestrictions, st *Stages) (*search.Document, error) {
 	id, typ := ct.ID.String(), ct.Type
 	if sk := ct.SpaceKey(); sk != "" && sk != c.key && ct.Type != "comment" {
 		// Moved to another space after the listing: that space's sync
@@ -209,7 +272,8 @@ func (cc *confluenceCrawler) build(c container, ct *contentWithRestrictions, st 
 		return nil, nil
 	}
 	t0 := time.Now()
-	md, err := markup.StorageToMarkdown(ct.Storage(), markup.Options{BaseURL: cc.c.BaseURL(), SpaceKey: c.key, PageID: id})
+	md, err := markup.StorageToMarkdown(ct.Storage(), markup.Options{BaseURL: cc.c.BaseURL(), JiraBaseURL: cc.jiraBase, SpaceKey: c.key, PageID: id,
+		UserName: func(key string) string { return cc.people.name(ctx, cc.c, key, st) }})
 	st.Convert += time.Since(t0)
 	if err != nil {
 		return nil, fmt.Errorf("confluence: convert %s %s: %w", typ, id, err)
@@ -296,4 +360,18 @@ func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID stri
 		return false, nil
 	}
 	return ct.SpaceKey() == "" || ct.SpaceKey() == c.key, nil
+}
+
+// restricted reads the view restrictions of refs (no bodies) with one CQL
+// search.
+func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error) {
+	cts, err := cc.byIDs(ctx, refs, restrictionExpand)
+	if err != nil {
+		return nil, 1, fmt.Errorf("confluence: restrictions of %d contents in %s: %w", len(refs), c.key, err)
+	}
+	out := make(map[string]bool, len(cts))
+	for _, ct := range cts {
+		out[ct.ID.String()] = ct.restricted()
+	}
+	return out, 1, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
 // maxListingPages bounds one listing, so a server that never stops paging
@@ -14,26 +16,27 @@ const maxListingPages = 100_000
 
 // keyset pages through a listing ordered by modification time, ascending,
 // starting at since (all items when zero). Offset paging over a window
-// that moves while it is read skips items, so after each page the lower
-// bound jumps to the minute of the last item seen and the offset restarts
-// at 0; only a page that lies entirely within one minute (the granularity
-// of CQL and JQL dates) moves on by offset. Items of a boundary minute are
-// listed twice; the caller dedupes by id. When the server does not honour
+// that moves while it is read skips items, so once a page reaches past the
+// query's lower bound by more than the bound's margin, the bound jumps to
+// the minute of the last item seen and the offset restarts at 0; otherwise
+// (a page within one minute, the granularity of CQL and JQL dates, or
+// within the margin) it moves on by offset. Items at or after the bound are
+// listed again; the caller dedupes by id. When the server does not honour
 // the order, it falls back to plain offset paging.
 //
-// page receives the lower bound formatted with layout in loc ("" for none)
-// and the offset; it returns the modification times of the page's items in
-// the order received, whether more pages follow and the next offset.
-func keyset(since time.Time, loc *time.Location, page func(lower string, start int) (times []time.Time, more bool, next int, err error), layout string) error {
+// page receives the bound as b writes it ("" for none) and the offset; it
+// returns the modification times of the page's items in the order
+// received, whether more pages follow and the next offset.
+func keyset(since time.Time, b bound, page func(lower string, start int) (times []time.Time, more bool, next int, err error)) error {
 	lower := since.Truncate(time.Minute)
 	ordered := true
 	start := 0
 	for range maxListingPages {
-		bound := ""
+		lit := ""
 		if !lower.IsZero() {
-			bound = lower.In(loc).Format(layout)
+			lit = b.write(lower)
 		}
-		times, more, next, err := page(bound, start)
+		times, more, next, err := page(lit, start)
 		if err != nil {
 			return err
 		}
@@ -44,13 +47,53 @@ func keyset(since time.Time, loc *time.Location, page func(lower string, start i
 			ordered = !times[i].Before(times[i-1])
 		}
 		last := times[len(times)-1].Truncate(time.Minute)
-		if ordered && last.After(lower) {
+		if ordered && last.Sub(lower) > b.margin {
 			lower, start = last, 0
 		} else {
 			start = next
 		}
 	}
 	return errors.New("listing did not end after " + strconv.Itoa(maxListingPages) + " pages")
+}
+
+// bound writes a lower bound of a listing query.
+type bound struct {
+	// write returns the literal for an instant; the server must never
+	// read it as a later instant.
+	write func(time.Time) string
+	// margin is how much earlier than the instant write starts the
+	// literal, to stay early in every zone the server may read it in.
+	margin time.Duration
+}
+
+// jqlBound writes a JQL lower bound as epoch milliseconds: Jira reads an
+// unquoted number as an instant, with no zone involved.
+var jqlBound = bound{write: func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }}
+
+// Confluence reads a CQL date in the searching user's profile zone, which
+// its REST API does not tell, and the offsets of its timestamps are the
+// server's, not that zone. A bound is therefore written early enough for
+// the worst case.
+const (
+	// zoneSpread is how far behind UTC a zone can be (Etc/GMT+12): a UTC
+	// wall time moved back by it is never read later than meant.
+	zoneSpread = 12 * time.Hour
+	// dstShift covers a known zone's ambiguous hour when clocks go back
+	// (a wall time then names two instants) and a rule the server's zone
+	// database has and ours lacks.
+	dstShift = time.Hour
+)
+
+// cqlBound returns the bound for an account whose profile zone is loc
+// (nil: unknown).
+func cqlBound(loc *time.Location) bound {
+	margin := dstShift
+	if loc == nil {
+		loc, margin = time.UTC, zoneSpread
+	}
+	return bound{margin: margin, write: func(t time.Time) string {
+		return atlassian.Quote(t.Add(-margin).In(loc).Format(cqlTimeLayout))
+	}}
 }
 
 // dedupe keeps one item per id, the one listed last (the newest).
@@ -66,55 +109,6 @@ func dedupe(items []item) []item {
 		out = append(out, it)
 	}
 	return out
-}
-
-// zoneBook remembers the time-zone offset of a server's timestamps. CQL and
-// JQL read dates in the user's time zone, which is the server's unless the
-// user changed it; formatting the watermark in the zone of the server's own
-// timestamps keeps the overlap small.
-type zoneBook struct {
-	mu  sync.Mutex
-	off int
-	set bool
-}
-
-// get returns the learned zone, UTC when none was learned yet.
-func (z *zoneBook) get() *time.Location {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	if !z.set {
-		return time.UTC
-	}
-	return time.FixedZone("", z.off)
-}
-
-// learn records the offset of a timestamp the server sent.
-func (z *zoneBook) learn(t time.Time) {
-	_, off := t.Zone()
-	z.mu.Lock()
-	z.off, z.set = off, true
-	z.mu.Unlock()
-}
-
-// encode returns the offset in seconds, "" when none was learned.
-func (z *zoneBook) encode() string {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	if !z.set {
-		return ""
-	}
-	return strconv.Itoa(z.off)
-}
-
-// decode restores an offset saved by encode; bad input is ignored.
-func (z *zoneBook) decode(s string) {
-	off, err := strconv.Atoi(s)
-	if err != nil || off < -14*3600 || off > 14*3600 {
-		return
-	}
-	z.mu.Lock()
-	z.off, z.set = off, true
-	z.mu.Unlock()
 }
 
 // batch loads the documents of a group of listed items with one request

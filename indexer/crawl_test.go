@@ -4,19 +4,28 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
 // fakeListing serves a sorted listing the way the servers do: items at or
-// after a lower bound given at minute precision, paged by offset.
+// after a lower bound given at minute precision (a quoted CQL date read in
+// loc, or JQL's epoch milliseconds), paged by offset.
 type fakeListing struct {
 	times    []time.Time // sorted
 	pageSize int
-	loc      *time.Location
-	layout   string
-	shuffle  bool // answer pages in descending order (order ignored)
+	loc      *time.Location // the zone the server reads dates in
+	shuffle  bool           // answer pages in descending order (order ignored)
 	calls    int
+}
+
+func (f *fakeListing) readBound(lower string) (time.Time, error) {
+	if ms, err := strconv.ParseInt(lower, 10, 64); err == nil {
+		return time.UnixMilli(ms).Truncate(time.Minute), nil
+	}
+	return time.ParseInLocation(cqlTimeLayout, strings.Trim(lower, `"`), f.loc)
 }
 
 func (f *fakeListing) page(lower string, start int) ([]time.Time, bool, int, error) {
@@ -24,11 +33,11 @@ func (f *fakeListing) page(lower string, start int) ([]time.Time, bool, int, err
 	var match []time.Time
 	for _, t := range f.times {
 		if lower != "" {
-			lb, err := time.ParseInLocation(f.layout, lower, f.loc)
+			lb, err := f.readBound(lower)
 			if err != nil {
 				return nil, false, 0, err
 			}
-			if t.Before(lb) {
+			if t.Truncate(time.Minute).Before(lb) {
 				continue
 			}
 		}
@@ -53,31 +62,35 @@ func TestKeyset(t *testing.T) {
 		}
 		return out
 	}
-	plus2 := time.FixedZone("", 2*3600)
+	plus2, minus11 := time.FixedZone("", 2*3600), time.FixedZone("", -11*3600)
 	for _, tc := range []struct {
 		name    string
 		times   []time.Time
 		since   time.Time
-		loc     *time.Location
+		bound   bound
+		reader  *time.Location // the zone the server reads CQL dates in
 		shuffle bool
 		want    int // distinct items expected
+		pages   int // most pages the listing may take
 	}{
-		{name: "spread over many minutes", times: spread(1000, 17*time.Second), loc: time.UTC, want: 1000},
-		{name: "all in one minute, more than a page", times: spread(450, 0), loc: time.UTC, want: 450},
-		{name: "since in the middle", times: spread(300, time.Minute), since: base.Add(100 * time.Minute), loc: time.UTC, want: 200},
-		{name: "bound written in the server's zone", times: spread(300, time.Minute), since: base.Add(100 * time.Minute), loc: plus2, want: 200},
-		{name: "order not honoured: offset paging", times: spread(500, 7*time.Second), loc: time.UTC, shuffle: true, want: 500},
+		{name: "spread over many minutes", times: spread(1000, 17*time.Second), bound: jqlBound, want: 1000},
+		{name: "all in one minute, more than a page", times: spread(450, 0), bound: jqlBound, want: 450},
+		{name: "since in the middle", times: spread(300, time.Minute), since: base.Add(100 * time.Minute), bound: jqlBound, want: 200},
+		{name: "cql bound in the known zone", times: spread(300, time.Minute), since: base.Add(100 * time.Minute), bound: cqlBound(plus2), reader: plus2, want: 200, pages: 6},
+		{name: "cql bound, zone unknown, read far west", times: spread(300, time.Minute), since: base.Add(100 * time.Minute), bound: cqlBound(nil), reader: minus11, want: 200, pages: 6},
+		{name: "margin wider than a page", times: spread(1000, 30*time.Second), bound: cqlBound(nil), reader: time.UTC, want: 1000, pages: 12},
+		{name: "order not honoured: offset paging", times: spread(500, 7*time.Second), bound: jqlBound, shuffle: true, want: 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeListing{times: tc.times, pageSize: 100, loc: tc.loc, layout: cqlTimeLayout, shuffle: tc.shuffle}
+			f := &fakeListing{times: tc.times, pageSize: 100, loc: tc.reader, shuffle: tc.shuffle}
 			seen := map[time.Time]int{}
-			err := keyset(tc.since, tc.loc, func(lower string, start int) ([]time.Time, bool, int, error) {
+			err := keyset(tc.since, tc.bound, func(lower string, start int) ([]time.Time, bool, int, error) {
 				ts, more, next, err := f.page(lower, start)
 				for _, x := range ts {
 					seen[x]++
 				}
 				return ts, more, next, err
-			}, cqlTimeLayout)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,8 +106,12 @@ func TestKeyset(t *testing.T) {
 			if distinct != tc.want {
 				t.Errorf("%d items expected in range, test wants %d", distinct, tc.want)
 			}
-			if f.calls > 3*len(tc.times)/f.pageSize+3 {
-				t.Errorf("%d pages requested for %d items", f.calls, len(tc.times))
+			most := tc.pages
+			if most == 0 {
+				most = 3*len(tc.times)/f.pageSize + 3
+			}
+			if f.calls > most {
+				t.Errorf("%d pages requested for %d items, want at most %d", f.calls, len(tc.times), most)
 			}
 		})
 	}
@@ -102,28 +119,50 @@ func TestKeyset(t *testing.T) {
 
 func TestKeysetStopsOnError(t *testing.T) {
 	boom := errors.New("boom")
-	err := keyset(time.Time{}, time.UTC, func(string, int) ([]time.Time, bool, int, error) { return nil, false, 0, boom }, cqlTimeLayout)
+	err := keyset(time.Time{}, jqlBound, func(string, int) ([]time.Time, bool, int, error) { return nil, false, 0, boom })
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v", err)
 	}
 }
 
-func TestZoneBook(t *testing.T) {
-	var z zoneBook
-	if z.get() != time.UTC || z.encode() != "" {
-		t.Error("an empty zone book must answer UTC")
+// A CQL bound must never be read later than the instant it stands for,
+// whatever the account's zone, across daylight-saving changes.
+func TestCQLBoundNeverLate(t *testing.T) {
+	var zones []*time.Location
+	for _, name := range []string{"UTC", "Europe/London", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12", "Australia/Lord_Howe", "Asia/Kathmandu"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skipf("zone database lacks %s: %v", name, err)
+		}
+		zones = append(zones, loc)
 	}
-	ts, _ := time.Parse("2006-01-02T15:04:05.000-0700", "2024-06-01T10:00:00.000+0530")
-	z.learn(ts)
-	var back zoneBook
-	back.decode(z.encode())
-	if _, off := time.Date(2024, 1, 1, 0, 0, 0, 0, back.get()).Zone(); off != 5*3600+1800 {
-		t.Errorf("offset after encode/decode = %d", off)
+	// Every quarter hour around the 2024 changes in Europe, America and Australia.
+	var instants []time.Time
+	for _, day := range []time.Time{time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC), time.Date(2024, 10, 27, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), time.Date(2024, 11, 3, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 6, 0, 0, 0, 0, time.UTC)} {
+		for m := -24 * 60; m < 48*60; m += 15 {
+			instants = append(instants, day.Add(time.Duration(m)*time.Minute))
+		}
 	}
-	back.decode("banana")
-	back.decode("99999999")
-	if _, off := time.Now().In(back.get()).Zone(); off != 5*3600+1800 {
-		t.Error("bad input replaced a learned offset")
+	for _, reader := range zones {
+		for _, known := range []*time.Location{nil, reader} {
+			b := cqlBound(known)
+			for _, at := range instants {
+				lit := strings.Trim(b.write(at), `"`)
+				// A wall time in a repeated hour names two instants; the
+				// server may take either, so check the later one.
+				read, err := time.ParseInLocation(cqlTimeLayout, lit, reader)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range []time.Duration{0, time.Hour} {
+					alt := read.Add(d)
+					if alt.In(reader).Format(cqlTimeLayout) == lit && alt.After(at) {
+						t.Fatalf("reader %s, known %v: bound for %s is %s, read as %s", reader, known != nil, at, lit, alt)
+					}
+				}
+			}
+		}
 	}
 }
 

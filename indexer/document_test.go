@@ -94,7 +94,7 @@ func TestConfluenceDocument(t *testing.T) {
 			if err != nil || ct == nil {
 				t.Fatalf("fetch: %v", err)
 			}
-			doc, err := cc.build(container{key: "ENG", name: "Engineering"}, ct, &Stages{})
+			doc, err := cc.build(t.Context(), container{key: "ENG", name: "Engineering"}, ct, &Stages{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,19 +51,29 @@ type Options struct {
 	// (default 64).
 	BatchSize int
 	// Overlap is how far before the watermark an incremental crawl starts
-	// again (default 10m). It covers clock skew and the minute granularity
-	// of CQL and JQL dates; the watermark is written in the time zone of
-	// the server's own timestamps. Items re-listed by the overlap but
-	// unchanged cost nothing but their line in the listing. Whatever it
-	// misses (a user profile in a time zone far from the server's) the
-	// next reconciliation, a complete listing, catches.
+	// again (default 10m). It covers clock skew between the servers' nodes
+	// and the minute granularity of CQL and JQL dates. Items re-listed but
+	// unchanged cost nothing but their line in the listing. Jira bounds
+	// are instants (epoch milliseconds); Confluence bounds also keep the
+	// margin of ConfluenceZone.
 	Overlap time.Duration
+	// ConfluenceZone is the profile time zone of the Confluence account
+	// (CONFLUENCE_TIMEZONE), in which Confluence reads CQL dates; its REST
+	// API does not tell it, and the offsets of its timestamps are the
+	// server's. Known, a CQL bound starts an hour early (daylight saving);
+	// nil, twelve hours early (any zone).
+	ConfluenceZone *time.Location
 	// ReconcileEvery makes every Nth sync of a container also reconcile
 	// deletions (default 12; negative: never by count).
 	ReconcileEvery int
 	// ReconcileAfter reconciles a container whose last reconciliation is
 	// older than this (default 24h; negative: never by age).
 	ReconcileAfter time.Duration
+	// MaxDrop is the share (0..1) of the index one sync may delete
+	// without RunOptions.Force (default 0.2): a server that suddenly shows
+	// much less (a changed permission, an account answered as anonymous)
+	// must not empty the index.
+	MaxDrop float64
 	// MaxErrors is how many documents of one container may fail before its
 	// sync is abandoned (default 20).
 	MaxErrors int
@@ -89,6 +99,9 @@ type RunOptions struct {
 	// Reconcile forces the id reconciliation that notices deletions, moves
 	// and pages that became invisible.
 	Reconcile bool
+	// Force allows deleting more than Options.MaxDrop of the index, and a
+	// full sync as another user than the index was built by.
+	Force bool
 }
 
 // Progress reports where a sync is.
@@ -154,6 +167,9 @@ type Summary struct {
 	// Refitted tells that the trainable embedder learnt the index again
 	// after it drifted, and every chunk was re-embedded.
 	Refitted bool
+	// Paces are the rate limits the servers announced (by source), and
+	// how long requests waited to stay within them.
+	Paces map[string]atlassian.Pace
 }
 
 // Failed reports whether some container stopped early or some document
@@ -177,6 +193,7 @@ type Indexer struct {
 	opts    Options
 	log     *slog.Logger
 	running atomic.Bool
+	drops   dropBudget // what this sync may still delete
 }
 
 // Index returns the index the Indexer writes to: Options.Index, or the one
@@ -214,6 +231,12 @@ func New(opts Options) (*Indexer, error) {
 	}
 	if opts.RefitDrift <= 0 {
 		opts.RefitDrift = driftRefit
+	}
+	if opts.MaxDrop <= 0 {
+		opts.MaxDrop = 0.2
+	}
+	if opts.MaxDrop > 1 {
+		return nil, fmt.Errorf("indexer: MaxDrop %v: want a share between 0 and 1", opts.MaxDrop)
 	}
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 20
@@ -316,8 +339,13 @@ type crawler interface {
 	// prepare sets the build function of the items that need work,
 	// grouping their fetches.
 	prepare(c container, todo []item)
-	// zones is the server's time zone, learned from its timestamps.
-	zones() *zoneBook
+	// restricted reports for refs whether a view restriction applies to
+	// each (own or inherited), for those the server still returns; nil
+	// when restriction changes always show as a new modification time.
+	restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error)
+	// whoami returns the user the server answers as (ErrAnonymous when
+	// it answers as nobody).
+	whoami(ctx context.Context) (string, error)
 	// exists reports, for ids the index holds but a full listing did not
 	// return, whether each still belongs to the container (guards against
 	// items shifted out of a listing while it was paged).
@@ -347,7 +375,11 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		jobs = append(jobs, job{&confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log}, allow})
+		cc := &confluenceCrawler{c: ix.opts.Confluence, chunk: ix.opts.Chunk, log: ix.log, zone: ix.opts.ConfluenceZone}
+		if ix.opts.Jira != nil {
+			cc.jiraBase = ix.opts.Jira.BaseURL()
+		}
+		jobs = append(jobs, job{cc, allow})
 	} else if len(run.Spaces) > 0 {
 		return nil, errors.New("indexer: --spaces given but Confluence is not configured (CONFLUENCE_BASE_URL)")
 	}
@@ -361,14 +393,29 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		return nil, errors.New("indexer: --projects given but Jira is not configured (JIRA_BASE_URL)")
 	}
 
-	// List the containers first: a full sync against a server that does
-	// not answer must not empty the index.
+	// Ask who the servers think we are, then list the containers: a sync
+	// answered anonymously or as someone else, or a full sync against a
+	// server that does not answer, must not empty the index.
+	st, err := ix.opts.Index.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("indexer: %w", err)
+	}
+	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force || run.Full)
 	sum := &Summary{}
 	scopes := make([][]container, len(jobs))
 	reached := make([]bool, len(jobs))
 	listed := 0
+	checks := 0
 	for i, j := range jobs {
-		cs, err := ix.listContainers(ctx, j.cr, j.allow, run)
+		checks++
+		err := ix.checkIdentity(ctx, j.cr, run)
+		if errors.Is(err, ErrAnonymous) || errors.Is(err, ErrOtherUser) {
+			return nil, err
+		}
+		var cs []container
+		if err == nil {
+			cs, err = ix.listContainers(ctx, j.cr, j.allow, run)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
@@ -398,20 +445,11 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 		cs := scopes[i]
 		ix.log.Debug("containers", "source", j.cr.source(), "count", len(cs))
-		zoneKey := "indexer.zone." + j.cr.source()
-		if v, err := ix.opts.Index.Meta(ctx, zoneKey); err == nil && len(v) > 0 {
-			j.cr.zones().decode(string(v))
-		}
 		for _, c := range cs {
 			cs := ix.syncContainer(ctx, j.cr, c, run)
 			sum.Containers = append(sum.Containers, cs)
 			if ctx.Err() != nil {
 				break
-			}
-		}
-		if z := j.cr.zones().encode(); z != "" {
-			if err := ix.opts.Index.SetMeta(ctx, zoneKey, []byte(z)); err != nil {
-				ix.log.Warn("could not save the server's time zone", "err", err)
 			}
 		}
 		if !limited && ctx.Err() == nil {
@@ -423,6 +461,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 	}
 	reconciled := false
+	sum.Requests += checks
 	for _, c := range sum.Containers {
 		sum.Added += c.Added
 		sum.Updated += c.Updated
@@ -444,6 +483,13 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		if err := ix.refitOnDrift(ctx, t, sum); err != nil {
 			return sum, err
 		}
+	}
+	sum.Paces = map[string]atlassian.Pace{}
+	if c := ix.opts.Confluence; c != nil && c.Pace().Announced {
+		sum.Paces[search.SourceConfluence] = c.Pace()
+	}
+	if j := ix.opts.Jira; j != nil && j.Pace().Announced {
+		sum.Paces[search.SourceJira] = j.Pace()
 	}
 	sum.Duration = time.Since(start)
 	if err := ctx.Err(); err != nil {
@@ -497,6 +543,9 @@ func (ix *Indexer) dropOutOfScope(ctx context.Context, source string, inScope []
 		del := make([]string, 0, len(ids))
 		for id := range ids {
 			del = append(del, id)
+		}
+		if err := ix.drops.spend(len(del)); err != nil {
+			return deleted, fmt.Errorf("indexer: %s %s no longer in scope: %w", source, c.Container, err)
 		}
 		if err := ix.opts.Index.Delete(ctx, del); err != nil {
 			return deleted, fmt.Errorf("indexer: %s %s: drop out-of-scope documents: %w", source, c.Container, err)
@@ -587,6 +636,14 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 		todo = append(todo, it)
 	}
 
+	recheck, reqs, err := ix.permissionPass(ctx, cr, c, stored, todo, reconcile, w.Syncs)
+	sum.Requests += reqs
+	if err != nil {
+		log.Warn("permission pass failed; it is tried again next sync", "err", err)
+	}
+	sum.Unchanged -= len(recheck)
+	todo = append(todo, recheck...)
+
 	cr.prepare(c, todo)
 	res := ix.process(ctx, src, c.key, todo, stored, began, &sum)
 	sum.Requests += res.requests
@@ -664,6 +721,9 @@ func (ix *Indexer) reconcile(ctx context.Context, cr crawler, c container, liste
 		if gone[i] {
 			del = append(del, id)
 		}
+	}
+	if err := ix.drops.spend(len(del)); err != nil {
+		return 0, len(missing), err
 	}
 	if err := ix.opts.Index.Delete(ctx, del); err != nil {
 		return 0, len(missing), err

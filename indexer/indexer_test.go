@@ -170,7 +170,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	w.requests()
 	first := w.sync(ix, RunOptions{})
 	// Bodies come 50 to a request, after one listing per container.
-	budget := int64(2)
+	budget := int64(2 + 2) // the space and project lists, and who-am-I
 	for _, c := range first.Containers {
 		budget += 1 + int64(c.Listed+49)/50
 	}
@@ -208,8 +208,9 @@ func TestSyncFullThenIncremental(t *testing.T) {
 		t.Errorf("no-change sync changed something: %+v", again)
 	}
 	containers := len(again.Containers)
-	// + 1 space listing + 1 project listing.
-	if reqs > int64(containers)+2 {
+	// + 1 space listing + 1 project listing, or 2 who-am-I and 1
+	// permission pass of the one space.
+	if reqs > int64(containers)+3 {
 		t.Errorf("no-change sync made %d requests for %d containers", reqs, containers)
 	}
 
@@ -228,9 +229,10 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	if upd.Updated != 1 || upd.Added != 0 {
 		t.Errorf("after one edit: %+v", upd)
 	}
-	// One listing per container and one fetch: the space and project lists
-	// of the previous sync are reused within containerTTL.
-	if got, want := w.requests(), int64(len(upd.Containers)+1); got != want {
+	// Who-am-I of each product, one listing per container, the
+	// permission pass of the space and one fetch: the space and project
+	// lists of the previous sync are reused within containerTTL.
+	if got, want := w.requests(), int64(2+len(upd.Containers)+1+1); got != want {
 		t.Errorf("sync after one edit made %d requests, want %d", got, want)
 	}
 	if doc := searchOne(t, idx, "OpenVPN profiles stop working"); doc.Key != w.pages[testTitle("VPN setup")] {
@@ -458,7 +460,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
 	w := newWorld(t, sim.Options{JiraIssues: -1})
 	idx := w.open()
-	ix := w.indexer(idx, nil)
+	// CONFLUENCE_TIMEZONE set three hours east of the account's real
+	// profile zone (UTC): the incremental window starts after the edit.
+	ix := w.indexer(idx, func(o *Options) { o.ConfluenceZone = time.FixedZone("", 3*3600) })
 	w.sync(ix, RunOptions{})
 
 	w.clk.Advance(5 * time.Minute)
@@ -468,12 +472,6 @@ func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
 	}
 	p.Body = "<p>Use the new Tailscale tailnet instead.</p>"
 	if _, err := w.srv.UpdatePage(p); err != nil {
-		t.Fatal(err)
-	}
-	// The server reads CQL dates three hours ahead of the zone its
-	// timestamps are written in (a user profile in another time zone): the
-	// incremental window starts after the edit and misses it.
-	if err := idx.SetMeta(context.Background(), "indexer.zone.confluence", []byte("10800")); err != nil {
 		t.Fatal(err)
 	}
 	if sum := w.sync(ix, RunOptions{}); sum.Updated != 0 {
@@ -488,34 +486,77 @@ func TestReconcileCatchesAChangeTheWindowMissed(t *testing.T) {
 	}
 }
 
-func TestIncrementalSyncInTheServersTimeZone(t *testing.T) {
-	// CQL and JQL read dates in the server's zone; a watermark written in
-	// UTC would start five hours late here and miss the edit.
-	w := newWorld(t, sim.Options{JiraIssues: 5, TimeZone: time.FixedZone("EST", -5*3600)})
-	idx := w.open()
-	ix := w.indexer(idx, nil)
-	w.sync(ix, RunOptions{})
-
-	w.clk.Advance(5 * time.Minute)
-	p, err := w.srv.GetPage(w.pages[testTitle("Database backups")])
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Body = "<p>Backups now go to the Frankfurt bucket.</p>"
-	if _, err := w.srv.UpdatePage(p); err != nil {
-		t.Fatal(err)
-	}
-	sum := w.sync(ix, RunOptions{})
-	if sum.Updated != 1 {
-		t.Fatalf("incremental sync in a UTC-5 server updated %d documents, want 1: %+v", sum.Updated, sum)
-	}
-	for _, c := range sum.Containers {
-		if c.Source == search.SourceConfluence && c.Reconciled {
-			t.Errorf("%s %s reconciled: the edit must be found by the incremental window", c.Source, c.Container)
+// Plain incremental syncs find every edit whatever zone the servers write
+// their timestamps in and whatever profile zone they read query dates in,
+// east or west of UTC, across a daylight-saving change, with no overlap
+// and no reconciliation to fall back on.
+func TestIncrementalSyncFindsEveryEditInAnyZone(t *testing.T) {
+	zone := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skipf("zone database lacks %s: %v", name, err)
 		}
+		return loc
 	}
-	if zone, err := idx.Meta(context.Background(), "indexer.zone.confluence"); err != nil || string(zone) != "-18000" {
-		t.Errorf("learned zone = %q (%v), want -18000", zone, err)
+	for _, tc := range []struct {
+		name         string
+		server, user *time.Location
+		knownZone    bool      // CONFLUENCE_TIMEZONE names the account's zone
+		dstChange    time.Time // a daylight-saving change the edits straddle
+	}{
+		{"account west, server in London, US spring forward", zone("Europe/London"), zone("America/Los_Angeles"), false, time.Date(2025, 3, 9, 10, 0, 0, 0, time.UTC)},
+		{"account west, zone known", zone("Europe/London"), zone("America/Los_Angeles"), true, time.Date(2025, 3, 9, 10, 0, 0, 0, time.UTC)},
+		{"account east, server in New York, Sydney fall back", zone("America/New_York"), zone("Australia/Sydney"), false, time.Date(2025, 4, 5, 16, 0, 0, 0, time.UTC)},
+		{"account east, zone known, fall back", zone("America/New_York"), zone("Australia/Sydney"), true, time.Date(2025, 4, 5, 16, 0, 0, 0, time.UTC)},
+		{"account in UTC, server in Berlin, Europe spring forward", zone("Europe/Berlin"), time.UTC, false, time.Date(2025, 3, 30, 1, 0, 0, 0, time.UTC)},
+		{"account east, server west, Europe fall back", zone("America/Chicago"), zone("Europe/Helsinki"), true, time.Date(2025, 10, 26, 1, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, sim.Options{JiraIssues: 6, TimeZone: tc.server, UserTimeZone: tc.user})
+			idx := w.open()
+			ix := w.indexer(idx, func(o *Options) {
+				o.Overlap, o.ReconcileEvery, o.ReconcileAfter = -1, -1, -1
+				if tc.knownZone {
+					o.ConfluenceZone = tc.user
+				}
+			})
+			w.clk.mu.Lock()
+			w.clk.t = tc.dstChange.Add(-3 * time.Hour)
+			w.clk.mu.Unlock()
+			w.sync(ix, RunOptions{})
+			keys := w.srv.IssueKeys("OPS")
+			if len(keys) == 0 {
+				t.Fatal("no issues in OPS")
+			}
+			ids := []string{w.pages[testTitle("VPN setup")], w.pages[testTitle("Database backups")], w.pages[testTitle("Deployment guide")]}
+			// An edit of a page and an issue every 25 minutes for six
+			// hours, a sync after each.
+			for step := range 15 {
+				w.clk.Advance(25 * time.Minute)
+				word := fmt.Sprintf("zebra%02d", step)
+				p, err := w.srv.GetPage(ids[step%len(ids)])
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Body = "<p>Edited as " + word + ".</p>"
+				if _, err := w.srv.UpdatePage(p); err != nil {
+					t.Fatal(err)
+				}
+				key := keys[step%len(keys)]
+				if _, err := w.jira.Issues.Update(context.Background(), key, atlassian.IssueInput{Fields: map[string]any{"summary": "Issue edited as " + word}}); err != nil {
+					t.Fatal(err)
+				}
+				sum := w.sync(ix, RunOptions{})
+				for _, c := range sum.Containers {
+					if c.Reconciled && (c.Container == "ENG" || c.Container == "OPS") {
+						t.Fatalf("step %d: %s %s reconciled", step, c.Source, c.Container)
+					}
+				}
+				if sum.Updated != 2 {
+					t.Fatalf("step %d at %s: sync updated %d documents, want the page and the issue: %+v", step, w.clk.Now().Format(time.RFC3339), sum.Updated, sum)
+				}
+			}
+		})
 	}
 }
 
@@ -529,8 +570,8 @@ func TestContainerListingIsReused(t *testing.T) {
 	w.requests()
 
 	again := w.sync(ix, RunOptions{})
-	if got := w.requests(); got != int64(containers) {
-		t.Errorf("no-change sync made %d requests, want one per space or project (%d)", got, containers)
+	if got := w.requests(); got != int64(2+containers+1) {
+		t.Errorf("no-change sync made %d requests, want who-am-I of each product, one per space or project and the space's permission pass (2+%d+1)", got, containers)
 	}
 	if again.Added+again.Updated+again.Deleted != 0 {
 		t.Errorf("no-change sync changed something: %+v", again)

@@ -21,11 +21,9 @@ type jiraCrawler struct {
 	j     *atlassian.Jira
 	chunk ChunkOptions
 	log   *slog.Logger
-	zone  zoneBook
 }
 
-func (jc *jiraCrawler) source() string   { return search.SourceJira }
-func (jc *jiraCrawler) zones() *zoneBook { return &jc.zone }
+func (jc *jiraCrawler) source() string { return search.SourceJira }
 
 func (jc *jiraCrawler) restore([]container) {}
 
@@ -60,9 +58,6 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// jqlTimeLayout is how JQL writes a date with minutes.
-const jqlTimeLayout = "2006/01/02 15:04"
-
 // issueFields are the fields the crawl reads of an issue.
 var issueFields = []string{
 	"summary", "description", "status", "issuetype", "priority", "resolution", "assignee", "reporter",
@@ -81,10 +76,10 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 	}
 	var entries []entry
 	reqs := 0
-	err := keyset(since, jc.zone.get(), func(lower string, start int) ([]time.Time, bool, int, error) {
+	err := keyset(since, jqlBound, func(lower string, start int) ([]time.Time, bool, int, error) {
 		jql := base
 		if lower != "" {
-			jql += " AND updated >= " + atlassian.Quote(lower)
+			jql += " AND updated >= " + lower
 		}
 		jql += " ORDER BY updated ASC, id ASC"
 		p, _, err := jc.j.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: start, MaxResults: 1000, Fields: []string{"updated"}})
@@ -95,15 +90,12 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 		times := make([]time.Time, 0, len(p.Issues))
 		for _, is := range p.Issues {
 			when := is.Fields.Updated.Time
-			if !when.IsZero() {
-				jc.zone.learn(when)
-			}
 			times = append(times, when)
 			entries = append(entries, entry{is.Key, when})
 		}
 		next, more := p.Next()
 		return times, more, next, nil
-	}, jqlTimeLayout)
+	})
 	items := make([]item, 0, len(entries))
 	for _, e := range entries {
 		items = append(items, item{id: search.SourceJira + ":" + e.key, ref: e.key, updated: e.when})
@@ -247,6 +239,17 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		}
 		st.Fetch += time.Since(t0)
 	}
+	// A comment limited to a group or role makes the issue's document,
+	// which carries it, restricted too.
+	var first []atlassian.Comment
+	if comments != nil {
+		first = comments.Comments
+	}
+	for _, cm := range append(first[:len(first):len(first)], more...) {
+		if cm.Visibility != nil {
+			doc.Restricted = true
+		}
+	}
 
 	t0 := time.Now()
 	var b strings.Builder
@@ -382,4 +385,10 @@ func day(t time.Time) string {
 		return ""
 	}
 	return t.Format("2006-01-02")
+}
+
+// restricted is nil for Jira: setting an issue's security level is an
+// edit that moves its updated time, so the listing sees it.
+func (jc *jiraCrawler) restricted(context.Context, container, []string) (map[string]bool, int, error) {
+	return nil, 0, nil
 }

@@ -26,6 +26,9 @@ type Options struct {
 	// (the common case in storage format) resolve against it; without it they keep the page
 	// title as their text and get no URL.
 	SpaceKey string
+	// UserName resolves the key of a user mention (<ri:user ri:userkey="…"/>, how real pages
+	// store mentions) to a display name; nil, or an empty answer, keeps the key.
+	UserName func(userKey string) string
 	// PageID is the id of the page being converted; attachment links and images of the page
 	// then point at /download/attachments/PageID/name instead of a bare file name.
 	PageID string

@@ -357,7 +357,7 @@ func (r *storageRewriter) link(n *nethtml.Node) *nethtml.Node {
 			if len(body) > 0 {
 				return el("span", nil, body...)
 			}
-			return raw(userName(c))
+			return raw(r.userName(c))
 		}
 		href, label = r.resource(c)
 	}
@@ -411,7 +411,7 @@ func (r *storageRewriter) resource(n *nethtml.Node) (href, label string) {
 		id := attr(n, "ri:content-id")
 		return "/pages/viewpage.action?pageId=" + url.QueryEscape(id), "page " + id
 	case "ri:user":
-		return "", userName(n)
+		return "", r.userName(n)
 	}
 	return "", ""
 }
@@ -460,7 +460,12 @@ func isServerPath(href string) bool {
 	return err == nil && u.IsAbs()
 }
 
-func userName(n *nethtml.Node) string {
+func (r *storageRewriter) userName(n *nethtml.Node) string {
+	if key := attr(n, "ri:userkey"); key != "" && attr(n, "ri:username") == "" && r.opts.UserName != nil {
+		if name := r.opts.UserName(key); name != "" {
+			return "@" + name
+		}
+	}
 	for _, k := range []string{"ri:username", "ri:userkey", "ri:account-id"} {
 		if v := attr(n, k); v != "" {
 			return "@" + v

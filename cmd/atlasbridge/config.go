@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // CONFLUENCE_TIMEZONE works without the system's zone database
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/embed"
@@ -26,6 +27,11 @@ type config struct {
 	// touch nothing else.
 	Spaces   []string
 	Projects []string
+
+	// ConfluenceZone is the Confluence account's profile time zone
+	// (CONFLUENCE_TIMEZONE), in which Confluence reads CQL dates; nil when
+	// not set (the crawl then allows for any zone).
+	ConfluenceZone *time.Location
 
 	DataDir  string
 	ReadOnly bool
@@ -107,6 +113,13 @@ func loadConfig(getenv func(string) string, dotenv string) (*config, error) {
 			URL:    get("ATLASBRIDGE_EMBED_URL"),
 			APIKey: get("ATLASBRIDGE_EMBED_API_KEY"),
 		},
+	}
+	if v := get("CONFLUENCE_TIMEZONE"); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONFLUENCE_TIMEZONE=%q: want an IANA zone name such as Europe/Berlin: %w", v, err))
+		}
+		cfg.ConfluenceZone = loc
 	}
 	if cfg.Embed.Kind == "" {
 		cfg.Embed.Kind = "builtin"

@@ -29,6 +29,7 @@ JIRA_API_TOKEN=secret
 	cfg, err := loadConfig(envOf(map[string]string{
 		"CONFLUENCE_PERSONAL_TOKEN": "from-env",
 		"CONFLUENCE_SPACES":         "ENG, OPS",
+		"CONFLUENCE_TIMEZONE":       "America/Los_Angeles",
 		"ATLASBRIDGE_READ_ONLY":     "true",
 		"HOME":                      "/home/u",
 	}), dotenv)
@@ -53,6 +54,9 @@ JIRA_API_TOKEN=secret
 	if !cfg.ReadOnly {
 		t.Error("ReadOnly not set")
 	}
+	if cfg.ConfluenceZone == nil || cfg.ConfluenceZone.String() != "America/Los_Angeles" {
+		t.Errorf("ConfluenceZone = %v, want America/Los_Angeles", cfg.ConfluenceZone)
+	}
 }
 
 func TestLoadConfigErrors(t *testing.T) {
@@ -65,6 +69,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"user without secret", map[string]string{"JIRA_BASE_URL": "https://j", "JIRA_USERNAME": "bob"}, "JIRA_API_TOKEN"},
 		{"bad rate", map[string]string{"ATLASBRIDGE_RATE_LIMIT": "-3"}, "ATLASBRIDGE_RATE_LIMIT"},
 		{"bad ssl verify", map[string]string{"CONFLUENCE_SSL_VERIFY": "nope"}, "CONFLUENCE_SSL_VERIFY"},
+		{"bad time zone", map[string]string{"CONFLUENCE_TIMEZONE": "Mars/Olympus"}, "CONFLUENCE_TIMEZONE"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 const (
 	exitPartial = 3 // the sync finished, but some documents or containers failed: they are retried next time
 	exitLocked  = 4 // another sync holds the data directory
+	exitRefused = 5 // the servers answered as anonymous or another user, or the sync would delete too much: nothing was deleted
 )
 
 // syncFlags are the flags of atlasbridge sync.
@@ -49,6 +50,7 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&spaces, "spaces", "", "comma-separated Confluence space keys: sync only these in this run")
 	fs.StringVar(&projects, "projects", "", "comma-separated Jira project keys: sync only these in this run")
 	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
+	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync, and --full as another account than the index was built by")
 	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
 	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
 	fs.DurationVar(&f.overlap, "overlap", 10*time.Minute, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
@@ -59,7 +61,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Crawls what changed in Confluence and Jira since the last sync into the local index.")
 		fmt.Fprintln(stderr, "Exit codes: 0 done, 1 nothing could be synced, 2 bad flags or configuration, 3 done but some items")
-		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory.")
+		fmt.Fprintln(stderr, "failed (they are retried next time), 4 another sync is running on the data directory, 5 refused:")
+		fmt.Fprintln(stderr, "the servers answered as anonymous or as another account, or the sync would delete more than 20% of")
+		fmt.Fprintln(stderr, "the index (see --force); nothing was deleted.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -151,6 +155,11 @@ func syncOutcome(sum *indexer.Summary) error {
 			break
 		}
 	}
+	for _, c := range sum.Containers {
+		if errors.Is(c.Err, indexer.ErrTooManyDrops) {
+			return &exitError{code: exitRefused, err: fmt.Errorf("sync: %w", c.Err)}
+		}
+	}
 	if failed > 0 && failed == len(sum.Containers) {
 		return fmt.Errorf("sync: nothing could be synced%s: %w", hint, first)
 	}
@@ -209,6 +218,7 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	opts := indexer.Options{
 		Index: idx, Embedder: forIndex, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
+		ConfluenceZone: j.cfg.ConfluenceZone,
 	}
 	if opts.Overlap == 0 {
 		opts.Overlap = -1 // --overlap 0 means none, not the default
@@ -228,6 +238,9 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	sum, err := ix.Sync(ctx, j.flags.run)
 	idx.Close()
 	pr.finish()
+	if errors.Is(err, indexer.ErrAnonymous) || errors.Is(err, indexer.ErrOtherUser) {
+		return sum, &exitError{code: exitRefused, err: fmt.Errorf("sync: %w; nothing was changed", err)}
+	}
 	if sum != nil {
 		embedTook, _ := metered.Took()
 		writeSummary(j.stdout, sum, embedTook, j.flags.json)
@@ -266,16 +279,24 @@ func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.
 
 // summaryJSON is the --json form of a sync summary.
 type summaryJSON struct {
-	Added      int                `json:"added"`
-	Updated    int                `json:"updated"`
-	Unchanged  int                `json:"unchanged"`
-	Deleted    int                `json:"deleted"`
-	Errors     int                `json:"errors"`
-	Chunks     int                `json:"chunks_embedded"`
-	Requests   int                `json:"requests"`
-	Seconds    float64            `json:"seconds"`
-	Stages     map[string]float64 `json:"stage_seconds"`
-	Containers []containerJSON    `json:"containers"`
+	Added      int                 `json:"added"`
+	Updated    int                 `json:"updated"`
+	Unchanged  int                 `json:"unchanged"`
+	Deleted    int                 `json:"deleted"`
+	Errors     int                 `json:"errors"`
+	Chunks     int                 `json:"chunks_embedded"`
+	Requests   int                 `json:"requests"`
+	Seconds    float64             `json:"seconds"`
+	Stages     map[string]float64  `json:"stage_seconds"`
+	Paces      map[string]paceJSON `json:"rate_limits,omitempty"`
+	Containers []containerJSON     `json:"containers"`
+}
+
+// paceJSON is a rate limit a server announced and the time spent within it.
+type paceJSON struct {
+	Limit         float64 `json:"limit"`
+	PerSecond     float64 `json:"per_second"`
+	WaitedSeconds float64 `json:"waited_seconds"`
 }
 
 type containerJSON struct {
@@ -310,6 +331,12 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 		out := summaryJSON{Added: s.Added, Updated: s.Updated, Unchanged: s.Unchanged, Deleted: s.Deleted, Errors: s.Errors,
 			Chunks: s.Chunks, Requests: s.Requests, Seconds: s.Duration.Seconds(), Stages: stageSeconds(s.Stages, embedTook),
 			Containers: []containerJSON{}}
+		if len(s.Paces) > 0 {
+			out.Paces = map[string]paceJSON{}
+			for src, p := range s.Paces {
+				out.Paces[src] = paceJSON{Limit: p.Limit, PerSecond: p.PerSecond, WaitedSeconds: p.Waited.Seconds()}
+			}
+		}
 		for _, c := range s.Containers {
 			cj := containerJSON{Source: c.Source, Container: c.Container, Listed: c.Listed, Added: c.Added, Updated: c.Updated,
 				Unchanged: c.Unchanged, Deleted: c.Deleted, Errors: c.Errors, Requests: c.Requests, Reconciled: c.Reconciled,
@@ -339,6 +366,12 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 			line += "\n    failed: " + c.Err.Error()
 		}
 		fmt.Fprintln(w, line)
+	}
+	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
+		if p, ok := s.Paces[src]; ok {
+			fmt.Fprintf(w, "  %s rate limit: %.4g requests/s (bucket of %.0f); requests waited %s to stay within it\n",
+				src, p.PerSecond, p.Limit, p.Waited.Round(time.Millisecond))
+		}
 	}
 	st := stageSeconds(s.Stages, embedTook)
 	var parts []string

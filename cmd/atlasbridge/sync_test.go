@@ -343,3 +343,85 @@ func TestSyncFullRebuildsAfterAnEmbedderChange(t *testing.T) {
 		t.Errorf("status after the rebuild does not show the 256-dimension model:\n%s", st.String())
 	}
 }
+
+// A sync the servers answer anonymously (a PAT sent to a server older than
+// PATs) or as another account exits 5 and deletes nothing.
+func TestSyncRefusedExitsFive(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3, AnonymousRead: true, NoPAT: true})
+	dir := t.TempDir()
+	configAs := func(creds map[string]string) *config {
+		env := map[string]string{
+			"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "JIRA_BASE_URL": srv.JiraURL(),
+			"ATLASBRIDGE_DATA_DIR": dir, "ATLASBRIDGE_LOG_LEVEL": "error",
+		}
+		for k, v := range creds {
+			env[k] = v
+		}
+		cfg, err := loadConfig(func(k string) string { return env[k] }, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	ctx := context.Background()
+	admin := configAs(map[string]string{"CONFLUENCE_USERNAME": "admin", "CONFLUENCE_PASSWORD": "admin", "JIRA_USERNAME": "admin", "JIRA_PASSWORD": "admin"})
+	if err := runSync(ctx, []string{"--progress", "none"}, admin, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	docs := func() int {
+		var out bytes.Buffer
+		if err := runStatus(ctx, []string{"--json"}, admin, nil, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Documents int `json:"documents"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+			t.Fatalf("status --json: %v: %s", err, out.Bytes())
+		}
+		return st.Documents
+	}
+	before := docs()
+	for _, tc := range []struct {
+		name  string
+		creds map[string]string
+		args  []string
+		msg   string
+	}{
+		{"PAT on a server before PATs", map[string]string{"CONFLUENCE_PERSONAL_TOKEN": "admin-token", "JIRA_PERSONAL_TOKEN": "admin-token"}, []string{"--full"}, "anonymous"},
+		{"another account", map[string]string{"CONFLUENCE_USERNAME": "alice", "CONFLUENCE_PASSWORD": "alice", "JIRA_USERNAME": "alice", "JIRA_PASSWORD": "alice"}, []string{"--reconcile"}, "another user"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runSync(ctx, append([]string{"--progress", "none"}, tc.args...), configAs(tc.creds), nil, io.Discard, io.Discard)
+			if syncExitCode(err) != exitRefused || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("exit code %d (%v), want %d mentioning %q", syncExitCode(err), err, exitRefused, tc.msg)
+			}
+			if n := docs(); n != before {
+				t.Errorf("%d documents after the refused sync, want %d", n, before)
+			}
+		})
+	}
+}
+
+// A sync against servers that announce a rate limit says how it was paced.
+func TestSyncReportsItsPace(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3, RateLimit: 200})
+	env := map[string]string{
+		"CONFLUENCE_BASE_URL": srv.ConfluenceURL(), "CONFLUENCE_PERSONAL_TOKEN": "admin-token",
+		"JIRA_BASE_URL": srv.JiraURL(), "JIRA_PERSONAL_TOKEN": "admin-token",
+		"ATLASBRIDGE_DATA_DIR": t.TempDir(), "ATLASBRIDGE_LOG_LEVEL": "error",
+	}
+	cfg, err := loadConfig(func(k string) string { return env[k] }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runSync(context.Background(), []string{"--progress", "none"}, cfg, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"confluence rate limit: 200 requests/s (bucket of 200)", "jira rate limit: 200 requests/s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -2,7 +2,8 @@
 // local address, for demos, benchmarks and manual testing of atlasbridge.
 //
 //	atlassim --addr 127.0.0.1:8990 --confluence-html DIR --space KEY --jira-issues 200 --seed 1 \
-//	    --user admin --password admin --token T [--latency 50ms] [--error-rate 0.05] [--rate-limit 20]
+//	    --user admin --password admin --token T [--latency 50ms] [--error-rate 0.05] [--rate-limit 20] \
+//	    [--timezone Europe/London] [--user-timezone America/New_York] [--anonymous-read] [--no-pat]
 package main
 
 import (
@@ -46,6 +47,7 @@ type config struct {
 	user     sim.User
 	pages    int
 	timezone string
+	userZone string
 	verbose  bool
 }
 
@@ -67,8 +69,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.opts.JiraVersion, "jira-version", "9.12.0", "Jira version reported (8.x serves the old createmeta)")
 	fs.BoolVar(&c.opts.DataCenter, "datacenter", false, "report deploymentType DataCenter")
 	fs.BoolVar(&c.opts.QuirkNextStart, "quirk-next-start", false, "Confluence _links.next advances by the asked limit even when capped (a DC quirk)")
+	fs.BoolVar(&c.opts.AnonymousRead, "anonymous-read", false, "serve requests without credentials as the anonymous user (200, X-AUSERNAME: anonymous), who sees nothing")
+	fs.BoolVar(&c.opts.NoPAT, "no-pat", false, "ignore Authorization: Bearer like servers older than personal access tokens (the request is anonymous)")
 	fs.IntVar(&c.pages, "pages", 0, "number of synthetic pages to generate in space GEN")
-	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone (IANA name, e.g. Europe/Berlin)")
+	fs.StringVar(&c.timezone, "timezone", "UTC", "server time zone of both products' timestamps (IANA name with daylight saving, e.g. Europe/London)")
+	fs.StringVar(&c.userZone, "user-timezone", "", "profile time zone of every account, in which CQL/JQL dates are read (IANA name; default: --timezone)")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -87,6 +92,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("--timezone %q: %w", c.timezone, err)
 	}
 	c.opts.TimeZone = loc
+	if c.userZone != "" {
+		if c.opts.UserTimeZone, err = time.LoadLocation(c.userZone); err != nil {
+			return nil, fmt.Errorf("--user-timezone %q: %w", c.userZone, err)
+		}
+	}
 	if c.pages < 0 {
 		return nil, fmt.Errorf("--pages %d: must not be negative", c.pages)
 	}

@@ -51,6 +51,17 @@ func TestParseFlags(t *testing.T) {
 			}
 		}},
 		{"bad timezone", []string{"--timezone", "Mars/Olympus"}, "--timezone", nil},
+		{"user timezone", []string{"--timezone", "Europe/London", "--user-timezone", "Asia/Tokyo"}, "", func(t *testing.T, c *config) {
+			if c.opts.TimeZone.String() != "Europe/London" || c.opts.UserTimeZone.String() != "Asia/Tokyo" {
+				t.Errorf("zones %v / %v", c.opts.TimeZone, c.opts.UserTimeZone)
+			}
+		}},
+		{"anonymous", []string{"--anonymous-read", "--no-pat"}, "", func(t *testing.T, c *config) {
+			if !c.opts.AnonymousRead || !c.opts.NoPAT {
+				t.Errorf("anonymous-read %v, no-pat %v", c.opts.AnonymousRead, c.opts.NoPAT)
+			}
+		}},
+		{"bad user timezone", []string{"--user-timezone", "Mars/Olympus"}, "--user-timezone", nil},
 		{"unpaired", []string{"--confluence-html", "a"}, "give them in pairs", nil},
 		{"bad addr", []string{"--addr", "nope"}, "--addr", nil},
 		{"negative pages", []string{"--pages", "-1"}, "--pages", nil},

@@ -46,6 +46,7 @@ type space struct {
 	typ      string
 	desc     string
 	homepage *content
+	archived bool       // listed only when asked for with status=archived
 	pages    []*content // all current content of the space, in id order (kept on write)
 	// restricted counts content of the space ever given view restrictions; at zero, visibility
 	// checks are skipped (restrictions are inherited only within a space).
@@ -78,6 +79,8 @@ type content struct {
 	labels     []string
 	restricted []string // users who may view, when it or restrictedGroups is set
 	rgroups    []string // groups whose members may view
+	editors    []string // users who may edit, when it or egroups is set
+	egroups    []string // groups whose members may edit
 	props      map[string]string
 	mediaType  string // attachments
 	fileSize   int64
@@ -363,6 +366,9 @@ func (ct *content) idStr() string { return strconv.FormatInt(ct.id, 10) }
 // inherited by its descendants, comments and attachments. A restricted page is visible to the
 // users it names and to the members of the groups it names.
 func (ct *content) visibleTo(u *User) bool {
+	if u.anonymous {
+		return false
+	}
 	for p := ct; p != nil; p = p.parent {
 		if !p.isRestricted() || slices.Contains(p.restricted, u.Name) {
 			continue
@@ -759,5 +765,18 @@ func (s *Sim) AddSpace(key, name string) error {
 	if _, err := s.conf.addSpace(key, name, s.now(), "admin", true); err != nil {
 		return fmt.Errorf("sim: add space: %w", err)
 	}
+	return nil
+}
+
+// ArchiveSpace archives a space: the space list leaves it out unless asked for status=archived.
+func (s *Sim) ArchiveSpace(key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.conf.spaces[key]
+	if sp == nil {
+		return fmt.Errorf("sim: archive space %s: %w", key, ErrNotFound)
+	}
+	sp.archived = true
+	s.conf.gen++
 	return nil
 }

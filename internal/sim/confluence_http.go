@@ -34,6 +34,10 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
 	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
 	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.onContent(s.restrictions)))
+	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation/{op}", s.withUser(s.onContent(s.restrictionsOf)))
+	// Confluence 8/9 set restrictions here; older versions under /rest/experimental.
+	m.HandleFunc("PUT "+api+"content/{id}/restriction", s.withUser(s.putRestrictions))
+	m.HandleFunc("PUT /confluence/rest/experimental/content/{id}/restriction", s.withUser(s.putRestrictions))
 	m.HandleFunc("/confluence/", s.withUser(func(w http.ResponseWriter, r *http.Request, _ *User) {
 		confError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
 	}))
@@ -101,16 +105,21 @@ func (s *Sim) listSpaces(w http.ResponseWriter, r *http.Request, u *User) {
 	q := r.URL.Query()
 	keys := q["spaceKey"]
 	typ := q.Get("type")
+	// Archived spaces are left out unless asked for.
+	archived := q.Get("status") == "archived"
 	e := parseExpand(q.Get("expand"))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.confCtx(r, u)
 	var all []*space
 	for _, sp := range s.conf.spaceList {
+		if u.anonymous {
+			break
+		}
 		if len(keys) > 0 && !slices.Contains(keys, sp.key) {
 			continue
 		}
-		if typ != "" && typ != sp.typ {
+		if typ != "" && typ != sp.typ || sp.archived != archived {
 			continue
 		}
 		all = append(all, sp)
@@ -126,7 +135,7 @@ func (s *Sim) getSpace(w http.ResponseWriter, r *http.Request, u *User) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	sp := s.conf.spaces[r.PathValue("key")]
-	if sp == nil {
+	if sp == nil || u.anonymous {
 		confError(w, http.StatusNotFound, "No space with key : "+r.PathValue("key"))
 		return
 	}
@@ -232,7 +241,7 @@ func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
 
 // runCQL evaluates a CQL query for a user, caching the ordered hits until the next write.
 func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
-	env := queryEnv{Now: s.now(), Location: s.opts.TimeZone, CurrentUser: u.Name}
+	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name}
 	// DC's site search field; package ql does not know it, and it searches what text does.
 	q, err := parseQuery(dialectCQL, siteSearchRE.ReplaceAllString(cql, "${1}text${2}"), env)
 	if err != nil {
@@ -250,7 +259,7 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 	idOf := func(c *content) int64 { return c.id }
 	scan := func(list []*content) {
 		for _, ct := range list {
-			if (ct.space.restricted == 0 || ct.visibleTo(u)) && q.match(ct, env) {
+			if (ct.space.restricted == 0 && !u.anonymous || ct.visibleTo(u)) && q.match(ct, env) {
 				out = append(out, ct)
 			}
 		}
@@ -277,7 +286,7 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 			return all
 		}, idOf)
 		if f := terms[0].Field; f == "lastmodified" || f == "created" {
-			if b, ok := lowerBound(cql, f, s.opts.TimeZone); ok {
+			if b, ok := lowerBound(cql, f, u.TimeZone); ok {
 				list = skipBefore(list, f, terms[0].Desc, b)
 			}
 		}
@@ -698,6 +707,12 @@ func (s *Sim) restrictions(w http.ResponseWriter, r *http.Request, c *confCtx, c
 func (s *Sim) currentUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.confCtx(r, u)
 	o := c.userJSON(u.Name)
+	if u.anonymous {
+		// Confluence's anonymous user object: no username or key (see the perceval sample).
+		o = obj{"type": "anonymous", "displayName": "Anonymous", "profilePicture": obj{
+			"path": c.context + "/images/icons/profilepics/anonymous.png", "width": 48, "height": 48, "isDefault": true,
+		}, "_links": obj{}}
+	}
 	o["_links"].(obj)["base"] = c.base
 	o["_links"].(obj)["context"] = c.context
 	writeJSON(w, http.StatusOK, o)

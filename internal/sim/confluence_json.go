@@ -204,7 +204,7 @@ func (c *confCtx) contentJSON(ct *content, e expansion, top bool) obj {
 	}
 	if e["container"] {
 		if ct.parent != nil && (ct.typ == "comment" || ct.typ == "attachment") {
-			o["container"] = c.contentJSON(ct.parent, expansion{}, false)
+			o["container"] = c.contentJSON(ct.parent, e.sub("container"), false)
 		} else {
 			o["container"] = c.spaceJSON(ct.space, expansion{})
 		}
@@ -226,7 +226,8 @@ func (c *confCtx) contentJSON(ct *content, e expansion, top bool) obj {
 	if e["ancestors"] {
 		anc := []any{}
 		for _, a := range ct.ancestors() {
-			anc = append(anc, c.contentJSON(a, expansion{}, false))
+			// ancestors.restrictions.read.restrictions.user and the like expand in each.
+			anc = append(anc, c.contentJSON(a, e.sub("ancestors"), false))
 		}
 		o["ancestors"] = anc
 	} else {
@@ -451,7 +452,7 @@ func (c *confCtx) restrictionsJSON(ct *content, e expansion) obj {
 	}
 	return obj{
 		"read":        op("read", ct.restricted, ct.rgroups),
-		"update":      op("update", nil, nil),
+		"update":      op("update", ct.editors, ct.egroups),
 		"_expandable": obj{},
 		"_links":      obj{"self": self},
 	}

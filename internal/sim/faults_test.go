@@ -37,12 +37,26 @@ func TestFaults(t *testing.T) {
 	t.Run("rate limit", func(t *testing.T) {
 		srv, clk := testServer(t, Options{JiraIssues: 1, RateLimit: 2})
 		u := srv.ConfluenceURL() + "/rest/api/space"
-		codes := []int{}
+		codes, left := []int{}, []string{}
 		for i := 0; i < 3; i++ {
-			codes = append(codes, do(t, call{url: u, auth: "admin"}).code)
+			r := do(t, call{url: u, auth: "admin"})
+			codes, left = append(codes, r.code), append(left, r.header.Get("X-RateLimit-Remaining"))
+			// DC sends the budget on successful answers too.
+			for h, want := range map[string]string{"X-RateLimit-Limit": "2", "X-RateLimit-FillRate": "2", "X-RateLimit-Interval-Seconds": "1"} {
+				if got := r.header.Get(h); got != want {
+					t.Errorf("answer %d: %s = %q, want %q", i, h, got, want)
+				}
+			}
 		}
 		if codes[0] != 200 || codes[1] != 200 || codes[2] != 429 {
 			t.Fatalf("codes %v, want 200 200 429", codes)
+		}
+		if strings.Join(left, ",") != "1,0,0" {
+			t.Errorf("X-RateLimit-Remaining %v, want 1,0,0", left)
+		}
+		// The bucket is per user: alice still has hers.
+		if r := do(t, call{url: u, auth: "alice"}); r.code != 200 {
+			t.Errorf("alice after admin's bucket ran dry: %d", r.code)
 		}
 		r := do(t, call{url: srv.JiraURL() + "/rest/api/2/myself", auth: "admin"})
 		if r.code != 429 || r.header.Get("Retry-After") != "1" || !strings.Contains(string(r.raw), "errorMessages") {

@@ -136,10 +136,11 @@ type project struct {
 }
 
 type jcomment struct {
-	id               int64
-	author, updater  string
-	body             string
-	created, updated time.Time
+	id                int64
+	author, updater   string
+	body              string
+	created, updated  time.Time
+	visType, visValue string // "group" or "role" and its name; "" for everyone
 }
 
 type worklog struct {
@@ -178,6 +179,7 @@ type issue struct {
 	summary, description  string
 	typ, priority         string
 	resolution            string
+	security              string // issue security level; "" for none
 	assignee, reporter    string
 	creator               string
 	labels                []string

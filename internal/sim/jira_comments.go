@@ -15,7 +15,7 @@ func (s *Sim) jiraCommentRoutes(m *http.ServeMux, api string) {
 }
 
 func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
-	body, ok := readCommentBody(w, r)
+	in, ok := readCommentBody(w, r)
 	if !ok {
 		return
 	}
@@ -34,7 +34,7 @@ func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
 			return
 		}
 		is.touch(s.now())
-		cm.body, cm.updater, cm.updated = body, u.Name, is.updated
+		cm.body, cm.updater, cm.updated = in.Body, u.Name, is.updated
 		is.refreshText()
 		s.jira.gen++
 		writeJSON(w, http.StatusOK, s.jiraCtx(r, u).commentJSON(is, cm, false))
@@ -45,17 +45,25 @@ func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
 
 // readCommentBody reads the body of a comment write, or answers Jira's
 // error for a bad or empty one.
-func readCommentBody(w http.ResponseWriter, r *http.Request) (string, bool) {
-	var in struct {
-		Body string `json:"body"`
-	}
+func readCommentBody(w http.ResponseWriter, r *http.Request) (commentIn, bool) {
+	var in commentIn
 	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&in); err != nil {
 		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
-		return "", false
+		return in, false
 	}
 	if strings.TrimSpace(in.Body) == "" {
 		jiraFieldErrors(w, map[string]string{"comment": "Comment body can not be empty!"})
-		return "", false
+		return in, false
 	}
-	return in.Body, true
+	return in, true
+}
+
+// commentIn is the body of a comment write: its text and, optionally, who
+// may see it (a group or a project role).
+type commentIn struct {
+	Body       string `json:"body"`
+	Visibility *struct {
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	} `json:"visibility"`
 }

@@ -72,6 +72,10 @@ func (s *Sim) serverInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) myself(w http.ResponseWriter, r *http.Request, u *User) {
+	if u.anonymous {
+		jiraError(w, http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
+		return
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c := s.jiraCtx(r, u)
@@ -93,6 +97,9 @@ func (s *Sim) listProjects(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.jiraCtx(r, u)
 	out := []any{}
 	for _, p := range s.jira.projList {
+		if u.anonymous {
+			break
+		}
 		o := c.projectRef(p)
 		o["expand"] = "description,lead,url,projectKeys"
 		o["projectCategory"] = obj{"self": c.api("projectCategory/10000"), "id": "10000",
@@ -109,7 +116,7 @@ func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx,
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		is := s.jira.lookup(r.PathValue("key"))
-		if is == nil {
+		if is == nil || !s.canSeeIssue(u, is) {
 			issueNotFound(w)
 			return
 		}
@@ -397,7 +404,7 @@ var projectEqRE = regexp.MustCompile(`(?i)^\s*\(?\s*project\s*=\s*"?([A-Za-z][A-
 // Jira orders by key descending (newest first); ties fall back to id.
 func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	j := s.jira
-	env := queryEnv{Now: s.now(), Location: s.opts.TimeZone, CurrentUser: u.Name, Known: j.known}
+	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name, Known: j.known}
 	q, err := parseQuery(dialectJQL, jql, env)
 	if err != nil {
 		return nil, err
@@ -413,7 +420,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	idOf := func(is *issue) int64 { return is.id }
 	scan := func(list []*issue) {
 		for _, is := range list {
-			if q.match(is, env) {
+			if s.canSeeIssue(u, is) && q.match(is, env) {
 				out = append(out, is)
 			}
 		}
@@ -441,7 +448,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 			return all
 		}, idOf)
 		if f := terms[0].Field; f == "updated" || f == "created" {
-			if b, ok := lowerBound(jql, f, s.opts.TimeZone); ok {
+			if b, ok := lowerBound(jql, f, u.TimeZone); ok {
 				list = skipBefore(list, f, terms[0].Desc, b)
 			}
 		}
@@ -825,8 +832,16 @@ func (s *Sim) listComments(w http.ResponseWriter, r *http.Request, c *jiraCtx, i
 }
 
 func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
-	body, ok := readCommentBody(w, r)
+	in, ok := readCommentBody(w, r)
 	if !ok {
+		return
+	}
+	var visType, visValue string
+	if in.Visibility != nil {
+		visType, visValue = in.Visibility.Type, in.Visibility.Value
+	}
+	if err := s.checkVisibility(visType, visValue); err != nil {
+		jiraFieldErrors(w, map[string]string{"commentLevel": err.Error()})
 		return
 	}
 	is := s.lockIssue(w, r)
@@ -835,7 +850,8 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	defer s.mu.Unlock()
 	is.touch(s.now())
-	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: body, created: is.updated, updated: is.updated}
+	cm := &jcomment{id: s.jira.subID(), author: u.Name, updater: u.Name, body: in.Body, created: is.updated, updated: is.updated,
+		visType: visType, visValue: visValue}
 	is.comments = append(is.comments, cm)
 	is.refreshText()
 	s.jira.gen++

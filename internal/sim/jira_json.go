@@ -40,6 +40,7 @@ var fieldDefs = []fieldDef{
 	{"created", "Created", true, false, []string{"created", "createdDate"}, "datetime", ""},
 	{"updated", "Updated", true, false, []string{"updated", "updatedDate"}, "datetime", ""},
 	{"duedate", "Due Date", true, true, []string{"due", "duedate"}, "date", ""},
+	{"security", "Security Level", true, true, []string{"level"}, "securitylevel", ""},
 	{"description", "Description", true, true, []string{"description"}, "string", ""},
 	{"labels", "Labels", true, true, []string{"labels"}, "array", "string"},
 	{"components", "Component/s", true, true, []string{"component"}, "array", "component"},
@@ -174,7 +175,7 @@ func (c *jiraCtx) userJSON(name string) any {
 		"avatarUrls":   c.avatars("useravatar", "ownerId="+url.QueryEscape(name)+"&"),
 		"displayName":  display,
 		"active":       true,
-		"timeZone":     c.s.opts.TimeZone.String(),
+		"timeZone":     c.s.userZone(name).String(),
 	}
 }
 
@@ -294,7 +295,7 @@ func (c *jiraCtx) commentJSON(is *issue, cm *jcomment, render bool) obj {
 	if render {
 		created, updated = jiraRenderedDate(cm.created), jiraRenderedDate(cm.updated)
 	}
-	return obj{
+	o := obj{
 		"self":         c.api("issue/" + strconv.FormatInt(is.id, 10) + "/comment/" + strconv.FormatInt(cm.id, 10)),
 		"id":           strconv.FormatInt(cm.id, 10),
 		"author":       c.userJSON(cm.author),
@@ -303,14 +304,32 @@ func (c *jiraCtx) commentJSON(is *issue, cm *jcomment, render bool) obj {
 		"created":      created,
 		"updated":      updated,
 	}
+	if cm.visType != "" {
+		o["visibility"] = obj{"type": cm.visType, "value": cm.visValue}
+	}
+	return o
 }
 
+// commentsPage pages through the comments the caller may see: one restricted to a group or
+// project role they are not in is left out, as if it did not exist.
 func (c *jiraCtx) commentsPage(is *issue, start, max int, render bool) obj {
-	res := []any{}
-	for i := start; i < len(is.comments) && len(res) < max; i++ {
-		res = append(res, c.commentJSON(is, is.comments[i], render))
+	var seen []*jcomment
+	for _, cm := range is.comments {
+		if c.s.canSeeComment(c.user, cm) {
+			seen = append(seen, cm)
+		}
 	}
-	return obj{"comments": res, "maxResults": max, "total": len(is.comments), "startAt": start}
+	res := []any{}
+	for i := start; i < len(seen) && len(res) < max; i++ {
+		res = append(res, c.commentJSON(is, seen[i], render))
+	}
+	return obj{"comments": res, "maxResults": max, "total": len(seen), "startAt": start}
+}
+
+// securityJSON is an issue security level as fields.security shows it.
+func (c *jiraCtx) securityJSON(level string) obj {
+	id := strconv.Itoa(10000 + slices.Index(c.s.levelNames, level))
+	return obj{"self": c.api("securitylevel/" + id), "id": id, "description": "", "name": level}
 }
 
 func (c *jiraCtx) worklogJSON(is *issue, wl *worklog, render bool) obj {
@@ -410,6 +429,11 @@ func (c *jiraCtx) fieldValue(is *issue, id string) any {
 			"isWatching": slices.Contains(is.watchers, c.user.Name)}
 	case "comment":
 		return c.commentsPage(is, 0, len(is.comments), false)
+	case "security":
+		if is.security == "" {
+			return nil
+		}
+		return c.securityJSON(is.security)
 	case "worklog":
 		return c.worklogsPage(is, 0, len(is.worklogs), false)
 	case "environment", "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
@@ -494,7 +518,8 @@ func (c *jiraCtx) issueJSON(is *issue, fs fieldSet, e expansion) obj {
 	}
 	fields := obj{}
 	for _, f := range fieldDefs {
-		if fs[f.id] {
+		// Jira shows security only where a level is set (the samples have none).
+		if fs[f.id] && (f.id != "security" || is.security != "") {
 			fields[f.id] = c.fieldValue(is, f.id)
 		}
 	}

@@ -111,7 +111,7 @@ func (s *Sim) onProject(h func(w http.ResponseWriter, r *http.Request, c *jiraCt
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		p := s.projectByKeyOrID(r.PathValue("key"))
-		if p == nil {
+		if p == nil || u.anonymous {
 			jiraError(w, http.StatusNotFound, "No project could be found with key '"+r.PathValue("key")+"'.")
 			return
 		}

@@ -233,11 +233,12 @@ func ordered[R ql.Record](ol *orderedLists, gen uint64, scope string, term ql.Or
 	return list
 }
 
-var lowerBoundRE = regexp.MustCompile(`(?i)(?:^|[\s(])(lastmodified|updated|created)\s*(>=|>)\s*(?:"([^"]*)"|'([^']*)')`)
+var lowerBoundRE = regexp.MustCompile(`(?i)(?:^|[\s(])(lastmodified|updated|created)\s*(>=|>)\s*(?:"([^"]*)"|'([^']*)'|([0-9]+)(?:$|[\s)]))`)
 
 // lowerBound finds "field >= date" (or >) with an absolute date in a query made only of AND:
 // every hit then has field >= that date, so a scan of a list ordered by field may skip the
-// records before it. Dates are read like ql reads them (minute precision, in loc); anything
+// records before it. Dates are read like ql reads them (minute precision, in loc, or a bare
+// number as epoch milliseconds, which only JQL accepts: CQL refuses it before this); anything
 // else (relative dates, functions, OR/NOT anywhere) gives no bound.
 func lowerBound(query, field string, loc *time.Location) (time.Time, bool) {
 	if orNotRE.MatchString(query) {
@@ -251,10 +252,21 @@ func lowerBound(query, field string, loc *time.Location) (time.Time, bool) {
 			continue
 		}
 		var v string
-		if idx[6] >= 0 {
+		switch {
+		case idx[6] >= 0:
 			v = query[idx[6]:idx[7]]
-		} else {
+		case idx[8] >= 0:
 			v = query[idx[8]:idx[9]]
+		default:
+			// JQL's unquoted number: epoch milliseconds, read like ql reads it.
+			ms, err := strconv.ParseInt(query[idx[10]:idx[11]], 10, 64)
+			if err != nil {
+				continue
+			}
+			if t := time.UnixMilli(ms).Truncate(time.Minute); !found || t.After(best) {
+				best, found = t, true
+			}
+			continue
 		}
 		for _, layout := range []string{"2006-01-02 15:04", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
 			if t, err := time.ParseInLocation(layout, v, loc); err == nil {

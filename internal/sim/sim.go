@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,15 @@ type User struct {
 	DisplayName string   // shown in user objects
 	Email       string   // defaults to name@example.com
 	Groups      []string // informational; returned by Jira myself
+	// TimeZone is the zone of the account's profile: CQL and JQL dates without a zone are read
+	// in it. Nil means Options.UserTimeZone.
+	TimeZone *time.Location
+	// LoginDenied makes the server refuse this account's Basic logins the way Seraph does once
+	// it wants a CAPTCHA: the request goes on as anonymous, with X-Seraph-LoginReason:
+	// AUTHENTICATION_DENIED (so a 200 when anonymous access is on).
+	LoginDenied bool
+
+	anonymous bool // the anonymous caller, not an account
 }
 
 // SpaceImport names a folder of HTML files imported as one Confluence space.
@@ -48,14 +58,22 @@ type Options struct {
 	Latency time.Duration
 	// ErrorRate is the probability (0..1) that a REST request fails with 503.
 	ErrorRate float64
-	// RateLimit is the number of REST requests per second allowed (burst of the same size);
-	// requests over it get 429 with Retry-After. Zero means unlimited.
+	// RateLimit is the number of REST requests per second allowed to each user (a token bucket
+	// per user, shared by all of that user's connections, holding as many tokens as one second
+	// refills), as Jira/Confluence DC rate limiting does. Every answer carries X-RateLimit-Limit,
+	// -Remaining, -FillRate and -Interval-Seconds; a request finding the bucket empty gets 429
+	// with Retry-After. Zero means unlimited.
 	RateLimit float64
 	// Clock returns "now"; defaults to time.Now. Tests pass a fake to control dates.
 	Clock func() time.Time
-	// TimeZone is the server's (and its users') zone: dates are rendered in it and CQL/JQL dates
-	// without a zone are read in it, as on a real server. Defaults to UTC.
+	// TimeZone is the server's zone: both products render timestamps in it, with its daylight
+	// saving (Confluence writes "…Z" in a London winter and "…+01:00" in its summer). Defaults to
+	// UTC.
 	TimeZone *time.Location
+	// UserTimeZone is the profile zone of every account without its own (User.TimeZone): CQL and
+	// JQL dates without a zone are read in the caller's profile zone, not the server's, so the
+	// offsets in answers say nothing about how a query is read. Defaults to TimeZone.
+	UserTimeZone *time.Location
 	// JiraVersion is reported by serverInfo; "8.x" serves only the old /issue/createmeta, 9+ only
 	// the new createmeta endpoints. Defaults to "9.12.0".
 	JiraVersion string
@@ -65,6 +83,21 @@ type Options struct {
 	// _links.next of the page still advances start by the limit asked for, skipping results.
 	// Clients should compute the next start as start + results received.
 	QuirkNextStart bool
+	// AnonymousRead serves requests without credentials as the anonymous user (HTTP 200,
+	// X-AUSERNAME: anonymous) instead of 401, as an instance that allows anonymous access does.
+	// Anonymous may see nothing: no space, page, project or issue, and may change nothing.
+	AnonymousRead bool
+	// NoPAT plays a server older than personal access tokens (Confluence < 7.9, Jira < 8.14):
+	// its login filter does not know "Authorization: Bearer" and ignores it, so such a request
+	// is anonymous.
+	NoPAT bool
+	// SecurityLevels are the issue security levels (name → the groups whose members may see an
+	// issue at that level); see Sim.SetIssueSecurity.
+	SecurityLevels map[string][]string
+	// ProjectRoles maps a project role to the groups whose members hold it in every project, for
+	// comments restricted to a role. Nil means Administrators (jira-administrators), Developers
+	// and Users (jira-software-users).
+	ProjectRoles map[string][]string
 	// Logger receives one debug line per request; defaults to discarding.
 	Logger *slog.Logger
 }
@@ -76,6 +109,9 @@ type Sim struct {
 	log   *slog.Logger
 	users map[string]*User // by name
 	byTok map[string]*User
+	anon  *User // the caller of a request without (usable) credentials
+	// levelNames are the security levels in a stable order, for their ids.
+	levelNames []string
 
 	mu   sync.RWMutex
 	conf *confluence
@@ -83,8 +119,7 @@ type Sim struct {
 
 	faultMu sync.Mutex
 	rng     *rand.Rand
-	tokens  float64
-	lastRef time.Time
+	buckets map[string]*bucket // by user name ("anonymous" for requests without credentials)
 
 	statsMu sync.Mutex
 	stats   map[string]int64
@@ -118,6 +153,9 @@ func New(opts Options) (*Sim, error) {
 	if opts.TimeZone == nil {
 		opts.TimeZone = time.UTC
 	}
+	if opts.UserTimeZone == nil {
+		opts.UserTimeZone = opts.TimeZone
+	}
 	clock, loc := opts.Clock, opts.TimeZone
 	s := &Sim{
 		opts:  opts,
@@ -139,6 +177,9 @@ func New(opts Options) (*Sim, error) {
 		if u.Email == "" {
 			u.Email = u.Name + "@example.com"
 		}
+		if u.TimeZone == nil {
+			u.TimeZone = opts.UserTimeZone
+		}
 		if _, dup := s.users[u.Name]; dup {
 			return nil, fmt.Errorf("sim: user %q: defined twice", u.Name)
 		}
@@ -147,8 +188,12 @@ func New(opts Options) (*Sim, error) {
 			s.byTok[u.Token] = &u
 		}
 	}
-	s.tokens = opts.RateLimit
-	s.lastRef = s.now()
+	s.anon = &User{Name: "anonymous", DisplayName: "Anonymous", TimeZone: opts.UserTimeZone, anonymous: true}
+	s.buckets = map[string]*bucket{}
+	for name := range opts.SecurityLevels {
+		s.levelNames = append(s.levelNames, name)
+	}
+	slices.Sort(s.levelNames)
 	s.conf = newConfluence()
 	s.jira = newJira(opts.JiraVersion)
 	for _, u := range s.users {
@@ -182,6 +227,15 @@ func New(opts Options) (*Sim, error) {
 	}
 	s.mux = s.routes()
 	return s, nil
+}
+
+// userZone is the profile zone of the account name (the default profile zone for people who are
+// not accounts of the simulator).
+func (s *Sim) userZone(name string) *time.Location {
+	if u := s.users[name]; u != nil {
+		return u.TimeZone
+	}
+	return s.opts.UserTimeZone
 }
 
 // DefaultUsers returns the users of a default simulator: admin (all permissions) and alice (cannot
@@ -242,12 +296,18 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if wait, limited := s.rateLimited(); limited {
-		w.Header().Set("Retry-After", strconv.Itoa(wait))
-		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(int(math.Ceil(s.opts.RateLimit))))
-		w.Header().Set("X-RateLimit-Remaining", "0")
-		s.productError(w, r, http.StatusTooManyRequests, "Rate limit exceeded.")
-		return
+	if s.opts.RateLimit > 0 {
+		left, wait := s.takeToken(r)
+		h := w.Header()
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.bucketSize()))
+		h.Set("X-RateLimit-Remaining", strconv.Itoa(left))
+		h.Set("X-RateLimit-FillRate", strconv.Itoa(s.bucketSize()))
+		h.Set("X-RateLimit-Interval-Seconds", "1")
+		h.Set("Retry-After", strconv.Itoa(wait))
+		if wait > 0 {
+			s.productError(w, r, http.StatusTooManyRequests, "Rate limit exceeded.")
+			return
+		}
 	}
 	if s.injectFault() {
 		w.Header().Set("Retry-After", "1")
@@ -257,27 +317,40 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// rateLimited takes one token from the bucket; when empty it reports the seconds to wait.
-func (s *Sim) rateLimited() (int, bool) {
-	if s.opts.RateLimit <= 0 {
-		return 0, false
+// bucket is one user's rate-limit tokens.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// bucketSize is the capacity of a bucket and the tokens one interval (a second) adds.
+func (s *Sim) bucketSize() int { return max(1, int(math.Round(s.opts.RateLimit))) }
+
+// takeToken takes one token from the bucket of the request's user and returns the tokens left;
+// when the bucket is empty it takes none and returns the seconds until one is back.
+func (s *Sim) takeToken(r *http.Request) (left, wait int) {
+	name := "anonymous"
+	if u, res := s.authenticate(r); res == authOK {
+		name = u.Name
 	}
+	size := float64(s.bucketSize())
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	now := s.now()
-	if el := now.Sub(s.lastRef).Seconds(); el > 0 {
-		s.tokens = math.Min(s.opts.RateLimit, s.tokens+el*s.opts.RateLimit)
-		s.lastRef = now
+	b := s.buckets[name]
+	if b == nil {
+		b = &bucket{tokens: size, last: now}
+		s.buckets[name] = b
 	}
-	if s.tokens >= 1 {
-		s.tokens--
-		return 0, false
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = math.Min(size, b.tokens+el*size)
+		b.last = now
 	}
-	wait := int(math.Ceil((1 - s.tokens) / s.opts.RateLimit))
-	if wait < 1 {
-		wait = 1
+	if b.tokens >= 1 {
+		b.tokens--
+		return int(b.tokens), 0
 	}
-	return wait, true
+	return 0, max(1, int(math.Ceil((1-b.tokens)/size)))
 }
 
 func (s *Sim) injectFault() bool {

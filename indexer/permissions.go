@@ -1,0 +1,72 @@
+package indexer
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// permissionWindow is how many held documents of a container an ordinary
+// sync rechecks for restriction changes: one request's worth, so the
+// pass costs one request per container and sync and goes round the whole
+// container in turn.
+const permissionWindow = bodyPage
+
+// permissionPass finds held documents whose view restrictions changed
+// without a new version (restricting a page, or its parent, does not
+// touch its modification time): a window of them that moves on every
+// sync, or all of them on a reconciliation. It returns the items to
+// rebuild.
+func (ix *Indexer) permissionPass(ctx context.Context, cr crawler, c container, stored map[string]time.Time, todo []item, all bool, syncs int) ([]item, int, error) {
+	busy := make(map[string]bool, len(todo))
+	for _, it := range todo {
+		busy[it.id] = true
+	}
+	prefix := cr.source() + ":"
+	ids := make([]string, 0, len(stored))
+	for id := range stored {
+		if !busy[id] && strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	slices.Sort(ids)
+	if !all && len(ids) > permissionWindow {
+		from := syncs * permissionWindow % len(ids)
+		window := append(ids[from:min(from+permissionWindow, len(ids))], ids[:max(0, from+permissionWindow-len(ids))]...)
+		ids = window
+	}
+	var out []item
+	reqs := 0
+	for batch := range slices.Chunk(ids, permissionWindow) {
+		refs := make([]string, len(batch))
+		for i, id := range batch {
+			refs[i] = strings.TrimPrefix(id, prefix)
+		}
+		now, n, err := cr.restricted(ctx, c, refs)
+		reqs += n
+		if err != nil {
+			return out, reqs, err
+		}
+		if now == nil {
+			return nil, reqs, nil
+		}
+		for i, id := range batch {
+			r, ok := now[refs[i]]
+			if !ok {
+				continue // gone or hidden: the reconciliation decides
+			}
+			held, err := ix.opts.Index.Lookup(ctx, id)
+			if err != nil {
+				return out, reqs, err
+			}
+			if held.Restricted != r {
+				out = append(out, item{id: id, ref: refs[i], kind: held.Type, updated: stored[id]})
+			}
+		}
+	}
+	return out, reqs, nil
+}
