@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
 
 // benchChunks returns ~300-word chunks of testdata/chunk.txt.
@@ -59,6 +61,7 @@ func BenchmarkBuiltinEmbed(b *testing.B) {
 		{"fitted", fittedB},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
+			ref := benchref.Measure(3)
 			n := 0
 			cpu0 := cpuTime()
 			for b.Loop() {
@@ -73,6 +76,10 @@ func BenchmarkBuiltinEmbed(b *testing.B) {
 			if cpu := cpuTime() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(n)/cpu.Seconds(), "chunks/cpu-s")
 			}
+			// Per run of the reference workload (benchref), measured
+			// here: comparable between machines.
+			ref = min(ref, benchref.Measure(3))
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds()*ref.Seconds(), "chunks/ref")
 		})
 	}
 }

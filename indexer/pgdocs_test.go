@@ -13,6 +13,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -62,9 +63,11 @@ func TestPGDocsSync(t *testing.T) {
 	}
 	srv.ResetStats()
 	runtime.GC()
+	ref := benchref.Measure(3)
 	cpu0 := cpuTime()
 	sum, err := ix.Sync(ctx, RunOptions{})
 	cpu := cpuTime() - cpu0
+	ref = min(ref, benchref.Measure(3)) // before and after: the least disturbed
 	if err != nil || sum.Failed() {
 		t.Fatalf("sync: %v %+v", err, sum)
 	}
@@ -83,6 +86,10 @@ func TestPGDocsSync(t *testing.T) {
 		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
 		st.Chunk.Round(time.Millisecond), st.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond),
 		(st.Store - embedTook).Round(time.Millisecond), metered.Model())
+	// The same figures as multiples of a fixed workload timed in this run:
+	// they tell a slower machine (or a busier one) from a slower program.
+	t.Logf("against the reference workload: sync %s, fit %s, CPU %s",
+		benchref.Ratio(sum.Duration, ref), benchref.Ratio(st.Fit, ref), benchref.Ratio(cpu, ref))
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("memory: heap in use %d MiB, total allocated %d MiB, peak RSS %s", ms.HeapInuse>>20, ms.TotalAlloc>>20, peakRSS())
