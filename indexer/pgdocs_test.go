@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,9 +63,9 @@ func TestPGDocsSync(t *testing.T) {
 	srv.ResetStats()
 	runtime.GC()
 	ref := benchref.Measure(7)
-	cpu0 := cpuTime()
+	cpu0 := benchref.CPUTime()
 	sum, err := ix.Sync(ctx, RunOptions{})
-	cpu := cpuTime() - cpu0
+	cpu := benchref.CPUTime() - cpu0
 	ref = min(ref, benchref.Measure(7)) // before and after: the least disturbed
 	if err != nil || sum.Failed() {
 		t.Fatalf("sync: %v %+v", err, sum)
@@ -129,15 +128,6 @@ func TestPGDocsSync(t *testing.T) {
 	if n > 1 || again.Added+again.Updated != 0 {
 		t.Errorf("no-change re-sync made %d requests and changed %d, want ≤ 1 and 0", n, again.Added+again.Updated)
 	}
-}
-
-// cpuTime is the CPU time (user + system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads the peak resident set size of the process (Linux).

@@ -4,5 +4,5 @@ package benchref
 
 import "time"
 
-// cpuTime is unknown here: Measure falls back to wall time.
-func cpuTime() time.Duration { return 0 }
+// CPUTime is unknown here (0): Measure falls back to wall time.
+func CPUTime() time.Duration { return 0 }
