@@ -90,3 +90,20 @@ func TestLoadVersion1Model(t *testing.T) {
 		t.Errorf("version 1 model marshals to other bytes than its version 2 twin (err %v)", err)
 	}
 }
+
+// BenchmarkRelatedLookup: most words of a chunk that the vocabulary lacks
+// (ids, numbers, typos) have no relations either; looking them up must
+// stay cheap.
+func BenchmarkRelatedLookup(b *testing.B) {
+	rel, err := loadRelations()
+	if err != nil {
+		b.Fatal(err)
+	}
+	words := []string{"encrypt", "scrambl", "x9f3a", "12345", "bloat", "zzzz"}
+	n := 0
+	for b.Loop() {
+		for _, w := range words {
+			rel.related(w, func(string, bool) { n++ })
+		}
+	}
+}

@@ -67,8 +67,10 @@ func readWordNetTable() ([]byte, error) {
 // related calls fn with every synonym (hyper false) and hypernym (hyper
 // true) of stem.
 func (r *relations) related(stem string, fn func(rel string, hyper bool)) {
-	i := sort.Search(len(r.lines), func(i int) bool { return r.key(i) >= stem })
-	if i == len(r.lines) || r.key(i) != stem {
+	// string(…) in a comparison does not allocate: lookups of the many
+	// words that have no relations (ids, numbers) stay cheap.
+	i := sort.Search(len(r.lines), func(i int) bool { return string(r.key(i)) >= stem })
+	if i == len(r.lines) || string(r.key(i)) != stem {
 		return
 	}
 	line := r.line(i)
@@ -90,8 +92,8 @@ func (r *relations) line(i int) string {
 	return string(r.data[r.lines[i] : end-1])
 }
 
-func (r *relations) key(i int) string {
+func (r *relations) key(i int) []byte {
 	start := int(r.lines[i])
 	j := bytes.IndexByte(r.data[start:], '\t')
-	return string(r.data[start : start+j])
+	return r.data[start : start+j]
 }
