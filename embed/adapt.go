@@ -402,8 +402,9 @@ func quantizeRow(row []float32) ([]int8, float32) {
 }
 
 // latent adds the IDF-weighted latent vectors of the text's words into dst
-// (cfg.Dims long) and reports whether any word had a vector.
-func (m *model) latent(toks []token, dst []float32) bool {
+// (cfg.Dims long), and those of rels (unknownRelations), and reports
+// whether any word had a vector.
+func (m *model) latent(toks []token, rels []oovRelation, dst []float32) bool {
 	k := m.cfg.Dims
 	if k == 0 {
 		return false
@@ -416,17 +417,6 @@ func (m *model) latent(toks []token, dst []float32) bool {
 		}
 		if i, ok := m.index[t.stem]; ok {
 			ids = append(ids, i)
-		}
-	}
-	var oov []string
-	if m.cfg.Related > 0 {
-		for _, t := range toks {
-			if t.stem == "" {
-				continue
-			}
-			if _, ok := m.index[t.stem]; !ok {
-				oov = append(oov, t.stem)
-			}
 		}
 	}
 	// Sorted, so that the sum is taken in the same order every time and the
@@ -446,7 +436,8 @@ func (m *model) latent(toks []token, dst []float32) bool {
 		a = b
 	}
 	if m.cfg.NoLatentOOV {
-		oov = nil
+		rels = nil
 	}
-	return m.latentOOV(oov, dst) || len(ids) > 0
+	m.latentOOV(rels, dst)
+	return len(rels) > 0 || len(ids) > 0
 }

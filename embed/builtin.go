@@ -70,6 +70,8 @@ type scratch struct {
 	toks  []token
 	feats []feature
 	stems stemCache
+	rels  []oovRelation // of the text's words outside the model's vocabulary
+	oov   []string
 }
 
 // NewBuiltin returns the builtin embedder. Dims outside 64..4096 are
@@ -156,11 +158,15 @@ func (b *Builtin) embedOne(m *model, s *scratch, text string) []float32 {
 	if len(s.feats) == 0 {
 		s.feats = fallbackFeatures(b.cfg, s.toks, text, s.feats)
 	}
-	if m != nil && m.cfg.Related > 0 && !m.cfg.NoHashOOV {
-		s.feats = m.hashOOV(s.toks, s.feats)
+	s.rels = s.rels[:0]
+	if m != nil {
+		s.rels, s.oov = m.unknownRelations(s.toks, s.rels, s.oov)
+		if !m.cfg.NoHashOOV {
+			s.feats = m.hashOOV(s.rels, s.feats)
+		}
 	}
 	project(hashed, s.feats)
-	if k == 0 || !m.latent(s.toks, latent) {
+	if k == 0 || !m.latent(s.toks, s.rels, latent) {
 		normalize(vec)
 		return vec
 	}

@@ -80,86 +80,89 @@ func (m *model) retrofit(beta float64) error {
 	return nil
 }
 
-// latentOOV adds to dst, for each stem outside the vocabulary, the mean
-// latent vector of its relations in it, weighted by their mean IDF: "scramble"
-// finds "encrypt" although the corpus never says "scramble". It reports
-// whether any stem had such relations.
-func (m *model) latentOOV(stems []string, dst []float32) bool {
-	if len(stems) == 0 {
-		return false
-	}
-	rel, err := loadRelations()
-	if err != nil {
-		return false // the table is part of the binary: TestWordNetTable
-	}
-	slices.Sort(stems)
-	stems = slices.Compact(stems)
-	k := m.cfg.Dims
-	found := false
-	var rows []int32
-	var ws []float64
-	for _, st := range stems {
-		rows, ws = m.relatedRows(rel, st, rows[:0], ws[:0])
-		if len(rows) == 0 {
-			continue
-		}
-		found = true
-		var sum, idf float64
-		for n, j := range rows {
-			sum += ws[n]
-			idf += ws[n] * m.wordIDF(j)
-		}
-		idf /= sum
-		for n, j := range rows {
-			f := float32(m.cfg.Related / (1 + m.cfg.Related) * idf * ws[n] / sum)
-			for d, x := range m.vecs[int(j)*k : (int(j)+1)*k] {
-				dst[d] += f * x
-			}
-		}
-	}
-	return found
+// oovRelation is a relation in the vocabulary of a word outside it.
+type oovRelation struct {
+	row int32
+	w   float64 // the relation's share of its word: a word's shares sum to 1
+	idf float64 // the word's IDF: the mean of its relations', by share
 }
 
-// hashOOV adds to feats, for each stem outside the vocabulary, hashed
-// features of its relations in it, sharing the weight the stem would have
-// had, times Related/(1+Related): a word the corpus never uses matches
-// nothing, its synonyms that the corpus uses may.
-func (m *model) hashOOV(toks []token, feats []feature) []feature {
-	var stems []string
+// unknownRelations returns the relations in the vocabulary of the words
+// of toks outside it (each word once), looked up once per text for
+// latentOOV and hashOOV. oov is scratch space. Nothing without Related.
+func (m *model) unknownRelations(toks []token, dst []oovRelation, oov []string) ([]oovRelation, []string) {
+	dst, oov = dst[:0], oov[:0]
+	if m.cfg.Related <= 0 {
+		return dst, oov
+	}
 	for _, t := range toks {
 		if t.stem == "" {
 			continue
 		}
 		if _, ok := m.index[t.stem]; !ok {
-			stems = append(stems, t.stem)
+			oov = append(oov, t.stem)
 		}
 	}
-	if len(stems) == 0 {
-		return feats
+	if len(oov) == 0 {
+		return dst, oov
 	}
 	rel, err := loadRelations()
 	if err != nil {
-		return feats
+		return dst, oov // the table is part of the binary: TestWordNetTable
 	}
-	slices.Sort(stems)
-	stems = slices.Compact(stems)
-	var rows []int32
-	var ws []float64
-	share := m.cfg.Related / (1 + m.cfg.Related)
-	for _, st := range stems {
-		rows, ws = m.relatedRows(rel, st, rows[:0], ws[:0])
-		var sum float64
-		for _, w := range ws {
-			sum += w
-		}
-		for n, j := range rows {
-			h := hashString(kindUnigram, m.words[j])
-			w := share * ws[n] / sum
-			if m.cfg.HashIDF {
-				w *= m.featureIDF(h)
+	slices.Sort(oov)
+	oov = slices.Compact(oov)
+	for _, st := range oov {
+		start := len(dst)
+		rel.related(st, func(r string, hyper bool) {
+			if j, ok := m.index[r]; ok {
+				w := 1.0
+				if hyper {
+					w = hypernymWeight
+				}
+				dst = append(dst, oovRelation{row: j, w: w})
 			}
-			feats = append(feats, feature{h, w})
+		})
+		var sum, idf float64
+		for _, r := range dst[start:] {
+			sum += r.w
+			idf += r.w * m.wordIDF(r.row)
 		}
+		for n := range dst[start:] {
+			dst[start+n].w /= sum
+			dst[start+n].idf = idf / sum
+		}
+	}
+	return dst, oov
+}
+
+// latentOOV adds to dst, for each word outside the vocabulary, the mean
+// latent vector of its relations in it, weighted by their mean IDF:
+// "scramble" finds "encrypt" although the corpus never says "scramble".
+func (m *model) latentOOV(rels []oovRelation, dst []float32) {
+	k := m.cfg.Dims
+	share := m.cfg.Related / (1 + m.cfg.Related)
+	for _, r := range rels {
+		f := float32(share * r.idf * r.w)
+		for d, x := range m.vecs[int(r.row)*k : (int(r.row)+1)*k] {
+			dst[d] += f * x
+		}
+	}
+}
+
+// hashOOV adds to feats, for each word outside the vocabulary, hashed
+// features of its relations in it, sharing the weight the word would have
+// had, times Related/(1+Related): a word the corpus never uses matches
+// nothing, its synonyms that the corpus uses may.
+func (m *model) hashOOV(rels []oovRelation, feats []feature) []feature {
+	share := m.cfg.Related / (1 + m.cfg.Related)
+	for _, r := range rels {
+		h := hashString(kindUnigram, m.words[r.row])
+		w := share * r.w
+		if m.cfg.HashIDF {
+			w *= m.featureIDF(h)
+		}
+		feats = append(feats, feature{h, w})
 	}
 	return feats
 }

@@ -27,6 +27,7 @@ var wordNetGz []byte
 type relations struct {
 	data  []byte
 	lines []int32 // start of every line, in stem order
+	tabs  []int32 // end of every line's stem
 }
 
 var loadRelations = sync.OnceValues(func() (*relations, error) {
@@ -46,6 +47,7 @@ var loadRelations = sync.OnceValues(func() (*relations, error) {
 			return nil, fmt.Errorf("embed: %s: bad line %q", wordNetFile, line)
 		default:
 			r.lines = append(r.lines, int32(i))
+			r.tabs = append(r.tabs, int32(i+bytes.IndexByte(line, '\t')))
 		}
 		i += j + 1
 	}
@@ -67,6 +69,11 @@ func readWordNetTable() ([]byte, error) {
 // related calls fn with every synonym (hyper false) and hypernym (hyper
 // true) of stem.
 func (r *relations) related(stem string, fn func(rel string, hyper bool)) {
+	for i := 0; i < len(stem); i++ {
+		if stem[i] < 'a' || stem[i] > 'z' {
+			return // ids, numbers: the table has words of letters only
+		}
+	}
 	// string(…) in a comparison does not allocate: lookups of the many
 	// words that have no relations (ids, numbers) stay cheap.
 	i := sort.Search(len(r.lines), func(i int) bool { return string(r.key(i)) >= stem })
@@ -93,7 +100,5 @@ func (r *relations) line(i int) string {
 }
 
 func (r *relations) key(i int) []byte {
-	start := int(r.lines[i])
-	j := bytes.IndexByte(r.data[start:], '\t')
-	return r.data[start : start+j]
+	return r.data[r.lines[i]:r.tabs[i]]
 }
