@@ -22,6 +22,16 @@ type adaptConfig struct {
 	Power    float64 // word vector = left singular vector · σ^Power
 	Mix      float64 // share of the latent part in the cosine, 0..1
 	HashIDF  bool    // weight the hashed features by their corpus IDF
+	// Related is the weight of a word's WordNet relations (wordnet.go) in
+	// its latent vector: 0 ignores them. Fit retrofits the LSA vectors
+	// towards those of their synonyms and hypernyms in the vocabulary
+	// (Faruqui et al. 2015), and Embed gives a word outside the
+	// vocabulary the mean vector of its relations in it.
+	Related float64
+	// Which uses of the relations are on (all when Related > 0, unless
+	// switched off here for the experiments): retrofitting at Fit, latent
+	// vectors of unknown words, hashed features of unknown words.
+	NoRetrofit, NoLatentOOV, NoHashOOV bool
 }
 
 // defaultAdapt is the configuration measured best (see experiment_test.go).
@@ -34,6 +44,7 @@ var defaultAdapt = adaptConfig{
 	Power:    0.5,
 	Mix:      0.5,
 	HashIDF:  true,
+	Related:  1,
 }
 
 // maxDistinctStems bounds the memory of Fit on corpora full of unique
@@ -339,6 +350,11 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			out[j] = float32(ur[j] * math.Pow(sv[j]/sv[0], cfg.Power))
 		}
 	}
+	if cfg.Related > 0 && !cfg.NoRetrofit {
+		if err := m.retrofit(cfg.Related); err != nil {
+			return nil, err
+		}
+	}
 	// Quantize now, so that a model fresh from Fit embeds exactly as the
 	// same model after MarshalBinary and UnmarshalBinary.
 	quantizeRows(m.vecs, k)
@@ -386,8 +402,9 @@ func quantizeRow(row []float32) ([]int8, float32) {
 }
 
 // latent adds the IDF-weighted latent vectors of the text's words into dst
-// (cfg.Dims long) and reports whether any word had a vector.
-func (m *model) latent(toks []token, dst []float32) bool {
+// (cfg.Dims long), and those of rels (unknownRelations), and reports
+// whether any word had a vector.
+func (m *model) latent(toks []token, rels []oovRelation, dst []float32) bool {
 	k := m.cfg.Dims
 	if k == 0 {
 		return false
@@ -418,5 +435,9 @@ func (m *model) latent(toks []token, dst []float32) bool {
 		}
 		a = b
 	}
-	return len(ids) > 0
+	if m.cfg.NoLatentOOV {
+		rels = nil
+	}
+	m.latentOOV(rels, dst)
+	return len(rels) > 0 || len(ids) > 0
 }

@@ -5,9 +5,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
 
 // benchChunks returns ~300-word chunks of testdata/chunk.txt.
@@ -27,15 +27,6 @@ func benchChunks(b *testing.B) []string {
 		chunks = append(chunks, strings.Join(chunk, " "))
 	}
 	return chunks
-}
-
-// cpuTime is the CPU time this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkBuiltinEmbed measures embedding throughput on one core:
@@ -59,8 +50,9 @@ func BenchmarkBuiltinEmbed(b *testing.B) {
 		{"fitted", fittedB},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
+			ref := benchref.Measure(7)
 			n := 0
-			cpu0 := cpuTime()
+			cpu0 := benchref.CPUTime()
 			for b.Loop() {
 				if _, err := bc.e.Embed(context.Background(), chunks); err != nil {
 					b.Fatal(err)
@@ -70,9 +62,13 @@ func BenchmarkBuiltinEmbed(b *testing.B) {
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "chunks/s")
 			// Per second of CPU (GC included): what one core does when the
 			// machine is shared and wall time says little.
-			if cpu := cpuTime() - cpu0; cpu > 0 {
+			if cpu := benchref.CPUTime() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(n)/cpu.Seconds(), "chunks/cpu-s")
 			}
+			// Per run of the reference workload (benchref), measured
+			// here: comparable between machines.
+			ref = min(ref, benchref.Measure(7))
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds()*ref.Seconds(), "chunks/ref")
 		})
 	}
 }

@@ -43,15 +43,19 @@ const (
 // question sets over the PostgreSQL manual (experiment_test.go; figures in
 // BENCHMARKS.md).
 //
+// Fit also retrofits the latent vectors to WordNet 3.0 (wordnet.go): each
+// word's vector moves towards those of its synonyms and hypernyms that the
+// corpus uses, and a word the corpus never uses ("scramble", where the
+// manual says "encrypt") borrows theirs. That general knowledge of English
+// ships with the binary (about 0.75 MB) and needs no download.
+//
 // Its limits, honestly: alone it ranks worse than BM25, also on our
-// paraphrased questions; its value is what it adds in fusion. It knows only the words of its corpus and their
-// co-occurrence there, with no general language knowledge: a question word
-// that the corpus never uses ("scramble", where the manual says "encrypt")
-// counts only through its exact hashed features, and synonyms that the
-// corpus never puts in the same chunks stay strangers. Word order and
-// negation are ignored. It is English only (stemmer, stop words); other
-// languages fall back to exact words. A pretrained model behind the ollama
-// or openai kinds will do better where one can be run.
+// paraphrased questions; its value is what it adds in fusion. WordNet
+// knows words and senses, not phrases nor this corpus's jargon, and a
+// word's rarer senses add noise. Word order and negation are ignored. It
+// is English only (stemmer, stop words, WordNet); other languages fall
+// back to exact words. A pretrained model behind the ollama or openai
+// kinds will do better where one can be run.
 type Builtin struct {
 	dims  int
 	cfg   featureConfig
@@ -66,6 +70,8 @@ type scratch struct {
 	toks  []token
 	feats []feature
 	stems stemCache
+	rels  []oovRelation // of the text's words outside the model's vocabulary
+	oov   []string
 }
 
 // NewBuiltin returns the builtin embedder. Dims outside 64..4096 are
@@ -91,11 +97,17 @@ func newBuiltin(dims int, cfg featureConfig, adapt adaptConfig) *Builtin {
 
 // Model names the embedder, its version and dimensions, and after Fit the
 // learnt model: "builtin/hash-v2-512" before Fit, then e.g.
-// "builtin/lsa-v1-512+128-3f9a0c1d2e", the suffix being a hash of the
-// model's bytes. The name changes whenever the vectors would.
+// "builtin/lsa-v2-512+128-3f9a0c1d2e", the suffix being a hash of the
+// model's bytes. The name changes whenever the vectors would: lsa-v2
+// models use WordNet's relations (wordnet.go), whose table is part of the
+// binary, not of the model's bytes; a model of version 1 keeps its name.
 func (b *Builtin) Model() string {
 	if m := b.fitted.Load(); m != nil {
-		return fmt.Sprintf("builtin/lsa-v1-%d+%d-%s", b.dims, m.cfg.Dims, m.signature)
+		v := 1
+		if m.cfg.Related > 0 {
+			v = 2
+		}
+		return fmt.Sprintf("builtin/lsa-v%d-%d+%d-%s", v, b.dims, m.cfg.Dims, m.signature)
 	}
 	return fmt.Sprintf("builtin/hash-v2-%d", b.dims)
 }
@@ -146,8 +158,15 @@ func (b *Builtin) embedOne(m *model, s *scratch, text string) []float32 {
 	if len(s.feats) == 0 {
 		s.feats = fallbackFeatures(b.cfg, s.toks, text, s.feats)
 	}
+	s.rels = s.rels[:0]
+	if m != nil {
+		s.rels, s.oov = m.unknownRelations(s.toks, s.rels, s.oov)
+		if !m.cfg.NoHashOOV {
+			s.feats = m.hashOOV(s.rels, s.feats)
+		}
+	}
 	project(hashed, s.feats)
-	if k == 0 || !m.latent(s.toks, latent) {
+	if k == 0 || !m.latent(s.toks, s.rels, latent) {
 		normalize(vec)
 		return vec
 	}

@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
 
 const (
@@ -539,11 +541,14 @@ func TestFitAtScale(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	b := NewBuiltin(BuiltinOptions{})
-	start, cpu0 := time.Now(), cpuTime()
+	ref := benchref.Measure(7)
+	start, cpu0 := time.Now(), benchref.CPUTime()
 	if err := b.Fit(context.Background(), texts); err != nil {
 		t.Fatal(err)
 	}
-	fit, fitCPU := time.Since(start), cpuTime()-cpu0
+	fit, fitCPU := time.Since(start), benchref.CPUTime()-cpu0
+	ref = min(ref, benchref.Measure(7))
+	t.Logf("against the reference workload: fit %s, CPU %s", benchref.Ratio(fit, ref), benchref.Ratio(fitCPU, ref))
 	runtime.ReadMemStats(&after)
 	data, err := b.MarshalBinary()
 	if err != nil {

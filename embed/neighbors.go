@@ -74,7 +74,8 @@ func (b *Builtin) Related(text string, n int) []Neighbor {
 	}
 	toks := tokenize(text, nil, nil)
 	q := make([]float32, m.cfg.Dims)
-	if !m.latent(toks, q) {
+	rels, _ := m.unknownRelations(toks, nil, nil)
+	if !m.latent(toks, rels, q) {
 		return nil
 	}
 	skip := make(map[int32]bool, len(toks))

@@ -9,7 +9,7 @@ import (
 func topicOf(stem string) int {
 	for i, words := range [][]string{
 		{"vacuum", "dead", "tupl", "reclaim", "storag", "bloat", "autovacuum", "freez", "tabl", "space"},
-		{"replic", "standbi", "primari", "failov", "stream", "wal", "archiv", "promot", "lag"},
+		{"replic", "standbi", "primari", "failov", "stream", "wal", "archiv", "promot", "replica", "lag"},
 		{"password", "authent", "ldap", "certif", "login", "role", "kerbero", "hba", "trust", "grant"},
 	} {
 		if slices.Contains(words, stem) {

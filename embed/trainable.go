@@ -174,12 +174,13 @@ func signature(data []byte) string {
 //	magic "ABEMBLSA", version uvarint
 //	hash dims, latent dims, docs, vocabulary size, hashIDF flag: uvarints
 //	mix, power: float64 bits
+//	related: float64 bits (version 2 on; 0 in version 1)
 //	per word: length uvarint + bytes, idf float32, share float32,
 //	          scale float32, latent dims × int8
 //	hashed IDF table: idfBuckets bytes (when the flag is 1)
 const (
 	modelMagic   = "ABEMBLSA"
-	modelVersion = 1
+	modelVersion = 2
 )
 
 func (m *model) marshal(hashDims int) []byte {
@@ -197,6 +198,7 @@ func (m *model) marshal(hashDims int) []byte {
 	putUvarint(&buf, flag)
 	binary.Write(&buf, binary.LittleEndian, math.Float64bits(m.cfg.Mix))
 	binary.Write(&buf, binary.LittleEndian, math.Float64bits(m.cfg.Power))
+	binary.Write(&buf, binary.LittleEndian, math.Float64bits(m.cfg.Related))
 	k := m.cfg.Dims
 	for i, w := range m.words {
 		putUvarint(&buf, uint64(len(w)))
@@ -263,17 +265,22 @@ func unmarshalModel(data []byte) (*model, int, error) {
 		return nil, 0, errors.New("not a builtin embedder model (bad magic)")
 	}
 	r := &modelReader{r: bytes.NewReader(data[len(modelMagic):])}
-	if v := r.uvarint("version", math.MaxUint32); r.err == nil && v != modelVersion {
-		return nil, 0, fmt.Errorf("model format version %d, this build reads %d: refit", v, modelVersion)
+	// Version 1 (before WordNet) still loads, and embeds as it did.
+	version := r.uvarint("version", math.MaxUint32)
+	if r.err == nil && (version < 1 || version > modelVersion) {
+		return nil, 0, fmt.Errorf("model format version %d, this build reads 1 to %d: refit", version, modelVersion)
 	}
 	hashDims := int(r.uvarint("hash dims", maxBuiltinDims))
 	k := int(r.uvarint("latent dims", 4096))
 	docs := int(r.uvarint("texts", math.MaxInt32))
 	nWords := int(r.uvarint("vocabulary size", 1<<24))
 	flag := r.uvarint("IDF flag", 1)
-	var mixBits, powBits uint64
+	var mixBits, powBits, relBits uint64
 	r.read("mix", &mixBits)
 	r.read("power", &powBits)
+	if version >= 2 {
+		r.read("related", &relBits)
+	}
 	if r.err != nil {
 		return nil, 0, r.err
 	}
@@ -282,8 +289,12 @@ func unmarshalModel(data []byte) (*model, int, error) {
 	m.cfg.HashIDF = flag == 1
 	m.cfg.Mix = math.Float64frombits(mixBits)
 	m.cfg.Power = math.Float64frombits(powBits)
+	m.cfg.Related = math.Float64frombits(relBits)
 	if !(m.cfg.Mix >= 0 && m.cfg.Mix <= 1) {
 		return nil, 0, fmt.Errorf("mix %v out of range", m.cfg.Mix)
+	}
+	if !(m.cfg.Related >= 0 && m.cfg.Related <= 100) {
+		return nil, 0, fmt.Errorf("related weight %v out of range", m.cfg.Related)
 	}
 	// Each word takes at least 9 bytes, plus its scale and vector: refuse
 	// sizes the data cannot hold before allocating for them.

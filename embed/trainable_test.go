@@ -61,8 +61,8 @@ func TestFitRelatesCooccurringWords(t *testing.T) {
 	before := NewBuiltin(BuiltinOptions{})
 	after := fitted(t, corpus)
 
-	if !strings.HasPrefix(after.Model(), "builtin/lsa-v1-512+") || after.Model() == before.Model() {
-		t.Errorf("Model() after Fit = %q (before %q): want a new builtin/lsa-v1-512+… name", after.Model(), before.Model())
+	if !strings.HasPrefix(after.Model(), "builtin/lsa-v2-512+") || after.Model() == before.Model() {
+		t.Errorf("Model() after Fit = %q (before %q): want a new builtin/lsa-v2-512+… name", after.Model(), before.Model())
 	}
 	if after.Dims() <= 512 || len(embedOne(t, after, "bloat")) != after.Dims() {
 		t.Errorf("Dims() = %d, vector length %d", after.Dims(), len(embedOne(t, after, "bloat")))
@@ -147,7 +147,7 @@ func TestUnmarshalRejectsBadData(t *testing.T) {
 	}{
 		{"empty", nil, 0, "bad magic"},
 		{"other format", []byte("PK\x03\x04zipfile"), 0, "bad magic"},
-		{"newer version", append([]byte(modelMagic), 2), 0, "version 2"},
+		{"newer version", append([]byte(modelMagic), modelVersion+1), 0, fmt.Sprintf("version %d", modelVersion+1)},
 		{"other dims", data, 256, "fitted for 512 dims, this embedder has 256"},
 		{"trailing bytes", append(slices.Clone(data), 0), 0, "trailing"},
 	}

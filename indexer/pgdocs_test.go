@@ -6,13 +6,13 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -62,9 +62,11 @@ func TestPGDocsSync(t *testing.T) {
 	}
 	srv.ResetStats()
 	runtime.GC()
-	cpu0 := cpuTime()
+	ref := benchref.Measure(7)
+	cpu0 := benchref.CPUTime()
 	sum, err := ix.Sync(ctx, RunOptions{})
-	cpu := cpuTime() - cpu0
+	cpu := benchref.CPUTime() - cpu0
+	ref = min(ref, benchref.Measure(7)) // before and after: the least disturbed
 	if err != nil || sum.Failed() {
 		t.Fatalf("sync: %v %+v", err, sum)
 	}
@@ -83,6 +85,10 @@ func TestPGDocsSync(t *testing.T) {
 		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
 		st.Chunk.Round(time.Millisecond), st.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond),
 		(st.Store - embedTook).Round(time.Millisecond), metered.Model())
+	// The same figures as multiples of a fixed workload timed in this run:
+	// they tell a slower machine (or a busier one) from a slower program.
+	t.Logf("against the reference workload: sync %s, fit %s, CPU %s",
+		benchref.Ratio(sum.Duration, ref), benchref.Ratio(st.Fit, ref), benchref.Ratio(cpu, ref))
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("memory: heap in use %d MiB, total allocated %d MiB, peak RSS %s", ms.HeapInuse>>20, ms.TotalAlloc>>20, peakRSS())
@@ -122,15 +128,6 @@ func TestPGDocsSync(t *testing.T) {
 	if n > 1 || again.Added+again.Updated != 0 {
 		t.Errorf("no-change re-sync made %d requests and changed %d, want ≤ 1 and 0", n, again.Added+again.Updated)
 	}
-}
-
-// cpuTime is the CPU time (user + system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads the peak resident set size of the process (Linux).

@@ -106,7 +106,7 @@ func (s *Sim) generateIssues(n int, seed int64) error {
 	for _, p := range people {
 		names = append(names, p[0])
 	}
-	now := s.now()
+	now := s.epoch()
 	keys := []string{"OPS", "WEB", "DATA"}
 	var made []*issue
 	for i := 0; i < n; i++ {
@@ -180,6 +180,17 @@ func (s *Sim) generateIssues(n int, seed int64) error {
 	return nil
 }
 
+// epoch is the time generated content is dated before (Options.Epoch). Dates drawn as offsets
+// from the clock's now changed with every start: a few of them crossed midnight between two
+// runs minutes apart, and the indexed text ("Updated 2026-03-04") with them.
+func (s *Sim) epoch() time.Time {
+	if !s.opts.Epoch.IsZero() {
+		return s.opts.Epoch.In(s.now().Location())
+	}
+	now := s.now()
+	return now.UTC().Truncate(24 * time.Hour).In(now.Location())
+}
+
 func (is *issue) assigneeOr(def string) string {
 	if is.assignee != "" {
 		return is.assignee
@@ -246,7 +257,7 @@ func (s *Sim) GeneratePages(spaceKey string, n int, seed int64) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.epoch()
 	sp, err := s.conf.addSpace(spaceKey, "Generated "+spaceKey, now, "admin", true)
 	if err != nil {
 		return fmt.Errorf("sim: generate pages: %w", err)

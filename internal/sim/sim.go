@@ -54,6 +54,11 @@ type Options struct {
 	JiraIssues int
 	// Seed makes generated issues and pages deterministic.
 	Seed int64
+	// Epoch dates the generated issues and pages: they are created and changed before it, at
+	// offsets drawn from Seed. Zero means the start of the clock's current UTC day, so that two
+	// worlds made the same day are the same, byte for byte, whatever the minute (and two syncs of
+	// them build the same index); set it to get the same world on any day.
+	Epoch time.Time
 	// Latency is added to every REST request.
 	Latency time.Duration
 	// ErrorRate is the probability (0..1) that a REST request fails with 503.
