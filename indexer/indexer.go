@@ -846,23 +846,39 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 }
 
 // buildAll builds every item of todo, Concurrency at a time, in the order
-// given, and sends each result to results. Once ctx ends it starts no
+// given, and sends each result to results in that order too, whatever order
+// the builds end in: the store numbers chunks as they come, and those
+// numbers break ties in rankings, so the same content must arrive in the
+// same order at any concurrency (TestSameWorldSameIndex). A finished build
+// waits at most ahead for 4×Concurrency others. Once ctx ends it starts no
 // more; the builds under way end with ctx's error.
 func (ix *Indexer) buildAll(ctx context.Context, todo []item, results chan<- built) {
 	var g errgroup.Group
 	g.SetLimit(ix.opts.Concurrency)
+	queue := make(chan chan built, 4*ix.opts.Concurrency)
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		for c := range queue {
+			results <- <-c
+		}
+	}()
 	for _, it := range todo {
 		if ctx.Err() != nil {
 			break
 		}
+		c := make(chan built, 1)
+		queue <- c
 		g.Go(func() error {
 			var st Stages
 			doc, err := it.build(ctx, &st)
-			results <- built{id: it.id, doc: doc, st: st, err: err}
+			c <- built{id: it.id, doc: doc, st: st, err: err}
 			return nil
 		})
 	}
+	close(queue)
 	g.Wait()
+	<-forwarded
 }
 
 // store deletes and upserts one batch in the index and counts it in sum.
