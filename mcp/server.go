@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 )
 
 // Options configure a Server. Only the clients that are set get tools.
@@ -41,8 +42,9 @@ type Options struct {
 
 	// Searcher is the local index and the live fallback behind
 	// semantic_search, find_similar_issues and index_status (optional:
-	// without it those tools are not listed; see NewSearcher).
-	Searcher *Searcher
+	// without it those tools are not listed). Its Live allow-lists must
+	// be Spaces and Projects.
+	Searcher *retrieve.Searcher
 
 	// Version is reported to clients as the server version.
 	Version string
@@ -56,7 +58,7 @@ type Server struct {
 	jira     *atlassian.Jira
 	spaces   allowList
 	projects allowList
-	search   *Searcher
+	search   *retrieve.Searcher
 	log      *slog.Logger
 
 	jiraFields fieldCache // Jira's field list, read on first need

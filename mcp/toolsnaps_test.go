@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 )
 
 var update = flag.Bool("update", false, "rewrite the tool snapshots in testdata/toolsnaps")
@@ -28,7 +29,7 @@ func allTools(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Confluence: conf, Jira: jira, Searcher: NewSearcher(SearcherOptions{})})
+	s, err := New(Options{Confluence: conf, Jira: jira, Searcher: retrieve.New(retrieve.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -64,7 +65,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, searcher := range []*mcp.Searcher{nil, openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
+	for _, searcher := range []*retrieve.Searcher{nil, openSearcher(ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
 		res, err := mcpFor(b, cfg, mcp.Options{Searcher: searcher}).ListTools(ctx, mcpgo.ListToolsRequest{})
 		if err != nil {
 			b.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -113,8 +114,8 @@ func runServe(ctx context.Context, args []string, cfg *config, stdin io.Reader, 
 // index is opened once a sync (--sync-schedule, or another process) has
 // created it. With no product configured and no index, there is nothing to
 // search: nil.
-func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *mcp.Searcher {
-	opts := mcp.SearcherOptions{
+func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *retrieve.Searcher {
+	opts := retrieve.Options{
 		Open:   func(ctx context.Context) (*search.Index, error) { return openReadIndex(ctx, cfg, log) },
 		Logger: log,
 	}
@@ -124,10 +125,10 @@ func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, 
 			return nil
 		}
 		opts.Index = idx
-		return mcp.NewSearcher(opts)
+		return retrieve.New(opts)
 	}
-	opts.Live = &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
-	s := mcp.NewSearcher(opts)
+	opts.Live = &retrieve.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
+	s := retrieve.New(opts)
 	go func() {
 		if err := s.Preload(ctx); err != nil && ctx.Err() == nil {
 			log.Info("no local index yet: semantic_search asks the servers until a sync creates it", "dir", cfg.DataDir, "err", err)
