@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/atlasbridge/atlasbridge/eval"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -41,12 +42,12 @@ func TestEvalFloor(t *testing.T) {
 	}
 	t.Logf("%d pages, %d chunks, sync %.1fs, %s", res.Pages, res.Chunks, res.SyncSec, res.Model)
 	for _, set := range present {
-		reps := map[search.Mode]search.EvalReport{}
+		reps := map[string]eval.Report{}
 		for _, r := range res.Sets[set] {
 			reps[r.Mode] = r
 			t.Logf("%s: %s", filepath.Base(set), r)
 		}
-		kw, hy := reps[search.Keyword], reps[search.Hybrid]
+		kw, hy := reps[string(search.Keyword)], reps[string(search.Hybrid)]
 		if hy.RecallAt5 < kw.RecallAt5 || hy.MRRAt10 < kw.MRRAt10 {
 			t.Errorf("%s: hybrid (%s) is below keyword-only (%s)", set, hy, kw)
 		}
