@@ -82,7 +82,7 @@ func TestEvalPGDocs(t *testing.T) {
 		t.Skip("set ATLASBRIDGE_EVAL=1 to run the evaluation")
 	}
 	ctx := context.Background()
-	sets := []string{"/work/shared/eval/pgdocs-dev.tsv"}
+	sets := []string{"../eval/testdata/pgdocs-dev.tsv"}
 	if s := os.Getenv("ATLASBRIDGE_EVAL_SET"); s != "" {
 		sets = strings.Split(s, ",")
 	}

@@ -22,7 +22,7 @@ const defaultEvalHTML = "/usr/share/doc/postgresql-doc-15/html"
 
 // defaultEvalSets are tried, relative to the working directory, when no
 // --set is given: the team's dev set and our own paraphrases.
-var defaultEvalSets = []string{"../shared/eval/pgdocs-dev.tsv", "embed/testdata/pgdocs-paraphrase.tsv"}
+var defaultEvalSets = []string{"eval/testdata/pgdocs-dev.tsv", "embed/testdata/pgdocs-paraphrase.tsv"}
 
 // evalResult is the outcome of one eval run.
 type evalResult struct {

@@ -24,7 +24,7 @@ func TestEvalFloor(t *testing.T) {
 	if _, err := os.Stat(defaultEvalHTML); err != nil {
 		t.Skipf("%s is missing (apt-get install postgresql-doc-15); .ci/run installs it", defaultEvalHTML)
 	}
-	sets := []string{filepath.Join("..", "..", "..", "shared", "eval", "pgdocs-dev.tsv"), filepath.Join("..", "..", "embed", "testdata", "pgdocs-paraphrase.tsv")}
+	sets := []string{filepath.Join("..", "..", "eval", "testdata", "pgdocs-dev.tsv"), filepath.Join("..", "..", "embed", "testdata", "pgdocs-paraphrase.tsv")}
 	var present []string
 	for _, s := range sets {
 		if _, err := os.Stat(s); err == nil {
