@@ -1,6 +1,7 @@
 package retrieve
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -193,8 +194,8 @@ func (l *Live) searchConfluence(ctx context.Context, q search.Query, words []str
 			}
 			c := h.Content
 			r := search.Result{DocID: search.SourceConfluence + ":" + c.ID.String(), Source: search.SourceConfluence, Container: c.SpaceKey(),
-				Key: c.ID.String(), Title: firstNonEmpty(c.Title, h.Title), Type: c.Type, Updated: h.LastModified.Time,
-				URL: l.Confluence.AbsURL(firstNonEmpty(h.URL, c.Links.WebUI)), Snippet: cleanExcerpt(h.Excerpt, q),
+				Key: c.ID.String(), Title: cmp.Or(c.Title, h.Title), Type: c.Type, Updated: h.LastModified.Time,
+				URL: l.Confluence.AbsURL(cmp.Or(h.URL, c.Links.WebUI)), Snippet: cleanExcerpt(h.Excerpt, q),
 				Score: 1 / float64(i+1)}
 			if r.Container == "" && h.ResultGlobalContainer != nil {
 				r.Container = spaceFromDisplayURL(h.ResultGlobalContainer.DisplayURL)
@@ -310,13 +311,4 @@ func cleanExcerpt(s string, q search.Query) string {
 		s = highlightMarks.Replace(s) // until none is left: a removal can join a new one
 	}
 	return search.PlainSnippet(s, q.Text, q.SnippetSize)
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
