@@ -123,7 +123,7 @@ func (s *Server) semanticSearch() tool {
 			if err := s.scopeQuery(&q, a.Source, a.Spaces, a.Projects); err != nil {
 				return nil, err
 			}
-			since, err := parseSince(a.UpdatedAfter, time.Now())
+			since, err := retrieve.ParseSince(a.UpdatedAfter, time.Now())
 			if err != nil {
 				return nil, argError("updated_after: %v", err)
 			}
@@ -662,28 +662,6 @@ func minute(t time.Time) string {
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
-
-// parseSince reads a date (2006-01-02), a time (RFC 3339) or an age ("30d",
-// "12h", "2w") before now.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	units := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	if unit, ok := units[s[len(s)-1]]; ok {
-		if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && n >= 0 && n < 100_000 {
-			return now.Add(-time.Duration(n) * unit), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
-}
 
 // minRepeat is the shortest snippet text besidesTitle takes for the title.
 const minRepeat = 12

@@ -1101,32 +1101,6 @@ func TestSimilarMix(t *testing.T) {
 	}
 }
 
-func TestParseSince(t *testing.T) {
-	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	cases := []struct {
-		in   string
-		want time.Time
-		err  bool
-	}{
-		{"", time.Time{}, false},
-		{"2026-01-31", time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), false},
-		{"2026-01-31T10:00:00Z", time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC), false},
-		{"30d", now.AddDate(0, 0, -30), false},
-		{" 12h ", now.Add(-12 * time.Hour), false},
-		{"2w", now.AddDate(0, 0, -14), false},
-		{"-3d", time.Time{}, true},
-		{"d", time.Time{}, true},
-		{"31/01/2026", time.Time{}, true},
-		{"999999999999d", time.Time{}, true},
-	}
-	for _, tc := range cases {
-		got, err := parseSince(tc.in, now)
-		if (err != nil) != tc.err || !got.Equal(tc.want) {
-			t.Errorf("parseSince(%q) = %v, %v", tc.in, got, err)
-		}
-	}
-}
-
 func TestByteSize(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 12_345_678: "12.3 MB", 5e9: "5.0 GB"} {
 		if got := byteSize(n); got != want {

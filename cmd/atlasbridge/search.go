@@ -87,7 +87,7 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("search: %w", err)}
 	}
-	since, err := parseSince(*after, time.Now())
+	since, err := retrieve.ParseSince(*after, time.Now())
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("search: --updated-after: %w", err)}
 	}
@@ -264,25 +264,6 @@ func writeResults(w io.Writer, rs []searchResultJSON) {
 			fmt.Fprintf(w, "   %s\n", strings.Join(strings.Fields(r.Snippet), " "))
 		}
 	}
-}
-
-// parseSince reads a date (2006-01-02) or an age ("30d", "12h", "2w").
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
-	var n int
-	if unit > 0 {
-		if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == s[:len(s)-1] {
-			return now.Add(-time.Duration(n) * unit), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
 }
 
 func upper(ss []string) []string {
