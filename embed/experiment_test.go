@@ -38,7 +38,7 @@ import (
 
 const (
 	pgDocDir       = "/usr/share/doc/postgresql-doc-15/html"
-	devQuestions   = "../../shared/eval/pgdocs-dev.tsv" // the team's shared/ beside the work tree
+	devQuestions   = "../eval/testdata/pgdocs-dev.tsv" // the team's dev set, copied from shared/eval
 	paraQuestions  = "testdata/pgdocs-paraphrase.tsv"
 	experimentFlag = "ATLASBRIDGE_EMBED_EXPERIMENT"
 	chunkWords     = 300

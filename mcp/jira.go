@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1060,7 +1061,7 @@ func (s *Server) jiraAddWorklog() tool {
 				Key       string `json:"key"`
 				TimeSpent string `json:"time_spent"`
 				Started   string `json:"started,omitempty"`
-			}{out.ID, key, firstNonEmpty(out.TimeSpent, w.TimeSpent), stamp(out.Started)})
+			}{out.ID, key, cmp.Or(out.TimeSpent, w.TimeSpent), stamp(out.Started)})
 		})
 }
 
@@ -1075,15 +1076,6 @@ func parseStarted(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("want a time such as 2024-01-31T09:00:00Z")
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // checkJiraLabels refuses a label Jira would: empty, with white space, or

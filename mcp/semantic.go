@@ -13,6 +13,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -122,18 +123,18 @@ func (s *Server) semanticSearch() tool {
 			if err := s.scopeQuery(&q, a.Source, a.Spaces, a.Projects); err != nil {
 				return nil, err
 			}
-			since, err := parseSince(a.UpdatedAfter, time.Now())
+			since, err := retrieve.ParseSince(a.UpdatedAfter, time.Now())
 			if err != nil {
 				return nil, argError("updated_after: %v", err)
 			}
 			q.UpdatedAfter = since
-			_, ss, idxErr := s.search.current(ctx, a.Verify)
+			_, idxErr := s.search.Index(ctx)
 			var notes []string
 			if idxErr != nil {
 				notes = append(notes, noIndexNote(idxErr))
 			}
 			q.SnippetSize = s.snippetBytes(k, q.Sources, nil, notes)
-			ans, err := ss.Search(ctx, q)
+			ans, err := s.search.Search(ctx, retrieve.Query{Query: q, Verify: a.Verify})
 			if err != nil {
 				return indexError(err)
 			}
@@ -202,7 +203,7 @@ func (s *Server) inScope(r search.Result) bool {
 // semanticAnswer shapes at most k hits of ans within the allow-lists,
 // skipping the document exclude (a DocID), as compared with the document
 // of (when not nil), and fits the answer to its budget.
-func (s *Server) semanticAnswer(ans search.Answer, k int, exclude string, of *search.Hit) *semanticOut {
+func (s *Server) semanticAnswer(ans retrieve.Answer, k int, exclude string, of *retrieve.Hit) *semanticOut {
 	out := &semanticOut{Fallback: ans.Fallback, Notes: ans.Notes}
 	t := &table{columns: semanticColumns()}
 	var pages []bool // per row: a Confluence hit
@@ -297,7 +298,7 @@ func fitSemantic(out *semanticOut) {
 // compared with, fallback) and rowBytes per row, shared by the k
 // snippets.
 func (s *Server) snippetBytes(k int, sources []string, of *semanticOf, notes []string) int {
-	head := semanticOut{Of: of, Origin: search.OriginIndex, Notes: notes,
+	head := semanticOut{Of: of, Origin: retrieve.OriginIndex, Notes: notes,
 		Columns: []string{"ref", "title", "status", "updated", "snippet"}, Results: [][]string{}}
 	if len(notes) > 0 {
 		// A note made before the search says the index is missing or
@@ -397,11 +398,11 @@ func (s *Server) findSimilarIssues() tool {
 				return nil, err
 			}
 			id := search.DocID(source, key)
-			idx, ss, idxErr := s.search.current(ctx, false)
+			idx, idxErr := s.search.Index(ctx)
 			var (
 				of     search.Result
-				origin = search.OriginIndex
-				find   func(search.Query) (search.Answer, error)
+				origin = retrieve.OriginIndex
+				find   func(search.Query) (retrieve.Answer, error)
 				notes  []string
 			)
 			if idx != nil {
@@ -412,13 +413,13 @@ func (s *Server) findSimilarIssues() tool {
 					if r := s.outOfScope(of); r != nil {
 						return r, nil
 					}
-					find = func(q search.Query) (search.Answer, error) {
+					find = func(q search.Query) (retrieve.Answer, error) {
 						rs, err := idx.Similar(ctx, id, q)
-						hits := make([]search.Hit, len(rs))
+						hits := make([]retrieve.Hit, len(rs))
 						for i, r := range rs {
-							hits[i] = search.Hit{Result: r, Origin: search.OriginIndex}
+							hits[i] = retrieve.Hit{Result: r, Origin: retrieve.OriginIndex}
 						}
-						return search.Answer{Hits: hits}, err
+						return retrieve.Answer{Hits: hits}, err
 					}
 				case !errors.Is(err, search.ErrNotIndexed):
 					return indexError(err)
@@ -435,10 +436,10 @@ func (s *Server) findSimilarIssues() tool {
 				if of, question, r = s.liveDocument(ctx, source, key); r != nil {
 					return r, nil
 				}
-				origin = search.OriginLive
-				find = func(q search.Query) (search.Answer, error) {
+				origin = retrieve.OriginLive
+				find = func(q search.Query) (retrieve.Answer, error) {
 					q.Text = question
-					return ss.Search(ctx, q)
+					return s.search.Search(ctx, retrieve.Query{Query: q})
 				}
 			}
 			ofDoc := s.docOf(&semanticOut{}, of)
@@ -449,7 +450,7 @@ func (s *Server) findSimilarIssues() tool {
 				return indexError(err)
 			}
 			ans.Notes = append(notes, ans.Notes...)
-			return jsonResult(s.semanticAnswer(ans, k, id, &search.Hit{Result: of, Origin: origin}))
+			return jsonResult(s.semanticAnswer(ans, k, id, &retrieve.Hit{Result: of, Origin: origin}))
 		})
 }
 
@@ -458,7 +459,7 @@ func (s *Server) findSimilarIssues() tool {
 // would otherwise fill every slot and hide the runbook. Hits outside the
 // allow-lists and the document exclude are dropped first. With a source
 // filter it keeps the best k.
-func (s *Server) similarMix(q search.Query, k int, exclude string, find func(search.Query) (search.Answer, error)) (search.Answer, error) {
+func (s *Server) similarMix(q search.Query, k int, exclude string, find func(search.Query) (retrieve.Answer, error)) (retrieve.Answer, error) {
 	if len(q.Sources) == 0 {
 		q.K = min(search.MaxK, max(q.K, 5*k))
 	}
@@ -466,12 +467,12 @@ func (s *Server) similarMix(q search.Query, k int, exclude string, find func(sea
 	if err != nil {
 		return ans, err
 	}
-	hits := slices.DeleteFunc(ans.Hits, func(h search.Hit) bool { return !s.inScope(h.Result) || h.DocID == exclude })
+	hits := slices.DeleteFunc(ans.Hits, func(h retrieve.Hit) bool { return !s.inScope(h.Result) || h.DocID == exclude })
 	if len(hits) <= k || len(q.Sources) > 0 {
 		ans.Hits = hits[:min(k, len(hits))]
 		return ans, nil
 	}
-	isPage := func(h search.Hit) bool { return h.Source == search.SourceConfluence }
+	isPage := func(h retrieve.Hit) bool { return h.Source == search.SourceConfluence }
 	top := slices.Clone(hits[:k])
 	missing := max(1, k/4)
 	for _, h := range top {
@@ -592,9 +593,9 @@ func (s *Server) indexStatus() tool {
 	return readTool("index", "index_status", "Describe the local search index",
 		"Say what the local index behind semantic_search holds: per Confluence space and Jira project the documents, chunks, last sync and watermark (newest change synced); the embedder model, size on disk. Use it to judge whether semantic_search can be trusted for a space or is out of date.",
 		func(ctx context.Context, _ indexStatusArgs) (*mcpgo.CallToolResult, error) {
-			idx, _, idxErr := s.search.current(ctx, false)
+			idx, idxErr := s.search.Index(ctx)
 			if idx == nil {
-				if errors.Is(idxErr, errCallerNoIndex) {
+				if errors.Is(idxErr, retrieve.ErrCallerNoIndex) {
 					return jsonResult(indexStatusOut{Note: noIndexNote(idxErr)})
 				}
 				return jsonResult(indexStatusOut{Note: noIndexNote(idxErr) + "; semantic_search asks the servers meanwhile"})
@@ -661,28 +662,6 @@ func minute(t time.Time) string {
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }
-
-// parseSince reads a date (2006-01-02), a time (RFC 3339) or an age ("30d",
-// "12h", "2w") before now.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	units := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
-	if unit, ok := units[s[len(s)-1]]; ok {
-		if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && n >= 0 && n < 100_000 {
-			return now.Add(-time.Duration(n) * unit), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
-}
 
 // minRepeat is the shortest snippet text besidesTitle takes for the title.
 const minRepeat = 12

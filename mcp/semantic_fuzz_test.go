@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -29,7 +30,7 @@ func FuzzSemanticAnswer(f *testing.F) {
 		conf, _ := atlassian.NewConfluence("http://wiki.invalid", atlassian.Options{})
 		jira, _ := atlassian.NewJira("http://jira.invalid", atlassian.Options{})
 		s := &Server{conf: conf, jira: jira}
-		var hits []search.Hit
+		var hits []retrieve.Hit
 		for i := range n {
 			bit := mix>>(i%16)&1 == 1
 			r := search.Result{Source: search.SourceConfluence, Container: space, Key: fmt.Sprint(1000 + i), Type: typ,
@@ -38,18 +39,18 @@ func FuzzSemanticAnswer(f *testing.F) {
 				r = search.Result{Source: search.SourceJira, Container: "OPS", Key: fmt.Sprintf("OPS-%d", i), Title: title, Status: status, Snippet: snippet[:len(snippet)*i/n]}
 			}
 			r.DocID = search.DocID(r.Source, r.Key)
-			origin := search.OriginIndex
+			origin := retrieve.OriginIndex
 			if bit && i%3 == 0 {
-				origin = search.OriginLive
+				origin = retrieve.OriginLive
 			}
-			hits = append(hits, search.Hit{Result: r, Origin: origin, Stale: i%5 == 4})
+			hits = append(hits, retrieve.Hit{Result: r, Origin: origin, Stale: i%5 == 4})
 		}
-		var of *search.Hit
+		var of *retrieve.Hit
 		if mix&0x8000 != 0 {
 			of = &hits[0]
 			hits = hits[1:]
 		}
-		out := s.semanticAnswer(search.Answer{Hits: hits, Fallback: "the best match is weak"}, n, "", of)
+		out := s.semanticAnswer(retrieve.Answer{Hits: hits, Fallback: "the best match is weak"}, n, "", of)
 		b, err := encode(out)
 		if err != nil {
 			t.Fatalf("does not encode: %v", err)

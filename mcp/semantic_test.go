@@ -20,6 +20,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -97,15 +98,15 @@ func (w *semWorld) reader(t testing.TB) (*search.Index, error) {
 
 // server returns a server over w with the allow-lists and a Searcher on
 // idx (nil: none) whose live fallback has the same allow-lists.
-func (w *semWorld) server(t testing.TB, idx *search.Index, adjust func(*Options, *SearcherOptions)) *fixture {
+func (w *semWorld) server(t testing.TB, idx *search.Index, adjust func(*Options, *retrieve.Options)) *fixture {
 	t.Helper()
 	opts := Options{Confluence: w.conf, Jira: w.jira, Version: "test"}
-	sopts := SearcherOptions{Index: idx}
+	sopts := retrieve.Options{Index: idx}
 	if adjust != nil {
 		adjust(&opts, &sopts)
 	}
-	sopts.Live = &search.Live{Confluence: opts.Confluence, Jira: opts.Jira, Spaces: opts.Spaces, Projects: opts.Projects}
-	opts.Searcher = NewSearcher(sopts)
+	sopts.Live = &retrieve.Live{Confluence: opts.Confluence, Jira: opts.Jira, Spaces: opts.Spaces, Projects: opts.Projects}
+	opts.Searcher = retrieve.New(sopts)
 	t.Cleanup(func() { opts.Searcher.Close() })
 	srv, err := New(opts)
 	if err != nil {
@@ -339,20 +340,20 @@ func TestSemanticSearch(t *testing.T) {
 
 // BenchmarkSemanticOverhead measures what the MCP layer adds to a semantic
 // search answered by the index (91 documents, 169 chunks): the same query
-// through search.Searcher directly and through the tool, p50 of both and
+// through retrieve.Searcher directly and through the tool, p50 of both and
 // of their difference, and the size of the answer.
 //
 //	go test ./mcp -run '^$' -bench SemanticOverhead -benchtime 300x
 func BenchmarkSemanticOverhead(b *testing.B) {
 	w := newSemWorld(b, true)
 	f := w.server(b, w.idx, nil)
-	direct := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf, Jira: w.jira}}
+	direct := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf, Jira: w.jira}}) // not closed: w owns the index
 	const q = "how do we hand over the on-call pager?"
 	var dd, td, over []time.Duration
 	size := 0
 	for b.Loop() {
 		t0 := time.Now()
-		ans, err := direct.Search(b.Context(), search.Query{Text: q, K: 10})
+		ans, err := direct.Search(b.Context(), retrieve.Query{Query: search.Query{Text: q, K: 10}})
 		if err != nil || len(ans.Hits) != 10 {
 			b.Fatal(ans, err)
 		}
@@ -395,7 +396,7 @@ func TestSemanticSearchSize(t *testing.T) {
 	}
 	w.idx = w.sync(t, nil)
 	f := w.server(t, w.idx, nil)
-	direct := &search.Searcher{Index: w.idx}
+	direct := retrieve.New(retrieve.Options{Index: w.idx}) // not closed: w owns the index
 	var sizes, snippetRunes, cut []int
 	for _, q := range []string{
 		"how do we hand over the on-call pager?", "restore a database from backup", "TLS certificate expired",
@@ -413,7 +414,7 @@ func TestSemanticSearchSize(t *testing.T) {
 		if len(text) > 1600 || hitsBudget(10) != 1600 {
 			t.Errorf("%q: 10 hits take %d bytes, budget %d (target 1600):\n%s", q, len(text), hitsBudget(10), text)
 		}
-		ans, err := direct.Search(t.Context(), search.Query{Text: q, K: 10})
+		ans, err := direct.Search(t.Context(), retrieve.Query{Query: search.Query{Text: q, K: 10}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,7 +424,7 @@ func TestSemanticSearchSize(t *testing.T) {
 			full[h.Key], order = h.Snippet, append(order, h.Key)
 		}
 		asked := f.srv.snippetBytes(10, nil, nil, nil)
-		sized, err := direct.Search(t.Context(), search.Query{Text: q, K: 10, SnippetSize: asked})
+		sized, err := direct.Search(t.Context(), retrieve.Query{Query: search.Query{Text: q, K: 10, SnippetSize: asked}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -483,18 +484,18 @@ func TestSemanticTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 9, 30, 0, 0, time.UTC) }
-	page := func(space, id, title string, d int, snippet string) search.Hit {
-		return search.Hit{Result: search.Result{DocID: search.DocID(search.SourceConfluence, id), Source: search.SourceConfluence, Container: space,
-			Key: id, Title: title, Type: "page", Updated: day(d), Snippet: snippet, URL: "http://wiki.invalid/display/" + space + "/" + id}, Origin: search.OriginIndex}
+	page := func(space, id, title string, d int, snippet string) retrieve.Hit {
+		return retrieve.Hit{Result: search.Result{DocID: search.DocID(search.SourceConfluence, id), Source: search.SourceConfluence, Container: space,
+			Key: id, Title: title, Type: "page", Updated: day(d), Snippet: snippet, URL: "http://wiki.invalid/display/" + space + "/" + id}, Origin: retrieve.OriginIndex}
 	}
-	issue := func(key, title, status string, d int, snippet string) search.Hit {
+	issue := func(key, title, status string, d int, snippet string) retrieve.Hit {
 		project, _, _ := strings.Cut(key, "-")
-		return search.Hit{Result: search.Result{DocID: search.DocID(search.SourceJira, key), Source: search.SourceJira, Container: project,
-			Key: key, Title: title, Type: "Bug", Status: status, Updated: day(d), Snippet: snippet, URL: "http://jira.invalid/browse/" + key}, Origin: search.OriginIndex}
+		return retrieve.Hit{Result: search.Result{DocID: search.DocID(search.SourceJira, key), Source: search.SourceJira, Container: project,
+			Key: key, Title: title, Type: "Bug", Status: status, Updated: day(d), Snippet: snippet, URL: "http://jira.invalid/browse/" + key}, Origin: retrieve.OriginIndex}
 	}
-	live := func(h search.Hit) search.Hit { h.Origin = search.OriginLive; return h }
-	stale := func(h search.Hit) search.Hit { h.Stale = true; return h }
-	typed := func(h search.Hit, typ, url string) search.Hit { h.Type, h.URL = typ, url; return h }
+	live := func(h retrieve.Hit) retrieve.Hit { h.Origin = retrieve.OriginLive; return h }
+	stale := func(h retrieve.Hit) retrieve.Hit { h.Stale = true; return h }
+	typed := func(h retrieve.Hit, typ, url string) retrieve.Hit { h.Type, h.URL = typ, url; return h }
 	both := &Server{conf: conf, jira: jira}
 	const (
 		pageURL  = `"page_url":"http://wiki.invalid/pages/viewpage.action?pageId={id}"`
@@ -503,55 +504,55 @@ func TestSemanticTable(t *testing.T) {
 	cases := []struct {
 		name    string
 		srv     *Server
-		hits    []search.Hit
+		hits    []retrieve.Hit
 		k       int
 		exclude string
-		of      *search.Hit
+		of      *retrieve.Hit
 		want    string
 	}{
 		{name: "pages of one space and issues, from the index", srv: both,
-			hits: []search.Hit{page("ENG", "11", "Backups", 2, "Nightly at two."), issue("OPS-7", "Backup failed", "Open", 3, "The job failed."), page("ENG", "12", "Restore drill", 4, "Quarterly.")},
+			hits: []retrieve.Hit{page("ENG", "11", "Backups", 2, "Nightly at two."), issue("OPS-7", "Backup failed", "Open", 3, "The job failed."), page("ENG", "12", "Restore drill", 4, "Quarterly.")},
 			want: `{` + pageURL + `,` + issueURL + `,"origin":"index","space":"ENG","columns":["ref","title","status","updated","snippet"],"results":[` +
 				`["11","Backups","","2026-01-02","Nightly at two."],["OPS-7","Backup failed","Open","2026-01-03","The job failed."],["12","Restore drill","","2026-01-04","Quarterly."]]}`},
 		{name: "live hits among index hits", srv: both,
-			hits: []search.Hit{page("ENG", "11", "Backups", 2, "a"), live(issue("OPS-7", "Backup failed", "Open", 2, "b"))},
+			hits: []retrieve.Hit{page("ENG", "11", "Backups", 2, "a"), live(issue("OPS-7", "Backup failed", "Open", 2, "b"))},
 			want: `{` + pageURL + `,` + issueURL + `,"updated":"2026-01-02","columns":["ref","title","space","status","origin","snippet"],"results":[` +
 				`["11","Backups","ENG","","index","a"],["OPS-7","Backup failed","","Open","live","b"]]}`},
 		{name: "pages of two spaces, one without", srv: both,
-			hits: []search.Hit{page("ENG", "11", "A", 2, "a"), page("SEC", "12", "B", 3, "b"), page("", "13", "C", 4, "c")},
+			hits: []retrieve.Hit{page("ENG", "11", "A", 2, "a"), page("SEC", "12", "B", 3, "b"), page("", "13", "C", 4, "c")},
 			want: `{` + pageURL + `,"origin":"index","columns":["ref","title","space","updated","snippet"],"results":[` +
 				`["11","A","ENG","2026-01-02","a"],["12","B","SEC","2026-01-03","b"],["13","C","","2026-01-04","c"]]}`},
 		{name: "a page without space is not given one", srv: both,
-			hits: []search.Hit{page("ENG", "11", "A", 2, "a"), page("ENG", "12", "B", 3, "b"), page("", "13", "C", 4, "c")},
+			hits: []retrieve.Hit{page("ENG", "11", "A", 2, "a"), page("ENG", "12", "B", 3, "b"), page("", "13", "C", 4, "c")},
 			want: `{` + pageURL + `,"origin":"index","columns":["ref","title","space","updated","snippet"],"results":[` +
 				`["11","A","ENG","2026-01-02","a"],["12","B","ENG","2026-01-03","b"],["13","C","","2026-01-04","c"]]}`},
 		{name: "blog post, comment, stale", srv: both,
-			hits: []search.Hit{stale(typed(page("ENG", "21", "News", 2, "a"), "blogpost", "")), typed(page("ENG", "22", "Re: Backups", 2, "b"), "comment", "http://wiki.invalid/c/22"), page("ENG", "23", "Backups", 2, "")},
+			hits: []retrieve.Hit{stale(typed(page("ENG", "21", "News", 2, "a"), "blogpost", "")), typed(page("ENG", "22", "Re: Backups", 2, "b"), "comment", "http://wiki.invalid/c/22"), page("ENG", "23", "Backups", 2, "")},
 			want: `{` + pageURL + `,"origin":"index","space":"ENG","updated":"2026-01-02","columns":["ref","title","type","url","snippet"],"results":[` +
 				`["21","News","blogpost","","a"],["22","Re: Backups","comment","http://wiki.invalid/c/22","b"],["23","Backups","","",""]],"stale":["21"]}`},
 		{name: "issues of one status and day", srv: both,
-			hits: []search.Hit{issue("OPS-1", "A", "Open", 3, "a"), issue("WEB-2", "B", "Open", 3, "b")},
+			hits: []retrieve.Hit{issue("OPS-1", "A", "Open", 3, "a"), issue("WEB-2", "B", "Open", 3, "b")},
 			want: `{` + issueURL + `,"origin":"index","status":"Open","updated":"2026-01-03","columns":["ref","title","snippet"],"results":[["OPS-1","A","a"],["WEB-2","B","b"]]}`},
 		{name: "allow-lists, k and the document excluded", srv: &Server{conf: conf, jira: jira, spaces: newAllowList([]string{"ENG"}, "CONFLUENCE_SPACES"), projects: newAllowList([]string{"OPS"}, "JIRA_PROJECTS")},
-			hits: []search.Hit{page("SEC", "9", "Secret", 2, "s"), issue("WEB-1", "Web", "Open", 2, "w"), issue("OPS-1", "Self", "Open", 2, "x"),
+			hits: []retrieve.Hit{page("SEC", "9", "Secret", 2, "s"), issue("WEB-1", "Web", "Open", 2, "w"), issue("OPS-1", "Self", "Open", 2, "x"),
 				issue("OPS-2", "Twin", "Done", 2, "t"), page("ENG", "11", "Runbook", 2, "r"), issue("OPS-3", "Third", "Open", 2, "z")},
 			k: 2, exclude: search.DocID(search.SourceJira, "OPS-1"),
 			want: `{` + pageURL + `,` + issueURL + `,"origin":"index","updated":"2026-01-02","columns":["ref","title","space","status","snippet"],"results":[` +
 				`["OPS-2","Twin","","Done","t"],["11","Runbook","ENG","","r"]]}`},
 		{name: "compared with an issue, pages found", srv: both, of: ptr(live(issue("OPS-9", "Pager storm", "Open", 5, "ignored"))),
-			hits: []search.Hit{page("ENG", "11", "On-call", 2, "a")},
+			hits: []retrieve.Hit{page("ENG", "11", "On-call", 2, "a")},
 			want: `{"of":{"ref":"OPS-9","title":"Pager storm","status":"Open","updated":"2026-01-05","origin":"live"},` + pageURL + `,` + issueURL +
 				`,"columns":["ref","title","space","updated","origin","snippet"],"results":[["11","On-call","ENG","2026-01-02","index","a"]]}`},
 		{name: "nothing found", srv: both, want: `{"columns":["ref","title"],"results":[]}`},
 		{name: "Jira not configured: issues keep their url", srv: &Server{conf: conf},
-			hits: []search.Hit{issue("OPS-1", "A", "Open", 3, "a"), page("ENG", "11", "B", 3, "b")},
+			hits: []retrieve.Hit{issue("OPS-1", "A", "Open", 3, "a"), page("ENG", "11", "B", 3, "b")},
 			want: `{` + pageURL + `,"origin":"index","updated":"2026-01-03","columns":["ref","title","space","status","url","snippet"],"results":[` +
 				`["OPS-1","A","","Open","http://jira.invalid/browse/OPS-1","a"],["11","B","ENG","","","b"]]}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			k := cmp.Or(tc.k, 10)
-			out := tc.srv.semanticAnswer(search.Answer{Hits: tc.hits}, k, tc.exclude, tc.of)
+			out := tc.srv.semanticAnswer(retrieve.Answer{Hits: tc.hits}, k, tc.exclude, tc.of)
 			b, err := encode(out)
 			if err != nil {
 				t.Fatal(err)
@@ -577,11 +578,11 @@ func TestSemanticFit(t *testing.T) {
 	jira, _ := atlassian.NewJira("http://jira.invalid", atlassian.Options{})
 	s := &Server{conf: conf, jira: jira}
 	long := strings.Repeat("The archive command copies each WAL segment to the backup host before the primary recycles it. ", 3)[:240]
-	hits := func(n int, snippet string) []search.Hit {
-		var out []search.Hit
+	hits := func(n int, snippet string) []retrieve.Hit {
+		var out []retrieve.Hit
 		for i := range n {
-			h := search.Hit{Result: search.Result{Source: search.SourceJira, Container: "DATA", Key: fmt.Sprintf("DATA-%d", 100+i),
-				Title: longSummaries[i%len(longSummaries)], Status: "In Progress", Updated: time.Date(2026, 1, 1+i%28, 0, 0, 0, 0, time.UTC), Snippet: snippet}, Origin: search.OriginIndex}
+			h := retrieve.Hit{Result: search.Result{Source: search.SourceJira, Container: "DATA", Key: fmt.Sprintf("DATA-%d", 100+i),
+				Title: longSummaries[i%len(longSummaries)], Status: "In Progress", Updated: time.Date(2026, 1, 1+i%28, 0, 0, 0, 0, time.UTC), Snippet: snippet}, Origin: retrieve.OriginIndex}
 			if i%2 == 1 {
 				h.Result = search.Result{Source: search.SourceConfluence, Container: []string{"ENG", "OPS"}[i%4/2], Key: strconv.Itoa(35150000 + i), Type: "page",
 					Title: longTitles[i%len(longTitles)], Updated: h.Updated, Snippet: snippet}
@@ -592,11 +593,11 @@ func TestSemanticFit(t *testing.T) {
 	}
 	// A document compared with, and hits like it: Jira summaries of 50-60
 	// characters that differ at the end.
-	of := search.Hit{Result: search.Result{Source: search.SourceJira, Container: "OPS", Key: "OPS-1", Title: "Add runbook link to the notification-worker high latency alert",
-		Status: "Open", Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, Origin: search.OriginIndex}
+	of := retrieve.Hit{Result: search.Result{Source: search.SourceJira, Container: "OPS", Key: "OPS-1", Title: "Add runbook link to the notification-worker high latency alert",
+		Status: "Open", Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, Origin: retrieve.OriginIndex}
 	ofDoc := s.docOf(&semanticOut{}, of.Result)
 	ofDoc.Origin = of.Origin
-	similar := func(n int, snippet string) []search.Hit {
+	similar := func(n int, snippet string) []retrieve.Hit {
 		out := hits(n, snippet)
 		for i := range out {
 			out[i].Title = fmt.Sprintf("Add runbook link to the %s high latency alert", []string{"order-service", "billing-cron", "auth-gateway", "search-indexer"}[i%4])
@@ -606,8 +607,8 @@ func TestSemanticFit(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		n       int
-		hits    func(int, string) []search.Hit
-		of      *search.Hit
+		hits    func(int, string) []retrieve.Hit
+		of      *retrieve.Hit
 		snippet string
 		titles  int // runes every title keeps at least
 	}{
@@ -619,7 +620,7 @@ func TestSemanticFit(t *testing.T) {
 		{"similar to one, default-size snippets", 10, similar, &of, long, 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := s.semanticAnswer(search.Answer{Hits: tc.hits(tc.n, tc.snippet), Fallback: "the best match is weak"}, tc.n, "", tc.of)
+			out := s.semanticAnswer(retrieve.Answer{Hits: tc.hits(tc.n, tc.snippet), Fallback: "the best match is weak"}, tc.n, "", tc.of)
 			b, _ := encode(out)
 			var a answer
 			if err := json.Unmarshal(b, &a); err != nil {
@@ -686,7 +687,7 @@ func TestSnippetBytes(t *testing.T) {
 func TestSemanticWithoutIndex(t *testing.T) {
 	w := newSemWorld(t, false)
 	opens := 0
-	f := w.server(t, nil, func(_ *Options, s *SearcherOptions) {
+	f := w.server(t, nil, func(_ *Options, s *retrieve.Options) {
 		s.Open = func(context.Context) (*search.Index, error) {
 			opens++
 			return w.reader(t)
@@ -744,7 +745,7 @@ func TestSemanticFollowsSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := w.server(t, r, func(_ *Options, s *SearcherOptions) { s.MaxAge = -1 })
+	f := w.server(t, r, func(_ *Options, s *retrieve.Options) { s.MaxAge = -1 })
 	const q = "quasar telemetry flux capacitor overheating"
 	is, err := w.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Bug", Summary: "Quasar telemetry flux capacitor overheating",
 		Description: "The flux capacitor of the quasar telemetry rack overheats at noon."})
@@ -929,7 +930,7 @@ func TestSemanticIndexFailure(t *testing.T) {
 // (it was synced before they were set) and whatever the servers answer.
 func TestSemanticAllowLists(t *testing.T) {
 	w := newSemWorld(t, true)
-	scoped := func(o *Options, _ *SearcherOptions) { o.Spaces, o.Projects = []string{"ENG"}, []string{"OPS"} }
+	scoped := func(o *Options, _ *retrieve.Options) { o.Spaces, o.Projects = []string{"ENG"}, []string{"OPS"} }
 	indexed := w.server(t, w.idx, scoped)
 	liveOnly := w.server(t, nil, scoped)
 	// The SEC page is the best match for this question.
@@ -985,7 +986,7 @@ func TestSemanticToolSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr := NewSearcher(SearcherOptions{})
+	sr := retrieve.New(retrieve.Options{})
 	index := []string{"semantic_search", "find_similar_issues", "index_status"}
 	indexTools := catalogued(false, "index")
 	cases := []struct {
@@ -1028,19 +1029,19 @@ func TestSemanticToolSelection(t *testing.T) {
 
 func TestSimilarMix(t *testing.T) {
 	// hits builds a ranking from a pattern: i = issue, p = page.
-	hits := func(pattern string) []search.Hit {
-		var out []search.Hit
+	hits := func(pattern string) []retrieve.Hit {
+		var out []retrieve.Hit
 		for i, c := range pattern {
 			src, key := search.SourceJira, fmt.Sprintf("OPS-%d", i)
 			if c == 'p' {
 				src, key = search.SourceConfluence, strconv.Itoa(i)
 			}
-			out = append(out, search.Hit{Result: search.Result{DocID: search.DocID(src, key), Source: src, Container: "OPS", Key: key,
-				Score: 1 / float64(i+1)}, Origin: search.OriginIndex})
+			out = append(out, retrieve.Hit{Result: search.Result{DocID: search.DocID(src, key), Source: src, Container: "OPS", Key: key,
+				Score: 1 / float64(i+1)}, Origin: retrieve.OriginIndex})
 		}
 		return out
 	}
-	pattern := func(hs []search.Hit) string {
+	pattern := func(hs []retrieve.Hit) string {
 		var b strings.Builder
 		for _, h := range hs {
 			if h.Source == search.SourceJira {
@@ -1070,9 +1071,9 @@ func TestSimilarMix(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var asked int
-			ans, err := s.similarMix(search.Query{K: tc.k, Sources: tc.sources}, tc.k, tc.exclude, func(q search.Query) (search.Answer, error) {
+			ans, err := s.similarMix(search.Query{K: tc.k, Sources: tc.sources}, tc.k, tc.exclude, func(q search.Query) (retrieve.Answer, error) {
 				asked = q.K
-				return search.Answer{Hits: hits(tc.ranking)}, nil
+				return retrieve.Answer{Hits: hits(tc.ranking)}, nil
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -1088,41 +1089,15 @@ func TestSimilarMix(t *testing.T) {
 					t.Errorf("not in score order: %v", ans.Hits)
 				}
 			}
-			if slices.ContainsFunc(ans.Hits, func(h search.Hit) bool { return h.DocID == tc.exclude }) {
+			if slices.ContainsFunc(ans.Hits, func(h retrieve.Hit) bool { return h.DocID == tc.exclude }) {
 				t.Errorf("%s kept", tc.exclude)
 			}
 		})
 	}
-	if _, err := s.similarMix(search.Query{K: 3}, 3, "", func(search.Query) (search.Answer, error) {
-		return search.Answer{}, errors.New("boom")
+	if _, err := s.similarMix(search.Query{K: 3}, 3, "", func(search.Query) (retrieve.Answer, error) {
+		return retrieve.Answer{}, errors.New("boom")
 	}); err == nil {
 		t.Error("find's error lost")
-	}
-}
-
-func TestParseSince(t *testing.T) {
-	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	cases := []struct {
-		in   string
-		want time.Time
-		err  bool
-	}{
-		{"", time.Time{}, false},
-		{"2026-01-31", time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), false},
-		{"2026-01-31T10:00:00Z", time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC), false},
-		{"30d", now.AddDate(0, 0, -30), false},
-		{" 12h ", now.Add(-12 * time.Hour), false},
-		{"2w", now.AddDate(0, 0, -14), false},
-		{"-3d", time.Time{}, true},
-		{"d", time.Time{}, true},
-		{"31/01/2026", time.Time{}, true},
-		{"999999999999d", time.Time{}, true},
-	}
-	for _, tc := range cases {
-		got, err := parseSince(tc.in, now)
-		if (err != nil) != tc.err || !got.Equal(tc.want) {
-			t.Errorf("parseSince(%q) = %v, %v", tc.in, got, err)
-		}
 	}
 }
 
@@ -1140,7 +1115,8 @@ func TestNoIndexNote(t *testing.T) {
 		want string
 	}{
 		{nil, "no index yet: run atlasbridge sync"},
-		{errors.New("search: open /d: no index here; run atlasbridge sync first"), "no index yet: run atlasbridge sync"},
+		{fmt.Errorf("search: open /d: %w", search.ErrNoIndex), "no index yet: run atlasbridge sync"},
+		{retrieve.ErrNoIndex, "no index yet: run atlasbridge sync"},
 		{errors.New("search: open /d: embedder model changed"), "the index cannot be opened: search: open /d: embedder model changed"},
 	}
 	for _, tc := range cases {

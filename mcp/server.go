@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 )
 
 // Options configure a Server. Only the clients that are set get tools.
@@ -41,8 +42,9 @@ type Options struct {
 
 	// Searcher is the local index and the live fallback behind
 	// semantic_search, find_similar_issues and index_status (optional:
-	// without it those tools are not listed; see NewSearcher).
-	Searcher *Searcher
+	// without it those tools are not listed). Its Live allow-lists must
+	// be Spaces and Projects.
+	Searcher *retrieve.Searcher
 
 	// RequireCallerCredentials refuses every tool call whose request
 	// brings no credentials of its caller (atlassian.WithCaller; over HTTP
@@ -61,7 +63,7 @@ type Server struct {
 	jira     *atlassian.Jira
 	spaces   allowList
 	projects allowList
-	search   *Searcher
+	search   *retrieve.Searcher
 	log      *slog.Logger
 
 	requireCaller bool

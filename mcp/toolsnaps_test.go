@@ -14,6 +14,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 )
 
 var update = flag.Bool("update", false, "rewrite the tool snapshots in testdata/toolsnaps and the tool table of README.md")
@@ -36,7 +37,7 @@ func configuredTools(t testing.TB, toolsets ...string) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Confluence: conf, Jira: jira, Searcher: NewSearcher(SearcherOptions{}), Toolsets: toolsets})
+	s, err := New(Options{Confluence: conf, Jira: jira, Searcher: retrieve.New(retrieve.Options{}), Toolsets: toolsets})
 	if err != nil {
 		t.Fatal(err)
 	}

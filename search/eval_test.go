@@ -7,89 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/eval"
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
-
-func TestLoadEvalCases(t *testing.T) {
-	cases := []struct {
-		name, data string
-		want       []EvalCase
-		wantErr    string
-	}{
-		{"ok", "# header\n\nrotate logs\tlogfile.html, runtime.html\nvacuum\tv.html\n",
-			[]EvalCase{{"rotate logs", []string{"logfile.html", "runtime.html"}}, {"vacuum", []string{"v.html"}}}, ""},
-		{"no tab", "rotate logs logfile.html\n", nil, ":1: want"},
-		{"no targets", "q\t , \n", nil, ":1: want"},
-		{"empty", "# nothing\n", nil, "no cases"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "set.tsv")
-			if err := os.WriteFile(p, []byte(tc.data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got, err := LoadEvalCases(p)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || len(got) != len(tc.want) {
-				t.Fatalf("got %v, %v", got, err)
-			}
-			for i := range got {
-				if got[i].Query != tc.want[i].Query || !slices.Equal(got[i].Want, tc.want[i].Want) {
-					t.Fatalf("case %d = %+v, want %+v", i, got[i], tc.want[i])
-				}
-			}
-		})
-	}
-	if _, err := LoadEvalCases(filepath.Join(t.TempDir(), "missing.tsv")); err == nil {
-		t.Fatal("missing file accepted")
-	}
-}
-
-func TestEvaluate(t *testing.T) {
-	ctx := context.Background()
-	x := openWriter(t, t.TempDir(), newHashEmbedder())
-	if _, err := x.Upsert(ctx, sampleDocs()); err != nil {
-		t.Fatal(err)
-	}
-	cases := []EvalCase{
-		{Query: "rotate TLS certificates", Want: []string{"200"}},                // rank 1
-		{Query: "kernel upgrade crash", Want: []string{"nope", "OPS-1"}},         // rank 1
-		{Query: "zebra giraffe", Want: []string{"300"}},                          // not found
-		{Query: "certificate expired at midnight", Want: []string{"WEB-7", "x"}}, // rank 1
-	}
-	rep, err := Evaluate(ctx, x, cases, Keyword, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(rep.Ranks, []int{1, 1, 0, 1}) || rep.RecallAt5 != 0.75 || rep.MRRAt10 != 0.75 || rep.Queries != 4 {
-		t.Fatalf("report = %+v", rep)
-	}
-	// Ranks below the top: the second-best document for a query.
-	rep, err = Evaluate(ctx, x, []EvalCase{{Query: "certificates", Want: []string{"Certificate expired on shop"}}}, Keyword,
-		func(r Result) string { return r.Title })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Ranks[0] != 2 || rep.MRRAt10 != 0.5 || rep.RecallAt5 != 1 {
-		t.Fatalf("report = %+v", rep)
-	}
-	if got := PageName(Result{URL: "file:///usr/share/doc/html/sql-reindex.html", Title: "REINDEX"}); got != "sql-reindex.html" {
-		t.Fatalf("PageName = %q", got)
-	}
-	if got := PageName(Result{URL: "", Title: "REINDEX"}); got != "REINDEX" {
-		t.Fatalf("PageName = %q", got)
-	}
-}
 
 // pgdocs loads Debian's PostgreSQL HTML manual as documents: one per page,
 // split on h1–h4 headings, sections longer than ~300 words cut further.
@@ -157,7 +82,7 @@ func TestEvalPGDocs(t *testing.T) {
 		t.Skip("set ATLASBRIDGE_EVAL=1 to run the evaluation")
 	}
 	ctx := context.Background()
-	sets := []string{"/work/shared/eval/pgdocs-dev.tsv"}
+	sets := []string{"../eval/testdata/pgdocs-dev.tsv"}
 	if s := os.Getenv("ATLASBRIDGE_EVAL_SET"); s != "" {
 		sets = strings.Split(s, ",")
 	}
@@ -197,7 +122,7 @@ func TestEvalPGDocs(t *testing.T) {
 		for _, k1 := range []float64{0.9, 1.2, 1.6} {
 			for _, b := range []float64{0.4, 0.6, 0.75, 0.9} {
 				fu := defaultFusion
-				fu.bm25 = bm25Params{k1, b}
+				fu.bm25 = keyword.Params{K1: k1, B: b}
 				variants = append(variants, struct {
 					name string
 					fu   fusion
@@ -236,7 +161,7 @@ func TestEvalPGDocs(t *testing.T) {
 		}
 	}
 	for _, set := range sets {
-		cases, err := LoadEvalCases(set)
+		cases, err := eval.Load(set)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +173,14 @@ func TestEvalPGDocs(t *testing.T) {
 				if strings.HasPrefix(v.name, "bm25") && mode == Vector {
 					continue
 				}
-				rep, err := evaluate(ctx, x, cases, mode, nil, v.fu)
+				rep, err := eval.Run(ctx, cases, string(mode), func(ctx context.Context, q string) ([]string, error) {
+					rs, err := x.search(ctx, Query{Text: q, K: 10, Mode: mode}, v.fu)
+					names := make([]string, len(rs))
+					for i, r := range rs {
+						names[i] = eval.PageName(r.URL, r.Title)
+					}
+					return names, err
+				})
 				if err != nil {
 					t.Fatal(err)
 				}

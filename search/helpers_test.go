@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
 // hashEmbedder is a tiny deterministic embedder for tests: signed feature
@@ -44,7 +45,7 @@ func (e *hashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 			return nil, errors.New("embedder refused the text")
 		}
 		v := make([]float32, e.dims)
-		for _, term := range tokenize(t) {
+		for _, term := range keyword.Tokenize(t) {
 			h := fnv.New64a()
 			h.Write([]byte(term))
 			s := h.Sum64()

@@ -62,11 +62,11 @@ type Options struct {
 	// ReadOnly opens without the writer lock, for serve and search: it never
 	// blocks and never writes.
 	ReadOnly bool
-	// Lazy defers a ReadOnly open's load of the search structures (about
-	// 2 s and 600 MB at 168k chunks) to the first Search, Similar or
-	// Reload, for callers that may only need Status, Watermark, Lookup or
-	// Meta. A damaged store is then reported by that first call. Writers
-	// always load lazily.
+	// Lazy defers a ReadOnly open's load of the search structures (most
+	// of an open's time and memory) to the first Search, Similar or Reload,
+	// for callers that may only need Status, Watermark, Lookup or Meta. A
+	// damaged store is then reported by that first call. Writers always
+	// load lazily.
 	Lazy bool
 	// EmbedBatch is how many chunk texts go to one Embed call (default 64).
 	EmbedBatch int
@@ -116,6 +116,25 @@ var ErrModelChanged = errors.New("embedder model changed")
 // ErrCorrupt is matched by errors caused by a damaged store.
 var ErrCorrupt = errors.New("index store is damaged")
 
+// ErrEmbedderState is matched by the error Open returns when the embedder
+// state stored with the index cannot be restored into the configured
+// embedder (another version of it made the state): sync --full rebuilds.
+var ErrEmbedderState = errors.New("the stored embedder state cannot be restored")
+
+// ErrNoIndex is matched by the error a read-only Open returns when dir
+// holds no index yet (a sync creates it).
+var ErrNoIndex = errors.New("no index yet")
+
+// noIndexError is an Open failure that a first sync cures.
+type noIndexError struct{ msg string }
+
+func (e *noIndexError) Error() string        { return e.msg }
+func (e *noIndexError) Is(target error) bool { return target == ErrNoIndex }
+
+func noIndex(format string, args ...any) error {
+	return &noIndexError{msg: fmt.Sprintf(format, args...)}
+}
+
 // ErrReadOnly is returned by writes to an index opened ReadOnly.
 var ErrReadOnly = errors.New("index is open read-only")
 
@@ -157,8 +176,6 @@ type Index struct {
 	// once: parsing the join cost more than running it.
 	hitRow *sql.Stmt
 }
-
-const dbFile = "index.db"
 
 // Open opens (a writer: creates) the index in dir.
 //
@@ -204,7 +221,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 func (x *Index) open(ctx context.Context) error {
 	if x.readOnly {
 		if _, err := os.Stat(x.dbPath); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("search: open %s: no index here; run atlasbridge sync first", x.dir)
+			return noIndex("search: open %s: no index here; run atlasbridge sync first", x.dir)
 		} else if err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
 		}
@@ -220,14 +237,13 @@ func (x *Index) open(ctx context.Context) error {
 			return fmt.Errorf("search: open %s: %w", x.dbPath, err)
 		}
 		f.Close()
-		l, err := lockDir(filepath.Join(x.dir, "lock"))
+		l, err := lock(x.dir)
 		var le *LockedError
 		if errors.As(err, &le) {
-			le.Dir = x.dir
-			return le
+			return err
 		}
 		if err != nil {
-			return fmt.Errorf("search: open %s: lock: %w", x.dir, err)
+			return fmt.Errorf("search: open %s: %w", x.dir, err)
 		}
 		x.lock = l
 	}
@@ -258,16 +274,22 @@ func (x *Index) open(ctx context.Context) error {
 }
 
 func (x *Index) checkSchemaAndModel(ctx context.Context) error {
-	v, ok, err := getMeta(ctx, x.db, metaSchema)
-	if err != nil && strings.Contains(err.Error(), "no such table") {
-		return fmt.Errorf("search: open %s: %s is not an atlasbridge index; run atlasbridge sync first", x.dir, x.dbPath)
+	// A reader may find a file without tables: an empty one (a first sync
+	// that has just begun) or another program's database.
+	var tables int
+	if err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).Scan(&tables); err != nil {
+		return x.fail("open", err)
 	}
+	if tables == 0 {
+		return noIndex("search: open %s: %s is not an atlasbridge index; run atlasbridge sync first", x.dir, x.dbPath)
+	}
+	v, ok, err := getMeta(ctx, x.db, metaSchema)
 	if err != nil {
 		return x.fail("open", err)
 	}
 	switch {
 	case !ok && x.readOnly:
-		return fmt.Errorf("search: open %s: the index was never written; run atlasbridge sync first", x.dir)
+		return noIndex("search: open %s: the index was never written; run atlasbridge sync first", x.dir)
 	case !ok:
 		if err := x.inTx(ctx, func(tx *sql.Tx) error {
 			if err := putMeta(ctx, tx, metaSchema, []byte(schemaVersion)); err != nil {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -318,7 +319,7 @@ func TestDamagedStoreIsReported(t *testing.T) {
 					_, err = x.Search(ctx, Query{Text: "agent"})
 					x.Close()
 				}
-				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "sync --full") {
+				if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNoIndex) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "sync --full") {
 					t.Fatalf("ReadOnly=%v: %v", ro, err)
 				}
 			}
@@ -579,10 +580,10 @@ func TestReaderCompactsAfterManyUpdates(t *testing.T) {
 	}
 	r.memMu.RLock()
 	m := r.mem
-	chunks, dead, live := len(m.chunks), m.kw.dead, m.kw.live
+	chunks, live := len(m.chunks), m.kw.Live()
 	r.memMu.RUnlock()
-	if chunks != 600 || dead != 0 || live != 600 {
-		t.Fatalf("after compaction: %d chunk slots, %d dead, %d live; want 600, 0, 600", chunks, dead, live)
+	if chunks != 600 || live != 600 {
+		t.Fatalf("after compaction: %d chunk ordinals, %d live; want 600, 600", chunks, live)
 	}
 	// Every document is still found through its own first chunk.
 	for _, d := range docs[:20] {
@@ -669,9 +670,6 @@ func TestShardedContainer(t *testing.T) {
 	if err := r.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(r.mem.colls["confluence/BIG"].shards); n != 5 {
-		t.Fatalf("%d shards, want 5", n)
-	}
 	for _, d := range []Document{docs[0], docs[31], docs[59]} {
 		for _, mode := range []Mode{Vector, Hybrid} {
 			rs, err := r.Search(ctx, Query{Text: d.Chunks[2].Text, K: 3, Mode: mode, Spaces: []string{"BIG"}})
@@ -697,7 +695,9 @@ func TestShardedContainer(t *testing.T) {
 	if !slices.Equal(got, want) || rs[0].DocID != docs[1].ID {
 		t.Fatalf("label-filtered vector search = %v, want %v with %s first", ids(rs), want, docs[1].ID)
 	}
-	// Replacing documents frees room in old shards rather than adding new ones.
+	// Replaced documents are found by their new text (vec's
+	// TestShardsOfAGroup checks that they take the room freed in old
+	// shards).
 	for i := range docs[:20] {
 		docs[i].Chunks[0].Text += " changed"
 	}
@@ -707,15 +707,15 @@ func TestShardedContainer(t *testing.T) {
 	if err := r.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	total := 0
-	for _, s := range r.mem.colls["confluence/BIG"].shards {
-		if n := s.coll.Count(); n > 64 || n != s.live() || len(s.rows) > 64 {
-			t.Fatalf("shard %s holds %d documents, %d chunks in %d slots", s.coll.Name, n, s.live(), len(s.rows))
+	for _, d := range docs[:20] {
+		rs, err := r.Search(ctx, Query{Text: d.Chunks[0].Text, K: 1, Mode: Vector, Spaces: []string{"BIG"}})
+		if err != nil || len(rs) != 1 || rs[0].DocID != d.ID {
+			t.Fatalf("vector search for changed %s: %v, %v", d.ID, ids(rs), err)
 		}
-		total += s.live()
 	}
-	if n := len(r.mem.colls["confluence/BIG"].shards); n != 5 || total != 300 {
-		t.Fatalf("%d shards holding %d chunks, want 5 holding 300", n, total)
+	rs, err = r.Search(ctx, Query{Text: docs[1].Chunks[0].Text, K: 100, Mode: Vector})
+	if err != nil || len(rs) != 60 {
+		t.Fatalf("vector search over the container: %d documents, want 60 (%v)", len(rs), err)
 	}
 }
 
@@ -753,20 +753,87 @@ func TestClosedIndex(t *testing.T) {
 	}
 }
 
-func TestOpenForeignSQLite(t *testing.T) {
+// TestOpenWithoutIndex: a read-only Open of a directory a sync has not
+// filled yet fails with ErrNoIndex and says to sync.
+func TestOpenWithoutIndex(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		prepare func(t *testing.T, dir string)
+		want    string
+	}{
+		{name: "missing directory", prepare: func(t *testing.T, dir string) { os.Remove(dir) }, want: "no index here"},
+		{name: "empty directory", prepare: func(*testing.T, string) {}, want: "no index here"},
+		{name: "empty store file", prepare: func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, dbFile), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "is not an atlasbridge index"},
+		{name: "another program's database", prepare: withStore(func(db *sql.DB) error {
+			_, err := db.Exec(`CREATE TABLE other (x)`)
+			return err
+		}), want: "is not an atlasbridge index"},
+		{name: "tables but never written", prepare: withStore(func(db *sql.DB) error { return initDB(ctx, db) }),
+			want: "never written"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.prepare(t, dir)
+			_, err := Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true})
+			if !errors.Is(err, ErrNoIndex) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "run atlasbridge sync first") {
+				t.Fatalf("read-only open: %v", err)
+			}
+		})
+	}
+}
+
+// withStore prepares a directory by running fn on a new store in it.
+func withStore(fn func(*sql.DB) error) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		db, err := openDB(filepath.Join(dir, dbFile), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := fn(db); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRemove: Remove deletes what a writer left, refuses while a writer
+// holds the directory, and leaves a directory a reader finds empty.
+func TestRemove(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := openDB(filepath.Join(dir, dbFile), false)
-	if err != nil {
+	w := openWriter(t, dir, newHashEmbedder())
+	if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`CREATE TABLE other (x)`); err != nil {
+	var le *LockedError
+	if err := Remove(dir); !errors.As(err, &le) || le.Dir != dir {
+		t.Fatalf("Remove while a writer holds the index: %v", err)
+	}
+	w.Close()
+	if err := Remove(dir); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	_, err = Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true})
-	if err == nil || !strings.Contains(err.Error(), "is not an atlasbridge index") {
-		t.Fatalf("read-only open of a foreign database: %v", err)
+	for _, f := range storeFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", f, err)
+		}
+	}
+	if _, err := Open(ctx, dir, Options{Embedder: newHashEmbedder(), ReadOnly: true}); !errors.Is(err, ErrNoIndex) {
+		t.Fatalf("read-only open after Remove: %v", err)
+	}
+	if err := Remove(filepath.Join(dir, "missing")); err != nil {
+		t.Fatalf("Remove of a missing directory: %v", err)
+	}
+	// The directory is a new index again.
+	w = openWriter(t, dir, newHashEmbedder())
+	if st, err := w.Status(ctx); err != nil || st.Documents != 0 {
+		t.Fatalf("status after Remove: %+v, %v", st, err)
 	}
 }
 

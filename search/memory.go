@@ -5,40 +5,29 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
-	chromem "github.com/philippgille/chromem-go"
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
+	"github.com/atlasbridge/atlasbridge/search/internal/vec"
 )
 
-// memIndex is what Search reads: document metadata, the chromem-go
-// collections of each space or project, and the BM25 index, all loaded from
-// the store and kept in step with it through the change log.
-//
-// A space or project gets as many collections (shards) as it needs to keep
-// each at most maxShard chunks. chromem-go holds the documents; their
-// vectors live in blocks of consecutive rows owned by the shard, and
-// chromem-go's documents point into them (AddDocument keeps a unit vector
-// without copying it). The vector ranking scans those blocks in memory
-// order on every core (see vectorSearch): about 10× faster than chromem-go's
-// query, with no second copy of the vectors.
+// memIndex is what Search reads: document metadata, the vectors of each
+// space or project and the BM25 index, all loaded from the store and kept
+// in step with it through the change log.
 type memIndex struct {
 	version // of the store when loaded or last refreshed
 
-	docs      map[string]*docRec
-	chunks    []chunkRec // by ordinal; doc == nil once removed
-	kw        *keywordIndex
-	vdb       *chromem.DB
-	shardSeq  int
-	shardSize int                  // maxShard but in tests
-	colls     map[string]*shardSet // by collectionName
-	dims      int
-	arena     *vecArena // the shards' vector blocks
-	strs      interner
+	docs   map[string]*docRec
+	chunks []chunkRec // by ordinal; doc == nil once removed
+	kw     *keyword.Index
+	vecs   *vec.Store[container]
+	strs   interner
 }
+
+// container is a space or project: the vectors' groups, so that a query
+// filtered by space or project scans only theirs.
+type container struct{ source, name string }
 
 // docRec is what ranking and filtering need of a document. What a result
 // shows besides (title, URL, key, breadcrumb, the chunk's heading and
@@ -69,101 +58,25 @@ func (r *docRow) result() Result {
 }
 
 type chunkRec struct {
-	doc   *docRec
-	idx   int32
-	row   int32 // slot in shard.rows
-	shard *shard
+	doc  *docRec
+	idx  int32
+	slot vec.Slot
 }
 
-// maxShard is the most chunks one chromem-go collection holds.
+// maxShard is the most vectors of a space or project scanned as one job of
+// the vector search: a large space is shared out over the cores, a small
+// one is a job of its own.
 const maxShard = 2048
 
-// shardSet is the collections of one space or project.
-type shardSet struct {
-	source, container string
-	shards            []*shard
-}
-
-// shard is one chromem-go collection and the slots holding its documents'
-// vectors, for vectorSearch to scan without chromem-go's per-query map
-// walk, goroutines and result copies.
-//
-// A slot's vector is a piece of a block of consecutive slots, so a scan
-// reads memory in order (vectors allocated one by one end up between
-// other allocations: the same scan was 3× slower). A removed chunk frees
-// its slot for the shard's next chunk; a shard never holds more than
-// maxShard slots.
-type shard struct {
-	coll  *chromem.Collection
-	rows  []shardRow // by slot, in block order
-	free  []int32    // slots whose ord is -1
-	spare []float32  // the unused end of the newest block
-	block int        // slots in the newest block
-}
-
-// shardRow is one slot of a shard. vec is the slice chromem-go keeps for
-// the slot's document; ord is -1 while the slot is free.
-type shardRow struct {
-	vec []float32
-	ord int32
-}
-
-// Blocks start small (a space of five pages should not take a megabyte)
-// and double up to maxBlock slots.
-const (
-	minBlock = 8
-	maxBlock = 256
-)
-
-// live is the number of chunks in the shard.
-func (s *shard) live() int { return len(s.rows) - len(s.free) }
-
-// take returns a free slot for a vector of dims floats, making one from a
-// new block of a when none is free. A shard holds at most limit slots: its
-// last block stops there (8+16+…+256 slots and then blocks of 256 would
-// overshoot 2,048 by 248).
-func (s *shard) take(dims int, a *vecArena, limit int) int32 {
-	if n := len(s.free); n > 0 {
-		i := s.free[n-1]
-		s.free = s.free[:n-1]
-		return i
-	}
-	if len(s.spare) < dims {
-		s.block = min(max(2*s.block, minBlock), maxBlock)
-		s.spare = a.alloc(min(s.block, max(limit-len(s.rows), 1)) * dims)
-	}
-	v := s.spare[:dims:dims]
-	s.spare = s.spare[dims:]
-	s.rows = append(s.rows, shardRow{vec: v, ord: -1})
-	return int32(len(s.rows) - 1)
-}
-
-// release frees a slot.
-func (s *shard) release(i int32) {
-	s.rows[i].ord = -1
-	s.free = append(s.free, i)
-}
-
-func collectionName(source, container string) string { return source + "/" + container }
-
-func chunkID(docID string, idx int32) string { return docID + "\x00" + strconv.Itoa(int(idx)) }
-
-func newMemIndex(shardSize int) *memIndex {
+func newMemIndex(dims, shardSize int) *memIndex {
 	if shardSize <= 0 {
 		shardSize = maxShard
 	}
-	m := &memIndex{
-		shardSize: shardSize,
-		docs:      make(map[string]*docRec),
-		kw:        newKeywordIndex(),
-		vdb:       chromem.NewDB(),
-		colls:     make(map[string]*shardSet),
-		arena:     &vecArena{},
+	return &memIndex{
+		docs: make(map[string]*docRec),
+		kw:   keyword.New(),
+		vecs: vec.New[container](dims, shardSize),
 	}
-	// A memIndex dropped without release (a test resetting Index.mem)
-	// still gives its vectors back.
-	runtime.AddCleanup(m, func(a *vecArena) { a.free() }, m.arena)
-	return m
 }
 
 // offHeapBytes is how much memory the loaded index has mapped for vectors
@@ -174,7 +87,7 @@ func (x *Index) offHeapBytes() int64 {
 	if x.mem == nil {
 		return 0
 	}
-	return x.mem.arena.size()
+	return x.mem.vecs.MappedBytes()
 }
 
 // release gives the vectors back to the system at once, rather than at
@@ -183,7 +96,7 @@ func (x *Index) offHeapBytes() int64 {
 // reading its vectors.
 func (m *memIndex) release() {
 	if m != nil {
-		m.arena.free()
+		m.vecs.Release()
 	}
 }
 
@@ -191,127 +104,40 @@ func (m *memIndex) liveChunks() int {
 	if m == nil {
 		return 0
 	}
-	return m.kw.live
-}
-
-// errNoEmbedding keeps chromem-go from ever calling its default (OpenAI)
-// embedding function: every vector comes from the store.
-func errNoEmbedding(context.Context, string) ([]float32, error) {
-	return nil, errors.New("search: vectors are computed by the index, not by chromem-go")
-}
-
-// shardFor returns a shard of the container with room for one more chunk,
-// creating the container's set or a new shard as needed.
-func (m *memIndex) shardFor(source, container string) (*shard, error) {
-	name := collectionName(source, container)
-	set, ok := m.colls[name]
-	if !ok {
-		set = &shardSet{source: source, container: container}
-		m.colls[name] = set
-	}
-	for _, s := range set.shards {
-		if s.live() < m.shardSize {
-			return s, nil
-		}
-	}
-	m.shardSeq++
-	c, err := m.vdb.CreateCollection(name+"#"+strconv.Itoa(m.shardSeq), nil, errNoEmbedding)
-	if err != nil {
-		return nil, err
-	}
-	s := &shard{coll: c}
-	set.shards = append(set.shards, s)
-	return s, nil
+	return m.kw.Live()
 }
 
 // removeDoc drops a document and its chunks from memory.
-func (m *memIndex) removeDoc(ctx context.Context, id string) error {
+func (m *memIndex) removeDoc(id string) {
 	d, ok := m.docs[id]
 	if !ok {
-		return nil
-	}
-	delete(m.docs, id)
-	if len(d.ords) == 0 {
-		return nil
-	}
-	byShard := make(map[*shard][]string)
-	for _, o := range d.ords {
-		c := &m.chunks[o]
-		s := c.shard
-		byShard[s] = append(byShard[s], chunkID(id, c.idx))
-		s.release(c.row)
-		m.chunks[o] = chunkRec{}
-		m.kw.remove(o)
-	}
-	for s, ids := range byShard {
-		if err := s.coll.Delete(ctx, nil, nil, ids...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// addChunk indexes one chunk of d (already in m.docs). vec is copied into a
-// slot of the container's shard, scaled to unit length if it is not
-// already, so that chromem-go keeps the slot rather than a normalised copy.
-func (m *memIndex) addChunk(ctx context.Context, d *docRec, idx int32, terms []byte, vec []float32) error {
-	if m.dims == 0 {
-		m.dims = len(vec)
-	} else if len(vec) != m.dims {
-		return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, d.id, idx, len(vec), m.dims)
-	}
-	ord := int32(len(m.chunks))
-	n, err := decodeTerms(terms, func(t []byte, tf int) { m.kw.add(ord, t, tf) })
-	if err != nil {
-		return fmt.Errorf("chunk %s#%d: %w", d.id, idx, err)
-	}
-	m.kw.setLength(ord, n)
-	s, err := m.shardFor(d.source, d.container)
-	if err != nil {
-		return err
-	}
-	slot := s.take(m.dims, m.arena, m.shardSize)
-	v := s.rows[slot].vec
-	copy(v, vec)
-	if !isUnit(v) {
-		scaleToUnit(v)
-	}
-	if err := s.coll.AddDocument(ctx, chromem.Document{ID: chunkID(d.id, idx), Embedding: v}); err != nil {
-		s.release(slot)
-		return err
-	}
-	s.rows[slot].ord = ord
-	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, row: slot, shard: s})
-	d.ords = append(d.ords, ord)
-	return nil
-}
-
-// unitTolerance is chromem-go's own: a vector whose length is further
-// from 1 gets normalised (copied) by AddDocument and QueryEmbedding.
-const unitTolerance = 1e-6
-
-// isUnit says whether chromem-go takes v as normalised.
-func isUnit(v []float32) bool {
-	var sq float64
-	for _, f := range v {
-		sq += float64(f) * float64(f)
-	}
-	return math.Abs(math.Sqrt(sq)-1) < unitTolerance
-}
-
-// scaleToUnit scales v to unit length; a zero vector stays zero.
-func scaleToUnit(v []float32) {
-	var sq float64
-	for _, f := range v {
-		sq += float64(f) * float64(f)
-	}
-	if sq == 0 {
 		return
 	}
-	n := math.Sqrt(sq)
-	for i := range v {
-		v[i] = float32(float64(v[i]) / n)
+	delete(m.docs, id)
+	for _, o := range d.ords {
+		m.vecs.Remove(m.chunks[o].slot)
+		m.chunks[o] = chunkRec{}
+		m.kw.Remove(o)
 	}
+}
+
+// addChunk indexes one chunk of d (already in m.docs): its stored terms
+// and vector.
+func (m *memIndex) addChunk(d *docRec, idx int32, terms []byte, v []float32) error {
+	if dims := m.vecs.Dims(); dims != 0 && len(v) != dims {
+		return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, d.id, idx, len(v), dims)
+	}
+	ord := int32(len(m.chunks))
+	if err := m.kw.Add(ord, terms); err != nil {
+		return fmt.Errorf("chunk %s#%d: %w", d.id, idx, err)
+	}
+	slot, err := m.vecs.Add(container{d.source, d.container}, ord, v)
+	if err != nil {
+		return err
+	}
+	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, slot: slot})
+	d.ords = append(d.ords, ord)
+	return nil
 }
 
 // compact renumbers chunks once enough have been removed.
@@ -326,17 +152,9 @@ func (m *memIndex) compact() {
 		remap[old] = int32(len(out))
 		out = append(out, c)
 	}
-	m.kw.compact(remap, len(out))
+	m.kw.Compact(remap, len(out))
+	m.vecs.Renumber(remap, len(out))
 	m.chunks = out
-	for _, set := range m.colls {
-		for _, s := range set.shards {
-			for i, r := range s.rows {
-				if r.ord >= 0 {
-					s.rows[i].ord = remap[r.ord]
-				}
-			}
-		}
-	}
 	for _, d := range m.docs {
 		for i, o := range d.ords {
 			d.ords[i] = remap[o]
@@ -365,7 +183,8 @@ func scanDoc(sc interface{ Scan(...any) error }, extra ...any) (*docRow, error) 
 }
 
 // docRec is the in-memory part of r, sharing the strings and label lists
-// that documents have in common (at 100k documents: 31 MB less).
+// that documents have in common: most of a document's strings are one of a
+// few values.
 func (in *interner) docRec(r *docRow) *docRec {
 	d := &docRec{id: r.id, source: in.str(r.source), container: in.str(r.container), typ: in.str(r.typ),
 		status: in.str(r.status), updated: r.updated}
@@ -433,8 +252,7 @@ type version struct {
 // loadAll builds a memIndex from the whole store, inside one read
 // transaction so it sees a single commit.
 func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex, err error) {
-	m := newMemIndex(shardSize)
-	m.dims = dims
+	m := newMemIndex(dims, shardSize)
 	defer func() {
 		if err != nil {
 			m.release()
@@ -463,8 +281,7 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 	// time: one goroutine reads and decodes, this one builds.
 	// Batches go back to the reader once built: their vectors and terms
 	// (copied by addChunk) are the bulk of what the load reads; fresh ones
-	// for every batch were garbage the size of the index (peak heap of a
-	// reader's load at 50k chunks: 190 → 180 MiB, TestReloadMemory).
+	// for every batch were garbage the size of the index (TestReloadMemory).
 	batches := make(chan *chunkBatch, 4)
 	free := make(chan *chunkBatch, cap(batches)+2)
 	readErr := make(chan error, 1)
@@ -487,7 +304,7 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
 				}
 			}
-			if err := m.addChunk(ctx, d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
+			if err := m.addChunk(d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
 				cancel()
 				for range batches {
 				}
@@ -628,9 +445,7 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 		return false, err
 	}
 	for _, id := range ids {
-		if err := m.removeDoc(ctx, id); err != nil {
-			return false, err
-		}
+		m.removeDoc(id)
 		r, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -645,7 +460,7 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 		}
 	}
 	m.seq = seq
-	if m.kw.needsCompaction() {
+	if m.kw.NeedsCompaction() {
 		m.compact()
 	}
 	return true, nil
@@ -668,7 +483,7 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 		if err != nil || blob == nil {
 			return fmt.Errorf("%w: chunk %s#%d: bad or missing vector: %v", ErrCorrupt, d.id, idx, err)
 		}
-		if err := m.addChunk(ctx, d, idx, terms, vec); err != nil {
+		if err := m.addChunk(d, idx, terms, vec); err != nil {
 			return err
 		}
 	}

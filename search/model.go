@@ -97,7 +97,7 @@ func (x *Index) restoreEmbedder(ctx context.Context, db *sql.DB) error {
 		return nil
 	}
 	if err := t.UnmarshalBinary(state); err != nil {
-		return fmt.Errorf("restore the embedder state stored in %s: %w; run atlasbridge sync --full to rebuild", x.dbPath, err)
+		return fmt.Errorf("%w from %s: %w; run atlasbridge sync --full to rebuild", ErrEmbedderState, x.dbPath, err)
 	}
 	return nil
 }
@@ -141,9 +141,9 @@ func (x *Index) ChunkTexts(ctx context.Context) (iter.Seq[string], func() error)
 //
 // The texts are read, embedded and written a page at a time (reembedPage
 // distinct hashes, in hash order) inside that transaction, so its memory
-// does not grow with the index: at 168k chunks, holding every text and
-// vector at once took some 800 MB. Readers keep seeing the old vectors
-// until the commit (WAL).
+// does not grow with the index (holding every text and vector at once was
+// the peak of a first sync: BENCHMARKS.md). Readers keep seeing the old
+// vectors until the commit (WAL).
 func (x *Index) Reembed(ctx context.Context) (int, error) {
 	if err := x.writable("re-embed"); err != nil {
 		return 0, err

@@ -183,7 +183,7 @@ func TestTrainableEmbedderLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	w2.Close()
-	if _, err := Open(ctx, dir, Options{Embedder: newFitEmbedder(), ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "restore the embedder state") {
+	if _, err := Open(ctx, dir, Options{Embedder: newFitEmbedder(), ReadOnly: true}); !errors.Is(err, ErrEmbedderState) || !strings.Contains(err.Error(), "sync --full") {
 		t.Fatalf("open with a damaged state: %v", err)
 	}
 }

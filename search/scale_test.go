@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,13 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	chromem "github.com/philippgille/chromem-go"
-
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
 // synthCorpus makes n chunks of ~120 Zipf-distributed pseudo-words in
@@ -201,8 +198,8 @@ func measureScale(t *testing.T, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("n=%d keyword index from %s: %v (%d terms)", n, map[bool]string{true: "persisted term counts", false: "re-tokenised text"}[persisted],
-			time.Since(start).Round(time.Millisecond), len(kw.terms))
+		t.Logf("n=%d keyword index from %s: %v (%d chunks)", n, map[bool]string{true: "persisted term counts", false: "re-tokenised text"}[persisted],
+			time.Since(start).Round(time.Millisecond), kw.Live())
 	}
 
 	corpus := newSynthCorpus(99)
@@ -343,7 +340,7 @@ func warmUp(tb testing.TB, x *Index, queries []string) {
 
 // loadKeywordOnly builds just a keyword index from the store, from the
 // persisted term counts or by tokenising every chunk again.
-func loadKeywordOnly(ctx context.Context, x *Index, persisted bool) (*keywordIndex, error) {
+func loadKeywordOnly(ctx context.Context, x *Index, persisted bool) (*keyword.Index, error) {
 	col := "terms"
 	if !persisted {
 		col = "text"
@@ -353,25 +350,18 @@ func loadKeywordOnly(ctx context.Context, x *Index, persisted bool) (*keywordInd
 		return nil, err
 	}
 	defer rows.Close()
-	kw := newKeywordIndex()
+	kw := keyword.New()
 	var ord int32
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
 			return nil, err
 		}
-		if persisted {
-			n, err := decodeTerms(b, func(t []byte, tf int) { kw.add(ord, t, tf) })
-			if err != nil {
-				return nil, err
-			}
-			kw.setLength(ord, n)
-		} else {
-			tfs, n := chunkTerms(string(b))
-			for _, tf := range tfs {
-				kw.add(ord, []byte(tf.term), tf.tf)
-			}
-			kw.setLength(ord, n)
+		if !persisted {
+			b = keyword.Encode(string(b))
+		}
+		if err := kw.Add(ord, b); err != nil {
+			return nil, err
 		}
 		ord++
 	}
@@ -412,124 +402,5 @@ func BenchmarkSearch(b *testing.B) {
 			})
 		}
 		x.Close()
-	}
-}
-
-// BenchmarkVectorScan compares chromem-go's exhaustive query (one
-// collection, and shards of it) with a plain scan of the same 640-dim
-// vectors (the builtin embedder's) in one contiguous matrix, with the
-// plain-Go and the AVX2 dot product, and with the index's own scan
-// (memIndex.vectorSearch over 20 containers in shards of 2,048):
-//
-//	go test ./search -run '^$' -bench VectorScan -benchtime 20x
-func BenchmarkVectorScan(b *testing.B) {
-	const dims = 640
-	ctx := context.Background()
-	for _, n := range []int{10000, 100000} {
-		rng := rand.New(rand.NewPCG(uint64(n), 1))
-		flat := make([]float32, n*dims)
-		for i := range flat {
-			flat[i] = float32(rng.NormFloat64())
-		}
-		for i := range n {
-			normalize(flat[i*dims : (i+1)*dims])
-		}
-		q := make([]float32, dims)
-		copy(q, flat[:dims])
-		db := chromem.NewDB()
-		c, err := db.CreateCollection("bench", nil, errNoEmbedding)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := range n {
-			if err := c.AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: flat[i*dims : (i+1)*dims]}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.Run(fmt.Sprintf("chromem/%dk", n/1000), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := c.QueryEmbedding(ctx, q, 100, nil, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		// The same vectors in shards of a few thousand.
-		for _, size := range []int{1000, 2000, 5000} {
-			var shards []*chromem.Collection
-			for i := range n {
-				if i%size == 0 {
-					c, err := db.CreateCollection(fmt.Sprintf("shard%d-%d", size, i), nil, errNoEmbedding)
-					if err != nil {
-						b.Fatal(err)
-					}
-					shards = append(shards, c)
-				}
-				if err := shards[len(shards)-1].AddDocument(ctx, chromem.Document{ID: strconv.Itoa(i), Embedding: flat[i*dims : (i+1)*dims]}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.Run(fmt.Sprintf("chromem-shards-of-%d/%dk", size, n/1000), func(b *testing.B) {
-				for b.Loop() {
-					for _, c := range shards {
-						if _, err := c.QueryEmbedding(ctx, q, 100, nil, nil); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-			})
-		}
-		for name, dot := range map[string]func(a, b []float32) float32{"flat-go": dotGeneric, "flat": dot} {
-			b.Run(fmt.Sprintf("%s/%dk", name, n/1000), func(b *testing.B) {
-				workers := runtime.GOMAXPROCS(0)
-				for b.Loop() {
-					tops := make([]*topN, workers)
-					var wg sync.WaitGroup
-					for w := range workers {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							top := newTopN(100)
-							for i := w * n / workers; i < (w+1)*n/workers; i++ {
-								if s := float64(dot(q, flat[i*dims:(i+1)*dims])); top.wants(s) {
-									top.push(scored{chunk: int32(i), score: s})
-								}
-							}
-							tops[w] = top
-						}()
-					}
-					wg.Wait()
-				}
-			})
-		}
-		// The index: documents of 5 chunks spread over 20 containers, added
-		// in turn as a load does.
-		m := newMemIndex(0)
-		terms := encodeTerms(nil, 0)
-		for i := 0; i < n; i += 5 {
-			d := &docRec{id: "confluence:" + strconv.Itoa(i), source: SourceConfluence, container: "SP" + strconv.Itoa(i/5%20)}
-			m.docs[d.id] = d
-			for c := range min(5, n-i) {
-				if err := m.addChunk(ctx, d, int32(c), terms, flat[(i+c)*dims:(i+c+1)*dims]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		b.Run(fmt.Sprintf("index/%dk", n/1000), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := m.vectorSearch(ctx, q, 100, newFilter(Query{})); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-func normalize(v []float32) {
-	var s float64
-	for _, f := range v {
-		s += float64(f) * float64(f)
-	}
-	for i := range v {
-		v[i] = float32(float64(v[i]) / math.Sqrt(s))
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
+	"github.com/atlasbridge/atlasbridge/search/internal/rank"
+	"github.com/atlasbridge/atlasbridge/search/internal/vec"
 )
 
 // Mode chooses the rankings a search uses.
@@ -64,12 +64,7 @@ type Query struct {
 const DefaultSnippetSize = 240
 
 // snippetSize is the snippet budget q asks for.
-func (q Query) snippetSize() int {
-	if q.SnippetSize <= 0 {
-		return DefaultSnippetSize
-	}
-	return max(q.SnippetSize, minSnippet)
-}
+func (q Query) snippetSize() int { return snippetBudget(q.SnippetSize) }
 
 // MaxK is the most results one search returns.
 const MaxK = 100
@@ -108,64 +103,33 @@ type fusion struct {
 	// ranking weighs wKeywordLong instead of wKeyword (0: never).
 	longQuery    int
 	wKeywordLong float64
-	bm25         bm25Params
-	proximity    proximityParams
+	bm25         keyword.Params
+	proximity    keyword.Proximity
 }
 
-// defaultFusion was chosen with TestEvalPGDocs (PostgreSQL manual, 1,169
-// pages, 7,963 chunks; the 15 dev questions and embed's 35 paraphrased
-// ones). Reciprocal ranks with a small k, the keyword ranking counted twice
-// and 0.3 of a page's next three chunks was the best setting on both sets
-// with either builtin embedder, and beats each ranking alone. With
-// builtin/lsa-v1-512+128 (recall@5 / MRR@10):
-//
-//	           dev (15)       paraphrases (35)
-//	keyword    0.733 / 0.596  0.629 / 0.364
-//	vector     0.667 / 0.461  0.371 / 0.225
-//	hybrid     0.800 / 0.697  0.629 / 0.490
-//
-// Min-max score fusion and RRF with k=60 did worse on at least one set;
-// BM25's k1 (0.9–1.6) and b (0.4–0.9) and pools of 30–200 chunks made no
-// difference to hybrid that held on both sets. A much better embedder
-// deserves more weight: re-tune when it changes
+// defaultFusion was chosen with TestEvalPGDocs and `atlasbridge eval` (the
+// PostgreSQL manual; BENCHMARKS.md has the figures and the settings tried):
+// reciprocal ranks with a small k, the keyword ranking counted twice and 0.3
+// of a page's next three chunks was the best setting on both the dev and the
+// paraphrase sets with either builtin embedder, and beats each ranking alone.
+// A much better embedder deserves more weight: re-tune when it changes
 // (ATLASBRIDGE_EVAL=1 ATLASBRIDGE_EVAL_TUNE=1 go test ./search -run EvalPGDocs -v).
 //
 // The keyword ranking then rewards query terms that stand close together
-// (proximityRerank: the first 20 chunks, terms within 3 of each other,
-// weight 1). End to end (`atlasbridge eval`, fitted builtin embedder,
-// recall@5 / MRR@10), before → after:
-//
-//	                   hybrid                         keyword
-//	dev (15)           0.800 / 0.644 → 0.867 / 0.700  0.667 / 0.627 → 0.800 / 0.669
-//	paraphrases (35)   0.600 / 0.463 → 0.600 / 0.465  0.571 / 0.362 → 0.600 / 0.431
-//	glossary (62)      0.613 / 0.374 → 0.613 / 0.412  0.500 / 0.216 → 0.532 / 0.209
-//
-// (glossary: the manual's own definitions, held out, as embed's experiment
-// builds them). Windows of 2–3, weights 0.5–2 and 10–100 chunks all gave
-// dev 0.867; weight 0.7 gained a paraphrase but put dev hybrid MRR below
-// keyword-only. Re-tuning RRF k, the keyword weight or extra with it did
-// not win on both dev and paraphrases.
+// (keyword.Index.Rerank: the first 20 chunks, terms within 3 of each other,
+// weight 1).
 //
 // A long question (more than 10 terms after stop words) is a description
 // rather than keywords: BM25 adds up many weak matches of its common words,
 // and the embedder reads it better, so its keyword ranking weighs 0.5
-// instead of 2. Only the glossary's definitions are that long (7–81 terms;
-// dev and paraphrases have 3–9), and there (`atlasbridge eval --set …`,
-// recall@5 / MRR@10):
-//
-//	                   hybrid before → after
-//	glossary (62)      0.613 / 0.412 → 0.613 / 0.480
-//	  odd half (31)    0.645 / 0.443 → 0.645 / 0.503
-//	  even half (31)   0.581 / 0.380 → 0.581 / 0.456
-//
-// dev and paraphrases unchanged. Thresholds of 8–12 terms and weights of
-// 0–1 all raised glossary MRR (0.432–0.508); 0.5 above 10 is the setting
-// that lowered recall@5 on neither half, and leaves room above the
-// longest ordinary question. Similar (a whole document as the query)
-// keeps weight 2: duplicates share rare terms that BM25 finds best.
+// instead of 2. 0.5 above 10 terms is the setting that raised the glossary
+// set's MRR without lowering recall@5 on either half of it, and leaves room
+// above the longest ordinary question (dev and paraphrases: 3–9 terms).
+// Similar (a whole document as the query) keeps weight 2: duplicates share
+// rare terms that BM25 finds best.
 var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
 	longQuery: 10, wKeywordLong: 0.5,
-	bm25: bm25Params{k1: 1.2, b: 0.75}, proximity: proximityParams{top: 20, window: 3, weight: 1}}
+	bm25: keyword.Params{K1: 1.2, B: 0.75}, proximity: keyword.Proximity{Top: 20, Window: 3, Weight: 1}}
 
 // keywordWeight is the weight of the keyword ranking for a query of n
 // terms.
@@ -235,14 +199,14 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 			qvec = vs[0]
 		}
 	}
-	terms := tokenize(text)
+	terms := keyword.Tokenize(text)
 	fu.wKeyword = fu.keywordWeight(len(terms))
 	pool := max(fu.poolMin, fu.poolPerK*k)
 
 	x.memMu.RLock()
 	m := x.mem
 	f := newFilter(q)
-	var vecHits, kwHits []scored
+	var vecHits, kwHits []rank.Scored
 	if qvec != nil && m != nil {
 		vecHits, err = m.vectorSearch(ctx, qvec, pool, f)
 		if err != nil {
@@ -256,25 +220,25 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 			return d != nil && f.allows(d)
 		}
 		if f.none() {
-			// Spares a memo lookup per candidate chunk (0.3 ms at 100k).
+			// Spares a memo lookup per candidate chunk.
 			keep = func(o int32) bool { return m.chunks[o].doc != nil }
 		}
-		kwHits = m.kw.search(terms, pool, fu.bm25, keep)
-		kwHits = m.kw.proximityRerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
+		kwHits = m.kw.Search(terms, pool, fu.bm25, keep)
+		kwHits = m.kw.Rerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
 	}
 	var hits []*docHit
 	switch mode {
 	case Vector:
-		hits = m.accumulate(nil, vecHits, func(s scored, _ int) float64 { return s.score })
+		hits = m.accumulate(nil, vecHits, func(s rank.Scored, _ int) float64 { return s.Score })
 	case Keyword:
-		hits = m.accumulate(nil, kwHits, func(s scored, _ int) float64 { return s.score })
+		hits = m.accumulate(nil, kwHits, func(s rank.Scored, _ int) float64 { return s.Score })
 	default:
 		hits = m.accumulate(nil, vecHits, fu.contribution(vecHits, fu.wVector))
 		hits = m.accumulate(hits, kwHits, fu.contribution(kwHits, fu.wKeyword))
 	}
 	inKeyword := make(map[*docRec]bool, len(kwHits))
 	for _, s := range kwHits {
-		inKeyword[m.chunks[s.chunk].doc] = true
+		inKeyword[m.chunks[s.Chunk].doc] = true
 	}
 	if mode != Hybrid {
 		// Raw cosines and BM25 scores have a floor far above zero, so
@@ -295,11 +259,11 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	x.memMu.RUnlock()
 
 	// What a result shows (title, URL, breadcrumb, the chunk's heading and
-	// snippet) comes from the store, for the hits only: keeping it in
-	// memory cost about 50 MB at 168k chunks.
+	// snippet) comes from the store, for the hits only: kept in memory it
+	// was a good share of the heap.
 	snipTerms := terms
 	if q.snippetText != "" {
-		snipTerms = tokenize(q.snippetText)
+		snipTerms = keyword.Tokenize(q.snippetText)
 	}
 	results := make([]Result, 0, len(refs))
 	for _, h := range refs {
@@ -352,29 +316,29 @@ const hitQuery = `SELECT ` + docColumns + `, breadcrumb, c.text, c.heading
 
 // contribution is how much a chunk of a ranking adds to the fused score:
 // w/(k+rank), or w times its score min-max normalised over the ranking.
-func (fu fusion) contribution(ranked []scored, w float64) func(scored, int) float64 {
+func (fu fusion) contribution(ranked []rank.Scored, w float64) func(rank.Scored, int) float64 {
 	if !fu.byScore {
-		return func(_ scored, r int) float64 { return w / (fu.rrfK + float64(r+1)) }
+		return func(_ rank.Scored, r int) float64 { return w / (fu.rrfK + float64(r+1)) }
 	}
 	if len(ranked) == 0 {
 		return nil
 	}
-	hi, lo := ranked[0].score, ranked[len(ranked)-1].score
+	hi, lo := ranked[0].Score, ranked[len(ranked)-1].Score
 	if hi <= lo {
-		return func(scored, int) float64 { return w }
+		return func(rank.Scored, int) float64 { return w }
 	}
-	return func(s scored, _ int) float64 { return w * (s.score - lo) / (hi - lo) }
+	return func(s rank.Scored, _ int) float64 { return w * (s.Score - lo) / (hi - lo) }
 }
 
 // accumulate adds a chunk ranking to the per-document hits; contrib gives a
 // chunk's contribution from its score and rank (0-based).
-func (m *memIndex) accumulate(hits []*docHit, ranked []scored, contrib func(scored, int) float64) []*docHit {
+func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func(rank.Scored, int) float64) []*docHit {
 	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
 	for _, h := range hits {
 		byDoc[h.doc] = h
 	}
 	for r, s := range ranked {
-		d := m.chunks[s.chunk].doc
+		d := m.chunks[s.Chunk].doc
 		if d == nil {
 			continue
 		}
@@ -387,14 +351,14 @@ func (m *memIndex) accumulate(hits []*docHit, ranked []scored, contrib func(scor
 		v := contrib(s, r)
 		found := false
 		for i := range h.parts {
-			if h.parts[i].ord == s.chunk {
+			if h.parts[i].ord == s.Chunk {
 				h.parts[i].score += v
 				found = true
 				break
 			}
 		}
 		if !found {
-			h.parts = append(h.parts, chunkPart{ord: s.chunk, score: v})
+			h.parts = append(h.parts, chunkPart{ord: s.Chunk, score: v})
 		}
 	}
 	return hits
@@ -512,130 +476,21 @@ func (f *filter) check(d *docRec) bool {
 }
 
 // vectorSearch returns the pool chunks most similar to qvec among those f
-// allows, scanning only the shards of the containers f allows (and, with
+// allows, scanning only the vectors of the containers f allows (and, with
 // filters below the container, only shards holding an allowed chunk).
-//
-// It does not ask chromem-go: its QueryEmbedding walks the collection's map,
-// feeds every document through one channel to its workers, takes a locked
-// heap and copies the results, which costs 80–100 ms per 100k vectors where
-// this scan of the same vectors takes 7–8 ms (BenchmarkVectorScan, busy
-// machine; see the package comment).
-func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f *filter) ([]scored, error) {
-	if m.dims != 0 && len(qvec) != m.dims {
-		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(qvec), m.dims)
-	}
-	if !isUnit(qvec) {
-		// Scores are cosines, as chromem-go's are: the fallback's
-		// threshold compares them.
-		qvec = slices.Clone(qvec)
-		scaleToUnit(qvec)
-	}
-	// With filters below the container, mark the allowed chunks of the
-	// allowed containers: shards with none are skipped, the others check
-	// the mark before each row. A document's chunks mostly sit in
-	// consecutive slots, so f.allows runs about once per document.
-	var allow []uint64 // bit per ordinal; nil: every chunk of a scanned shard
+func (m *memIndex) vectorSearch(ctx context.Context, qvec []float32, pool int, f *filter) ([]rank.Scored, error) {
+	vf := vec.Filter[container]{Group: func(c container) bool { return f.allowsContainer(c.source, c.name) }}
 	if f.docLevel() {
-		allow = make([]uint64, (len(m.chunks)+63)/64)
-	}
-	var jobs []*shard
-	rows := 0
-	for _, set := range m.colls {
-		if !f.allowsContainer(set.source, set.container) {
-			continue
-		}
-		for _, s := range set.shards {
-			if s.live() == 0 || allow != nil && !m.markAllowed(s, f, allow) {
-				continue
+		// A document's chunks mostly sit in consecutive slots, so f.allows
+		// runs about once per document.
+		var last *docRec
+		ok := false
+		vf.Chunk = func(o int32) bool {
+			if d := m.chunks[o].doc; d != last {
+				last, ok = d, f.allows(d)
 			}
-			jobs = append(jobs, s)
-			rows += len(s.rows)
+			return ok
 		}
 	}
-	if len(jobs) == 0 {
-		return nil, nil
-	}
-	// One goroutine per core takes the next shard until none is left;
-	// below a few thousand rows starting them costs more than it saves.
-	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
-	tops := make([]*topN, workers)
-	errs := make([]error, workers)
-	var next atomic.Int64
-	scan := func(w int) {
-		top := newTopN(pool)
-		tops[w] = top
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= len(jobs) {
-				return
-			}
-			if err := ctx.Err(); err != nil {
-				errs[w] = err
-				return
-			}
-			scanShard(jobs[i], qvec, allow, top)
-		}
-	}
-	if workers <= 1 {
-		scan(0)
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() { scan(w) })
-		}
-		wg.Wait()
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if len(tops) == 1 {
-		return tops[0].sorted(), nil
-	}
-	top := newTopN(pool)
-	for _, t := range tops {
-		for _, s := range t.h {
-			if top.wants(s.score) {
-				top.push(s)
-			}
-		}
-	}
-	return top.sorted(), nil
-}
-
-// markAllowed sets the bits of the chunks of s whose document f allows and
-// reports whether there was any.
-func (m *memIndex) markAllowed(s *shard, f *filter, allow []uint64) bool {
-	var last *docRec
-	ok, found := false, false
-	for _, r := range s.rows {
-		if r.ord < 0 {
-			continue
-		}
-		if d := m.chunks[r.ord].doc; d != last {
-			last, ok = d, f.allows(d)
-		}
-		if ok {
-			allow[r.ord>>6] |= 1 << (r.ord & 63)
-			found = true
-		}
-	}
-	return found
-}
-
-// minRowsPerWorker is the least rows worth a goroutine of vectorSearch.
-const minRowsPerWorker = 4096
-
-// scanShard offers top every chunk of s that allow marks (nil: every
-// chunk), scored by cosine similarity with the unit vector q. It allocates
-// nothing.
-func scanShard(s *shard, q []float32, allow []uint64, top *topN) {
-	for i := range s.rows {
-		r := &s.rows[i]
-		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
-			continue
-		}
-		if sc := float64(dot(q, r.vec)); top.wants(sc) {
-			top.push(scored{chunk: r.ord, score: sc})
-		}
-	}
+	return m.vecs.Search(ctx, qvec, pool, vf)
 }

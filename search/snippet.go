@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
 // A snippet is what a person or a model reads of a hit: the best short
@@ -33,6 +35,30 @@ type snippetSource struct {
 	source     string   // SourceConfluence or SourceJira
 	typ        string   // the document's type ("comment" has no header)
 	first      bool     // the document's first chunk: the only one with header lines
+}
+
+// snippetBudget is a snippet size as callers give it: DefaultSnippetSize
+// when 0, at least minSnippet.
+func snippetBudget(size int) int {
+	if size <= 0 {
+		return DefaultSnippetSize
+	}
+	return max(size, minSnippet)
+}
+
+// PlainSnippet returns at most size bytes (DefaultSnippetSize when 0) of
+// plain text, cut as a Result's Snippet is: around the densest cluster of
+// the query's terms, at word boundaries, with "…" where text was cut. It is
+// for text from elsewhere, such as a server's own search excerpt.
+func PlainSnippet(text, query string, size int) string {
+	return cutSnippet(text, keyword.Tokenize(query), snippetBudget(size))
+}
+
+// MarkdownSnippet is PlainSnippet of markdown, reduced to plain text first
+// as the index's chunks are (emphasis, quote, list and table syntax gone;
+// link text and code kept).
+func MarkdownSnippet(md, query string, size int) string {
+	return cutSnippet(plainText(md, nil), keyword.Tokenize(query), snippetBudget(size))
 }
 
 // makeSnippet returns at most size bytes of plain text from src's body,
@@ -370,7 +396,7 @@ func inlinePlain(s string) string {
 		}
 		prev, _ := utf8.DecodeLastRuneInString(b.String())
 		r, _ := utf8.DecodeRuneInString(s[next:])
-		if isWordRune(prev) && isWordRune(r) {
+		if keyword.IsWordRune(prev) && keyword.IsWordRune(r) {
 			b.WriteByte(' ')
 		}
 	}
@@ -457,7 +483,7 @@ func precededByWord(s string, i int) bool {
 		return false
 	}
 	r, _ := utf8.DecodeLastRuneInString(s[:i])
-	return isWordRune(r)
+	return keyword.IsWordRune(r)
 }
 
 // emphasis says whether the run of n marks at s[i] opens or closes emphasis
@@ -476,8 +502,8 @@ func emphasis(s string, i, n int) bool {
 	if i+n < len(s) {
 		after, _ = utf8.DecodeRuneInString(s[i+n:])
 	}
-	opens := !isWordRune(before) && (isWordRune(after) || strings.ContainsRune("`[(\"'", after))
-	closes := (isWordRune(before) || strings.ContainsRune("`])\"'.:!?", before)) && !isWordRune(after) && (unicode.IsSpace(after) || unicode.IsPunct(after) || i+n == len(s))
+	opens := !keyword.IsWordRune(before) && (keyword.IsWordRune(after) || strings.ContainsRune("`[(\"'", after))
+	closes := (keyword.IsWordRune(before) || strings.ContainsRune("`])\"'.:!?", before)) && !keyword.IsWordRune(after) && (unicode.IsSpace(after) || unicode.IsPunct(after) || i+n == len(s))
 	return opens != closes
 }
 
@@ -578,7 +604,7 @@ func cutSnippet(plain string, terms []string, size int) string {
 		start, end int
 	}
 	var hits []hit
-	forEachTerm(plain, func(t string, s, e int) {
+	keyword.ForEachTerm(plain, func(t string, s, e int) {
 		if want[t] {
 			hits = append(hits, hit{t, s, e})
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
 var updateSnippets = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -79,7 +81,7 @@ func checkSnippet(t *testing.T, src, got string, size int) {
 func forEachWord(s string, fn func(string)) {
 	start := -1
 	for i, r := range s {
-		if isWordRune(r) {
+		if keyword.IsWordRune(r) {
 			if start < 0 {
 				start = i
 			}
@@ -132,7 +134,7 @@ func TestSnippetOfRealChunks(t *testing.T) {
 			t.Fatalf("no chunk %q in testdata/snippet-chunks.json", tc.chunk)
 		}
 		t.Run(tc.chunk+"/"+tc.query, func(t *testing.T) {
-			got := makeSnippet(c.source(), tokenize(tc.query), DefaultSnippetSize)
+			got := makeSnippet(c.source(), keyword.Tokenize(tc.query), DefaultSnippetSize)
 			fmt.Fprintf(&golden, "%s | %s\n\t%s\n", tc.chunk, tc.query, got)
 			checkSnippet(t, c.Text, got, DefaultSnippetSize)
 			rest := got
@@ -176,7 +178,7 @@ func compareGolden(t *testing.T, path, got string) {
 
 func TestSnippetHeaderOnly(t *testing.T) {
 	c := loadSnippetChunks(t)["jira header only"]
-	got := makeSnippet(c.source(), tokenize("postmortem"), DefaultSnippetSize)
+	got := makeSnippet(c.source(), keyword.Tokenize("postmortem"), DefaultSnippetSize)
 	// Nothing but header lines: they are the snippet, one segment a line.
 	if !strings.Contains(got, "Labels: postmortem, incident · Components: Alerting · Created: 2026-09-03") || strings.Contains(got, "OPS-53: Write") {
 		t.Errorf("snippet %q", got)
@@ -285,7 +287,7 @@ func TestCutSnippet(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := cutSnippet(tc.text, tokenize(tc.query), tc.size)
+			got := cutSnippet(tc.text, keyword.Tokenize(tc.query), tc.size)
 			checkSnippet(t, tc.text, got, tc.size)
 			if tc.want != "" && got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
@@ -376,7 +378,7 @@ func FuzzSnippet(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, title, heading, source, query string, size int, first bool) {
 		size = min(max(size, -10), 2000)
 		src := snippetSource{text: text, breadcrumb: []string{"S", title}, heading: heading, title: title, source: source, first: first}
-		got := makeSnippet(src, tokenize(query), size)
+		got := makeSnippet(src, keyword.Tokenize(query), size)
 		if len(got) > max(size, minSnippet) {
 			t.Fatalf("snippet of %d bytes > %d: %q", len(got), size, got)
 		}
@@ -391,30 +393,11 @@ func FuzzSnippet(f *testing.F) {
 	})
 }
 
-func TestJiraWikiSnippet(t *testing.T) {
-	desc := "h3. Summary\nRollback of billing-cron failed.\n\nSee the handbook page [Deployment and Rollback|https://wiki.example.com/display/ENG/Deployment] for the agreed procedure.\n\n" +
-		"h3. Steps to reproduce\n# Deploy the current *order-service* build\n# Watch the dashboard for errors\n\n" +
-		"h3. Observed\n{noformat}\n2024-05-07 ERROR request_id=ca47f8a3 upstream timed out\n{noformat}\n\n" +
-		"h3. Proposal\n||Option||Effort||\n|Keep as is|none|\n\n_Owner:_ [~alice]. {{billing}} is affected.\n{code:bash}./x.sh --dry-run\n{code}"
-	want := "Summary: Rollback of billing-cron failed. See the handbook page Deployment and Rollback for the agreed procedure. " +
-		"Steps to reproduce: Deploy the current order-service build · Watch the dashboard for errors · " +
-		"Observed: 2024-05-07 ERROR request_id=ca47f8a3 upstream timed out · Proposal: Option: Effort · Keep as is: none · " +
-		"Owner: alice. billing is affected. ./x.sh --dry-run"
-	if got := plainText(jiraWikiMarkdown(desc), nil); got != want {
-		t.Errorf("plain text of the description\n got %q\nwant %q", got, want)
-	}
-	got := cutSnippet(plainText(jiraWikiMarkdown(desc), nil), tokenize("dashboard errors"), 120)
-	checkSnippet(t, desc, got, 120)
-	if !strings.Contains(got, "Watch the dashboard for errors") {
-		t.Errorf("snippet %q", got)
-	}
-}
-
 // BenchmarkSnippet measures makeSnippet on the real chunks of
 // testdata/snippet-chunks.json, one snippet per chunk per iteration.
 func BenchmarkSnippet(b *testing.B) {
 	chunks := loadSnippetChunks(b)
-	terms := tokenize("rollback database settings for the locale")
+	terms := keyword.Tokenize("rollback database settings for the locale")
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, c := range chunks {

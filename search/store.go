@@ -12,7 +12,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // schemaVersion changes whenever the tables below change incompatibly.
@@ -144,16 +145,16 @@ func decodeStrings(s string) ([]string, error) {
 	return out, nil
 }
 
-// isCorruption says whether err is SQLite reporting a damaged or foreign file.
+// isCorruption says whether err is SQLite reporting a damaged or foreign
+// file, or one it cannot read.
 func isCorruption(err error) bool {
-	if err == nil {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
 		return false
 	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"malformed", "not a database", "corrupt", "file is encrypted", "disk i/o error", "short read"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_IOERR:
+		return true
 	}
 	return false
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
 // Upsert stores docs, replacing each document's chunks atomically: the whole
@@ -149,9 +151,8 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 			}
 			for _, c := range p.doc.Chunks {
 				h := chunkHash(c)
-				tfs, n := chunkTerms(c.Text)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (doc_id, idx, heading, text, hash, terms) VALUES (?, ?, ?, ?, ?, ?)`,
-					p.doc.ID, c.Index, c.Heading, c.Text, h, encodeTerms(tfs, n)); err != nil {
+					p.doc.ID, c.Index, c.Heading, c.Text, h, keyword.Encode(c.Text)); err != nil {
 					return err
 				}
 				if v := vecs[h]; v != nil {

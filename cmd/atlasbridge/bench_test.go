@@ -27,6 +27,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -65,7 +66,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, searcher := range []*mcp.Searcher{nil, testSearcher(b, ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
+	for _, searcher := range []*retrieve.Searcher{nil, testSearcher(b, ctx, cfg, conf, jira, cfg.logger(io.Discard))} {
 		res, err := mcpFor(b, cfg, mcp.Options{Searcher: searcher}).ListTools(ctx, mcpgo.ListToolsRequest{})
 		if err != nil {
 			b.Fatal(err)

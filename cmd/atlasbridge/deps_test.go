@@ -27,16 +27,20 @@ func TestImportBoundaries(t *testing.T) {
 		"testdata/atlassian-samples": nil,
 		"markup":                     nil,
 		"embed":                      {"internal/httpretry"},
-		"search":                     {"embed", "atlassian", "markup"},
+		"eval":                       nil,
+		"search":                     {"embed", "search/internal/keyword", "search/internal/rank", "search/internal/vec"},
+		"search/internal/keyword":    {"search/internal/rank"},
+		"search/internal/rank":       nil,
+		"search/internal/vec":        {"search/internal/rank"},
+		"retrieve":                   {"atlassian", "search"},
 		"indexer":                    {"atlassian", "markup", "search", "embed"},
-		"mcp":                        {"atlassian", "markup", "search", "embed"},
+		"mcp":                        {"atlassian", "markup", "retrieve", "search", "embed"},
 	}
 	// owner[module prefix] is the one package of ours allowed to import it.
 	owner := map[string]string{
 		"github.com/JohannesKaufmann/html-to-markdown": "markup",
 		"github.com/yuin/goldmark":                     "markup",
 		"github.com/mark3labs/mcp-go":                  "mcp",
-		"github.com/philippgille/chromem-go":           "search",
 		"modernc.org/sqlite":                           "search",
 	}
 	cronUsers := map[string]bool{}
@@ -58,7 +62,7 @@ func TestImportBoundaries(t *testing.T) {
 					continue
 				}
 				if !slices.Contains(ok, dep) {
-					t.Errorf("%s imports %s: imports flow cmd → mcp, indexer → search → embed, atlassian, markup", pkg, dep)
+					t.Errorf("%s imports %s: imports flow cmd → mcp, indexer → retrieve → search → embed, atlassian, markup", pkg, dep)
 				}
 				continue
 			}
@@ -97,5 +101,21 @@ func TestCommandsLinkNoTestCode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBinaryLeavesOutReferences: chromem-go is the reference the vector
+// scan is measured and checked against (search/internal/vec's
+// BenchmarkVectorScan, search's TestVectorScanMatchesChromem), in tests
+// only: the binary must not link it.
+func TestBinaryLeavesOutReferences(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/cmd/atlasbridge").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/philippgille/chromem-go") {
+			t.Errorf("atlasbridge links %s, a test-only reference", dep)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/eval"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -21,16 +22,16 @@ const defaultEvalHTML = "/usr/share/doc/postgresql-doc-15/html"
 
 // defaultEvalSets are tried, relative to the working directory, when no
 // --set is given: the team's dev set and our own paraphrases.
-var defaultEvalSets = []string{"../shared/eval/pgdocs-dev.tsv", "embed/testdata/pgdocs-paraphrase.tsv"}
+var defaultEvalSets = []string{"eval/testdata/pgdocs-dev.tsv", "embed/testdata/pgdocs-paraphrase.tsv"}
 
 // evalResult is the outcome of one eval run.
 type evalResult struct {
-	Corpus  string                         `json:"corpus"`
-	Pages   int                            `json:"pages"`
-	Chunks  int                            `json:"chunks"`
-	Model   string                         `json:"model"`
-	SyncSec float64                        `json:"sync_seconds"`
-	Sets    map[string][]search.EvalReport `json:"sets"`
+	Corpus  string                   `json:"corpus"`
+	Pages   int                      `json:"pages"`
+	Chunks  int                      `json:"chunks"`
+	Model   string                   `json:"model"`
+	SyncSec float64                  `json:"sync_seconds"`
+	Sets    map[string][]eval.Report `json:"sets"`
 }
 
 // runEval is `atlasbridge eval`: it imports an HTML folder into the
@@ -91,11 +92,11 @@ func evalCorpus(ctx context.Context, htmlDir string, sets []string, log *slog.Lo
 	if _, err := os.Stat(htmlDir); err != nil {
 		return nil, fmt.Errorf("eval: corpus %s: %w (on Debian: apt-get install postgresql-doc-15)", htmlDir, err)
 	}
-	cases := map[string][]search.EvalCase{}
+	cases := map[string][]eval.Case{}
 	for _, s := range sets {
-		cs, err := search.LoadEvalCases(s)
+		cs, err := eval.Load(s)
 		if err != nil {
-			return nil, fmt.Errorf("eval: %w", err)
+			return nil, err
 		}
 		cases[s] = cs
 	}
@@ -118,7 +119,7 @@ func evalCorpus(ctx context.Context, htmlDir string, sets []string, log *slog.Lo
 		return nil, fmt.Errorf("eval: %w", err)
 	}
 	res := &evalResult{Corpus: htmlDir, Pages: st.Documents, Chunks: st.Chunks, Model: st.Model,
-		SyncSec: time.Since(began).Seconds(), Sets: map[string][]search.EvalReport{}}
+		SyncSec: time.Since(began).Seconds(), Sets: map[string][]eval.Report{}}
 	// Results name pages by the file they were imported from.
 	name := func(r search.Result) string {
 		if f, ok := sim.SourceFile(r.Key); ok {
@@ -128,7 +129,14 @@ func evalCorpus(ctx context.Context, htmlDir string, sets []string, log *slog.Lo
 	}
 	for _, s := range sets {
 		for _, mode := range []search.Mode{search.Keyword, search.Vector, search.Hybrid} {
-			rep, err := search.Evaluate(ctx, idx, cases[s], mode, name)
+			rep, err := eval.Run(ctx, cases[s], string(mode), func(ctx context.Context, q string) ([]string, error) {
+				rs, err := idx.Search(ctx, search.Query{Text: q, K: 10, Mode: mode})
+				names := make([]string, len(rs))
+				for i, r := range rs {
+					names[i] = name(r)
+				}
+				return names, err
+			})
 			if err != nil {
 				return nil, fmt.Errorf("eval: %s: %w", s, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/atlasbridge/atlasbridge/eval"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -23,7 +24,7 @@ func TestEvalFloor(t *testing.T) {
 	if _, err := os.Stat(defaultEvalHTML); err != nil {
 		t.Skipf("%s is missing (apt-get install postgresql-doc-15); .ci/run installs it", defaultEvalHTML)
 	}
-	sets := []string{filepath.Join("..", "..", "..", "shared", "eval", "pgdocs-dev.tsv"), filepath.Join("..", "..", "embed", "testdata", "pgdocs-paraphrase.tsv")}
+	sets := []string{filepath.Join("..", "..", "eval", "testdata", "pgdocs-dev.tsv"), filepath.Join("..", "..", "embed", "testdata", "pgdocs-paraphrase.tsv")}
 	var present []string
 	for _, s := range sets {
 		if _, err := os.Stat(s); err == nil {
@@ -41,12 +42,12 @@ func TestEvalFloor(t *testing.T) {
 	}
 	t.Logf("%d pages, %d chunks, sync %.1fs, %s", res.Pages, res.Chunks, res.SyncSec, res.Model)
 	for _, set := range present {
-		reps := map[search.Mode]search.EvalReport{}
+		reps := map[string]eval.Report{}
 		for _, r := range res.Sets[set] {
 			reps[r.Mode] = r
 			t.Logf("%s: %s", filepath.Base(set), r)
 		}
-		kw, hy := reps[search.Keyword], reps[search.Hybrid]
+		kw, hy := reps[string(search.Keyword)], reps[string(search.Hybrid)]
 		if hy.RecallAt5 < kw.RecallAt5 || hy.MRRAt10 < kw.MRRAt10 {
 			t.Errorf("%s: hybrid (%s) is below keyword-only (%s)", set, hy, kw)
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -86,7 +87,7 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("search: %w", err)}
 	}
-	since, err := parseSince(*after, time.Now())
+	since, err := retrieve.ParseSince(*after, time.Now())
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("search: --updated-after: %w", err)}
 	}
@@ -109,31 +110,32 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	}
 
 	log := cfg.logger(stderr)
-	s := &search.Searcher{Verify: *verify, NoFallback: *live == "never", Logger: log}
+	opts := retrieve.Options{NoFallback: *live == "never", Logger: log}
 	if *live == "auto" || *verify {
-		if s.Live, err = liveSearch(cfg, log); err != nil {
+		if opts.Live, err = liveSearch(cfg, log); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
-		if s.Live == nil && *verify {
+		if opts.Live == nil && *verify {
 			return &exitError{code: 2, err: errors.New("search: --verify needs CONFLUENCE_BASE_URL or JIRA_BASE_URL to re-read the hits")}
 		}
 	}
 	idx, err := openReadIndex(ctx, cfg, log)
 	switch {
 	case err == nil:
-		defer idx.Close()
-		s.Index = idx
-	case s.Live == nil || s.NoFallback:
+		opts.Index = idx
+	case opts.Live == nil || opts.NoFallback:
 		return fmt.Errorf("search: %w", err)
 	default:
 		log.Warn("no usable index: searching the servers only", "err", err)
 	}
-	if s.Index != nil && len(q.Spaces)+len(q.Projects) == 0 && len(cfg.Spaces)+len(cfg.Projects) > 0 {
-		if q.Spaces, q.Projects, err = allowedContainers(ctx, s.Index, cfg); err != nil {
+	s := retrieve.New(opts)
+	defer s.Close()
+	if idx != nil && len(q.Spaces)+len(q.Projects) == 0 && len(cfg.Spaces)+len(cfg.Projects) > 0 {
+		if q.Spaces, q.Projects, err = allowedContainers(ctx, idx, cfg); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
 	}
-	ans, err := s.Search(ctx, q)
+	ans, err := s.Search(ctx, retrieve.Query{Query: q, Verify: *verify})
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
@@ -203,7 +205,7 @@ func allowedContainers(ctx context.Context, idx *search.Index, cfg *config) (spa
 
 // liveSearch builds the live fallback from the configured clients, or nil
 // when neither product is configured.
-func liveSearch(cfg *config, log *slog.Logger) (*search.Live, error) {
+func liveSearch(cfg *config, log *slog.Logger) (*retrieve.Live, error) {
 	conf, err := cfg.confluence(log)
 	if err != nil {
 		return nil, err
@@ -215,10 +217,10 @@ func liveSearch(cfg *config, log *slog.Logger) (*search.Live, error) {
 	if conf == nil && jira == nil {
 		return nil, nil
 	}
-	return &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}, nil
+	return &retrieve.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}, nil
 }
 
-func toResultJSON(h search.Hit) searchResultJSON {
+func toResultJSON(h retrieve.Hit) searchResultJSON {
 	r := h.Result
 	j := searchResultJSON{Stale: h.Stale, Title: r.Title, URL: r.URL, Source: r.Source, Type: r.Type, Status: r.Status,
 		Labels: r.Labels, Score: round3(r.Score), Heading: r.Heading, Snippet: r.Snippet, Origin: h.Origin, Restricted: r.Restricted}
@@ -247,7 +249,7 @@ func writeResults(w io.Writer, rs []searchResultJSON) {
 			}
 		}
 		origin := ""
-		if r.Origin == search.OriginLive {
+		if r.Origin == retrieve.OriginLive {
 			origin = ", live"
 		}
 		if r.Stale {
@@ -262,25 +264,6 @@ func writeResults(w io.Writer, rs []searchResultJSON) {
 			fmt.Fprintf(w, "   %s\n", strings.Join(strings.Fields(r.Snippet), " "))
 		}
 	}
-}
-
-// parseSince reads a date (2006-01-02) or an age ("30d", "12h", "2w").
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[s[len(s)-1]]
-	var n int
-	if unit > 0 {
-		if _, err := fmt.Sscanf(s[:len(s)-1], "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == s[:len(s)-1] {
-			return now.Add(-time.Duration(n) * unit), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2024-01-31 or an age like 30d, 12h, 2w", s)
 }
 
 func upper(ss []string) []string {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
@@ -98,30 +97,6 @@ func TestSearchCommand(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", code, errb.String())
 		}
 	})
-}
-
-func TestParseSince(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{"", time.Time{}, true},
-		{"2024-01-31", time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), true},
-		{"30d", now.Add(-30 * 24 * time.Hour), true},
-		{"12h", now.Add(-12 * time.Hour), true},
-		{"2w", now.Add(-14 * 24 * time.Hour), true},
-		{"-3d", time.Time{}, false},
-		{"3x", time.Time{}, false},
-		{"d", time.Time{}, false},
-	}
-	for _, tc := range tests {
-		got, err := parseSince(tc.in, now)
-		if (err == nil) != tc.ok || !got.Equal(tc.want) {
-			t.Errorf("parseSince(%q) = %v, %v", tc.in, got, err)
-		}
-	}
 }
 
 func TestSearchAllowLists(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/internal/httpfront"
 	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -171,8 +172,8 @@ func frontOptions(token string, allowRemote bool, certFile, keyFile string, orig
 // created it. With no product configured and no index, there is nothing to
 // search: nil. stop cancels the background load and waits for it: call it
 // before closing the Searcher.
-func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) (s *mcp.Searcher, stop func()) {
-	opts := mcp.SearcherOptions{
+func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) (s *retrieve.Searcher, stop func()) {
+	opts := retrieve.Options{
 		Open:   func(ctx context.Context) (*search.Index, error) { return openReadIndex(ctx, cfg, log) },
 		Logger: log,
 	}
@@ -182,10 +183,10 @@ func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, 
 			return nil, func() {}
 		}
 		opts.Index = idx
-		return mcp.NewSearcher(opts), func() {}
+		return retrieve.New(opts), func() {}
 	}
-	opts.Live = &search.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
-	s = mcp.NewSearcher(opts)
+	opts.Live = &retrieve.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}
+	s = retrieve.New(opts)
 	return s, preload(ctx, s, func(err error) {
 		log.Info("no local index yet: semantic_search asks the servers until a sync creates it", "dir", cfg.DataDir, "err", err)
 	})
@@ -195,7 +196,7 @@ func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, 
 // load and returns once it has ended: an index closed while it loads would
 // be read after its store is gone (a panic at shutdown). failed is told why
 // a load that was not cancelled found no index.
-func preload(ctx context.Context, s *mcp.Searcher, failed func(error)) (stop func()) {
+func preload(ctx context.Context, s *retrieve.Searcher, failed func(error)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -17,7 +17,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
-	"github.com/atlasbridge/atlasbridge/mcp"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -166,7 +166,7 @@ func TestOpenSearcher(t *testing.T) {
 
 // testSearcher is openSearcher for a test: its background load is stopped
 // and the Searcher closed when the test ends.
-func testSearcher(t testing.TB, ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *mcp.Searcher {
+func testSearcher(t testing.TB, ctx context.Context, cfg *config, conf *atlassian.Confluence, jira *atlassian.Jira, log *slog.Logger) *retrieve.Searcher {
 	t.Helper()
 	s, stop := openSearcher(ctx, cfg, conf, jira, log)
 	t.Cleanup(func() {
@@ -184,7 +184,7 @@ func testSearcher(t testing.TB, ctx context.Context, cfg *config, conf *atlassia
 func TestPreloadStop(t *testing.T) {
 	opening := make(chan struct{})
 	release := make(chan struct{})
-	s := mcp.NewSearcher(mcp.SearcherOptions{Open: func(ctx context.Context) (*search.Index, error) {
+	s := retrieve.New(retrieve.Options{Open: func(ctx context.Context) (*search.Index, error) {
 		close(opening)
 		<-ctx.Done() // the load sees the cancellation…
 		<-release    // …and is still busy when stop is called

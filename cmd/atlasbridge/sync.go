@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -258,14 +257,18 @@ func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.
 	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
 	// A full rebuild replaces an index built with another embedder, or a
 	// damaged one: what it holds is lost either way.
-	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || errors.Is(err, search.ErrCorrupt) || strings.Contains(err.Error(), "embedder state")) {
+	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || errors.Is(err, search.ErrCorrupt) || errors.Is(err, search.ErrEmbedderState)) {
 		log.Warn("the index cannot be used as it is: deleting it for the full rebuild", "dir", dir, "model", emb.Model(), "err", err)
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if rerr := os.Remove(filepath.Join(dir, "index.db"+suffix)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		if rerr := search.Remove(dir); rerr != nil {
+			var locked *search.LockedError
+			if errors.As(rerr, &locked) {
+				err = rerr // reported below, as another sync
+			} else {
 				return nil, fmt.Errorf("sync: delete the old index: %w", rerr)
 			}
+		} else {
+			idx, err = search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
 		}
-		idx, err = search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
 	}
 	var locked *search.LockedError
 	if errors.As(err, &locked) {

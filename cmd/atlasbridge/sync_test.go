@@ -425,3 +425,39 @@ func TestSyncReportsItsPace(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncFullRebuildsAfterABadEmbedderState: an embedder state the
+// configured embedder cannot restore (another version of it wrote it) stops
+// a sync with a pointer to sync --full, which deletes the index and
+// rebuilds it.
+func TestSyncFullRebuildsAfterABadEmbedderState(t *testing.T) {
+	cfg, _ := syncSimConfig(t, 5)
+	ctx := context.Background()
+	if err := runSync(ctx, []string{"--progress", "none"}, cfg, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	emb, err := embed.New(cfg.Embed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := search.Open(ctx, cfg.DataDir, search.Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SetMeta(ctx, search.EmbedderStateKey, []byte("written by another version")); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	err = runSync(ctx, []string{"--progress", "none"}, cfg, nil, io.Discard, io.Discard)
+	if !errors.Is(err, search.ErrEmbedderState) || !strings.Contains(err.Error(), "sync --full") {
+		t.Fatalf("sync with a bad embedder state: %v, want a pointer to sync --full", err)
+	}
+	var out bytes.Buffer
+	if err := runSync(ctx, []string{"--progress", "none", "--full", "--json"}, cfg, nil, &out, io.Discard); err != nil {
+		t.Fatalf("sync --full after the bad state: %v", err)
+	}
+	var sum summaryJSON
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || sum.Added == 0 || sum.Unchanged != 0 {
+		t.Fatalf("full rebuild summary (want every document added again): %v %s", err, out.String())
+	}
+}

@@ -1,4 +1,4 @@
-package search
+package vec
 
 // dotGeneric is the dot product of two vectors of the same length in plain
 // Go: unrolled by eight into four accumulators, which the compiler keeps in

@@ -1,27 +1,26 @@
-package search
+package vec
 
 import (
 	"sync"
 	"unsafe"
 )
 
-// vecArena holds the vector blocks of one memIndex outside the Go heap, in
+// arena holds the vector blocks of one Store outside the Go heap, in
 // anonymous memory mappings (where the platform has them; elsewhere in
 // ordinary slices).
 //
 // Why: the garbage collector lets the heap grow to twice what was live at
 // its last cycle (GOGC=100), and loading an index makes garbage the size of
-// its vectors (the SQLite driver copies every blob it returns). With the
-// vectors on the heap a one-shot search at 168k chunks peaked at 904 MiB
-// for 344 MB of vectors; off the heap they count once, and only the much
-// smaller rest of the index is doubled.
+// its vectors (the SQLite driver copies every blob it returns). On the heap
+// the vectors were counted twice; off the heap they count once, and only the
+// much smaller rest of the index is doubled (BENCHMARKS.md, open-index
+// memory).
 //
 // Blocks are never returned one by one: a shard keeps its slots for its
-// next chunks, and the whole arena goes when its memIndex is dropped
-// (release), or, as a safety net, when the memIndex becomes unreachable.
-// A vector slice must therefore not outlive its memIndex: the scan only
-// reads vectors under Index.memMu, and release runs under its write lock.
-type vecArena struct {
+// next chunks, and the whole arena goes when its Store is released, or, as
+// a safety net, when the Store becomes unreachable. A vector slice must
+// therefore not outlive its Store (see Store.Release).
+type arena struct {
 	mu      sync.Mutex // free may run on the cleanup goroutine
 	regions [][]byte   // mappings, released by free
 	spare   []float32  // the unused end of the newest region
@@ -41,7 +40,7 @@ const (
 const vecAlign = 16
 
 // alloc returns n zeroed floats, aligned to a cache line.
-func (a *vecArena) alloc(n int) []float32 {
+func (a *arena) alloc(n int) []float32 {
 	if n <= 0 {
 		return nil
 	}
@@ -73,7 +72,7 @@ func (a *vecArena) alloc(n int) []float32 {
 }
 
 // free unmaps every region. The arena can be used again afterwards.
-func (a *vecArena) free() {
+func (a *arena) free() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, b := range a.regions {
@@ -83,7 +82,7 @@ func (a *vecArena) free() {
 }
 
 // size is the number of bytes mapped.
-func (a *vecArena) size() int64 {
+func (a *arena) size() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.mapped

@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package search
+package vec
 
 import "golang.org/x/sys/cpu"
 

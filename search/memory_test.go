@@ -5,91 +5,19 @@ import (
 	"runtime"
 	"slices"
 	"testing"
-	"unsafe"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/vec"
 )
 
-// TestVecArena checks the blocks the arena hands out: zeroed, cache-line
-// aligned, never overlapping, usable after a free, and what it maps.
-func TestVecArena(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		sizes []int // floats per block, in order
-	}{
-		{name: "small blocks", sizes: []int{8 * 64, 16 * 64, 32 * 64, 3, 1}},
-		{name: "block larger than a region", sizes: []int{minRegion, 5}},
-		{name: "many blocks over several regions", sizes: repeat(256*640, 20)},
-		{name: "empty block", sizes: []int{0, 7}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := &vecArena{}
-			defer a.free()
-			var blocks [][]float32
-			for _, n := range tc.sizes {
-				b := a.alloc(n)
-				if len(b) != n || cap(b) != n {
-					t.Fatalf("alloc(%d): len %d cap %d", n, len(b), cap(b))
-				}
-				if n == 0 {
-					continue
-				}
-				if p := uintptr(unsafe.Pointer(&b[0])); p%(4*vecAlign) != 0 {
-					t.Fatalf("alloc(%d) at %#x: not aligned to %d bytes", n, p, 4*vecAlign)
-				}
-				for i, f := range b {
-					if f != 0 {
-						t.Fatalf("alloc(%d)[%d] = %v, want 0", n, i, f)
-					}
-				}
-				for i := range b {
-					b[i] = float32(len(blocks) + 1)
-				}
-				blocks = append(blocks, b)
-			}
-			for i, b := range blocks {
-				for _, f := range b {
-					if f != float32(i+1) {
-						t.Fatalf("block %d was overwritten by a later block", i)
-					}
-				}
-			}
-			if mapRegionWorks() && a.size() == 0 {
-				t.Fatal("nothing mapped")
-			}
-			a.free()
-			if a.size() != 0 {
-				t.Fatalf("%d bytes mapped after free", a.size())
-			}
-			if b := a.alloc(10); len(b) != 10 || b[9] != 0 {
-				t.Fatal("alloc after free")
-			}
-		})
-	}
-}
-
-func repeat(n, times int) []int {
-	out := make([]int, times)
-	for i := range out {
-		out[i] = n
-	}
-	return out
-}
-
-func mapRegionWorks() bool {
-	b, err := mapRegion(minRegion)
-	if err != nil {
-		return false
-	}
-	unmapRegion(b)
-	return true
-}
-
-// TestVectorsOffHeap checks that a loaded index keeps its vectors in its
-// arena, that Close gives them back, and that a reload after a change of
-// the store releases the old arena.
+// TestVectorsOffHeap checks that a loaded index keeps its vectors outside
+// the heap, that a reload after a reset releases the old ones, and that
+// Close gives them back.
 func TestVectorsOffHeap(t *testing.T) {
-	if !mapRegionWorks() {
+	probe := vec.New[int](4, 8)
+	if _, err := probe.Add(0, 0, []float32{1, 0, 0, 0}); err != nil || probe.MappedBytes() == 0 {
 		t.Skip("no anonymous memory mappings here: vectors stay on the heap")
 	}
+	probe.Release()
 	ctx := context.Background()
 	dir := t.TempDir()
 	w := openWriter(t, dir, newHashEmbedder())
@@ -108,33 +36,7 @@ func TestVectorsOffHeap(t *testing.T) {
 	r.memMu.RLock()
 	m := r.mem
 	r.memMu.RUnlock()
-	inArena := func(v []float32) bool {
-		p := uintptr(unsafe.Pointer(&v[0]))
-		for _, b := range m.arena.regions {
-			start := uintptr(unsafe.Pointer(&b[0]))
-			if p >= start && p < start+uintptr(len(b)) {
-				return true
-			}
-		}
-		return false
-	}
-	n := 0
-	for _, set := range m.colls {
-		for _, s := range set.shards {
-			for _, row := range s.rows {
-				if row.ord >= 0 {
-					n++
-					if !inArena(row.vec) {
-						t.Fatalf("the vector of chunk %d is not in the arena", row.ord)
-					}
-				}
-			}
-		}
-	}
-	if n != 1000 {
-		t.Fatalf("%d vectors loaded, want 1000", n)
-	}
-	// A reset makes the reader load everything again: the old arena goes.
+	// A reset makes the reader load everything again: the old vectors go.
 	if err := w.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +46,8 @@ func TestVectorsOffHeap(t *testing.T) {
 	if err := r.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if m.arena.size() != 0 {
-		t.Fatal("a full reload kept the old arena mapped")
+	if m.vecs.MappedBytes() != 0 {
+		t.Fatal("a full reload kept the old vectors mapped")
 	}
 	if rs, err := r.Search(ctx, Query{Text: corpus.words(3), K: 3}); err != nil || len(rs) == 0 {
 		t.Fatalf("search after the reload: %v, %v", ids(rs), err)

@@ -1,8 +1,11 @@
-package search_test
+package retrieve_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -54,7 +58,7 @@ func newWorld(t *testing.T, synced bool) *world {
 	return w
 }
 
-func origins(hits []search.Hit) map[string]int {
+func origins(hits []retrieve.Hit) map[string]int {
 	m := map[string]int{}
 	for _, h := range hits {
 		m[h.Origin]++
@@ -72,18 +76,15 @@ func TestSearcherFallback(t *testing.T) {
 		wantFallback string // substring; "" = no fallback
 		wantOrigin   string // an origin that must appear
 	}{
-		{"no index", empty, search.Query{Text: "rotate the on-call pager", K: 5}, "no index yet", search.OriginLive},
-		{"covered and confident", synced, search.Query{Text: "on-call pager rotation handover", K: 5, Sources: []string{"confluence"}}, "", search.OriginIndex},
-		{"project not indexed", synced, search.Query{Text: "database backup", K: 5, Projects: []string{"OPS"}}, "project OPS is not indexed", search.OriginLive},
+		{"no index", empty, search.Query{Text: "rotate the on-call pager", K: 5}, "no index yet", retrieve.OriginLive},
+		{"covered and confident", synced, search.Query{Text: "on-call pager rotation handover", K: 5, Sources: []string{"confluence"}}, "", retrieve.OriginIndex},
+		{"project not indexed", synced, search.Query{Text: "database backup", K: 5, Projects: []string{"OPS"}}, "project OPS is not indexed", retrieve.OriginLive},
 		{"weak match", synced, search.Query{Text: "zyzzyva quokka", K: 5}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &search.Searcher{Live: &search.Live{Confluence: tc.w.conf, Jira: tc.w.jira}}
-			if tc.w.idx != nil {
-				s.Index = tc.w.idx
-			}
-			ans, err := s.Search(t.Context(), tc.q)
+			s := retrieve.New(retrieve.Options{Index: tc.w.idx, Live: &retrieve.Live{Confluence: tc.w.conf, Jira: tc.w.jira}})
+			ans, err := s.Search(t.Context(), retrieve.Query{Query: tc.q})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,15 +112,15 @@ func TestSearcherFallback(t *testing.T) {
 func TestSearcherNoWordInIndex(t *testing.T) {
 	w := newWorld(t, true)
 	// A negative MinScore turns the score test off: only the keyword probe is left.
-	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf}, MinScore: -1, MaxAge: -1}
-	ans, err := s.Search(t.Context(), search.Query{Text: "zyzzyva quokka", K: 5})
+	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, MinScore: -1, MaxAge: -1})
+	ans, err := s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "zyzzyva quokka", K: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(ans.Fallback, "no indexed text contains the words") {
 		t.Fatalf("fallback = %q", ans.Fallback)
 	}
-	ans, err = s.Search(t.Context(), search.Query{Text: "pager rotation handover", K: 5})
+	ans, err = s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "pager rotation handover", K: 5}})
 	if err != nil || ans.Fallback != "" {
 		t.Fatalf("fallback = %q, %v for a question the index answers", ans.Fallback, err)
 	}
@@ -132,15 +133,15 @@ func TestSearcherServerDown(t *testing.T) {
 	}))
 	defer down.Close()
 	conf, _ := atlassian.NewConfluence(down.URL+"/confluence", atlassian.Options{MaxRetries: -1})
-	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: conf}, MaxAge: time.Nanosecond}
-	ans, err := s.Search(t.Context(), search.Query{Text: "deploy and roll back a release", K: 5})
+	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: conf}, MaxAge: time.Nanosecond})
+	ans, err := s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "deploy and roll back a release", K: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ans.Fallback == "" || len(ans.Notes) == 0 || !strings.Contains(ans.Notes[0], "live Confluence search failed") {
 		t.Fatalf("fallback %q, notes %v", ans.Fallback, ans.Notes)
 	}
-	if origins(ans.Hits)[search.OriginIndex] == 0 {
+	if origins(ans.Hits)[retrieve.OriginIndex] == 0 {
 		t.Fatal("index hits lost when the server is down")
 	}
 }
@@ -159,25 +160,25 @@ func TestSearcherServerHangs(t *testing.T) {
 	defer hang.Close()
 	defer close(release)
 	conf, _ := atlassian.NewConfluence(hang.URL+"/confluence", atlassian.Options{Timeout: time.Minute})
-	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: conf}, MaxAge: time.Nanosecond,
-		LiveTimeout: 300 * time.Millisecond, Verify: true}
+	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: conf}, MaxAge: time.Nanosecond,
+		LiveTimeout: 300 * time.Millisecond})
 	t0 := time.Now()
-	ans, err := s.Search(t.Context(), search.Query{Text: "deploy and roll back a release", K: 5})
+	ans, err := s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "deploy and roll back a release", K: 5}, Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(t0); d > 10*time.Second {
 		t.Errorf("the search waited %s for a hanging server (LiveTimeout 300ms)", d)
 	}
-	if origins(ans.Hits)[search.OriginIndex] == 0 || len(ans.Notes) == 0 {
+	if origins(ans.Hits)[retrieve.OriginIndex] == 0 || len(ans.Notes) == 0 {
 		t.Fatalf("hits %v, notes %v", origins(ans.Hits), ans.Notes)
 	}
 }
 
 func TestSearcherVerify(t *testing.T) {
 	w := newWorld(t, true)
-	s := &search.Searcher{Index: w.idx, Live: &search.Live{Confluence: w.conf}, Verify: true, MaxAge: -1, MinScore: -1}
-	q := search.Query{Text: "VPN setup for remote access", K: 3, Sources: []string{"confluence"}}
+	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, MaxAge: -1, MinScore: -1})
+	q := retrieve.Query{Query: search.Query{Text: "VPN setup for remote access", K: 3, Sources: []string{"confluence"}}, Verify: true}
 	before, err := s.Search(t.Context(), q)
 	if err != nil || len(before.Hits) < 2 {
 		t.Fatalf("hits = %+v, %v", before.Hits, err)
@@ -194,6 +195,14 @@ func TestSearcherVerify(t *testing.T) {
 	p.Updated = time.Now().Add(time.Hour)
 	if _, err := w.srv.UpdatePage(p); err != nil {
 		t.Fatal(err)
+	}
+	// Verification is per query: without it the index answers as synced.
+	plain, err := s.Search(t.Context(), retrieve.Query{Query: q.Query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(plain.Hits, func(h retrieve.Hit) bool { return h.Key == gone.Key && !h.Stale }) || len(plain.Notes) != 0 {
+		t.Fatalf("without Verify: hits %+v, notes %v; want the deleted page as indexed", plain.Hits, plain.Notes)
 	}
 	after, err := s.Search(t.Context(), q)
 	if err != nil {
@@ -212,9 +221,69 @@ func TestSearcherVerify(t *testing.T) {
 	}
 }
 
+// TestSearcherOpensIndexWhenDue: without an index the Searcher says why,
+// tries Open again at most once every ReopenEvery, answers from the
+// servers meanwhile, and picks the index up once a sync has made it; after
+// Close it stays without one.
+func TestSearcherOpensIndexWhenDue(t *testing.T) {
+	w := newWorld(t, false)
+	dir := t.TempDir()
+	now := time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)
+	opens := 0
+	open := func(ctx context.Context) (*search.Index, error) {
+		opens++
+		return search.Open(ctx, dir, search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+	}
+	s := retrieve.New(retrieve.Options{Open: open, ReopenEvery: time.Minute, Live: &retrieve.Live{Confluence: w.conf},
+		Now: func() time.Time { return now }})
+	defer s.Close()
+	if _, err := s.Index(t.Context()); !errors.Is(err, search.ErrNoIndex) || opens != 1 {
+		t.Fatalf("no index yet: %v after %d opens", err, opens)
+	}
+	q := retrieve.Query{Query: search.Query{Text: "rotate the on-call pager", K: 5}}
+	ans, err := s.Search(t.Context(), q)
+	if err != nil || ans.Fallback == "" || origins(ans.Hits)[retrieve.OriginLive] == 0 || opens != 1 {
+		t.Fatalf("without an index: %+v, %v after %d opens (want live hits, no new open)", ans, err, opens)
+	}
+
+	// A sync makes the index; the Searcher opens it once the minute is up.
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	x, err := search.Open(t.Context(), dir, search.Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := indexer.New(indexer.Options{Confluence: w.conf, Index: x, Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Sync(t.Context(), indexer.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if _, err := s.Index(t.Context()); err == nil || opens != 1 {
+		t.Fatalf("opened before ReopenEvery passed: %v, %d opens", err, opens)
+	}
+	now = now.Add(time.Minute)
+	if err := s.Preload(t.Context()); err != nil || opens != 2 {
+		t.Fatalf("preload after the sync: %v, %d opens", err, opens)
+	}
+	ans, err = s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "on-call pager rotation handover", K: 5, Sources: []string{"confluence"}}})
+	if err != nil || origins(ans.Hits)[retrieve.OriginIndex] == 0 {
+		t.Fatalf("with the index: %+v, %v", ans, err)
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if _, err := s.Index(t.Context()); !errors.Is(err, search.ErrNoIndex) || opens != 2 {
+		t.Fatalf("after Close: %v, %d opens", err, opens)
+	}
+}
+
 func TestLiveQueriesAreEscaped(t *testing.T) {
-	l := &search.Live{Spaces: []string{"ENG", "OPS"}}
-	words := search.QueryWords(`how do I "reset" my password" OR space = SECRET OR text ~ "x`, 8)
+	l := &retrieve.Live{Spaces: []string{"ENG", "OPS"}}
+	words := retrieve.QueryWords(`how do I "reset" my password" OR space = SECRET OR text ~ "x`, 8)
 	cql, ok := l.ConfluenceCQL(search.Query{Labels: []string{`a"b`}}, words, false)
 	if !ok {
 		t.Fatal("no CQL")
@@ -226,7 +295,7 @@ func TestLiveQueriesAreEscaped(t *testing.T) {
 	if _, ok := l.ConfluenceCQL(search.Query{Spaces: []string{"HR"}}, words, false); ok {
 		t.Fatal("a space outside the allow-list was searched")
 	}
-	jql, _ := (&search.Live{}).JiraJQL(search.Query{Statuses: []string{"In Progress"}, UpdatedAfter: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)}, []string{"login", "timeout"}, true)
+	jql, _ := (&retrieve.Live{}).JiraJQL(search.Query{Statuses: []string{"In Progress"}, UpdatedAfter: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)}, []string{"login", "timeout"}, true)
 	if want := `(text ~ "login" OR text ~ "timeout") AND status in ("In Progress") AND updated >= "2024/01/31"`; jql != want {
 		t.Fatalf("jql = %s", jql)
 	}
@@ -244,9 +313,9 @@ func TestQueryWords(t *testing.T) {
 		{"alpha beta gamma delta epsilon", 2, "epsilon"},
 	}
 	for _, tc := range tests {
-		got := strings.Join(search.QueryWords(tc.in, tc.max), " ")
+		got := strings.Join(retrieve.QueryWords(tc.in, tc.max), " ")
 		if tc.max == 2 {
-			if n := len(search.QueryWords(tc.in, tc.max)); n != 2 || !strings.Contains(got, "epsilon") {
+			if n := len(retrieve.QueryWords(tc.in, tc.max)); n != 2 || !strings.Contains(got, "epsilon") {
 				t.Errorf("QueryWords(%q, 2) = %q", tc.in, got)
 			}
 			continue

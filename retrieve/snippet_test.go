@@ -1,10 +1,11 @@
-package search_test
+package retrieve_test
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -12,9 +13,9 @@ import (
 // wiki markup, no highlight marks) within the size the query asks for.
 func TestLiveSnippets(t *testing.T) {
 	w := newWorld(t, false)
-	s := &search.Searcher{Live: &search.Live{Confluence: w.conf, Jira: w.jira}}
+	s := retrieve.New(retrieve.Options{Live: &retrieve.Live{Confluence: w.conf, Jira: w.jira}})
 	for _, size := range []int{0, 100} {
-		ans, err := s.Search(t.Context(), search.Query{Text: "dashboard errors rollback", K: 10, SnippetSize: size})
+		ans, err := s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: "dashboard errors rollback", K: 10, SnippetSize: size}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -24,7 +25,7 @@ func TestLiveSnippets(t *testing.T) {
 		}
 		jira := 0
 		for _, h := range ans.Hits {
-			if h.Origin != search.OriginLive {
+			if h.Origin != retrieve.OriginLive {
 				t.Fatalf("hit %s from %s without an index", h.Key, h.Origin)
 			}
 			if h.Source == search.SourceJira {
@@ -45,33 +46,5 @@ func TestLiveSnippets(t *testing.T) {
 		if jira == 0 {
 			t.Fatalf("no live Jira hit for the test to read: %+v", ans.Hits)
 		}
-	}
-}
-
-// TestSnippetsOfSyncedSpace holds the snippets to the chunk format the
-// indexer writes today: if it changes its breadcrumb line or header lines,
-// they show up here.
-func TestSnippetsOfSyncedSpace(t *testing.T) {
-	w := newWorld(t, true)
-	seen := 0
-	for _, q := range []string{"rotate the on-call pager", "undo a bad release", "access requests vpn", "database backup restore"} {
-		rs, err := w.idx.Search(t.Context(), search.Query{Text: q, K: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			seen++
-			if r.Snippet == "" {
-				t.Errorf("%q: %s has no snippet", q, r.Title)
-			}
-			for _, mark := range []string{"›", "Last edited by", "Author: ", "Labels: ", "**", "](", "```", "| "} {
-				if strings.Contains(r.Snippet, mark) {
-					t.Errorf("%q: snippet of %s has %q: %q", q, r.Title, mark, r.Snippet)
-				}
-			}
-		}
-	}
-	if seen < 20 {
-		t.Fatalf("only %d results to check", seen)
 	}
 }

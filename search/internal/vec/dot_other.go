@@ -1,6 +1,6 @@
 //go:build !amd64 || purego
 
-package search
+package vec
 
 // dot is the dot product of two vectors of the same length: the cosine
 // similarity of unit vectors.

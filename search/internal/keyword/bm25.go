@@ -1,16 +1,17 @@
-package search
+package keyword
 
 import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"sort"
 	"sync"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/rank"
 )
 
-// bm25Params are BM25's term-frequency saturation k1 and length
-// normalisation b.
-type bm25Params struct{ k1, b float64 }
+// Params are BM25's term-frequency saturation K1 and length normalisation
+// B.
+type Params struct{ K1, B float64 }
 
 // termFreq is one term of a chunk with its count.
 type termFreq struct {
@@ -24,7 +25,7 @@ func chunkTerms(text string) ([]termFreq, int) {
 	idx := make(map[string]int)
 	var out []termFreq
 	n := 0
-	forEachTerm(text, func(t string, _, _ int) {
+	ForEachTerm(text, func(t string, _, _ int) {
 		n++
 		if i, ok := idx[t]; ok {
 			out[i].tf++
@@ -36,8 +37,14 @@ func chunkTerms(text string) ([]termFreq, int) {
 	return out, n
 }
 
-// encodeTerms is the persisted form of a chunk's term counts, so that opening
-// an index does not have to tokenise every chunk again:
+// Encode returns the stored form of the term counts of a chunk's text, which
+// Index.Add reads back: opening an index then does not tokenise every chunk
+// again.
+func Encode(text string) []byte {
+	return encodeTerms(chunkTerms(text))
+}
+
+// encodeTerms is the stored form of a chunk's term counts:
 // uvarint(length) then, per term, uvarint(len) bytes uvarint(tf).
 func encodeTerms(tfs []termFreq, length int) []byte {
 	b := binary.AppendUvarint(nil, uint64(length))
@@ -78,9 +85,9 @@ func decodeTerms(b []byte, fn func(term []byte, tf int)) (int, error) {
 // order, delta-encoded: per chunk uvarint(gap<<1 | tf≠1) where gap is the
 // ordinal minus the previous one (the first: minus 0), followed by
 // uvarint(tf) when tf is not 1. Most postings take one or two bytes where a
-// struct of ordinal and count took eight (keyword index at 168k chunks:
-// 86 → 28 MB). Ordinals only grow: addChunk hands them out in order and
-// compact renumbers without reordering.
+// struct of ordinal and count took eight (see BENCHMARKS.md, open-index
+// memory). Ordinals only grow: Add is given them in order and Compact
+// renumbers without reordering.
 type postingList struct {
 	data []byte
 	last int32 // ordinal of the last posting
@@ -139,10 +146,11 @@ func (r *postingReader) next() (ord int32, tf int, ok bool) {
 	return r.ord, tf, true
 }
 
-// keywordIndex is an in-memory BM25 inverted index over chunk ordinals.
-// Removed chunks stay in the postings as tombstones (the caller's live
-// check skips them) until compact drops them.
-type keywordIndex struct {
+// Index is an in-memory BM25 inverted index over chunk ordinals. Removed
+// chunks stay in the postings as tombstones (Search skips them) until
+// Compact drops them. It is not safe for concurrent writes; Search may run
+// concurrently with other Searches.
+type Index struct {
 	terms    map[string]int32 // term → id
 	postings []postingList    // by term id
 	length   []int32          // by chunk ordinal; -1 once removed
@@ -150,18 +158,32 @@ type keywordIndex struct {
 	totalLen int64
 	dead     int // removed chunks whose postings are still in place
 	// accs holds search's score accumulators (*[]float32, zeroed) for
-	// reuse: a fresh one per query (400 KB at 100k chunks) made the
+	// reuse: a fresh one per query, four bytes per chunk, made the
 	// collector run often now that the heap is small.
 	accs sync.Pool
 }
 
-func newKeywordIndex() *keywordIndex {
-	return &keywordIndex{terms: make(map[string]int32)}
+// New returns an empty Index.
+func New() *Index {
+	return &Index{terms: make(map[string]int32)}
 }
 
-// add indexes chunk ord (ords are handed out densely and in increasing
-// order by the caller).
-func (k *keywordIndex) add(ord int32, term []byte, tf int) {
+// Add indexes chunk ord with its terms in their stored form (Encode).
+// Ordinals are handed out densely and in increasing order by the caller.
+func (k *Index) Add(ord int32, terms []byte) error {
+	n, err := decodeTerms(terms, func(t []byte, tf int) { k.add(ord, t, tf) })
+	if err != nil {
+		return err
+	}
+	k.setLength(ord, n)
+	return nil
+}
+
+// Live is the number of chunks indexed and not removed.
+func (k *Index) Live() int { return k.live }
+
+// add indexes one term of chunk ord.
+func (k *Index) add(ord int32, term []byte, tf int) {
 	id, ok := k.terms[string(term)]
 	if !ok {
 		id = int32(len(k.postings))
@@ -175,7 +197,7 @@ func (k *keywordIndex) add(ord int32, term []byte, tf int) {
 }
 
 // setLength records chunk ord as live with the given number of terms.
-func (k *keywordIndex) setLength(ord int32, n int) {
+func (k *Index) setLength(ord int32, n int) {
 	for int(ord) >= len(k.length) {
 		k.length = append(k.length, -1)
 	}
@@ -184,8 +206,8 @@ func (k *keywordIndex) setLength(ord int32, n int) {
 	k.totalLen += int64(n)
 }
 
-// remove tombstones chunk ord.
-func (k *keywordIndex) remove(ord int32) {
+// Remove tombstones chunk ord.
+func (k *Index) Remove(ord int32) {
 	if int(ord) >= len(k.length) || k.length[ord] < 0 {
 		return
 	}
@@ -195,15 +217,15 @@ func (k *keywordIndex) remove(ord int32) {
 	k.dead++
 }
 
-// needsCompaction says whether tombstones make up enough of the postings to
+// NeedsCompaction says whether tombstones make up enough of the postings to
 // be worth a rewrite.
-func (k *keywordIndex) needsCompaction() bool {
+func (k *Index) NeedsCompaction() bool {
 	return k.dead > 1000 && k.dead > k.live/5
 }
 
-// compact drops tombstoned postings, renumbering chunks through remap
+// Compact drops tombstoned postings, renumbering chunks through remap
 // (old ordinal → new ordinal, -1 for removed; it keeps their order).
-func (k *keywordIndex) compact(remap []int32, newCount int) {
+func (k *Index) Compact(remap []int32, newCount int) {
 	var buf []byte
 	for id := range k.postings {
 		l := &k.postings[id]
@@ -233,15 +255,9 @@ func (k *keywordIndex) compact(remap []int32, newCount int) {
 	k.dead = 0
 }
 
-// scored is a chunk with a score, for ranking.
-type scored struct {
-	chunk int32
-	score float64
-}
-
-// search ranks the live chunks allowed by keep against the query terms and
-// returns the best n, best first.
-func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(int32) bool) []scored {
+// Search ranks the live chunks allowed by keep (nil: all) against the query
+// terms (Tokenize) and returns the best n, best first.
+func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) []rank.Scored {
 	if k.live == 0 || n <= 0 {
 		return nil
 	}
@@ -276,11 +292,11 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 		if idf <= 0 {
 			continue
 		}
-		norm := bp.k1 * (1 - bp.b)
-		per := bp.k1 * bp.b / avg
+		norm := bp.K1 * (1 - bp.B)
+		per := bp.K1 * bp.B / avg
 		// postingReader.next inlined by hand: this loop runs once per
-		// posting of every query term (100k-chunk keyword query: 1.2 →
-		// 0.7 ms of CPU).
+		// posting of every query term, and the call showed in the CPU
+		// time of keyword queries.
 		data := pl.data
 		var c int32
 		for i := 0; i < len(data); {
@@ -310,86 +326,22 @@ func (k *keywordIndex) search(terms []string, n int, bp bm25Params, keep func(in
 			if acc[c] == 0 {
 				touched = append(touched, c)
 			}
-			acc[c] += float32(idf * tf * (bp.k1 + 1) / (tf + norm + per*float64(l)))
+			acc[c] += float32(idf * tf * (bp.K1 + 1) / (tf + norm + per*float64(l)))
 		}
 	}
-	top := newTopN(n)
+	top := rank.NewTop(n)
 	for _, c := range touched {
-		if s := float64(acc[c]); top.wants(s) && (keep == nil || keep(c)) {
-			top.push(scored{chunk: c, score: s})
+		if s := float64(acc[c]); top.Wants(s) && (keep == nil || keep(c)) {
+			top.Push(rank.Scored{Chunk: c, Score: s})
 		}
 	}
-	return top.sorted()
+	return top.Sorted()
 }
 
 // accumulator returns a zeroed accumulator of a score per chunk ordinal.
-func (k *keywordIndex) accumulator() []float32 {
+func (k *Index) accumulator() []float32 {
 	if p, ok := k.accs.Get().(*[]float32); ok && len(*p) >= len(k.length) {
 		return (*p)[:len(k.length)]
 	}
 	return make([]float32, len(k.length))
-}
-
-// topN keeps the n best scored chunks seen (a min-heap on score).
-type topN struct {
-	n int
-	h []scored
-}
-
-func newTopN(n int) *topN { return &topN{n: n, h: make([]scored, 0, min(n, 1024))} }
-
-func worse(a, b scored) bool { return a.score < b.score || a.score == b.score && a.chunk > b.chunk }
-
-// wants says whether a score could enter the top n.
-func (t *topN) wants(s float64) bool { return len(t.h) < t.n || s > t.h[0].score }
-
-func (t *topN) push(s scored) {
-	if len(t.h) < t.n {
-		t.h = append(t.h, s)
-		for i := len(t.h) - 1; i > 0; {
-			p := (i - 1) / 2
-			if !worse(t.h[i], t.h[p]) {
-				break
-			}
-			t.h[i], t.h[p] = t.h[p], t.h[i]
-			i = p
-		}
-		return
-	}
-	if !worse(t.h[0], s) {
-		return
-	}
-	t.h[0] = s
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(t.h) && worse(t.h[l], t.h[m]) {
-			m = l
-		}
-		if r < len(t.h) && worse(t.h[r], t.h[m]) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		t.h[i], t.h[m] = t.h[m], t.h[i]
-		i = m
-	}
-}
-
-// sorted returns the kept chunks, best first.
-func (t *topN) sorted() []scored { return topScored(t.h, t.n) }
-
-// topScored sorts by score, best first (ties by chunk for determinism), and
-// keeps n.
-func topScored(s []scored, n int) []scored {
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].score != s[j].score {
-			return s[i].score > s[j].score
-		}
-		return s[i].chunk < s[j].chunk
-	})
-	if len(s) > n {
-		s = s[:n]
-	}
-	return s
 }

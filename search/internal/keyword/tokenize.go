@@ -1,4 +1,4 @@
-package search
+package keyword
 
 import (
 	"strings"
@@ -6,26 +6,26 @@ import (
 	"unicode/utf8"
 )
 
-// tokenize splits text into keyword-index terms: lower-cased runs of letters
+// Tokenize splits text into keyword-index terms: lower-cased runs of letters
 // and digits, stop words dropped, lightly stemmed. It is the only tokeniser
 // of the keyword index and is deliberately not shared with the embedders, so
 // either can change without invalidating the other.
-func tokenize(text string) []string {
+func Tokenize(text string) []string {
 	var terms []string
-	forEachTerm(text, func(t string, _, _ int) { terms = append(terms, t) })
+	ForEachTerm(text, func(t string, _, _ int) { terms = append(terms, t) })
 	return terms
 }
 
-// forEachTerm calls fn with every term of text and the byte range of the word
-// it came from, in order.
-func forEachTerm(text string, fn func(term string, start, end int)) {
+// ForEachTerm calls fn with every term of text (as Tokenize gives them) and
+// the byte range of the word it came from, in order.
+func ForEachTerm(text string, fn func(term string, start, end int)) {
 	start := -1
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
-		if isWordRune(r) {
+		if IsWordRune(r) {
 			if start < 0 {
 				start = i
 			}
@@ -40,7 +40,8 @@ func forEachTerm(text string, fn func(term string, start, end int)) {
 	}
 }
 
-func isWordRune(r rune) bool {
+// IsWordRune says whether r belongs to a word, as Tokenize splits text.
+func IsWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 	}

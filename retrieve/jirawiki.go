@@ -1,4 +1,4 @@
-package search
+package retrieve
 
 import (
 	"regexp"
@@ -18,7 +18,7 @@ var (
 )
 
 // jiraWikiMarkdown rewrites the Jira wiki markup that matters to a snippet
-// as the markdown plainText reads: headings, lists, tables, code and
+// as the markdown search.MarkdownSnippet reads: headings, lists, tables, code and
 // noformat blocks, links, mentions and monospace. Text is never added.
 func jiraWikiMarkdown(s string) string {
 	var b strings.Builder

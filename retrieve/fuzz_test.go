@@ -1,13 +1,15 @@
-package search_test
+package retrieve_test
 
 import (
-	samples "github.com/atlasbridge/atlasbridge/testdata/atlassian-samples"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 
+	samples "github.com/atlasbridge/atlasbridge/testdata/atlassian-samples"
+
 	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
+	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -38,7 +40,7 @@ func FuzzLiveQueries(f *testing.F) {
 		f.Add(s, "OPS", s, "In Progress", len(s)%2 == 0)
 	}
 	f.Fuzz(func(t *testing.T, text, container, label, status string, any bool) {
-		words := search.QueryWords(text, 8)
+		words := retrieve.QueryWords(text, 8)
 		if len(words) > 8 {
 			t.Fatalf("QueryWords(%q, 8) kept %d words", text, len(words))
 		}
@@ -57,7 +59,7 @@ func FuzzLiveQueries(f *testing.F) {
 			UpdatedAfter: time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC)}
 		// The allow-list holds the asked container, so the query is built;
 		// a document in another container must never match it.
-		live := &search.Live{Spaces: []string{container}, Projects: []string{container}}
+		live := &retrieve.Live{Spaces: []string{container}, Projects: []string{container}}
 		for _, tc := range []struct {
 			d      ql.Dialect
 			build  func(search.Query, []string, bool) (string, bool)

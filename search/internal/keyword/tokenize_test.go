@@ -1,4 +1,4 @@
-package search
+package keyword
 
 import (
 	"slices"
@@ -25,16 +25,15 @@ func TestTokenize(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := tokenize(tc.in); !slices.Equal(got, tc.want) {
-				t.Fatalf("tokenize(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := Tokenize(tc.in); !slices.Equal(got, tc.want) {
+				t.Fatalf("Tokenize(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
 }
 
 func TestTermsRoundTrip(t *testing.T) {
-	tfs, n := chunkTerms("vacuum the vacuum daemon; autovacuum vacuums")
-	b := encodeTerms(tfs, n)
+	b := Encode("vacuum the vacuum daemon; autovacuum vacuums")
 	got := map[string]int{}
 	length, err := decodeTerms(b, func(term []byte, tf int) { got[string(term)] = tf })
 	if err != nil || length != 5 {

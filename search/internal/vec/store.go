@@ -1,0 +1,321 @@
+package vec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/atlasbridge/atlasbridge/search/internal/rank"
+)
+
+// Store holds unit vectors of one length, each under the ordinal of its
+// chunk and in a group of the caller's (a space or project), and ranks them
+// by cosine similarity with a query (Search).
+//
+// A group's vectors lie in shards of at most the shard size given to New;
+// a shard's vectors lie in blocks of consecutive slots (doubling from
+// minBlock to maxBlock slots), so a scan reads memory in order: vectors
+// allocated one by one end up between other allocations, and their scan
+// was three times slower. A removed vector frees its slot for the shard's
+// next one.
+//
+// Add, Remove, Renumber and Release must not run concurrently with each
+// other or with Search; Searches may run concurrently.
+type Store[K comparable] struct {
+	dims      int
+	shardSize int
+	groups    map[K][]int32 // shard ids by group
+	shards    []*shard      // by id
+	ords      int32         // 1 + the largest ordinal added since the last Renumber
+	arena     *arena
+}
+
+// Slot is where Add put a vector: give it to Remove.
+type Slot struct {
+	shard, row int32
+}
+
+// shard is a run of slots of one group.
+type shard struct {
+	rows  []row     // by slot, in block order
+	free  []int32   // slots whose ord is -1
+	spare []float32 // the unused end of the newest block
+	block int       // slots in the newest block
+}
+
+// row is one slot of a shard; ord is -1 while the slot is free.
+type row struct {
+	vec []float32
+	ord int32
+}
+
+// Blocks start small (a space of five pages should not take a megabyte)
+// and double up to maxBlock slots.
+const (
+	minBlock = 8
+	maxBlock = 256
+)
+
+// New returns an empty Store of vectors of dims floats (0: the length of
+// the first vector added) in shards of at most shardSize.
+func New[K comparable](dims, shardSize int) *Store[K] {
+	s := &Store[K]{dims: dims, shardSize: max(shardSize, 1), groups: make(map[K][]int32), arena: &arena{}}
+	// A Store dropped without Release (a test resetting an index's
+	// memory) still gives its vectors back.
+	runtime.AddCleanup(s, func(a *arena) { a.free() }, s.arena)
+	return s
+}
+
+// Dims is the length of the vectors (0 while none was added to a Store
+// made without one).
+func (s *Store[K]) Dims() int { return s.dims }
+
+// MappedBytes is how much memory the Store has mapped for vectors outside
+// the Go heap.
+func (s *Store[K]) MappedBytes() int64 { return s.arena.size() }
+
+// Release gives the vectors back to the system at once, rather than when
+// the Store becomes unreachable. The Store must not be used afterwards:
+// no Search may be reading its vectors.
+func (s *Store[K]) Release() {
+	if s != nil {
+		s.arena.free()
+	}
+}
+
+// Add stores a copy of v, scaled to unit length, as chunk ord of group.
+// Ordinals must be non-negative; each may be stored once until removed.
+func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
+	if s.dims == 0 {
+		s.dims = len(v)
+	} else if len(v) != s.dims {
+		return Slot{}, fmt.Errorf("vector of %d dimensions, want %d", len(v), s.dims)
+	}
+	id := s.shardFor(group)
+	sh := s.shards[id]
+	i := sh.take(s.dims, s.arena, s.shardSize)
+	slot := sh.rows[i].vec
+	copy(slot, v)
+	if !isUnit(slot) {
+		scaleToUnit(slot)
+	}
+	sh.rows[i].ord = ord
+	s.ords = max(s.ords, ord+1)
+	return Slot{shard: id, row: i}, nil
+}
+
+// Remove frees the slot of a vector.
+func (s *Store[K]) Remove(slot Slot) {
+	sh := s.shards[slot.shard]
+	sh.rows[slot.row].ord = -1
+	sh.free = append(sh.free, slot.row)
+}
+
+// Renumber gives every stored vector a new ordinal: remap[old], which must
+// not be -1 for a stored one; n is the number of ordinals after it.
+func (s *Store[K]) Renumber(remap []int32, n int) {
+	for _, sh := range s.shards {
+		for i, r := range sh.rows {
+			if r.ord >= 0 {
+				sh.rows[i].ord = remap[r.ord]
+			}
+		}
+	}
+	s.ords = int32(n)
+}
+
+// shardFor returns the id of a shard of group with room for one more
+// vector, making the group or a new shard as needed.
+func (s *Store[K]) shardFor(group K) int32 {
+	ids := s.groups[group]
+	for _, id := range ids {
+		if s.shards[id].live() < s.shardSize {
+			return id
+		}
+	}
+	id := int32(len(s.shards))
+	s.shards = append(s.shards, &shard{})
+	s.groups[group] = append(ids, id)
+	return id
+}
+
+// live is the number of vectors in the shard.
+func (sh *shard) live() int { return len(sh.rows) - len(sh.free) }
+
+// take returns a free slot for a vector of dims floats, making one from a
+// new block of a when none is free. A shard holds at most limit slots: its
+// last block stops there (8+16+…+256 slots and then blocks of 256 would
+// overshoot 2,048 by 248).
+func (sh *shard) take(dims int, a *arena, limit int) int32 {
+	if n := len(sh.free); n > 0 {
+		i := sh.free[n-1]
+		sh.free = sh.free[:n-1]
+		return i
+	}
+	if len(sh.spare) < dims {
+		sh.block = min(max(2*sh.block, minBlock), maxBlock)
+		sh.spare = a.alloc(min(sh.block, max(limit-len(sh.rows), 1)) * dims)
+	}
+	v := sh.spare[:dims:dims]
+	sh.spare = sh.spare[dims:]
+	sh.rows = append(sh.rows, row{vec: v, ord: -1})
+	return int32(len(sh.rows) - 1)
+}
+
+// Filter narrows a Search.
+type Filter[K comparable] struct {
+	// Group says whether any vector of a group may match (nil: all).
+	Group func(K) bool
+	// Chunk, when set, says whether chunk ord may match. It is called
+	// before the scan, once per vector of the groups admitted, one shard
+	// after the other and in slot order (a document's chunks mostly sit in
+	// consecutive slots), never concurrently; shards with no chunk it
+	// admits are not scanned.
+	Chunk func(ord int32) bool
+}
+
+// minRowsPerWorker is the least rows worth a goroutine of Search: below a
+// few thousand, starting one costs more than it saves.
+const minRowsPerWorker = 4096
+
+// Search returns the n vectors most similar to q among those f admits, best
+// first, scored by cosine similarity. Shards are scanned on every core.
+func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) ([]rank.Scored, error) {
+	if s.dims != 0 && len(q) != s.dims {
+		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(q), s.dims)
+	}
+	if !isUnit(q) {
+		// Scores are cosines: the live fallback's threshold compares them.
+		q = slices.Clone(q)
+		scaleToUnit(q)
+	}
+	// With a chunk filter, mark the chunks it admits: shards with none are
+	// skipped, the others check the mark before each row.
+	var allow []uint64 // bit per ordinal; nil: every chunk of a scanned shard
+	if f.Chunk != nil {
+		allow = make([]uint64, (s.ords+63)/64)
+	}
+	var jobs []*shard
+	rows := 0
+	for g, ids := range s.groups {
+		if f.Group != nil && !f.Group(g) {
+			continue
+		}
+		for _, id := range ids {
+			sh := s.shards[id]
+			if sh.live() == 0 || allow != nil && !sh.mark(f.Chunk, allow) {
+				continue
+			}
+			jobs = append(jobs, sh)
+			rows += len(sh.rows)
+		}
+	}
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	// One goroutine per core takes the next shard until none is left.
+	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
+	tops := make([]*rank.Top, workers)
+	errs := make([]error, workers)
+	var next atomic.Int64
+	scan := func(w int) {
+		top := rank.NewTop(n)
+		tops[w] = top
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= len(jobs) {
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				errs[w] = err
+				return
+			}
+			jobs[i].scan(q, allow, top)
+		}
+	}
+	if workers <= 1 {
+		scan(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { scan(w) })
+		}
+		wg.Wait()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if len(tops) == 1 {
+		return tops[0].Sorted(), nil
+	}
+	top := rank.NewTop(n)
+	for _, t := range tops {
+		for _, sc := range t.Kept() {
+			if top.Wants(sc.Score) {
+				top.Push(sc)
+			}
+		}
+	}
+	return top.Sorted(), nil
+}
+
+// mark sets the bits of the chunks of sh that admit admits and reports
+// whether there was any.
+func (sh *shard) mark(admit func(int32) bool, allow []uint64) bool {
+	found := false
+	for _, r := range sh.rows {
+		if r.ord >= 0 && admit(r.ord) {
+			allow[r.ord>>6] |= 1 << (r.ord & 63)
+			found = true
+		}
+	}
+	return found
+}
+
+// scan offers top every vector of sh that allow marks (nil: every one),
+// scored by its dot product with the unit vector q. It allocates nothing.
+func (sh *shard) scan(q []float32, allow []uint64, top *rank.Top) {
+	for i := range sh.rows {
+		r := &sh.rows[i]
+		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
+			continue
+		}
+		if sc := float64(dot(q, r.vec)); top.Wants(sc) {
+			top.Push(rank.Scored{Chunk: r.ord, Score: sc})
+		}
+	}
+}
+
+// unitTolerance is how far from 1 the length of a vector taken as unit may
+// be: chromem-go's, so that both normalise the same vectors and rank alike
+// (TestVectorScanMatchesChromem).
+const unitTolerance = 1e-6
+
+// isUnit says whether v is taken as a unit vector.
+func isUnit(v []float32) bool {
+	var sq float64
+	for _, f := range v {
+		sq += float64(f) * float64(f)
+	}
+	return math.Abs(math.Sqrt(sq)-1) < unitTolerance
+}
+
+// scaleToUnit scales v to unit length; a zero vector stays zero.
+func scaleToUnit(v []float32) {
+	var sq float64
+	for _, f := range v {
+		sq += float64(f) * float64(f)
+	}
+	if sq == 0 {
+		return
+	}
+	n := math.Sqrt(sq)
+	for i := range v {
+		v[i] = float32(float64(v[i]) / n)
+	}
+}
