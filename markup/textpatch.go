@@ -1,0 +1,283 @@
+package markup
+
+import (
+	"html"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// patchText applies an edit that only changed words of a leaf's text directly to the text
+// node the words came from, so every element of the leaf (spans, links, cells, their
+// attributes) stays as it was. It gives up (ok == false) unless the changed words are plain
+// text that occurs in the leaf's text nodes exactly as often as in its markdown, so the
+// occurrence edited is known.
+func (p *page) patchText(l *leaf, md string) (string, bool) {
+	old, cur := chunkKey(l.md), chunkKey(md)
+	if old == cur {
+		return p.src[l.start:l.end], true
+	}
+	pre := 0
+	for pre < len(old) && pre < len(cur) && old[pre] == cur[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(old)-pre && suf < len(cur)-pre && old[len(old)-1-suf] == cur[len(cur)-1-suf] {
+		suf++
+	}
+	oe, ne := len(old)-suf, len(cur)-suf
+	// Widen to whole words (markdown syntax ends a word), on rune boundaries.
+	for pre > 0 && isWordByte(old[pre-1]) {
+		pre--
+	}
+	for oe < len(old) && isWordByte(old[oe]) {
+		oe++
+		ne++
+	}
+	wo, wn := old[pre:oe], cur[pre:ne]
+	if wo == "" || !plainWords(wo) || !plainWords(wn) || !utf8.ValidString(wo) || !utf8.ValidString(wn) {
+		return "", false
+	}
+	if (pre == 0 || old[pre-1] == '\n') && (wn == "" || chunkShape(wn) != "p" || strings.ContainsRune("-+=0123456789", rune(wn[0]))) {
+		return "", false // a new line start that could read as markup
+	}
+	k := -1
+	inMD := wordsAt(old, wo)
+	for i, at := range inMD {
+		if at == pre {
+			k = i
+		}
+	}
+	texts := p.visibleText(l)
+	seen := 0
+	for _, t := range texts {
+		seen += len(wordsAt(t.text, wo))
+	}
+	if k < 0 || seen != len(inMD) {
+		return "", false
+	}
+	for _, t := range texts {
+		found := wordsAt(t.text, wo)
+		if k >= len(found) {
+			k -= len(found)
+			continue
+		}
+		at := found[k]
+		from, to := t.offs[at], t.ends[at+len(wo)-1]
+		var b strings.Builder
+		b.WriteString(p.src[l.start:from])
+		if t.cdata {
+			b.WriteString(wn) // plain words hold no "]]>"
+		} else {
+			xmlText(&b, wn)
+		}
+		b.WriteString(p.src[to:l.end])
+		return b.String(), true
+	}
+	return "", false
+}
+
+// isWordByte reports the bytes of letters and digits (all of a multi-byte rune's).
+func isWordByte(c byte) bool {
+	return c >= 0x80 || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// wordsAt returns the offsets of the occurrences of w in s that are whole words (no letter or
+// digit touches either end).
+func wordsAt(s, w string) []int {
+	var out []int
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return out
+		}
+		at := from + i
+		if (at == 0 || !isWordByte(s[at-1]) || !isWordByte(w[0])) &&
+			(at+len(w) == len(s) || !isWordByte(s[at+len(w)]) || !isWordByte(w[len(w)-1])) {
+			out = append(out, at)
+		}
+		from = at + len(w)
+	}
+}
+
+const markdownSyntax = "\\`*_[]()<>#|~&{}"
+
+// plainWords reports text without markdown syntax, placeholder brackets or line breaks.
+func plainWords(s string) bool {
+	return !strings.ContainsAny(s, "\n⟦⟧"+markdownSyntax) &&
+		!strings.ContainsFunc(s, func(r rune) bool { return r >= 0xE000 && r <= 0xF8FF || isInvisible(r) || r == 0x200D })
+}
+
+// shownText is the text of one text node as the markdown shows it (entities decoded, white
+// space collapsed, invisible characters dropped) with the source offsets of each byte.
+type shownText struct {
+	text       string
+	cdata      bool  // the node is a CDATA section: a patch is written unescaped
+	offs, ends []int // source start and end of the character each byte belongs to
+}
+
+// visibleText collects the text nodes of a leaf that the markdown shows as text: not those of
+// atoms, parameters, code bodies or task ids.
+func (p *page) visibleText(l *leaf) []shownText {
+	skip := map[*xnode]bool{}
+	for _, i := range l.atoms {
+		if n := p.atoms[i].node; n.name != "ac:link" && n.name != "ac:placeholder" { // their text is text
+			skip[n] = true
+		}
+	}
+	var out []shownText
+	var walk func(n *xnode, code bool)
+	walk = func(n *xnode, code bool) {
+		if skip[n] {
+			return
+		}
+		switch n.kind {
+		case xText, xCDATA:
+			out = append(out, p.shown(n, code))
+			return
+		case xElement:
+			switch n.name {
+			case "ac:parameter", "ac:task-id", "ac:task-status", "style", "script", "time":
+				return
+			case "ac:plain-text-body":
+				code = true
+			}
+			if strings.HasPrefix(n.name, "ri:") {
+				return
+			}
+			for _, c := range n.children {
+				walk(c, code)
+			}
+		}
+	}
+	for _, n := range l.nodes {
+		walk(n, false)
+	}
+	return out
+}
+
+// shown decodes a text node the way the converter shows it; code keeps its white space.
+func (p *page) shown(n *xnode, code bool) shownText {
+	t := shownText{cdata: n.kind == xCDATA}
+	var b strings.Builder
+	s := p.src
+	space := false
+	start, end := n.start, n.end
+	if t.cdata {
+		start += len("<![CDATA[")
+		end = start + len(n.text(s))
+	}
+	emit := func(str string, from, to int) {
+		for i := 0; i < len(str); i++ {
+			t.offs = append(t.offs, from)
+			t.ends = append(t.ends, to)
+		}
+		b.WriteString(str)
+	}
+	for i := start; i < end; {
+		from := i
+		var r rune
+		var str string
+		if s[i] == '&' && !t.cdata {
+			j := strings.IndexByte(s[i:min(end, i+40)], ';')
+			if j > 1 {
+				dec := html.UnescapeString(s[i : i+j+1])
+				if dec != s[i:i+j+1] {
+					str = dec
+					i += j + 1
+				}
+			}
+		}
+		if str == "" {
+			var size int
+			r, size = utf8.DecodeRuneInString(s[i:end])
+			str = s[i : i+size]
+			i += size
+		} else {
+			r, _ = utf8.DecodeRuneInString(str)
+		}
+		switch {
+		case code:
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == 0xA0:
+			if !space {
+				emit(" ", from, i)
+				space = true
+			} else if len(t.ends) > 0 {
+				t.ends[len(t.ends)-1] = i
+			}
+			continue
+		case isInvisible(r) || r == 0x200D:
+			continue
+		}
+		space = false
+		emit(str, from, i)
+	}
+	t.text = b.String()
+	return t
+}
+
+// patchTasks applies an edit that only ticked or unticked tasks of a task list to their
+// status elements.
+func (p *page) patchTasks(l *leaf, md string) (string, bool) {
+	if len(l.nodes) != 1 || !l.nodes[0].isElement("ac:task-list") {
+		return "", false
+	}
+	untick := strings.NewReplacer("[x]", "[ ]", "[X]", "[ ]")
+	old, cur := chunkKey(l.md), chunkKey(md)
+	if untick.Replace(old) != untick.Replace(cur) {
+		return "", false
+	}
+	var tasks []*xnode
+	var walk func(*xnode)
+	walk = func(n *xnode) {
+		for _, c := range n.children {
+			if c.isElement("ac:task") {
+				tasks = append(tasks, c)
+			}
+			walk(c)
+		}
+	}
+	walk(l.nodes[0])
+	oldLines, curLines := strings.Split(old, "\n"), strings.Split(cur, "\n")
+	var boxes []int // line index of each task's checkbox
+	for i, line := range oldLines {
+		t := strings.TrimLeft(line, " ")
+		if strings.HasPrefix(t, "- [ ] ") || strings.HasPrefix(t, "- [x] ") || t == "- [ ]" || t == "- [x]" {
+			boxes = append(boxes, i)
+		}
+	}
+	if len(boxes) != len(tasks) {
+		return "", false
+	}
+	type repl struct {
+		from, to int
+		text     string
+	}
+	var reps []repl
+	for k, i := range boxes {
+		was := strings.Contains(oldLines[i], "- [x]")
+		now := strings.Contains(curLines[i], "- [x]") || strings.Contains(curLines[i], "- [X]")
+		if was == now {
+			continue
+		}
+		st := tasks[k].childElement("ac:task-status")
+		if st == nil || st.openEnd == st.end {
+			return "", false
+		}
+		status := "incomplete"
+		if now {
+			status = "complete"
+		}
+		reps = append(reps, repl{st.openEnd, st.closeBeg, status})
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].from < reps[j].from })
+	var b strings.Builder
+	last := l.start
+	for _, r := range reps {
+		b.WriteString(p.src[last:r.from])
+		b.WriteString(r.text)
+		last = r.to
+	}
+	b.WriteString(p.src[last:l.end])
+	return b.String(), true
+}
