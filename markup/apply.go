@@ -398,6 +398,9 @@ func (a *applier) rewrite(l *leaf, md string) (string, error) {
 	if out, ok := a.p.patchText(l, md); ok {
 		return out, nil
 	}
+	if out, ok := a.p.patchAtom(l, md); ok {
+		return out, nil
+	}
 	if out, ok := a.p.patchTasks(l, md); ok {
 		return out, nil
 	}

@@ -281,3 +281,48 @@ func (p *page) patchTasks(l *leaf, md string) (string, bool) {
 	b.WriteString(p.src[last:l.end])
 	return b.String(), true
 }
+
+// patchAtom applies an edit confined to one placeholder or link of a leaf to that element in
+// place: a status's title, a link's text. The rest of the leaf keeps its bytes.
+func (p *page) patchAtom(l *leaf, md string) (string, bool) {
+	old, cur := chunkKey(l.md), chunkKey(md)
+	pre := 0
+	for pre < len(old) && pre < len(cur) && old[pre] == cur[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(old)-pre && suf < len(cur)-pre && old[len(old)-1-suf] == cur[len(cur)-1-suf] {
+		suf++
+	}
+	at := 0
+	for _, i := range l.atoms {
+		a := &p.atoms[i]
+		k := strings.Index(old[at:], a.md)
+		if k < 0 {
+			return "", false
+		}
+		start, end := at+k, at+k+len(a.md)
+		at = end
+		if pre < start || len(old)-suf > end {
+			continue
+		}
+		repl := cur[start : end+len(cur)-len(old)]
+		var xml string
+		var ok bool
+		if m := tokenPattern.FindString(repl); m == repl && strings.HasPrefix(a.md, tokOpen) {
+			kind, detail, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(repl, tokOpen), tokClose), ":")
+			if !strings.HasPrefix(a.md, tokOpen+kind+":") {
+				return "", false
+			}
+			xml, ok = p.modify(a, kind, strings.ReplaceAll(detail, `\|`, "|"))
+		} else if m := mdLinkPattern.FindStringSubmatch(repl); m != nil && m[0] == repl && a.node.name == "ac:link" &&
+			strings.HasSuffix(a.md, "]("+m[2]+")") && plainLabel(m[1]) {
+			xml, ok = p.relabel(a.node, unescapeLabel(m[1])), true
+		}
+		if !ok {
+			return "", false
+		}
+		return p.src[l.start:a.node.start] + xml + p.src[a.node.end:l.end], true
+	}
+	return "", false
+}
