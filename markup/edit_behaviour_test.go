@@ -32,7 +32,9 @@ func TestApplyEdits(t *testing.T) {
 		},
 		{
 			name: "a retitled panel keeps its macro",
-			edit: func(s string) string { return strings.Replace(s, "::: info Before you begin", "::: info Read this first", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "::: info Before you begin", "::: info Read this first", 1)
+			},
 			want: []string{`ac:macro-id="in-1"><ac:parameter ac:name="title">Read this first</ac:parameter>`},
 			not:  []string{"Before you begin"},
 		},
@@ -59,12 +61,16 @@ set -eux
 		},
 		{
 			name: "a new status placeholder becomes a status macro",
-			edit: func(s string) string { return strings.Replace(s, "## Inventory", "## Inventory ⟦status:Draft (Blue)⟧", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "## Inventory", "## Inventory ⟦status:Draft (Blue)⟧", 1)
+			},
 			want: []string{`<h2>Inventory <ac:structured-macro ac:name="status" ac:schema-version="1"><ac:parameter ac:name="colour">Blue</ac:parameter><ac:parameter ac:name="title">Draft</ac:parameter></ac:structured-macro></h2>`},
 		},
 		{
 			name: "an edited status placeholder changes its parameters",
-			edit: func(s string) string { return strings.Replace(s, "⟦status:Down (Red)⟧", "⟦status:Up (Green)⟧", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "⟦status:Down (Red)⟧", "⟦status:Up (Green)⟧", 1)
+			},
 			want: []string{`ac:macro-id="st-3"><ac:parameter ac:name="colour">Green</ac:parameter><ac:parameter ac:name="title">Up</ac:parameter>`},
 		},
 		{
