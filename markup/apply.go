@@ -63,7 +63,10 @@ func (e *LossError) Is(target error) bool { return target == ErrWouldLose }
 // task, layout part, anchor, merged cell or unknown element), ApplyMarkdown returns a
 // *LossError unless opts.AllowLoss is set.
 func ApplyMarkdown(current, submitted string, opts ApplyOptions) (string, error) {
-	p := buildPage(current, opts.Options)
+	return applyTo(buildPage(current, opts.Options), current, submitted, opts)
+}
+
+func applyTo(p *page, current, submitted string, opts ApplyOptions) (string, error) {
 	submitted = strings.ReplaceAll(submitted, "\r\n", "\n")
 	if opts.Section != "" {
 		var err error
@@ -76,7 +79,11 @@ func ApplyMarkdown(current, submitted string, opts ApplyOptions) (string, error)
 		return "", err
 	}
 	if !opts.AllowLoss {
-		if lost := lostElements(current, out); len(lost) > 0 {
+		lost := lostElements
+		if p.wiki {
+			lost = lostWikiElements
+		}
+		if lost := lost(current, out); len(lost) > 0 {
 			return "", &LossError{Lost: lost}
 		}
 	}
@@ -186,7 +193,7 @@ func (a *applier) keep(i int) {
 	case c.leaf != nil:
 		if c.leaf.chunks[0] == i {
 			a.used[c.leaf] = true
-			a.top().b.WriteString(c.leaf.glue + a.p.src[c.leaf.start:c.leaf.end])
+			a.writeLeaf(c.leaf.glue, a.p.src[c.leaf.start:c.leaf.end])
 		}
 	case c.open != nil:
 		a.cused[c.open] = true
@@ -215,7 +222,9 @@ func (a *applier) pop() {
 	if f.arg != c.arg {
 		pre = a.p.retitle(c, f.arg)
 	}
-	if tag := a.p.src[c.body.start:c.body.openEnd]; c.body.openEnd == c.body.end && content != "" && strings.HasSuffix(pre, tag) {
+	if c.body == nil {
+		// wiki: nothing to open
+	} else if tag := a.p.src[c.body.start:c.body.openEnd]; c.body.openEnd == c.body.end && content != "" && strings.HasSuffix(pre, tag) {
 		// The original body was self-closing ("<ac:rich-text-body/>"): open it.
 		open := strings.TrimRight(strings.TrimSuffix(strings.TrimSuffix(tag, ">"), "/"), " ") + ">"
 		pre = pre[:len(pre)-len(tag)] + open
@@ -286,7 +295,11 @@ func (a *applier) marker(md string, delOpen []*container) error {
 			return nil
 		}
 	}
-	pre, suf, err := newContainerXML(kind, arg, a.top().kind)
+	newContainer := newContainerXML
+	if a.p.wiki {
+		newContainer = newWikiContainer
+	}
+	pre, suf, err := newContainer(kind, arg, a.top().kind)
 	if err != nil {
 		return err
 	}
@@ -306,7 +319,7 @@ func (a *applier) run(run []string, delLeaves []*leaf) error {
 		if err != nil {
 			return err
 		}
-		a.top().b.WriteString(out)
+		a.writeNew(out)
 		fresh = fresh[:0]
 		return nil
 	}
@@ -317,7 +330,7 @@ func (a *applier) run(run []string, delLeaves []*leaf) error {
 				return err
 			}
 			a.used[l] = true
-			a.top().b.WriteString(l.glue + a.p.src[l.start:l.end])
+			a.writeLeaf(l.glue, a.p.src[l.start:l.end])
 			k += len(l.chunks)
 			continue
 		}
@@ -346,7 +359,7 @@ func (a *applier) run(run []string, delLeaves []*leaf) error {
 			return err
 		}
 		a.used[l] = true
-		a.top().b.WriteString(l.glue + out)
+		a.writeLeaf(l.glue, out)
 		k += n
 	}
 	return flush()
@@ -395,10 +408,19 @@ func (a *applier) rewrite(l *leaf, md string) (string, error) {
 			return out, nil
 		}
 	}
+	if l.wcode != nil {
+		if out, ok := a.p.rewriteWikiCode(l, md); ok {
+			return out, nil
+		}
+	}
 	if out, ok := a.p.patchText(l, md); ok {
 		return out, nil
 	}
-	if out, ok := a.p.patchAtom(l, md); ok {
+	if a.p.wiki {
+		if out, ok := a.p.patchWikiAtom(l, md); ok {
+			return out, nil
+		}
+	} else if out, ok := a.p.patchAtom(l, md); ok {
 		return out, nil
 	}
 	if out, ok := a.p.patchTasks(l, md); ok {
@@ -408,7 +430,37 @@ func (a *applier) rewrite(l *leaf, md string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if a.p.wiki {
+		return a.p.keepWikiQuote(l, out), nil
+	}
 	return a.p.keepElement(l, out), nil
+}
+
+// writeLeaf writes a block with the glue it had; in wiki markup, glue without a line break
+// after a block the edit added becomes a blank line.
+func (a *applier) writeLeaf(glue, out string) {
+	if a.p.wiki && !strings.Contains(glue, "\n") {
+		a.writeNew(glue + out)
+		return
+	}
+	a.top().b.WriteString(glue + out)
+}
+
+// writeNew writes a converted block that has no glue of its own; wiki blocks need a blank
+// line between them.
+func (a *applier) writeNew(out string) {
+	b := &a.top().b
+	if a.p.wiki && b.Len() > 0 {
+		s := b.String()
+		switch {
+		case strings.HasSuffix(s, "\n\n"):
+		case strings.HasSuffix(s, "\n"):
+			b.WriteString(a.p.newline())
+		default:
+			b.WriteString(a.p.newline() + a.p.newline())
+		}
+	}
+	b.WriteString(out)
 }
 
 // chunkShape classifies a chunk of markdown by its first line.
@@ -447,7 +499,7 @@ func isListLine(line string) bool {
 
 // leafShape classifies a leaf like chunkShape classifies its markdown.
 func leafShape(l *leaf) string {
-	if l.code != nil {
+	if l.code != nil || l.wcode != nil {
 		return "code"
 	}
 	return chunkShape(l.md)

@@ -48,6 +48,8 @@ const (
 // (the body, layouts, macros with a rich-text body) whose content is a sequence of leaves
 // (paragraphs, headings, lists, tables, code, macros without body, runs of inline content).
 type page struct {
+	wiki   bool // src is Jira wiki markup, not storage
+	crlf   bool // wiki lines end with CR LF
 	src    string
 	opts   Options
 	root   *container
@@ -94,7 +96,8 @@ type leaf struct {
 	nodes      []*xnode
 	md         string
 	chunks     []int
-	code       *xnode // a macro with a plain-text body, shown as a fenced block
+	code       *xnode    // a macro with a plain-text body, shown as a fenced block
+	wcode      *wikiCode // a {code} or {noformat} block of wiki markup
 	atoms      []int
 	parent     *container
 }
@@ -104,7 +107,8 @@ type leaf struct {
 type piece struct {
 	md   string // as it appears in the markdown
 	src  string // its storage bytes
-	node *xnode
+	off  int    // where src starts in the page
+	node *xnode // the element, for storage
 	leaf *leaf
 	used bool
 }
@@ -455,7 +459,7 @@ func (r *editRewriter) walk(n *nethtml.Node) {
 			if md, ok := r.atom(c); ok {
 				x := r.origin[c]
 				md = atomLine(md)
-				r.page.atoms = append(r.page.atoms, piece{md: rawEscaper.Replace(md), src: x.src(r.page.src), node: x})
+				r.page.atoms = append(r.page.atoms, piece{md: rawEscaper.Replace(md), src: x.src(r.page.src), off: x.start, node: x})
 				replace(c, []*nethtml.Node{raw(md)})
 			} else {
 				r.walk(c)

@@ -124,6 +124,9 @@ func decodeRune(s string) (rune, int) {
 // p.atoms, best candidates first) wherever their markdown still appears, and creating the
 // placeholders of pool's kinds that the edit added.
 func (p *page) convert(md string, pool []int, prefer *leaf) (string, error) {
+	if p.wiki {
+		return p.convertWiki(md, pool, prefer)
+	}
 	refs := &atomRefs{}
 	md, err := p.substitute(md, pool, prefer, refs)
 	if err != nil {
@@ -204,12 +207,12 @@ func (p *page) substitute(md string, pool []int, prefer *leaf, refs *atomRefs) (
 			at := &p.atoms[cands[0]]
 			cands = cands[1:]
 			at.used = true
-			block := len(at.leaf.nodes) == 1 && at.leaf.nodes[0] == at.node
+			block := at.node != nil && len(at.leaf.nodes) == 1 && at.leaf.nodes[0] == at.node
 			spans = append(spans, span{s, e, refs.add(at.src, at.md, block)})
 		}
 	}
 	// A link or placeholder of the leaf whose text the edit changed keeps its target.
-	if prefer != nil {
+	if prefer != nil && !p.wiki {
 		for _, m := range mdLinkPattern.FindAllStringSubmatchIndex(md, -1) {
 			if covered(m[0], m[1]) {
 				continue
@@ -225,7 +228,7 @@ func (p *page) substitute(md string, pool []int, prefer *leaf, refs *atomRefs) (
 		}
 	}
 	for _, m := range tokenPattern.FindAllStringIndex(md, -1) {
-		if covered(m[0], m[1]) || prefer == nil {
+		if covered(m[0], m[1]) || prefer == nil || p.wiki {
 			continue
 		}
 		tok := md[m[0]:m[1]]
@@ -245,6 +248,10 @@ func (p *page) substitute(md string, pool []int, prefer *leaf, refs *atomRefs) (
 			continue
 		}
 		tok := md[m[0]:m[1]]
+		if p.wiki {
+			spans = append(spans, span{m[0], m[1], refs.add(wikiToken(tok), tok, false)})
+			continue
+		}
 		xml, block, err := newTokenXML(tok)
 		if err != nil {
 			return "", err
@@ -494,6 +501,9 @@ var creatableMacros = map[string]bool{
 // retitle returns the prefix of container c with its argument changed to arg: the title
 // parameter of a macro, the type of a layout section.
 func (p *page) retitle(c *container, arg string) string {
+	if p.wiki {
+		return p.retitleWiki(c, arg)
+	}
 	pre := c.prefix
 	base := c.el.start
 	switch c.kind {

@@ -38,6 +38,9 @@ func (p *page) patchText(l *leaf, md string) (string, bool) {
 	if wo == "" || !plainWords(wo) || !plainWords(wn) || !utf8.ValidString(wo) || !utf8.ValidString(wn) {
 		return "", false
 	}
+	if p.wiki && escapeWiki(wn) != wn {
+		return "", false // wiki would read part of it as markup
+	}
 	if (pre == 0 || old[pre-1] == '\n') && (wn == "" || chunkShape(wn) != "p" || strings.ContainsRune("-+=0123456789", rune(wn[0]))) {
 		return "", false // a new line start that could read as markup
 	}
@@ -48,7 +51,12 @@ func (p *page) patchText(l *leaf, md string) (string, bool) {
 			k = i
 		}
 	}
-	texts := p.visibleText(l)
+	var texts []shownText
+	if p.wiki {
+		texts = p.wikiText(l)
+	} else {
+		texts = p.visibleText(l)
+	}
 	seen := 0
 	for _, t := range texts {
 		seen += len(wordsAt(t.text, wo))
@@ -219,7 +227,7 @@ func (p *page) shown(n *xnode, code bool) shownText {
 // patchTasks applies an edit that only ticked or unticked tasks of a task list to their
 // status elements.
 func (p *page) patchTasks(l *leaf, md string) (string, bool) {
-	if len(l.nodes) != 1 || !l.nodes[0].isElement("ac:task-list") {
+	if p.wiki || len(l.nodes) != 1 || !l.nodes[0].isElement("ac:task-list") {
 		return "", false
 	}
 	untick := strings.NewReplacer("[x]", "[ ]", "[X]", "[ ]")
