@@ -212,9 +212,8 @@ func (a *applier) pop() {
 	f := a.top()
 	a.stack = a.stack[:len(a.stack)-1]
 	content := f.b.String()
-	out := a.top()
 	if f.c == nil {
-		out.b.WriteString(f.pre + content + f.suf)
+		a.writeNew(f.pre + content + f.suf)
 		return
 	}
 	c := f.c
@@ -230,7 +229,7 @@ func (a *applier) pop() {
 		pre = pre[:len(pre)-len(tag)] + open
 		suf = "</" + c.body.name + ">" + suf
 	}
-	out.b.WriteString(c.glue + pre + content + suf)
+	a.writeLeaf(c.glue, pre+content+suf)
 }
 
 // hunk writes the submitted chunks ins in place of the original chunks del.

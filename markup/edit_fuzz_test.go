@@ -17,14 +17,41 @@ func FuzzApplyEdits(f *testing.F) {
 	f.Add([]byte{2, 3, 3, 1, 5, 5, 6, 6, 7})
 	f.Add([]byte("\x00\x05\x02::: info\x03\x01"))
 	f.Add([]byte{3, 250, 1, 0, 0, 8, 9, 10, 11, 12})
-	pages := editFuzzPages(f)
+	pages := editFuzzPages(f, "testdata/edit/*.xml", "testdata/storage/macros.xml", "testdata/storage/tables_lists.xml")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkRandomEdits(t, data, pages, func(s string) *page { return buildPage(s, testOptions) },
+			func(page, md string, allow bool) (string, error) {
+				return ApplyMarkdown(page, md, ApplyOptions{Options: testOptions, AllowLoss: allow})
+			}, features, func(p *page, c *container) (string, string) { return featureOf(p.src, c.el) })
+	})
+}
+
+// FuzzApplyWikiEdits is FuzzApplyEdits for Jira wiki markup.
+func FuzzApplyWikiEdits(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3})
+	f.Add([]byte{1, 7, 0, 9, 4, 2, 200, 13})
+	f.Add([]byte("\x00\x05\x02::: panel\x03\x01"))
+	pages := editFuzzPages(f, "testdata/wiki/*.wiki")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkRandomEdits(t, data, pages, buildWikiPage,
+			func(page, md string, allow bool) (string, error) {
+				return ApplyWiki(page, md, ApplyOptions{AllowLoss: allow})
+			}, wikiFeatures, func(_ *page, c *container) (string, string) { return "block\x00" + c.kind, c.kind })
+	})
+}
+
+// checkRandomEdits applies the edits data describes to one of pages and checks that the
+// elements of untouched blocks survive.
+func checkRandomEdits(t *testing.T, data []byte, pages []string, build func(string) *page,
+	apply func(page, md string, allowLoss bool) (string, error), feats func(string) []feature,
+	contFeature func(*page, *container) (string, string)) {
+	{
 		if len(data) == 0 {
 			return
 		}
 		r := &byteStream{data: data}
 		page := pages[int(r.next())%len(pages)]
-		p := buildPage(page, testOptions)
+		p := build(page)
 		type item struct {
 			md   string
 			orig int // index of the original chunk, -1 for new text
@@ -78,7 +105,7 @@ func FuzzApplyEdits(f *testing.F) {
 		}
 		edited := strings.Join(parts, "\n\n") + "\n"
 
-		out, err := ApplyMarkdown(page, edited, ApplyOptions{Options: testOptions, AllowLoss: true})
+		out, err := apply(page, edited, true)
 		if errors.Is(err, ErrUnknownPlaceholder) {
 			return // the input made up a placeholder: refused, nothing written
 		}
@@ -88,8 +115,20 @@ func FuzzApplyEdits(f *testing.F) {
 		// What must be there: the elements of untouched leaves and of containers whose
 		// opening marker is untouched.
 		have := map[string]int{}
-		for _, f := range features(out) {
+		for _, f := range feats(out) {
 			have[f.key]++
+		}
+		leafFeatures := func(l *leaf) []feature {
+			if !p.wiki {
+				return feats(page[l.start:l.end])
+			}
+			var fs []feature
+			for _, f := range feats(page[l.start:l.end]) {
+				if !strings.HasPrefix(f.key, "block\x00") {
+					fs = append(fs, f)
+				}
+			}
+			return fs
 		}
 		for _, l := range p.leaves {
 			untouched := true
@@ -101,7 +140,7 @@ func FuzzApplyEdits(f *testing.F) {
 			if !untouched {
 				continue
 			}
-			for _, f := range features(page[l.start:l.end]) {
+			for _, f := range leafFeatures(l) {
 				if have[f.key] == 0 {
 					t.Fatalf("lost %s of an untouched block %q\nmarkdown:\n%s\nstorage:\n%s", f.desc, l.md, edited, out)
 				}
@@ -112,7 +151,7 @@ func FuzzApplyEdits(f *testing.F) {
 			if touched[c.openChunk] {
 				continue
 			}
-			if key, desc := featureOf(page, c.el); key != "" {
+			if key, desc := contFeature(p, c); key != "" {
 				if have[key] == 0 {
 					t.Fatalf("lost %s of an untouched block\nmarkdown:\n%s\nstorage:\n%s", desc, edited, out)
 				}
@@ -120,20 +159,20 @@ func FuzzApplyEdits(f *testing.F) {
 			}
 		}
 		// Without AllowLoss the same edit either writes the same storage or names a loss.
-		strict, err := ApplyMarkdown(page, edited, ApplyOptions{Options: testOptions})
+		strict, err := apply(page, edited, false)
 		if err == nil && strict != out {
 			t.Fatalf("strict apply wrote something else")
 		}
 		if err != nil && !errors.Is(err, ErrWouldLose) {
 			t.Fatalf("strict apply: %v", err)
 		}
-	})
+	}
 }
 
 // editFuzzPages are the rich pages the edit fuzzer works on.
-func editFuzzPages(tb testing.TB) []string {
+func editFuzzPages(tb testing.TB, patterns ...string) []string {
 	var out []string
-	for _, pattern := range []string{"testdata/edit/*.xml", "testdata/storage/macros.xml", "testdata/storage/tables_lists.xml"} {
+	for _, pattern := range patterns {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			out = append(out, readFile(tb, f))
