@@ -98,6 +98,8 @@ type applier struct {
 	leafOf map[string][]*leaf // first chunk key of a deleted leaf → deleted leaves
 	used   map[*leaf]bool
 	cused  map[*container]bool
+	kept   map[*container]bool // containers whose opening marker the diff kept
+	gone   map[*leaf]bool      // leaves the diff did not keep
 }
 
 // frame is a container being written.
@@ -147,11 +149,18 @@ func (p *page) apply(sub []string) (string, error) {
 		}
 	}
 
-	a := &applier{p: p, sub: sub, leafOf: map[string][]*leaf{}, used: map[*leaf]bool{}, cused: map[*container]bool{}}
+	a := &applier{p: p, sub: sub, leafOf: map[string][]*leaf{}, used: map[*leaf]bool{},
+		cused: map[*container]bool{}, kept: map[*container]bool{}, gone: map[*leaf]bool{}}
 	for _, l := range p.leaves {
 		if matchOld[l.chunks[0]] < 0 {
 			k := oldKeys[l.chunks[0]]
 			a.leafOf[k] = append(a.leafOf[k], l)
+			a.gone[l] = true
+		}
+	}
+	for _, c := range p.conts {
+		if matchOld[c.openChunk] >= 0 {
+			a.kept[c] = true
 		}
 	}
 	a.stack = []*frame{{c: p.root}}
@@ -288,7 +297,7 @@ func (a *applier) marker(md string, delOpen []*container) error {
 		}
 	}
 	for _, c := range a.p.conts {
-		if !a.cused[c] && c.marker() == strings.TrimSpace(md) {
+		if !a.cused[c] && !a.kept[c] && c.marker() == strings.TrimSpace(md) {
 			a.cused[c] = true
 			a.stack = append(a.stack, &frame{c: c, kind: kind, arg: c.arg})
 			return nil
@@ -384,15 +393,20 @@ func (a *applier) movedLeaf(run []string) *leaf {
 	return nil
 }
 
-// pool lists the atoms a conversion may put back: first those of prefer, then those of every
-// leaf the edit did not keep.
+// pool lists the atoms a conversion may put back: first those of prefer, then those of the
+// leaves the edit did not keep, then any other (a copy of a placeholder of a kept block).
 func (a *applier) pool(prefer *leaf) []int {
 	var out []int
 	if prefer != nil {
 		out = append(out, prefer.atoms...)
 	}
 	for i, at := range a.p.atoms {
-		if at.leaf != prefer && !a.used[at.leaf] {
+		if at.leaf != prefer && a.gone[at.leaf] && !a.used[at.leaf] {
+			out = append(out, i)
+		}
+	}
+	for i, at := range a.p.atoms {
+		if at.leaf != prefer && !a.gone[at.leaf] {
 			out = append(out, i)
 		}
 	}
@@ -402,28 +416,21 @@ func (a *applier) pool(prefer *leaf) []int {
 // rewrite writes the submitted markdown md in place of leaf l: the code of a code macro, a
 // text patch when only words changed, else a conversion that keeps the leaf's element.
 func (a *applier) rewrite(l *leaf, md string) (string, error) {
-	if l.code != nil {
-		if out, ok := a.p.rewriteCode(l, md); ok {
+	// The patches change the leaf in place; each is kept only when the patched leaf renders
+	// as the submitted markdown.
+	patches := []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchAtom, a.p.patchTasks}
+	switch {
+	case l.code != nil:
+		patches = append([]func(*leaf, string) (string, bool){a.p.rewriteCode}, patches...)
+	case l.wcode != nil:
+		patches = []func(*leaf, string) (string, bool){a.p.rewriteWikiCode}
+	case a.p.wiki:
+		patches = []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchWikiAtom}
+	}
+	for _, patch := range patches {
+		if out, ok := patch(l, md); ok && a.p.rendersAs(out, md) {
 			return out, nil
 		}
-	}
-	if l.wcode != nil {
-		if out, ok := a.p.rewriteWikiCode(l, md); ok {
-			return out, nil
-		}
-	}
-	if out, ok := a.p.patchText(l, md); ok {
-		return out, nil
-	}
-	if a.p.wiki {
-		if out, ok := a.p.patchWikiAtom(l, md); ok {
-			return out, nil
-		}
-	} else if out, ok := a.p.patchAtom(l, md); ok {
-		return out, nil
-	}
-	if out, ok := a.p.patchTasks(l, md); ok {
-		return out, nil
 	}
 	out, err := a.p.convert(md, a.pool(l), l)
 	if err != nil {
@@ -460,6 +467,25 @@ func (a *applier) writeNew(out string) {
 		}
 	}
 	b.WriteString(out)
+}
+
+// rendersAs reports whether the storage (or wiki text) out renders as the markdown md.
+func (p *page) rendersAs(out, md string) bool {
+	var q *page
+	if p.wiki {
+		q = buildWikiPage(out)
+	} else {
+		q = buildPage(out, p.opts)
+	}
+	got := make([]string, len(q.chunks))
+	for i, c := range q.chunks {
+		got[i] = chunkKey(c.md)
+	}
+	want := splitChunks(md)
+	for i := range want {
+		want[i] = chunkKey(want[i])
+	}
+	return strings.Join(got, "\n\n") == strings.Join(want, "\n\n")
 }
 
 // chunkShape classifies a chunk of markdown by its first line.

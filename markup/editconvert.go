@@ -330,6 +330,9 @@ func (p *page) relabel(n *xnode, label string) string {
 // link's text, a status's title and colour, a placeholder's text.
 func (p *page) modify(at *piece, kind, detail string) (string, bool) {
 	n := at.node
+	if strings.HasPrefix(kind, "@") && n.name == "ac:link" && detail != "" {
+		return p.relabel(n, detail), true // a mention's own text
+	}
 	switch kind {
 	case "link":
 		if n.name == "ac:link" {

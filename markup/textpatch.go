@@ -4,6 +4,7 @@ import (
 	"html"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -27,12 +28,23 @@ func (p *page) patchText(l *leaf, md string) (string, bool) {
 	}
 	oe, ne := len(old)-suf, len(cur)-suf
 	// Widen to whole words (markdown syntax ends a word), on rune boundaries.
-	for pre > 0 && isWordByte(old[pre-1]) {
-		pre--
+	for pre > 0 {
+		r, size := utf8.DecodeLastRuneInString(old[:pre])
+		if !isWordRune(r) {
+			break
+		}
+		pre -= size
 	}
-	for oe < len(old) && isWordByte(old[oe]) {
-		oe++
-		ne++
+	for oe < len(old) {
+		r, size := utf8.DecodeRuneInString(old[oe:])
+		if !isWordRune(r) {
+			break
+		}
+		oe += size
+		ne += size
+	}
+	if pre > len(cur) || ne < pre || ne > len(cur) {
+		return "", false
 	}
 	wo, wn := old[pre:oe], cur[pre:ne]
 	if wo == "" || !plainWords(wo) || !plainWords(wn) || !utf8.ValidString(wo) || !utf8.ValidString(wn) {
@@ -85,9 +97,14 @@ func (p *page) patchText(l *leaf, md string) (string, bool) {
 	return "", false
 }
 
-// isWordByte reports the bytes of letters and digits (all of a multi-byte rune's).
+// isWordByte reports ASCII letters and digits.
 func isWordByte(c byte) bool {
-	return c >= 0x80 || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// isWordRune reports letters and digits.
+func isWordRune(r rune) bool {
+	return r < utf8.RuneSelf && isWordByte(byte(r)) || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // wordsAt returns the offsets of the occurrences of w in s that are whole words (no letter or
@@ -100,8 +117,12 @@ func wordsAt(s, w string) []int {
 			return out
 		}
 		at := from + i
-		if (at == 0 || !isWordByte(s[at-1]) || !isWordByte(w[0])) &&
-			(at+len(w) == len(s) || !isWordByte(s[at+len(w)]) || !isWordByte(w[len(w)-1])) {
+		before, _ := utf8.DecodeLastRuneInString(s[:at])
+		after, _ := utf8.DecodeRuneInString(s[at+len(w):])
+		first, _ := utf8.DecodeRuneInString(w)
+		last, _ := utf8.DecodeLastRuneInString(w)
+		if (at == 0 || !isWordRune(before) || !isWordRune(first)) &&
+			(at+len(w) == len(s) || !isWordRune(after) || !isWordRune(last)) {
 			out = append(out, at)
 		}
 		from = at + len(w)
