@@ -19,14 +19,29 @@ func splitChunks(md string) []string {
 		}
 		cur = cur[:0]
 	}
+	lines := strings.Split(md, "\n")
 	fence := ""
+	fenceLine, fenceCur := 0, 0 // where the open fence started, in lines and in cur
 	blank := false
-	for _, line := range strings.Split(md, "\n") {
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
 		if fence != "" {
 			cur = append(cur, line)
 			if f := fenceRun(line); f != "" && f[0] == fence[0] && len(f) >= len(fence) &&
 				strings.TrimSpace(strings.TrimLeft(line, " ")[len(f):]) == "" {
 				fence = ""
+			}
+			if fence != "" && i == len(lines)-1 {
+				// Never closed: rather than let it swallow the rest of the page, end it
+				// at its first blank line before a line in the first column.
+				for k := fenceLine + 2; k < len(lines); k++ {
+					if strings.TrimSpace(lines[k-1]) == "" && lines[k] != "" && lines[k][0] != ' ' && lines[k][0] != '\t' {
+						cur = cur[:fenceCur+k-fenceLine]
+						flush()
+						fence, blank, i = "", true, k-1
+						break
+					}
+				}
 			}
 			continue
 		}
@@ -49,7 +64,7 @@ func splitChunks(md string) []string {
 		blank = false
 		cur = append(cur, line)
 		if f := fenceRun(line); f != "" {
-			fence = f
+			fence, fenceLine, fenceCur = f, i, len(cur)-1
 		}
 	}
 	flush()

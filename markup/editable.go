@@ -271,6 +271,12 @@ func (p *page) addLeaf(c *container, nodes []*xnode, glue int) *leaf {
 		p.atoms = p.atoms[:firstAtom]
 		return nil
 	}
+	p.attach(c, l, glue, firstAtom)
+	return l
+}
+
+// attach adds a rendered leaf to c: its glue, its atoms (from firstAtom on) and its chunks.
+func (p *page) attach(c *container, l *leaf, glue, firstAtom int) {
 	l.glue = p.src[glue:l.start]
 	for i := firstAtom; i < len(p.atoms); i++ {
 		p.atoms[i].leaf = l
@@ -282,7 +288,6 @@ func (p *page) addLeaf(c *container, nodes []*xnode, glue int) *leaf {
 	}
 	p.leaves = append(p.leaves, l)
 	c.items = append(c.items, l)
-	return l
 }
 
 // isCodeMacro reports a macro whose body is plain text.

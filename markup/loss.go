@@ -9,12 +9,17 @@ import (
 // by its id, or its name and parameters; a link by its target; a task by its id), once per
 // missing occurrence, in the order of before.
 func lostElements(before, after string) []string {
+	return missing(features(before), features(after))
+}
+
+// missing describes the features of before that after lacks, once per occurrence.
+func missing(before, after []feature) []string {
 	have := map[string]int{}
-	for _, f := range features(after) {
+	for _, f := range after {
 		have[f.key]++
 	}
 	var lost []string
-	for _, f := range features(before) {
+	for _, f := range before {
 		if have[f.key] > 0 {
 			have[f.key]--
 			continue

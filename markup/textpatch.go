@@ -18,14 +18,7 @@ func (p *page) patchText(l *leaf, md string) (string, bool) {
 	if old == cur {
 		return p.src[l.start:l.end], true
 	}
-	pre := 0
-	for pre < len(old) && pre < len(cur) && old[pre] == cur[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(old)-pre && suf < len(cur)-pre && old[len(old)-1-suf] == cur[len(cur)-1-suf] {
-		suf++
-	}
+	pre, suf := commonEnds(old, cur)
 	oe, ne := len(old)-suf, len(cur)-suf
 	// Widen to whole words (markdown syntax ends a word), on rune boundaries.
 	for pre > 0 {
@@ -314,44 +307,47 @@ func (p *page) patchTasks(l *leaf, md string) (string, bool) {
 // patchAtom applies an edit confined to one placeholder or link of a leaf to that element in
 // place: a status's title, a link's text. The rest of the leaf keeps its bytes.
 func (p *page) patchAtom(l *leaf, md string) (string, bool) {
+	a, repl, ok := p.editedAtom(l, md)
+	if !ok {
+		return "", false
+	}
+	var xml string
+	if m := tokenPattern.FindString(repl); m == repl && strings.HasPrefix(a.md, tokOpen) {
+		kind, detail, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(repl, tokOpen), tokClose), ":")
+		if !strings.HasPrefix(a.md, tokOpen+kind+":") {
+			return "", false
+		}
+		xml, ok = p.modify(a, kind, strings.ReplaceAll(detail, `\|`, "|"))
+	} else if m := mdLinkPattern.FindStringSubmatch(repl); m != nil && m[0] == repl && a.node.name == "ac:link" &&
+		strings.HasSuffix(a.md, "]("+m[2]+")") && plainLabel(m[1]) {
+		xml, ok = p.relabel(a.node, unescapeLabel(m[1])), true
+	} else {
+		ok = false
+	}
+	if !ok {
+		return "", false
+	}
+	return p.src[l.start:a.off] + xml + p.src[a.off+len(a.src):l.end], true
+}
+
+// editedAtom finds the one atom of a leaf that an edit changed, with no change outside it,
+// and returns its new markdown.
+func (p *page) editedAtom(l *leaf, md string) (a *piece, repl string, ok bool) {
 	old, cur := chunkKey(l.md), chunkKey(md)
-	pre := 0
-	for pre < len(old) && pre < len(cur) && old[pre] == cur[pre] {
-		pre++
-	}
-	suf := 0
-	for suf < len(old)-pre && suf < len(cur)-pre && old[len(old)-1-suf] == cur[len(cur)-1-suf] {
-		suf++
-	}
+	pre, suf := commonEnds(old, cur)
 	at := 0
 	for _, i := range l.atoms {
 		a := &p.atoms[i]
 		k := strings.Index(old[at:], a.md)
 		if k < 0 {
-			return "", false
+			return nil, "", false
 		}
 		start, end := at+k, at+k+len(a.md)
 		at = end
 		if pre < start || len(old)-suf > end {
 			continue
 		}
-		repl := cur[start : end+len(cur)-len(old)]
-		var xml string
-		var ok bool
-		if m := tokenPattern.FindString(repl); m == repl && strings.HasPrefix(a.md, tokOpen) {
-			kind, detail, _ := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(repl, tokOpen), tokClose), ":")
-			if !strings.HasPrefix(a.md, tokOpen+kind+":") {
-				return "", false
-			}
-			xml, ok = p.modify(a, kind, strings.ReplaceAll(detail, `\|`, "|"))
-		} else if m := mdLinkPattern.FindStringSubmatch(repl); m != nil && m[0] == repl && a.node.name == "ac:link" &&
-			strings.HasSuffix(a.md, "]("+m[2]+")") && plainLabel(m[1]) {
-			xml, ok = p.relabel(a.node, unescapeLabel(m[1])), true
-		}
-		if !ok {
-			return "", false
-		}
-		return p.src[l.start:a.node.start] + xml + p.src[a.node.end:l.end], true
+		return a, cur[start : end+len(cur)-len(old)], true
 	}
-	return "", false
+	return nil, "", false
 }

@@ -102,7 +102,7 @@ func (p *page) segmentWiki(c *container, lines []wikiLine, from, to int) {
 					l := &leaf{start: lines[i].start, end: end, parent: c,
 						wcode: &wikiCode{name: name, open: s[openEnd-(m[1]-m[0]) : openEnd], bodyFrom: openEnd, bodyTo: bodyTo}}
 					l.md = p.wikiFence(l.wcode)
-					p.addWikiLeaf(c, l, glue)
+					p.attach(c, l, glue, len(p.atoms))
 					glue = end
 					i = j
 					continue
@@ -160,10 +160,13 @@ func (p *page) segmentWiki(c *container, lines []wikiLine, from, to int) {
 				}
 			}
 			l := &leaf{start: ln.start, end: lines[j-1].end, parent: c}
+			firstAtom := len(p.atoms)
 			p.renderWikiLeaf(l, kind)
 			if l.md != "" {
-				p.addWikiLeaf(c, l, glue)
+				p.attach(c, l, glue, firstAtom)
 				glue = l.end
+			} else {
+				p.atoms = p.atoms[:firstAtom]
 			}
 			i = j
 		}
@@ -192,22 +195,6 @@ func wikiLineKind(t string) string {
 		return "list"
 	}
 	return "p"
-}
-
-func (p *page) addWikiLeaf(c *container, l *leaf, glue int) {
-	l.glue = p.src[glue:l.start]
-	for i := range p.atoms {
-		if p.atoms[i].leaf == nil {
-			p.atoms[i].leaf = l
-			l.atoms = append(l.atoms, i)
-		}
-	}
-	for _, md := range splitChunks(l.md) {
-		l.chunks = append(l.chunks, len(p.chunks))
-		p.chunks = append(p.chunks, chunk{md: md, leaf: l})
-	}
-	p.leaves = append(p.leaves, l)
-	c.items = append(c.items, l)
 }
 
 // wikiFence renders a {code} or {noformat} block as a fenced block: the info string is the

@@ -94,41 +94,33 @@ func (p *page) rewriteWikiCode(l *leaf, md string) (string, bool) {
 
 // patchWikiAtom applies an edit confined to one placeholder or link of a wiki leaf to it.
 func (p *page) patchWikiAtom(l *leaf, md string) (string, bool) {
-	old, cur := chunkKey(l.md), chunkKey(md)
-	pre, suf := commonEnds(old, cur)
-	at := 0
-	for _, i := range l.atoms {
-		a := &p.atoms[i]
-		k := strings.Index(old[at:], a.md)
-		if k < 0 {
-			return "", false
-		}
-		start, end := at+k, at+k+len(a.md)
-		at = end
-		if pre < start || len(old)-suf > end {
-			continue
-		}
-		repl := cur[start : end+len(cur)-len(old)]
-		var out string
-		switch {
-		case tokenPattern.FindString(repl) == repl && strings.HasPrefix(a.md, tokOpen):
-			out = wikiToken(repl)
-		case strings.HasPrefix(a.src, "[") && !strings.HasPrefix(a.src, "[~"):
-			m := mdLinkPattern.FindStringSubmatch(repl)
-			if m == nil || m[0] != repl || !plainLabel(m[1]) || !strings.HasSuffix(a.md, "]("+m[2]+")") {
-				return "", false
-			}
-			target := strings.TrimSuffix(strings.TrimPrefix(a.src, "["), "]")
-			if _, t, ok := strings.Cut(target, "|"); ok {
-				target = t
-			}
-			out = "[" + escapeWiki(unescapeLabel(m[1])) + "|" + target + "]"
-		default:
-			return "", false
-		}
-		return p.src[l.start:a.off] + out + p.src[a.off+len(a.src):l.end], true
+	a, repl, ok := p.editedAtom(l, md)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	var out string
+	switch {
+	case tokenPattern.FindString(repl) == repl && strings.HasPrefix(a.md, tokOpen):
+		out = wikiToken(repl)
+	case strings.HasPrefix(a.src, "[") && !strings.HasPrefix(a.src, "[~"):
+		m := mdLinkPattern.FindStringSubmatch(repl)
+		if m == nil || m[0] != repl || !plainLabel(m[1]) || !strings.HasSuffix(a.md, "]("+m[2]+")") {
+			return "", false
+		}
+		out = "[" + escapeWiki(unescapeLabel(m[1])) + "|" + wikiLinkTarget(a.src) + "]"
+	default:
+		return "", false
+	}
+	return p.src[l.start:a.off] + out + p.src[a.off+len(a.src):l.end], true
+}
+
+// wikiLinkTarget is the target of a [label|target] or [target] link.
+func wikiLinkTarget(src string) string {
+	target := strings.TrimSuffix(strings.TrimPrefix(src, "["), "]")
+	if _, t, ok := strings.Cut(target, "|"); ok {
+		target = t
+	}
+	return strings.TrimSpace(target)
 }
 
 // commonEnds returns the lengths of the common prefix and, after it, the common suffix.
@@ -165,19 +157,7 @@ func (p *page) wikiText(l *leaf) []shownText {
 // lostWikiElements lists the elements of wiki text before that after lacks: mentions,
 // images, links, macro tags, blocks and code blocks with their options.
 func lostWikiElements(before, after string) []string {
-	have := map[string]int{}
-	for _, f := range wikiFeatures(after) {
-		have[f.key]++
-	}
-	var lost []string
-	for _, f := range wikiFeatures(before) {
-		if have[f.key] > 0 {
-			have[f.key]--
-			continue
-		}
-		lost = append(lost, f.desc)
-	}
-	return lost
+	return missing(wikiFeatures(before), wikiFeatures(after))
 }
 
 func wikiFeatures(wiki string) []feature {
@@ -189,11 +169,8 @@ func wikiFeatures(wiki string) []feature {
 		case strings.HasPrefix(a.src, "[~"):
 			out = append(out, feature{"user\x00" + a.src, "mention " + a.src})
 		case strings.HasPrefix(a.src, "["):
-			target := strings.TrimSuffix(strings.TrimPrefix(a.src, "["), "]")
-			if _, t, ok := strings.Cut(target, "|"); ok {
-				target = t
-			}
-			out = append(out, feature{"link\x00" + strings.TrimSpace(target), "link to " + strings.TrimSpace(target)})
+			target := wikiLinkTarget(a.src)
+			out = append(out, feature{"link\x00" + target, "link to " + target})
 		case strings.HasPrefix(a.src, "!"):
 			out = append(out, feature{"image\x00" + a.src, "image " + a.src})
 		default:
