@@ -418,14 +418,14 @@ func (a *applier) pool(prefer *leaf) []int {
 func (a *applier) rewrite(l *leaf, md string) (string, error) {
 	// The patches change the leaf in place; each is kept only when the patched leaf renders
 	// as the submitted markdown.
-	patches := []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchAtom, a.p.patchTasks}
+	patches := []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchAtom, a.p.patchTasks, a.p.patchHunks}
 	switch {
 	case l.code != nil:
 		patches = append([]func(*leaf, string) (string, bool){a.p.rewriteCode}, patches...)
 	case l.wcode != nil:
 		patches = []func(*leaf, string) (string, bool){a.p.rewriteWikiCode}
 	case a.p.wiki:
-		patches = []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchWikiAtom}
+		patches = []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchWikiAtom, a.p.patchHunks}
 	}
 	for _, patch := range patches {
 		if out, ok := patch(l, md); ok && a.p.rendersAs(out, md) {

@@ -206,3 +206,31 @@ func TestDiff(t *testing.T) {
 		t.Errorf("equal versions: %q", d)
 	}
 }
+
+// TestApplyTwoWords changes two words in different places of one block: each is patched in
+// place, so a table keeps its spans and column widths and a paragraph its styling.
+func TestApplyTwoWords(t *testing.T) {
+	page := readFile(t, "testdata/edit/rich_nested.xml")
+	md, err := EditableMarkdown(page, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][4]string{
+		{"north", "east", "Monday", "Tuesday"},        // two cells of the table with merged cells
+		{"carefully", "slowly", "starting", "doing"},  // a styled span and an inline comment
+		{"Down (Red)", "Up (Green)", "south", "west"}, // a placeholder and a word
+	} {
+		edited := strings.Replace(strings.Replace(md, pair[0], pair[1], 1), pair[2], pair[3], 1)
+		out, err := ApplyMarkdown(page, edited, ApplyOptions{Options: testOptions})
+		if err != nil {
+			t.Fatalf("%v: %v", pair, err)
+		}
+		want := strings.Replace(strings.Replace(page, pair[0], pair[1], 1), pair[2], pair[3], 1)
+		if pair[0] == "Down (Red)" {
+			want = strings.Replace(strings.Replace(strings.Replace(page, ">Red<", ">Green<", 1), ">Down<", ">Up<", 1), pair[2], pair[3], 1)
+		}
+		if out != want {
+			t.Errorf("%v changed more than the words\n%s", pair, firstDiff(out, want))
+		}
+	}
+}

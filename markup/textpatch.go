@@ -351,3 +351,118 @@ func (p *page) editedAtom(l *leaf, md string) (a *piece, repl string, ok bool) {
 	}
 	return nil, "", false
 }
+
+// patchHunks applies an edit that changed a leaf in several places as a series of
+// one-place patches (words or placeholders), last first, checking each on the leaf rendered
+// again: two words changed in two cells keep the table's spans.
+func (p *page) patchHunks(l *leaf, md string) (string, bool) {
+	old, cur := chunkKey(l.md), chunkKey(md)
+	hunks := wordHunks(old, cur)
+	if len(hunks) < 2 || len(hunks) > maxHunks {
+		return "", false
+	}
+	q, ql := p, l
+	out := p.src[l.start:l.end]
+	curMD := old
+	for i := len(hunks) - 1; i >= 0; i-- {
+		h := hunks[i]
+		next := curMD[:h.from] + h.text + curMD[h.to:]
+		patched, ok := q.patchText(ql, next)
+		if !ok {
+			patched, ok = q.patchOne(ql, next)
+		}
+		if !ok {
+			return "", false
+		}
+		if q = p.reparse(patched); len(q.leaves) != 1 || chunkKey(q.leaves[0].md) != chunkKey(next) {
+			return "", false
+		}
+		ql, out, curMD = q.leaves[0], patched, next
+	}
+	return out, true
+}
+
+// maxHunks bounds the places patchHunks patches one by one; each renders the leaf again.
+const maxHunks = 16
+
+// patchOne is the placeholder patch of the page's format.
+func (p *page) patchOne(l *leaf, md string) (string, bool) {
+	if p.wiki {
+		return p.patchWikiAtom(l, md)
+	}
+	return p.patchAtom(l, md)
+}
+
+// reparse builds a page of the same format and options from src.
+func (p *page) reparse(src string) *page {
+	if p.wiki {
+		return buildWikiPage(src)
+	}
+	return buildPage(src, p.opts)
+}
+
+// hunk is a change of old[from:to] to text.
+type hunk struct {
+	from, to int
+	text     string
+}
+
+// wordHunks diffs two texts word by word (runs of letters and digits, runs of white space,
+// single other characters) and returns the changed places in old.
+func wordHunks(old, cur string) []hunk {
+	a, aOff := wordTokens(old)
+	b, bOff := wordTokens(cur)
+	match := matchSeq(a, b)
+	var out []hunk
+	i := 0
+	for j := 0; j <= len(b); {
+		if j < len(b) && match[j] >= 0 && match[j] == i {
+			i++
+			j++
+			continue
+		}
+		// A change: old tokens i.. up to the next match, new tokens j.. likewise.
+		j2 := j
+		for j2 < len(b) && match[j2] < 0 {
+			j2++
+		}
+		i2 := len(a)
+		if j2 < len(b) {
+			i2 = match[j2]
+		}
+		if i2 == i && j2 == j {
+			break // both at their ends
+		}
+		out = append(out, hunk{from: aOff[i], to: aOff[i2], text: cur[bOff[j]:bOff[j2]]})
+		i, j = i2, j2
+	}
+	return out
+}
+
+// wordTokens splits s into tokens and returns them with their offsets (and len(s) last).
+func wordTokens(s string) ([]string, []int) {
+	var toks []string
+	var offs []int
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		j := i + size
+		switch {
+		case isWordRune(r):
+			for j < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[j:])
+				if !isWordRune(r2) {
+					break
+				}
+				j += sz
+			}
+		case r == ' ' || r == '\t' || r == '\n':
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n') {
+				j++
+			}
+		}
+		toks = append(toks, s[i:j])
+		offs = append(offs, i)
+		i = j
+	}
+	return toks, append(offs, len(s))
+}
