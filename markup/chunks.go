@@ -3,8 +3,9 @@ package markup
 import "strings"
 
 // splitChunks cuts markdown into the units the edit round trip compares: a block starts after
-// a blank line at a line that starts in the first column, outside a fenced code block, and a
-// container marker line (":::…") is always a unit of its own. Joining the chunks of several
+// a blank line at a line that starts in the first column (or is indented less than code
+// outside a list), outside a fenced code block, and a container marker line (":::…") is always
+// a unit of its own. Joining the chunks of several
 // leaves with blank lines and splitting again gives the same chunks, because every leaf's
 // markdown starts in the first column and closes its fences.
 func splitChunks(md string) []string {
@@ -58,7 +59,7 @@ func splitChunks(md string) []string {
 			blank = false
 			continue
 		}
-		if blank && line[0] != ' ' && line[0] != '\t' {
+		if blank && (line[0] != ' ' && line[0] != '\t' || !continues(cur, line)) {
 			flush()
 		}
 		blank = false
@@ -69,6 +70,16 @@ func splitChunks(md string) []string {
 	}
 	flush()
 	return out
+}
+
+// continues reports whether an indented line after a blank line continues the chunk cur, as
+// it does in a list item; elsewhere it starts a paragraph of its own.
+func continues(cur []string, line string) bool {
+	if len(cur) == 0 {
+		return false
+	}
+	indent := len(line) - len(strings.TrimLeft(line, " \t"))
+	return isListLine(strings.TrimLeft(cur[0], " ")) || indent >= 4
 }
 
 // isMarkerLine reports a container marker: ":::" and more colons in the first column.

@@ -463,7 +463,9 @@ func (r *editRewriter) walk(n *nethtml.Node) {
 		if c.Type == nethtml.ElementNode {
 			if md, ok := r.atom(c); ok {
 				x := r.origin[c]
-				md = atomLine(md)
+				if md = atomLine(md); md == "" {
+					md = tokOpen + strings.TrimPrefix(strings.TrimPrefix(c.Data, "ac:"), "ri:") + tokClose
+				}
 				r.page.atoms = append(r.page.atoms, piece{md: rawEscaper.Replace(md), src: x.src(r.page.src), off: x.start, node: x})
 				replace(c, []*nethtml.Node{raw(md)})
 			} else {

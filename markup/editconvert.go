@@ -183,7 +183,7 @@ func (p *page) substitute(md string, pool []int, prefer *leaf, refs *atomRefs) (
 	var texts []string
 	for _, i := range pool {
 		at := &p.atoms[i]
-		if at.used {
+		if at.used || at.md == "" {
 			continue
 		}
 		if _, ok := byMD[at.md]; !ok {
