@@ -234,3 +234,24 @@ func TestApplyTwoWords(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyLayoutType(t *testing.T) {
+	page := `<ac:layout><ac:layout-section ac:type="single"><ac:layout-cell><p>one</p></ac:layout-cell></ac:layout-section></ac:layout>`
+	md, err := EditableMarkdown(page, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md != "::: layout\n::: section single\n::: cell\none\n:::\n:::\n:::\n" {
+		t.Fatalf("markdown:\n%s", md)
+	}
+	edited := strings.Replace(md, "::: section single", "::: section two_equal", 1)
+	edited = strings.Replace(edited, "one\n:::\n", "one\n:::\n::: cell\ntwo\n:::\n", 1)
+	out, err := ApplyMarkdown(page, edited, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<ac:layout><ac:layout-section ac:type="two_equal"><ac:layout-cell><p>one</p></ac:layout-cell><ac:layout-cell><p>two</p></ac:layout-cell></ac:layout-section></ac:layout>`
+	if out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}

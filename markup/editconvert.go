@@ -516,15 +516,15 @@ func (p *page) retitle(c *container, arg string) string {
 		if c.el.name != "ac:layout-section" {
 			break
 		}
-		tag := p.src[c.el.start:c.el.openEnd]
+		// The type is the value of ac:type in the start tag, which is all the prefix holds.
 		old := c.el.attr("ac:type")
-		var b strings.Builder
-		xmlText(&b, strings.ReplaceAll(arg, "_", "_"))
-		i := strings.Index(tag, old)
+		i := strings.Index(pre, `"`+old+`"`)
 		if old == "" || i < 0 {
 			return pre
 		}
-		return tag[:i] + b.String() + pre[i+len(old):]
+		var b strings.Builder
+		xmlText(&b, arg)
+		return pre[:i+1] + b.String() + pre[i+1+len(old):]
 	}
 	var b strings.Builder
 	xmlText(&b, arg)

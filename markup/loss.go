@@ -85,7 +85,7 @@ func featureOf(src string, n *xnode) (key, desc string) {
 	case "ac:layout":
 		return "layout", "page layout"
 	case "ac:layout-section":
-		return "section\x00" + n.attr("ac:type"), "layout section " + n.attr("ac:type")
+		return "section", "layout section " + n.attr("ac:type") // its type is editable
 	case "ac:layout-cell":
 		return "cell", "layout cell"
 	case "ac:inline-comment-marker":
