@@ -418,7 +418,7 @@ func (a *applier) pool(prefer *leaf) []int {
 func (a *applier) rewrite(l *leaf, md string) (string, error) {
 	// The patches change the leaf in place; each is kept only when the patched leaf renders
 	// as the submitted markdown.
-	patches := []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchAtom, a.p.patchTasks, a.p.patchHunks}
+	patches := []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchAtom, a.p.patchTasks, a.p.patchHunks, a.p.patchTableRows}
 	switch {
 	case l.code != nil:
 		patches = append([]func(*leaf, string) (string, bool){a.p.rewriteCode}, patches...)

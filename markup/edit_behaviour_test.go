@@ -255,3 +255,34 @@ func TestApplyLayoutType(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", out, want)
 	}
 }
+
+func TestApplyTableRows(t *testing.T) {
+	page := readFile(t, "testdata/edit/rich_nested.xml")
+	md, err := EditableMarkdown(page, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "|  | region south | ⟦status:Down (Red)⟧ since Monday |"
+	edited := strings.Replace(md, row, row+"\n| beta | region west | **new** host |", 1)
+	out, err := ApplyMarkdown(page, edited, ApplyOptions{Options: testOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(page, `since Monday</td></tr>`, `since Monday</td></tr><tr><td>beta</td><td>region west</td><td><strong>new</strong> host</td></tr>`, 1)
+	if out != want {
+		t.Errorf("added row\n%s", firstDiff(out, want))
+	}
+	// A removed row leaves the others, the column group and the body as they were.
+	table := `<table class="wrapped"><colgroup><col style="width: 80.0px;" /><col /></colgroup><tbody><tr><th>Key</th><th>Value</th></tr><tr><td style="text-align: right;">a</td><td>1</td></tr><tr><td>b</td><td>2</td></tr><tr><td>c</td><td><ac:structured-macro ac:name="status" ac:macro-id="s"><ac:parameter ac:name="title">OK</ac:parameter></ac:structured-macro></td></tr></tbody></table>`
+	md, err = EditableMarkdown(table, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = ApplyMarkdown(table, strings.Replace(md, "| b | 2 |\n", "", 1), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(table, `<tr><td>b</td><td>2</td></tr>`, "", 1); out != want {
+		t.Errorf("removed row\n%s", firstDiff(out, want))
+	}
+}
