@@ -425,7 +425,7 @@ func (a *applier) rewrite(l *leaf, md string) (string, error) {
 	case l.wcode != nil:
 		patches = []func(*leaf, string) (string, bool){a.p.rewriteWikiCode}
 	case a.p.wiki:
-		patches = []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchWikiAtom, a.p.patchHunks}
+		patches = []func(*leaf, string) (string, bool){a.p.patchText, a.p.patchWikiAtom, a.p.patchHunks, a.p.patchWikiTableRows}
 	}
 	for _, patch := range patches {
 		if out, ok := patch(l, md); ok && a.p.rendersAs(out, md) {

@@ -112,3 +112,41 @@ func splitTableRow(line string) []string {
 	}
 	return append(cells, strings.TrimSpace(cur.String()))
 }
+
+// patchWikiTableRows is patchTableRows for a wiki table, whose rows are its lines.
+func (p *page) patchWikiTableRows(l *leaf, md string) (string, bool) {
+	raw := p.src[l.start:l.end]
+	if !p.wiki || !strings.HasPrefix(strings.TrimLeft(raw, " \t"), "|") {
+		return "", false
+	}
+	rows := wikiLines(raw)
+	oldLines, newLines := tableLines(l.md), tableLines(md)
+	if len(oldLines) != len(rows) || len(newLines) == 0 {
+		return "", false
+	}
+	match := matchSeq(oldLines, newLines)
+	out := make([]string, 0, len(newLines))
+	for j, line := range newLines {
+		if i := match[j]; i >= 0 {
+			out = append(out, raw[rows[i].start:rows[i].end])
+			continue
+		}
+		sep := "|"
+		if j == 0 && strings.HasPrefix(raw, "||") {
+			sep = "||"
+		}
+		var b strings.Builder
+		for _, c := range splitTableRow(line) {
+			cell, err := p.convert(c, nil, l)
+			if err != nil {
+				return "", false
+			}
+			if cell = strings.TrimSpace(strings.ReplaceAll(cell, "\n", " ")); cell == "" {
+				cell = " "
+			}
+			b.WriteString(sep + cell)
+		}
+		out = append(out, b.String()+sep)
+	}
+	return strings.Join(out, p.newline()), true
+}

@@ -138,6 +138,13 @@ func TestApplyWikiEdits(t *testing.T) {
 			want: []string{"# another", "{{inline code}}"},
 		},
 		{
+			name: "a new table row keeps the header cells and the mention",
+			edit: func(s string) string {
+				return strings.Replace(s, "| Push to the registry | *ops team* | (x) |", "| Push to the registry | *ops team* | (x) |\n| Tag the **release** | ⟦@amy.lee⟧ | |", 1)
+			},
+			want: []string{"||Step||Owner||Done||\n|Build the image|[~jsmith]|(/)|\n|Push to the registry|_ops team_|(x)|\n|Tag the *release*|[~amy.lee]| |\n"},
+		},
+		{
 			name:    "a deleted mention is refused",
 			edit:    func(s string) string { return strings.Replace(s, ", reviewer ⟦@amy.lee⟧", "", 1) },
 			wantErr: ErrWouldLose,
