@@ -134,22 +134,11 @@ set -eux
 				t.Fatal("the edit changed nothing: fix the test")
 			}
 			out, err := ApplyMarkdown(page, edited, ApplyOptions{Options: testOptions, AllowLoss: tc.allowLoss})
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("want %v, got %v", tc.wantErr, err)
-				}
+			if !appliedAsWanted(t, out, err, tc.wantErr, tc.want) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if tc.unchanged && out != page {
 				t.Fatalf("storage changed:\n%s", out)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("storage lacks %s\n--- storage:\n%s", w, out)
-				}
 			}
 			for _, w := range tc.not {
 				if strings.Contains(out, w) {
@@ -285,4 +274,25 @@ func TestApplyTableRows(t *testing.T) {
 	if want := strings.Replace(table, `<tr><td>b</td><td>2</td></tr>`, "", 1); out != want {
 		t.Errorf("removed row\n%s", firstDiff(out, want))
 	}
+}
+
+// appliedAsWanted checks the result of an apply against the error or the texts a case wants,
+// and reports whether the caller should check more.
+func appliedAsWanted(t *testing.T, out string, err, wantErr error, want []string) bool {
+	t.Helper()
+	if wantErr != nil {
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("want %v, got %v", wantErr, err)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("result lacks %q\n--- result:\n%s", w, out)
+		}
+	}
+	return true
 }

@@ -1,7 +1,6 @@
 package markup
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,20 +163,7 @@ func TestApplyWikiEdits(t *testing.T) {
 				t.Fatal("the edit changed nothing: fix the test")
 			}
 			out, err := ApplyWiki(wiki, edited, ApplyOptions{})
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("want %v, got %v", tc.wantErr, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("wiki lacks %q\n--- wiki:\n%s", w, out)
-				}
-			}
+			appliedAsWanted(t, out, err, tc.wantErr, tc.want)
 		})
 	}
 }
