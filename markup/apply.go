@@ -100,6 +100,7 @@ type applier struct {
 	cused  map[*container]bool
 	kept   map[*container]bool // containers whose opening marker the diff kept
 	gone   map[*leaf]bool      // leaves the diff did not keep
+	moved  map[*leaf]bool      // gone leaves whose markdown the submission holds elsewhere
 }
 
 // frame is a container being written.
@@ -150,7 +151,8 @@ func (p *page) apply(sub []string) (string, error) {
 	}
 
 	a := &applier{p: p, sub: sub, leafOf: map[string][]*leaf{}, used: map[*leaf]bool{},
-		cused: map[*container]bool{}, kept: map[*container]bool{}, gone: map[*leaf]bool{}}
+		cused: map[*container]bool{}, kept: map[*container]bool{}, gone: map[*leaf]bool{},
+		moved: map[*leaf]bool{}}
 	for _, l := range p.leaves {
 		if matchOld[l.chunks[0]] < 0 {
 			k := oldKeys[l.chunks[0]]
@@ -162,6 +164,18 @@ func (p *page) apply(sub []string) (string, error) {
 		if matchOld[c.openChunk] >= 0 {
 			a.kept[c] = true
 		}
+	}
+	// A block moved unchanged is put back whole where it went, never paired with another.
+	for j := range sub {
+		if matchNew[j] < 0 {
+			if l := a.movedLeaf(sub[j:]); l != nil {
+				a.moved[l] = true
+				a.used[l] = true // reserved until its chunks come
+			}
+		}
+	}
+	for l := range a.moved {
+		a.used[l] = false
 	}
 	a.stack = []*frame{{c: p.root}}
 
@@ -346,7 +360,7 @@ func (a *applier) run(run []string, delLeaves []*leaf) error {
 		shape := chunkShape(run[k])
 		pair := -1
 		for d := dp; d < len(delLeaves); d++ {
-			if !a.used[delLeaves[d]] && leafShape(delLeaves[d]) == shape {
+			if !a.used[delLeaves[d]] && !a.moved[delLeaves[d]] && leafShape(delLeaves[d]) == shape {
 				pair = d
 				break
 			}
@@ -401,7 +415,7 @@ func (a *applier) pool(prefer *leaf) []int {
 		out = append(out, prefer.atoms...)
 	}
 	for i, at := range a.p.atoms {
-		if at.leaf != prefer && a.gone[at.leaf] && !a.used[at.leaf] {
+		if at.leaf != prefer && a.gone[at.leaf] && !a.used[at.leaf] && !a.moved[at.leaf] {
 			out = append(out, i)
 		}
 	}
