@@ -110,7 +110,7 @@ func (p *page) segmentWiki(c *container, lines []wikiLine, from, to int) {
 			}
 		}
 		// A block macro whose tags stand alone on their lines: a container.
-		if m := wikiBlockTag.FindStringSubmatch(strings.TrimSpace(t)); m != nil && m[1] != "color" {
+		if m := wikiBlockTag.FindStringSubmatch(strings.TrimSpace(t)); m != nil && wikiBodyMacros[strings.ToLower(m[1])] {
 			closeTag := "{" + m[1] + "}"
 			depth := 0
 			for j := i + 1; j < len(lines); j++ {
@@ -175,6 +175,13 @@ func (p *page) segmentWiki(c *container, lines []wikiLine, from, to int) {
 	c.suffix = s[glue:to] + c.suffix
 }
 
+// wikiBodyMacros are the macros whose start and end tags enclose wiki content; any other
+// tag ({toc}, {anchor:x}) stands alone, however often it repeats.
+var wikiBodyMacros = map[string]bool{
+	"panel": true, "quote": true, "info": true, "note": true, "tip": true, "warning": true,
+	"section": true, "column": true, "expand": true,
+}
+
 // wikiLineKind classifies a line by what it starts.
 func wikiLineKind(t string) string {
 	tt := strings.TrimLeft(t, " \t")
@@ -187,7 +194,7 @@ func wikiLineKind(t string) string {
 		return "hr"
 	case wikiCodeOpen.MatchString(tt):
 		return "code"
-	case wikiBlockTag.MatchString(strings.TrimSpace(tt)) && !strings.HasPrefix(tt, "{color"):
+	case wikiBlockTag.MatchString(strings.TrimSpace(tt)) && wikiBodyMacros[strings.ToLower(wikiBlockTag.FindStringSubmatch(strings.TrimSpace(tt))[1])]:
 		return "block"
 	case strings.HasPrefix(tt, "|"):
 		return "table"

@@ -41,9 +41,7 @@ func wikiToken(tok string) string {
 
 // newWikiContainer opens and closes a "::: kind options" block the edit added.
 func newWikiContainer(kind, arg, _ string) (pre, suf string, err error) {
-	switch kind {
-	case "panel", "quote", "color", "section", "column", "info", "note", "tip", "warning", "expand":
-	default:
+	if !wikiBodyMacros[kind] {
 		return "", "", fmt.Errorf("%w: \"::: %s\" is not in the text and cannot be created (new blocks may be ::: panel, quote)", ErrUnknownPlaceholder, kind)
 	}
 	open := "{" + kind
