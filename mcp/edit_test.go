@@ -1,0 +1,181 @@
+package mcp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/markup"
+)
+
+// editPages are the macro-rich storage bodies of markup's round-trip suite.
+func editPages(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "markup", "testdata", "edit", "*.xml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no pages in ../markup/testdata/edit: %v", err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = string(b)
+	}
+	return out
+}
+
+var editWord = regexp.MustCompile(`\b[A-Za-z]{5,}\b`)
+
+// onceWords lists up to n words that occur once in md and once in
+// storage, there in text (the nearest tag bracket before it closes a tag).
+func onceWords(md, storage string, n int) []string {
+	count := func(s string) map[string]int {
+		c := map[string]int{}
+		for _, w := range editWord.FindAllString(s, -1) {
+			c[w]++
+		}
+		return c
+	}
+	inMD, inStorage := count(md), count(storage)
+	var all []string
+	for _, w := range editWord.FindAllString(md, -1) {
+		if inMD[w] != 1 || inStorage[w] != 1 {
+			continue
+		}
+		loc := regexp.MustCompile(`\b` + w + `\b`).FindStringIndex(storage)
+		if i := strings.LastIndexAny(storage[:loc[0]], "<>"); i < 0 || storage[i] != '>' {
+			continue
+		}
+		all = append(all, w)
+	}
+	if len(all) <= n {
+		return all
+	}
+	var spread []string
+	for i := range n {
+		spread = append(spread, all[i*len(all)/n])
+	}
+	return spread
+}
+
+func swapWord(s, w string) string {
+	return regexp.MustCompile(`\b`+w+`\b`).ReplaceAllLiteralString(s, "Zyzzyva")
+}
+
+// TestUpdatePageRoundTrip is the golden suite of issue 12 through the
+// tools: get a macro-rich page, change one word of its markdown, update,
+// and the stored storage equals the one before but for that word.
+func TestUpdatePageRoundTrip(t *testing.T) {
+	f := newFixture(t, "", nil)
+	for name, storage := range editPages(t) {
+		t.Run(name, func(t *testing.T) {
+			p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Round trip " + name, Body: storage})
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := map[string]any{"page_id": p.ID, "max_chars": maxMaxChars}
+			md := jstr(t, f.ok(t, "confluence_get_page", get, nil), "body")
+			words := onceWords(md, storage, 4)
+			if len(words) == 0 {
+				t.Fatal("no word to change")
+			}
+			for i, w := range words {
+				page := f.ok(t, "confluence_get_page", get, nil)
+				version := jnum(t, page, "version")
+				if version != i+1 {
+					t.Fatalf("version %d before edit %d", version, i+1)
+				}
+				before := f.storage(t, p.ID)
+				f.ok(t, "confluence_update_page", map[string]any{"page_id": p.ID, "version": version, "body": swapWord(jstr(t, page, "body"), w)}, nil)
+				after := f.storage(t, p.ID)
+				if got, want := markup.CanonicalXML(after), markup.CanonicalXML(swapWord(before, w)); got != want {
+					t.Errorf("%q → Zyzzyva changed more than the word:\n got: %.400s\nwant: %.400s", w, got[commonPrefix(got, want):], want[commonPrefix(got, want):])
+				}
+				storage = after
+			}
+		})
+	}
+}
+
+func commonPrefix(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return max(0, i-80)
+}
+
+// storage reads a page's stored body straight from the simulator.
+func (f *fixture) storage(t *testing.T, id string) string {
+	t.Helper()
+	c, _, err := f.conf.Content.Get(context.Background(), id, "body.storage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Storage()
+}
+
+func TestUpdatePageEdits(t *testing.T) {
+	f := newFixture(t, "", nil)
+	const body = `<h1>Plan</h1><p>Status: <ac:structured-macro ac:name="status" ac:macro-id="m1"><ac:parameter ac:name="title">Done</ac:parameter><ac:parameter ac:name="colour">Green</ac:parameter></ac:structured-macro> owner <ac:link><ri:user ri:userkey="8a7f00aa" /></ac:link></p>` +
+		`<h2>Risks</h2><p>Rollback is slow.</p><h2>Notes</h2><p>Keep calm.</p>`
+	p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Edit plan", Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID}, nil)
+	md := jstr(t, page, "body")
+	contains(t, md, "⟦status:Done (Green)⟧", "⟦@8a7f00aa⟧")
+	update := func(args map[string]any) map[string]any {
+		args["page_id"] = p.ID
+		if _, ok := args["version"]; !ok {
+			args["version"] = jnum(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID}, nil), "version")
+		}
+		return args
+	}
+
+	// Dropping a placeholder is refused, naming what would be lost, and
+	// nothing is written.
+	f.fails(t, "confluence_update_page", update(map[string]any{"body": strings.Replace(md, "⟦status:Done (Green)⟧", "done", 1)}), `refused: the edit would lose status macro`)
+	f.fails(t, "confluence_update_page", update(map[string]any{"body": md + "\n⟦jira:NOPE-1x⟧ ⟦bogus⟧\n"}), "copy placeholders exactly")
+	if got := f.storage(t, p.ID); got != body {
+		t.Fatalf("a refused edit wrote: %s", got)
+	}
+	// Stale version: refused before anything is applied.
+	f.fails(t, "confluence_update_page", update(map[string]any{"version": 7, "body": md}), "changed since version 7 (now version 1)")
+
+	// A section edit changes only that section.
+	f.ok(t, "confluence_update_page", update(map[string]any{"section": "Risks", "body": "Rollback is fast now."}), nil)
+	got := f.storage(t, p.ID)
+	if !strings.Contains(got, "Rollback is fast now.") || !strings.Contains(got, `ac:macro-id="m1"`) || !strings.Contains(got, "<p>Keep calm.</p>") || strings.Contains(got, "slow") {
+		t.Fatalf("section edit: %s", got)
+	}
+	f.fails(t, "confluence_update_page", update(map[string]any{"section": "Nowhere", "body": "x"}), "section: ")
+
+	// allow_loss writes the loss.
+	md = jstr(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID}, nil), "body")
+	f.ok(t, "confluence_update_page", update(map[string]any{"allow_loss": true, "body": strings.Replace(md, "⟦status:Done (Green)⟧", "done", 1)}), nil)
+	if got := f.storage(t, p.ID); strings.Contains(got, `ac:name="status"`) || !strings.Contains(got, "8a7f00aa") {
+		t.Fatalf("allow_loss: %s", got)
+	}
+
+	// Raw storage in and out.
+	raw := `<p>Raw <ac:structured-macro ac:name="toc" /></p>`
+	f.ok(t, "confluence_update_page", update(map[string]any{"body_format": "storage", "body": raw}), nil)
+	if got := jstr(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID, "format": "storage"}, nil), "body"); got != raw {
+		t.Fatalf("format storage: %q", got)
+	}
+	f.fails(t, "confluence_update_page", update(map[string]any{"body_format": "storage", "section": "Plan", "body": raw}), "section works with markdown only")
+	f.fails(t, "confluence_update_page", update(map[string]any{"body_format": "html", "body": raw}), "body_format must be markdown or storage")
+	f.fails(t, "confluence_get_page", map[string]any{"page_id": p.ID, "format": "wiki"}, "format must be markdown or storage")
+	created := f.ok(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": "Raw page", "body_format": "storage", "body": raw}, nil)
+	if got := f.storage(t, jstr(t, created, "id")); got != raw {
+		t.Fatalf("create storage: %q", got)
+	}
+}
