@@ -511,6 +511,12 @@ func TestUpdateComment(t *testing.T) {
 	if _, _, err := alice.Issues.UpdateComment(ctx, key, c.ID, "hijack"); !errors.Is(err, atlassian.ErrForbidden) {
 		t.Errorf("another user's edit: %v", err)
 	}
+	if got, _, err := j.Issues.Comment(ctx, key, c.ID); err != nil || got.Body != "second" || got.ID != c.ID {
+		t.Fatalf("Comment: %+v, %v", got, err)
+	}
+	if _, _, err := j.Issues.Comment(ctx, key, "999999"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Fatalf("missing comment: %v", err)
+	}
 	if _, _, err := j.Issues.UpdateComment(ctx, key, "999999", "x"); !errors.Is(err, atlassian.ErrNotFound) {
 		t.Errorf("a missing comment: %v", err)
 	}

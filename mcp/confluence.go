@@ -701,8 +701,8 @@ func (s *Server) confluenceGetAttachments() tool {
 // --- confluence_create_page
 
 type createPageArgs struct {
-	SpaceKey string `json:"space_key" jsonschema_description:"Key of the space to create the page in, e.g. ENG."`
-	Title    string `json:"title" jsonschema_description:"Page title, unique in the space."`
+	SpaceKey   string `json:"space_key" jsonschema_description:"Key of the space to create the page in, e.g. ENG."`
+	Title      string `json:"title" jsonschema_description:"Page title, unique in the space."`
 	Body       string `json:"body" jsonschema_description:"Page content as markdown."`
 	ParentID   string `json:"parent_id,omitempty" jsonschema_description:"Numeric id of the parent page (default: the space's top level)."`
 	BodyFormat string `json:"body_format,omitempty" jsonschema_description:"markdown (default) or storage (raw XHTML)."`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/markup"
 )
@@ -178,4 +179,70 @@ func TestUpdatePageEdits(t *testing.T) {
 	if got := f.storage(t, jstr(t, created, "id")); got != raw {
 		t.Fatalf("create storage: %q", got)
 	}
+}
+
+// TestJiraEditRoundTrip: the description and a comment in wiki markup
+// with panels, colours, code options, mentions, header cells and images,
+// read and written back with one word changed, keep every other byte.
+func TestJiraEditRoundTrip(t *testing.T) {
+	f := newFixture(t, "", nil)
+	b, err := os.ReadFile(filepath.Join("..", "markup", "testdata", "wiki", "rich.wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wiki := string(b)
+	is, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Task", Summary: "Release", Description: wiki})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, _, err := f.jira.Issues.AddComment(ctx, is.Key, wiki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	description := func() string {
+		got, _, err := f.jira.Issues.Get(ctx, is.Key, &atlassian.GetIssueOptions{Fields: []string{"description"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Fields.Description
+	}
+	comment := func() string {
+		got, _, err := f.jira.Issues.Comment(ctx, is.Key, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Body
+	}
+	for _, w := range []string{"advice", "registry", "passes", "layout"} {
+		before := description()
+		md := jstr(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": is.Key}, nil), "description")
+		contains(t, md, "⟦@jsmith⟧")
+		f.ok(t, "jira_update_issue", map[string]any{"issue_key": is.Key, "description": swapWord(md, w)}, nil)
+		if got, want := description(), swapWord(before, w); got != want {
+			t.Errorf("description: %q → Zyzzyva changed more than the word:\n got: %q\nwant: %q", w, got, want)
+		}
+
+		before = comment()
+		md = jstr(t, f.ok(t, "jira_get_comments", map[string]any{"issue_key": is.Key}, nil), "comments.0.body")
+		f.ok(t, "jira_edit_comment", map[string]any{"issue_key": is.Key, "comment_id": c.ID, "comment": swapWord(md, w)}, nil)
+		if got, want := comment(), swapWord(before, w); got != want {
+			t.Errorf("comment: %q → Zyzzyva changed more than the word:\n got: %q\nwant: %q", w, got, want)
+		}
+	}
+
+	// Dropping a mention is refused and writes nothing, unless allowed.
+	md := jstr(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": is.Key}, nil), "description")
+	before := description()
+	dropped := strings.Replace(md, "⟦@amy.lee⟧", "Amy", 1)
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": is.Key, "description": dropped}, "refused: the edit would lose")
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": is.Key, "comment_id": c.ID, "comment": dropped}, "refused: the edit would lose")
+	if description() != before {
+		t.Fatal("a refused edit wrote")
+	}
+	f.ok(t, "jira_update_issue", map[string]any{"issue_key": is.Key, "description": dropped, "allow_loss": true}, nil)
+	if got := description(); strings.Contains(got, "[~amy.lee]") || !strings.Contains(got, "[~jsmith]") {
+		t.Fatalf("allow_loss: %q", got)
+	}
+	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": is.Key, "comment_id": "999999", "comment": "x"}, "does not exist")
 }
