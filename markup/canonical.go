@@ -45,4 +45,3 @@ func CanonicalXML(s string) string {
 	flush()
 	return b.String()
 }
-

@@ -246,3 +246,82 @@ func TestJiraEditRoundTrip(t *testing.T) {
 	}
 	f.fails(t, "jira_edit_comment", map[string]any{"issue_key": is.Key, "comment_id": "999999", "comment": "x"}, "does not exist")
 }
+
+func TestPageHistory(t *testing.T) {
+	f := newFixture(t, "", nil)
+	p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "History", Body: `<p>Deploy on <ac:structured-macro ac:name="status"><ac:parameter ac:name="title">Go</ac:parameter></ac:structured-macro> Monday.</p><p>Second line.</p>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := jstr(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID}, nil), "body")
+	f.ok(t, "confluence_update_page", map[string]any{"page_id": p.ID, "version": 1, "body": strings.Replace(md, "Monday", "Friday", 1), "version_comment": "move the deploy"}, nil)
+	f.ok(t, "confluence_update_page", map[string]any{"page_id": p.ID, "version": 2, "body": strings.Replace(md, "Monday", "Friday", 1) + "\nThird line.\n"}, nil)
+
+	var h struct {
+		Columns  []string
+		Versions [][]string
+		Diff     *struct {
+			Body string
+		}
+	}
+	f.ok(t, "confluence_get_page_history", map[string]any{"page_id": p.ID}, &h)
+	if len(h.Versions) != 3 || h.Versions[0][0] != "3" || h.Versions[1][0] != "2" || h.Versions[1][3] != "move the deploy" || h.Versions[2][1] == "" || h.Versions[2][2] == "" {
+		t.Fatalf("versions: %+v", h)
+	}
+	if h.Diff != nil {
+		t.Fatalf("a diff nobody asked for: %+v", h.Diff)
+	}
+	f.ok(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "diff_from": 1, "diff_to": 2}, &h)
+	if h.Diff == nil || !strings.Contains(h.Diff.Body, "-Deploy on ⟦status:Go⟧ Monday.") || !strings.Contains(h.Diff.Body, "+Deploy on ⟦status:Go⟧ Friday.") || strings.Contains(h.Diff.Body, "Third") {
+		t.Fatalf("diff 1..2: %+v", h.Diff)
+	}
+	f.ok(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "diff_from": 2}, &h)
+	if h.Diff == nil || !strings.Contains(h.Diff.Body, "+Third line.") || strings.Contains(h.Diff.Body, "Monday") {
+		t.Fatalf("diff 2..current: %+v", h.Diff)
+	}
+	f.ok(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "diff_from": 3}, &h)
+	if h.Diff == nil || h.Diff.Body != "(no change)" {
+		t.Fatalf("diff 3..current: %+v", h.Diff)
+	}
+	contains(t, f.ok(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "limit": 1}, nil), `"next_start":1`)
+	f.fails(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "diff_from": 9}, "has no version 9")
+	f.fails(t, "confluence_get_page_history", map[string]any{"page_id": p.ID, "diff_to": 2}, "give diff_from")
+	f.fails(t, "confluence_get_page_history", map[string]any{"page_id": "999999999"}, "does not exist")
+}
+
+func TestMoveAndDeletePage(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"confluence_admin"} })
+	w := seedWorld(t, f.sim)
+	if err := f.sim.AddSpace("GEN", "General"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "New home", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := f.ok(t, "confluence_move_page", map[string]any{"page_id": w.child, "parent_id": other.ID}, nil)
+	if jnum(t, moved, "version") != 2 {
+		t.Fatalf("move: %s", moved)
+	}
+	contains(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": w.child}, nil), `"parent":{"id":"`+other.ID, "Step one: freeze deploys.")
+	f.ok(t, "confluence_move_page", map[string]any{"page_id": w.child, "space_key": "GEN"}, nil)
+	contains(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": w.child}, nil), `"space":"GEN"`, "Step one: freeze deploys.")
+	f.fails(t, "confluence_move_page", map[string]any{"page_id": w.child}, "give parent_id")
+	f.fails(t, "confluence_move_page", map[string]any{"page_id": w.child, "parent_id": w.child}, "its own parent")
+	f.fails(t, "confluence_move_page", map[string]any{"page_id": w.child, "space_key": "NOPE"}, "space NOPE does not exist")
+	f.fails(t, "confluence_move_page", map[string]any{"page_id": w.child, "parent_id": "999999999"}, "does not exist")
+
+	contains(t, f.ok(t, "confluence_delete_page", map[string]any{"page_id": other.ID}, nil), `"trashed":"`+other.ID)
+	f.fails(t, "confluence_get_page", map[string]any{"page_id": other.ID}, "does not exist")
+	f.fails(t, "confluence_delete_page", map[string]any{"page_id": other.ID}, "does not exist")
+
+	g := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"confluence_admin"}; o.Spaces = []string{"GEN"} })
+	gw := seedWorld(t, g.sim)
+	if err := g.sim.AddSpace("GEN", "General"); err != nil {
+		t.Fatal(err)
+	}
+	g.fails(t, "confluence_delete_page", map[string]any{"page_id": gw.parent}, "CONFLUENCE_SPACES")
+	g.fails(t, "confluence_move_page", map[string]any{"page_id": gw.child, "space_key": "GEN"}, "CONFLUENCE_SPACES")
+	h := newFixture(t, "", nil)
+	h.fails(t, "confluence_delete_page", map[string]any{"page_id": "1"}, "--toolsets confluence_admin")
+}
