@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -143,7 +144,7 @@ func TestUpdatePageEdits(t *testing.T) {
 
 	// Dropping a placeholder is refused, naming what would be lost, and
 	// nothing is written.
-	f.fails(t, "confluence_update_page", update(map[string]any{"body": strings.Replace(md, "⟦status:Done (Green)⟧", "done", 1)}), `refused: the edit would lose status macro`)
+	f.fails(t, "confluence_update_page", update(map[string]any{"body": strings.Replace(md, "⟦status:Done (Green)⟧", "done", 1)}), `refused: the edit would lose status macro ⟦status:Done (Green)⟧. Keep`)
 	f.fails(t, "confluence_update_page", update(map[string]any{"body": md + "\n⟦jira:NOPE-1x⟧ ⟦bogus⟧\n"}), "copy placeholders exactly")
 	if got := f.storage(t, p.ID); got != body {
 		t.Fatalf("a refused edit wrote: %s", got)
@@ -324,4 +325,50 @@ func TestMoveAndDeletePage(t *testing.T) {
 	g.fails(t, "confluence_move_page", map[string]any{"page_id": gw.child, "space_key": "GEN"}, "CONFLUENCE_SPACES")
 	h := newFixture(t, "", nil)
 	h.fails(t, "confluence_delete_page", map[string]any{"page_id": "1"}, "--toolsets confluence_admin")
+}
+
+// TestEditableBytes keeps placeholders lean: the answer of
+// confluence_get_page and jira_get_issue in the editable form stays within
+// a quarter of the lossy rendering it replaced (StorageToMarkdown, and
+// Jira's rendered HTML as markdown). -v logs the figures BENCHMARKS.md gives.
+func TestEditableBytes(t *testing.T) {
+	f := newFixture(t, "", nil)
+	lean := func(what string, answer, body, lossy string) {
+		t.Helper()
+		nb, _ := encode(body)
+		ob, _ := encode(lossy)
+		old := len(answer) - len(nb) + len(ob)
+		t.Logf("%s: answer %d B editable, %d B lossy (body %d B, %d B)", what, len(answer), old, len(body), len(lossy))
+		if len(answer) > old+old/4 {
+			t.Errorf("%s: the editable answer (%d B) is more than 25 %% over the lossy one (%d B)", what, len(answer), old)
+		}
+	}
+	for name, storage := range editPages(t) {
+		p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: name, Body: storage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := f.ok(t, "confluence_get_page", map[string]any{"page_id": p.ID, "max_chars": maxMaxChars}, nil)
+		lean(fmt.Sprintf("confluence_get_page %s (storage %d B)", name, len(storage)), answer, jstr(t, answer, "body"), f.srv.toMarkdown(storage, "ENG", p.ID))
+	}
+	rich, err := os.ReadFile(filepath.Join("..", "markup", "testdata", "wiki", "rich.wiki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, wiki := range map[string]string{"rich.wiki": string(rich), "typicalIssue": typicalIssue} {
+		is, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Bug", Summary: "Bytes", Description: wiki})
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := f.ok(t, "jira_get_issue", map[string]any{"issue_key": is.Key}, nil)
+		got, _, err := f.jira.Issues.Get(context.Background(), is.Key, &atlassian.GetIssueOptions{Fields: []string{"description"}, Expand: []string{"renderedFields"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lossy, err := markup.HTMLToMarkdown(got.RenderedFields.Description, markup.Options{BaseURL: f.jira.BaseURL(), JiraBaseURL: f.jira.BaseURL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lean(fmt.Sprintf("jira_get_issue %s (wiki %d B)", name, len(wiki)), answer, jstr(t, answer, "description"), lossy)
+	}
 }
