@@ -14,13 +14,23 @@ import (
 	"github.com/atlasbridge/atlasbridge/markup"
 )
 
-// editPages are the macro-rich storage bodies of markup's round-trip suite.
+// sharedSamples holds the recorded storage bodies of shared/atlassian-samples
+// (LGPL ones among them, so they stay there), next to the clone.
+var sharedSamples = filepath.Join("..", "..", "shared", "atlassian-samples", "confluence")
+
+// editPages are the macro-rich storage bodies of markup's round-trip suite,
+// and the recorded samples when they are there.
 func editPages(t *testing.T) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "markup", "testdata", "edit", "*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no pages in ../markup/testdata/edit: %v", err)
 	}
+	shared, _ := filepath.Glob(filepath.Join(sharedSamples, "*.xml"))
+	if len(shared) == 0 {
+		t.Logf("recorded samples not found at %s: testing markup's pages only", sharedSamples)
+	}
+	files = append(files, shared...)
 	out := map[string]string{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -32,10 +42,14 @@ func editPages(t *testing.T) map[string]string {
 	return out
 }
 
-var editWord = regexp.MustCompile(`\b[A-Za-z]{5,}\b`)
+var (
+	editWord    = regexp.MustCompile(`\b[A-Za-z]{5,}\b`)
+	placeholder = regexp.MustCompile(`⟦[^⟧]*⟧`)
+)
 
-// onceWords lists up to n words that occur once in md and once in
-// storage, there in text (the nearest tag bracket before it closes a tag).
+// onceWords lists up to n words that occur once in md, outside
+// placeholders, and once in storage, there in text (the nearest tag bracket
+// before it closes a tag).
 func onceWords(md, storage string, n int) []string {
 	count := func(s string) map[string]int {
 		c := map[string]int{}
@@ -46,7 +60,9 @@ func onceWords(md, storage string, n int) []string {
 	}
 	inMD, inStorage := count(md), count(storage)
 	var all []string
-	for _, w := range editWord.FindAllString(md, -1) {
+	// A word inside a placeholder is a macro parameter: editing it is not
+	// editing text.
+	for _, w := range editWord.FindAllString(placeholder.ReplaceAllString(md, " "), -1) {
 		if inMD[w] != 1 || inStorage[w] != 1 {
 			continue
 		}
@@ -85,7 +101,8 @@ func TestUpdatePageRoundTrip(t *testing.T) {
 			md := jstr(t, f.ok(t, "confluence_get_page", get, nil), "body")
 			words := onceWords(md, storage, 4)
 			if len(words) == 0 {
-				t.Fatal("no word to change")
+				// A page of macros only (storage_jira_macros.xml): its text is all parameters.
+				t.Skip("no word occurs once in the text of both the markdown and the storage")
 			}
 			for i, w := range words {
 				page := f.ok(t, "confluence_get_page", get, nil)
