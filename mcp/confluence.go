@@ -826,6 +826,9 @@ func (s *Server) confluenceUpdatePage() tool {
 				if storage, err = markup.ApplyMarkdown(cur.Storage(), a.Body, opts); err != nil {
 					return nil, editError(err, "confluence_get_page")
 				}
+				if err := s.checkWhole(cur, a); err != nil {
+					return nil, err
+				}
 			}
 			title := a.Title
 			if strings.TrimSpace(title) == "" {
@@ -840,6 +843,33 @@ func (s *Server) confluenceUpdatePage() tool {
 			}
 			return jsonResult(s.written(c, cur.SpaceKey()))
 		})
+}
+
+// minCutPage is the size of markdown below which a page is not taken for
+// one read in parts: models rarely ask for fewer characters.
+const minCutPage = 2000
+
+// checkWhole refuses a body that looks like a page cut at max_chars: it
+// lacks the page's last line and a quarter of its length. Written back, it
+// would delete the rest of the page, text the loss check does not count.
+func (s *Server) checkWhole(cur *atlassian.Content, a updatePageArgs) error {
+	if a.AllowLoss || a.Section != "" {
+		return nil
+	}
+	md := s.editableMarkdown(cur.Storage(), cur.SpaceKey(), a.PageID)
+	if len(md) < minCutPage {
+		return nil
+	}
+	last := strings.TrimSpace(md)
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = strings.TrimSpace(last[i+1:])
+	}
+	if last == "" || strings.Contains(a.Body, last) || len(md)-len(a.Body) <= len(md)/4 {
+		return nil
+	}
+	return &toolError{msg: fmt.Sprintf("refused: body is %d bytes shorter than page %s (%d bytes of markdown) and lacks its last line %q, as a body cut at max_chars does; "+
+		"send the whole page (read it with a larger max_chars), or replace one part with section; pass allow_loss=true if you mean to delete the end",
+		len(md)-len(a.Body), a.PageID, len(md), quoteInput(last))}
 }
 
 // editError explains an edit the markup engine refused: what would be

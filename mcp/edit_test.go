@@ -184,6 +184,16 @@ func TestUpdatePageEdits(t *testing.T) {
 		t.Fatalf("allow_loss: %s", got)
 	}
 
+	// A body cut at max_chars would delete the rest of the page.
+	long := strings.Repeat("<p>Rollback steps are listed here in full.</p>", 60) + "<p>The very end.</p>"
+	lp, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Long plan", Body: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := jstr(t, f.ok(t, "confluence_get_page", map[string]any{"page_id": lp.ID, "max_chars": 1000}, nil), "body")
+	f.fails(t, "confluence_update_page", map[string]any{"page_id": lp.ID, "version": 1, "body": part}, `lacks its last line "The very end."`)
+	f.ok(t, "confluence_update_page", map[string]any{"page_id": lp.ID, "version": 1, "body": part, "allow_loss": true}, nil)
+
 	// Raw storage in and out.
 	raw := `<p>Raw <ac:structured-macro ac:name="toc" /></p>`
 	f.ok(t, "confluence_update_page", update(map[string]any{"body_format": "storage", "body": raw}), nil)
