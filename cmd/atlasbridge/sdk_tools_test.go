@@ -19,10 +19,10 @@ import (
 // the official MCP Go SDK client.
 func TestOfficialGoSDKEverydayTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
-	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", "client-secret", "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "all")
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", "client-secret-sdk-tools", "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "all")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	hc := &http.Client{Transport: bearer{"client-secret", http.DefaultTransport}}
+	hc := &http.Client{Transport: bearer{"client-secret-sdk-tools", http.DefaultTransport}}
 	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
 	defer cs.Close()
 	call := func(name string, args map[string]any, v any) string {
