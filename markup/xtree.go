@@ -43,9 +43,6 @@ func (n *xnode) attr(key string) string {
 // src returns the node's bytes.
 func (n *xnode) src(s string) string { return s[n.start:n.end] }
 
-// inner returns the bytes between the start and the end tag.
-func (n *xnode) inner(s string) string { return s[n.openEnd:n.closeBeg] }
-
 // text returns the decoded text of a text or CDATA node.
 func (n *xnode) text(s string) string {
 	switch n.kind {
