@@ -17,3 +17,9 @@ func (s *IssueService) UpdateComment(ctx context.Context, key, id, body string) 
 	}
 	return &c, resp, nil
 }
+
+// Comment reads comment id of issue key with its raw wiki markup body
+// (GET /rest/api/2/issue/{key}/comment/{id}): what an edit is applied to.
+func (s *IssueService) Comment(ctx context.Context, key, id string) (*Comment, *Response, error) {
+	return getJSON[Comment](ctx, (*service)(s), issuePath(key, "comment/"+url.PathEscape(id)), nil)
+}

@@ -577,6 +577,7 @@ type PageUpdate struct {
 	Version  int
 	Type     string // page (default) or blogpost
 	ParentID string // move under this parent (optional)
+	SpaceKey string // move to this space (optional; top level there unless ParentID)
 	Message  string // version comment
 }
 
@@ -594,6 +595,11 @@ func (s *ContentService) Update(ctx context.Context, id string, u PageUpdate) (*
 		w.Ancestors = []struct {
 			ID string `json:"id"`
 		}{{u.ParentID}}
+	}
+	if u.SpaceKey != "" {
+		w.Space = &struct {
+			Key string `json:"key"`
+		}{u.SpaceKey}
 	}
 	var c Content
 	resp, err := (*service)(s).send(ctx, http.MethodPut, contentPath(id, ""), url.Values{"expand": {"version,space"}}, w, &c)

@@ -511,6 +511,12 @@ func TestUpdateComment(t *testing.T) {
 	if _, _, err := alice.Issues.UpdateComment(ctx, key, c.ID, "hijack"); !errors.Is(err, atlassian.ErrForbidden) {
 		t.Errorf("another user's edit: %v", err)
 	}
+	if got, _, err := j.Issues.Comment(ctx, key, c.ID); err != nil || got.Body != "second" || got.ID != c.ID {
+		t.Fatalf("Comment: %+v, %v", got, err)
+	}
+	if _, _, err := j.Issues.Comment(ctx, key, "999999"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Fatalf("missing comment: %v", err)
+	}
 	if _, _, err := j.Issues.UpdateComment(ctx, key, "999999", "x"); !errors.Is(err, atlassian.ErrNotFound) {
 		t.Errorf("a missing comment: %v", err)
 	}
@@ -534,5 +540,36 @@ func TestRemoteLinks(t *testing.T) {
 	}
 	if _, _, err := j.Issues.RemoteLinks(ctx, "OPS-99999"); !errors.Is(err, atlassian.ErrNotFound) {
 		t.Errorf("a missing issue: %v", err)
+	}
+}
+
+func TestPageVersions(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{Seed: 1})
+	c, _ := clients(t, srv, admin)
+	ctx := t.Context()
+	p, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Versioned", Body: "<p>one</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Content.Update(ctx, p.ID, atlassian.PageUpdate{Title: "Versioned", Storage: "<p>two</p>", Version: 1, Message: "fix typo"}); err != nil {
+		t.Fatal(err)
+	}
+	vs, _, err := c.Content.Versions(ctx, p.ID, &atlassian.ListOptions{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Results) != 2 || vs.Results[0].Number != 2 || vs.Results[0].Message != "fix typo" || vs.Results[1].Number != 1 ||
+		vs.Results[0].By.Username != "admin" || vs.Results[0].When.IsZero() {
+		t.Fatalf("versions: %+v", vs.Results)
+	}
+	old, _, err := c.Content.GetVersion(ctx, p.ID, 1, "body.storage", "version")
+	if err != nil || old.Storage() != "<p>one</p>" || old.Version.Number != 1 {
+		t.Fatalf("version 1: %+v, %v", old, err)
+	}
+	if _, _, err := c.Content.GetVersion(ctx, p.ID, 7); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("a missing version: %v", err)
+	}
+	if _, _, err := c.Content.Versions(ctx, "999999999", nil); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("versions of a missing page: %v", err)
 	}
 }

@@ -1,21 +1,24 @@
 // Package markup converts between the text formats of Jira and Confluence and markdown:
-// Confluence storage XHTML and Jira rendered HTML to markdown for models and the index, and
-// markdown back to storage XHTML or Jira wiki markup for writes.
+// Confluence storage XHTML and Jira rendered HTML to markdown for models and the index,
+// markdown back to storage XHTML or Jira wiki markup for writes, and an edit round trip
+// (EditableMarkdown/ApplyMarkdown, EditableWiki/ApplyWiki) that writes back only what the
+// edited markdown changed. It is the only package of atlasbridge that imports
+// html-to-markdown and goldmark. Every function is pure and safe for concurrent use.
 //
-// It is the only package of atlasbridge that imports html-to-markdown and goldmark. Every
-// function is pure (no I/O, no shared state) and safe for concurrent use.
+// StorageToMarkdown's markdown, for reading and the index:
 //
-// The markdown it writes follows a few conventions a model can rely on:
+//   - info/note/warning/tip/panel macros are blockquotes whose first line is a bold label,
+//     "> **Note:** …" or "> **Note: Title**"; MarkdownToStorage turns these, and GitHub's
+//     "> [!NOTE]", back into the macros.
+//   - Macros without text of their own are placeholders in brackets: "[toc]",
+//     "[include: Page Title]", "[Jira query: …]", "[STATUS: Done (Green)]", "[macro: name]".
+//   - Page links point at /display/SPACE/Title; task lists are "- [ ]" items; a mention is
+//     "@username"; tables markdown cannot hold become "**Column:** value" lists.
 //
-//   - info/note/warning/tip/panel macros are blockquotes whose first line is a bold label:
-//     "> **Note:** …", or "> **Note: Title**" when the macro has a title. MarkdownToStorage
-//     turns these, and GitHub's "> [!NOTE]", back into the macros.
-//   - Macros without text of their own are visible placeholders in brackets: "[toc]",
-//     "[children]", "[include: Page Title]", "[Jira query: …]", "[STATUS: Done (Green)]",
-//     and "[macro: name]" for any macro this package does not know, followed by its body.
-//   - Page links point at /display/SPACE/Title (absolute under Options.BaseURL); task lists
-//     are "- [ ]" / "- [x]" items; a mention is "@username".
-//   - Tables that markdown cannot hold (cells with lists, code or tables) become one list of
-//     "**Column:** value" items per row.
-//   - Output is cleaned (see Clean), has no trailing spaces and no runs of blank lines.
+// EditableMarkdown's markdown, for edits: what markdown cannot say is a placeholder that
+// ApplyMarkdown puts back byte for byte — ⟦status:Done (Green)⟧, ⟦@userkey⟧, ⟦jira:KEY-1⟧,
+// ⟦toc⟧ — and layouts and macros with a rich-text body are "::: kind title" … ":::" blocks
+// whose content stays editable. ApplyMarkdown keeps unchanged blocks' bytes, patches word
+// edits into their text node and refuses (*LossError, ErrWouldLose) a write that would drop
+// an element unless asked to.
 package markup

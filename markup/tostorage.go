@@ -51,6 +51,17 @@ type storageWriter struct {
 	// spanStart is len(open) when the current run of inlines began: raw closing tags only
 	// match tags opened in the same run.
 	spanStart int
+	// refs, when set, resolves the atom references of an edit (see convert): text keeps
+	// them for expansion after the well-formedness check, code and attributes get their text.
+	refs *atomRefs
+}
+
+// plain resolves atom references in text that is written as code or as an attribute.
+func (w *storageWriter) plain(s string) string {
+	if w.refs == nil {
+		return s
+	}
+	return w.refs.text(s)
 }
 
 func (w *storageWriter) blocks(parent ast.Node) {
@@ -67,6 +78,10 @@ func (w *storageWriter) block(n ast.Node) {
 		w.inlines(n.FirstChild())
 		w.b.WriteString("</" + tag + ">")
 	case *ast.Paragraph:
+		if w.refs != nil && w.refs.blockParagraph(n, w.src) {
+			w.b.Write(bytes.TrimSpace(n.Lines().Value(w.src)))
+			return
+		}
 		w.b.WriteString("<p>")
 		w.inlines(n.FirstChild())
 		w.b.WriteString("</p>")
@@ -75,9 +90,9 @@ func (w *storageWriter) block(n ast.Node) {
 	case *ast.ThematicBreak:
 		w.b.WriteString("<hr />")
 	case *ast.FencedCodeBlock:
-		w.code(confluenceLanguage(string(n.Language(w.src))), codeText(n, w.src))
+		w.code(confluenceLanguage(string(n.Language(w.src))), w.plain(codeText(n, w.src)))
 	case *ast.CodeBlock:
-		w.code("", codeText(n, w.src))
+		w.code("", w.plain(codeText(n, w.src)))
 	case *ast.Blockquote:
 		w.blockquote(n)
 	case *ast.List:
@@ -97,7 +112,7 @@ func (w *storageWriter) block(n ast.Node) {
 			raw.Write(n.ClosureLine.Value(w.src))
 		}
 		w.b.WriteString("<p>")
-		xmlText(&w.b, strings.TrimSpace(raw.String()))
+		xmlText(&w.b, w.plain(strings.TrimSpace(raw.String())))
 		w.b.WriteString("</p>")
 	case *east.Table:
 		w.table(n)
@@ -136,7 +151,7 @@ func (w *storageWriter) blockquote(n *ast.Blockquote) {
 	w.b.WriteString(`<ac:rich-text-body>`)
 	if c.rest != nil && !isBlankInline(c.rest, w.src) {
 		// Rendered apart so the space after the "**Note:**" label can be trimmed.
-		sub := &storageWriter{opts: w.opts, src: w.src, taskID: w.taskID}
+		sub := &storageWriter{opts: w.opts, src: w.src, taskID: w.taskID, refs: w.refs}
 		sub.inlines(c.rest)
 		w.taskID = sub.taskID
 		w.b.WriteString("<p>")
@@ -260,7 +275,7 @@ func (w *storageWriter) inline(n ast.Node) {
 		xmlText(&w.b, string(n.Value))
 	case *ast.CodeSpan:
 		w.b.WriteString("<code>")
-		xmlText(&w.b, codeSpanText(n, w.src))
+		xmlText(&w.b, w.plain(codeSpanText(n, w.src)))
 		w.b.WriteString("</code>")
 	case *ast.Emphasis:
 		tag := "em"
@@ -301,7 +316,7 @@ func (w *storageWriter) inline(n ast.Node) {
 		w.b.WriteString(`"`)
 		if len(n.Title) > 0 {
 			w.b.WriteString(` title="`)
-			xmlText(&w.b, string(resolveText(n.Title)))
+			xmlText(&w.b, w.plain(string(resolveText(n.Title))))
 			w.b.WriteString(`"`)
 		}
 		w.b.WriteString(">")
@@ -372,11 +387,11 @@ func (w *storageWriter) pageLink(dest string) (space, title, anchor string, ok b
 func (w *storageWriter) image(n *ast.Image) {
 	dest := string(util.URLEscape(n.Destination, true))
 	if isDangerousURL(dest) {
-		xmlText(&w.b, plainText(n, w.src))
+		xmlText(&w.b, w.plain(plainText(n, w.src)))
 		return
 	}
 	w.b.WriteString("<ac:image")
-	if alt := plainText(n, w.src); alt != "" {
+	if alt := w.plain(plainText(n, w.src)); alt != "" {
 		w.b.WriteString(` ac:alt="`)
 		xmlText(&w.b, alt)
 		w.b.WriteString(`"`)

@@ -17,8 +17,14 @@ import (
 // keep their label in bold) and "----" rules. Characters that Jira would read as markup are
 // escaped with a backslash where they would take effect.
 func MarkdownToWiki(md string) string {
+	return markdownToWiki(md, nil)
+}
+
+// markdownToWiki is MarkdownToWiki with the atom references of an edit (see convert) kept in
+// text for the caller to expand, and resolved to their markdown in code.
+func markdownToWiki(md string, refs *atomRefs) string {
 	doc, src := parseMarkdown(md)
-	w := &wikiWriter{src: src}
+	w := &wikiWriter{src: src, refs: refs}
 	w.blocks(doc, "")
 	// Clean again: a character reference such as &#x1; decodes to a control
 	// character that the input's cleaning could not see.
@@ -29,6 +35,15 @@ type wikiWriter struct {
 	b     strings.Builder
 	src   []byte
 	quote int // depth of {quote}: Jira cannot nest them
+	refs  *atomRefs
+}
+
+// plain resolves atom references in code, where they are text.
+func (w *wikiWriter) plain(s string) string {
+	if w.refs == nil {
+		return s
+	}
+	return w.refs.text(s)
 }
 
 // collapseWikiBlankLines keeps at most one blank line in a row, except inside {code} and
@@ -82,9 +97,9 @@ func (w *wikiWriter) block(n ast.Node, prefix string) {
 	case *ast.ThematicBreak:
 		w.b.WriteString("----\n\n")
 	case *ast.FencedCodeBlock:
-		w.code(wikiLanguage(string(n.Language(w.src))), codeText(n, w.src))
+		w.code(wikiLanguage(string(n.Language(w.src))), w.plain(codeText(n, w.src)))
 	case *ast.CodeBlock:
-		w.code("", codeText(n, w.src))
+		w.code("", w.plain(codeText(n, w.src)))
 	case *ast.Blockquote:
 		if w.quote > 0 {
 			w.blocks(n, "") // already inside {quote}
@@ -92,7 +107,7 @@ func (w *wikiWriter) block(n ast.Node, prefix string) {
 		}
 		// Rendered apart, so the newlines before {quote} can be trimmed without copying the
 		// whole document.
-		sub := &wikiWriter{src: w.src, quote: w.quote + 1}
+		sub := &wikiWriter{src: w.src, quote: w.quote + 1, refs: w.refs}
 		if c, ok := detectCallout(n, w.src); ok {
 			label := "*" + c.label + ":*"
 			if c.title != "" {
@@ -234,7 +249,7 @@ func (w *wikiWriter) inline(b *strings.Builder, n ast.Node) {
 	case *ast.String:
 		b.WriteString(escapeWiki(string(n.Value)))
 	case *ast.CodeSpan:
-		code := codeSpanText(n, w.src)
+		code := w.plain(codeSpanText(n, w.src))
 		if strings.TrimSpace(code) == "" {
 			b.WriteString(code)
 			return

@@ -49,7 +49,7 @@ func BenchmarkToolOverhead(b *testing.B) {
 			return err
 		}},
 		{"jira_get_issue", "jira_get_issue", map[string]any{"issue_key": issue.Key}, func() error {
-			_, _, err := f.jira.Issues.Get(ctx, issue.Key, &atlassian.GetIssueOptions{Fields: issueFields, Expand: []string{"renderedFields"}})
+			_, _, err := f.jira.Issues.Get(ctx, issue.Key, &atlassian.GetIssueOptions{Fields: issueFields})
 			return err
 		}},
 		{"jira_search_issues", "jira_search_issues", map[string]any{"jql": "project = OPS ORDER BY updated DESC", "max_results": 10}, func() error {

@@ -33,13 +33,30 @@ func (s *Server) pageRef(c *atlassian.Content) pageRef {
 	return pageRef{ID: string(c.ID), Title: text(c.Title), URL: s.pageURL(c)}
 }
 
-// toMarkdown converts a storage body of a page in space to markdown.
-func (s *Server) toMarkdown(storage, space, pageID string) string {
+// markupOptions are the conversion options of a page in space: the same
+// for the read and the write of an edit, or links would not be recognised.
+func (s *Server) markupOptions(space, pageID string) markup.Options {
 	opts := markup.Options{BaseURL: s.conf.BaseURL(), SpaceKey: space, PageID: pageID}
 	if s.jira != nil {
 		opts.JiraBaseURL = s.jira.BaseURL()
 	}
-	md, err := markup.StorageToMarkdown(storage, opts)
+	return opts
+}
+
+// editableMarkdown is the body confluence_get_page shows: markdown that
+// confluence_update_page writes back without loss (markup.ApplyMarkdown).
+func (s *Server) editableMarkdown(storage, space, pageID string) string {
+	md, err := markup.EditableMarkdown(storage, s.markupOptions(space, pageID))
+	if err != nil {
+		s.log.Warn("editable conversion failed", "page", pageID, "err", err)
+		return s.toMarkdown(storage, space, pageID)
+	}
+	return md
+}
+
+// toMarkdown converts a storage body of a page in space to markdown.
+func (s *Server) toMarkdown(storage, space, pageID string) string {
+	md, err := markup.StorageToMarkdown(storage, s.markupOptions(space, pageID))
 	if err != nil {
 		// The converter is best effort and should not fail; if it does, the
 		// model still gets the text rather than nothing.
@@ -157,6 +174,21 @@ type getPageArgs struct {
 	Title    string `json:"title,omitempty" jsonschema_description:"Exact page title, with space_key."`
 	MaxChars int    `json:"max_chars,omitempty" jsonschema_description:"Most characters of body to return (default 20000)."`
 	Offset   int    `json:"offset,omitempty" jsonschema_description:"Byte offset into the body to continue from (next_offset of a previous call)."`
+	Format   string `json:"format,omitempty" jsonschema_description:"markdown (default) or storage (the raw XHTML)."`
+}
+
+// Body formats of the page tools.
+const (
+	formatMarkdown = "markdown"
+	formatStorage  = "storage"
+)
+
+// checkFormat refuses a body format other than markdown and storage.
+func checkFormat(name, f string) error {
+	if f != "" && f != formatMarkdown && f != formatStorage {
+		return argError("%s must be markdown or storage (got %q)", name, quoteInput(f))
+	}
+	return nil
 }
 
 type pageOut struct {
@@ -174,10 +206,14 @@ type pageOut struct {
 
 func (s *Server) confluenceGetPage() tool {
 	return readTool("confluence", "confluence_get_page", "Read a Confluence page",
-		"Read one Confluence page as markdown, by page_id or by space_key + exact title. Returns id, title, space, version (pass it to confluence_update_page), last modified, URL, parent, labels and body; long bodies are cut at max_chars with truncated=true and next_offset.",
+		"Read one Confluence page as markdown, by page_id or by space_key + exact title. Returns id, title, space, version (pass it to confluence_update_page), last modified, URL, parent, labels and body; long bodies are cut at max_chars with truncated=true and next_offset. "+
+			"What markdown cannot say is a placeholder such as ⟦status:Done (Green)⟧, ⟦@userkey⟧ or a \"::: info\" block: keep them as they are when you edit.",
 		func(ctx context.Context, a getPageArgs) (*mcpgo.CallToolResult, error) {
 			maxChars, err := window("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars, "offset", a.Offset)
 			if err != nil {
+				return nil, err
+			}
+			if err := checkFormat("format", a.Format); err != nil {
 				return nil, err
 			}
 			var (
@@ -217,7 +253,11 @@ func (s *Server) confluenceGetPage() tool {
 				p.URL = ""
 				out.Parent = &p
 			}
-			if out.body, err = cut(s.toMarkdown(c.Storage(), c.SpaceKey(), string(c.ID)), maxChars, a.Offset); err != nil {
+			content := c.Storage()
+			if a.Format != formatStorage {
+				content = s.editableMarkdown(content, c.SpaceKey(), string(c.ID))
+			}
+			if out.body, err = cut(content, maxChars, a.Offset); err != nil {
 				return nil, err
 			}
 			return jsonResult(out)
@@ -661,10 +701,11 @@ func (s *Server) confluenceGetAttachments() tool {
 // --- confluence_create_page
 
 type createPageArgs struct {
-	SpaceKey string `json:"space_key" jsonschema_description:"Key of the space to create the page in, e.g. ENG."`
-	Title    string `json:"title" jsonschema_description:"Page title, unique in the space."`
-	Body     string `json:"body" jsonschema_description:"Page content as markdown."`
-	ParentID string `json:"parent_id,omitempty" jsonschema_description:"Numeric id of the parent page (default: the space's top level)."`
+	SpaceKey   string `json:"space_key" jsonschema_description:"Key of the space to create the page in, e.g. ENG."`
+	Title      string `json:"title" jsonschema_description:"Page title, unique in the space."`
+	Body       string `json:"body" jsonschema_description:"Page content as markdown."`
+	ParentID   string `json:"parent_id,omitempty" jsonschema_description:"Numeric id of the parent page (default: the space's top level)."`
+	BodyFormat string `json:"body_format,omitempty" jsonschema_description:"markdown (default) or storage (raw XHTML)."`
 }
 
 // writtenPage is the answer to a page write.
@@ -698,14 +739,20 @@ func (s *Server) confluenceCreatePage() tool {
 			if !s.spaces.allows(a.SpaceKey) {
 				return nil, s.spaces.refuse("space " + a.SpaceKey)
 			}
+			if err := checkFormat("body_format", a.BodyFormat); err != nil {
+				return nil, err
+			}
 			if a.ParentID != "" {
 				if err := s.checkPageScope(ctx, a.ParentID); err != nil {
 					return nil, err
 				}
 			}
-			storage, err := markup.MarkdownToStorage(a.Body)
-			if err != nil {
-				return nil, argError("body: cannot convert the markdown: %v", err)
+			storage := a.Body
+			if a.BodyFormat != formatStorage {
+				var err error
+				if storage, err = markup.MarkdownToStorage(a.Body); err != nil {
+					return nil, argError("body: cannot convert the markdown: %v", err)
+				}
 			}
 			c, _, err := s.conf.Content.Create(ctx, atlassian.NewPage{SpaceKey: a.SpaceKey, Title: a.Title, Storage: storage, ParentID: a.ParentID})
 			if err != nil {
@@ -731,14 +778,18 @@ func (s *Server) createPageError(ctx context.Context, err error, a createPageArg
 type updatePageArgs struct {
 	PageID         string `json:"page_id" jsonschema_description:"Numeric page id."`
 	Version        int    `json:"version" jsonschema_description:"The page version you read (from confluence_get_page); the update is refused if the page changed since."`
-	Body           string `json:"body" jsonschema_description:"The whole new page content as markdown; it replaces the old body."`
+	Body           string `json:"body" jsonschema_description:"The whole page as edited markdown from confluence_get_page (or only the section's part, with section)."`
 	Title          string `json:"title,omitempty" jsonschema_description:"New title (default: unchanged)."`
 	VersionComment string `json:"version_comment,omitempty" jsonschema_description:"Note for the page history."`
+	Section        string `json:"section,omitempty" jsonschema_description:"Text of a heading: body replaces only that heading's part of the page."`
+	AllowLoss      bool   `json:"allow_loss,omitempty" jsonschema_description:"Write even if macros, mentions or placeholders you removed are lost (default false: refused, naming them)."`
+	BodyFormat     string `json:"body_format,omitempty" jsonschema_description:"markdown (default) or storage (raw XHTML replacing the body)."`
 }
 
 func (s *Server) confluenceUpdatePage() tool {
 	return writeTool("confluence", "confluence_update_page", "Update a Confluence page",
-		"Replace the body (and optionally the title) of a Confluence page with markdown. Pass the version you read with confluence_get_page: if someone saved since, nothing is overwritten and you are told to re-read. Returns the new version and URL.",
+		"Write back the markdown of confluence_get_page after editing it: only what you changed changes, macros, mentions, layouts and placeholders you left stay as they were. "+
+			"Pass the version you read: if someone saved since, nothing is overwritten and you are told to re-read. A write that would drop an element is refused with its name unless allow_loss. Returns the new version and URL.",
 		true, false,
 		func(ctx context.Context, a updatePageArgs) (*mcpgo.CallToolResult, error) {
 			if err := checkPageID(a.PageID); err != nil {
@@ -747,19 +798,37 @@ func (s *Server) confluenceUpdatePage() tool {
 			if a.Version < 1 {
 				return nil, argError("version must be the page's current version number (1 or more), as returned by confluence_get_page")
 			}
-			cur, _, err := s.conf.Content.Get(ctx, a.PageID, "version", "space")
+			if err := checkFormat("body_format", a.BodyFormat); err != nil {
+				return nil, err
+			}
+			if a.BodyFormat == formatStorage && a.Section != "" {
+				return nil, argError("section works with markdown only: leave body_format out, or send the whole storage body without section")
+			}
+			cur, _, err := s.conf.Content.Get(ctx, a.PageID, "body.storage", "version", "space")
 			if err != nil {
 				return nil, serverError(err, "page "+a.PageID, "")
 			}
 			if !s.spaces.allows(cur.SpaceKey()) {
 				return nil, s.spaces.refuse(fmt.Sprintf("page %s (space %s)", a.PageID, cur.SpaceKey()))
 			}
-			if cur.Version != nil && cur.Version.Number != a.Version {
-				return nil, conflict(a.PageID, a.Version, cur.Version.Number)
+			// The edit is applied to the version the model read, never to a
+			// later one: that would revert someone else's change.
+			if cur.Version == nil || cur.Version.Number != a.Version {
+				now := 0
+				if cur.Version != nil {
+					now = cur.Version.Number
+				}
+				return nil, conflict(a.PageID, a.Version, now)
 			}
-			storage, err := markup.MarkdownToStorage(a.Body)
-			if err != nil {
-				return nil, argError("body: cannot convert the markdown: %v", err)
+			storage := a.Body
+			if a.BodyFormat != formatStorage {
+				opts := markup.ApplyOptions{Options: s.markupOptions(cur.SpaceKey(), a.PageID), AllowLoss: a.AllowLoss, Section: a.Section}
+				if storage, err = markup.ApplyMarkdown(cur.Storage(), a.Body, opts); err != nil {
+					return nil, editError(err, "confluence_get_page")
+				}
+				if err := s.checkWhole(cur, a); err != nil {
+					return nil, err
+				}
 			}
 			title := a.Title
 			if strings.TrimSpace(title) == "" {
@@ -774,6 +843,56 @@ func (s *Server) confluenceUpdatePage() tool {
 			}
 			return jsonResult(s.written(c, cur.SpaceKey()))
 		})
+}
+
+// minCutPage is the size of markdown below which a page is not taken for
+// one read in parts: models rarely ask for fewer characters.
+const minCutPage = 2000
+
+// checkWhole refuses a body that looks like a page cut at max_chars: it
+// lacks the page's last line and a quarter of its length. Written back, it
+// would delete the rest of the page, text the loss check does not count.
+func (s *Server) checkWhole(cur *atlassian.Content, a updatePageArgs) error {
+	if a.AllowLoss || a.Section != "" {
+		return nil
+	}
+	md := s.editableMarkdown(cur.Storage(), cur.SpaceKey(), a.PageID)
+	if len(md) < minCutPage {
+		return nil
+	}
+	last := strings.TrimSpace(md)
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = strings.TrimSpace(last[i+1:])
+	}
+	if last == "" || strings.Contains(a.Body, last) || len(md)-len(a.Body) <= len(md)/4 {
+		return nil
+	}
+	return &toolError{msg: fmt.Sprintf("refused: body is %d bytes shorter than page %s (%d bytes of markdown) and lacks its last line %q, as a body cut at max_chars does; "+
+		"send the whole page (read it with a larger max_chars), or replace one part with section; pass allow_loss=true if you mean to delete the end",
+		len(md)-len(a.Body), a.PageID, len(md), quoteInput(last))}
+}
+
+// editError explains an edit the markup engine refused: what would be
+// lost, a placeholder it does not know, a section that is not there.
+// reader is the tool that shows the editable form.
+func editError(err error, reader string) error {
+	var loss *markup.LossError
+	switch {
+	case errors.As(err, &loss):
+		const shown = 10
+		list, more := loss.Lost, ""
+		if len(list) > shown {
+			list, more = list[:shown], fmt.Sprintf(" and %d more", len(list)-shown)
+		}
+		return &toolError{msg: fmt.Sprintf("refused: the edit would lose %s%s. Keep their placeholders as %s shows them, or pass allow_loss=true if the loss is wanted",
+			strings.Join(list, ", "), more, reader), err: err}
+	case errors.Is(err, markup.ErrUnknownPlaceholder):
+		return &toolError{msg: fmt.Sprintf("body: %v; copy placeholders exactly as %s shows them", err, reader), err: err}
+	case errors.Is(err, markup.ErrNoSection):
+		return &toolError{msg: fmt.Sprintf("section: %v; give the text of a heading as %s shows it", err, reader), err: err}
+	default:
+		return &toolError{msg: fmt.Sprintf("body: cannot apply the edit: %v", err), err: err}
+	}
 }
 
 // conflict tells the model the page moved on under it.

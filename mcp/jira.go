@@ -66,20 +66,6 @@ func (s *Server) issueURL(key string) string { return s.jira.AbsURL("/browse/" +
 // wikiMarkup converts a markdown argument to Jira wiki markup.
 func wikiMarkup(md string) string { return markup.MarkdownToWiki(md) }
 
-// htmlToMarkdown converts Jira's rendered HTML, falling back to the raw
-// wiki markup when Jira rendered nothing.
-func (s *Server) htmlToMarkdown(html, wiki string) string {
-	if strings.TrimSpace(html) == "" {
-		return markup.Clean(wiki)
-	}
-	md, err := markup.HTMLToMarkdown(html, markup.Options{BaseURL: s.jira.BaseURL(), JiraBaseURL: s.jira.BaseURL()})
-	if err != nil {
-		s.log.Warn("rendered HTML conversion failed", "err", err)
-		return markup.Clean(wiki)
-	}
-	return md
-}
-
 func named(n *atlassian.Named) string {
 	if n == nil {
 		return ""
@@ -173,7 +159,7 @@ func (s *Server) jiraGetIssue() tool {
 			for _, c := range custom {
 				fields = append(slices.Clip(fields), c.ID)
 			}
-			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields, Expand: []string{"renderedFields"}})
+			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields})
 			if err != nil {
 				return nil, serverError(err, "issue "+key, "")
 			}
@@ -212,11 +198,9 @@ func (s *Server) jiraGetIssue() tool {
 				c.Value = fieldValue(f, c.ID)
 				out.Custom = append(out.Custom, c)
 			}
-			html := ""
-			if is.RenderedFields != nil {
-				html = is.RenderedFields.Description
-			}
-			b, err := cut(s.htmlToMarkdown(html, f.Description), maxChars, a.Offset)
+			// The raw wiki markup in its editable form, not the rendered HTML:
+			// jira_update_issue applies an edit of exactly this text.
+			b, err := cut(markup.EditableWiki(f.Description), maxChars, a.Offset)
 			if err != nil {
 				return nil, err
 			}
@@ -574,7 +558,7 @@ func (s *Server) jiraGetComments() tool {
 			if err != nil {
 				return nil, err
 			}
-			p, _, err := s.jira.Issues.Comments(ctx, key, a.StartAt, max, true)
+			p, _, err := s.jira.Issues.Comments(ctx, key, a.StartAt, max, false)
 			if err != nil {
 				return nil, serverError(err, "issue "+key, "")
 			}
@@ -584,7 +568,7 @@ func (s *Server) jiraGetComments() tool {
 				NextStartAt int          `json:"next_start_at,omitempty"`
 			}{Total: p.Total, Comments: []commentOut{}}
 			for _, c := range p.Comments {
-				b, _ := cut(s.htmlToMarkdown(c.Body, c.Body), maxChars, 0)
+				b, _ := cut(markup.EditableWiki(c.Body), maxChars, 0)
 				out.Comments = append(out.Comments, commentOut{ID: c.ID, Author: userName(c.Author), Created: stamp(c.Created), Body: strings.TrimSpace(b.Body), Truncated: b.Truncated})
 			}
 			out.NextStartAt = nextStart(p.StartAt, len(p.Comments), p.Total)
@@ -812,7 +796,7 @@ func (s *Server) jiraCreateIssue() tool {
 			fields["summary"] = a.Summary
 			fields["issuetype"] = map[string]string{"name": a.IssueType}
 			if a.Description != "" {
-				fields["description"] = wikiMarkup(a.Description)
+				fields["description"] = a.Description // applied below, to the description now
 			}
 			if a.Priority != "" {
 				fields["priority"] = map[string]string{"name": a.Priority}
@@ -850,7 +834,8 @@ func (s *Server) jiraCreateIssue() tool {
 type updateIssueArgs struct {
 	IssueKey    string         `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
 	Summary     string         `json:"summary,omitempty" jsonschema_description:"New summary."`
-	Description string         `json:"description,omitempty" jsonschema_description:"New description as markdown (replaces the old one)."`
+	Description string         `json:"description,omitempty" jsonschema_description:"The description as edited markdown from jira_get_issue; what you left keeps its wiki markup."`
+	AllowLoss   bool           `json:"allow_loss,omitempty" jsonschema_description:"Write the description even if placeholders you removed are lost (default false: refused, naming them)."`
 	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
 	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels, no spaces (they replace the old ones)."`
@@ -870,7 +855,7 @@ func (s *Server) jiraUpdateIssue() tool {
 				fields["summary"] = a.Summary
 			}
 			if a.Description != "" {
-				fields["description"] = wikiMarkup(a.Description)
+				fields["description"] = a.Description // applied below, to the description now
 			}
 			if a.Priority != "" {
 				fields["priority"] = map[string]string{"name": a.Priority}
@@ -896,6 +881,17 @@ func (s *Server) jiraUpdateIssue() tool {
 			key, err := s.checkIssue(ctx, a.IssueKey)
 			if err != nil {
 				return nil, err
+			}
+			if a.Description != "" {
+				is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: []string{"description"}})
+				if err != nil {
+					return nil, serverError(err, "issue "+key, "")
+				}
+				wiki, err := markup.ApplyWiki(is.Fields.Description, a.Description, markup.ApplyOptions{AllowLoss: a.AllowLoss})
+				if err != nil {
+					return nil, editError(err, "jira_get_issue")
+				}
+				fields["description"] = wiki
 			}
 			if _, err := s.jira.Issues.Update(ctx, key, atlassian.IssueInput{Fields: fields}); err != nil {
 				return nil, serverError(err, "issue "+key, "check field ids and values with jira_get_create_fields")

@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/markup"
 )
 
 // --- jira_get_link_types
@@ -129,14 +130,15 @@ func (s *Server) jiraDeleteIssue() tool {
 type editCommentArgs struct {
 	IssueKey  string `json:"issue_key" jsonschema_description:"Issue key, e.g. OPS-123."`
 	CommentID string `json:"comment_id" jsonschema_description:"Comment id, from jira_add_comment or jira_get_comments."`
-	Comment   string `json:"comment" jsonschema_description:"The new comment text as markdown; it replaces the old."`
+	Comment   string `json:"comment" jsonschema_description:"The comment as edited markdown from jira_get_comments; what you left keeps its wiki markup."`
+	AllowLoss bool   `json:"allow_loss,omitempty" jsonschema_description:"Write even if placeholders you removed are lost (default false: refused, naming them)."`
 }
 
 var commentIDPattern = regexp.MustCompile(`^[0-9]{1,19}$`)
 
 func (s *Server) jiraEditComment() tool {
 	return writeTool("jira", "jira_edit_comment", "Edit a Jira comment",
-		"Replace the text of a comment on a Jira issue (markdown, converted to wiki markup); Jira lets you edit your own comments.",
+		"Edit a comment on a Jira issue: send its markdown from jira_get_comments, edited; only what you changed changes in its wiki markup. Jira lets you edit your own comments.",
 		true, true,
 		func(ctx context.Context, a editCommentArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.Comment) == "" {
@@ -150,7 +152,15 @@ func (s *Server) jiraEditComment() tool {
 			if err != nil {
 				return nil, err
 			}
-			c, _, err := s.jira.Issues.UpdateComment(ctx, key, id, wikiMarkup(a.Comment))
+			cur, _, err := s.jira.Issues.Comment(ctx, key, id)
+			if err != nil {
+				return nil, serverError(err, "comment "+id+" of issue "+key, "")
+			}
+			wiki, err := markup.ApplyWiki(cur.Body, a.Comment, markup.ApplyOptions{AllowLoss: a.AllowLoss})
+			if err != nil {
+				return nil, editError(err, "jira_get_comments")
+			}
+			c, _, err := s.jira.Issues.UpdateComment(ctx, key, id, wiki)
 			if err != nil {
 				return nil, serverError(err, "comment "+id+" of issue "+key, "")
 			}

@@ -137,6 +137,8 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
 		{"jira_edit_comment", map[string]any{"issue_key": w.issue, "comment_id": "1", "comment": "x"}},
 		{"jira_add_remote_link", map[string]any{"issue_key": w.issue, "url": "https://x.example", "title": "x"}},
+		{"confluence_move_page", map[string]any{"page_id": w.child, "space_key": "GEN"}},
+		{"confluence_delete_page", map[string]any{"page_id": w.parent}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {
@@ -191,6 +193,7 @@ func TestAllowLists(t *testing.T) {
 		{"confluence_get_comments", map[string]any{"page_id": w.parent}},
 		{"confluence_get_labels", map[string]any{"page_id": w.parent}},
 		{"confluence_get_attachments", map[string]any{"page_id": w.parent}},
+		{"confluence_get_page_history", map[string]any{"page_id": w.parent}},
 		{"confluence_create_page", map[string]any{"space_key": "ENG", "title": "x", "body": "y"}},
 		{"confluence_update_page", map[string]any{"page_id": w.parent, "version": 1, "body": "y"}},
 		{"confluence_add_comment", map[string]any{"page_id": w.parent, "comment": "y"}},

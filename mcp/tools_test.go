@@ -263,7 +263,9 @@ func TestConfluenceWriteTools(t *testing.T) {
 	f.fails(t, "confluence_create_page", map[string]any{"space_key": "NOPE", "title": "x", "body": "y"}, "")
 	f.fails(t, "confluence_create_page", map[string]any{"space_key": "ENG", "title": " ", "body": "y"}, "space_key and title are required")
 
-	updated := f.ok(t, "confluence_update_page", map[string]any{"page_id": id, "version": 1, "body": "Rewritten *entirely*."}, nil)
+	// Rewriting the whole page drops its code macro: refused unless asked.
+	f.fails(t, "confluence_update_page", map[string]any{"page_id": id, "version": 1, "body": "Rewritten *entirely*."}, "would lose code macro")
+	updated := f.ok(t, "confluence_update_page", map[string]any{"page_id": id, "version": 1, "body": "Rewritten *entirely*.", "allow_loss": true}, nil)
 	if jnum(t, updated, "version") != 2 || jstr(t, updated, "title") != "Incident Review" {
 		t.Fatalf("update: %s", updated)
 	}
@@ -724,7 +726,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, jira_links, jira_admin"},
+		{[]string{"teleport"}, "valid: all, confluence_admin, jira_links, jira_admin"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

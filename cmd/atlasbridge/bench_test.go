@@ -99,7 +99,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 			return err
 		}},
 		{"get_issue", "jira_get_issue", map[string]any{"issue_key": "OPS-1"}, func() error {
-			_, _, err := jira.Issues.Get(ctx, "OPS-1", &atlassian.GetIssueOptions{Expand: []string{"renderedFields"}, Fields: []string{
+			_, _, err := jira.Issues.Get(ctx, "OPS-1", &atlassian.GetIssueOptions{Fields: []string{
 				"summary", "issuetype", "status", "priority", "resolution", "assignee", "reporter", "created", "updated", "duedate",
 				"labels", "components", "fixVersions", "parent", "subtasks", "issuelinks", "description", "project"}})
 			return err

@@ -86,6 +86,16 @@ type content struct {
 	fileSize   int64
 	position   int
 	texts      textCache
+	message    string        // of the current version
+	olds       []pageVersion // the versions before the current one, oldest first
+}
+
+// pageVersion is a saved version of a page, kept when an update replaces it.
+type pageVersion struct {
+	number      int
+	by, message string
+	when        time.Time
+	title, body string
 }
 
 type confluence struct {
@@ -567,7 +577,9 @@ func (s *Sim) UpdatePage(p Page) (Page, error) {
 }
 
 // update applies a new title/body; body nil or empty keeps the old one.
+// The version it replaces is kept for the version history.
 func (c *confluence) update(ct *content, title string, body *string, author string, now time.Time) error {
+	old := pageVersion{number: ct.version, by: ct.updater, message: ct.message, when: ct.updated, title: ct.title, body: ct.body}
 	if title != "" && title != ct.title && ct.typ != "comment" {
 		if other := c.byTitle[titleKey(ct.space.key, title)]; other != nil && other != ct {
 			return fmt.Errorf("title %q: %w", title, ErrConflict)
@@ -577,6 +589,8 @@ func (c *confluence) update(ct *content, title string, body *string, author stri
 		ct.texts.reset()
 		c.byTitle[titleKey(ct.space.key, title)] = ct
 	}
+	ct.olds = append(ct.olds, old)
+	ct.message = ""
 	if body != nil && *body != "" {
 		ct.setBody(*body)
 	}

@@ -33,6 +33,8 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
 	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
+	m.HandleFunc("GET "+api+"content/{id}/version", s.withUser(s.onContent(s.contentVersions)))
+	m.HandleFunc("GET /confluence/rest/experimental/content/{id}/version", s.withUser(s.onContent(s.contentVersions)))
 	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation", s.withUser(s.onContent(s.restrictions)))
 	m.HandleFunc("GET "+api+"content/{id}/restriction/byOperation/{op}", s.withUser(s.onContent(s.restrictionsOf)))
 	// Confluence 8/9 set restrictions here; older versions under /rest/experimental.
@@ -178,11 +180,49 @@ func (s *Sim) visible(id string, u *User) *content {
 
 func (s *Sim) getContent(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
 	id := r.PathValue("id")
-	if st := r.URL.Query().Get("status"); st != "" && !strings.Contains(st, "current") && !strings.Contains(st, "any") {
+	q := r.URL.Query()
+	st := q.Get("status")
+	e := parseExpand(q.Get("expand"))
+	if n, err := strconv.Atoi(q.Get("version")); err == nil && n != ct.version && (strings.Contains(st, "historical") || strings.Contains(st, "any")) {
+		// An older version: Confluence answers it as the content with that
+		// version's title, body and version, status still "current" and
+		// history.latest false (see content_get.historical_* in the samples).
+		for _, v := range ct.olds {
+			if v.number == n {
+				writeJSON(w, http.StatusOK, c.historicalJSON(ct, v, e))
+				return
+			}
+		}
 		notFoundContent(w, id)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.contentJSON(ct, parseExpand(r.URL.Query().Get("expand")), true))
+	if st != "" && !strings.Contains(st, "current") && !strings.Contains(st, "any") && !strings.Contains(st, "historical") {
+		notFoundContent(w, id)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.contentJSON(ct, e, true))
+}
+
+// contentVersions lists the versions of a content, newest first, shaped as
+// GET /rest/experimental/content/{id}/version answers.
+func (s *Sim) contentVersions(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {
+	start, limit, err := paging(r, 200, 200)
+	if err != nil {
+		confError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	all := []any{c.versionJSON(ct)}
+	for i := len(ct.olds) - 1; i >= 0; i-- {
+		all = append(all, c.versionObj(ct, ct.olds[i]))
+	}
+	end := min(start+limit, len(all))
+	start = min(start, end)
+	o := obj{"results": all[start:end], "start": start, "limit": limit, "size": end - start,
+		"_links": obj{"self": c.base + strings.TrimPrefix(r.URL.Path, "/confluence"), "base": c.base, "context": c.context}}
+	if end < len(all) {
+		o["_links"].(obj)["next"] = nextLink(r, "/confluence", start, limit)
+	}
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) listContent(w http.ResponseWriter, r *http.Request, u *User) {
@@ -741,7 +781,8 @@ type contentIn struct {
 		} `json:"storage"`
 	} `json:"body"`
 	Version *struct {
-		Number int `json:"number"`
+		Number  int    `json:"number"`
+		Message string `json:"message"`
 	} `json:"version"`
 	Metadata *struct {
 		Labels []labelIn `json:"labels"`
@@ -906,8 +947,11 @@ func (s *Sim) updateContent(w http.ResponseWriter, r *http.Request, u *User) {
 		confError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	ct.message = in.Version.Message
 	out := s.confCtx(r, u).contentJSON(ct, writeExpand, true)
-	delete(out["version"].(obj), "message") // an update without a message omits the key
+	if ct.message == "" {
+		delete(out["version"].(obj), "message") // an update without a message omits the key
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -276,18 +276,45 @@ func positionOf(ct *content) any {
 }
 
 func (c *confCtx) versionJSON(ct *content) obj {
+	return c.versionObj(ct, pageVersion{number: ct.version, by: ct.updater, when: ct.updated, message: ct.message})
+}
+
+// versionObj is version v of content ct.
+func (c *confCtx) versionObj(ct *content, v pageVersion) obj {
 	return obj{
-		"by":        c.userJSON(ct.updater),
-		"when":      confDate(ct.updated),
-		"message":   "",
-		"number":    ct.version,
+		"by":        c.userJSON(v.by),
+		"when":      confDate(v.when),
+		"message":   v.message,
+		"number":    v.number,
 		"minorEdit": false,
 		"hidden":    false,
-		"_links":    obj{"self": c.base + "/rest/experimental/content/" + ct.idStr() + "/version/" + strconv.Itoa(ct.version)},
+		"_links":    obj{"self": c.base + "/rest/experimental/content/" + ct.idStr() + "/version/" + strconv.Itoa(v.number)},
 		"_expandable": obj{
 			"content": "/rest/api/content/" + ct.idStr(),
 		},
 	}
+}
+
+// historicalJSON is content ct as it was at version v: its title, storage
+// body and version, and history.latest false.
+func (c *confCtx) historicalJSON(ct *content, v pageVersion, e expansion) obj {
+	o := c.contentJSON(ct, e, true)
+	o["title"] = v.title
+	if _, ok := o["version"]; ok {
+		o["version"] = c.versionObj(ct, v)
+	}
+	if h, ok := o["history"].(obj); ok {
+		h["latest"] = false
+	}
+	if b, ok := o["body"].(obj); ok {
+		// Only the storage of an old version is kept; the sim renders no
+		// other representation of it.
+		if _, ok := b["storage"]; ok {
+			b["storage"] = obj{"value": v.body, "representation": "storage", "_expandable": obj{"content": "/rest/api/content/" + ct.idStr()}}
+		}
+		delete(b, "view")
+	}
+	return o
 }
 
 func (c *confCtx) historyJSON(ct *content, e expansion) obj {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -574,5 +575,62 @@ func TestQuirkNextStart(t *testing.T) {
 				t.Errorf("next start %s, want %s (limit %v)", got, want, m["limit"])
 			}
 		})
+	}
+}
+
+// TestPageVersions: an update keeps the version it replaces, listed newest
+// first with author, date and message, and readable with
+// status=historical&version=N (history.latest false, status current).
+func TestPageVersions(t *testing.T) {
+	srv, _ := testServer(t, Options{})
+	cb := srv.ConfluenceURL()
+	p, err := srv.AddPage(Page{Space: "ENG", Title: "Versioned", Body: "<p>one</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, msg := range []string{"second", ""} {
+		r := do(t, call{method: "PUT", url: cb + "/rest/api/content/" + p.ID, auth: "admin", body: map[string]any{
+			"type": "page", "title": fmt.Sprintf("Versioned %d", i+2), "version": map[string]any{"number": i + 2, "message": msg},
+			"body": map[string]any{"storage": map[string]any{"value": fmt.Sprintf("<p>v%d</p>", i+2), "representation": "storage"}}}})
+		if r.code != http.StatusOK {
+			t.Fatalf("update %d: %d %s", i+2, r.code, r.raw)
+		}
+	}
+	for _, path := range []string{"/rest/experimental/content/", "/rest/api/content/"} {
+		list := do(t, call{url: cb + path + p.ID + "/version", auth: "admin"}).obj(t)
+		res := list["results"].([]any)
+		if len(res) != 3 || list["size"].(float64) != 3 {
+			t.Fatalf("%s: want 3 versions: %v", path, list)
+		}
+		for i, want := range []struct {
+			n   float64
+			msg string
+		}{{3, ""}, {2, "second"}, {1, ""}} {
+			v := res[i].(map[string]any)
+			if v["number"] != want.n || v["message"] != want.msg || v["by"].(map[string]any)["username"] != "admin" || v["when"] == "" {
+				t.Errorf("%s: version %d: %v", path, i, v)
+			}
+		}
+		page := do(t, call{url: cb + path + p.ID + "/version?limit=2", auth: "admin"}).obj(t)
+		if len(page["results"].([]any)) != 2 || page["_links"].(map[string]any)["next"] == nil {
+			t.Errorf("%s: paging: %v", path, page)
+		}
+	}
+	old := do(t, call{url: cb + "/rest/api/content/" + p.ID + "?status=historical&version=2&expand=body.storage,version,history", auth: "admin"}).obj(t)
+	if old["title"] != "Versioned 2" || old["status"] != "current" || old["version"].(map[string]any)["number"] != 2.0 ||
+		old["version"].(map[string]any)["message"] != "second" || old["history"].(map[string]any)["latest"] != false ||
+		old["body"].(map[string]any)["storage"].(map[string]any)["value"] != "<p>v2</p>" {
+		t.Errorf("version 2: %v", old)
+	}
+	cur := do(t, call{url: cb + "/rest/api/content/" + p.ID + "?status=historical&version=3&expand=body.storage", auth: "admin"}).obj(t)
+	if cur["body"].(map[string]any)["storage"].(map[string]any)["value"] != "<p>v3</p>" {
+		t.Errorf("version 3 (current): %v", cur)
+	}
+	if r := do(t, call{url: cb + "/rest/api/content/" + p.ID + "?status=historical&version=9", auth: "admin"}); r.code != http.StatusNotFound {
+		t.Errorf("a version that never was: %d", r.code)
+	}
+	// Without status=historical a version argument reads the current page, as before.
+	if r := do(t, call{url: cb + "/rest/api/content/" + p.ID + "?version=1", auth: "admin"}).obj(t); r["title"] != "Versioned 3" {
+		t.Errorf("version without status: %v", r["title"])
 	}
 }

@@ -8,10 +8,31 @@ import (
 	"strings"
 )
 
-// jiraCommentRoutes serves the edit of a comment: only its author may,
-// as a user without "Edit All Comments".
+// jiraCommentRoutes serves the read of one comment and its edit: only its
+// author may edit, as a user without "Edit All Comments".
 func (s *Sim) jiraCommentRoutes(m *http.ServeMux, api string) {
+	// issue/{key}/comment/{id} would clash with the more specific
+	// issue/createmeta/{project}/issuetypes in ServeMux; this wider pattern
+	// yields to it and serves the comment.
+	m.HandleFunc("GET "+api+"issue/{key}/{sub}/{id}", s.withUser(func(w http.ResponseWriter, r *http.Request, u *User) {
+		if r.PathValue("sub") != "comment" {
+			jiraError(w, http.StatusNotFound, "null for uri: "+r.URL.String())
+			return
+		}
+		s.onIssue(s.getComment)(w, r, u)
+	}))
 	m.HandleFunc("PUT "+api+"issue/{key}/comment/{id}", s.withUser(s.updateComment))
+}
+
+func (s *Sim) getComment(w http.ResponseWriter, r *http.Request, c *jiraCtx, is *issue) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	for _, cm := range is.comments {
+		if cm.id == id {
+			writeJSON(w, http.StatusOK, c.commentJSON(is, cm, false))
+			return
+		}
+	}
+	jiraError(w, http.StatusNotFound, "Can not find a comment for the id: "+r.PathValue("id")+".")
 }
 
 func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {

@@ -152,6 +152,10 @@ func TestSampleShapes(t *testing.T) {
 		{"confluence/content_list_by_title.empty.server.json", func() any {
 			return do(t, call{url: cb + "content?spaceKey=ENG&title=Nope&expand=ancestors", auth: "admin"}).obj(t)
 		}, []shapeCheck{{exact: true}, {path: []any{"_links"}, exact: true}}},
+		{"confluence/content_versions.experimental.server7.json", func() any {
+			return do(t, call{url: srv.ConfluenceURL() + "/rest/experimental/content/" + createdID + "/version", auth: "admin"}).obj(t)
+		}, []shapeCheck{{exact: true}, {path: []any{"results", 0}, exact: true}, {path: []any{"results", 0, "_links"}, exact: true},
+			{path: []any{"results", 0, "_expandable"}, exact: true}, {path: []any{"_links"}, exact: true}}},
 		{"confluence/child_attachment_list.server_trimmed.json", func() any {
 			return do(t, call{url: cb + "content/" + page.ID + "/child/attachment?expand=version", auth: "admin"}).obj(t)
 		}, []shapeCheck{{}, {path: []any{"results", 0}}, {path: []any{"results", 0, "_links"}}, {path: []any{"results", 0, "version"}}}},
