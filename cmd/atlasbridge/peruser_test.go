@@ -108,8 +108,9 @@ func TestPerUserCallerSeesNothingHidden(t *testing.T) {
 	if err := srv.SetIssueSecurity(secret.Key, "Staff only"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Quarterly ledger overview",
-		Body: "<p>The quarterly ledger and its reconciliation, for everyone.</p>"}); err != nil {
+	overview, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Quarterly ledger overview",
+		Body: "<p>The quarterly ledger and its reconciliation, for everyone.</p>"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -141,7 +142,8 @@ func TestPerUserCallerSeesNothingHidden(t *testing.T) {
 	}
 	word := regexp.MustCompile(`(?i)zephyrquartz|vaults|obsidianwren|marigoldfen|cobaltheron`)
 	ids := []string{hidden.ID, grouped.ID, child.ID, secret.Key}
-	for _, given := range []map[string]any{{"page_id": hidden.ID}, {"page_id": grouped.ID}, {"page_id": child.ID}, {"issue_key": secret.Key}} {
+	for _, given := range []map[string]any{{"page_id": hidden.ID}, {"page_id": grouped.ID}, {"page_id": child.ID}, {"issue_key": secret.Key},
+		{"page_id": overview.ID}} { // a visible page, whose similar documents are hidden
 		args := map[string]map[string]any{
 			"find_similar_issues":           given,
 			"confluence_get_page":           given,
