@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -212,7 +211,8 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 	s.busy.RLock()
 	defer s.busy.RUnlock()
 	idx, _ := s.Index(ctx) // nil: the reason is the caller's to tell
-	_, trimmed := atlassian.CallerFrom(ctx)
+	// The account that synced the index sees all it holds: no trimming.
+	trimmed := !s.callerIsSyncer(ctx)
 	candidates := k
 	if trimmed {
 		// Trim drops what the caller may not open: ask for more, so

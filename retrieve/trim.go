@@ -97,19 +97,51 @@ func productLabel(src string) string {
 	return "Confluence"
 }
 
+// callerIsSyncer reports whether ctx has no caller, or one whose
+// credentials log in as the account that synced each product the index
+// holds: their hits need no trimming.
+func (s *Searcher) callerIsSyncer(ctx context.Context) bool {
+	caller, ok := atlassian.CallerFrom(ctx)
+	if !ok {
+		return true
+	}
+	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
+		if s.syncer(ctx, src) == "" {
+			continue // the index holds nothing of src
+		}
+		cr := caller.Confluence
+		if src == search.SourceJira {
+			cr = caller.Jira
+		}
+		if cr == nil || !s.isSyncer(ctx, src, cr) {
+			return false
+		}
+	}
+	return true
+}
+
+// syncer is the user name that synced src into the index, "" for none.
+func (s *Searcher) syncer(ctx context.Context, src string) string {
+	idx, err := s.Index(ctx)
+	if err != nil {
+		return ""
+	}
+	name, err := idx.Meta(ctx, "indexer.user."+src)
+	if err != nil {
+		return ""
+	}
+	return string(name)
+}
+
 // isSyncer reports whether cr logs in to src as the account that synced
 // the index (its meta key indexer.user.<source>). Any doubt is a no.
 func (s *Searcher) isSyncer(ctx context.Context, src string, cr *atlassian.Credentials) bool {
-	idx, err := s.Index(ctx)
-	if err != nil {
-		return false
-	}
-	syncer, err := idx.Meta(ctx, "indexer.user."+src)
-	if err != nil || len(syncer) == 0 {
+	syncer := s.syncer(ctx, src)
+	if syncer == "" {
 		return false
 	}
 	name := s.callerName(ctx, src, cr)
-	return name != "" && name == string(syncer)
+	return name != "" && name == syncer
 }
 
 // callerName is the user name cr logs in to src as, asked of the server

@@ -145,20 +145,28 @@ func TestSearcherTrimFailsClosed(t *testing.T) {
 // BenchmarkSearchTrimmed is the latency of one query over the sample space
 // with the simulator on loopback: for the configured account, for the
 // syncing account as a caller, and for another caller (one batched check),
-// the user-name cache warm.
+// the user-name cache warm (or cold: a new Searcher per query, which asks
+// the caller's user name first).
 func BenchmarkSearchTrimmed(b *testing.B) {
 	w, _ := restrictedWorld(b)
-	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, NoFallback: true})
+	opts := retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, NoFallback: true}
+	warm := retrieve.New(opts)
 	for _, bc := range []struct {
 		name string
 		ctx  context.Context
-	}{{"service", context.Background()}, {"caller=syncer", as("admin")}, {"caller=other", as("alice")}} {
+		cold bool
+	}{{"service", context.Background(), false}, {"caller=syncer/warm", as("admin"), false}, {"caller=other/warm", as("alice"), false},
+		{"caller=syncer/cold", as("admin"), true}, {"caller=other/cold", as("alice"), true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			if _, err := s.Search(bc.ctx, ledger); err != nil {
+			if _, err := warm.Search(bc.ctx, ledger); err != nil {
 				b.Fatal(err)
 			}
 			w.srv.ResetStats()
 			for b.Loop() {
+				s := warm
+				if bc.cold {
+					s = retrieve.New(opts) // never closed: it would close the shared index
+				}
 				if _, err := s.Search(bc.ctx, ledger); err != nil {
 					b.Fatal(err)
 				}
