@@ -9,8 +9,6 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
-	"github.com/atlasbridge/atlasbridge/embed"
-	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
@@ -34,18 +32,7 @@ func restrictedWorld(t testing.TB) (*world, string) {
 	if w.conf, err = atlassian.NewConfluence(w.srv.ConfluenceURL(), atlassian.Options{Token: "admin-token", MaxRetries: -1}); err != nil {
 		t.Fatal(err)
 	}
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	if w.idx, err = search.Open(context.Background(), t.TempDir(), search.Options{Embedder: emb}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.idx.Close() })
-	ix, err := indexer.New(indexer.Options{Confluence: w.conf, Index: w.idx, Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ix.Sync(context.Background(), indexer.RunOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	w.sync(t)
 	return w, p.ID
 }
 
