@@ -229,6 +229,22 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 		}
 		indexed = rs
 	}
+	if trimmed && len(indexed) > 0 {
+		// Trimmed before anything is judged or fused, so that nothing of
+		// a dropped hit (not even its score) shapes the answer, and a
+		// caller left with no match gets the servers' search.
+		hits := make([]Hit, len(indexed))
+		for i, r := range indexed {
+			hits[i] = Hit{Result: r, Origin: OriginIndex}
+		}
+		hits, notes := s.Trim(ctx, hits)
+		ans.Notes = append(ans.Notes, notes...)
+		indexed = indexed[:0]
+		for _, h := range hits {
+			indexed = append(indexed, h.Result)
+		}
+		indexed = indexed[:min(k, len(indexed))]
+	}
 	ans.Fallback = s.fallbackReason(ctx, idx, q.Query, indexed)
 	var live []search.Result
 	if ans.Fallback != "" {
@@ -238,13 +254,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 		live = rs
 		ans.Notes = append(ans.Notes, notes...)
 	}
-	ans.Hits = fuse(indexed, live, candidates)
-	if trimmed {
-		var notes []string
-		ans.Hits, notes = s.Trim(ctx, ans.Hits)
-		ans.Notes = append(ans.Notes, notes...)
-	}
-	ans.Hits = ans.Hits[:min(k, len(ans.Hits))]
+	ans.Hits = fuse(indexed, live, k)
 	if q.Verify && s.opts.Live != nil {
 		lctx, cancel := s.liveContext(ctx)
 		ans.Hits, ans.Notes = s.opts.Live.verify(lctx, ans.Hits, ans.Notes)

@@ -64,7 +64,12 @@ func (s *Searcher) Trim(ctx context.Context, hits []Hit) ([]Hit, []string) {
 		if src == search.SourceJira {
 			cr = caller.Jira
 		}
-		if cr != nil && s.isSyncer(ctx, src, cr) {
+		if cr == nil {
+			notes = append(notes, fmt.Sprintf("%d %s results of the index were left out: send your own %s credentials to see those you may open",
+				len(keys), productLabel(src), productLabel(src)))
+			continue
+		}
+		if s.isSyncer(ctx, src, cr) {
 			for _, k := range keys {
 				keep[src+"\x00"+k] = true
 			}
