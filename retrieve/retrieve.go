@@ -117,7 +117,8 @@ type Searcher struct {
 	coverage map[[2]string]time.Time // of idx: (source, container) → last sync
 	covAt    time.Time
 
-	names callerNames // see Trim
+	names   callerNames // see Trim
+	syncers syncers     // of idx, guarded by mu
 }
 
 // New returns a Searcher over opts.

@@ -8,10 +8,18 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/search"
 )
+
+// syncers caches who synced each product into an index.
+type syncers struct {
+	idx   *search.Index
+	names map[string]string // source → user name
+	at    time.Time
+}
 
 // checkBatch is how many documents one visibility check asks about: one
 // request per product for any answer of up to checkBatch index hits.
@@ -125,17 +133,32 @@ func (s *Searcher) callerIsSyncer(ctx context.Context) bool {
 	return true
 }
 
-// syncer is the user name that synced src into the index, "" for none.
+// syncer is the user name that synced src into the index, "" for none;
+// read from the index's meta, and cached for coverageTTL like its coverage.
 func (s *Searcher) syncer(ctx context.Context, src string) string {
 	idx, err := s.Index(ctx)
 	if err != nil {
 		return ""
 	}
-	name, err := idx.Meta(ctx, "indexer.user."+src)
-	if err != nil {
-		return ""
+	s.mu.Lock()
+	if s.syncers.idx == idx && s.opts.Now().Sub(s.syncers.at) < coverageTTL {
+		name := s.syncers.names[src]
+		s.mu.Unlock()
+		return name
 	}
-	return string(name)
+	s.mu.Unlock()
+	names := map[string]string{}
+	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
+		name, err := idx.Meta(ctx, "indexer.user."+src)
+		if err != nil {
+			return "" // not cached: asked again next time
+		}
+		names[src] = string(name)
+	}
+	s.mu.Lock()
+	s.syncers.idx, s.syncers.names, s.syncers.at = idx, names, s.opts.Now()
+	s.mu.Unlock()
+	return names[src]
 }
 
 // isSyncer reports whether cr logs in to src as the account that synced
