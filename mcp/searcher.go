@@ -10,9 +10,6 @@ import (
 // noIndexNote tells the model why there is no index: not synced yet, or
 // the error that opening it gave.
 func noIndexNote(err error) string {
-	if errors.Is(err, retrieve.ErrCallerNoIndex) {
-		return err.Error()
-	}
 	if err == nil || errors.Is(err, search.ErrNoIndex) {
 		return retrieve.ErrNoIndex.Error()
 	}

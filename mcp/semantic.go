@@ -413,13 +413,26 @@ func (s *Server) findSimilarIssues() tool {
 					if r := s.outOfScope(of); r != nil {
 						return r, nil
 					}
+					// A caller who may not open the document itself gets
+					// what the server says of it, never the index's copy.
+					if kept, _ := s.search.Trim(ctx, []retrieve.Hit{{Result: of, Origin: retrieve.OriginIndex}}); len(kept) == 0 {
+						if _, _, r := s.liveDocument(ctx, source, key); r != nil {
+							return r, nil
+						}
+						return mcpgo.NewToolResultError(fmt.Sprintf("%s cannot be checked on the server now: try again later", key)), nil
+					}
 					find = func(q search.Query) (retrieve.Answer, error) {
+						if _, trimmed := atlassian.CallerFrom(ctx); trimmed {
+							q.K = min(3*q.K, search.MaxK) // Trim may drop some
+						}
 						rs, err := idx.Similar(ctx, id, q)
 						hits := make([]retrieve.Hit, len(rs))
 						for i, r := range rs {
 							hits[i] = retrieve.Hit{Result: r, Origin: retrieve.OriginIndex}
 						}
-						return retrieve.Answer{Hits: hits}, err
+						var notes []string
+						hits, notes = s.search.Trim(ctx, hits)
+						return retrieve.Answer{Hits: hits, Notes: notes}, err
 					}
 				case !errors.Is(err, search.ErrNotIndexed):
 					return indexError(err)
@@ -595,9 +608,6 @@ func (s *Server) indexStatus() tool {
 		func(ctx context.Context, _ indexStatusArgs) (*mcpgo.CallToolResult, error) {
 			idx, idxErr := s.search.Index(ctx)
 			if idx == nil {
-				if errors.Is(idxErr, retrieve.ErrCallerNoIndex) {
-					return jsonResult(indexStatusOut{Note: noIndexNote(idxErr)})
-				}
 				return jsonResult(indexStatusOut{Note: noIndexNote(idxErr) + "; semantic_search asks the servers meanwhile"})
 			}
 			st, err := idx.Status(ctx)

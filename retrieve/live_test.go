@@ -39,11 +39,18 @@ func newWorld(t *testing.T, synced bool) *world {
 	if w.jira, err = atlassian.NewJira(w.srv.JiraURL(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if !synced {
-		return w
+	if synced {
+		w.sync(t)
 	}
+	return w
+}
+
+// sync syncs w's Confluence into a fresh index, w.idx.
+func (w *world) sync(t testing.TB) {
+	t.Helper()
 	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	w.idx, err = search.Open(t.Context(), t.TempDir(), search.Options{Embedder: emb})
+	var err error
+	w.idx, err = search.Open(context.Background(), t.TempDir(), search.Options{Embedder: emb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +59,9 @@ func newWorld(t *testing.T, synced bool) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ix.Sync(t.Context(), indexer.RunOptions{}); err != nil {
+	if _, err := ix.Sync(context.Background(), indexer.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return w
 }
 
 func origins(hits []retrieve.Hit) map[string]int {

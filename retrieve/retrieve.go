@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -97,13 +96,6 @@ const coverageTTL = time.Minute
 // no attempt to open one said why. It matches search.ErrNoIndex.
 var ErrNoIndex = fmt.Errorf("%w: run atlasbridge sync", search.ErrNoIndex)
 
-// ErrCallerNoIndex is why a caller with their own credentials (see
-// atlassian.WithCaller) is answered without the index: it holds what the
-// syncing account can see, and until results are trimmed to each caller
-// nothing it holds may reach a caller who could not open it.
-var ErrCallerNoIndex = errors.New("the shared index holds what the syncing account can see, so it is not searched for a caller " +
-	"with their own credentials: answered from the servers' search with your credentials")
-
 // Searcher answers queries from the index and falls back to live CQL/JQL
 // searches when the index is missing or empty, does not cover what was
 // asked, is older than MaxAge, or its best hit is weak. A missing index is
@@ -124,6 +116,9 @@ type Searcher struct {
 	closed   bool
 	coverage map[[2]string]time.Time // of idx: (source, container) → last sync
 	covAt    time.Time
+
+	names   callerNames // see Trim
+	syncers syncers     // of idx, guarded by mu
 }
 
 // New returns a Searcher over opts.
@@ -148,9 +143,6 @@ func New(opts Options) *Searcher {
 // attempt is due; without one, it returns why (matching search.ErrNoIndex
 // when no index was synced yet).
 func (s *Searcher) Index(ctx context.Context) (*search.Index, error) {
-	if _, ok := atlassian.CallerFrom(ctx); ok {
-		return nil, ErrCallerNoIndex
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.idx == nil && !s.closed && s.opts.Open != nil && !s.opts.Now().Before(s.nextOpen) {
@@ -220,13 +212,39 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 	s.busy.RLock()
 	defer s.busy.RUnlock()
 	idx, _ := s.Index(ctx) // nil: the reason is the caller's to tell
+	// The account that synced the index sees all it holds: no trimming.
+	trimmed := !s.callerIsSyncer(ctx)
+	candidates := k
+	if trimmed {
+		// Trim drops what the caller may not open: ask for more, so
+		// that k are usually left.
+		candidates = min(3*k, search.MaxK)
+	}
 	var indexed []search.Result
 	if idx != nil {
-		rs, err := idx.Search(ctx, q.Query)
+		iq := q.Query
+		iq.K = candidates
+		rs, err := idx.Search(ctx, iq)
 		if err != nil {
 			return ans, err
 		}
 		indexed = rs
+	}
+	if trimmed && len(indexed) > 0 {
+		// Trimmed before anything is judged or fused, so that nothing of
+		// a dropped hit (not even its score) shapes the answer, and a
+		// caller left with no match gets the servers' search.
+		hits := make([]Hit, len(indexed))
+		for i, r := range indexed {
+			hits[i] = Hit{Result: r, Origin: OriginIndex}
+		}
+		hits, notes := s.Trim(ctx, hits)
+		ans.Notes = append(ans.Notes, notes...)
+		indexed = indexed[:0]
+		for _, h := range hits {
+			indexed = append(indexed, h.Result)
+		}
+		indexed = indexed[:min(k, len(indexed))]
 	}
 	ans.Fallback = s.fallbackReason(ctx, idx, q.Query, indexed)
 	var live []search.Result

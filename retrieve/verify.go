@@ -56,9 +56,15 @@ func (l *Live) verify(ctx context.Context, hits []Hit, notes []string) ([]Hit, [
 	}
 	wg.Wait()
 	kept := hits[:0:0]
-	failed := 0
+	failed, gone := 0, 0
+	_, caller := atlassian.CallerFrom(ctx)
 	for i, h := range hits {
 		switch {
+		case res[i].gone && caller:
+			// A caller may have lost the right to open it: nothing of it
+			// may show, only how many.
+			gone++
+			continue
 		case res[i].gone:
 			notes = append(notes, fmt.Sprintf("%s %q was deleted or hidden since the last sync: dropped", h.Key, h.Title))
 			continue
@@ -68,6 +74,9 @@ func (l *Live) verify(ctx context.Context, hits []Hit, notes []string) ([]Hit, [
 			h.Stale = true
 		}
 		kept = append(kept, h)
+	}
+	if gone > 0 {
+		notes = append(notes, fmt.Sprintf("%d hits were deleted or hidden since the last sync: dropped", gone))
 	}
 	if failed > 0 {
 		notes = append(notes, fmt.Sprintf("%d hits could not be verified (server unreachable?)", failed))

@@ -70,12 +70,15 @@ func callText(t *testing.T, cli *client.Client, name string, args map[string]any
 	return b.String(), res.IsError
 }
 
-// TestPerUserCallerSeesNothingHidden: a page restricted to admin, synced
-// into the index by admin, served over HTTP: a caller with alice's own
-// credentials gets not one id, title or word of it from any tool, while
-// the configured account's index holds it and admin, as a caller, finds it.
+// TestPerUserCallerSeesNothingHidden: a page restricted to admin, one
+// restricted to a group alice is not in, one under a restricted parent and
+// a Jira issue at a security level, all synced into the index by admin and
+// served over HTTP: a caller with alice's own credentials gets not one id,
+// title or word of them from any tool, while admin, as a caller, finds
+// them in the index.
 func TestPerUserCallerSeesNothingHidden(t *testing.T) {
-	srv := newWatchedSim(t, sim.Options{JiraIssues: 3, Seed: 5}, false)
+	srv := newWatchedSim(t, sim.Options{JiraIssues: 3, Seed: 5,
+		SecurityLevels: map[string][]string{"Staff only": {"jira-administrators"}}}, false)
 	hidden, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Zephyrquartz ledger reconciliation",
 		Body: "<p>The zephyrquartz reconciliation moves the quarterly ledger between the vaults.</p>"})
 	if err != nil {
@@ -84,8 +87,30 @@ func TestPerUserCallerSeesNothingHidden(t *testing.T) {
 	if err := srv.RestrictPage(hidden.ID, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Quarterly ledger overview",
-		Body: "<p>The quarterly ledger and its reconciliation, for everyone.</p>"}); err != nil {
+	grouped, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Obsidianwren ledger audit",
+		Body: "<p>The obsidianwren audit of the quarterly ledger reconciliation.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RestrictPageToGroups(grouped.ID, "confluence-administrators"); err != nil {
+		t.Fatal(err)
+	}
+	child, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Marigoldfen ledger appendix", ParentID: hidden.ID,
+		Body: "<p>The marigoldfen appendix to the quarterly ledger reconciliation.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := srv.AddIssue(sim.Issue{Project: "OPS", Summary: "Cobaltheron ledger reconciliation breach",
+		Description: "The cobaltheron breach of the quarterly ledger reconciliation."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetIssueSecurity(secret.Key, "Staff only"); err != nil {
+		t.Fatal(err)
+	}
+	overview, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Quarterly ledger overview",
+		Body: "<p>The quarterly ledger and its reconciliation, for everyone.</p>"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -94,13 +119,20 @@ func TestPerUserCallerSeesNothingHidden(t *testing.T) {
 		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
 	}
 	url, log := runServeHTTP(t, cfg)
-	question := map[string]any{"query": "zephyrquartz ledger reconciliation"}
+	questions := map[string]map[string]any{
+		"Zephyrquartz": {"query": "zephyrquartz ledger reconciliation"},
+		"Obsidianwren": {"query": "obsidianwren ledger audit"},
+		"Marigoldfen":  {"query": "marigoldfen ledger appendix"},
+		"Cobaltheron":  {"query": "cobaltheron ledger reconciliation breach"},
+	}
 
-	// The index holds the page: the configured account's own search finds
-	// it there, so a leak would show below.
+	// The index holds them all: the configured account's own search finds
+	// them there, so a leak would show below.
 	service := perUserClient(t, url, cfg.HTTPToken, "")
-	if text, _ := callText(t, service, "semantic_search", question); !strings.Contains(text, "Zephyrquartz") {
-		t.Fatalf("the index does not hold the restricted page; the test proves nothing:\n%s", text)
+	for title, q := range questions {
+		if text, _ := callText(t, service, "semantic_search", q); !strings.Contains(text, title) {
+			t.Fatalf("the index does not hold %s; the test proves nothing:\n%s", title, text)
+		}
 	}
 
 	alice := perUserClient(t, url, cfg.HTTPToken, "alice")
@@ -108,47 +140,65 @@ func TestPerUserCallerSeesNothingHidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[string]any{"page_id": hidden.ID}
-	args := map[string]map[string]any{
-		"semantic_search":               question,
-		"find_similar_issues":           byID,
-		"confluence_get_page":           byID,
-		"confluence_get_page_children":  byID,
-		"confluence_get_page_ancestors": byID,
-		"confluence_get_comments":       byID,
-		"confluence_get_labels":         byID,
-		"confluence_get_attachments":    byID,
-		"confluence_search_pages":       {"cql": `text ~ "zephyrquartz" OR title ~ "ledger"`},
-		"jira_search_issues":            {"jql": `text ~ "zephyrquartz"`},
-		"jira_get_issue":                {"issue_key": "OPS-1"},
-	}
-	word := regexp.MustCompile(`(?i)zephyrquartz|vaults`)
-	id := regexp.MustCompile(`\b` + hidden.ID + `\b`)
-	for _, tool := range tools.Tools {
-		if tool.Annotations.ReadOnlyHint == nil || !*tool.Annotations.ReadOnlyHint {
-			continue
+	word := regexp.MustCompile(`(?i)zephyrquartz|vaults|obsidianwren|marigoldfen|cobaltheron`)
+	ids := []string{hidden.ID, grouped.ID, child.ID, secret.Key}
+	for _, given := range []map[string]any{{"page_id": hidden.ID}, {"page_id": grouped.ID}, {"page_id": child.ID}, {"issue_key": secret.Key},
+		{"page_id": overview.ID}} { // a visible page, whose similar documents are hidden
+		args := map[string]map[string]any{
+			"find_similar_issues":           given,
+			"confluence_get_page":           given,
+			"confluence_get_page_children":  given,
+			"confluence_get_page_ancestors": given,
+			"confluence_get_comments":       given,
+			"confluence_get_labels":         given,
+			"confluence_get_attachments":    given,
+			"confluence_search_pages":       {"cql": `text ~ "zephyrquartz" OR title ~ "ledger"`},
+			"jira_search_issues":            {"jql": `text ~ "cobaltheron" OR text ~ "ledger"`},
+			"jira_get_issue":                given,
 		}
-		a := args[tool.Name]
-		if a == nil {
-			a = map[string]any{}
-		}
-		text, _ := callText(t, alice, tool.Name, a)
-		if word.MatchString(text) {
-			t.Errorf("%s shows alice the restricted page's words:\n%s", tool.Name, text)
-		}
-		// A tool given the id may repeat it; no other tool may name it.
-		if _, givenID := a["page_id"]; !givenID && id.MatchString(text) {
-			t.Errorf("%s shows alice the restricted page's id %s:\n%s", tool.Name, hidden.ID, text)
+		for _, tool := range tools.Tools {
+			if tool.Annotations.ReadOnlyHint == nil || !*tool.Annotations.ReadOnlyHint {
+				continue
+			}
+			calls := []map[string]any{args[tool.Name]}
+			if tool.Name == "semantic_search" {
+				calls = calls[:0]
+				for _, q := range questions {
+					calls = append(calls, q, map[string]any{"query": q["query"], "verify": true})
+				}
+			}
+			for _, a := range calls {
+				if a == nil {
+					a = map[string]any{}
+				}
+				text, _ := callText(t, alice, tool.Name, a)
+				if word.MatchString(text) {
+					t.Errorf("%s %v shows alice a hidden document's words:\n%s", tool.Name, a, text)
+				}
+				for _, id := range ids {
+					// A tool given the id may repeat it; no other call may name it.
+					if a["page_id"] == id || a["issue_key"] == id {
+						continue
+					}
+					if regexp.MustCompile(`\b` + id + `\b`).MatchString(text) {
+						t.Errorf("%s %v shows alice the hidden id %s:\n%s", tool.Name, a, id, text)
+					}
+				}
+			}
 		}
 	}
 
-	// Its owner, with their own credentials, finds it (from the servers).
+	// Admin, with their own credentials, finds each from the index: the
+	// account that synced costs no check.
 	admin := perUserClient(t, url, cfg.HTTPToken, "admin")
-	if text, _ := callText(t, admin, "semantic_search", question); !strings.Contains(text, "Zephyrquartz") {
-		t.Errorf("admin as a caller does not find the page:\n%s", text)
-	}
-	if text, _ := callText(t, admin, "semantic_search", question); !strings.Contains(text, "not searched for a caller") {
-		t.Errorf("the answer does not say why the index was not used:\n%s", text)
+	for title, q := range questions {
+		text, _ := callText(t, admin, "semantic_search", q)
+		if !strings.Contains(text, title) {
+			t.Errorf("admin as a caller does not find %s:\n%s", title, text)
+		}
+		if !strings.Contains(text, `"index"`) {
+			t.Errorf("admin's answer for %s does not come from the index:\n%s", title, text)
+		}
 	}
 	for _, want := range []string{"user=alice tool=semantic_search", "user=admin tool=semantic_search"} {
 		if !strings.Contains(log.String(), want) {
