@@ -34,7 +34,7 @@ func TestJiraDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	jc := &jiraCrawler{j: w.jira, log: slog.New(slog.DiscardHandler)}
-	full, err := jc.fetchOne(ctx, is.Key)
+	full, err := jc.fetchOne(ctx, is.Key, false)
 	if err != nil {
 		t.Fatal(err)
 	}

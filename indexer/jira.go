@@ -105,19 +105,29 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 
 // prepare gives the items to build their build functions: issues are
 // fetched 50 to a request, in the order of todo.
+//
+// A batch with an item that arrived in the container asks for the
+// changelog too: an issue moved from another project lists its earlier
+// keys there, and the documents under those keys are replaced.
 func (jc *jiraCrawler) prepare(c container, todo []item) {
 	var b *batch[*jiraIssue]
+	var changelog *bool
 	for i := range todo {
 		if b == nil || len(b.ids) == issuePage {
-			b = &batch[*jiraIssue]{load: jc.fetchMany}
+			withLog := false
+			changelog = &withLog
+			b = &batch[*jiraIssue]{load: func(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+				return jc.fetchMany(ctx, keys, withLog)
+			}}
 		}
 		b.ids = append(b.ids, todo[i].ref)
-		key, b := todo[i].ref, b
+		*changelog = *changelog || todo[i].arrived
+		key, b, arrived := todo[i].ref, b, todo[i].arrived
 		todo[i].build = func(ctx context.Context, st *Stages) (*search.Document, error) {
 			is, ok, err := b.get(ctx, key, st)
 			if err != nil || !ok {
 				t0 := time.Now()
-				is, err = jc.fetchOne(ctx, key)
+				is, err = jc.fetchOne(ctx, key, arrived)
 				st.Fetch += time.Since(t0)
 				st.requests++
 				if err != nil {
@@ -127,6 +137,7 @@ func (jc *jiraCrawler) prepare(c container, todo []item) {
 			if is.Fields.Project != nil && !strings.EqualFold(is.Fields.Project.Key, c.key) {
 				return nil, nil // moved to another project
 			}
+			st.replaces = is.earlierKeys()
 			return jc.build(ctx, c, is, st)
 		}
 	}
@@ -139,6 +150,31 @@ func (jc *jiraCrawler) prepare(c container, todo []item) {
 type jiraIssue struct {
 	atlassian.Issue
 	RenderedFields *renderedFields `json:"renderedFields,omitempty"`
+	Changelog      *struct {
+		Histories []struct {
+			Items []struct {
+				Field      string `json:"field"`
+				FromString string `json:"fromString"`
+			} `json:"items"`
+		} `json:"histories"`
+	} `json:"changelog,omitempty"`
+}
+
+// earlierKeys returns the document ids of the keys the issue had before it
+// moved, from the "Key" items of its changelog (when it was asked for).
+func (is *jiraIssue) earlierKeys() []string {
+	if is.Changelog == nil {
+		return nil
+	}
+	var out []string
+	for _, h := range is.Changelog.Histories {
+		for _, it := range h.Items {
+			if strings.EqualFold(it.Field, "Key") && it.FromString != "" && !strings.EqualFold(it.FromString, is.Key) {
+				out = append(out, search.SourceJira+":"+strings.ToUpper(it.FromString))
+			}
+		}
+	}
+	return out
 }
 
 type renderedFields struct {
@@ -151,14 +187,23 @@ type renderedFields struct {
 	} `json:"comment"`
 }
 
+// issueExpand is what an issue read expands: rendered fields, and the
+// changelog when asked for.
+func issueExpand(changelog bool) string {
+	if changelog {
+		return "renderedFields,changelog"
+	}
+	return "renderedFields"
+}
+
 // fetchMany fetches the issues of keys, with rendered fields, in one search.
 // A key deleted since the listing is simply missing from the answer.
-func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string, changelog bool) (map[string]*jiraIssue, error) {
 	q := url.Values{
 		"jql":           {"key in (" + strings.Join(keys, ",") + ")"},
 		"maxResults":    {strconv.Itoa(len(keys))},
 		"fields":        {strings.Join(issueFields, ",")},
-		"expand":        {"renderedFields"},
+		"expand":        {issueExpand(changelog)},
 		"validateQuery": {"warn"},
 	}
 	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/search", q, nil)
@@ -179,8 +224,8 @@ func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string) (map[string
 }
 
 // fetchOne fetches one issue with rendered fields.
-func (jc *jiraCrawler) fetchOne(ctx context.Context, key string) (*jiraIssue, error) {
-	q := url.Values{"fields": {strings.Join(issueFields, ",")}, "expand": {"renderedFields"}}
+func (jc *jiraCrawler) fetchOne(ctx context.Context, key string, changelog bool) (*jiraIssue, error) {
+	q := url.Values{"fields": {strings.Join(issueFields, ",")}, "expand": {issueExpand(changelog)}}
 	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key), q, nil)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -133,6 +134,9 @@ type project struct {
 	versions   []jversion
 	nextNum    int
 	issues     []*issue // in id order
+	// movedIn is set once an issue moved here: its id is older than its
+	// key, so id order is no longer key order.
+	movedIn bool
 }
 
 type jcomment struct {
@@ -194,7 +198,7 @@ type issue struct {
 	due                   string
 	commentText, fullText string
 	texts                 textCache
-	keyVals               []string // {key}, for Values without allocating
+	keyVals               []string // {key, earlier keys...}, for Values without allocating
 }
 
 // Read-only Values answers shared by all issues (never written after package initialisation),
@@ -534,7 +538,9 @@ func (j *jira) lookup(keyOrID string) *issue {
 
 func (j *jira) remove(is *issue) {
 	delete(j.byID, is.id)
-	delete(j.byKey, is.key)
+	for _, k := range is.keyVals {
+		delete(j.byKey, k)
+	}
 	is.proj.issues = slices.DeleteFunc(is.proj.issues, func(x *issue) bool { return x == is })
 	for _, l := range is.links {
 		other := l.to
@@ -583,6 +589,55 @@ func (j *jira) transitionTo(is *issue, t transition, resolution, author string, 
 	is.touch(now)
 	j.record(is, author, is.updated, items...)
 	j.gen++
+}
+
+// move moves is to project to as Jira's Move does: the issue keeps its id
+// and takes the next key of to; its earlier keys stay reserved for it, so
+// reading one answers the issue under its new key and JQL key = OLD-1
+// finds it. The move is an edit: updated moves and the changelog records
+// the Key and project changes. Components and fix versions the new
+// project lacks are dropped (the Move wizard asks for new ones); the
+// security level stays, as the simulator's levels belong to no project.
+func (j *jira) move(is *issue, to *project, author string, now time.Time) {
+	from, old := is.proj, is.key
+	from.issues = slices.DeleteFunc(from.issues, func(x *issue) bool { return x == is })
+	is.proj = to
+	is.key = to.key + "-" + strconv.Itoa(to.nextNum)
+	to.nextNum++
+	at, _ := slices.BinarySearchFunc(to.issues, is.id, func(x *issue, id int64) int { return cmp.Compare(x.id, id) })
+	to.issues = slices.Insert(to.issues, at, is)
+	to.movedIn = true
+	is.keyVals = append([]string{is.key}, is.keyVals...)
+	j.byKey[is.key] = is
+	is.components = slices.DeleteFunc(is.components, func(c string) bool { return !to.hasComponent(c) })
+	is.fixVers = slices.DeleteFunc(is.fixVers, func(v string) bool { return !to.hasVersion(v) })
+	is.touch(now)
+	j.record(is, author, now,
+		change{field: "Key", fieldtype: "jira", fromString: old, toString: is.key},
+		change{field: "project", fieldtype: "jira", from: strconv.FormatInt(from.id, 10), fromString: from.name,
+			to: strconv.FormatInt(to.id, 10), toString: to.name})
+	j.gen++
+}
+
+// MoveIssue moves an issue to another project (see move) and returns it
+// under its new key. Jira DC has no REST call for this (Move is a wizard
+// of the web UI, and an edit cannot change the project), so it is Go API
+// only.
+func (s *Sim) MoveIssue(keyOrID, projectKey string) (Issue, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.jira.lookup(keyOrID)
+	if is == nil {
+		return Issue{}, fmt.Errorf("sim: move issue %s: %w", keyOrID, ErrNotFound)
+	}
+	to := s.jira.projects[strings.ToUpper(projectKey)]
+	if to == nil {
+		return Issue{}, fmt.Errorf("sim: move issue %s to project %s: %w", keyOrID, projectKey, ErrNotFound)
+	}
+	if to != is.proj {
+		s.jira.move(is, to, "admin", s.now())
+	}
+	return is.toIssue(), nil
 }
 
 // AddIssue stores a new issue and returns it with its key and id.

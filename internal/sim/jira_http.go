@@ -433,8 +433,9 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 		}
 	}
 	terms := q.orderBy()
-	// Within one project id order is key order, so "updated ASC, key ASC" is one date term.
-	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && terms[1].Field == "key" && !terms[1].Desc
+	// Within one project id order is key order (until an issue moves in), so
+	// "updated ASC, key ASC" is one date term.
+	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && !scope[0].movedIn && terms[1].Field == "key" && !terms[1].Desc
 	if len(terms) > 0 && oneDate && isDateField(terms[0].Field) {
 		name := "*"
 		if len(scope) == 1 {
