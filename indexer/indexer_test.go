@@ -170,7 +170,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	w.requests()
 	first := w.sync(ix, RunOptions{})
 	// Bodies come 50 to a request, after one listing per container.
-	budget := int64(2 + 2) // the space and project lists, and who-am-I
+	budget := int64(2 + 2 + 1) // the space and project lists, who-am-I, and the Jira field list
 	for _, c := range first.Containers {
 		budget += 1 + int64(c.Listed+49)/50
 	}

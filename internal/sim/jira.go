@@ -29,6 +29,10 @@ type Issue struct {
 	Created     time.Time // defaults to the clock's now
 	Updated     time.Time // defaults to Created
 	Due         string    // "2006-01-02" or empty
+	Environment string    // wiki markup
+	// Custom holds custom field values by field name ("Steps to Reproduce"):
+	// text for the text fields, an option's value for a select.
+	Custom map[string]string
 }
 
 type status struct {
@@ -184,6 +188,8 @@ type issue struct {
 	typ, priority         string
 	resolution            string
 	security              string // issue security level; "" for none
+	environment           string
+	custom                map[string]string // custom field id -> value
 	assignee, reporter    string
 	creator               string
 	labels                []string
@@ -302,7 +308,16 @@ func (is *issue) refreshText() {
 		b.WriteByte('\n')
 	}
 	is.commentText = b.String()
-	is.fullText = is.summary + "\n" + is.description + "\n" + is.commentText
+	// text ~ searches the summary, description, environment, comments and
+	// every text custom field.
+	var b2 strings.Builder
+	b2.WriteString(is.summary + "\n" + is.description + "\n" + is.environment + "\n")
+	for _, f := range customFields {
+		if v := is.custom[f.fieldID()]; v != "" && f.kind != "select" {
+			b2.WriteString(v + "\n")
+		}
+	}
+	is.fullText = b2.String() + is.commentText
 	is.texts.reset()
 }
 
@@ -376,6 +391,8 @@ func (is *issue) Text(field string) string {
 		return is.summary
 	case "description":
 		return is.description
+	case "environment":
+		return is.environment
 	case "comment":
 		return is.commentText
 	case "text":
@@ -433,6 +450,14 @@ func (j *jira) validate(in Issue) map[string]string {
 			errs[u.field] = "User '" + u.name + "' does not exist."
 		}
 	}
+	for name, v := range in.Custom {
+		switch f, ok := customFieldByName(name); {
+		case !ok:
+			errs[name] = "Field '" + name + "' cannot be set. It is not on the appropriate screen, or unknown."
+		case f.kind == "select" && !slices.Contains(f.options, v):
+			errs[f.fieldID()] = "Option value '" + v + "' is not valid"
+		}
+	}
 	if pr != nil {
 		for _, c := range in.Components {
 			if !pr.hasComponent(c) {
@@ -487,6 +512,14 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 		assignee: in.Assignee, reporter: reporter, creator: reporter, labels: normJiraLabels(in.Labels),
 		components: slices.Clone(in.Components), fixVers: slices.Clone(in.FixVersions),
 		created: created, updated: updated, due: in.Due, watchers: []string{reporter},
+		environment: in.Environment,
+	}
+	for name, v := range in.Custom {
+		f, _ := customFieldByName(name)
+		if is.custom == nil {
+			is.custom = map[string]string{}
+		}
+		is.custom[f.fieldID()] = v
 	}
 	if st.cat == 3 {
 		is.resolution = in.Resolution
@@ -697,7 +730,22 @@ func (is *issue) toIssue() Issue {
 		Summary: is.summary, Description: is.description, Priority: is.priority, Status: is.status.name,
 		Resolution: is.resolution, Assignee: is.assignee, Reporter: is.reporter,
 		Labels: slices.Clone(is.labels), Components: slices.Clone(is.components),
-		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due}
+		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due,
+		Environment: is.environment, Custom: is.customByName()}
+}
+
+// customByName is the issue's custom values keyed by field name, nil when none.
+func (is *issue) customByName() map[string]string {
+	var out map[string]string
+	for _, f := range customFields {
+		if v := is.custom[f.fieldID()]; v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[f.name] = v
+		}
+	}
+	return out
 }
 
 // IssueKeys returns the keys of a project's issues (all projects when empty), oldest first.
