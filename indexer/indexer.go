@@ -491,10 +491,10 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 	}
 	sum.Paces = map[string]atlassian.Pace{}
-	if c := ix.opts.Confluence; c != nil && c.Pace().Announced {
+	if c := ix.opts.Confluence; c != nil && (c.Pace().Announced || c.Pace().Assumed) {
 		sum.Paces[search.SourceConfluence] = c.Pace()
 	}
-	if j := ix.opts.Jira; j != nil && j.Pace().Announced {
+	if j := ix.opts.Jira; j != nil && (j.Pace().Announced || j.Pace().Assumed) {
 		sum.Paces[search.SourceJira] = j.Pace()
 	}
 	sum.Duration = time.Since(start)
