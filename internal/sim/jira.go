@@ -203,6 +203,7 @@ type issue struct {
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
+	fieldText             string // fullText without the comments
 	texts                 textCache
 	keyVals               []string // {key, earlier keys...}, for Values without allocating
 }
@@ -310,14 +311,15 @@ func (is *issue) refreshText() {
 	is.commentText = b.String()
 	// text ~ searches the summary, description, environment, comments and
 	// every text custom field.
-	var b2 strings.Builder
-	b2.WriteString(is.summary + "\n" + is.description + "\n" + is.environment + "\n")
+	b.Reset()
+	b.WriteString(is.summary + "\n" + is.description + "\n" + is.environment + "\n")
 	for _, f := range customFields {
 		if v := is.custom[f.fieldID()]; v != "" && f.kind != "select" {
-			b2.WriteString(v + "\n")
+			b.WriteString(v + "\n")
 		}
 	}
-	is.fullText = b2.String() + is.commentText
+	is.fieldText = b.String()
+	is.fullText = is.fieldText + is.commentText
 	is.texts.reset()
 }
 
