@@ -22,7 +22,6 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // through rt (retries fast, as the world's own).
 func (w *world) clientsWith(opts atlassian.Options, rt http.RoundTripper) (*atlassian.Confluence, *atlassian.Jira) {
 	w.t.Helper()
-	opts.Username, opts.Password = "admin", "admin"
 	opts.RetryWait, opts.MaxRetryWait = time.Millisecond, 5*time.Millisecond
 	opts.HTTPClient = &http.Client{Transport: rt}
 	conf, err := atlassian.NewConfluence(w.srv.ConfluenceURL(), opts)
@@ -45,7 +44,7 @@ func TestSyncKeepsToTheAnnouncedBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	var total, refused atomic.Int32
-	conf, jira := w.clientsWith(atlassian.Options{MaxConcurrent: 4, MaxRetries: 8}, roundTripper(func(r *http.Request) (*http.Response, error) {
+	conf, jira := w.clientsWith(atlassian.Options{Username: "admin", Password: "admin", MaxConcurrent: 4, MaxRetries: 8}, roundTripper(func(r *http.Request) (*http.Response, error) {
 		resp, err := http.DefaultTransport.RoundTrip(r)
 		total.Add(1)
 		if err == nil && resp.StatusCode == http.StatusTooManyRequests {
@@ -77,7 +76,7 @@ func TestSyncKeepsToTheAnnouncedBudget(t *testing.T) {
 // summary says so.
 func TestSyncKeepsToAnAssumedBudget(t *testing.T) {
 	w := newWorld(t, sim.Options{JiraIssues: 5})
-	conf, jira := w.clientsWith(atlassian.Options{AssumedRate: 50, AssumedBurst: 2}, http.DefaultTransport)
+	conf, jira := w.clientsWith(atlassian.Options{Username: "admin", Password: "admin", AssumedRate: 50, AssumedBurst: 2}, http.DefaultTransport)
 	ix := w.indexer(w.open(), func(o *Options) { o.Confluence, o.Jira = conf, jira })
 	sum := w.sync(ix, RunOptions{})
 	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
@@ -106,7 +105,7 @@ func TestSyncOutOfRetriesKeepsTheWatermark(t *testing.T) {
 	}
 
 	// Every issue body fetch answers 503, retries included.
-	conf, jira := w.clientsWith(atlassian.Options{MaxRetries: 2}, roundTripper(func(r *http.Request) (*http.Response, error) {
+	conf, jira := w.clientsWith(atlassian.Options{Username: "admin", Password: "admin", MaxRetries: 2}, roundTripper(func(r *http.Request) (*http.Response, error) {
 		if strings.Contains(r.URL.RawQuery, "renderedFields") {
 			return &http.Response{StatusCode: http.StatusServiceUnavailable, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
 		}
