@@ -106,17 +106,20 @@ var (
 	genCustomers = []string{"Northwind Traders", "Contoso Pharmaceuticals", "Fabrikam Logistics"}
 )
 
+// generateFields gives some of the generated issues these fields: few
+// enough that issues do not grow alike through them (similar-issue
+// searches still find pages among their neighbours).
 func (is *issue) generateFields() {
 	n := int(is.id)
-	if n%2 == 0 {
-		is.environment = genEnvironments[n/2%len(genEnvironments)]
+	if n%5 == 0 {
+		is.environment = genEnvironments[n/5%len(genEnvironments)]
 	}
 	is.custom = map[string]string{}
-	if is.typ == "Bug" {
-		is.custom[customFields[0].fieldID()] = genSteps[n%len(genSteps)]
+	if is.typ == "Bug" && n%3 == 0 {
+		is.custom[customFields[0].fieldID()] = genSteps[n/3%len(genSteps)]
 	}
-	if n%3 == 0 {
-		is.custom[customFields[1].fieldID()] = genCustomers[n/3%len(genCustomers)]
+	if n%7 == 0 {
+		is.custom[customFields[1].fieldID()] = genCustomers[n/7%len(genCustomers)]
 	}
 	if n%4 == 0 {
 		is.custom[customFields[2].fieldID()] = customFields[2].options[n/4%3]
