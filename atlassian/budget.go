@@ -18,11 +18,13 @@ import (
 // user; the client keeps its own estimate, lowered to what the server
 // says (less the other requests still in flight, which it may not have
 // counted yet) and never raised by it. Before the first announcement it
-// does not pace.
+// paces by an assumed budget when given one (Options.AssumedRate), and
+// not at all otherwise.
 type budget struct {
 	mu       sync.Mutex
-	inflight int // requests sent and not yet answered
-	known    bool
+	inflight int     // requests sent and not yet answered
+	known    bool    // the server announced its budget
+	assumed  bool    // pacing by an assumed budget until it does
 	tokens   float64 // estimated tokens left
 	limit    float64
 	rate     float64 // tokens per second
@@ -35,7 +37,7 @@ type budget struct {
 func (b *budget) take(ctx context.Context) error {
 	b.mu.Lock()
 	b.inflight++
-	if !b.known {
+	if !b.known && !b.assumed {
 		b.mu.Unlock()
 		return nil
 	}
@@ -52,6 +54,28 @@ func (b *budget) take(ctx context.Context) error {
 		return httpretry.Sleep(ctx, wait)
 	}
 	return nil
+}
+
+// DefaultAssumedRate and DefaultAssumedBurst are the pace a sync keeps
+// when the server announces no rate limit: Data Center sends no headers
+// when its rate limiting is off, yet the instance is shared with people
+// at work. A burst of 50 lets small syncs (an incremental one is a
+// handful of requests) run at full speed; 10 requests a second after it
+// still fetches 500 issues a second (50 to a request), so a crawl of
+// 100,000 issues spends about 20 s waiting, while one client never
+// takes more than a few percent of a node's request threads. A server
+// that announces its budget is paced by that instead.
+const (
+	DefaultAssumedRate  = 10
+	DefaultAssumedBurst = 50
+)
+
+// assume paces by rate tokens a second, from a full bucket of burst,
+// until the server announces its budget.
+func (b *budget) assume(rate, burst float64, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.assumed, b.rate, b.limit, b.tokens, b.at = true, rate, burst, burst, now
 }
 
 // release ends a request begun with take.
@@ -81,7 +105,7 @@ func (b *budget) observe(h http.Header) {
 	defer b.mu.Unlock()
 	now := time.Now()
 	if !b.known {
-		b.known, b.tokens, b.at = true, left, now
+		b.known, b.assumed, b.tokens, b.at = true, false, left, now
 	}
 	b.limit, b.rate = limit, fill/every
 	b.refill(now)
@@ -99,8 +123,9 @@ func headerFloat(h http.Header, name string) (float64, bool) {
 
 // Pace is what a client learnt of the server's rate limit.
 type Pace struct {
-	// Announced tells that the server sent rate-limit headers.
-	Announced bool
+	// Announced tells that the server sent rate-limit headers; Assumed,
+	// that it did not and the client kept to its assumed budget.
+	Announced, Assumed bool
 	// Limit is the bucket's capacity; PerSecond the tokens it regains
 	// each second.
 	Limit, PerSecond float64
@@ -114,5 +139,5 @@ func (c *Client) Pace() Pace {
 	b := &c.budget
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return Pace{Announced: b.known, Limit: b.limit, PerSecond: b.rate, Waited: b.waited}
+	return Pace{Announced: b.known, Assumed: b.assumed, Limit: b.limit, PerSecond: b.rate, Waited: b.waited}
 }

@@ -42,6 +42,13 @@ type Options struct {
 	Timeout time.Duration
 	// RateLimit is the most requests per second sent (0: unlimited).
 	RateLimit float64
+	// AssumedRate paces requests (per second, after a burst of
+	// AssumedBurst) until the server announces its own rate limit, which
+	// then governs; 0 sends as fast as MaxConcurrent allows until then.
+	// DefaultAssumedRate and DefaultAssumedBurst are the values to use
+	// against Data Center when nothing else is known.
+	AssumedRate  float64
+	AssumedBurst int
 	// MaxConcurrent caps requests in flight (default 4).
 	MaxConcurrent int
 	// MaxRetries is how many times a retryable failure is retried
@@ -120,6 +127,9 @@ func newClient(product, baseURL string, opts Options) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{product: product, base: u, opts: opts, log: log, slots: make(chan struct{}, opts.MaxConcurrent)}
+	if opts.AssumedRate > 0 {
+		c.budget.assume(opts.AssumedRate, float64(max(1, opts.AssumedBurst)), time.Now())
+	}
 	if opts.RateLimit > 0 {
 		// A burst of one: requests are spaced evenly, as RateLimit promises.
 		c.limit = rate.NewLimiter(rate.Limit(opts.RateLimit), 1)

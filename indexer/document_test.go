@@ -26,6 +26,9 @@ func TestJiraDocument(t *testing.T) {
 		Project: "OPS", Type: "Bug", Summary: "Pager does not ring for disk alerts", Priority: "Critical",
 		Description: "h2. Steps\n\n# Fill the disk\n# Wait for the *alert*\n\n{code}df -h /var{code}",
 		Labels:      []string{"oncall"}, Assignee: "alice", Status: "In Progress",
+		Environment: "Prometheus 2.51 on *db-02*",
+		Custom: map[string]string{"Steps to Reproduce": "# Fill /var\n# Wait for the pager", "Customer": "Northwind Traders",
+			"Risk_Factor": "High"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +37,7 @@ func TestJiraDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	jc := &jiraCrawler{j: w.jira, log: slog.New(slog.DiscardHandler)}
-	full, err := jc.fetchOne(ctx, is.Key)
+	full, err := jc.fetchOne(ctx, is.Key, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +60,17 @@ func TestJiraDocument(t *testing.T) {
 		"Priority: Critical", "Labels: oncall",
 		"## Description", "Steps", "**alert**", "df -h /var", // rendered HTML converted to markdown
 		"## Comments", "Reproduced on **db-02**.",
+		// The environment and the text custom fields, under their names.
+		"## Environment", "Prometheus 2.51 on **db-02**",
+		"## Steps to Reproduce", "Wait for the pager", "## Customer", "Northwind Traders",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("document text lacks %q:\n%s", want, text)
 		}
+	}
+	// A select is not text worth searching.
+	if strings.Contains(text, "Risk_Factor") {
+		t.Errorf("document text has the select field:\n%s", text)
 	}
 }
 

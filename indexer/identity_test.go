@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
@@ -16,17 +15,8 @@ import (
 // with other credentials.
 func (w *world) clientsAs(opts atlassian.Options) (*atlassian.Confluence, *atlassian.Jira) {
 	w.t.Helper()
-	opts.RetryWait, opts.MaxRetryWait, opts.MaxRetries = time.Millisecond, 5*time.Millisecond, 2
-	opts.HTTPClient = &http.Client{Transport: noRetryAfter{http.DefaultTransport}}
-	conf, err := atlassian.NewConfluence(w.srv.ConfluenceURL(), opts)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	jira, err := atlassian.NewJira(w.srv.JiraURL(), opts)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return conf, jira
+	opts.MaxRetries = 2
+	return w.clientsWith(opts, noRetryAfter{http.DefaultTransport})
 }
 
 // A sync the servers answer anonymously, or as another user than the one

@@ -128,6 +128,9 @@ type Stages struct {
 	Fit time.Duration
 
 	requests int // API calls made by the stage
+	// replaces are the ids of documents the built one takes the place of:
+	// an issue moved to another project changes key, so its document id.
+	replaces []string
 }
 
 func (s *Stages) add(o Stages) {
@@ -319,6 +322,9 @@ type item struct {
 	ref     string    // page id or issue key
 	kind    string    // content type (Confluence)
 	updated time.Time // last modification, as listed
+	// arrived is set for an item new to a container synced before: it was
+	// created, or moved in from another container.
+	arrived bool
 	// build is set by crawler.prepare for the items that need work.
 	build func(ctx context.Context, st *Stages) (*search.Document, error)
 }
@@ -485,10 +491,10 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 		}
 	}
 	sum.Paces = map[string]atlassian.Pace{}
-	if c := ix.opts.Confluence; c != nil && c.Pace().Announced {
+	if c := ix.opts.Confluence; c != nil && (c.Pace().Announced || c.Pace().Assumed) {
 		sum.Paces[search.SourceConfluence] = c.Pace()
 	}
-	if j := ix.opts.Jira; j != nil && j.Pace().Announced {
+	if j := ix.opts.Jira; j != nil && (j.Pace().Announced || j.Pace().Assumed) {
 		sum.Paces[search.SourceJira] = j.Pace()
 	}
 	sum.Duration = time.Since(start)
@@ -623,17 +629,30 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 
 	newest := w.Updated
 	var todo []item
+	arrivals := false
 	listed := make(map[string]bool, len(items))
 	for _, it := range items {
 		listed[it.id] = true
 		if it.updated.After(newest) {
 			newest = it.updated
 		}
-		if old, ok := stored[it.id]; ok && old.Equal(it.updated.Truncate(time.Microsecond)) {
+		old, ok := stored[it.id]
+		if ok && old.Equal(it.updated.Truncate(time.Microsecond)) {
 			sum.Unchanged++
 			continue
 		}
+		it.arrived = !ok && !w.Updated.IsZero()
+		arrivals = arrivals || it.arrived
 		todo = append(todo, it)
+	}
+	// An item that arrived may have moved here from another container under
+	// another id; its old document is deleted when the new one is stored,
+	// in this sync, rather than at that container's next reconciliation.
+	var elsewhere map[string]time.Time
+	if arrivals {
+		if elsewhere, err = idx.DocumentIDs(ctx, src, ""); err != nil {
+			return fail(err)
+		}
 	}
 
 	recheck, reqs, err := ix.permissionPass(ctx, cr, c, stored, todo, reconcile, w.Syncs)
@@ -645,7 +664,7 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	todo = append(todo, recheck...)
 
 	cr.prepare(c, todo)
-	res := ix.process(ctx, src, c.key, todo, stored, began, &sum)
+	res := ix.process(ctx, src, c.key, todo, stored, elsewhere, began, &sum)
 	sum.Requests += res.requests
 	if res.err != nil {
 		return fail(res.err)
@@ -759,8 +778,9 @@ type storeBatch struct {
 // what they built into batches and reports progress; and the store, which
 // upserts (and so embeds) one batch while the next is built. Too many
 // failed documents, a failed store or the caller's cancellation stop all
-// three; the first of these is the error.
-func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, stored map[string]time.Time, began time.Time, sum *ContainerSummary) processResult {
+// three; the first of these is the error. A built document's replaces that
+// elsewhere holds (documents of other containers) are deleted with it.
+func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, stored, elsewhere map[string]time.Time, began time.Time, sum *ContainerSummary) processResult {
 	if len(todo) == 0 {
 		return processResult{}
 	}
@@ -810,6 +830,11 @@ func (ix *Indexer) process(ctx context.Context, src, key string, todo []item, st
 		switch {
 		case r.err == nil && r.doc != nil:
 			pending.docs = append(pending.docs, *r.doc)
+			for _, id := range r.st.replaces {
+				if _, ok := elsewhere[id]; ok && id != r.doc.ID {
+					pending.gone = append(pending.gone, id)
+				}
+			}
 		case r.err == nil || isGone(r.err):
 			// Deleted or hidden between listing and fetching.
 			if _, ok := stored[r.id]; ok {

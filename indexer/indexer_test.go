@@ -170,7 +170,7 @@ func TestSyncFullThenIncremental(t *testing.T) {
 	w.requests()
 	first := w.sync(ix, RunOptions{})
 	// Bodies come 50 to a request, after one listing per container.
-	budget := int64(2 + 2) // the space and project lists, and who-am-I
+	budget := int64(2 + 2 + 1) // the space and project lists, who-am-I, and the Jira field list
 	for _, c := range first.Containers {
 		budget += 1 + int64(c.Listed+49)/50
 	}
@@ -332,6 +332,44 @@ func TestSyncFollowsAMoveToAnotherSpace(t *testing.T) {
 	sum := w.sync(ix, RunOptions{Reconcile: true})
 	if n := len(docIDs(t, idx, search.SourceConfluence, "GEN")); n != 0 || sum.Deleted == 0 {
 		t.Errorf("GEN out of scope: %d documents left, %d deleted", n, sum.Deleted)
+	}
+}
+
+// An issue moved to another project changes key: the next incremental sync
+// indexes it under the new key and drops the document of the old one.
+func TestSyncFollowsAnIssueMovedToAnotherProject(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 12})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	old := w.srv.IssueKeys("OPS")[0]
+	if _, ok := docIDs(t, idx, search.SourceJira, "OPS")["jira:"+old]; !ok {
+		t.Fatalf("%s not indexed", old)
+	}
+	before := len(docIDs(t, idx, search.SourceJira, ""))
+	w.clk.Advance(5 * time.Minute)
+	moved, err := w.srv.MoveIssue(old, "WEB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := w.sync(ix, RunOptions{})
+	for _, c := range sum.Containers {
+		if c.Reconciled {
+			t.Fatalf("%s reconciled; the test wants an incremental sync", c.Container)
+		}
+	}
+	if _, ok := docIDs(t, idx, search.SourceJira, "WEB")["jira:"+moved.Key]; !ok {
+		t.Errorf("moved issue not indexed as %s in WEB", moved.Key)
+	}
+	all := docIDs(t, idx, search.SourceJira, "")
+	if _, ok := all["jira:"+old]; ok {
+		t.Errorf("old key %s still indexed after the move", old)
+	}
+	if len(all) != before {
+		t.Errorf("%d Jira documents after the move, %d before", len(all), before)
+	}
+	if sum.Deleted != 1 {
+		t.Errorf("deleted %d, want 1 (the old key)", sum.Deleted)
 	}
 }
 

@@ -3,12 +3,15 @@ package indexer
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
@@ -21,6 +24,57 @@ type jiraCrawler struct {
 	j     *atlassian.Jira
 	chunk ChunkOptions
 	log   *slog.Logger
+
+	fieldsOnce sync.Once
+	texts      []atlassian.Field // text custom fields, learnt once a sync
+	fieldsErr  error
+}
+
+// textCustomTypes are the custom field types whose values are text worth
+// searching: Jira's own text area, text field and read-only text field.
+var textCustomTypes = []string{"textarea", "textfield", "readonlyfield"}
+
+// textFields learns the instance's text custom fields, once a sync and
+// only when an issue is to be built; the first caller counts the request.
+// A failure fails the builds, so the issues are tried again next sync
+// rather than stored without their custom fields.
+func (jc *jiraCrawler) textFields(ctx context.Context, st *Stages) ([]atlassian.Field, error) {
+	jc.fieldsOnce.Do(func() {
+		t0 := time.Now()
+		fs, _, err := jc.j.Meta.Fields(ctx)
+		if st != nil {
+			st.Fetch += time.Since(t0)
+			st.requests++
+		}
+		if err != nil {
+			jc.fieldsErr = fmt.Errorf("jira: list fields: %w", err)
+			return
+		}
+		for _, f := range fs {
+			if !f.Custom || f.Schema == nil {
+				continue
+			}
+			_, kind, _ := strings.Cut(f.Schema.Custom, ":")
+			if slices.Contains(textCustomTypes, kind) {
+				jc.texts = append(jc.texts, f)
+			}
+		}
+	})
+	return jc.texts, jc.fieldsErr
+}
+
+// fieldsParam is the fields parameter of an issue read: the system fields
+// the crawl reads and the text custom fields.
+func (jc *jiraCrawler) fieldsParam(ctx context.Context) (string, error) {
+	texts, err := jc.textFields(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	fs := slices.Clone(issueFields)
+	for _, f := range texts {
+		fs = append(fs, f.ID)
+	}
+	return strings.Join(fs, ","), nil
 }
 
 func (jc *jiraCrawler) source() string { return search.SourceJira }
@@ -62,7 +116,7 @@ func containsFold(list []string, s string) bool {
 var issueFields = []string{
 	"summary", "description", "status", "issuetype", "priority", "resolution", "assignee", "reporter",
 	"labels", "components", "fixVersions", "issuelinks", "parent", "created", "updated", "comment",
-	"project", "security",
+	"project", "security", "environment",
 }
 
 // issuePage is how many issues one body request fetches.
@@ -105,19 +159,32 @@ func (jc *jiraCrawler) list(ctx context.Context, c container, since time.Time) (
 
 // prepare gives the items to build their build functions: issues are
 // fetched 50 to a request, in the order of todo.
+//
+// A batch with an item that arrived in the container asks for the
+// changelog too: an issue moved from another project lists its earlier
+// keys there, and the documents under those keys are replaced.
 func (jc *jiraCrawler) prepare(c container, todo []item) {
 	var b *batch[*jiraIssue]
+	var changelog *bool
 	for i := range todo {
 		if b == nil || len(b.ids) == issuePage {
-			b = &batch[*jiraIssue]{load: jc.fetchMany}
+			withLog := false
+			changelog = &withLog
+			b = &batch[*jiraIssue]{load: func(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+				return jc.fetchMany(ctx, keys, withLog)
+			}}
 		}
 		b.ids = append(b.ids, todo[i].ref)
-		key, b := todo[i].ref, b
+		*changelog = *changelog || todo[i].arrived
+		key, b, arrived := todo[i].ref, b, todo[i].arrived
 		todo[i].build = func(ctx context.Context, st *Stages) (*search.Document, error) {
+			if _, err := jc.textFields(ctx, st); err != nil {
+				return nil, err
+			}
 			is, ok, err := b.get(ctx, key, st)
 			if err != nil || !ok {
 				t0 := time.Now()
-				is, err = jc.fetchOne(ctx, key)
+				is, err = jc.fetchOne(ctx, key, arrived)
 				st.Fetch += time.Since(t0)
 				st.requests++
 				if err != nil {
@@ -127,6 +194,7 @@ func (jc *jiraCrawler) prepare(c container, todo []item) {
 			if is.Fields.Project != nil && !strings.EqualFold(is.Fields.Project.Key, c.key) {
 				return nil, nil // moved to another project
 			}
+			st.replaces = is.earlierKeys()
 			return jc.build(ctx, c, is, st)
 		}
 	}
@@ -139,26 +207,92 @@ func (jc *jiraCrawler) prepare(c container, todo []item) {
 type jiraIssue struct {
 	atlassian.Issue
 	RenderedFields *renderedFields `json:"renderedFields,omitempty"`
+	Changelog      *struct {
+		Histories []struct {
+			Items []struct {
+				Field      string `json:"field"`
+				FromString string `json:"fromString"`
+			} `json:"items"`
+		} `json:"histories"`
+	} `json:"changelog,omitempty"`
+}
+
+// earlierKeys returns the document ids of the keys the issue had before it
+// moved, from the "Key" items of its changelog (when it was asked for).
+func (is *jiraIssue) earlierKeys() []string {
+	if is.Changelog == nil {
+		return nil
+	}
+	var out []string
+	for _, h := range is.Changelog.Histories {
+		for _, it := range h.Items {
+			if strings.EqualFold(it.Field, "Key") && it.FromString != "" && !strings.EqualFold(it.FromString, is.Key) {
+				out = append(out, search.SourceJira+":"+strings.ToUpper(it.FromString))
+			}
+		}
+	}
+	return out
 }
 
 type renderedFields struct {
 	Description string `json:"description"`
+	Environment string `json:"environment"`
 	Comment     *struct {
 		Comments []struct {
 			ID   string `json:"id"`
 			Body string `json:"body"`
 		} `json:"comments"`
 	} `json:"comment"`
+	// Custom holds the rendered custom fields that are text, by field id.
+	Custom map[string]string `json:"-"`
+}
+
+// UnmarshalJSON decodes the known rendered fields and keeps the custom
+// ones that rendered to text.
+func (r *renderedFields) UnmarshalJSON(b []byte) error {
+	type plain renderedFields
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	for k, v := range all {
+		var text string
+		if strings.HasPrefix(k, "customfield_") && json.Unmarshal(v, &text) == nil && text != "" {
+			if p.Custom == nil {
+				p.Custom = map[string]string{}
+			}
+			p.Custom[k] = text
+		}
+	}
+	*r = renderedFields(p)
+	return nil
+}
+
+// issueExpand is what an issue read expands: rendered fields, and the
+// changelog when asked for.
+func issueExpand(changelog bool) string {
+	if changelog {
+		return "renderedFields,changelog"
+	}
+	return "renderedFields"
 }
 
 // fetchMany fetches the issues of keys, with rendered fields, in one search.
 // A key deleted since the listing is simply missing from the answer.
-func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string, changelog bool) (map[string]*jiraIssue, error) {
+	fields, err := jc.fieldsParam(ctx)
+	if err != nil {
+		return nil, err
+	}
 	q := url.Values{
 		"jql":           {"key in (" + strings.Join(keys, ",") + ")"},
 		"maxResults":    {strconv.Itoa(len(keys))},
-		"fields":        {strings.Join(issueFields, ",")},
-		"expand":        {"renderedFields"},
+		"fields":        {fields},
+		"expand":        {issueExpand(changelog)},
 		"validateQuery": {"warn"},
 	}
 	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/search", q, nil)
@@ -179,8 +313,12 @@ func (jc *jiraCrawler) fetchMany(ctx context.Context, keys []string) (map[string
 }
 
 // fetchOne fetches one issue with rendered fields.
-func (jc *jiraCrawler) fetchOne(ctx context.Context, key string) (*jiraIssue, error) {
-	q := url.Values{"fields": {strings.Join(issueFields, ",")}, "expand": {"renderedFields"}}
+func (jc *jiraCrawler) fetchOne(ctx context.Context, key string, changelog bool) (*jiraIssue, error) {
+	fields, err := jc.fieldsParam(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"fields": {fields}, "expand": {issueExpand(changelog)}}
 	req, err := jc.j.NewRequest(ctx, http.MethodGet, "rest/api/2/issue/"+url.PathEscape(key), q, nil)
 	if err != nil {
 		return nil, err
@@ -292,6 +430,35 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		b.WriteString("\n## Description\n\n")
 		b.WriteString(markup.Clean(desc))
 		b.WriteString("\n")
+	}
+	// The environment and the text custom fields, each under its name.
+	sections := []struct{ name, raw, html string }{{name: "Environment", raw: f.Environment}}
+	if rendered != nil {
+		sections[0].html = rendered.Environment
+	}
+	for _, tf := range jc.texts {
+		var raw string
+		if v, ok := f.Custom[tf.ID]; !ok || json.Unmarshal(v, &raw) != nil {
+			continue
+		}
+		sec := struct{ name, raw, html string }{name: tf.Name, raw: raw}
+		if rendered != nil {
+			sec.html = rendered.Custom[tf.ID]
+		}
+		sections = append(sections, sec)
+	}
+	for _, sec := range sections {
+		text := sec.raw
+		if strings.TrimSpace(sec.html) != "" {
+			md, err := markup.HTMLToMarkdown(sec.html, opts)
+			if err != nil {
+				return nil, fmt.Errorf("jira: convert %s of %s: %w", sec.name, is.Key, err)
+			}
+			text = md
+		}
+		if strings.TrimSpace(text) != "" {
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n", markup.Clean(sec.name), markup.Clean(text))
+		}
 	}
 	var all []atlassian.Comment
 	if comments != nil {

@@ -112,7 +112,7 @@ func TestProcess(t *testing.T) {
 				}}
 			}
 			var sum ContainerSummary
-			res := ix.process(ctx, "confluence", "ENG", todo, stored, time.Now(), &sum)
+			res := ix.process(ctx, "confluence", "ENG", todo, stored, nil, time.Now(), &sum)
 
 			if tc.wantErr == nil && res.err != nil || tc.wantErr != nil && !errors.Is(res.err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", res.err, tc.wantErr)

@@ -159,6 +159,11 @@ func loadConfig(getenv func(string) string, dotenv string) (*config, error) {
 				UserAgent:     "atlasbridge/" + version,
 			},
 		}
+		if rate == 0 {
+			// Without a pace of the user's, keep to a conservative one
+			// until the server announces its own (see DefaultAssumedRate).
+			p.dst.Client.AssumedRate, p.dst.Client.AssumedBurst = atlassian.DefaultAssumedRate, atlassian.DefaultAssumedBurst
+		}
 		if v := get(pre + "SSL_VERIFY"); v != "" {
 			verify, err := strconv.ParseBool(v)
 			if err != nil {

@@ -295,8 +295,10 @@ type summaryJSON struct {
 	Containers []containerJSON     `json:"containers"`
 }
 
-// paceJSON is a rate limit a server announced and the time spent within it.
+// paceJSON is a rate limit a server announced (or, when it announced
+// none, the one assumed) and the time spent within it.
 type paceJSON struct {
+	Assumed       bool    `json:"assumed,omitempty"`
 	Limit         float64 `json:"limit"`
 	PerSecond     float64 `json:"per_second"`
 	WaitedSeconds float64 `json:"waited_seconds"`
@@ -337,7 +339,7 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 		if len(s.Paces) > 0 {
 			out.Paces = map[string]paceJSON{}
 			for src, p := range s.Paces {
-				out.Paces[src] = paceJSON{Limit: p.Limit, PerSecond: p.PerSecond, WaitedSeconds: p.Waited.Seconds()}
+				out.Paces[src] = paceJSON{Assumed: p.Assumed && !p.Announced, Limit: p.Limit, PerSecond: p.PerSecond, WaitedSeconds: p.Waited.Seconds()}
 			}
 		}
 		for _, c := range s.Containers {
@@ -371,8 +373,13 @@ func writeSummary(w io.Writer, s *indexer.Summary, embedTook time.Duration, asJS
 		fmt.Fprintln(w, line)
 	}
 	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
-		if p, ok := s.Paces[src]; ok {
+		p, ok := s.Paces[src]
+		switch {
+		case ok && p.Announced:
 			fmt.Fprintf(w, "  %s rate limit: %.4g requests/s (bucket of %.0f); requests waited %s to stay within it\n",
+				src, p.PerSecond, p.Limit, p.Waited.Round(time.Millisecond))
+		case ok && p.Assumed:
+			fmt.Fprintf(w, "  %s announced no rate limit: kept to %.4g requests/s after a burst of %.0f (waited %s); ATLASBRIDGE_RATE_LIMIT sets another pace\n",
 				src, p.PerSecond, p.Limit, p.Waited.Round(time.Millisecond))
 		}
 	}

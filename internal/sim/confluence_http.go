@@ -885,6 +885,13 @@ func (s *Sim) updateContent(w http.ResponseWriter, r *http.Request, u *User) {
 		notFoundContent(w, id)
 		return
 	}
+	// A page the user may read but whose update restrictions (its own or an
+	// ancestor's) leave them out is refused, as the server refuses it; a
+	// comment's edit is not governed by its page's restrictions.
+	if ct.typ != "comment" && !ct.editableBy(u) {
+		confError(w, http.StatusForbidden, "User not permitted to edit content with id "+id)
+		return
+	}
 	if in.Version == nil {
 		confError(w, http.StatusBadRequest, "Must supply an incremented version when updating Content. No version supplied.")
 		return

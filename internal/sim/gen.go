@@ -134,6 +134,7 @@ func (s *Sim) generateIssues(n int, seed int64) error {
 		if errs != nil {
 			return fmt.Errorf("sim: generate issue %d: %v", i, errs)
 		}
+		is.generateFields()
 		at := created
 		step := func() time.Time {
 			at = at.Add(time.Duration(1+rng.IntN(72)) * time.Hour)

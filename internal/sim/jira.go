@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -28,6 +29,10 @@ type Issue struct {
 	Created     time.Time // defaults to the clock's now
 	Updated     time.Time // defaults to Created
 	Due         string    // "2006-01-02" or empty
+	Environment string    // wiki markup
+	// Custom holds custom field values by field name ("Steps to Reproduce"):
+	// text for the text fields, an option's value for a select.
+	Custom map[string]string
 }
 
 type status struct {
@@ -133,6 +138,9 @@ type project struct {
 	versions   []jversion
 	nextNum    int
 	issues     []*issue // in id order
+	// movedIn is set once an issue moved here: its id is older than its
+	// key, so id order is no longer key order.
+	movedIn bool
 }
 
 type jcomment struct {
@@ -180,6 +188,8 @@ type issue struct {
 	typ, priority         string
 	resolution            string
 	security              string // issue security level; "" for none
+	environment           string
+	custom                map[string]string // custom field id -> value
 	assignee, reporter    string
 	creator               string
 	labels                []string
@@ -193,8 +203,9 @@ type issue struct {
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
+	fieldText             string // fullText without the comments
 	texts                 textCache
-	keyVals               []string // {key}, for Values without allocating
+	keyVals               []string // {key, earlier keys...}, for Values without allocating
 }
 
 // Read-only Values answers shared by all issues (never written after package initialisation),
@@ -298,7 +309,17 @@ func (is *issue) refreshText() {
 		b.WriteByte('\n')
 	}
 	is.commentText = b.String()
-	is.fullText = is.summary + "\n" + is.description + "\n" + is.commentText
+	// text ~ searches the summary, description, environment, comments and
+	// every text custom field.
+	b.Reset()
+	b.WriteString(is.summary + "\n" + is.description + "\n" + is.environment + "\n")
+	for _, f := range customFields {
+		if v := is.custom[f.fieldID()]; v != "" && f.kind != "select" {
+			b.WriteString(v + "\n")
+		}
+	}
+	is.fieldText = b.String()
+	is.fullText = is.fieldText + is.commentText
 	is.texts.reset()
 }
 
@@ -372,6 +393,8 @@ func (is *issue) Text(field string) string {
 		return is.summary
 	case "description":
 		return is.description
+	case "environment":
+		return is.environment
 	case "comment":
 		return is.commentText
 	case "text":
@@ -429,6 +452,14 @@ func (j *jira) validate(in Issue) map[string]string {
 			errs[u.field] = "User '" + u.name + "' does not exist."
 		}
 	}
+	for name, v := range in.Custom {
+		switch f, ok := customFieldByName(name); {
+		case !ok:
+			errs[name] = "Field '" + name + "' cannot be set. It is not on the appropriate screen, or unknown."
+		case f.kind == "select" && !slices.Contains(f.options, v):
+			errs[f.fieldID()] = "Option value '" + v + "' is not valid"
+		}
+	}
 	if pr != nil {
 		for _, c := range in.Components {
 			if !pr.hasComponent(c) {
@@ -483,6 +514,14 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 		assignee: in.Assignee, reporter: reporter, creator: reporter, labels: normJiraLabels(in.Labels),
 		components: slices.Clone(in.Components), fixVers: slices.Clone(in.FixVersions),
 		created: created, updated: updated, due: in.Due, watchers: []string{reporter},
+		environment: in.Environment,
+	}
+	for name, v := range in.Custom {
+		f, _ := customFieldByName(name)
+		if is.custom == nil {
+			is.custom = map[string]string{}
+		}
+		is.custom[f.fieldID()] = v
 	}
 	if st.cat == 3 {
 		is.resolution = in.Resolution
@@ -534,7 +573,9 @@ func (j *jira) lookup(keyOrID string) *issue {
 
 func (j *jira) remove(is *issue) {
 	delete(j.byID, is.id)
-	delete(j.byKey, is.key)
+	for _, k := range is.keyVals {
+		delete(j.byKey, k)
+	}
 	is.proj.issues = slices.DeleteFunc(is.proj.issues, func(x *issue) bool { return x == is })
 	for _, l := range is.links {
 		other := l.to
@@ -583,6 +624,55 @@ func (j *jira) transitionTo(is *issue, t transition, resolution, author string, 
 	is.touch(now)
 	j.record(is, author, is.updated, items...)
 	j.gen++
+}
+
+// move moves is to project to as Jira's Move does: the issue keeps its id
+// and takes the next key of to; its earlier keys stay reserved for it, so
+// reading one answers the issue under its new key and JQL key = OLD-1
+// finds it. The move is an edit: updated moves and the changelog records
+// the Key and project changes. Components and fix versions the new
+// project lacks are dropped (the Move wizard asks for new ones); the
+// security level stays, as the simulator's levels belong to no project.
+func (j *jira) move(is *issue, to *project, author string, now time.Time) {
+	from, old := is.proj, is.key
+	from.issues = slices.DeleteFunc(from.issues, func(x *issue) bool { return x == is })
+	is.proj = to
+	is.key = to.key + "-" + strconv.Itoa(to.nextNum)
+	to.nextNum++
+	at, _ := slices.BinarySearchFunc(to.issues, is.id, func(x *issue, id int64) int { return cmp.Compare(x.id, id) })
+	to.issues = slices.Insert(to.issues, at, is)
+	to.movedIn = true
+	is.keyVals = append([]string{is.key}, is.keyVals...)
+	j.byKey[is.key] = is
+	is.components = slices.DeleteFunc(is.components, func(c string) bool { return !to.hasComponent(c) })
+	is.fixVers = slices.DeleteFunc(is.fixVers, func(v string) bool { return !to.hasVersion(v) })
+	is.touch(now)
+	j.record(is, author, now,
+		change{field: "Key", fieldtype: "jira", fromString: old, toString: is.key},
+		change{field: "project", fieldtype: "jira", from: strconv.FormatInt(from.id, 10), fromString: from.name,
+			to: strconv.FormatInt(to.id, 10), toString: to.name})
+	j.gen++
+}
+
+// MoveIssue moves an issue to another project (see move) and returns it
+// under its new key. Jira DC has no REST call for this (Move is a wizard
+// of the web UI, and an edit cannot change the project), so it is Go API
+// only.
+func (s *Sim) MoveIssue(keyOrID, projectKey string) (Issue, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.jira.lookup(keyOrID)
+	if is == nil {
+		return Issue{}, fmt.Errorf("sim: move issue %s: %w", keyOrID, ErrNotFound)
+	}
+	to := s.jira.projects[strings.ToUpper(projectKey)]
+	if to == nil {
+		return Issue{}, fmt.Errorf("sim: move issue %s to project %s: %w", keyOrID, projectKey, ErrNotFound)
+	}
+	if to != is.proj {
+		s.jira.move(is, to, "admin", s.now())
+	}
+	return is.toIssue(), nil
 }
 
 // AddIssue stores a new issue and returns it with its key and id.
@@ -642,7 +732,22 @@ func (is *issue) toIssue() Issue {
 		Summary: is.summary, Description: is.description, Priority: is.priority, Status: is.status.name,
 		Resolution: is.resolution, Assignee: is.assignee, Reporter: is.reporter,
 		Labels: slices.Clone(is.labels), Components: slices.Clone(is.components),
-		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due}
+		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due,
+		Environment: is.environment, Custom: is.customByName()}
+}
+
+// customByName is the issue's custom values keyed by field name, nil when none.
+func (is *issue) customByName() map[string]string {
+	var out map[string]string
+	for _, f := range customFields {
+		if v := is.custom[f.fieldID()]; v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[f.name] = v
+		}
+	}
+	return out
 }
 
 // IssueKeys returns the keys of a project's issues (all projects when empty), oldest first.

@@ -40,7 +40,7 @@ func (s *Sim) updateComment(w http.ResponseWriter, r *http.Request, u *User) {
 	if !ok {
 		return
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}

@@ -125,14 +125,16 @@ func (s *Sim) onIssue(h func(w http.ResponseWriter, r *http.Request, c *jiraCtx,
 }
 
 // lockIssue takes the write lock and returns issue {key}, which the caller
-// changes and then unlocks; when there is no such issue it answers Jira's
-// 404, releases the lock and returns nil.
-func (s *Sim) lockIssue(w http.ResponseWriter, r *http.Request) *issue {
+// changes and then unlocks; when there is no such issue, or u may not see
+// it (Jira answers a write to an issue one cannot browse as it answers a
+// missing one), it answers Jira's 404, releases the lock and returns nil.
+func (s *Sim) lockIssue(w http.ResponseWriter, r *http.Request, u *User) *issue {
 	s.mu.Lock()
 	is := s.jira.lookup(r.PathValue("key"))
-	if is == nil {
+	if is == nil || !s.canSeeIssue(u, is) {
 		s.mu.Unlock()
 		issueNotFound(w)
+		return nil
 	}
 	return is
 }
@@ -420,7 +422,7 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	idOf := func(is *issue) int64 { return is.id }
 	scan := func(list []*issue) {
 		for _, is := range list {
-			if s.canSeeIssue(u, is) && q.match(is, env) {
+			if s.canSeeIssue(u, is) && q.match(s.searchedBy(u, is), env) {
 				out = append(out, is)
 			}
 		}
@@ -433,8 +435,9 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 		}
 	}
 	terms := q.orderBy()
-	// Within one project id order is key order, so "updated ASC, key ASC" is one date term.
-	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && terms[1].Field == "key" && !terms[1].Desc
+	// Within one project id order is key order (until an issue moves in), so
+	// "updated ASC, key ASC" is one date term.
+	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && !scope[0].movedIn && terms[1].Field == "key" && !terms[1].Desc
 	if len(terms) > 0 && oneDate && isDateField(terms[0].Field) {
 		name := "*"
 		if len(scope) == 1 {
@@ -651,7 +654,7 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraMessagesOnly(w, err.Error())
 		return
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}
@@ -788,7 +791,7 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 }
 
 func (s *Sim) deleteIssue(w http.ResponseWriter, r *http.Request, u *User) {
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}
@@ -844,7 +847,7 @@ func (s *Sim) addComment(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraFieldErrors(w, map[string]string{"commentLevel": err.Error()})
 		return
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}
@@ -876,7 +879,7 @@ func (s *Sim) doTransition(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraError(w, http.StatusBadRequest, "Unrecognized request body: "+err.Error())
 		return
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}
@@ -983,7 +986,7 @@ func (s *Sim) addWorklog(w http.ResponseWriter, r *http.Request, u *User) {
 		}
 		started = t
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}

@@ -79,6 +79,9 @@ func (f fieldDef) schema() obj {
 	if f.schemaType == "" {
 		return nil
 	}
+	if cf, ok := customFieldByID(f.id); ok {
+		return obj{"type": f.schemaType, "custom": customTypePrefix + cf.kind, "customId": cf.id}
+	}
 	o := obj{"type": f.schemaType, "system": f.id}
 	if f.items != "" {
 		o["items"] = f.items
@@ -87,7 +90,8 @@ func (f fieldDef) schema() obj {
 }
 
 func (f fieldDef) json() obj {
-	o := obj{"id": f.id, "name": f.name, "custom": false, "orderable": f.orderable,
+	_, custom := customFieldByID(f.id)
+	o := obj{"id": f.id, "name": f.name, "custom": custom, "orderable": f.orderable,
 		"navigable": f.navigable, "searchable": f.id != "issuekey" && f.id != "watches", "clauseNames": f.clauses}
 	if sc := f.schema(); sc != nil {
 		o["schema"] = sc
@@ -363,6 +367,9 @@ func (c *jiraCtx) worklogsPage(is *issue, start, max int, render bool) obj {
 
 // fieldValue renders one field of an issue.
 func (c *jiraCtx) fieldValue(is *issue, id string) any {
+	if cf, ok := customFieldByID(id); ok {
+		return c.customValue(is, cf)
+	}
 	switch id {
 	case "summary":
 		return is.summary
@@ -436,7 +443,9 @@ func (c *jiraCtx) fieldValue(is *issue, id string) any {
 		return c.securityJSON(is.security)
 	case "worklog":
 		return c.worklogsPage(is, 0, len(is.worklogs), false)
-	case "environment", "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
+	case "environment":
+		return nullable(is.environment)
+	case "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
 		return nil
 	case "versions", "subtasks", "attachment":
 		return []any{}
@@ -475,7 +484,15 @@ func (is *issue) timeSpent() int64 {
 }
 
 func (c *jiraCtx) renderedValue(is *issue, id string) any {
+	if cf, ok := customFieldByID(id); ok {
+		return c.renderedCustom(is, cf)
+	}
 	switch id {
+	case "environment":
+		if is.environment == "" {
+			return nil
+		}
+		return c.s.jira.wiki(is.environment)
 	case "description":
 		if is.description == "" {
 			return nil

@@ -65,7 +65,7 @@ func (s *Sim) addRemoteLink(w http.ResponseWriter, r *http.Request, u *User) {
 		jiraFieldErrors(w, errs)
 		return
 	}
-	is := s.lockIssue(w, r)
+	is := s.lockIssue(w, r, u)
 	if is == nil {
 		return
 	}

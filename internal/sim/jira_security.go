@@ -3,6 +3,9 @@ package sim
 import (
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // defaultRoles are the project roles of a default simulator, by the groups whose members hold
@@ -81,4 +84,52 @@ func (s *Sim) SetIssueSecurity(key, level string) error {
 	is.touch(s.now())
 	s.jira.gen++
 	return nil
+}
+
+// issueSeenBy is an issue as searched by a user who may not see some of
+// its comments: comment ~ and text ~ read only the comments they may see,
+// as Jira's index does.
+type issueSeenBy struct {
+	*issue
+	comments, full string
+}
+
+func (v *issueSeenBy) Text(field string) string {
+	switch field {
+	case "comment":
+		return v.comments
+	case "text":
+		return v.full
+	}
+	return v.issue.Text(field)
+}
+
+func (v *issueSeenBy) TextIndex(field string) *ql.TextIndex {
+	if field == "comment" || field == "text" {
+		return ql.IndexText(v.Text(field))
+	}
+	return v.issue.TextIndex(field)
+}
+
+// searchedBy is is as u searches it: the issue itself when u may see
+// every comment (the common case, with its cached text analysis).
+func (s *Sim) searchedBy(u *User, is *issue) ql.Record {
+	hidden := false
+	for _, c := range is.comments {
+		if c.visType != "" && !s.canSeeComment(u, c) {
+			hidden = true
+			break
+		}
+	}
+	if !hidden {
+		return is
+	}
+	var b strings.Builder
+	for _, c := range is.comments {
+		if s.canSeeComment(u, c) {
+			b.WriteString(c.body)
+			b.WriteByte('\n')
+		}
+	}
+	return &issueSeenBy{issue: is, comments: b.String(), full: is.fieldText + b.String()}
 }

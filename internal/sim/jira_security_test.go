@@ -77,3 +77,64 @@ func TestJiraSecurityAndCommentVisibility(t *testing.T) {
 		t.Errorf("comment visibility %v, want the sample's {type: role, value: Administrators} shape", v)
 	}
 }
+
+// JQL over comments reads only the comments the caller may see, and a
+// user cannot comment on, or otherwise write to, an issue they cannot see.
+func TestJiraSearchAndWritesRespectVisibility(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: -1, SecurityLevels: map[string][]string{"Staff only": {"jira-administrators"}}})
+	is, err := srv.AddIssue(Issue{Project: "OPS", Summary: "printer jam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := srv.AddIssue(Issue{Project: "OPS", Summary: "payroll export"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetIssueSecurity(secret.Key, "Staff only"); err != nil {
+		t.Fatal(err)
+	}
+	jira := srv.JiraURL() + "/rest/api/2/"
+	for _, body := range []map[string]any{
+		{"body": "the toner code is zebrafish", "visibility": map[string]any{"type": "group", "value": "jira-administrators"}},
+		{"body": "paper tray cleaned"},
+	} {
+		if r := do(t, call{method: http.MethodPost, url: jira + "issue/" + is.Key + "/comment", auth: "admin", body: body}); r.code != http.StatusCreated {
+			t.Fatalf("add comment: %d %s", r.code, r.raw)
+		}
+	}
+	total := func(user, jql string) float64 {
+		r := do(t, call{url: jira + "search?fields=summary&jql=" + url.QueryEscape(jql), auth: user})
+		return dig(t, r.obj(t), "total").(float64)
+	}
+	for _, tc := range []struct {
+		user, jql string
+		want      float64
+	}{
+		{"admin", `comment ~ "zebrafish"`, 1},
+		{"alice", `comment ~ "zebrafish"`, 0},
+		{"alice", `text ~ "zebrafish"`, 0},
+		{"alice", `comment ~ "paper tray"`, 1},
+		{"alice", `text ~ "printer"`, 1},
+	} {
+		if got := total(tc.user, tc.jql); got != tc.want {
+			t.Errorf("%s: %s found %v, want %v", tc.user, tc.jql, got, tc.want)
+		}
+	}
+
+	// Writes to an issue alice cannot see answer as for a missing issue.
+	for _, c := range []call{
+		{method: http.MethodPost, url: jira + "issue/" + secret.Key + "/comment", body: map[string]any{"body": "peek"}},
+		{method: http.MethodPut, url: jira + "issue/" + secret.Key, body: map[string]any{"fields": map[string]any{"summary": "renamed"}}},
+	} {
+		c.auth = "alice"
+		if r := do(t, c); r.code != http.StatusNotFound {
+			t.Errorf("%s %s by alice: %d, want 404: %s", c.method, c.url, r.code, r.raw)
+		}
+	}
+	if got, _ := srv.GetIssue(secret.Key); got.Summary != "payroll export" {
+		t.Errorf("alice's edit went through: %q", got.Summary)
+	}
+	if r := do(t, call{method: http.MethodPost, url: jira + "issue/" + secret.Key + "/comment", auth: "admin", body: map[string]any{"body": "ok"}}); r.code != http.StatusCreated {
+		t.Errorf("admin comment on the secret issue: %d", r.code)
+	}
+}

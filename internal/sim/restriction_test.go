@@ -96,3 +96,43 @@ func TestPutRestrictions(t *testing.T) {
 		t.Errorf("unknown user: HTTP %d, want 400", r.code)
 	}
 }
+
+// An update restriction, the page's own or an ancestor's, refuses a page
+// update (PUT content) by anyone it leaves out; those it names may edit.
+func TestUpdateRestrictionGuardsPageUpdates(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: -1})
+	parent, err := srv.AddPage(Page{Space: "ENG", Title: "Runbook index", Body: "<p>p</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := srv.AddPage(Page{Space: "ENG", Title: "Failover runbook", ParentID: parent.ID, Body: "<p>c</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := srv.ConfluenceURL() + "/rest/api/content/"
+	r := do(t, call{method: http.MethodPut, url: conf + parent.ID + "/restriction", auth: "admin", body: []any{
+		map[string]any{"operation": "update", "restrictions": map[string]any{
+			"user": []any{map[string]any{"type": "known", "username": "admin"}}}},
+	}})
+	if r.code != http.StatusOK {
+		t.Fatalf("PUT restriction: HTTP %d: %s", r.code, r.raw)
+	}
+	update := func(auth, id, title string, version float64) reply {
+		return do(t, call{method: http.MethodPut, url: conf + id, auth: auth, body: map[string]any{
+			"type": "page", "title": title, "version": map[string]any{"number": version},
+			"body": map[string]any{"storage": map[string]any{"value": "<p>edited by " + auth + "</p>", "representation": "storage"}}}})
+	}
+	for _, id := range []string{parent.ID, child.ID} {
+		// alice may still read the page, but not change it.
+		if r := do(t, call{url: conf + id, auth: "alice"}); r.code != http.StatusOK {
+			t.Fatalf("alice cannot read %s: %d", id, r.code)
+		}
+		title := dig(t, do(t, call{url: conf + id, auth: "admin"}).obj(t), "title").(string)
+		if r := update("alice", id, title, 2); r.code != http.StatusForbidden {
+			t.Errorf("alice's update of %s: HTTP %d, want 403: %s", id, r.code, r.raw)
+		}
+		if r := update("admin", id, title, 2); r.code != http.StatusOK {
+			t.Errorf("admin's update of %s: HTTP %d: %s", id, r.code, r.raw)
+		}
+	}
+}

@@ -332,16 +332,24 @@ type bucket struct {
 func (s *Sim) bucketSize() int { return max(1, int(math.Round(s.opts.RateLimit))) }
 
 // takeToken takes one token from the bucket of the request's user and returns the tokens left;
-// when the bucket is empty it takes none and returns the seconds until one is back.
+// when the bucket is empty it takes none and returns the seconds until one is back. Jira and
+// Confluence are separate servers, so each has its own bucket per user. Buckets fill by the
+// wall clock, not Options.Clock: a real server's budget runs on the time its clients wait by,
+// and a test's frozen clock would never give a token back.
 func (s *Sim) takeToken(r *http.Request) (left, wait int) {
 	name := "anonymous"
 	if u, res := s.authenticate(r); res == authOK {
 		name = u.Name
 	}
+	if strings.HasPrefix(r.URL.Path, "/jira/") {
+		name = "jira:" + name
+	} else {
+		name = "confluence:" + name
+	}
 	size := float64(s.bucketSize())
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
-	now := s.now()
+	now := time.Now()
 	b := s.buckets[name]
 	if b == nil {
 		b = &bucket{tokens: size, last: now}
