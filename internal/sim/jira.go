@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // Issue is a Jira issue as the Go API sees it.
@@ -28,6 +30,7 @@ type Issue struct {
 	Created     time.Time // defaults to the clock's now
 	Updated     time.Time // defaults to Created
 	Due         string    // "2006-01-02" or empty
+	Epic        string    // key of the issue's epic (the Epic Link field), or empty
 }
 
 type status struct {
@@ -190,6 +193,8 @@ type issue struct {
 	worklogs              []*worklog
 	history               []*changeGroup
 	watchers              []string
+	sprints               []*sprint // the closed ones it was in, then its current one
+	epic                  string    // key of its epic (Epic Link)
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
@@ -244,6 +249,8 @@ type jira struct {
 	nextSub    int64             // comments, worklogs, links, histories
 	people     map[string]string // user name -> display name (auth users + generated people)
 	gen        uint64
+	boards     []*board
+	sprints    []*sprint // by id - 1
 
 	orders  orderedLists
 	cacheMu sync.Mutex
@@ -335,8 +342,33 @@ func (is *issue) Values(field string) []string {
 		return nonEmpty(is.resolution)
 	case "summary":
 		return []string{is.summary}
+	case "sprint":
+		return is.sprintValues()
+	case "epic link":
+		return nonEmpty(is.epic)
 	}
 	return nil
+}
+
+// historyFields maps the JQL names WAS and CHANGED search to the field names of the changelog.
+var historyFields = map[string]string{"status": "status", "assignee": "assignee", "reporter": "reporter",
+	"priority": "priority", "resolution": "resolution"}
+
+// Changes implements ql.HistoryRecord from the issue's changelog.
+func (is *issue) Changes(field string) []ql.Change {
+	name, ok := historyFields[field]
+	if !ok {
+		return nil
+	}
+	var out []ql.Change
+	for _, g := range is.history {
+		for _, it := range g.items {
+			if it.field == name {
+				out = append(out, ql.Change{At: g.created, By: g.author, From: it.fromString, To: it.toString})
+			}
+		}
+	}
+	return out
 }
 
 func nonEmpty(s string) []string {
@@ -421,6 +453,9 @@ func (j *jira) validate(in Issue) map[string]string {
 	if _, ok := findNameID(priorities, prio); !ok {
 		errs["priority"] = "Priority name '" + prio + "' is not valid"
 	}
+	if msg := j.checkEpic(in.Epic); msg != "" {
+		errs[epicFieldID] = msg
+	}
 	if in.Status != "" && statusByName(in.Status) == nil {
 		errs["status"] = "Status '" + in.Status + "' does not exist"
 	}
@@ -482,7 +517,7 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 		summary: in.Summary, description: in.Description, typ: it.name, priority: pri.name, status: st,
 		assignee: in.Assignee, reporter: reporter, creator: reporter, labels: normJiraLabels(in.Labels),
 		components: slices.Clone(in.Components), fixVers: slices.Clone(in.FixVersions),
-		created: created, updated: updated, due: in.Due, watchers: []string{reporter},
+		created: created, updated: updated, due: in.Due, watchers: []string{reporter}, epic: in.Epic,
 	}
 	if st.cat == 3 {
 		is.resolution = in.Resolution
@@ -642,7 +677,7 @@ func (is *issue) toIssue() Issue {
 		Summary: is.summary, Description: is.description, Priority: is.priority, Status: is.status.name,
 		Resolution: is.resolution, Assignee: is.assignee, Reporter: is.reporter,
 		Labels: slices.Clone(is.labels), Components: slices.Clone(is.components),
-		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due}
+		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due, Epic: is.epic}
 }
 
 // IssueKeys returns the keys of a project's issues (all projects when empty), oldest first.

@@ -64,7 +64,13 @@ var fieldDefs = []fieldDef{
 	{"attachment", "Attachment", false, true, []string{"attachments"}, "array", "attachment"},
 	{"comment", "Comment", false, true, []string{"comment"}, "comments-page", ""},
 	{"worklog", "Log Work", false, true, []string{"worklogAuthor", "worklogComment", "worklogDate"}, "array", "worklog"},
+	// Jira Software's custom fields.
+	{sprintFieldID, "Sprint", true, true, []string{"cf[10104]", "Sprint"}, "array", "string"},
+	{epicFieldID, "Epic Link", true, true, []string{"cf[10101]", "Epic Link"}, "any", ""},
 }
+
+// customTypes are the plugin types of the custom fields, for their schema.
+var customTypes = map[string]string{sprintFieldID: "com.pyxis.greenhopper.jira:gh-sprint", epicFieldID: "com.pyxis.greenhopper.jira:gh-epic-link"}
 
 func fieldDefByID(id string) (fieldDef, bool) {
 	for _, f := range fieldDefs {
@@ -79,6 +85,14 @@ func (f fieldDef) schema() obj {
 	if f.schemaType == "" {
 		return nil
 	}
+	if ct, ok := customTypes[f.id]; ok {
+		id, _ := strconv.Atoi(strings.TrimPrefix(f.id, "customfield_"))
+		o := obj{"type": f.schemaType, "custom": ct, "customId": id}
+		if f.items != "" {
+			o["items"] = f.items
+		}
+		return o
+	}
 	o := obj{"type": f.schemaType, "system": f.id}
 	if f.items != "" {
 		o["items"] = f.items
@@ -87,7 +101,8 @@ func (f fieldDef) schema() obj {
 }
 
 func (f fieldDef) json() obj {
-	o := obj{"id": f.id, "name": f.name, "custom": false, "orderable": f.orderable,
+	_, custom := customTypes[f.id]
+	o := obj{"id": f.id, "name": f.name, "custom": custom, "orderable": f.orderable,
 		"navigable": f.navigable, "searchable": f.id != "issuekey" && f.id != "watches", "clauseNames": f.clauses}
 	if sc := f.schema(); sc != nil {
 		o["schema"] = sc
@@ -112,8 +127,10 @@ func parseFields(v string, def string) fieldSet {
 				fs[f.id] = true
 			}
 		case p == "*navigable":
+			// Jira Software's custom fields are left out so that default searches keep the shape
+			// of the recorded Jira 5 answers (jira/search.server_sdk.json), which had none.
 			for _, f := range fieldDefs {
-				if f.navigable {
+				if _, custom := customTypes[f.id]; f.navigable && !custom {
 					fs[f.id] = true
 				}
 			}
@@ -438,6 +455,10 @@ func (c *jiraCtx) fieldValue(is *issue, id string) any {
 		return c.worklogsPage(is, 0, len(is.worklogs), false)
 	case "environment", "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
 		return nil
+	case sprintFieldID:
+		return sprintFieldJSON(is)
+	case epicFieldID:
+		return nullable(is.epic)
 	case "versions", "subtasks", "attachment":
 		return []any{}
 	case "votes":
