@@ -1,0 +1,53 @@
+package atlassian_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
+	"github.com/atlasbridge/atlasbridge/internal/sim"
+)
+
+func TestAgileRoundTrip(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{}, JiraIssues: 30, Seed: 1})
+	_, j := clients(t, srv, atlassian.Options{Token: "admin-token"})
+	ctx := t.Context()
+	boards, _, err := j.Agile.Boards(ctx, atlassian.BoardOptions{Project: "OPS"})
+	if err != nil || len(boards.Values) != 2 || boards.Values[0].Location == nil || boards.Values[0].Location.ProjectKey != "OPS" {
+		t.Fatalf("boards = %+v, %v", boards, err)
+	}
+	b := boards.Values[0].ID
+	sprints, _, err := j.Agile.Sprints(ctx, b, []string{"active"}, 0, 0)
+	if err != nil || len(sprints.Values) != 1 || sprints.Values[0].State != "active" || sprints.Values[0].StartDate == "" || sprints.Total != nil {
+		t.Fatalf("active sprints = %+v, %v", sprints, err)
+	}
+	active := sprints.Values[0].ID
+	page, _, err := j.Agile.SprintIssues(ctx, active, "", []string{"summary"}, 0, 0)
+	if err != nil || page.Total == 0 {
+		t.Fatalf("sprint issues = %+v, %v", page, err)
+	}
+	key := page.Issues[0].Key
+	if _, err := j.Agile.MoveToSprint(ctx, 0, []string{key}); err != nil {
+		t.Fatalf("to the backlog: %v", err)
+	}
+	after, _, err := j.Agile.SprintIssues(ctx, active, "", nil, 0, 0)
+	if err != nil || after.Total != page.Total-1 {
+		t.Fatalf("after moving to the backlog: %+v, %v", after, err)
+	}
+	name := "Hardening"
+	sp, _, err := j.Agile.CreateSprint(ctx, atlassian.SprintInput{Name: &name, OriginBoardID: b})
+	if err != nil || sp.State != "future" || sp.Name != name {
+		t.Fatalf("create = %+v, %v", sp, err)
+	}
+	if _, err := j.Agile.MoveToSprint(ctx, sp.ID, []string{key}); err != nil {
+		t.Fatalf("to the new sprint: %v", err)
+	}
+	started := "active"
+	if _, _, err := j.Agile.UpdateSprint(ctx, sp.ID, atlassian.SprintInput{State: &started}); !errors.Is(err, atlassian.ErrBadRequest) {
+		t.Errorf("starting without dates: %v, want ErrBadRequest", err)
+	}
+	if _, _, err := j.Agile.Sprint(ctx, 999); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("unknown sprint: %v, want ErrNotFound", err)
+	}
+}
