@@ -22,14 +22,14 @@ type Board struct {
 	} `json:"location,omitempty"`
 }
 
-// Sprint is a sprint of a board. Dates are ISO 8601 with a colon offset; empty when not set.
+// Sprint is a sprint of a board; a date not set is the zero Time.
 type Sprint struct {
 	ID            int64  `json:"id"`
 	Name          string `json:"name"`
 	State         string `json:"state"` // future, active or closed
-	StartDate     string `json:"startDate,omitempty"`
-	EndDate       string `json:"endDate,omitempty"`
-	CompleteDate  string `json:"completeDate,omitempty"`
+	StartDate     Time   `json:"startDate"`
+	EndDate       Time   `json:"endDate"`
+	CompleteDate  Time   `json:"completeDate"`
 	Goal          string `json:"goal,omitempty"`
 	OriginBoardID int64  `json:"originBoardId,omitempty"`
 }

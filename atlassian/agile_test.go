@@ -19,7 +19,7 @@ func TestAgileRoundTrip(t *testing.T) {
 	}
 	b := boards.Values[0].ID
 	sprints, _, err := j.Agile.Sprints(ctx, b, []string{"active"}, 0, 0)
-	if err != nil || len(sprints.Values) != 1 || sprints.Values[0].State != "active" || sprints.Values[0].StartDate == "" || sprints.Total != nil {
+	if err != nil || len(sprints.Values) != 1 || sprints.Values[0].State != "active" || sprints.Values[0].StartDate.IsZero() || sprints.Total != nil {
 		t.Fatalf("active sprints = %+v, %v", sprints, err)
 	}
 	active := sprints.Values[0].ID

@@ -417,46 +417,62 @@ func (s *Server) jiraSearchIssues() tool {
 			if err != nil {
 				return nil, argError("%v", err)
 			}
-			extra, err := s.columnFields(ctx, a.Fields)
+			out, err := s.issueTable(ctx, a.Fields, a.StartAt, func(fields []string) (*atlassian.IssuePage, error) {
+				p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
+				if err != nil {
+					return nil, serverError(err, "the search", queryHint("JQL", jql))
+				}
+				return p, nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
-			columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
-			for _, c := range extra {
-				fields, columns = append(fields, c.id), append(columns, c.column)
-			}
-			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
-			if err != nil {
-				return nil, serverError(err, "the search", queryHint("JQL", jql))
-			}
-			t := &table{columns: columns}
-			for _, is := range p.Issues {
-				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
-					continue // defence in depth: the scoped query should not return it
-				}
-				f := &is.Fields
-				row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
-				for _, c := range extra {
-					row = append(row, cellValue(f, c.id))
-				}
-				t.add(row...)
-			}
-			shared := t.hoist("type", "status", "assignee", "priority", "updated")
-			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
-				Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
-				Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
 			if plain {
 				out.Searched = plainWordsNote(query)
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStartAt = next
-			}
-			fitHits(out, len(t.rows),
-				trim{fields: t.cells("summary"), floor: 48},
-				trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
 			return jsonResult(out)
 		})
+}
+
+// issueTable reads a page of issues through fetch, with the search columns and the extra
+// fields asked for, and lays them out as jira_search_issues answers.
+func (s *Server) issueTable(ctx context.Context, extraFields []string, startAt int, fetch func(fields []string) (*atlassian.IssuePage, error)) (*issueList, error) {
+	extra, err := s.columnFields(ctx, extraFields)
+	if err != nil {
+		return nil, err
+	}
+	fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
+	columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
+	for _, c := range extra {
+		fields, columns = append(fields, c.id), append(columns, c.column)
+	}
+	p, err := fetch(fields)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{columns: columns}
+	for _, is := range p.Issues {
+		if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
+			continue // defence in depth: the scoped query should not return it
+		}
+		f := &is.Fields
+		row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
+		for _, c := range extra {
+			row = append(row, cellValue(f, c.id))
+		}
+		t.add(row...)
+	}
+	shared := t.hoist("type", "status", "assignee", "priority", "updated")
+	out := &issueList{Total: p.Total, StartAt: startAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
+		Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
+		Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
+	if next, ok := p.Next(); ok {
+		out.NextStartAt = next
+	}
+	fitHits(out, len(t.rows),
+		trim{fields: t.cells("summary"), floor: 48},
+		trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
+	return out, nil
 }
 
 // columnField is a column jira_search_issues adds: a field's id, and its

@@ -137,6 +137,9 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "x"}},
 		{"jira_edit_comment", map[string]any{"issue_key": w.issue, "comment_id": "1", "comment": "x"}},
 		{"jira_add_remote_link", map[string]any{"issue_key": w.issue, "url": "https://x.example", "title": "x"}},
+		{"jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{w.issue}}},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "x"}},
+		{"jira_update_sprint", map[string]any{"sprint_id": 2, "action": "complete"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

@@ -724,7 +724,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, jira_links, jira_admin"},
+		{[]string{"teleport"}, "valid: all, jira_links, jira_agile, jira_admin"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -841,6 +841,12 @@ func TestEverydayAnswerSizes(t *testing.T) {
 		{"jira_get_remote_links", map[string]any{"issue_key": keys[0]}},
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.9"}},
 		{"jira_delete_issue", map[string]any{"issue_key": keys[2]}},
+		{"jira_get_boards", map[string]any{"project_key": "OPS"}},
+		{"jira_get_sprints", map[string]any{"board_id": 2}},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": 5}},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 9"}},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": 6, "issue_keys": []any{keys[3]}}},
+		{"jira_update_sprint", map[string]any{"sprint_id": 6, "name": "OPS hardening", "start_date": "2026-05-01", "end_date": "2026-05-15"}},
 	} {
 		text := f.ok(t, call.tool, call.args, nil)
 		t.Logf("%-24s %5d bytes", call.tool, len(text))
@@ -848,4 +854,78 @@ func TestEverydayAnswerSizes(t *testing.T) {
 			t.Errorf("%s: a typical answer of %d bytes", call.tool, len(text))
 		}
 	}
+}
+
+func TestJiraAgile(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_agile"} })
+	contains(t, f.ok(t, "jira_get_boards", map[string]any{"project_key": "ops"}, nil),
+		`"columns":["id","name","type","project"]`, `["2","OPS board","scrum","OPS"]`, `"OPS kanban","kanban","OPS"]`)
+	contains(t, f.ok(t, "jira_get_boards", map[string]any{"name": "kanban"}, nil), `"OPS kanban"`)
+	var sprints struct{ Sprints [][]string }
+	f.ok(t, "jira_get_sprints", map[string]any{"board_id": 2, "state": "active"}, &sprints)
+	if len(sprints.Sprints) != 1 || sprints.Sprints[0][1] != "OPS Sprint 2" || sprints.Sprints[0][3] == "" {
+		t.Fatalf("active sprints: %v", sprints.Sprints)
+	}
+	active := sprints.Sprints[0][0]
+	var in struct {
+		Total  int
+		Issues [][]string
+	}
+	f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": active, "fields": []any{"Sprint"}}, &in)
+	if in.Total == 0 {
+		t.Fatalf("the active sprint has no issues")
+	}
+	// The same issues through JQL, by default.
+	contains(t, f.ok(t, "jira_search_issues", map[string]any{"jql": "project = OPS AND sprint in openSprints()"}, nil), fmt.Sprintf(`"total":%d`, in.Total))
+	key := in.Issues[0][0]
+	contains(t, f.ok(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{key}}, nil), `"to":"the backlog"`)
+	contains(t, f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": active}, nil), fmt.Sprintf(`"total":%d`, in.Total-1))
+	var sp struct {
+		ID    int64
+		State string
+	}
+	f.ok(t, "jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 4", "goal": "Harden the VPN"}, &sp)
+	if sp.State != "future" {
+		t.Fatalf("new sprint: %+v", sp)
+	}
+	f.ok(t, "jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{key}}, nil)
+	f.fails(t, "jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "start", "start_date": "2026-05-01", "end_date": "2026-05-15"}, "already has an active sprint")
+	contains(t, f.ok(t, "jira_update_sprint", map[string]any{"sprint_id": active, "action": "complete"}, nil), `"state":"closed"`)
+	contains(t, f.ok(t, "jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "start", "start_date": "2026-05-01", "end_date": "2026-05-15T17:00:00+02:00"}, nil),
+		`"state":"active"`, `"start":"2026-05-01T00:00Z"`, `"end":"2026-05-15T15:00Z"`)
+	contains(t, f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": sp.ID, "jql": "key = " + key}, nil), `"total":1`)
+
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"jira_get_boards", map[string]any{"project_key": "NOPE"}, "NOPE"},
+		{"jira_get_sprints", map[string]any{"board_id": 0}, "board_id must be a board id"},
+		{"jira_get_sprints", map[string]any{"board_id": 2, "state": "open"}, "use active, future or closed"},
+		{"jira_get_sprints", map[string]any{"board_id": 3}, "only scrum boards have sprints"},
+		{"jira_get_sprints", map[string]any{"board_id": 999}, "does not exist"},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": 999}, "does not exist"},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": active, "jql": "status = Nope"}, "Nope"},
+		{"jira_move_to_sprint", map[string]any{"issue_keys": []any{key}}, "sprint_id is missing"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": 1, "backlog": true, "issue_keys": []any{key}}, "not both"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": active, "issue_keys": []any{key}}, "closed sprint"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{}}, "give 1 to 50 keys"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{"nonsense"}}, "PROJ-123"},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": " "}, "name is empty"},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "x", "start_date": "1 May"}, "use YYYY-MM-DD"},
+		{"jira_create_sprint", map[string]any{"board_id": 3, "name": "x"}, "scrum"},
+		{"jira_update_sprint", map[string]any{"sprint_id": sp.ID}, "nothing to change"},
+		{"jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "pause"}, "use start or complete"},
+		{"jira_update_sprint", map[string]any{"sprint_id": active, "name": "again"}, "closed sprint cannot change"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"}; o.Toolsets = []string{"jira_agile"} })
+	if text := g.ok(t, "jira_get_boards", nil, nil); strings.Contains(text, "WEB") {
+		t.Errorf("boards outside JIRA_PROJECTS: %s", text)
+	}
+	g.fails(t, "jira_get_boards", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
+	web := g.sim.IssueKeys("WEB")[0]
+	g.fails(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{web}}, "JIRA_PROJECTS")
 }
