@@ -134,6 +134,7 @@ type issueOut struct {
 	Labels      []string    `json:"labels,omitempty"`
 	Components  []string    `json:"components,omitempty"`
 	FixVersions []string    `json:"fix_versions,omitempty"`
+	Epic        string      `json:"epic,omitempty"`
 	Parent      *linkOut    `json:"parent,omitempty"`
 	Subtasks    []linkOut   `json:"subtasks,omitempty"`
 	Links       []linkOut   `json:"links,omitempty"`
@@ -154,7 +155,7 @@ var issueFields = []string{"summary", "issuetype", "status", "priority", "resolu
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, epic, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, err := issueKey(a.IssueKey)
 			if err != nil {
@@ -172,6 +173,10 @@ func (s *Server) jiraGetIssue() tool {
 			for _, c := range custom {
 				fields = append(slices.Clip(fields), c.ID)
 			}
+			epic := s.epicFieldID(ctx)
+			if epic != "" {
+				fields = append(slices.Clip(fields), epic)
+			}
 			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields, Expand: []string{"renderedFields"}})
 			if err != nil {
 				return nil, serverError(err, "issue "+key, "")
@@ -188,6 +193,9 @@ func (s *Server) jiraGetIssue() tool {
 			}
 			for _, v := range f.FixVersions {
 				out.FixVersions = append(out.FixVersions, text(v.Name))
+			}
+			if v, ok := customValue(f.Custom[epic]).(string); ok && epic != "" {
+				out.Epic = v
 			}
 			if f.Parent != nil {
 				p := s.linked(f.Parent, "")
@@ -804,6 +812,7 @@ type createIssueArgs struct {
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the assignee."`
 	Labels      []string       `json:"labels,omitempty" jsonschema_description:"Labels (no spaces)."`
 	ParentKey   string         `json:"parent_key,omitempty" jsonschema_description:"Parent issue key, for a sub-task."`
+	EpicKey     string         `json:"epic_key,omitempty" jsonschema_description:"Key of the epic to put the issue in (Epic Link)."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields by id, as Jira expects them, e.g. {\"customfield_10010\": \"x\", \"components\": [{\"name\": \"api\"}]}; see jira_get_create_fields."`
 }
 
@@ -848,6 +857,9 @@ func (s *Server) jiraCreateIssue() tool {
 				}
 				fields["parent"] = map[string]string{"key": parent}
 			}
+			if err := s.setEpic(ctx, fields, a.EpicKey); err != nil {
+				return nil, err
+			}
 			ci, _, err := s.jira.Issues.Create(ctx, atlassian.IssueInput{Fields: fields})
 			if err != nil {
 				return nil, serverError(err, "project "+project, "see which fields are required and allowed with jira_get_create_fields")
@@ -869,6 +881,7 @@ type updateIssueArgs struct {
 	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
 	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels, no spaces (they replace the old ones)."`
+	EpicKey     string         `json:"epic_key,omitempty" jsonschema_description:"Key of the epic to put the issue in; \"none\" takes it out."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields to set, by id, as Jira expects them."`
 }
 
@@ -902,8 +915,11 @@ func (s *Server) jiraUpdateIssue() tool {
 			if a.Labels != nil {
 				fields["labels"] = a.Labels
 			}
+			if err := s.setEpic(ctx, fields, a.EpicKey); err != nil {
+				return nil, err
+			}
 			if len(fields) == 0 {
-				return nil, argError("nothing to update: give at least one of summary, description, priority, assignee, labels, fields")
+				return nil, argError("nothing to update: give at least one of summary, description, priority, assignee, labels, epic_key, fields")
 			}
 			if _, ok := fields["status"]; ok {
 				return nil, argError("status cannot be set directly: use jira_get_transitions and jira_transition_issue")
@@ -1116,5 +1132,48 @@ func checkJiraLabels(labels []string) error {
 			return argError("label %q is longer than 255 characters", quoteInput(l))
 		}
 	}
+	return nil
+}
+
+// epicLinkType is the custom field type of Jira Software's Epic Link (Server and DC; Cloud
+// replaced it with parent).
+const epicLinkType = "com.pyxis.greenhopper.jira:gh-epic-link"
+
+// epicFieldID is the id of the Epic Link field, "" where there is none or the field list cannot
+// be read (jira_get_issue then shows no epic rather than failing).
+func (s *Server) epicFieldID(ctx context.Context) string {
+	all, err := s.jiraFields.get(ctx, s.jira)
+	if err != nil {
+		return ""
+	}
+	for _, f := range all {
+		if f.Schema != nil && f.Schema.Custom == epicLinkType {
+			return f.ID
+		}
+	}
+	return ""
+}
+
+// setEpic puts the Epic Link of epicKey ("none": no epic) in fields.
+func (s *Server) setEpic(ctx context.Context, fields map[string]any, epicKey string) error {
+	if strings.TrimSpace(epicKey) == "" {
+		return nil
+	}
+	id := s.epicFieldID(ctx)
+	if id == "" {
+		return argError("this Jira has no Epic Link field (Jira Software is not installed, or the field list cannot be read)")
+	}
+	if strings.EqualFold(strings.TrimSpace(epicKey), "none") {
+		fields[id] = nil
+		return nil
+	}
+	if !issueKeyPattern.MatchString(strings.TrimSpace(epicKey)) {
+		return argError("epic_key must be an epic's key such as OPS-12 (got %q), or none", quoteInput(epicKey))
+	}
+	key, err := s.checkIssue(ctx, epicKey)
+	if err != nil {
+		return err
+	}
+	fields[id] = key
 	return nil
 }

@@ -929,3 +929,21 @@ func TestJiraAgile(t *testing.T) {
 	web := g.sim.IssueKeys("WEB")[0]
 	g.fails(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{web}}, "JIRA_PROJECTS")
 }
+
+func TestJiraEpicLink(t *testing.T) {
+	f := newFixture(t, "", nil)
+	epic, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Epic", Summary: "VPN rework"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci struct{ Key string }
+	f.ok(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "Rotate keys", "issue_type": "Task", "epic_key": strings.ToLower(epic.Key)}, &ci)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": ci.Key}, nil), `"epic":"`+epic.Key+`"`)
+	contains(t, f.ok(t, "jira_search_issues", map[string]any{"jql": `"Epic Link" = ` + epic.Key}, nil), `"total":1`, ci.Key)
+	contains(t, f.ok(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": "none"}, nil), `"updated":["customfield_10101"]`)
+	if text := f.ok(t, "jira_get_issue", map[string]any{"issue_key": ci.Key}, nil); strings.Contains(text, `"epic"`) {
+		t.Errorf("epic after removal: %s", text)
+	}
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": ci.Key}, "is not an Epic")
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": "the VPN one"}, "epic_key must be an epic's key")
+}
