@@ -70,3 +70,64 @@ func TestOfficialGoSDKEverydayTools(t *testing.T) {
 		t.Errorf("a deleted issue is still readable: %v", err)
 	}
 }
+
+// TestOfficialGoSDKAgileTools drives the agile tools and the Epic Link end to end through the
+// official MCP Go SDK client: the reads by default, the sprint changes with --toolsets jira_agile.
+func TestOfficialGoSDKAgileTools(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 30, Seed: 3})
+	epic, err := srv.AddIssue(sim.Issue{Project: "OPS", Type: "Epic", Summary: "VPN rework"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_agile")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
+	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
+	defer cs.Close()
+	call := func(name string, args map[string]any, v any) string {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		text := sdkText(res)
+		if res.IsError {
+			t.Fatalf("%s: error result %s", name, text)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(text), v); err != nil {
+				t.Fatalf("%s: %v: %s", name, err, text)
+			}
+		}
+		return text
+	}
+	var boards struct{ Boards [][]string }
+	call("jira_get_boards", map[string]any{"project_key": "OPS"}, &boards)
+	if len(boards.Boards) == 0 || boards.Boards[0][2] != "scrum" {
+		t.Fatalf("jira_get_boards: %v", boards.Boards)
+	}
+	var sprints struct{ Sprints [][]string }
+	call("jira_get_sprints", map[string]any{"board_id": boards.Boards[0][0], "state": "active"}, &sprints)
+	if len(sprints.Sprints) != 1 {
+		t.Fatalf("jira_get_sprints: %v", sprints.Sprints)
+	}
+	var sp struct{ ID int64 }
+	call("jira_create_sprint", map[string]any{"board_id": boards.Boards[0][0], "name": "OPS next"}, &sp)
+	var ci struct{ Key string }
+	call("jira_create_issue", map[string]any{"project_key": "OPS", "summary": "Rotate keys", "issue_type": "Task", "epic_key": epic.Key}, &ci)
+	call("jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{ci.Key}}, nil)
+	if text := call("jira_get_sprint_issues", map[string]any{"sprint_id": sp.ID}, nil); !strings.Contains(text, ci.Key) {
+		t.Errorf("jira_get_sprint_issues: %s", text)
+	}
+	if text := call("jira_get_issue", map[string]any{"issue_key": ci.Key}, nil); !strings.Contains(text, `"epic":"`+epic.Key+`"`) {
+		t.Errorf("jira_get_issue has no epic: %s", text)
+	}
+	call("jira_update_sprint", map[string]any{"sprint_id": sprints.Sprints[0][0], "action": "complete"}, nil)
+	if text := call("jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "start", "start_date": "2026-05-01", "end_date": "2026-05-15"}, nil); !strings.Contains(text, `"state":"active"`) {
+		t.Errorf("jira_update_sprint start: %s", text)
+	}
+	if text := call("jira_search_issues", map[string]any{"jql": "project = OPS AND sprint in openSprints()"}, nil); !strings.Contains(text, ci.Key) {
+		t.Errorf("the current sprint through JQL: %s", text)
+	}
+}
