@@ -25,23 +25,7 @@ func TestOfficialGoSDKEverydayTools(t *testing.T) {
 	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
 	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
 	defer cs.Close()
-	call := func(name string, args map[string]any, v any) string {
-		t.Helper()
-		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		text := sdkText(res)
-		if res.IsError {
-			t.Fatalf("%s: error result %s", name, text)
-		}
-		if v != nil {
-			if err := json.Unmarshal([]byte(text), v); err != nil {
-				t.Fatalf("%s: %v: %s", name, err, text)
-			}
-		}
-		return text
-	}
+	call := sdkCaller(t, ctx, cs)
 	keys := srv.IssueKeys("OPS")
 	a, b := keys[0], keys[len(keys)-1]
 	if text := call("jira_search_users", map[string]any{"query": "adm", "issue_key": a}, nil); !strings.Contains(text, `["admin",`) {
@@ -85,23 +69,7 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
 	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
 	defer cs.Close()
-	call := func(name string, args map[string]any, v any) string {
-		t.Helper()
-		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		text := sdkText(res)
-		if res.IsError {
-			t.Fatalf("%s: error result %s", name, text)
-		}
-		if v != nil {
-			if err := json.Unmarshal([]byte(text), v); err != nil {
-				t.Fatalf("%s: %v: %s", name, err, text)
-			}
-		}
-		return text
-	}
+	call := sdkCaller(t, ctx, cs)
 	var boards struct{ Boards [][]string }
 	call("jira_get_boards", map[string]any{"project_key": "OPS"}, &boards)
 	if len(boards.Boards) == 0 || boards.Boards[0][2] != "scrum" {
@@ -129,5 +97,27 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	}
 	if text := call("jira_search_issues", map[string]any{"jql": "project = OPS AND sprint in openSprints()"}, nil); !strings.Contains(text, ci.Key) {
 		t.Errorf("the current sprint through JQL: %s", text)
+	}
+}
+
+// sdkCaller returns a function that calls a tool which must succeed, decoding its JSON answer
+// into v when v is not nil.
+func sdkCaller(t *testing.T, ctx context.Context, cs *sdk.ClientSession) func(name string, args map[string]any, v any) string {
+	return func(name string, args map[string]any, v any) string {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		text := sdkText(res)
+		if res.IsError {
+			t.Fatalf("%s: error result %s", name, text)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(text), v); err != nil {
+				t.Fatalf("%s: %v: %s", name, err, text)
+			}
+		}
+		return text
 	}
 }

@@ -258,12 +258,13 @@ func (c *jiraCtx) sprintJSON(sp *sprint) obj {
 	return o
 }
 
-// agilePage pages a list as the agile REST does: startAt, maxResults (50 by default), isLast,
-// values; boards also give total, sprints do not.
-func agilePage(r *http.Request, n int, withTotal bool, item func(i int) any) (obj, error) {
+// writeAgilePage answers a page of a list as the agile REST does: startAt, maxResults (50 by
+// default), isLast, values; boards also give total, sprints do not.
+func writeAgilePage(w http.ResponseWriter, r *http.Request, n int, withTotal bool, item func(i int) any) {
 	start, max, err := jiraPaging(r, 50)
 	if err != nil {
-		return nil, err
+		jiraError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	vals := []any{}
 	for i := start; i < n && len(vals) < max; i++ {
@@ -273,7 +274,7 @@ func agilePage(r *http.Request, n int, withTotal bool, item func(i int) any) (ob
 	if withTotal {
 		o["total"] = n
 	}
-	return o, nil
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) listBoards(w http.ResponseWriter, r *http.Request, u *User) {
@@ -293,12 +294,7 @@ func (s *Sim) listBoards(w http.ResponseWriter, r *http.Request, u *User) {
 		}
 	}
 	c := s.jiraCtx(r, u)
-	page, err := agilePage(r, len(list), true, func(i int) any { return c.boardJSON(list[i]) })
-	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeAgilePage(w, r, len(list), true, func(i int) any { return c.boardJSON(list[i]) })
 }
 
 func (s *Sim) boardOf(w http.ResponseWriter, r *http.Request) *board {
@@ -349,12 +345,7 @@ func (s *Sim) listSprints(w http.ResponseWriter, r *http.Request, u *User) {
 		}
 	}
 	c := s.jiraCtx(r, u)
-	page, err := agilePage(r, len(list), false, func(i int) any { return c.sprintJSON(list[i]) })
-	if err != nil {
-		jiraError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	writeAgilePage(w, r, len(list), false, func(i int) any { return c.sprintJSON(list[i]) })
 }
 
 func (s *Sim) sprintOf(w http.ResponseWriter, r *http.Request) *sprint {
