@@ -195,6 +195,7 @@ type issue struct {
 	watchers              []string
 	sprints               []*sprint // the closed ones it was in, then its current one
 	epic                  string    // key of its epic (Epic Link)
+	attachments           []*jattachment
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
@@ -239,18 +240,19 @@ func nameVals(name string) []string {
 }
 
 type jira struct {
-	version    []int
-	versionStr string
-	projects   map[string]*project
-	projList   []*project
-	byID       map[int64]*issue
-	byKey      map[string]*issue
-	nextID     int64
-	nextSub    int64             // comments, worklogs, links, histories
-	people     map[string]string // user name -> display name (auth users + generated people)
-	gen        uint64
-	boards     []*board
-	sprints    []*sprint // by id - 1
+	version     []int
+	versionStr  string
+	projects    map[string]*project
+	projList    []*project
+	byID        map[int64]*issue
+	byKey       map[string]*issue
+	nextID      int64
+	nextSub     int64             // comments, worklogs, links, histories
+	people      map[string]string // user name -> display name (auth users + generated people)
+	gen         uint64
+	boards      []*board
+	sprints     []*sprint // by id - 1
+	attachments map[int64]*jattachment
 
 	orders  orderedLists
 	cacheMu sync.Mutex
@@ -267,7 +269,7 @@ func newJira(version string) *jira {
 	v, _ := parseVersion(version)
 	j := &jira{version: v, versionStr: version, projects: map[string]*project{}, byID: map[int64]*issue{},
 		byKey: map[string]*issue{}, nextID: 10000, nextSub: 20000, people: map[string]string{},
-		cache: map[string]cachedIssues{}}
+		cache: map[string]cachedIssues{}, attachments: map[int64]*jattachment{}}
 	for i, p := range []struct{ key, name, desc, lead string }{
 		{"DATA", "Data Platform", "Databases, backups, pipelines and the warehouse.", "erin.data"},
 		{"OPS", "Operations", "On-call, incidents, deployments and infrastructure.", "dave.ops"},
@@ -577,6 +579,9 @@ func (j *jira) remove(is *issue) {
 			other = l.from
 		}
 		other.links = slices.DeleteFunc(other.links, func(x *issueLink) bool { return x == l })
+	}
+	for _, a := range is.attachments {
+		delete(j.attachments, a.id)
 	}
 	j.gen++
 }

@@ -1,6 +1,10 @@
 package sim
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -153,3 +157,53 @@ func TestAgileBoardsSprintsAndJQL(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestJiraAttachments(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: -1})
+	api := srv.JiraURL() + "/rest/api/2/"
+	is, _ := srv.AddIssue(Issue{Project: "OPS", Summary: "Crash on start"})
+	upload := func(token, name, body string) reply {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(body))
+		mw.Close()
+		req, _ := http.NewRequest("POST", api+"issue/"+is.Key+"/attachments", &b)
+		req.SetBasicAuth("admin", "admin")
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if token != "" {
+			req.Header.Set("X-Atlassian-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return reply{code: resp.StatusCode, raw: raw}
+	}
+	if r := upload("", "app.log", "x"); r.code != 403 || !strings.Contains(string(r.raw), "XSRF check failed") {
+		t.Errorf("upload without the token: %d %s", r.code, r.raw)
+	}
+	r := upload("no-check", "app.log", "line 1\nline 2\n")
+	if r.code != 200 {
+		t.Fatalf("upload: %d %s", r.code, r.raw)
+	}
+	list := r.list(t)
+	a := list[0].(map[string]any)
+	if a["filename"] != "app.log" || a["size"] != 14.0 || !strings.HasPrefix(a["mimeType"].(string), "text/") {
+		t.Errorf("uploaded: %v", a)
+	}
+	meta := do(t, call{url: api + "attachment/" + a["id"].(string), auth: "admin"})
+	checkShape(t, loadSample(t, "jira/attachment_get.server5_sdk.json"), meta.obj(t), shapeCheck{})
+	if got := do(t, call{url: a["content"].(string), auth: "admin"}); got.code != 200 || string(got.raw) != "line 1\nline 2\n" {
+		t.Errorf("download: %d %q", got.code, got.raw)
+	}
+	issue := do(t, call{url: api + "issue/" + is.Key + "?fields=attachment", auth: "admin"}).obj(t)
+	if dig(t, issue, "fields", "attachment", 0, "filename") != "app.log" {
+		t.Errorf("issue attachments: %v", issue["fields"])
+	}
+	if r := do(t, call{url: api + "attachment/999999", auth: "admin"}); r.code != 404 {
+		t.Errorf("unknown attachment: %d", r.code)
+	}
+}

@@ -27,6 +27,7 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	s.jiraAgileRoutes(m)
 	s.jiraCommentRoutes(m, api)
 	s.jiraRemoteLinkRoutes(m, api)
+	s.jiraAttachmentRoutes(m, api)
 	m.HandleFunc("GET "+api+"status", s.withUser(s.listStatuses))
 	m.HandleFunc("GET "+api+"priority", s.withUser(s.listNamed("priority", priorities)))
 	m.HandleFunc("GET "+api+"issuetype", s.withUser(s.listNamed("issuetype", issueTypes)))

@@ -459,7 +459,13 @@ func (c *jiraCtx) fieldValue(is *issue, id string) any {
 		return sprintFieldJSON(is)
 	case epicFieldID:
 		return nullable(is.epic)
-	case "versions", "subtasks", "attachment":
+	case "attachment":
+		out := []any{}
+		for _, a := range is.attachments {
+			out = append(out, c.attachmentJSON(a))
+		}
+		return out
+	case "versions", "subtasks":
 		return []any{}
 	case "votes":
 		return obj{"self": c.api("issue/" + is.key + "/votes"), "votes": 0, "hasVoted": false}
