@@ -2,6 +2,7 @@ package atlassian_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
@@ -49,5 +50,33 @@ func TestAgileRoundTrip(t *testing.T) {
 	}
 	if _, _, err := j.Agile.Sprint(ctx, 999); !errors.Is(err, atlassian.ErrNotFound) {
 		t.Errorf("unknown sprint: %v, want ErrNotFound", err)
+	}
+}
+
+func TestJiraAttachmentRoundTrip(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{}, JiraIssues: -1})
+	_, j := clients(t, srv, atlassian.Options{Token: "admin-token"})
+	ctx := t.Context()
+	is, err := srv.AddIssue(sim.Issue{Project: "OPS", Summary: "Crash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, _, err := j.Issues.AddAttachment(ctx, is.Key, "crash report.log", []byte("panic: boom\n"))
+	if err != nil || len(added) != 1 || added[0].Size != 12 {
+		t.Fatalf("add = %+v, %v", added, err)
+	}
+	a, _, err := j.Issues.Attachment(ctx, added[0].ID)
+	if err != nil || a.Filename != "crash report.log" || a.Created.IsZero() {
+		t.Fatalf("attachment = %+v, %v", a, err)
+	}
+	raw, err := j.Download(ctx, a.Content)
+	if err != nil || string(raw.Data) != "panic: boom\n" || !strings.HasPrefix(raw.Type, "text/") {
+		t.Fatalf("download = %+v, %v", raw, err)
+	}
+	if _, err := j.Download(ctx, "https://elsewhere.example/secure/attachment/1/x"); err == nil {
+		t.Error("a link to another host was followed")
+	}
+	if _, _, err := j.Issues.Attachment(ctx, "999999"); !errors.Is(err, atlassian.ErrNotFound) {
+		t.Errorf("unknown attachment: %v", err)
 	}
 }
