@@ -181,6 +181,8 @@ func (s *Server) catalog() []tool {
 		s.jiraEditComment(),
 		s.jiraTransitionIssue(),
 		s.jiraAddWorklog(),
+		s.jiraGetAttachment(),
+		inToolset("jira_attachments", s.jiraAddAttachment()),
 		inToolset("jira_agile", s.jiraMoveToSprint()),
 		inToolset("jira_agile", s.jiraCreateSprint()),
 		inToolset("jira_agile", s.jiraUpdateSprint()),

@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
@@ -724,7 +728,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, jira_links, jira_agile, jira_admin"},
+		{[]string{"teleport"}, "valid: all, jira_links, jira_attachments, jira_agile, jira_admin"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -825,6 +829,9 @@ func TestEverydayAnswerSizes(t *testing.T) {
 	keys := f.sim.IssueKeys("OPS")
 	var c struct{ ID string }
 	f.ok(t, "jira_add_comment", map[string]any{"issue_key": keys[0], "comment": "first"}, &c)
+	var att struct{ ID string }
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "app.log",
+		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}, &att)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
@@ -842,6 +849,8 @@ func TestEverydayAnswerSizes(t *testing.T) {
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.9"}},
 		{"jira_delete_issue", map[string]any{"issue_key": keys[2]}},
 		{"jira_get_boards", map[string]any{"project_key": "OPS"}},
+		{"jira_add_attachment", map[string]any{"issue_key": keys[0], "filename": "app.log", "content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}},
+		{"jira_get_attachment", map[string]any{"attachment_id": att.ID}},
 		{"jira_get_sprints", map[string]any{"board_id": 2}},
 		{"jira_get_sprint_issues", map[string]any{"sprint_id": 5}},
 		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 9"}},
@@ -946,4 +955,57 @@ func TestJiraEpicLink(t *testing.T) {
 	}
 	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": ci.Key}, "is not an Epic")
 	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": "the VPN one"}, "epic_key must be an epic's key")
+}
+
+func TestJiraAttachmentTools(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_attachments"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	var added struct{ ID string }
+	log := strings.Repeat("ERROR connection reset by peer\n", 100)
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "app.log", "content_base64": b64(log)}, &added)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key, "fields": []any{"attachment"}}, nil), `"name":"app.log"`)
+	var page struct {
+		Text       string
+		Truncated  bool
+		NextOffset int `json:"next_offset"`
+		Length     int
+	}
+	f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "max_chars": 100}, &page)
+	if !page.Truncated || page.Length < len(log)-1 || !strings.HasPrefix(page.Text, "ERROR connection reset") {
+		t.Fatalf("first page: %+v", page)
+	}
+	rest := f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "offset": page.NextOffset}, nil)
+	contains(t, rest, `"type":"text/`, `ERROR connection reset`)
+	f.fails(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "offset": len(log) + 5}, "past the end")
+
+	png := string([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0})
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "screen.png", "content_base64": b64(png)}, &added)
+	var req mcpgo.CallToolRequest
+	req.Params.Name, req.Params.Arguments = "jira_get_attachment", map[string]any{"attachment_id": added.ID}
+	res, err := f.cli.CallTool(context.Background(), req)
+	if err != nil || res.IsError || len(res.Content) != 2 {
+		t.Fatalf("image: %v %+v", err, res)
+	}
+	if img, ok := res.Content[1].(mcpgo.ImageContent); !ok || img.MIMEType != "image/png" || img.Data != b64(png) {
+		t.Errorf("image content: %+v", res.Content[1])
+	}
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "dump.bin", "content_base64": b64("\x00\x01\x02")}, &added)
+	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file or image", `"url":"http`)
+
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"jira_get_attachment", map[string]any{"attachment_id": "abc"}, "attachment_id must be a number"},
+		{"jira_get_attachment", map[string]any{"attachment_id": "999999"}, "does not exist"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "../x.txt", "content_base64": b64("x")}, "plain file name"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": "not base64!"}, "not base64"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": ""}, "is empty"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": strings.Repeat("A", 14<<20)}, "over 10 MB"},
+		{"jira_add_attachment", map[string]any{"issue_key": "OPS-99999", "filename": "x.txt", "content_base64": b64("x")}, "does not exist"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
 }

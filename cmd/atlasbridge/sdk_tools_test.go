@@ -98,6 +98,29 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	if text := call("jira_search_issues", map[string]any{"jql": "project = OPS AND sprint in openSprints()"}, nil); !strings.Contains(text, ci.Key) {
 		t.Errorf("the current sprint through JQL: %s", text)
 	}
+	// Attachments: the upload is in the jira_attachments toolset, the read by default.
+	if res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "jira_add_attachment", Arguments: map[string]any{"issue_key": ci.Key}}); err == nil && !res.IsError {
+		t.Errorf("jira_add_attachment is listed without its toolset")
+	}
+}
+
+// TestOfficialGoSDKAttachmentTools uploads and reads a Jira attachment end to end through the
+// official MCP Go SDK client.
+func TestOfficialGoSDKAttachmentTools(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3})
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_attachments")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
+	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
+	defer cs.Close()
+	call := sdkCaller(t, ctx, cs)
+	key := srv.IssueKeys("OPS")[0]
+	var att struct{ ID string }
+	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "notes.md", "content_base64": "IyBOb3RlcwpBbGwgZ29vZC4K"}, &att)
+	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, `# Notes\nAll good.`) {
+		t.Errorf("jira_get_attachment: %s", text)
+	}
 }
 
 // sdkCaller returns a function that calls a tool which must succeed, decoding its JSON answer
