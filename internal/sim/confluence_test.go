@@ -1,7 +1,11 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -574,5 +578,55 @@ func TestQuirkNextStart(t *testing.T) {
 				t.Errorf("next start %s, want %s (limit %v)", got, want, m["limit"])
 			}
 		})
+	}
+}
+
+func TestConfluenceAttachmentUpload(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: -1})
+	api := srv.ConfluenceURL() + "/rest/api/"
+	page, err := srv.AddPage(Page{Space: "ENG", Title: "Upload probe", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(token, name, body string) reply {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(body))
+		mw.Close()
+		req, _ := http.NewRequest("POST", api+"content/"+page.ID+"/child/attachment", &b)
+		req.SetBasicAuth("admin", "admin")
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		if token != "" {
+			req.Header.Set("X-Atlassian-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return reply{code: resp.StatusCode, raw: raw}
+	}
+	if r := upload("", "a.csv", "x"); r.code != 403 {
+		t.Errorf("without the token: %d %s", r.code, r.raw)
+	}
+	r := upload("no-check", "data.csv", "a,b\n1,2\n")
+	if r.code != 200 {
+		t.Fatalf("upload: %d %s", r.code, r.raw)
+	}
+	at := dig(t, r.obj(t), "results", 0).(map[string]any)
+	if at["title"] != "data.csv" || dig(t, at, "extensions", "fileSize") != 8.0 {
+		t.Errorf("uploaded: %v", at)
+	}
+	link := srv.ConfluenceURL() + dig(t, at, "_links", "download").(string)
+	if got := do(t, call{url: link, auth: "admin"}); got.code != 200 || string(got.raw) != "a,b\n1,2\n" {
+		t.Errorf("download: %d %q", got.code, got.raw)
+	}
+	if r := upload("no-check", "data.csv", "again"); r.code != 400 || !strings.Contains(string(r.raw), "same file name") {
+		t.Errorf("same name again: %d %s", r.code, r.raw)
+	}
+	if got := do(t, call{url: srv.ConfluenceURL() + "/download/attachments/" + page.ID + "/nope.txt", auth: "admin"}); got.code != 404 {
+		t.Errorf("unknown file: %d", got.code)
 	}
 }

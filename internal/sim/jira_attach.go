@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -47,50 +48,9 @@ func (s *Sim) addJiraAttachments(w http.ResponseWriter, r *http.Request, u *User
 		jiraError(w, http.StatusForbidden, "XSRF check failed")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxJiraAttachment+1<<20)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		jiraError(w, http.StatusBadRequest, "The request is not multipart/form-data: "+err.Error())
-		return
-	}
-	type file struct {
-		name, mime string
-		data       []byte
-	}
-	var files []file
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			jiraError(w, http.StatusRequestEntityTooLarge, "The file is too large or the request is broken: "+err.Error())
-			return
-		}
-		if p.FormName() != "file" {
-			continue
-		}
-		data, err := io.ReadAll(io.LimitReader(p, maxJiraAttachment+1))
-		if err != nil {
-			jiraError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		if len(data) > maxJiraAttachment {
-			jiraError(w, http.StatusRequestEntityTooLarge, "The file '"+p.FileName()+"' is larger than the attachment size limit of 10.00 MB.")
-			return
-		}
-		mt := p.Header.Get("Content-Type")
-		if mt == "" || mt == "application/octet-stream" {
-			if byExt := mime.TypeByExtension(path.Ext(p.FileName())); byExt != "" {
-				mt = byExt
-			} else {
-				mt = http.DetectContentType(data)
-			}
-		}
-		files = append(files, file{p.FileName(), mt, data})
-	}
-	if len(files) == 0 {
-		jiraError(w, http.StatusBadRequest, "No file was sent: the form field must be named 'file'.")
+	files, msg, code := readUploads(r, maxJiraAttachment)
+	if msg != "" {
+		jiraError(w, code, msg)
 		return
 	}
 	is := s.lockIssue(w, r)
@@ -140,4 +100,53 @@ func (s *Sim) downloadJiraAttachment(w http.ResponseWriter, r *http.Request, u *
 	w.Header().Set("Content-Length", strconv.Itoa(len(a.content)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(a.content)
+}
+
+// upload is one file of a multipart attachment upload.
+type upload struct {
+	name, mime string
+	data       []byte
+}
+
+// readUploads reads the "file" parts of a multipart upload, as Jira and Confluence take them,
+// refusing a file over max bytes. On failure it returns the message and the status to answer.
+func readUploads(r *http.Request, max int64) ([]upload, string, int) {
+	r.Body = http.MaxBytesReader(nil, r.Body, max+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "The request is not multipart/form-data: " + err.Error(), http.StatusBadRequest
+	}
+	var files []upload
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "The multipart request is broken: " + err.Error(), http.StatusBadRequest
+		}
+		if p.FormName() != "file" {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(p, max+1))
+		if err != nil {
+			return nil, err.Error(), http.StatusBadRequest
+		}
+		if int64(len(data)) > max {
+			return nil, fmt.Sprintf("The file '%s' is larger than the attachment size limit of %d MB.", p.FileName(), max>>20), http.StatusRequestEntityTooLarge
+		}
+		mt := p.Header.Get("Content-Type")
+		if mt == "" || mt == "application/octet-stream" {
+			if byExt := mime.TypeByExtension(path.Ext(p.FileName())); byExt != "" {
+				mt = byExt
+			} else {
+				mt = http.DetectContentType(data)
+			}
+		}
+		files = append(files, upload{p.FileName(), mt, data})
+	}
+	if len(files) == 0 {
+		return nil, "No file was sent: the form field must be named 'file'.", http.StatusBadRequest
+	}
+	return files, "", 0
 }
