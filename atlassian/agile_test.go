@@ -80,3 +80,24 @@ func TestJiraAttachmentRoundTrip(t *testing.T) {
 		t.Errorf("unknown attachment: %v", err)
 	}
 }
+
+func TestConfluenceAttachmentRoundTrip(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: -1})
+	c, _ := clients(t, srv, atlassian.Options{Token: "admin-token"})
+	ctx := t.Context()
+	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Attach here", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _, err := c.Content.AddAttachment(ctx, page.ID, "data.csv", []byte("a,b\n1,2\n"))
+	if err != nil || at.Title != "data.csv" || at.Links.Download == "" {
+		t.Fatalf("add = %+v, %v", at, err)
+	}
+	raw, err := c.Download(ctx, at.Links.Download)
+	if err != nil || string(raw.Data) != "a,b\n1,2\n" {
+		t.Fatalf("download = %+v, %v", raw, err)
+	}
+	if _, _, err := c.Content.AddAttachment(ctx, page.ID, "data.csv", []byte("x")); !errors.Is(err, atlassian.ErrBadRequest) {
+		t.Errorf("same name again: %v, want ErrBadRequest", err)
+	}
+}

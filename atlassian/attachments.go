@@ -35,9 +35,41 @@ func (s *IssueService) Attachment(ctx context.Context, id string) (*Attachment, 
 }
 
 // AddAttachment uploads a file to an issue as multipart/form-data (POST
-// /rest/api/2/issue/{key}/attachments; the client's X-Atlassian-Token header passes Jira's XSRF
-// check).
+// /rest/api/2/issue/{key}/attachments).
 func (s *IssueService) AddAttachment(ctx context.Context, key, filename string, data []byte) ([]Attachment, *Response, error) {
+	req, err := s.client.uploadRequest(ctx, "rest/api/2/issue/"+url.PathEscape(key)+"/attachments", filename, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Attachment
+	resp, err := s.client.Do(req, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, resp, nil
+}
+
+// AddAttachment uploads a file to a page or blog post as multipart/form-data (POST
+// /rest/api/content/{id}/child/attachment) and returns the new attachment.
+func (s *ContentService) AddAttachment(ctx context.Context, pageID, filename string, data []byte) (*Content, *Response, error) {
+	req, err := s.client.uploadRequest(ctx, "rest/api/content/"+url.PathEscape(pageID)+"/child/attachment", filename, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var page ContentPage
+	resp, err := s.client.Do(req, &page)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(page.Results) == 0 {
+		return nil, nil, fmt.Errorf("confluence: upload of %q answered no attachment", filename)
+	}
+	return &page.Results[0], resp, nil
+}
+
+// uploadRequest is a POST of one file as the multipart field "file", the form both products
+// take; the client's X-Atlassian-Token header passes their XSRF check.
+func (c *Client) uploadRequest(ctx context.Context, path, filename string, data []byte) (*http.Request, error) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	fw, err := mw.CreateFormFile("file", filename)
@@ -48,22 +80,17 @@ func (s *IssueService) AddAttachment(ctx context.Context, key, filename string, 
 		err = mw.Close()
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("jira: attachment %q: %w", filename, err)
+		return nil, fmt.Errorf("%s: attachment %q: %w", c.product, filename, err)
 	}
-	req, err := s.client.NewRequest(ctx, http.MethodPost, "rest/api/2/issue/"+url.PathEscape(key)+"/attachments", nil, nil)
+	req, err := c.NewRequest(ctx, http.MethodPost, path, nil, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	body := b.Bytes()
 	req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	var out []Attachment
-	resp, err := s.client.Do(req, &out)
-	if err != nil {
-		return nil, nil, err
-	}
-	return out, resp, nil
+	return req, nil
 }
 
 // Download reads a file the server links to, such as an attachment's content URL. A link to
