@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/atlasbridge/atlasbridge/atlassian"
 )
 
 // Limits of the attachment tools. Text is read whole and paged with max_chars, so its cap bounds
@@ -84,40 +86,65 @@ func (s *Server) jiraGetAttachment() tool {
 			}
 			out := fileOut{ID: id, Name: text(att.Filename), Size: att.Size, Type: text(att.MimeType),
 				Created: stamp(att.Created), Author: userName(att.Author), URL: att.Content}
-			textFile, image := isTextFile(att.Filename, att.MimeType), isImage(att.MimeType)
-			switch {
-			case textFile && att.Size > maxTextAttachment:
-				out.Note = "text file over 5 MB: not read; download it from url"
-				return jsonResult(out)
-			case image && att.Size > maxImageAttachment:
-				out.Note = "image over 1 MB: not sent; download it from url"
-				return jsonResult(out)
-			case !textFile && !image:
-				out.Note = "not a text file or image: download it from url"
-				return jsonResult(out)
-			}
-			raw, err := s.jira.Download(ctx, att.Content)
-			if err != nil {
-				return nil, serverError(err, "attachment "+id, "")
-			}
-			if image {
-				b, err := encode(out)
-				if err != nil {
-					return nil, err
-				}
-				return mcpgo.NewToolResultImage(string(b), base64.StdEncoding.EncodeToString(raw.Data), att.MimeType), nil
-			}
-			if !utf8.Valid(raw.Data) {
-				out.Note = "not UTF-8 text: download it from url"
-				return jsonResult(out)
-			}
-			b, err := cut(text(string(raw.Data)), maxChars, a.Offset)
-			if err != nil {
-				return nil, err
-			}
-			out.Text, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
-			return jsonResult(out)
+			return fileResult(ctx, s.jira.Client, out, att.MimeType, maxChars, a.Offset)
 		})
+}
+
+// fileResult answers for an attachment described by out: a text file as text cut to maxChars
+// from offset, an image as image content, anything else (or too large) as out with a note.
+func fileResult(ctx context.Context, c *atlassian.Client, out fileOut, mimeType string, maxChars, offset int) (*mcpgo.CallToolResult, error) {
+	textFile, image := isTextFile(out.Name, mimeType), isImage(mimeType)
+	switch {
+	case textFile && out.Size > maxTextAttachment:
+		out.Note = "text file over 5 MB: not read; download it from url"
+		return jsonResult(out)
+	case image && out.Size > maxImageAttachment:
+		out.Note = "image over 1 MB: not sent; download it from url"
+		return jsonResult(out)
+	case !textFile && !image:
+		out.Note = "not a text file or image: download it from url"
+		return jsonResult(out)
+	}
+	raw, err := c.Download(ctx, out.URL)
+	if err != nil {
+		return nil, serverError(err, "attachment "+out.ID, "")
+	}
+	if image {
+		b, err := encode(out)
+		if err != nil {
+			return nil, err
+		}
+		return mcpgo.NewToolResultImage(string(b), base64.StdEncoding.EncodeToString(raw.Data), mimeType), nil
+	}
+	if !utf8.Valid(raw.Data) {
+		out.Note = "not UTF-8 text: download it from url"
+		return jsonResult(out)
+	}
+	b, err := cut(text(string(raw.Data)), maxChars, offset)
+	if err != nil {
+		return nil, err
+	}
+	out.Text, out.Truncated, out.NextOffset, out.Length = b.Body, b.Truncated, b.NextOffset, b.Length
+	return jsonResult(out)
+}
+
+// decodeUpload checks the filename and content_base64 of an upload of at most max bytes.
+func decodeUpload(filename, content string, max int) (string, []byte, error) {
+	name := strings.TrimSpace(filename)
+	if name == "" || strings.ContainsAny(name, "/\\\x00") {
+		return "", nil, argError("filename must be a plain file name such as report.csv (got %q)", quoteInput(filename))
+	}
+	if base64.StdEncoding.DecodedLen(len(content)) > max+3 {
+		return "", nil, argError("content_base64 is over %d MB decoded: the size limit", max>>20)
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(content))
+	if err != nil {
+		return "", nil, argError("content_base64 is not base64 (standard alphabet, with padding): %v", err)
+	}
+	if len(data) == 0 {
+		return "", nil, argError("content_base64 is empty: give the file's bytes, base64-encoded")
+	}
+	return name, data, nil
 }
 
 // --- jira_add_attachment
@@ -133,19 +160,9 @@ func (s *Server) jiraAddAttachment() tool {
 		"Attach a file to a Jira issue. Returns the attachment's id, name and size.",
 		false, false,
 		func(ctx context.Context, a addAttachmentArgs) (*mcpgo.CallToolResult, error) {
-			name := strings.TrimSpace(a.Filename)
-			if name == "" || strings.ContainsAny(name, "/\\\x00") {
-				return nil, argError("filename must be a plain file name such as report.csv (got %q)", quoteInput(a.Filename))
-			}
-			if base64.StdEncoding.DecodedLen(len(a.ContentBase64)) > maxUploadAttachment+3 {
-				return nil, argError("content_base64 is over 10 MB decoded: Jira's default limit")
-			}
-			data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(a.ContentBase64))
+			name, data, err := decodeUpload(a.Filename, a.ContentBase64, maxUploadAttachment)
 			if err != nil {
-				return nil, argError("content_base64 is not base64 (standard alphabet, with padding): %v", err)
-			}
-			if len(data) == 0 {
-				return nil, argError("content_base64 is empty: give the file's bytes, base64-encoded")
+				return nil, err
 			}
 			key, err := s.checkIssue(ctx, a.IssueKey)
 			if err != nil {
@@ -163,5 +180,81 @@ func (s *Server) jiraAddAttachment() tool {
 				Name string `json:"name"`
 				Size int64  `json:"size"`
 			}{added[0].ID, text(added[0].Filename), added[0].Size})
+		})
+}
+
+// --- confluence_get_attachment
+
+func (s *Server) confluenceGetAttachment() tool {
+	return readTool("confluence", "confluence_get_attachment", "Read a Confluence attachment",
+		"Read a file attached to a Confluence page (id from confluence_get_attachments), as jira_get_attachment does: text paged, images up to 1 MB, else metadata and URL.",
+		func(ctx context.Context, a getAttachmentArgs) (*mcpgo.CallToolResult, error) {
+			id := strings.TrimPrefix(strings.TrimSpace(a.AttachmentID), "att")
+			if err := checkPageID(id); err != nil {
+				return nil, argError("attachment_id must be a number such as 65602 (got %q): see confluence_get_attachments", quoteInput(a.AttachmentID))
+			}
+			maxChars, err := window("max_chars", a.MaxChars, defaultMaxChars, maxMaxChars, "offset", a.Offset)
+			if err != nil {
+				return nil, err
+			}
+			c, _, err := s.conf.Content.Get(ctx, id, "space", "version", "container")
+			if err != nil {
+				return nil, serverError(err, "attachment "+id, "")
+			}
+			if c.Type != "attachment" {
+				return nil, argError("%s is a %s, not an attachment: read it with confluence_get_page", id, c.Type)
+			}
+			if !s.spaces.allows(c.SpaceKey()) {
+				return nil, s.spaces.refuse(fmt.Sprintf("attachment %s (space %s)", id, c.SpaceKey()))
+			}
+			out := fileOut{ID: id, Name: text(c.Title), URL: s.conf.AbsURL(c.Links.Download)}
+			mimeType := ""
+			if c.Extensions != nil {
+				mimeType, out.Size = c.Extensions.MediaType, c.Extensions.FileSize
+			}
+			if mimeType == "" && c.Metadata != nil {
+				mimeType = c.Metadata.MediaType
+			}
+			out.Type = text(mimeType)
+			if c.Version != nil {
+				out.Created = stamp(c.Version.When)
+			}
+			return fileResult(ctx, s.conf.Client, out, mimeType, maxChars, a.Offset)
+		})
+}
+
+// --- confluence_add_attachment
+
+// maxConfluenceUpload is the upload cap: Confluence's default limit is 100 MB, but the file comes
+// through the model's context as base64, so the cap is Jira's 10 MB.
+const maxConfluenceUpload = 10 << 20
+
+type addPageAttachmentArgs struct {
+	PageID        string `json:"page_id" jsonschema_description:"Page id, e.g. 65601."`
+	Filename      string `json:"filename" jsonschema_description:"File name with its extension, e.g. report.csv (unique on the page)."`
+	ContentBase64 string `json:"content_base64" jsonschema_description:"The file's bytes, base64-encoded (at most 10 MB decoded)."`
+}
+
+func (s *Server) confluenceAddAttachment() tool {
+	return writeTool("confluence", "confluence_add_attachment", "Attach a file to a Confluence page",
+		"Attach a file to a Confluence page. Returns the attachment's id, name and size.",
+		false, false,
+		func(ctx context.Context, a addPageAttachmentArgs) (*mcpgo.CallToolResult, error) {
+			name, data, err := decodeUpload(a.Filename, a.ContentBase64, maxConfluenceUpload)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.checkPageScope(ctx, a.PageID); err != nil {
+				return nil, err
+			}
+			c, _, err := s.conf.Content.AddAttachment(ctx, a.PageID, name, data)
+			if err != nil {
+				return nil, serverError(err, "page "+a.PageID, "a file of that name may be attached already: see confluence_get_attachments")
+			}
+			return jsonResult(struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+				Size int    `json:"size"`
+			}{string(c.ID), text(c.Title), len(data)})
 		})
 }

@@ -728,7 +728,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, jira_links, jira_attachments, jira_agile, jira_admin"},
+		{[]string{"teleport"}, "valid: all, confluence_attachments, jira_links, jira_attachments, jira_agile, jira_admin"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -829,6 +829,14 @@ func TestEverydayAnswerSizes(t *testing.T) {
 	keys := f.sim.IssueKeys("OPS")
 	var c struct{ ID string }
 	f.ok(t, "jira_add_comment", map[string]any{"issue_key": keys[0], "comment": "first"}, &c)
+	page, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Hosts", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	confAtt, err := f.sim.AddAttachment(page.ID, "notes.txt", "text/plain", 600)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var att struct{ ID string }
 	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "app.log",
 		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}, &att)
@@ -851,6 +859,8 @@ func TestEverydayAnswerSizes(t *testing.T) {
 		{"jira_get_boards", map[string]any{"project_key": "OPS"}},
 		{"jira_add_attachment", map[string]any{"issue_key": keys[0], "filename": "app.log", "content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}},
 		{"jira_get_attachment", map[string]any{"attachment_id": att.ID}},
+		{"confluence_get_attachment", map[string]any{"attachment_id": confAtt}},
+		{"confluence_add_attachment", map[string]any{"page_id": page.ID, "filename": "hosts.csv", "content_base64": base64.StdEncoding.EncodeToString([]byte("host,role\nweb-1,frontend\nweb-2,frontend\ndb-1,postgres\n"))}},
 		{"jira_get_sprints", map[string]any{"board_id": 2}},
 		{"jira_get_sprint_issues", map[string]any{"sprint_id": 5}},
 		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 9"}},
@@ -1008,4 +1018,42 @@ func TestJiraAttachmentTools(t *testing.T) {
 	} {
 		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
 	}
+}
+
+func TestConfluenceAttachmentTools(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"confluence_attachments"} })
+	w := seedWorld(t, f.sim)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	var added struct{ ID string }
+	f.ok(t, "confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "hosts.csv", "content_base64": b64("host,role\nweb-1,frontend\n")}, &added)
+	contains(t, f.ok(t, "confluence_get_attachments", map[string]any{"page_id": w.parent}, nil), `"hosts.csv"`)
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": "att" + added.ID}, nil),
+		`"name":"hosts.csv"`, `"text":"host,role\nweb-1,frontend`)
+	binID, err := f.sim.AddAttachment(w.parent, "diagram.vsdx", "application/vnd.visio", 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file or image", `"size":2048`)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"confluence_get_attachment", map[string]any{"attachment_id": "x1"}, "attachment_id must be a number"},
+		{"confluence_get_attachment", map[string]any{"attachment_id": w.parent}, "not an attachment"},
+		{"confluence_get_attachment", map[string]any{"attachment_id": "99999999"}, "does not exist"},
+		{"confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "hosts.csv", "content_base64": b64("x")}, "attached already"},
+		{"confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "a/b.txt", "content_base64": b64("x")}, "plain file name"},
+		{"confluence_add_attachment", map[string]any{"page_id": "abc", "filename": "b.txt", "content_base64": b64("x")}, "page_id must be"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
+	g := newFixture(t, "", func(o *Options) { o.Spaces = []string{"gen"}; o.Toolsets = []string{"confluence_attachments"} })
+	gw := seedWorld(t, g.sim)
+	id, err := g.sim.AddAttachment(gw.parent, "secret.txt", "text/plain", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.fails(t, "confluence_get_attachment", map[string]any{"attachment_id": id}, "CONFLUENCE_SPACES")
+	g.fails(t, "confluence_add_attachment", map[string]any{"page_id": gw.parent, "filename": "b.txt", "content_base64": b64("x")}, "CONFLUENCE_SPACES")
 }

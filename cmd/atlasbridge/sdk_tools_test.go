@@ -108,7 +108,7 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 // official MCP Go SDK client.
 func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3})
-	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_attachments")
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_attachments,confluence_attachments")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
@@ -120,6 +120,14 @@ func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "notes.md", "content_base64": "IyBOb3RlcwpBbGwgZ29vZC4K"}, &att)
 	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, `# Notes\nAll good.`) {
 		t.Errorf("jira_get_attachment: %s", text)
+	}
+	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Notes page", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call("confluence_add_attachment", map[string]any{"page_id": page.ID, "filename": "notes.md", "content_base64": "IyBOb3RlcwpBbGwgZ29vZC4K"}, &att)
+	if text := call("confluence_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, `# Notes\nAll good.`) {
+		t.Errorf("confluence_get_attachment: %s", text)
 	}
 }
 
