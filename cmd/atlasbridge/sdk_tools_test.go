@@ -19,12 +19,7 @@ import (
 // the official MCP Go SDK client.
 func TestOfficialGoSDKEverydayTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
-	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "all")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
-	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
-	defer cs.Close()
+	ctx, cs := serveForSDK(t, srv, "all")
 	call := sdkCaller(t, ctx, cs)
 	keys := srv.IssueKeys("OPS")
 	a, b := keys[0], keys[len(keys)-1]
@@ -63,12 +58,7 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_agile")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
-	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
-	defer cs.Close()
+	ctx, cs := serveForSDK(t, srv, "jira_agile")
 	call := sdkCaller(t, ctx, cs)
 	var boards struct{ Boards [][]string }
 	call("jira_get_boards", map[string]any{"project_key": "OPS"}, &boards)
@@ -108,12 +98,7 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 // official MCP Go SDK client.
 func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3})
-	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", "jira_attachments,confluence_attachments")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
-	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
-	defer cs.Close()
+	ctx, cs := serveForSDK(t, srv, "jira_attachments,confluence_attachments")
 	call := sdkCaller(t, ctx, cs)
 	key := srv.IssueKeys("OPS")[0]
 	var att struct{ ID string }
@@ -151,4 +136,17 @@ func sdkCaller(t *testing.T, ctx context.Context, cs *sdk.ClientSession) func(na
 		}
 		return text
 	}
+}
+
+// serveForSDK runs serve --http --toolsets toolsets against srv and connects the official Go SDK
+// client to it; both stop when the test ends.
+func serveForSDK(t *testing.T, srv *atlassiantest.Server, toolsets string) (context.Context, *sdk.ClientSession) {
+	t.Helper()
+	url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_HTTP_TOKEN", testHTTPToken, "ATLASBRIDGE_LOG_LEVEL", "info")), "--toolsets", toolsets)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	hc := &http.Client{Transport: bearer{testHTTPToken, http.DefaultTransport}}
+	cs := sdkConnect(t, ctx, &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, "")
+	t.Cleanup(func() { cs.Close() })
+	return ctx, cs
 }

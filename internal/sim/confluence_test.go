@@ -1,11 +1,7 @@
 package sim
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -589,24 +585,7 @@ func TestConfluenceAttachmentUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	upload := func(token, name, body string) reply {
-		var b bytes.Buffer
-		mw := multipart.NewWriter(&b)
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write([]byte(body))
-		mw.Close()
-		req, _ := http.NewRequest("POST", api+"content/"+page.ID+"/child/attachment", &b)
-		req.SetBasicAuth("admin", "admin")
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		if token != "" {
-			req.Header.Set("X-Atlassian-Token", token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return reply{code: resp.StatusCode, raw: raw}
+		return uploadFile(t, api+"content/"+page.ID+"/child/attachment", token, name, body)
 	}
 	if r := upload("", "a.csv", "x"); r.code != 403 {
 		t.Errorf("without the token: %d %s", r.code, r.raw)

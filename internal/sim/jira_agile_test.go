@@ -1,10 +1,6 @@
 package sim
 
 import (
-	"bytes"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -163,24 +159,7 @@ func TestJiraAttachments(t *testing.T) {
 	api := srv.JiraURL() + "/rest/api/2/"
 	is, _ := srv.AddIssue(Issue{Project: "OPS", Summary: "Crash on start"})
 	upload := func(token, name, body string) reply {
-		var b bytes.Buffer
-		mw := multipart.NewWriter(&b)
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write([]byte(body))
-		mw.Close()
-		req, _ := http.NewRequest("POST", api+"issue/"+is.Key+"/attachments", &b)
-		req.SetBasicAuth("admin", "admin")
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		if token != "" {
-			req.Header.Set("X-Atlassian-Token", token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return reply{code: resp.StatusCode, raw: raw}
+		return uploadFile(t, api+"issue/"+is.Key+"/attachments", token, name, body)
 	}
 	if r := upload("", "app.log", "x"); r.code != 403 || !strings.Contains(string(r.raw), "XSRF check failed") {
 		t.Errorf("upload without the token: %d %s", r.code, r.raw)
