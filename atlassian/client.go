@@ -296,6 +296,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		}
 		return nil, c.transportError(req, err)
 	}
+	if raw, ok := v.(*RawBody); ok {
+		raw.Data, raw.Type = body, resp.Header.Get("Content-Type")
+		return &Response{Response: resp, Attempts: attempts}, nil
+	}
 	if v != nil && len(bytes.TrimSpace(body)) > 0 {
 		if err := json.Unmarshal(body, v); err != nil {
 			return nil, decodeError(c.product, c.BaseURL(), req, c.relPath(req.URL.Path), body, err)

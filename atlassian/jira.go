@@ -23,6 +23,7 @@ type Jira struct {
 	Issues   *IssueService
 	Projects *ProjectService
 	Meta     *MetaService
+	Agile    *AgileService
 }
 
 // NewJira returns a Jira client for baseURL, which may carry a context path
@@ -33,7 +34,7 @@ func NewJira(baseURL string, opts Options) (*Jira, error) {
 		return nil, err
 	}
 	s := service{c}
-	return &Jira{Client: c, Issues: (*IssueService)(&s), Projects: (*ProjectService)(&s), Meta: &MetaService{service: s}}, nil
+	return &Jira{Client: c, Issues: (*IssueService)(&s), Projects: (*ProjectService)(&s), Meta: &MetaService{service: s}, Agile: (*AgileService)(&s)}, nil
 }
 
 // JiraUser is a Jira Server user.

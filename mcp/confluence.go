@@ -308,7 +308,7 @@ func (s *Server) confluenceSearchPages() tool {
 	return readTool("confluence", "confluence_search_pages", "Search Confluence with CQL",
 		"Search Confluence pages and blog posts with CQL (exact terms, not meaning; plain words are searched as text). Example: space = \"ENG\" AND text ~ \"deploy rollback\" ORDER BY lastmodified DESC. "+
 			"Returns total, page_url (insert a hit's id), then columns and one row per hit: id, title, space, type (if not page), modified (date), excerpt; "+
-			"a column all hits share is given once above. Read a hit with confluence_get_page.",
+			"a value all hits share is given once. Read a hit with confluence_get_page.",
 		func(ctx context.Context, a searchPagesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.CQL) == "" {
 				return nil, argError("cql is empty: give a CQL query such as text ~ \"onboarding\"")
@@ -788,8 +788,8 @@ type updatePageArgs struct {
 
 func (s *Server) confluenceUpdatePage() tool {
 	return writeTool("confluence", "confluence_update_page", "Update a Confluence page",
-		"Write back the markdown of confluence_get_page after editing it: only what you changed changes, macros, mentions, layouts and placeholders you left stay as they were. "+
-			"Pass the version you read: if someone saved since, nothing is overwritten and you are told to re-read. A write that would drop an element is refused with its name unless allow_loss. Returns the new version and URL.",
+		"Write back the markdown of confluence_get_page after editing it: only what you changed changes; macros, mentions, layouts and placeholders you left stay. "+
+			"Pass the version you read: if the page changed since, nothing is written. A write that would drop an element is refused, naming it, unless allow_loss. Returns the new version and URL.",
 		true, false,
 		func(ctx context.Context, a updatePageArgs) (*mcpgo.CallToolResult, error) {
 			if err := checkPageID(a.PageID); err != nil {

@@ -121,6 +121,7 @@ type issueOut struct {
 	Labels      []string    `json:"labels,omitempty"`
 	Components  []string    `json:"components,omitempty"`
 	FixVersions []string    `json:"fix_versions,omitempty"`
+	Epic        string      `json:"epic,omitempty"`
 	Parent      *linkOut    `json:"parent,omitempty"`
 	Subtasks    []linkOut   `json:"subtasks,omitempty"`
 	Links       []linkOut   `json:"links,omitempty"`
@@ -141,7 +142,7 @@ var issueFields = []string{"summary", "issuetype", "status", "priority", "resolu
 
 func (s *Server) jiraGetIssue() tool {
 	return readTool("jira", "jira_get_issue", "Read a Jira issue",
-		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
+		"Read one Jira issue: key, summary, type, status, priority, resolution, assignee, reporter, dates, labels, components, fix versions, epic, parent, subtasks, links, other fields asked for, URL and the description as markdown (cut at max_chars; continue with offset=next_offset). Comments: jira_get_comments.",
 		func(ctx context.Context, a getIssueArgs) (*mcpgo.CallToolResult, error) {
 			key, err := issueKey(a.IssueKey)
 			if err != nil {
@@ -159,6 +160,10 @@ func (s *Server) jiraGetIssue() tool {
 			for _, c := range custom {
 				fields = append(slices.Clip(fields), c.ID)
 			}
+			epic := s.epicFieldID(ctx)
+			if epic != "" {
+				fields = append(slices.Clip(fields), epic)
+			}
 			is, _, err := s.jira.Issues.Get(ctx, key, &atlassian.GetIssueOptions{Fields: fields})
 			if err != nil {
 				return nil, serverError(err, "issue "+key, "")
@@ -175,6 +180,9 @@ func (s *Server) jiraGetIssue() tool {
 			}
 			for _, v := range f.FixVersions {
 				out.FixVersions = append(out.FixVersions, text(v.Name))
+			}
+			if v, ok := customValue(f.Custom[epic]).(string); ok && epic != "" {
+				out.Epic = v
 			}
 			if f.Parent != nil {
 				p := s.linked(f.Parent, "")
@@ -388,7 +396,7 @@ func (s *Server) jiraSearchIssues() tool {
 	return readTool("jira", "jira_search_issues", "Search Jira with JQL",
 		"Search Jira issues with JQL (plain words are searched as text). Example: project = OPS AND status != Done AND text ~ \"timeout\" ORDER BY updated DESC. "+
 			"Returns total, issue_url (insert a key), then columns and one row per issue: key, summary, type, status, assignee (empty: unassigned), priority, updated (date), then any fields asked for; "+
-			"a column all issues share is given once above. Read one with jira_get_issue.",
+			"a value all issues share is given once. Read one with jira_get_issue.",
 		func(ctx context.Context, a searchIssuesArgs) (*mcpgo.CallToolResult, error) {
 			if strings.TrimSpace(a.JQL) == "" {
 				return nil, argError("jql is empty: give a JQL query such as project = OPS ORDER BY updated DESC")
@@ -402,46 +410,62 @@ func (s *Server) jiraSearchIssues() tool {
 			if err != nil {
 				return nil, argError("%v", err)
 			}
-			extra, err := s.columnFields(ctx, a.Fields)
+			out, err := s.issueTable(ctx, a.Fields, a.StartAt, func(fields []string) (*atlassian.IssuePage, error) {
+				p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
+				if err != nil {
+					return nil, serverError(err, "the search", queryHint("JQL", jql))
+				}
+				return p, nil
+			})
 			if err != nil {
 				return nil, err
 			}
-			fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
-			columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
-			for _, c := range extra {
-				fields, columns = append(fields, c.id), append(columns, c.column)
-			}
-			p, _, err := s.jira.Issues.Search(ctx, jql, &atlassian.SearchIssuesOptions{StartAt: a.StartAt, MaxResults: max, Fields: fields})
-			if err != nil {
-				return nil, serverError(err, "the search", queryHint("JQL", jql))
-			}
-			t := &table{columns: columns}
-			for _, is := range p.Issues {
-				if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
-					continue // defence in depth: the scoped query should not return it
-				}
-				f := &is.Fields
-				row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
-				for _, c := range extra {
-					row = append(row, cellValue(f, c.id))
-				}
-				t.add(row...)
-			}
-			shared := t.hoist("type", "status", "assignee", "priority", "updated")
-			out := &issueList{Total: p.Total, StartAt: a.StartAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
-				Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
-				Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
 			if plain {
 				out.Searched = plainWordsNote(query)
 			}
-			if next, ok := p.Next(); ok {
-				out.NextStartAt = next
-			}
-			fitHits(out, len(t.rows),
-				trim{fields: t.cells("summary"), floor: 48},
-				trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
 			return jsonResult(out)
 		})
+}
+
+// issueTable reads a page of issues through fetch, with the search columns and the extra
+// fields asked for, and lays them out as jira_search_issues answers.
+func (s *Server) issueTable(ctx context.Context, extraFields []string, startAt int, fetch func(fields []string) (*atlassian.IssuePage, error)) (*issueList, error) {
+	extra, err := s.columnFields(ctx, extraFields)
+	if err != nil {
+		return nil, err
+	}
+	fields := []string{"summary", "issuetype", "status", "assignee", "priority", "updated"}
+	columns := []string{"key", "summary", "type", "status", "assignee", "priority", "updated"}
+	for _, c := range extra {
+		fields, columns = append(fields, c.id), append(columns, c.column)
+	}
+	p, err := fetch(fields)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{columns: columns}
+	for _, is := range p.Issues {
+		if project, _, _ := strings.Cut(is.Key, "-"); !s.projects.allows(project) {
+			continue // defence in depth: the scoped query should not return it
+		}
+		f := &is.Fields
+		row := []string{is.Key, text(f.Summary), typeName(f.IssueType), statusName(f.Status), userName(f.Assignee), named(f.Priority), day(f.Updated)}
+		for _, c := range extra {
+			row = append(row, cellValue(f, c.id))
+		}
+		t.add(row...)
+	}
+	shared := t.hoist("type", "status", "assignee", "priority", "updated")
+	out := &issueList{Total: p.Total, StartAt: startAt, IssueURL: s.jira.AbsURL(issueURLTemplate),
+		Type: shared["type"], Status: shared["status"], Assignee: shared["assignee"], Priority: shared["priority"],
+		Updated: shared["updated"], Columns: t.columns, Issues: t.rowList()}
+	if next, ok := p.Next(); ok {
+		out.NextStartAt = next
+	}
+	fitHits(out, len(t.rows),
+		trim{fields: t.cells("summary"), floor: 48},
+		trim{fields: t.cells(append([]string{"summary", "type", "status", "assignee", "priority"}, columns[7:]...)...), floor: 12})
+	return out, nil
 }
 
 // columnField is a column jira_search_issues adds: a field's id, and its
@@ -773,6 +797,7 @@ type createIssueArgs struct {
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the assignee."`
 	Labels      []string       `json:"labels,omitempty" jsonschema_description:"Labels (no spaces)."`
 	ParentKey   string         `json:"parent_key,omitempty" jsonschema_description:"Parent issue key, for a sub-task."`
+	EpicKey     string         `json:"epic_key,omitempty" jsonschema_description:"Key of the epic to put the issue in (Epic Link)."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields by id, as Jira expects them, e.g. {\"customfield_10010\": \"x\", \"components\": [{\"name\": \"api\"}]}; see jira_get_create_fields."`
 }
 
@@ -817,6 +842,9 @@ func (s *Server) jiraCreateIssue() tool {
 				}
 				fields["parent"] = map[string]string{"key": parent}
 			}
+			if err := s.setEpic(ctx, fields, a.EpicKey); err != nil {
+				return nil, err
+			}
 			ci, _, err := s.jira.Issues.Create(ctx, atlassian.IssueInput{Fields: fields})
 			if err != nil {
 				return nil, serverError(err, "project "+project, "see which fields are required and allowed with jira_get_create_fields")
@@ -839,6 +867,7 @@ type updateIssueArgs struct {
 	Priority    string         `json:"priority,omitempty" jsonschema_description:"New priority name."`
 	Assignee    string         `json:"assignee,omitempty" jsonschema_description:"Username of the new assignee; \"none\" unassigns."`
 	Labels      []string       `json:"labels,omitempty" jsonschema_description:"The new labels, no spaces (they replace the old ones)."`
+	EpicKey     string         `json:"epic_key,omitempty" jsonschema_description:"Key of the epic to put the issue in; \"none\" takes it out."`
 	Fields      map[string]any `json:"fields,omitempty" jsonschema_description:"Other fields to set, by id, as Jira expects them."`
 }
 
@@ -872,8 +901,11 @@ func (s *Server) jiraUpdateIssue() tool {
 			if a.Labels != nil {
 				fields["labels"] = a.Labels
 			}
+			if err := s.setEpic(ctx, fields, a.EpicKey); err != nil {
+				return nil, err
+			}
 			if len(fields) == 0 {
-				return nil, argError("nothing to update: give at least one of summary, description, priority, assignee, labels, fields")
+				return nil, argError("nothing to update: give at least one of summary, description, priority, assignee, labels, epic_key, fields")
 			}
 			if _, ok := fields["status"]; ok {
 				return nil, argError("status cannot be set directly: use jira_get_transitions and jira_transition_issue")
@@ -1088,5 +1120,48 @@ func checkJiraLabels(labels []string) error {
 			return argError("label %q is longer than 255 characters", quoteInput(l))
 		}
 	}
+	return nil
+}
+
+// epicLinkType is the custom field type of Jira Software's Epic Link (Server and DC; Cloud
+// replaced it with parent).
+const epicLinkType = "com.pyxis.greenhopper.jira:gh-epic-link"
+
+// epicFieldID is the id of the Epic Link field, "" where there is none or the field list cannot
+// be read (jira_get_issue then shows no epic rather than failing).
+func (s *Server) epicFieldID(ctx context.Context) string {
+	all, err := s.jiraFields.get(ctx, s.jira)
+	if err != nil {
+		return ""
+	}
+	for _, f := range all {
+		if f.Schema != nil && f.Schema.Custom == epicLinkType {
+			return f.ID
+		}
+	}
+	return ""
+}
+
+// setEpic puts the Epic Link of epicKey ("none": no epic) in fields.
+func (s *Server) setEpic(ctx context.Context, fields map[string]any, epicKey string) error {
+	if strings.TrimSpace(epicKey) == "" {
+		return nil
+	}
+	id := s.epicFieldID(ctx)
+	if id == "" {
+		return argError("this Jira has no Epic Link field (Jira Software is not installed, or the field list cannot be read)")
+	}
+	if strings.EqualFold(strings.TrimSpace(epicKey), "none") {
+		fields[id] = nil
+		return nil
+	}
+	if !issueKeyPattern.MatchString(strings.TrimSpace(epicKey)) {
+		return argError("epic_key must be an epic's key such as OPS-12 (got %q), or none", quoteInput(epicKey))
+	}
+	key, err := s.checkIssue(ctx, epicKey)
+	if err != nil {
+		return err
+	}
+	fields[id] = key
 	return nil
 }

@@ -104,9 +104,9 @@ type semanticSearchArgs struct {
 
 func (s *Server) semanticSearch() tool {
 	return readTool("index", "semantic_search", "Search Confluence and Jira by meaning",
-		"Find pages and issues by meaning, not exact words: prefer it to CQL/JQL for questions in plain words. Example: {\"query\":\"how do we rotate the on-call pager?\"}. "+
+		"Find pages and issues by meaning: prefer it to CQL/JQL for questions in plain words. Example: {\"query\":\"how do we rotate the on-call pager?\"}. "+
 			"Returns page_url, issue_url, then columns and a row per hit, best first: ref (page id or issue key), title, space, status, updated, origin (index or live), snippet; "+
-			"a column all hits share is given once above; fallback says why the servers were asked too.",
+			"a value all hits share is given once; fallback says why the servers were asked too.",
 		func(ctx context.Context, a semanticSearchArgs) (*mcpgo.CallToolResult, error) {
 			text := strings.TrimSpace(a.Query)
 			if text == "" {

@@ -139,6 +139,11 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		{"jira_add_remote_link", map[string]any{"issue_key": w.issue, "url": "https://x.example", "title": "x"}},
 		{"confluence_move_page", map[string]any{"page_id": w.child, "space_key": "GEN"}},
 		{"confluence_delete_page", map[string]any{"page_id": w.parent}},
+		{"jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{w.issue}}},
+		{"jira_add_attachment", map[string]any{"issue_key": w.issue, "filename": "x.txt", "content_base64": "eA=="}},
+		{"confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "x.txt", "content_base64": "eA=="}},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "x"}},
+		{"jira_update_sprint", map[string]any{"sprint_id": 2, "action": "complete"}},
 	} {
 		text, isErr, err := callTool(f.cli, c.tool, c.args)
 		if err != nil || !isErr || !strings.Contains(text, "read-only") {

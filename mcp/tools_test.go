@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
@@ -726,7 +730,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, confluence_admin, jira_links, jira_admin"},
+		{[]string{"teleport"}, "valid: all, confluence_history, confluence_admin, confluence_attachments, jira_admin, jira_links, jira_attachments, jira_agile"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -827,6 +831,17 @@ func TestEverydayAnswerSizes(t *testing.T) {
 	keys := f.sim.IssueKeys("OPS")
 	var c struct{ ID string }
 	f.ok(t, "jira_add_comment", map[string]any{"issue_key": keys[0], "comment": "first"}, &c)
+	page, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "Hosts", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	confAtt, err := f.sim.AddAttachment(page.ID, "notes.txt", "text/plain", 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var att struct{ ID string }
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "app.log",
+		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}, &att)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
@@ -843,6 +858,16 @@ func TestEverydayAnswerSizes(t *testing.T) {
 		{"jira_get_remote_links", map[string]any{"issue_key": keys[0]}},
 		{"jira_create_version", map[string]any{"project_key": "OPS", "name": "2026.9"}},
 		{"jira_delete_issue", map[string]any{"issue_key": keys[2]}},
+		{"jira_get_boards", map[string]any{"project_key": "OPS"}},
+		{"jira_add_attachment", map[string]any{"issue_key": keys[0], "filename": "app.log", "content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}},
+		{"jira_get_attachment", map[string]any{"attachment_id": att.ID}},
+		{"confluence_get_attachment", map[string]any{"attachment_id": confAtt}},
+		{"confluence_add_attachment", map[string]any{"page_id": page.ID, "filename": "hosts.csv", "content_base64": base64.StdEncoding.EncodeToString([]byte("host,role\nweb-1,frontend\nweb-2,frontend\ndb-1,postgres\n"))}},
+		{"jira_get_sprints", map[string]any{"board_id": 2}},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": 5}},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 9"}},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": 6, "issue_keys": []any{keys[3]}}},
+		{"jira_update_sprint", map[string]any{"sprint_id": 6, "name": "OPS hardening", "start_date": "2026-05-01", "end_date": "2026-05-15"}},
 	} {
 		text := f.ok(t, call.tool, call.args, nil)
 		t.Logf("%-24s %5d bytes", call.tool, len(text))
@@ -850,4 +875,187 @@ func TestEverydayAnswerSizes(t *testing.T) {
 			t.Errorf("%s: a typical answer of %d bytes", call.tool, len(text))
 		}
 	}
+}
+
+func TestJiraAgile(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_agile"} })
+	contains(t, f.ok(t, "jira_get_boards", map[string]any{"project_key": "ops"}, nil),
+		`"columns":["id","name","type","project"]`, `["2","OPS board","scrum","OPS"]`, `"OPS kanban","kanban","OPS"]`)
+	contains(t, f.ok(t, "jira_get_boards", map[string]any{"name": "kanban"}, nil), `"OPS kanban"`)
+	var sprints struct{ Sprints [][]string }
+	f.ok(t, "jira_get_sprints", map[string]any{"board_id": 2, "state": "active"}, &sprints)
+	if len(sprints.Sprints) != 1 || sprints.Sprints[0][1] != "OPS Sprint 2" || sprints.Sprints[0][3] == "" {
+		t.Fatalf("active sprints: %v", sprints.Sprints)
+	}
+	active := sprints.Sprints[0][0]
+	var in struct {
+		Total  int
+		Issues [][]string
+	}
+	f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": active, "fields": []any{"Sprint"}}, &in)
+	if in.Total == 0 {
+		t.Fatalf("the active sprint has no issues")
+	}
+	// The same issues through JQL, by default.
+	contains(t, f.ok(t, "jira_search_issues", map[string]any{"jql": "project = OPS AND sprint in openSprints()"}, nil), fmt.Sprintf(`"total":%d`, in.Total))
+	key := in.Issues[0][0]
+	contains(t, f.ok(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{key}}, nil), `"to":"the backlog"`)
+	contains(t, f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": active}, nil), fmt.Sprintf(`"total":%d`, in.Total-1))
+	var sp struct {
+		ID    int64
+		State string
+	}
+	f.ok(t, "jira_create_sprint", map[string]any{"board_id": 2, "name": "OPS Sprint 4", "goal": "Harden the VPN"}, &sp)
+	if sp.State != "future" {
+		t.Fatalf("new sprint: %+v", sp)
+	}
+	f.ok(t, "jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{key}}, nil)
+	f.fails(t, "jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "start", "start_date": "2026-05-01", "end_date": "2026-05-15"}, "already has an active sprint")
+	contains(t, f.ok(t, "jira_update_sprint", map[string]any{"sprint_id": active, "action": "complete"}, nil), `"state":"closed"`)
+	contains(t, f.ok(t, "jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "start", "start_date": "2026-05-01", "end_date": "2026-05-15T17:00:00+02:00"}, nil),
+		`"state":"active"`, `"start":"2026-05-01T00:00Z"`, `"end":"2026-05-15T15:00Z"`)
+	contains(t, f.ok(t, "jira_get_sprint_issues", map[string]any{"sprint_id": sp.ID, "jql": "key = " + key}, nil), `"total":1`)
+
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"jira_get_boards", map[string]any{"project_key": "NOPE"}, "NOPE"},
+		{"jira_get_sprints", map[string]any{"board_id": 0}, "board_id must be a board id"},
+		{"jira_get_sprints", map[string]any{"board_id": 2, "state": "open"}, "use active, future or closed"},
+		{"jira_get_sprints", map[string]any{"board_id": 3}, "only scrum boards have sprints"},
+		{"jira_get_sprints", map[string]any{"board_id": 999}, "does not exist"},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": 999}, "does not exist"},
+		{"jira_get_sprint_issues", map[string]any{"sprint_id": active, "jql": "status = Nope"}, "Nope"},
+		{"jira_move_to_sprint", map[string]any{"issue_keys": []any{key}}, "sprint_id is missing"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": 1, "backlog": true, "issue_keys": []any{key}}, "not both"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": active, "issue_keys": []any{key}}, "closed sprint"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{}}, "give 1 to 50 keys"},
+		{"jira_move_to_sprint", map[string]any{"sprint_id": sp.ID, "issue_keys": []any{"nonsense"}}, "PROJ-123"},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": " "}, "name is empty"},
+		{"jira_create_sprint", map[string]any{"board_id": 2, "name": "x", "start_date": "1 May"}, "use YYYY-MM-DD"},
+		{"jira_create_sprint", map[string]any{"board_id": 3, "name": "x"}, "scrum"},
+		{"jira_update_sprint", map[string]any{"sprint_id": sp.ID}, "nothing to change"},
+		{"jira_update_sprint", map[string]any{"sprint_id": sp.ID, "action": "pause"}, "use start or complete"},
+		{"jira_update_sprint", map[string]any{"sprint_id": active, "name": "again"}, "closed sprint cannot change"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
+	g := newFixture(t, "", func(o *Options) { o.Projects = []string{"OPS"}; o.Toolsets = []string{"jira_agile"} })
+	if text := g.ok(t, "jira_get_boards", nil, nil); strings.Contains(text, "WEB") {
+		t.Errorf("boards outside JIRA_PROJECTS: %s", text)
+	}
+	g.fails(t, "jira_get_boards", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
+	web := g.sim.IssueKeys("WEB")[0]
+	g.fails(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{web}}, "JIRA_PROJECTS")
+}
+
+func TestJiraEpicLink(t *testing.T) {
+	f := newFixture(t, "", nil)
+	epic, err := f.sim.AddIssue(sim.Issue{Project: "OPS", Type: "Epic", Summary: "VPN rework"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci struct{ Key string }
+	f.ok(t, "jira_create_issue", map[string]any{"project_key": "OPS", "summary": "Rotate keys", "issue_type": "Task", "epic_key": strings.ToLower(epic.Key)}, &ci)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": ci.Key}, nil), `"epic":"`+epic.Key+`"`)
+	contains(t, f.ok(t, "jira_search_issues", map[string]any{"jql": `"Epic Link" = ` + epic.Key}, nil), `"total":1`, ci.Key)
+	contains(t, f.ok(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": "none"}, nil), `"updated":["customfield_10101"]`)
+	if text := f.ok(t, "jira_get_issue", map[string]any{"issue_key": ci.Key}, nil); strings.Contains(text, `"epic"`) {
+		t.Errorf("epic after removal: %s", text)
+	}
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": ci.Key}, "is not an Epic")
+	f.fails(t, "jira_update_issue", map[string]any{"issue_key": ci.Key, "epic_key": "the VPN one"}, "epic_key must be an epic's key")
+}
+
+func TestJiraAttachmentTools(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"jira_attachments"} })
+	key := f.sim.IssueKeys("OPS")[0]
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	var added struct{ ID string }
+	log := strings.Repeat("ERROR connection reset by peer\n", 100)
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "app.log", "content_base64": b64(log)}, &added)
+	contains(t, f.ok(t, "jira_get_issue", map[string]any{"issue_key": key, "fields": []any{"attachment"}}, nil), `"name":"app.log"`)
+	var page struct {
+		Text       string
+		Truncated  bool
+		NextOffset int `json:"next_offset"`
+		Length     int
+	}
+	f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "max_chars": 100}, &page)
+	if !page.Truncated || page.Length < len(log)-1 || !strings.HasPrefix(page.Text, "ERROR connection reset") {
+		t.Fatalf("first page: %+v", page)
+	}
+	rest := f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "offset": page.NextOffset}, nil)
+	contains(t, rest, `"type":"text/`, `ERROR connection reset`)
+	f.fails(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID, "offset": len(log) + 5}, "past the end")
+
+	png := string([]byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0})
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "screen.png", "content_base64": b64(png)}, &added)
+	var req mcpgo.CallToolRequest
+	req.Params.Name, req.Params.Arguments = "jira_get_attachment", map[string]any{"attachment_id": added.ID}
+	res, err := f.cli.CallTool(context.Background(), req)
+	if err != nil || res.IsError || len(res.Content) != 2 {
+		t.Fatalf("image: %v %+v", err, res)
+	}
+	if img, ok := res.Content[1].(mcpgo.ImageContent); !ok || img.MIMEType != "image/png" || img.Data != b64(png) {
+		t.Errorf("image content: %+v", res.Content[1])
+	}
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "dump.bin", "content_base64": b64("\x00\x01\x02")}, &added)
+	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file or image", `"url":"http`)
+
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"jira_get_attachment", map[string]any{"attachment_id": "abc"}, "attachment_id must be a number"},
+		{"jira_get_attachment", map[string]any{"attachment_id": "999999"}, "does not exist"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "../x.txt", "content_base64": b64("x")}, "plain file name"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": "not base64!"}, "not base64"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": ""}, "is empty"},
+		{"jira_add_attachment", map[string]any{"issue_key": key, "filename": "x.txt", "content_base64": strings.Repeat("A", 14<<20)}, "over 10 MB"},
+		{"jira_add_attachment", map[string]any{"issue_key": "OPS-99999", "filename": "x.txt", "content_base64": b64("x")}, "does not exist"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
+}
+
+func TestConfluenceAttachmentTools(t *testing.T) {
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"confluence_attachments"} })
+	w := seedWorld(t, f.sim)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	var added struct{ ID string }
+	f.ok(t, "confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "hosts.csv", "content_base64": b64("host,role\nweb-1,frontend\n")}, &added)
+	contains(t, f.ok(t, "confluence_get_attachments", map[string]any{"page_id": w.parent}, nil), `"hosts.csv"`)
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": "att" + added.ID}, nil),
+		`"name":"hosts.csv"`, `"text":"host,role\nweb-1,frontend`)
+	binID, err := f.sim.AddAttachment(w.parent, "diagram.vsdx", "application/vnd.visio", 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file or image", `"size":2048`)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"confluence_get_attachment", map[string]any{"attachment_id": "x1"}, "attachment_id must be a number"},
+		{"confluence_get_attachment", map[string]any{"attachment_id": w.parent}, "not an attachment"},
+		{"confluence_get_attachment", map[string]any{"attachment_id": "99999999"}, "does not exist"},
+		{"confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "hosts.csv", "content_base64": b64("x")}, "attached already"},
+		{"confluence_add_attachment", map[string]any{"page_id": w.parent, "filename": "a/b.txt", "content_base64": b64("x")}, "plain file name"},
+		{"confluence_add_attachment", map[string]any{"page_id": "abc", "filename": "b.txt", "content_base64": b64("x")}, "page_id must be"},
+	} {
+		t.Run(c.tool+"/"+c.want, func(t *testing.T) { f.fails(t, c.tool, c.args, c.want) })
+	}
+	g := newFixture(t, "", func(o *Options) { o.Spaces = []string{"gen"}; o.Toolsets = []string{"confluence_attachments"} })
+	gw := seedWorld(t, g.sim)
+	id, err := g.sim.AddAttachment(gw.parent, "secret.txt", "text/plain", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.fails(t, "confluence_get_attachment", map[string]any{"attachment_id": id}, "CONFLUENCE_SPACES")
+	g.fails(t, "confluence_add_attachment", map[string]any{"page_id": gw.parent, "filename": "b.txt", "content_base64": b64("x")}, "CONFLUENCE_SPACES")
 }

@@ -83,6 +83,7 @@ type content struct {
 	egroups    []string // groups whose members may edit
 	props      map[string]string
 	mediaType  string // attachments
+	data       []byte // an uploaded attachment's bytes (nil for AddAttachment's metadata-only ones)
 	fileSize   int64
 	position   int
 	texts      textCache

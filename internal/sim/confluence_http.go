@@ -25,6 +25,7 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("PUT "+api+"content/{id}", s.withUser(s.updateContent))
 	m.HandleFunc("DELETE "+api+"content/{id}", s.withUser(s.deleteContent))
 	m.HandleFunc("GET "+api+"content/{id}/child/{kind}", s.withUser(s.onContent(s.childContent)))
+	s.confluenceAttachmentRoutes(m, api)
 	m.HandleFunc("GET "+api+"content/{id}/label", s.withUser(s.onContent(s.getLabels)))
 	m.HandleFunc("POST "+api+"content/{id}/label", s.withUser(s.addLabels))
 	m.HandleFunc("GET "+api+"content/{id}/property", s.withUser(s.onContent(s.listProperties)))

@@ -634,3 +634,36 @@ func TestPageVersions(t *testing.T) {
 		t.Errorf("version without status: %v", r["title"])
 	}
 }
+
+func TestConfluenceAttachmentUpload(t *testing.T) {
+	srv, _ := testServer(t, Options{JiraIssues: -1})
+	api := srv.ConfluenceURL() + "/rest/api/"
+	page, err := srv.AddPage(Page{Space: "ENG", Title: "Upload probe", Body: "<p>x</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(token, name, body string) reply {
+		return uploadFile(t, api+"content/"+page.ID+"/child/attachment", token, name, body)
+	}
+	if r := upload("", "a.csv", "x"); r.code != 403 {
+		t.Errorf("without the token: %d %s", r.code, r.raw)
+	}
+	r := upload("no-check", "data.csv", "a,b\n1,2\n")
+	if r.code != 200 {
+		t.Fatalf("upload: %d %s", r.code, r.raw)
+	}
+	at := dig(t, r.obj(t), "results", 0).(map[string]any)
+	if at["title"] != "data.csv" || dig(t, at, "extensions", "fileSize") != 8.0 {
+		t.Errorf("uploaded: %v", at)
+	}
+	link := srv.ConfluenceURL() + dig(t, at, "_links", "download").(string)
+	if got := do(t, call{url: link, auth: "admin"}); got.code != 200 || string(got.raw) != "a,b\n1,2\n" {
+		t.Errorf("download: %d %q", got.code, got.raw)
+	}
+	if r := upload("no-check", "data.csv", "again"); r.code != 400 || !strings.Contains(string(r.raw), "same file name") {
+		t.Errorf("same name again: %d %s", r.code, r.raw)
+	}
+	if got := do(t, call{url: srv.ConfluenceURL() + "/download/attachments/" + page.ID + "/nope.txt", auth: "admin"}); got.code != 404 {
+		t.Errorf("unknown file: %d", got.code)
+	}
+}

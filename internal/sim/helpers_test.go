@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -162,4 +163,34 @@ func dig(t *testing.T, v any, path ...any) any {
 		}
 	}
 	return v
+}
+
+// uploadFile posts one file as the multipart field "file", as admin, with the X-Atlassian-Token
+// header when token is not empty.
+func uploadFile(t *testing.T, url, token, name, body string) reply {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte(body))
+	mw.Close()
+	req, err := http.NewRequest("POST", url, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("admin", "admin")
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("X-Atlassian-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return reply{code: resp.StatusCode, raw: raw}
 }

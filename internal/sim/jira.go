@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/sim/ql"
 )
 
 // Issue is a Jira issue as the Go API sees it.
@@ -33,6 +35,7 @@ type Issue struct {
 	// Custom holds custom field values by field name ("Steps to Reproduce"):
 	// text for the text fields, an option's value for a select.
 	Custom map[string]string
+	Epic   string // key of the issue's epic (the Epic Link field), or empty
 }
 
 type status struct {
@@ -200,6 +203,9 @@ type issue struct {
 	worklogs              []*worklog
 	history               []*changeGroup
 	watchers              []string
+	sprints               []*sprint // the closed ones it was in, then its current one
+	epic                  string    // key of its epic (Epic Link)
+	attachments           []*jattachment
 	resolved              time.Time
 	due                   string
 	commentText, fullText string
@@ -245,16 +251,19 @@ func nameVals(name string) []string {
 }
 
 type jira struct {
-	version    []int
-	versionStr string
-	projects   map[string]*project
-	projList   []*project
-	byID       map[int64]*issue
-	byKey      map[string]*issue
-	nextID     int64
-	nextSub    int64             // comments, worklogs, links, histories
-	people     map[string]string // user name -> display name (auth users + generated people)
-	gen        uint64
+	version     []int
+	versionStr  string
+	projects    map[string]*project
+	projList    []*project
+	byID        map[int64]*issue
+	byKey       map[string]*issue
+	nextID      int64
+	nextSub     int64             // comments, worklogs, links, histories
+	people      map[string]string // user name -> display name (auth users + generated people)
+	gen         uint64
+	boards      []*board
+	sprints     []*sprint // by id - 1
+	attachments map[int64]*jattachment
 
 	orders  orderedLists
 	cacheMu sync.Mutex
@@ -271,7 +280,7 @@ func newJira(version string) *jira {
 	v, _ := parseVersion(version)
 	j := &jira{version: v, versionStr: version, projects: map[string]*project{}, byID: map[int64]*issue{},
 		byKey: map[string]*issue{}, nextID: 10000, nextSub: 20000, people: map[string]string{},
-		cache: map[string]cachedIssues{}}
+		cache: map[string]cachedIssues{}, attachments: map[int64]*jattachment{}}
 	for i, p := range []struct{ key, name, desc, lead string }{
 		{"DATA", "Data Platform", "Databases, backups, pipelines and the warehouse.", "erin.data"},
 		{"OPS", "Operations", "On-call, incidents, deployments and infrastructure.", "dave.ops"},
@@ -356,8 +365,33 @@ func (is *issue) Values(field string) []string {
 		return nonEmpty(is.resolution)
 	case "summary":
 		return []string{is.summary}
+	case "sprint":
+		return is.sprintValues()
+	case "epic link":
+		return nonEmpty(is.epic)
 	}
 	return nil
+}
+
+// historyFields maps the JQL names WAS and CHANGED search to the field names of the changelog.
+var historyFields = map[string]string{"status": "status", "assignee": "assignee", "reporter": "reporter",
+	"priority": "priority", "resolution": "resolution"}
+
+// Changes implements ql.HistoryRecord from the issue's changelog.
+func (is *issue) Changes(field string) []ql.Change {
+	name, ok := historyFields[field]
+	if !ok {
+		return nil
+	}
+	var out []ql.Change
+	for _, g := range is.history {
+		for _, it := range g.items {
+			if it.field == name {
+				out = append(out, ql.Change{At: g.created, By: g.author, From: it.fromString, To: it.toString})
+			}
+		}
+	}
+	return out
 }
 
 func nonEmpty(s string) []string {
@@ -444,6 +478,9 @@ func (j *jira) validate(in Issue) map[string]string {
 	if _, ok := findNameID(priorities, prio); !ok {
 		errs["priority"] = "Priority name '" + prio + "' is not valid"
 	}
+	if msg := j.checkEpic(in.Epic); msg != "" {
+		errs[epicFieldID] = msg
+	}
 	if in.Status != "" && statusByName(in.Status) == nil {
 		errs["status"] = "Status '" + in.Status + "' does not exist"
 	}
@@ -513,7 +550,7 @@ func (j *jira) add(in Issue, now time.Time) (*issue, map[string]string) {
 		summary: in.Summary, description: in.Description, typ: it.name, priority: pri.name, status: st,
 		assignee: in.Assignee, reporter: reporter, creator: reporter, labels: normJiraLabels(in.Labels),
 		components: slices.Clone(in.Components), fixVers: slices.Clone(in.FixVersions),
-		created: created, updated: updated, due: in.Due, watchers: []string{reporter},
+		created: created, updated: updated, due: in.Due, watchers: []string{reporter}, epic: in.Epic,
 		environment: in.Environment,
 	}
 	for name, v := range in.Custom {
@@ -583,6 +620,9 @@ func (j *jira) remove(is *issue) {
 			other = l.from
 		}
 		other.links = slices.DeleteFunc(other.links, func(x *issueLink) bool { return x == l })
+	}
+	for _, a := range is.attachments {
+		delete(j.attachments, a.id)
 	}
 	j.gen++
 }
@@ -733,7 +773,7 @@ func (is *issue) toIssue() Issue {
 		Resolution: is.resolution, Assignee: is.assignee, Reporter: is.reporter,
 		Labels: slices.Clone(is.labels), Components: slices.Clone(is.components),
 		FixVersions: slices.Clone(is.fixVers), Created: is.created, Updated: is.updated, Due: is.due,
-		Environment: is.environment, Custom: is.customByName()}
+		Environment: is.environment, Custom: is.customByName(), Epic: is.epic}
 }
 
 // customByName is the issue's custom values keyed by field name, nil when none.

@@ -24,8 +24,10 @@ func (s *Sim) jiraRoutes(m *http.ServeMux) {
 	s.jiraPeopleRoutes(m, api)
 	s.jiraLinkRoutes(m, api)
 	s.jiraVersionRoutes(m, api)
+	s.jiraAgileRoutes(m)
 	s.jiraCommentRoutes(m, api)
 	s.jiraRemoteLinkRoutes(m, api)
+	s.jiraAttachmentRoutes(m, api)
 	m.HandleFunc("GET "+api+"status", s.withUser(s.listStatuses))
 	m.HandleFunc("GET "+api+"priority", s.withUser(s.listNamed("priority", priorities)))
 	m.HandleFunc("GET "+api+"issuetype", s.withUser(s.listNamed("issuetype", issueTypes)))
@@ -406,7 +408,7 @@ var projectEqRE = regexp.MustCompile(`(?i)^\s*\(?\s*project\s*=\s*"?([A-Za-z][A-
 // Jira orders by key descending (newest first); ties fall back to id.
 func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	j := s.jira
-	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name, Known: j.known}
+	env := queryEnv{Now: s.now(), Location: u.TimeZone, CurrentUser: u.Name, Known: j.known, Functions: s.functions}
 	q, err := parseQuery(dialectJQL, jql, env)
 	if err != nil {
 		return nil, err
@@ -544,7 +546,7 @@ func readIssueIn(r *http.Request) (*issueIn, error) {
 
 var settableFields = map[string]bool{"project": true, "issuetype": true, "summary": true, "description": true,
 	"priority": true, "assignee": true, "reporter": true, "labels": true, "components": true,
-	"fixVersions": true, "duedate": true}
+	"fixVersions": true, "duedate": true, epicFieldID: true, sprintFieldID: true}
 
 // decodeIssueFields fills an Issue from a "fields" object, collecting Jira-worded errors.
 func decodeIssueFields(fields map[string]json.RawMessage, in *Issue, errs map[string]string) {
@@ -599,6 +601,7 @@ func decodeIssueFields(fields map[string]json.RawMessage, in *Issue, errs map[st
 	ref("assignee", &in.Assignee)
 	ref("reporter", &in.Reporter)
 	str("duedate", &in.Due)
+	str(epicFieldID, &in.Epic)
 	refs("components", &in.Components)
 	refs("fixVersions", &in.FixVersions)
 	if raw, ok := fields["labels"]; ok {
@@ -684,6 +687,18 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 			errs[f.k] = "User '" + f.v + "' does not exist."
 		}
 	}
+	if msg := s.jira.checkEpic(next.Epic); msg != "" && next.Epic != cur.Epic {
+		errs[epicFieldID] = msg
+	}
+	var toSprint *sprint
+	if raw, ok := in.Fields[sprintFieldID]; ok && string(raw) != "null" {
+		var id int64
+		if json.Unmarshal(raw, &id) != nil {
+			errs[sprintFieldID] = "Number value expected as the Sprint id."
+		} else if toSprint = s.jira.sprintByID(id); toSprint == nil || toSprint.state == "closed" {
+			errs[sprintFieldID] = "Sprint with id " + strconv.FormatInt(id, 10) + " does not exist or is closed."
+		}
+	}
 	for _, c := range next.Components {
 		if !is.proj.hasComponent(c) {
 			errs["components"] = "Component name '" + c + "' is not valid"
@@ -766,6 +781,7 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	set("assignee", &is.assignee, &next.Assignee)
 	set("reporter", &is.reporter, &next.Reporter)
 	set("duedate", &is.due, &next.Due)
+	set("Epic Link", &is.epic, &next.Epic)
 	nl := normJiraLabels(labels)
 	if !slices.Equal(nl, is.labels) {
 		items = append(items, change{field: "labels", fieldtype: "jira", fromString: strings.Join(is.labels, " "), toString: strings.Join(nl, " ")})
@@ -786,6 +802,9 @@ func (s *Sim) editIssue(w http.ResponseWriter, r *http.Request, u *User) {
 	}
 	is.refreshText()
 	s.jira.record(is, u.Name, is.updated, items...)
+	if _, ok := in.Fields[sprintFieldID]; ok {
+		s.jira.moveToSprint(is, toSprint, u.Name, now)
+	}
 	s.jira.gen++
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -64,7 +64,13 @@ var fieldDefs = []fieldDef{
 	{"attachment", "Attachment", false, true, []string{"attachments"}, "array", "attachment"},
 	{"comment", "Comment", false, true, []string{"comment"}, "comments-page", ""},
 	{"worklog", "Log Work", false, true, []string{"worklogAuthor", "worklogComment", "worklogDate"}, "array", "worklog"},
+	// Jira Software's custom fields.
+	{sprintFieldID, "Sprint", true, true, []string{"cf[10104]", "Sprint"}, "array", "string"},
+	{epicFieldID, "Epic Link", true, true, []string{"cf[10101]", "Epic Link"}, "any", ""},
 }
+
+// customTypes are the plugin types of the custom fields, for their schema.
+var customTypes = map[string]string{sprintFieldID: "com.pyxis.greenhopper.jira:gh-sprint", epicFieldID: "com.pyxis.greenhopper.jira:gh-epic-link"}
 
 func fieldDefByID(id string) (fieldDef, bool) {
 	for _, f := range fieldDefs {
@@ -82,6 +88,14 @@ func (f fieldDef) schema() obj {
 	if cf, ok := customFieldByID(f.id); ok {
 		return obj{"type": f.schemaType, "custom": customTypePrefix + cf.kind, "customId": cf.id}
 	}
+	if ct, ok := customTypes[f.id]; ok {
+		id, _ := strconv.Atoi(strings.TrimPrefix(f.id, "customfield_"))
+		o := obj{"type": f.schemaType, "custom": ct, "customId": id}
+		if f.items != "" {
+			o["items"] = f.items
+		}
+		return o
+	}
 	o := obj{"type": f.schemaType, "system": f.id}
 	if f.items != "" {
 		o["items"] = f.items
@@ -91,6 +105,9 @@ func (f fieldDef) schema() obj {
 
 func (f fieldDef) json() obj {
 	_, custom := customFieldByID(f.id)
+	if _, ok := customTypes[f.id]; ok {
+		custom = true
+	}
 	o := obj{"id": f.id, "name": f.name, "custom": custom, "orderable": f.orderable,
 		"navigable": f.navigable, "searchable": f.id != "issuekey" && f.id != "watches", "clauseNames": f.clauses}
 	if sc := f.schema(); sc != nil {
@@ -116,8 +133,10 @@ func parseFields(v string, def string) fieldSet {
 				fs[f.id] = true
 			}
 		case p == "*navigable":
+			// Jira Software's custom fields are left out so that default searches keep the shape
+			// of the recorded Jira 5 answers (jira/search.server_sdk.json), which had none.
 			for _, f := range fieldDefs {
-				if f.navigable {
+				if _, custom := customTypes[f.id]; f.navigable && !custom {
 					fs[f.id] = true
 				}
 			}
@@ -447,7 +466,17 @@ func (c *jiraCtx) fieldValue(is *issue, id string) any {
 		return nullable(is.environment)
 	case "timeestimate", "timeoriginalestimate", "aggregatetimeestimate", "aggregatetimeoriginalestimate":
 		return nil
-	case "versions", "subtasks", "attachment":
+	case sprintFieldID:
+		return sprintFieldJSON(is)
+	case epicFieldID:
+		return nullable(is.epic)
+	case "attachment":
+		out := []any{}
+		for _, a := range is.attachments {
+			out = append(out, c.attachmentJSON(a))
+		}
+		return out
+	case "versions", "subtasks":
 		return []any{}
 	case "votes":
 		return obj{"self": c.api("issue/" + is.key + "/votes"), "votes": 0, "hasVoted": false}

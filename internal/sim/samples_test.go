@@ -192,6 +192,10 @@ func TestSampleShapes(t *testing.T) {
 		}, []shapeCheck{{exact: true}}},
 		{"jira/error_404_not_found.json", func() any { return do(t, call{url: jb + "issue/NOPE-1", auth: "admin"}).obj(t) },
 			[]shapeCheck{{exact: true}}},
+		{"jira/board_sprints.server2016_anon.json", func() any {
+			return do(t, call{url: srv.JiraURL() + "/rest/agile/1.0/board/1/sprint", auth: "admin"}).obj(t)
+		}, []shapeCheck{{exact: true}, {path: []any{"values", 0}, exact: true}, {path: []any{"values", 1}},
+			{path: []any{"values", 2}, exact: true}}},
 		{"jira/project_get.apache.json", func() any { return do(t, call{url: jb + "project/OPS", auth: "admin"}).obj(t) },
 			[]shapeCheck{{}, {path: []any{"lead"}}, {path: []any{"issueTypes", 0}, exact: true}}},
 		{"jira/search.apache_jira8.json", func() any {

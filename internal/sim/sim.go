@@ -121,6 +121,8 @@ type Sim struct {
 	mu   sync.RWMutex
 	conf *confluence
 	jira *jira
+	// functions answers openSprints() and the other data functions of JQL.
+	functions *jqlFunctions
 
 	faultMu sync.Mutex
 	rng     *rand.Rand
@@ -230,6 +232,9 @@ func New(opts Options) (*Sim, error) {
 			return nil, err
 		}
 	}
+	s.jira.seedAgile(s.now())
+	s.jira.placeInSprints()
+	s.functions = &jqlFunctions{s: s}
 	s.mux = s.routes()
 	return s, nil
 }

@@ -22,6 +22,7 @@ type envKey struct {
 	loc   *time.Location
 	user  string
 	texts *TextCache
+	fn    Functions
 }
 
 // resolved is the Env as evaluation uses it: a fixed clock and a zone.
@@ -30,14 +31,15 @@ type resolved struct {
 	loc   *time.Location
 	user  string
 	texts *TextCache
+	fn    Functions
 }
 
 func resolve(env Env) (envKey, resolved) {
-	k := envKey{loc: env.Location, user: env.CurrentUser, texts: env.Texts}
+	k := envKey{loc: env.Location, user: env.CurrentUser, texts: env.Texts, fn: env.Functions}
 	if !env.Now.IsZero() {
 		k.now = env.Now.UnixNano()
 	}
-	r := resolved{now: env.Now, loc: env.Location, user: env.CurrentUser, texts: env.Texts}
+	r := resolved{now: env.Now, loc: env.Location, user: env.CurrentUser, texts: env.Texts, fn: env.Functions}
 	if r.loc == nil {
 		r.loc = time.UTC
 	}
@@ -202,7 +204,7 @@ func (q *Query) compileAll(nodes []node, env resolved) ([]pred, error) {
 
 // operatorNames are Jira's enum names, used in its predicate messages.
 var operatorNames = [...]string{"EQUALS", "NOT_EQUALS", "LIKE", "NOT_LIKE", "LESS_THAN", "GREATER_THAN",
-	"LESS_THAN_EQUALS", "GREATER_THAN_EQUALS", "IN", "NOT_IN", "IS", "IS_NOT"}
+	"LESS_THAN_EQUALS", "GREATER_THAN_EQUALS", "IN", "NOT_IN", "IS", "IS_NOT", "WAS", "WAS_NOT", "WAS_IN", "WAS_NOT_IN", "CHANGED"}
 
 // operandString is an operand as Jira displays it in validation messages: strings in double
 // quotes, functions as name(args).
@@ -225,7 +227,10 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 		return nil, q.semanticError(noSuchField(c.field))
 	}
 	if c.op.isHistory() {
-		return nil, q.semanticError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op.display(), c.field))
+		if !f.history || q.d != JQL {
+			return nil, q.semanticError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", c.op.display(), c.field))
+		}
+		return q.compileHistory(c, f, env)
 	}
 	if len(c.history) > 0 {
 		h := c.history[0]
@@ -245,8 +250,11 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 	case c.val.kind == oList && !list:
 		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the list value '%s' for field '%s'.",
 			c.op.display(), operandString(c.val), c.field))
-	case list && c.val.kind != oList:
-		// Every function known here yields a single value.
+	case c.val.kind == oFunc && isMulti(c.val) && !list:
+		// Modelled on the list sentence: a function yielding many values wants IN.
+		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the multi-value function '%s' for field '%s'.",
+			c.op.display(), operandString(c.val), c.field))
+	case list && !isMulti(c.val):
 		return nil, q.semanticError(fmt.Sprintf("Operator '%s' does not support the non-list value '%s' for field '%s'.",
 			c.op.display(), operandString(c.val), c.field))
 	}
@@ -259,7 +267,7 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 	case kText:
 		return q.compileText(c, f, env.texts)
 	case kKey:
-		return q.compileKey(c, f)
+		return q.compileKey(c, f, env)
 	}
 	return q.compileValues(c, f, env)
 }
@@ -267,31 +275,49 @@ func (q *Query) compileClause(c *clause, env resolved) (pred, error) {
 // function checks a function operand against the field and returns its lower-case name.
 func (q *Query) function(c *clause, f *fieldSpec, a *operand) (string, error) {
 	lname := strings.ToLower(a.text)
-	switch {
-	case lname == "currentuser":
-		if len(a.args) != 0 {
-			return "", q.semanticError(fmt.Sprintf("Function '%s' expected '0' arguments but received '%d'.", a.text, len(a.args)))
+	if spec, ok := valueFunctions[lname]; ok {
+		if err := q.argCount(a, spec.min, spec.max); err != nil {
+			return "", err
 		}
 		if f.kind == kDate {
 			return "", q.semanticError(fmt.Sprintf("A date for the field '%s' provided by the function '%s' is not valid.", c.field, a.text))
 		}
-		if !f.user {
+		if !spec.fits(f) {
 			return "", q.semanticError(fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", a.text, c.field))
 		}
-	case dateFunctions[lname] != "":
-		if f.kind != kDate {
-			return "", q.semanticError(fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", a.text, c.field))
-		}
-		if lname == "now" && q.d == JQL && len(a.args) != 0 {
-			return "", q.semanticError(fmt.Sprintf("Function '%s' expected '0' arguments but received '%d'.", a.text, len(a.args)))
-		}
-		if len(a.args) > 1 {
-			return "", q.semanticError(fmt.Sprintf("Function '%s' expected between '0' and '1' arguments but received '%d'.", a.text, len(a.args)))
-		}
-	default:
+		return lname, nil
+	}
+	if dateFunctions[lname] == "" {
 		return "", q.semanticError(fmt.Sprintf("Unable to find JQL function '%s()'.", a.text))
 	}
-	return lname, nil
+	if f.kind != kDate {
+		return "", q.semanticError(fmt.Sprintf("A value provided by the function '%s' is invalid for the field '%s'.", a.text, c.field))
+	}
+	if lname == "now" && q.d == JQL {
+		if err := q.argCount(a, 0, 0); err != nil {
+			return "", err
+		}
+	}
+	return lname, q.argCount(a, 0, 1)
+}
+
+// funcValues checks a function operand and returns the lower-case values it stands for.
+func (q *Query) funcValues(c *clause, f *fieldSpec, a *operand, env resolved) ([]string, error) {
+	lname, err := q.function(c, f, a)
+	if err != nil {
+		return nil, err
+	}
+	if lname == "currentuser" {
+		if env.user == "" {
+			return nil, nil
+		}
+		return []string{strings.ToLower(env.user)}, nil
+	}
+	vals, err := q.callValues(lname, a, env)
+	for i, v := range vals {
+		vals[i] = strings.ToLower(v)
+	}
+	return vals, err
 }
 
 func (q *Query) emptyNotSupported(c *clause) error {
@@ -310,12 +336,11 @@ func (q *Query) compileValues(c *clause, f *fieldSpec, env resolved) (pred, erro
 			}
 			hasEmpty = true
 		case oFunc:
-			if _, err := q.function(c, f, a); err != nil {
+			vals, err := q.funcValues(c, f, a, env)
+			if err != nil {
 				return nil, err
 			}
-			if env.user != "" {
-				want = append(want, strings.ToLower(env.user))
-			}
+			want = append(want, vals...)
 		default:
 			if q.d == JQL && f.name == "resolution" && strings.EqualFold(a.text, "unresolved") {
 				hasEmpty = true
@@ -401,16 +426,18 @@ func issueKey(s string) (string, int64, bool) {
 
 // compileKey handles Jira's issue key: equality on keys (or ids for numbers), and ordered
 // comparisons by number within the key's project.
-func (q *Query) compileKey(c *clause, f *fieldSpec) (pred, error) {
+func (q *Query) compileKey(c *clause, f *fieldSpec, env resolved) (pred, error) {
 	var keys, ids []string
 	for _, a := range flatten(c.val, nil) {
 		switch a.kind {
 		case oEmpty:
 			return nil, q.emptyNotSupported(c)
 		case oFunc:
-			if _, err := q.function(c, f, a); err != nil {
+			vals, err := q.funcValues(c, f, a, env)
+			if err != nil {
 				return nil, err
 			}
+			keys = append(keys, vals...)
 		default:
 			if a.number {
 				ids = append(ids, a.text)

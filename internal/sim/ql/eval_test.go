@@ -269,7 +269,7 @@ func TestValidateJQL(t *testing.T) {
 		{`summary = test`, "The operator '=' is not supported by the 'summary' field."},
 		{`text is EMPTY`, "The operator 'is' is not supported by the 'text' field."},
 		{`priority > High`, "The operator '>' is not supported by the 'priority' field."},
-		{`status was Open`, "The operator 'was' is not supported by the 'status' field."},
+		{`summary was Open`, "The operator 'was' is not supported by the 'summary' field."},
 		{`status = "Open" by admin`, `The EQUALS operator does not support the use of the by "admin" predicate.`},
 		{`project = (ABC, DEF)`, `Operator '=' does not support the list value '(ABC, DEF)' for field 'project'.`},
 		{`summary in test`, `Operator 'in' does not support the non-list value '"test"' for field 'summary'.`},

@@ -22,6 +22,7 @@ type fieldSpec struct {
 	known    bool   // values are checked with Env.Known
 	dateOnly bool   // a date without time of day (Jira's due)
 	noSort   bool
+	history  bool // WAS and CHANGED search its history (HistoryRecord)
 }
 
 func ops(list ...operator) uint32 {
@@ -48,16 +49,18 @@ var jqlFields = func() map[string]*fieldSpec {
 	}
 	add(&fieldSpec{name: "project", ops: opsEquality | opsIs, known: true}, "project")
 	add(&fieldSpec{name: "key", kind: kKey, ops: opsEquality | opsIs | opsOrdered, known: true}, "key", "issuekey", "issue", "id")
-	add(&fieldSpec{name: "status", ops: opsEquality | opsIs, known: true}, "status")
+	add(&fieldSpec{name: "status", history: true, ops: opsEquality | opsIs, known: true}, "status")
 	add(&fieldSpec{name: "statuscategory", ops: opsEquality | opsIs, known: true}, "statuscategory")
-	add(&fieldSpec{name: "assignee", ops: opsEquality | opsIs, empty: true, user: true, known: true}, "assignee")
-	add(&fieldSpec{name: "reporter", ops: opsEquality | opsIs, empty: true, user: true, known: true}, "reporter")
-	add(&fieldSpec{name: "priority", ops: opsEquality | opsIs, empty: true, known: true}, "priority")
+	add(&fieldSpec{name: "assignee", history: true, ops: opsEquality | opsIs, empty: true, user: true, known: true}, "assignee")
+	add(&fieldSpec{name: "reporter", history: true, ops: opsEquality | opsIs, empty: true, user: true, known: true}, "reporter")
+	add(&fieldSpec{name: "priority", history: true, ops: opsEquality | opsIs, empty: true, known: true}, "priority")
 	add(&fieldSpec{name: "issuetype", ops: opsEquality | opsIs, known: true}, "issuetype", "type")
 	add(&fieldSpec{name: "labels", ops: opsEquality | opsIs, empty: true}, "labels")
 	add(&fieldSpec{name: "component", ops: opsEquality | opsIs, empty: true, known: true}, "component")
 	add(&fieldSpec{name: "fixversion", ops: opsEquality | opsIs, empty: true, known: true}, "fixversion")
-	add(&fieldSpec{name: "resolution", ops: opsEquality | opsIs, empty: true, known: true}, "resolution")
+	add(&fieldSpec{name: "sprint", ops: opsEquality | opsIs, empty: true}, "sprint")
+	add(&fieldSpec{name: "epic link", ops: opsEquality | opsIs, empty: true}, "epic link")
+	add(&fieldSpec{name: "resolution", history: true, ops: opsEquality | opsIs, empty: true, known: true}, "resolution")
 	add(&fieldSpec{name: "text", kind: kText, ops: ops(opLike, opNotLike), noSort: true}, "text")
 	add(&fieldSpec{name: "summary", kind: kText, ops: ops(opLike, opNotLike) | opsIs}, "summary")
 	add(&fieldSpec{name: "description", kind: kText, ops: ops(opLike, opNotLike) | opsIs, empty: true}, "description")

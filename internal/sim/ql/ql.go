@@ -79,6 +79,9 @@ type Env struct {
 	// Texts, when non-nil, caches the analysis of Record.Text for ~ clauses on records that do
 	// not implement TextIndexer. Without either, every match re-analyses the text.
 	Texts *TextCache
+	// Functions, when non-nil, answers openSprints(), linkedIssues(), membersOf() and the other
+	// functions whose values are the server's data; without it they stand for no value.
+	Functions Functions
 }
 
 // OrderTerm is one ORDER BY term. Field is the canonical lower-case name (as passed to Record).
