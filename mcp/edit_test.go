@@ -276,7 +276,7 @@ func TestJiraEditRoundTrip(t *testing.T) {
 }
 
 func TestPageHistory(t *testing.T) {
-	f := newFixture(t, "", nil)
+	f := newFixture(t, "", func(o *Options) { o.Toolsets = []string{"confluence_history"} })
 	p, err := f.sim.AddPage(sim.Page{Space: "ENG", Title: "History", Body: `<p>Deploy on <ac:structured-macro ac:name="status"><ac:parameter ac:name="title">Go</ac:parameter></ac:structured-macro> Monday.</p><p>Second line.</p>`})
 	if err != nil {
 		t.Fatal(err)

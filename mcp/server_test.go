@@ -160,6 +160,7 @@ func TestAllowLists(t *testing.T) {
 	f := newFixture(t, "", func(o *Options) {
 		o.Spaces = []string{"gen"}
 		o.Projects = []string{"OPS"}
+		o.Toolsets = []string{"confluence_history"}
 	})
 	w := seedWorld(t, f.sim)
 	if err := f.sim.GeneratePages("GEN", 20, 1); err != nil {

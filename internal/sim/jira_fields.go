@@ -20,9 +20,9 @@ type customField struct {
 const customTypePrefix = "com.atlassian.jira.plugin.system.customfieldtypes:"
 
 var customFields = []customField{
-	{id: 10100, name: "Steps to Reproduce", kind: "textarea"},
-	{id: 10101, name: "Customer", kind: "textfield"},
-	{id: 10102, name: "Risk_Factor", kind: "select", options: []string{"High", "Medium", "Low"}},
+	{id: 10200, name: "Steps to Reproduce", kind: "textarea"},
+	{id: 10201, name: "Customer", kind: "textfield"},
+	{id: 10202, name: "Risk_Factor", kind: "select", options: []string{"High", "Medium", "Low"}},
 }
 
 func (f customField) fieldID() string { return "customfield_" + strconv.Itoa(f.id) }
@@ -43,7 +43,7 @@ func init() {
 	}
 }
 
-// customFieldByID finds a custom field by its field id ("customfield_10100").
+// customFieldByID finds a custom field by its field id ("customfield_10200").
 func customFieldByID(id string) (customField, bool) {
 	for _, f := range customFields {
 		if f.fieldID() == id {

@@ -21,12 +21,12 @@ func TestCustomFieldsAndEnvironment(t *testing.T) {
 		}
 	}
 	for _, f := range do(t, call{url: jb + "field", auth: "admin"}).list(t) {
-		if dig(t, f, "id") == "customfield_10100" {
+		if dig(t, f, "id") == "customfield_10200" {
 			ours = f
 		}
 	}
 	if ours == nil {
-		t.Fatal("/field lists no customfield_10100")
+		t.Fatal("/field lists no customfield_10200")
 	}
 	checkShape(t, sampleCustom, ours, shapeCheck{exact: true})
 	checkShape(t, sampleCustom, ours, shapeCheck{path: []any{"schema"}, exact: true})
@@ -48,22 +48,22 @@ func TestCustomFieldsAndEnvironment(t *testing.T) {
 		return nil
 	}
 	o := with(func(is Issue) bool { return is.Custom["Customer"] != "" })
-	if _, ok := dig(t, o, "fields", "customfield_10101").(string); !ok {
-		t.Errorf("customfield_10101 = %v, want a string", dig(t, o, "fields", "customfield_10101"))
+	if _, ok := dig(t, o, "fields", "customfield_10201").(string); !ok {
+		t.Errorf("customfield_10201 = %v, want a string", dig(t, o, "fields", "customfield_10201"))
 	}
 	o = with(func(is Issue) bool { return is.Environment != "" })
 	if r, _ := dig(t, o, "renderedFields", "environment").(string); !strings.Contains(r, "<p>") {
 		t.Errorf("rendered environment = %q", r)
 	}
 	o = with(func(is Issue) bool { return is.Custom["Steps to Reproduce"] != "" })
-	if r, _ := dig(t, o, "renderedFields", "customfield_10100").(string); !strings.Contains(r, "<ol>") {
+	if r, _ := dig(t, o, "renderedFields", "customfield_10200").(string); !strings.Contains(r, "<ol>") {
 		t.Errorf("rendered steps = %q, want a numbered list", r)
 	}
 	for _, k := range srv.IssueKeys("") {
 		is, _ := srv.GetIssue(k)
 		if is.Custom["Risk_Factor"] != "" {
-			o := do(t, call{url: jb + "issue/" + k + "?fields=customfield_10102", auth: "admin"}).obj(t)
-			if v := dig(t, o, "fields", "customfield_10102", "value"); v != is.Custom["Risk_Factor"] {
+			o := do(t, call{url: jb + "issue/" + k + "?fields=customfield_10202", auth: "admin"}).obj(t)
+			if v := dig(t, o, "fields", "customfield_10202", "value"); v != is.Custom["Risk_Factor"] {
 				t.Errorf("%s: option value %v, want %s", k, v, is.Custom["Risk_Factor"])
 			}
 			break
