@@ -83,6 +83,11 @@ func (s *AgileService) Sprints(ctx context.Context, boardID int64, states []stri
 	return getJSON[AgilePage[Sprint]](ctx, (*service)(s), "rest/agile/1.0/board/"+strconv.FormatInt(boardID, 10)+"/sprint", q)
 }
 
+// Board reads one board.
+func (s *AgileService) Board(ctx context.Context, id int64) (*Board, *Response, error) {
+	return getJSON[Board](ctx, (*service)(s), "rest/agile/1.0/board/"+strconv.FormatInt(id, 10), nil)
+}
+
 // Sprint reads one sprint.
 func (s *AgileService) Sprint(ctx context.Context, id int64) (*Sprint, *Response, error) {
 	return getJSON[Sprint](ctx, (*service)(s), "rest/agile/1.0/sprint/"+strconv.FormatInt(id, 10), nil)

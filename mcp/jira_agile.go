@@ -97,6 +97,9 @@ func (s *Server) jiraGetSprints() tool {
 					return nil, argError("state %q is not a sprint state: use active, future or closed", quoteInput(st))
 				}
 			}
+			if err := s.checkBoard(ctx, a.BoardID); err != nil {
+				return nil, err
+			}
 			p, _, err := s.jira.Agile.Sprints(ctx, a.BoardID, states, a.StartAt, max)
 			if err != nil {
 				return nil, serverError(err, "board "+strconv.FormatInt(a.BoardID, 10), "only scrum boards have sprints: see jira_get_boards")
@@ -321,4 +324,21 @@ func (s *Server) jiraUpdateSprint() tool {
 			}
 			return jsonResult(newSprintOut(sp))
 		})
+}
+
+// checkBoard refuses, under JIRA_PROJECTS, a board whose project is not
+// allowed, or not known (a board over a filter of several projects): its
+// sprints' names and goals belong to that project.
+func (s *Server) checkBoard(ctx context.Context, id int64) error {
+	if s.projects.all() {
+		return nil
+	}
+	b, _, err := s.jira.Agile.Board(ctx, id)
+	if err != nil {
+		return serverError(err, "board "+strconv.FormatInt(id, 10), "see jira_get_boards")
+	}
+	if b.Location == nil || !s.projects.allows(b.Location.ProjectKey) {
+		return s.projects.refuse("board " + strconv.FormatInt(id, 10))
+	}
+	return nil
 }

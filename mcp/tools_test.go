@@ -949,6 +949,28 @@ func TestJiraAgile(t *testing.T) {
 	g.fails(t, "jira_get_boards", map[string]any{"project_key": "WEB"}, "JIRA_PROJECTS")
 	web := g.sim.IssueKeys("WEB")[0]
 	g.fails(t, "jira_move_to_sprint", map[string]any{"backlog": true, "issue_keys": []any{web}}, "JIRA_PROJECTS")
+	// A board's sprints belong to its project: under JIRA_PROJECTS a
+	// WEB board's sprint names and goals stay out of reach.
+	var boards struct{ Boards [][]string }
+	f.ok(t, "jira_get_boards", map[string]any{"project_key": "WEB"}, &boards)
+	var webScrum, opsScrum string
+	for _, b := range boards.Boards {
+		if b[2] == "scrum" {
+			webScrum = b[0]
+		}
+	}
+	f.ok(t, "jira_get_boards", map[string]any{"project_key": "OPS"}, &boards)
+	for _, b := range boards.Boards {
+		if b[2] == "scrum" {
+			opsScrum = b[0]
+		}
+	}
+	if webScrum == "" || opsScrum == "" {
+		t.Fatalf("no scrum board for WEB (%q) or OPS (%q)", webScrum, opsScrum)
+	}
+	id := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	g.fails(t, "jira_get_sprints", map[string]any{"board_id": id(webScrum)}, "JIRA_PROJECTS")
+	g.ok(t, "jira_get_sprints", map[string]any{"board_id": id(opsScrum)}, nil)
 }
 
 func TestJiraEpicLink(t *testing.T) {
