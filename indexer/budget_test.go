@@ -73,16 +73,19 @@ func TestSyncKeepsToTheAnnouncedBudget(t *testing.T) {
 }
 
 // A server that announces nothing is paced by the assumed budget, and the
-// summary says so.
+// summary says so. The sample space is four Confluence requests: at 50 a
+// second after a burst of 2, a loaded CI machine answered them more than
+// 20 ms apart and none waited. At 5 a second after 1, a request waits
+// unless the one before it took over 200 ms.
 func TestSyncKeepsToAnAssumedBudget(t *testing.T) {
 	w := newWorld(t, sim.Options{JiraIssues: 5})
-	conf, jira := w.clientsWith(atlassian.Options{Username: "admin", Password: "admin", AssumedRate: 50, AssumedBurst: 2}, http.DefaultTransport)
+	conf, jira := w.clientsWith(atlassian.Options{Username: "admin", Password: "admin", AssumedRate: 5, AssumedBurst: 1}, http.DefaultTransport)
 	ix := w.indexer(w.open(), func(o *Options) { o.Confluence, o.Jira = conf, jira })
 	sum := w.sync(ix, RunOptions{})
 	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
 		p, ok := sum.Paces[src]
-		if !ok || p.Announced || !p.Assumed || p.PerSecond != 50 || p.Limit != 2 || p.Waited <= 0 {
-			t.Errorf("%s pace %+v (reported: %v), want the assumed 50 a second after 2, with some waiting", src, p, ok)
+		if !ok || p.Announced || !p.Assumed || p.PerSecond != 5 || p.Limit != 1 || p.Waited <= 0 {
+			t.Errorf("%s pace %+v (reported: %v), want the assumed 5 a second after 1, with some waiting", src, p, ok)
 		}
 	}
 }
