@@ -315,22 +315,8 @@ func (s *Sim) runCQL(cql string, u *User) ([]*content, *query, error) {
 	}
 	terms := q.orderBy()
 	if len(terms) == 1 && isDateField(terms[0].Field) {
-		name := "*"
-		if len(scope) == 1 {
-			name = scope[0].key
-		}
-		list := ordered(&c.orders, c.gen, name, terms[0], func() []*content {
-			var all []*content
-			for _, sp := range scope {
-				all = append(all, sp.pages...)
-			}
-			return all
-		}, idOf)
-		if f := terms[0].Field; f == "lastmodified" || f == "created" {
-			if b, ok := lowerBound(cql, f, u.TimeZone); ok {
-				list = skipBefore(list, f, terms[0].Desc, b)
-			}
-		}
+		list := byDate(&c.orders, c.gen, cql, terms[0], "lastmodified", u.TimeZone, scope,
+			func(sp *space) string { return sp.key }, func(sp *space) []*content { return sp.pages }, idOf)
 		scan(list)
 	} else {
 		for _, sp := range scope {

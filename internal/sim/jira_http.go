@@ -441,22 +441,8 @@ func (s *Sim) runJQL(jql string, u *User) ([]*issue, error) {
 	// "updated ASC, key ASC" is one date term.
 	oneDate := len(terms) == 1 || len(terms) == 2 && len(scope) == 1 && !scope[0].movedIn && terms[1].Field == "key" && !terms[1].Desc
 	if len(terms) > 0 && oneDate && isDateField(terms[0].Field) {
-		name := "*"
-		if len(scope) == 1 {
-			name = scope[0].key
-		}
-		list := ordered(&j.orders, j.gen, name, terms[0], func() []*issue {
-			var all []*issue
-			for _, p := range scope {
-				all = append(all, p.issues...)
-			}
-			return all
-		}, idOf)
-		if f := terms[0].Field; f == "updated" || f == "created" {
-			if b, ok := lowerBound(jql, f, u.TimeZone); ok {
-				list = skipBefore(list, f, terms[0].Desc, b)
-			}
-		}
+		list := byDate(&j.orders, j.gen, jql, terms[0], "updated", u.TimeZone, scope,
+			func(p *project) string { return p.key }, func(p *project) []*issue { return p.issues }, idOf)
 		scan(list)
 	} else {
 		for _, p := range scope {

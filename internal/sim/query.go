@@ -235,6 +235,32 @@ func ordered[R ql.Record](ol *orderedLists, gen uint64, scope string, term ql.Or
 
 var lowerBoundRE = regexp.MustCompile(`(?i)(?:^|[\s(])(lastmodified|updated|created)\s*(>=|>)\s*(?:"([^"]*)"|'([^']*)'|([0-9]+)(?:$|[\s)]))`)
 
+// byDate lists the records of scope in the order of one date term. When
+// the term is the product's edit date (modified) or "created" and the
+// query bounds it from below, the records before the bound are cut off by
+// binary search: an incremental crawl's "updated >= X ORDER BY updated"
+// then costs what it returns, not the size of the instance.
+func byDate[R ql.Record, S any](ol *orderedLists, gen uint64, query string, term ql.OrderTerm, modified string, loc *time.Location,
+	scope []S, scopeKey func(S) string, records func(S) []R, id func(R) int64) []R {
+	name := "*"
+	if len(scope) == 1 {
+		name = scopeKey(scope[0])
+	}
+	list := ordered(ol, gen, name, term, func() []R {
+		var all []R
+		for _, s := range scope {
+			all = append(all, records(s)...)
+		}
+		return all
+	}, id)
+	if f := term.Field; f == modified || f == "created" {
+		if b, ok := lowerBound(query, f, loc); ok {
+			list = skipBefore(list, f, term.Desc, b)
+		}
+	}
+	return list
+}
+
 // lowerBound finds "field >= date" (or >) with an absolute date in a query made only of AND:
 // every hit then has field >= that date, so a scan of a list ordered by field may skip the
 // records before it. Dates are read like ql reads them (minute precision, in loc, or a bare
