@@ -37,11 +37,7 @@ func (a *csr) mulDense(x *dense) *dense {
 		for r := lo; r < hi; r++ {
 			yr := y.row(r)
 			for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-				v := float64(a.val[p])
-				xr := x.row(int(a.idx[p]))
-				for j, xv := range xr {
-					yr[j] += v * xv
-				}
+				axpy(yr, x.row(int(a.idx[p])), float64(a.val[p]))
 			}
 		}
 	})
@@ -66,11 +62,7 @@ func (a *csr) mulDenseT(x *dense) *dense {
 			for r := 0; r < a.rows; r++ {
 				xr := x.row(r)[lo:hi]
 				for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-					v := float64(a.val[p])
-					yr := y.row(int(a.idx[p]))[lo:hi]
-					for j, xv := range xr {
-						yr[j] += v * xv
-					}
+					axpy(y.row(int(a.idx[p]))[lo:hi], xr, float64(a.val[p]))
 				}
 			}
 		}()
@@ -122,10 +114,7 @@ func gram(x *dense) [][]float64 {
 				if a == 0 {
 					continue
 				}
-				gi := g[i*k : (i+1)*k]
-				for j := i; j < k; j++ {
-					gi[j] += a * xr[j]
-				}
+				axpy(g[i*k+i:(i+1)*k], xr[i:], a)
 			}
 		}
 		parts[lo/size] = g
@@ -220,50 +209,99 @@ func symEigen(a [][]float64) (vals []float64, v [][]float64) {
 	return vals, sorted
 }
 
-// orthonormalize returns a matrix whose columns span those of x and are
-// orthonormal (through the eigenvectors of xᵀx), dropping directions whose
-// energy is negligible. When none is dropped (the usual case) it overwrites
-// x and returns it, sparing a copy of x at the fit's peak of memory.
+// orthonormalize returns a matrix whose columns are orthonormal and span
+// those of x, by Cholesky QR: xᵀx = RᵀR, and x·R⁻¹ is orthonormal. That
+// takes half the multiplications of the eigenvectors of xᵀx, and no
+// eigen decomposition. A column (almost) in the span of the columns before
+// it is dropped. When none is (the usual case) it overwrites x and returns
+// it, sparing a copy of x at the fit's peak of memory.
+//
+// Cholesky QR loses orthogonality with the square of x's condition, which
+// the power iterations keep small: each orthonormalizes a product of the
+// corpus matrix with an orthonormal basis. The last step (truncatedSVD)
+// diagonalises what is left.
 func orthonormalize(x *dense) *dense {
-	vals, v := symEigen(gram(x))
-	keep := 0
-	for keep < len(vals) && vals[keep] > vals[0]*1e-12 && vals[keep] > 0 {
-		keep++
+	g := gram(x)
+	n := x.cols
+	var maxDiag float64
+	for j := range n {
+		maxDiag = max(maxDiag, g[j][j])
 	}
-	scale := make([]float64, keep)
-	for j := range keep {
-		scale[j] = 1 / math.Sqrt(vals[j])
+	// Column p of the result is (x_kept[p] − Σ_{q<p} y_q·l[p][q]) / diag[p]:
+	// l is Rᵀ over the kept columns, its rows contiguous for the solve.
+	var kept []int
+	var l [][]float64
+	var diag []float64
+	for j := range n {
+		// rj[q] = R[kept[q]][j], from R[kept[m]][kept[q]] = l[q][m].
+		rj := make([]float64, len(kept))
+		d := g[j][j]
+		for q, i := range kept {
+			rj[q] = (g[i][j] - dot(rj[:q], l[q])) / diag[q]
+			d -= rj[q] * rj[q]
+		}
+		if !(d > 1e-9*g[j][j] && d > 1e-24*maxDiag) {
+			continue // dependent on the columns before it, or zero
+		}
+		kept = append(kept, j)
+		l = append(l, rj)
+		diag = append(diag, math.Sqrt(d))
 	}
-	if keep == x.cols {
-		mulSmallInPlace(x, v, scale)
-		return x
-	}
-	return mulSmall(x, v, keep, scale)
-}
-
-// mulSmallInPlace replaces x by x times the square matrix v, each column
-// scaled by scale[j]: the same sums, in the same order, as mulSmall.
-func mulSmallInPlace(x *dense, v [][]float64, scale []float64) {
-	cols := x.cols
+	keep := len(kept)
 	forRows(x.rows, func(lo, hi int) {
-		yr := make([]float64, cols)
-		for r := lo; r < hi; r++ {
-			clear(yr)
-			xr := x.row(r)
-			for i, a := range xr {
-				if a == 0 {
-					continue
-				}
-				vi := v[i]
-				for j := range cols {
-					yr[j] += a * vi[j]
-				}
+		y := make([]float64, keep)
+		for row := lo; row < hi; row++ {
+			xr := x.row(row)
+			for p, j := range kept {
+				y[p] = (xr[j] - dot(y[:p], l[p])) / diag[p]
 			}
-			for j := range cols {
-				xr[j] = yr[j] * scale[j]
-			}
+			copy(xr, y)
 		}
 	})
+	if keep == n {
+		return x
+	}
+	y := newDense(x.rows, keep)
+	for row := range x.rows {
+		copy(y.row(row), x.row(row)[:keep])
+	}
+	return y
+}
+
+// axpy adds a·x to y, y at least as long as x. Unrolled: it is the inner
+// loop of every product of the fit. Each element's sum is taken in the same
+// order as the plain loop.
+func axpy(y, x []float64, a float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x4, y4 := x[i:i+4:i+4], y[i:i+4:i+4]
+		y4[0] += a * x4[0]
+		y4[1] += a * x4[1]
+		y4[2] += a * x4[2]
+		y4[3] += a * x4[3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += a * x[i]
+	}
+}
+
+// dot returns the dot product of x and y, y at least as long as x.
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x4, y4 := x[i:i+4:i+4], y[i:i+4:i+4]
+		s0 += x4[0] * y4[0]
+		s1 += x4[1] * y4[1]
+		s2 += x4[2] * y4[2]
+		s3 += x4[3] * y4[3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // mulSmall returns x times the first cols columns of the small square
@@ -277,10 +315,7 @@ func mulSmall(x *dense, v [][]float64, cols int, scale []float64) *dense {
 				if a == 0 {
 					continue
 				}
-				vi := v[i]
-				for j := range cols {
-					yr[j] += a * vi[j]
-				}
+				axpy(yr, v[i][:cols], a)
 			}
 			if scale != nil {
 				for j := range cols {
@@ -322,9 +357,30 @@ func truncatedSVD(ctx context.Context, a *csr, k, iters int) (*dense, []float64,
 		k--
 	}
 	u := mulSmall(q, w, k, nil)
+	flipSigns(u)
 	sv := make([]float64, k)
 	for j := range k {
 		sv[j] = math.Sqrt(vals[j])
 	}
 	return u, sv, nil
+}
+
+// flipSigns makes the entry of largest magnitude of each column of u
+// positive (the first of equals). A singular vector's sign is arbitrary:
+// fixed this way, the model does not depend on the basis that the
+// orthonormalization happened to choose.
+func flipSigns(u *dense) {
+	for j := range u.cols {
+		var best float64
+		for r := range u.rows {
+			if x := u.data[r*u.cols+j]; math.Abs(x) > math.Abs(best) {
+				best = x
+			}
+		}
+		if best < 0 {
+			for r := range u.rows {
+				u.data[r*u.cols+j] = -u.data[r*u.cols+j]
+			}
+		}
+	}
 }
