@@ -106,16 +106,22 @@ func gram(x *dense) [][]float64 {
 	k := x.cols
 	size := (x.rows + rowBlocks - 1) / rowBlocks
 	parts := make([][]float64, rowBlocks)
+	// Columns in pairs: a zero column pads an odd count.
+	kp := k + k%2
 	forRows(x.rows, func(lo, hi int) {
-		g := make([]float64, k*k)
-		for r := lo; r < hi; r++ {
-			xr := x.row(r)
-			for i, a := range xr {
-				if a == 0 {
-					continue
+		g := make([]float64, kp*kp)
+		t := make([]float64, kp*gramRows) // a tile of x, transposed
+		for r0 := lo; r0 < hi; r0 += gramRows {
+			b := min(gramRows, hi-r0)
+			for r := range b {
+				for i, v := range x.row(r0 + r) {
+					t[i*b+r] = v
 				}
-				axpy(g[i*k+i:(i+1)*k], xr[i:], a)
 			}
+			if k < kp {
+				clear(t[k*b : kp*b])
+			}
+			gramTile(g, t[:kp*b], kp, b)
 		}
 		parts[lo/size] = g
 	})
@@ -129,7 +135,7 @@ func gram(x *dense) [][]float64 {
 		}
 		for i := range k {
 			for j := i; j < k; j++ {
-				out[i][j] += g[i*k+j]
+				out[i][j] += g[i*kp+j]
 			}
 		}
 	}
@@ -139,6 +145,36 @@ func gram(x *dense) [][]float64 {
 		}
 	}
 	return out
+}
+
+// gramRows is the height of the tiles of gram: a tile of 140 columns stays
+// in the first-level cache of most cores.
+const gramRows = 32
+
+// gramTile adds tᵀ·t to the upper triangle of g (kp × kp, kp even), t
+// holding kp columns of b values each. Pairs of columns against pairs:
+// each value loaded serves two products.
+func gramTile(g, t []float64, kp, b int) {
+	for i := 0; i < kp; i += 2 {
+		a0, a1 := t[i*b:(i+1)*b], t[(i+1)*b:(i+2)*b]
+		g0, g1 := g[i*kp:(i+1)*kp], g[(i+1)*kp:(i+2)*kp]
+		for j := i; j < kp; j += 2 {
+			c0, c1 := t[j*b:(j+1)*b], t[(j+1)*b:(j+2)*b]
+			a0, a1, c1 := a0[:len(c0)], a1[:len(c0)], c1[:len(c0)]
+			var s00, s01, s10, s11 float64
+			for r, c := range c0 {
+				x0, x1, d := a0[r], a1[r], c1[r]
+				s00 += x0 * c
+				s01 += x0 * d
+				s10 += x1 * c
+				s11 += x1 * d
+			}
+			g0[j] += s00
+			g0[j+1] += s01
+			g1[j] += s10
+			g1[j+1] += s11
+		}
+	}
 }
 
 // symEigen diagonalises the symmetric matrix a with cyclic Jacobi rotations
@@ -237,7 +273,11 @@ func orthonormalize(x *dense) *dense {
 		rj := make([]float64, len(kept))
 		d := g[j][j]
 		for q, i := range kept {
-			rj[q] = (g[i][j] - dot(rj[:q], l[q])) / diag[q]
+			s := g[i][j]
+			for m, v := range l[q] {
+				s -= v * rj[m]
+			}
+			rj[q] = s / diag[q]
 			d -= rj[q] * rj[q]
 		}
 		if !(d > 1e-9*g[j][j] && d > 1e-24*maxDiag) {
@@ -248,14 +288,28 @@ func orthonormalize(x *dense) *dense {
 		diag = append(diag, math.Sqrt(d))
 	}
 	keep := len(kept)
+	// Four rows at a time, so that each value of l loaded serves four
+	// products; a short group repeats its last row.
 	forRows(x.rows, func(lo, hi int) {
-		y := make([]float64, keep)
-		for row := lo; row < hi; row++ {
-			xr := x.row(row)
-			for p, j := range kept {
-				y[p] = (xr[j] - dot(y[:p], l[p])) / diag[p]
+		var ys [4][]float64
+		for i := range ys {
+			ys[i] = make([]float64, keep)
+		}
+		for r0 := lo; r0 < hi; r0 += 4 {
+			var xs [4][]float64
+			for i := range xs {
+				xs[i] = x.row(min(r0+i, hi-1))
 			}
-			copy(xr, y)
+			for p, j := range kept {
+				s0, s1, s2, s3 := dot4(l[p], ys[0][:p], ys[1][:p], ys[2][:p], ys[3][:p])
+				ys[0][p] = (xs[0][j] - s0) / diag[p]
+				ys[1][p] = (xs[1][j] - s1) / diag[p]
+				ys[2][p] = (xs[2][j] - s2) / diag[p]
+				ys[3][p] = (xs[3][j] - s3) / diag[p]
+			}
+			for i := range min(4, hi-r0) {
+				copy(xs[i], ys[i])
+			}
 		}
 	})
 	if keep == n {
@@ -286,22 +340,17 @@ func axpy(y, x []float64, a float64) {
 	}
 }
 
-// dot returns the dot product of x and y, y at least as long as x.
-func dot(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		x4, y4 := x[i:i+4:i+4], y[i:i+4:i+4]
-		s0 += x4[0] * y4[0]
-		s1 += x4[1] * y4[1]
-		s2 += x4[2] * y4[2]
-		s3 += x4[3] * y4[3]
+// dot4 returns the dot products of l with y0, y1, y2 and y3, each as long
+// as l.
+func dot4(l, y0, y1, y2, y3 []float64) (s0, s1, s2, s3 float64) {
+	y0, y1, y2, y3 = y0[:len(l)], y1[:len(l)], y2[:len(l)], y3[:len(l)]
+	for i, v := range l {
+		s0 += v * y0[i]
+		s1 += v * y1[i]
+		s2 += v * y2[i]
+		s3 += v * y3[i]
 	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
+	return s0, s1, s2, s3
 }
 
 // mulSmall returns x times the first cols columns of the small square
