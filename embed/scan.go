@@ -23,6 +23,11 @@ type scanBatch struct {
 // scanBatchSize is how many texts a worker takes at a time.
 const scanBatchSize = 64
 
+// maxScanWorkers bounds the workers of the counting pass: each keeps a
+// stemCache of its own (up to about 10 MB), and past a few of them the
+// in-order counting on one goroutine is what they wait for.
+const maxScanWorkers = 4
+
 // scanTexts ranges over texts once and calls fn, in the order of texts and
 // on the calling goroutine, with each text's stems, the distinct buckets of
 // its hashed features (none unless buckets is set) and its hash.
@@ -31,7 +36,7 @@ const scanBatchSize = 64
 // texts, or ctx's error.
 func scanTexts(ctx context.Context, fc featureConfig, buckets bool, texts iter.Seq[string],
 	fn func(words []string, buckets []uint32, hash uint64)) (int, error) {
-	workers := max(runtime.GOMAXPROCS(0), 1)
+	workers := min(max(runtime.GOMAXPROCS(0), 1), maxScanWorkers)
 	jobs := make(chan *scanBatch)
 	var wg sync.WaitGroup
 	for range workers {
