@@ -23,9 +23,10 @@ type scanBatch struct {
 // scanBatchSize is how many texts a worker takes at a time.
 const scanBatchSize = 64
 
-// maxScanWorkers bounds the workers of the counting pass: each keeps a
-// stemCache of its own (up to about 10 MB), and past a few of them the
-// in-order counting on one goroutine is what they wait for.
+// maxScanWorkers bounds the workers of the counting pass: past a few of
+// them the in-order counting on one goroutine is what they wait for. Each
+// keeps a stemCache of its own, of its share of maxStemCache, so that the
+// fit's memory does not grow with the number of cores.
 const maxScanWorkers = 4
 
 // scanTexts ranges over texts once and calls fn, in the order of texts and
@@ -49,7 +50,7 @@ func scanTexts(ctx context.Context, fc featureConfig, buckets bool, texts iter.S
 			var seen []uint32
 			for b := range jobs {
 				for _, text := range b.texts {
-					toks = tokenize(text, toks[:0], cache)
+					toks = tokenizeUpTo(text, toks[:0], cache, maxStemCache/workers)
 					for _, t := range toks {
 						if t.stem != "" {
 							b.words = append(b.words, t.stem)
