@@ -144,9 +144,6 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 	var total int64
 	bucketDF := make([]uint32, idfBuckets)
 	sample := &docSample{}
-	var toks []token
-	var feats []feature
-	var seen []uint32
 	var terms []uint32
 	var once []uint64    // bitset of onceBits, made when exactStems is reached
 	var pending []string // stems of this text past exactStems, not counted yet
@@ -159,28 +156,16 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 		cf = append(cf, 0)
 		return id
 	}
-	cache := stemCache{}
-	n := 0
-	for text := range texts {
-		if n%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		n++
-		toks = tokenize(text, toks[:0], cache)
+	n, err := scanTexts(ctx, fc, cfg.HashIDF, texts, func(words []string, buckets []uint32, h uint64) {
 		terms = terms[:0]
-		for _, t := range toks {
-			if t.stem == "" {
-				continue
-			}
-			id, ok := ids[t.stem]
+		for _, w := range words {
+			id, ok := ids[w]
 			if !ok {
 				if len(stems) >= exactStems {
-					pending = append(pending, t.stem)
+					pending = append(pending, w)
 					continue
 				}
-				id = intern(t.stem)
+				id = intern(w)
 			}
 			terms = append(terms, id)
 		}
@@ -212,7 +197,6 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 		}
 		slices.Sort(terms)
 		var counts []termCount
-		h := hashString(0, text)
 		keep := sample.wants(cfg.MaxDocs, h)
 		for a := 0; a < len(terms); {
 			b := a + 1
@@ -227,22 +211,15 @@ func fitModel(ctx context.Context, cfg adaptConfig, fc featureConfig, texts iter
 			}
 			a = b
 		}
-		if cfg.HashIDF {
-			feats = extractFeatures(fc, toks, nil, feats)
-			seen = seen[:0]
-			for _, f := range feats {
-				seen = append(seen, uint32(f.hash%idfBuckets))
-			}
-			slices.Sort(seen)
-			for i, b := range seen {
-				if i == 0 || seen[i-1] != b {
-					bucketDF[b]++
-				}
-			}
+		for _, b := range buckets {
+			bucketDF[b]++
 		}
 		if keep && len(counts) > 0 {
 			sample.offer(cfg.MaxDocs, sampledDoc{h, counts})
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("no texts to learn from")

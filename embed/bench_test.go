@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
@@ -71,4 +72,33 @@ func BenchmarkBuiltinEmbed(b *testing.B) {
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds()*ref.Seconds(), "chunks/ref")
 		})
 	}
+}
+
+// BenchmarkFitManual fits the builtin embedder on the chunks of the
+// PostgreSQL manual (the corpus of the experiment harness), reporting the
+// CPU time of a fit and its multiple of the reference workload (benchref)
+// measured in the same run:
+//
+//	go test ./embed -run '^$' -bench FitManual -benchtime 3x
+func BenchmarkFitManual(b *testing.B) {
+	if _, err := os.Stat(pgDocDir); err != nil {
+		b.Skipf("%s missing (apt-get install postgresql-doc-15): %v", pgDocDir, err)
+	}
+	var texts []string
+	for _, c := range loadCorpus(b, pgDocDir) {
+		texts = append(texts, c.text)
+	}
+	ref := benchref.Measure(7)
+	cpu0 := benchref.CPUTime()
+	n := 0
+	for b.Loop() {
+		if err := NewBuiltin(BuiltinOptions{}).Fit(context.Background(), slices.Values(texts)); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	cpu := (benchref.CPUTime() - cpu0) / time.Duration(n)
+	ref = min(ref, benchref.Measure(7))
+	b.ReportMetric(cpu.Seconds(), "cpu-s/fit")
+	b.ReportMetric(float64(cpu)/float64(ref), "ref/fit")
 }

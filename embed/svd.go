@@ -37,11 +37,7 @@ func (a *csr) mulDense(x *dense) *dense {
 		for r := lo; r < hi; r++ {
 			yr := y.row(r)
 			for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-				v := float64(a.val[p])
-				xr := x.row(int(a.idx[p]))
-				for j, xv := range xr {
-					yr[j] += v * xv
-				}
+				axpy(yr, x.row(int(a.idx[p])), float64(a.val[p]))
 			}
 		}
 	})
@@ -66,11 +62,7 @@ func (a *csr) mulDenseT(x *dense) *dense {
 			for r := 0; r < a.rows; r++ {
 				xr := x.row(r)[lo:hi]
 				for p := a.ptr[r]; p < a.ptr[r+1]; p++ {
-					v := float64(a.val[p])
-					yr := y.row(int(a.idx[p]))[lo:hi]
-					for j, xv := range xr {
-						yr[j] += v * xv
-					}
+					axpy(y.row(int(a.idx[p]))[lo:hi], xr, float64(a.val[p]))
 				}
 			}
 		}()
@@ -114,19 +106,22 @@ func gram(x *dense) [][]float64 {
 	k := x.cols
 	size := (x.rows + rowBlocks - 1) / rowBlocks
 	parts := make([][]float64, rowBlocks)
+	// Columns in pairs: a zero column pads an odd count.
+	kp := k + k%2
 	forRows(x.rows, func(lo, hi int) {
-		g := make([]float64, k*k)
-		for r := lo; r < hi; r++ {
-			xr := x.row(r)
-			for i, a := range xr {
-				if a == 0 {
-					continue
-				}
-				gi := g[i*k : (i+1)*k]
-				for j := i; j < k; j++ {
-					gi[j] += a * xr[j]
+		g := make([]float64, kp*kp)
+		t := make([]float64, kp*gramRows) // a tile of x, transposed
+		for r0 := lo; r0 < hi; r0 += gramRows {
+			b := min(gramRows, hi-r0)
+			for r := range b {
+				for i, v := range x.row(r0 + r) {
+					t[i*b+r] = v
 				}
 			}
+			if k < kp {
+				clear(t[k*b : kp*b])
+			}
+			gramTile(g, t[:kp*b], kp, b)
 		}
 		parts[lo/size] = g
 	})
@@ -140,7 +135,7 @@ func gram(x *dense) [][]float64 {
 		}
 		for i := range k {
 			for j := i; j < k; j++ {
-				out[i][j] += g[i*k+j]
+				out[i][j] += g[i*kp+j]
 			}
 		}
 	}
@@ -150,6 +145,36 @@ func gram(x *dense) [][]float64 {
 		}
 	}
 	return out
+}
+
+// gramRows is the height of the tiles of gram: a tile of 140 columns stays
+// in the first-level cache of most cores.
+const gramRows = 32
+
+// gramTile adds tᵀ·t to the upper triangle of g (kp × kp, kp even), t
+// holding kp columns of b values each. Pairs of columns against pairs:
+// each value loaded serves two products.
+func gramTile(g, t []float64, kp, b int) {
+	for i := 0; i < kp; i += 2 {
+		a0, a1 := t[i*b:(i+1)*b], t[(i+1)*b:(i+2)*b]
+		g0, g1 := g[i*kp:(i+1)*kp], g[(i+1)*kp:(i+2)*kp]
+		for j := i; j < kp; j += 2 {
+			c0, c1 := t[j*b:(j+1)*b], t[(j+1)*b:(j+2)*b]
+			a0, a1, c1 := a0[:len(c0)], a1[:len(c0)], c1[:len(c0)]
+			var s00, s01, s10, s11 float64
+			for r, c := range c0 {
+				x0, x1, d := a0[r], a1[r], c1[r]
+				s00 += x0 * c
+				s01 += x0 * d
+				s10 += x1 * c
+				s11 += x1 * d
+			}
+			g0[j] += s00
+			g0[j+1] += s01
+			g1[j] += s10
+			g1[j+1] += s11
+		}
+	}
 }
 
 // symEigen diagonalises the symmetric matrix a with cyclic Jacobi rotations
@@ -220,50 +245,112 @@ func symEigen(a [][]float64) (vals []float64, v [][]float64) {
 	return vals, sorted
 }
 
-// orthonormalize returns a matrix whose columns span those of x and are
-// orthonormal (through the eigenvectors of xᵀx), dropping directions whose
-// energy is negligible. When none is dropped (the usual case) it overwrites
-// x and returns it, sparing a copy of x at the fit's peak of memory.
+// orthonormalize returns a matrix whose columns are orthonormal and span
+// those of x, by Cholesky QR: xᵀx = RᵀR, and x·R⁻¹ is orthonormal. That
+// takes half the multiplications of the eigenvectors of xᵀx, and no
+// eigen decomposition. A column (almost) in the span of the columns before
+// it is dropped. When none is (the usual case) it overwrites x and returns
+// it, sparing a copy of x at the fit's peak of memory.
+//
+// Cholesky QR loses orthogonality with the square of x's condition, which
+// the power iterations keep small: each orthonormalizes a product of the
+// corpus matrix with an orthonormal basis. The last step (truncatedSVD)
+// diagonalises what is left.
 func orthonormalize(x *dense) *dense {
-	vals, v := symEigen(gram(x))
-	keep := 0
-	for keep < len(vals) && vals[keep] > vals[0]*1e-12 && vals[keep] > 0 {
-		keep++
+	g := gram(x)
+	n := x.cols
+	var maxDiag float64
+	for j := range n {
+		maxDiag = max(maxDiag, g[j][j])
 	}
-	scale := make([]float64, keep)
-	for j := range keep {
-		scale[j] = 1 / math.Sqrt(vals[j])
-	}
-	if keep == x.cols {
-		mulSmallInPlace(x, v, scale)
-		return x
-	}
-	return mulSmall(x, v, keep, scale)
-}
-
-// mulSmallInPlace replaces x by x times the square matrix v, each column
-// scaled by scale[j]: the same sums, in the same order, as mulSmall.
-func mulSmallInPlace(x *dense, v [][]float64, scale []float64) {
-	cols := x.cols
-	forRows(x.rows, func(lo, hi int) {
-		yr := make([]float64, cols)
-		for r := lo; r < hi; r++ {
-			clear(yr)
-			xr := x.row(r)
-			for i, a := range xr {
-				if a == 0 {
-					continue
-				}
-				vi := v[i]
-				for j := range cols {
-					yr[j] += a * vi[j]
-				}
+	// Column p of the result is (x_kept[p] − Σ_{q<p} y_q·l[p][q]) / diag[p]:
+	// l is Rᵀ over the kept columns, its rows contiguous for the solve.
+	var kept []int
+	var l [][]float64
+	var diag []float64
+	for j := range n {
+		// rj[q] = R[kept[q]][j], from R[kept[m]][kept[q]] = l[q][m].
+		rj := make([]float64, len(kept))
+		d := g[j][j]
+		for q, i := range kept {
+			s := g[i][j]
+			for m, v := range l[q] {
+				s -= v * rj[m]
 			}
-			for j := range cols {
-				xr[j] = yr[j] * scale[j]
+			rj[q] = s / diag[q]
+			d -= rj[q] * rj[q]
+		}
+		if !(d > 1e-9*g[j][j] && d > 1e-24*maxDiag) {
+			continue // dependent on the columns before it, or zero
+		}
+		kept = append(kept, j)
+		l = append(l, rj)
+		diag = append(diag, math.Sqrt(d))
+	}
+	keep := len(kept)
+	// Four rows at a time, so that each value of l loaded serves four
+	// products; a short group repeats its last row.
+	forRows(x.rows, func(lo, hi int) {
+		var ys [4][]float64
+		for i := range ys {
+			ys[i] = make([]float64, keep)
+		}
+		for r0 := lo; r0 < hi; r0 += 4 {
+			var xs [4][]float64
+			for i := range xs {
+				xs[i] = x.row(min(r0+i, hi-1))
+			}
+			for p, j := range kept {
+				s0, s1, s2, s3 := dot4(l[p], ys[0][:p], ys[1][:p], ys[2][:p], ys[3][:p])
+				ys[0][p] = (xs[0][j] - s0) / diag[p]
+				ys[1][p] = (xs[1][j] - s1) / diag[p]
+				ys[2][p] = (xs[2][j] - s2) / diag[p]
+				ys[3][p] = (xs[3][j] - s3) / diag[p]
+			}
+			for i := range min(4, hi-r0) {
+				copy(xs[i], ys[i])
 			}
 		}
 	})
+	if keep == n {
+		return x
+	}
+	y := newDense(x.rows, keep)
+	for row := range x.rows {
+		copy(y.row(row), x.row(row)[:keep])
+	}
+	return y
+}
+
+// axpy adds a·x to y, y at least as long as x. Unrolled: it is the inner
+// loop of every product of the fit. Each element's sum is taken in the same
+// order as the plain loop.
+func axpy(y, x []float64, a float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x4, y4 := x[i:i+4:i+4], y[i:i+4:i+4]
+		y4[0] += a * x4[0]
+		y4[1] += a * x4[1]
+		y4[2] += a * x4[2]
+		y4[3] += a * x4[3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += a * x[i]
+	}
+}
+
+// dot4 returns the dot products of l with y0, y1, y2 and y3, each as long
+// as l.
+func dot4(l, y0, y1, y2, y3 []float64) (s0, s1, s2, s3 float64) {
+	y0, y1, y2, y3 = y0[:len(l)], y1[:len(l)], y2[:len(l)], y3[:len(l)]
+	for i, v := range l {
+		s0 += v * y0[i]
+		s1 += v * y1[i]
+		s2 += v * y2[i]
+		s3 += v * y3[i]
+	}
+	return s0, s1, s2, s3
 }
 
 // mulSmall returns x times the first cols columns of the small square
@@ -277,10 +364,7 @@ func mulSmall(x *dense, v [][]float64, cols int, scale []float64) *dense {
 				if a == 0 {
 					continue
 				}
-				vi := v[i]
-				for j := range cols {
-					yr[j] += a * vi[j]
-				}
+				axpy(yr, v[i][:cols], a)
 			}
 			if scale != nil {
 				for j := range cols {
@@ -322,9 +406,30 @@ func truncatedSVD(ctx context.Context, a *csr, k, iters int) (*dense, []float64,
 		k--
 	}
 	u := mulSmall(q, w, k, nil)
+	flipSigns(u)
 	sv := make([]float64, k)
 	for j := range k {
 		sv[j] = math.Sqrt(vals[j])
 	}
 	return u, sv, nil
+}
+
+// flipSigns makes the entry of largest magnitude of each column of u
+// positive (the first of equals). A singular vector's sign is arbitrary:
+// fixed this way, the model does not depend on the basis that the
+// orthonormalization happened to choose.
+func flipSigns(u *dense) {
+	for j := range u.cols {
+		var best float64
+		for r := range u.rows {
+			if x := u.data[r*u.cols+j]; math.Abs(x) > math.Abs(best) {
+				best = x
+			}
+		}
+		if best < 0 {
+			for r := range u.rows {
+				u.data[r*u.cols+j] = -u.data[r*u.cols+j]
+			}
+		}
+	}
 }

@@ -107,3 +107,77 @@ func TestFitDoesNotDependOnCores(t *testing.T) {
 		t.Error("the model fitted on 1 core differs from the one fitted on 4")
 	}
 }
+
+// TestOrthonormalize checks Cholesky QR on full-rank columns and on
+// columns that repeat or combine earlier ones (dropped), or are zero.
+func TestOrthonormalize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func(rows, cols int) *dense {
+		x := newDense(rows, cols)
+		for i := range x.data {
+			x.data[i] = rng.NormFloat64()
+		}
+		return x
+	}
+	cases := []struct {
+		name string
+		x    func() *dense
+		keep int
+	}{
+		{"full rank", func() *dense { return random(50, 7) }, 7},
+		{"odd column count", func() *dense { return random(9, 3) }, 3},
+		{"repeated and combined columns, a zero one", func() *dense {
+			x := random(40, 6)
+			for r := range x.rows {
+				row := x.row(r)
+				row[2] = row[0]                // a repeat
+				row[4] = 2*row[1] - 0.5*row[3] // a combination
+				row[5] = 0
+			}
+			return x
+		}, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := tc.x()
+			orig := &dense{rows: x.rows, cols: x.cols, data: slices.Clone(x.data)}
+			q := orthonormalize(x)
+			if q.cols != tc.keep {
+				t.Fatalf("%d columns kept, want %d", q.cols, tc.keep)
+			}
+			g := gram(q)
+			for i := range q.cols {
+				for j := range q.cols {
+					want := 0.0
+					if i == j {
+						want = 1
+					}
+					if math.Abs(g[i][j]-want) > 1e-10 {
+						t.Errorf("qᵀq[%d][%d] = %g, want %g", i, j, g[i][j], want)
+					}
+				}
+			}
+			// Every original column lies in the span of q: q·qᵀ·x = x.
+			for j := range orig.cols {
+				var res, norm float64
+				coef := make([]float64, q.cols)
+				for r := range q.rows {
+					for c := range q.cols {
+						coef[c] += q.row(r)[c] * orig.row(r)[j]
+					}
+				}
+				for r := range q.rows {
+					var p float64
+					for c := range q.cols {
+						p += q.row(r)[c] * coef[c]
+					}
+					res += (p - orig.row(r)[j]) * (p - orig.row(r)[j])
+					norm += orig.row(r)[j] * orig.row(r)[j]
+				}
+				if res > 1e-18+1e-18*norm {
+					t.Errorf("column %d is outside the span: residual² %g of norm² %g", j, res, norm)
+				}
+			}
+		})
+	}
+}

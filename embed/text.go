@@ -26,6 +26,12 @@ const maxStemCache = 100_000
 // are kept (with an empty stem) so that callers can tell adjacency apart
 // from a stop word in between.
 func tokenize(text string, dst []token, cache stemCache) []token {
+	return tokenizeUpTo(text, dst, cache, maxStemCache)
+}
+
+// tokenizeUpTo is tokenize with a cache of at most limit stems: the fit's
+// workers share maxStemCache between them.
+func tokenizeUpTo(text string, dst []token, cache stemCache, limit int) []token {
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
@@ -41,7 +47,7 @@ func tokenize(text string, dst []token, cache stemCache) []token {
 			t.stem = st
 		} else if !isStopWord(w) {
 			t.stem = stem(w)
-			if cache != nil && len(cache) < maxStemCache {
+			if cache != nil && len(cache) < limit {
 				// Clone: w may point into a large text.
 				cache[strings.Clone(w)] = strings.Clone(t.stem)
 			}

@@ -55,8 +55,8 @@ var _ Trainable = (*Builtin)(nil)
 // depend on their order nor on the number of cores). Its memory stops
 // growing with the corpus past the sample, also when every chunk carries
 // tokens found nowhere else (see exactStems). TestFitAtScale and
-// TestFitMemory measure its time, memory and model size; the figures are in
-// BENCHMARKS.md.
+// TestFitMemory measure its time, memory and model size, BenchmarkFitManual
+// its CPU time on the PostgreSQL manual; the figures are in BENCHMARKS.md.
 func (b *Builtin) Fit(ctx context.Context, texts iter.Seq[string]) error {
 	m, err := fitModel(ctx, b.adapt, b.cfg, texts)
 	if err != nil {

@@ -190,6 +190,23 @@ func TestFitErrors(t *testing.T) {
 	if strings.HasPrefix(b.Model(), "builtin/lsa") {
 		t.Errorf("a failed Fit changed the model: %s", b.Model())
 	}
+	// Cancelled midway, Fit stops reading texts (its workers hold a few
+	// batches at most).
+	ctx, cancel = context.WithCancel(context.Background())
+	read := 0
+	texts := func(yield func(string) bool) {
+		for read = 0; read < 100_000; read++ {
+			if read == 1000 {
+				cancel()
+			}
+			if !yield("vacuum reclaims the storage of dead tuples") {
+				return
+			}
+		}
+	}
+	if err := b.Fit(ctx, texts); !errors.Is(err, context.Canceled) || read > 1000+scanBatchSize {
+		t.Errorf("cancelled after 1,000 texts: err = %v, %d texts read", err, read)
+	}
 	// Text without content words still fits (IDF only, no latent part).
 	if err := b.Fit(context.Background(), slices.Values([]string{"the and of", "a to it"})); err != nil {
 		t.Errorf("stop words only: %v", err)
