@@ -291,7 +291,9 @@ func (s *Searcher) callerIdentity(ctx context.Context, src string, cr *atlassian
 		s.cacheIdentity(key, who)
 		return who, true
 	}
-	fresh, err := s.askIdentity(ctx, src)
+	lctx, cancel := s.liveContext(ctx)
+	fresh, err := s.askIdentity(lctx, src)
+	cancel()
 	if err != nil {
 		if ok {
 			return who, false // offline: the last identity this credential had
