@@ -86,7 +86,7 @@ type Options struct {
 	// down and the syncing account costs no request; "": memory only.
 	StateDir string
 	Logger   *slog.Logger
-	Now         func() time.Time
+	Now      func() time.Time
 }
 
 // DefaultMinScore is the weakest hybrid score trusted alone. With the
