@@ -283,16 +283,17 @@ func (s *Searcher) callerIdentity(ctx context.Context, src string, cr *atlassian
 	if ok && s.opts.Now().Sub(who.Checked) < identityTTL {
 		return who, true
 	}
-	held, heldOK := s.state.get(s.opts.StateDir, src, cr)
-	if !ok && heldOK {
-		who, ok = held, true
+	if !ok {
+		who, ok = s.state.get(s.opts.StateDir, src, cr)
 	}
-	if ok && s.opts.Now().Sub(who.Checked) < identityTTL {
+	// A credential logs in as the same user for good: the account that
+	// synced needs no groups, so its remembered name stands.
+	if ok && (s.opts.Now().Sub(who.Checked) < identityTTL || who.Name == s.syncer(ctx, src)) {
 		s.cacheIdentity(key, who)
 		return who, true
 	}
 	lctx, cancel := s.liveContext(ctx)
-	fresh, err := s.askIdentity(lctx, src)
+	fresh, err := s.askIdentity(lctx, src, s.syncer(ctx, src))
 	cancel()
 	if err != nil {
 		if ok {
@@ -341,10 +342,11 @@ func (s *Searcher) rememberContainers(src string, cr *atlassian.Credentials, see
 	}
 }
 
-// askIdentity asks src, as ctx's caller, for its user name and groups.
-// Groups that cannot be read leave GroupsKnown false: restrictions to
-// groups then decide nothing before the live check.
-func (s *Searcher) askIdentity(ctx context.Context, src string) (identity, error) {
+// askIdentity asks src, as ctx's caller, for its user name and groups
+// (not for the syncing account, which needs none). Groups that cannot be
+// read leave GroupsKnown false: restrictions to groups then decide
+// nothing before the live check.
+func (s *Searcher) askIdentity(ctx context.Context, src, syncer string) (identity, error) {
 	l := s.opts.Live
 	var who identity
 	switch {
@@ -359,6 +361,9 @@ func (s *Searcher) askIdentity(ctx context.Context, src string) (identity, error
 			return who, errors.New("answered as anonymous")
 		}
 		who.Name = cmp.Or(u.Username, u.UserKey)
+		if who.Name == syncer {
+			break
+		}
 		req, err := l.Confluence.NewRequest(ctx, http.MethodGet, "rest/api/user/memberof", url.Values{"username": {who.Name}, "limit": {"200"}}, nil)
 		if err == nil {
 			var page struct {
