@@ -349,17 +349,8 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 	if f.Status != nil {
 		doc.Status = f.Status.Name
 	}
-	doc.Readers = &search.Readers{}
-	if sec, ok := f.Custom["security"]; ok && len(sec) > 0 && string(sec) != "null" {
-		doc.Restricted = true
-		var level struct {
-			ID   json.RawMessage `json:"id"`
-			Name string          `json:"name"`
-		}
-		_ = json.Unmarshal(sec, &level) // an odd shape still restricts: the flag is set
-		doc.Readers.SecurityID = strings.Trim(string(level.ID), `"`)
-		doc.Readers.SecurityName = cmp.Or(level.Name, "(unknown level)")
-	}
+	doc.Readers = securityReaders(f.Custom["security"])
+	doc.Restricted = doc.Readers.Restricted()
 	project := c.name
 	if project == "" {
 		project = c.key
@@ -566,8 +557,36 @@ func day(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// restricted is nil for Jira: setting an issue's security level is an
-// edit that moves its updated time, so the listing sees it.
-func (jc *jiraCrawler) restricted(context.Context, container, []string) (map[string]*search.Readers, int, error) {
-	return nil, 0, nil
+// restricted reads the security levels of keys with one JQL search. The
+// permission pass asks only about issues whose readers the index does not
+// know (see restrictionsListed): setting a level is an edit that moves an
+// issue's updated time, so the listing sees it.
+func (jc *jiraCrawler) restricted(ctx context.Context, c container, keys []string) (map[string]*search.Readers, int, error) {
+	p, _, err := jc.j.Issues.Search(ctx, "key in ("+strings.Join(keys, ",")+")",
+		&atlassian.SearchIssuesOptions{MaxResults: len(keys), Fields: []string{"security"}, ValidateQuery: "warn"})
+	if err != nil {
+		return nil, 1, fmt.Errorf("jira: security levels of %d issues in %s: %w", len(keys), c.key, err)
+	}
+	out := make(map[string]*search.Readers, len(p.Issues))
+	for _, is := range p.Issues {
+		out[is.Key] = securityReaders(is.Fields.Custom["security"])
+	}
+	return out, 1, nil
+}
+
+// securityReaders are the readers of an issue with the security field sec
+// (null or absent: none).
+func securityReaders(sec json.RawMessage) *search.Readers {
+	r := &search.Readers{}
+	if len(sec) == 0 || string(sec) == "null" {
+		return r
+	}
+	var level struct {
+		ID   json.RawMessage `json:"id"`
+		Name string          `json:"name"`
+	}
+	_ = json.Unmarshal(sec, &level) // an odd shape still restricts
+	r.SecurityID = cmp.Or(strings.Trim(string(level.ID), `"`), "?")
+	r.SecurityName = cmp.Or(level.Name, "(unknown level)")
+	return r
 }

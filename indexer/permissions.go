@@ -35,10 +35,16 @@ func (ix *Indexer) permissionPass(ctx context.Context, cr crawler, c container, 
 			ids = append(ids, id)
 		}
 	}
+	slices.Sort(ids)
+	if _, listed := cr.(restrictionsListed); listed {
+		var err error
+		if ids, err = ix.unknownReaders(ctx, ids); err != nil {
+			return nil, 0, err
+		}
+	}
 	if len(ids) == 0 {
 		return nil, 0, nil
 	}
-	slices.Sort(ids)
 	if !all && len(ids) > permissionWindow {
 		from := syncs * permissionWindow % len(ids)
 		window := append(ids[from:min(from+permissionWindow, len(ids))], ids[:max(0, from+permissionWindow-len(ids))]...)
@@ -86,4 +92,30 @@ func (ix *Indexer) permissionPass(ctx context.Context, cr crawler, c container, 
 		}
 	}
 	return out, reqs, nil
+}
+
+// restrictionsListed is a crawler whose restriction changes move the
+// modification time (Jira: setting a security level is an edit), so the
+// listing finds them: its permission pass only fills in readers the index
+// does not know (documents indexed before readers were stored).
+type restrictionsListed interface{ restrictionsListed() }
+
+func (*jiraCrawler) restrictionsListed() {}
+
+// unknownReaders returns those of ids (sorted) whose readers the index
+// does not know.
+func (ix *Indexer) unknownReaders(ctx context.Context, ids []string) ([]string, error) {
+	var out []string
+	for batch := range slices.Chunk(ids, 500) {
+		known, err := ix.opts.Index.Readers(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range batch {
+			if _, ok := known[id]; !ok {
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
 }

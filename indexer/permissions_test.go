@@ -74,3 +74,47 @@ func TestReadersFollowRestrictions(t *testing.T) {
 		t.Errorf("unknown readers after a permission pass: %+v (known %v), want %+v", r, ok, want)
 	}
 }
+
+// TestJiraUnknownReadersFilledIn: an issue whose readers the index does not
+// know (indexed before readers were stored) gets them from the next
+// sync's permission pass, security level included, and a sync with all of
+// them known asks Jira nothing more for it.
+func TestJiraUnknownReadersFilledIn(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 6, SecurityLevels: map[string][]string{"Staff": {"jira-administrators"}}})
+	key := w.srv.IssueKeys("OPS")[0]
+	if err := w.srv.SetIssueSecurity(key, "Staff"); err != nil {
+		t.Fatal(err)
+	}
+	idx := w.open()
+	ix := w.indexer(idx, func(o *Options) { o.ReconcileEvery, o.ReconcileAfter = -1, -1 })
+	w.sync(ix, RunOptions{})
+	ctx := context.Background()
+	if err := idx.SetReaders(ctx, map[string]*search.Readers{"jira:" + key: nil}); err != nil {
+		t.Fatal(err)
+	}
+	w.requests()
+	w.sync(ix, RunOptions{})
+	got, err := idx.Readers(ctx, []string{"jira:" + key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := got["jira:"+key]; !ok || r.SecurityName != "Staff" {
+		t.Errorf("readers of %s after a sync: %+v (known %v), want its level Staff", key, r, ok)
+	}
+	before := w.srv.Stats()["POST /jira/rest/api/2/search"] + w.srv.Stats()["GET /jira/rest/api/2/search"]
+	w.sync(ix, RunOptions{})
+	after := w.srv.Stats()["POST /jira/rest/api/2/search"] + w.srv.Stats()["GET /jira/rest/api/2/search"]
+	st, err := idx.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects := int64(0)
+	for _, c := range st.Containers {
+		if c.Source == search.SourceJira {
+			projects++
+		}
+	}
+	if n := after - before; n != projects {
+		t.Errorf("a sync with every reader known made %d Jira searches, want one listing per project (%d)", n, projects)
+	}
+}
