@@ -136,7 +136,7 @@ func secretsIn(text string, secrets []secretDoc) []string {
 
 // TestSharedIndexTrimmedToOwnCredentials: admin syncs an index into a data
 // directory that alice and bob search with their own credentials, from the
-// CLI and from a stdio server. Alice, outside every restriction, gets not
+// CLI, from a stdio server and over HTTP. Alice, outside every restriction, gets not
 // one id, title or word of a page restricted to admin, one restricted to a
 // group, one under a restricted parent, an issue at a security level, a
 // comment limited to a group, nor of a page restricted between two syncs
@@ -235,6 +235,16 @@ func TestSharedIndexTrimmedToOwnCredentials(t *testing.T) {
 		}
 		if _, ok := w.search(t, alice, "quarterly ledger overview").find(overview.ID); !ok {
 			t.Error("alice does not find the open overview")
+		}
+	})
+	t.Run("alice over HTTP", func(t *testing.T) {
+		url, _ := runServeHTTP(t, faultConfig(t, faultEnv(t, w.srv.URL, "admin-token", "ATLASBRIDGE_DATA_DIR", w.dataDir, "ATLASBRIDGE_LOG_LEVEL", "info")))
+		cli := perUserClient(t, url, testHTTPToken, "alice")
+		for _, s := range secrets {
+			text, _ := callText(t, cli, "semantic_search", map[string]any{"query": s.question})
+			if l := secretsIn(text, secrets); l != nil {
+				t.Errorf("HTTP %q shows alice %v", s.question, l)
+			}
 		}
 	})
 	t.Run("bob", func(t *testing.T) {
