@@ -325,6 +325,7 @@ func (s *Searcher) rememberContainers(src string, cr *atlassian.Credentials, see
 	key := credentialKey(src, cr)
 	s.names.mu.Lock()
 	who, ok := s.names.names[key]
+	who.Containers = slices.Clone(who.Containers) // others may hold the old one
 	added := false
 	for c := range seen {
 		if ok && !slices.Contains(who.Containers, c) {
