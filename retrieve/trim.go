@@ -185,20 +185,27 @@ func (s *Searcher) trimSource(ctx context.Context, src string, cr *atlassian.Cre
 				kept = append(kept, h)
 			}
 		}
-		if left := len(hits) - len(kept); left > 0 {
+		if left := len(ask) - len(kept); left > 0 {
 			return kept, unverified(left)
 		}
 		return kept, ""
 	}
 	var kept []Hit
-	seen := map[string]bool{}
+	seen, shut := map[string]bool{}, map[string]bool{}
 	for _, h := range ask {
-		if visible[h.Key] {
+		r, known := readers[h.DocID]
+		switch {
+		case visible[h.Key]:
 			kept = append(kept, h)
 			seen[h.Container] = true
+		case known && !r.Restricted():
+			shut[h.Container] = true // an open document hidden: the space or project is
 		}
 	}
-	s.rememberContainers(src, cr, seen)
+	for c := range seen {
+		delete(shut, c)
+	}
+	s.rememberContainers(src, cr, seen, shut)
 	return kept, ""
 }
 
@@ -319,26 +326,32 @@ func (s *Searcher) cacheIdentity(key string, who identity) {
 	s.names.names[key] = who
 }
 
-// rememberContainers adds the containers where a live check let cr open a
-// document to its remembered identity (for the offline case).
-func (s *Searcher) rememberContainers(src string, cr *atlassian.Credentials, seen map[string]bool) {
+// rememberContainers updates where cr may open documents, as remembered
+// for the offline case: a live check let it open one in seen, and hid
+// open ones (a space or project permission it lacks) in shut.
+func (s *Searcher) rememberContainers(src string, cr *atlassian.Credentials, seen, shut map[string]bool) {
 	key := credentialKey(src, cr)
 	s.names.mu.Lock()
 	who, ok := s.names.names[key]
-	who.Containers = slices.Clone(who.Containers) // others may hold the old one
-	added := false
+	if !ok {
+		s.names.mu.Unlock()
+		return
+	}
+	before := who.Containers
+	// A copy: others may hold the old slice.
+	who.Containers = slices.DeleteFunc(slices.Clone(before), func(c string) bool { return shut[c] })
 	for c := range seen {
-		if ok && !slices.Contains(who.Containers, c) {
+		if !slices.Contains(who.Containers, c) {
 			who.Containers = append(who.Containers, c)
-			added = true
 		}
 	}
-	if added {
-		slices.Sort(who.Containers)
+	slices.Sort(who.Containers)
+	changed := !slices.Equal(before, who.Containers)
+	if changed {
 		s.names.names[key] = who
 	}
 	s.names.mu.Unlock()
-	if added {
+	if changed {
 		s.state.put(s.opts.StateDir, src, cr, who, s.opts.Logger)
 	}
 }
