@@ -1,6 +1,7 @@
 package retrieve
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,8 +14,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // callersFile is where a Searcher remembers callers' identities in
@@ -159,5 +162,31 @@ func forgetOldest(m map[string]identity) {
 	slices.SortFunc(all, func(a, b kv) int { return a.w.Checked.Compare(b.w.Checked) })
 	for _, e := range all[:len(all)/2] {
 		delete(m, e.k)
+	}
+}
+
+// RememberAccount records in dir that account logs in to each of sources
+// as the user the index says synced it. A sync calls it for the products
+// whose who-am-I check it passed, so that a search with the same
+// credentials knows it is the syncing account without asking the servers,
+// which may be down by then.
+func RememberAccount(ctx context.Context, dir string, idx *search.Index, account *atlassian.Caller, sources []string, log *slog.Logger) {
+	if account == nil || idx == nil || dir == "" {
+		return
+	}
+	var st callerState
+	for _, src := range sources {
+		cr := account.Confluence
+		if src == search.SourceJira {
+			cr = account.Jira
+		}
+		if cr == nil {
+			continue
+		}
+		name, err := idx.Meta(ctx, "indexer.user."+src)
+		if err != nil || len(name) == 0 {
+			continue
+		}
+		st.put(dir, src, cr, identity{Name: string(name), Checked: time.Now()}, log)
 	}
 }

@@ -297,3 +297,39 @@ func TestSharedIndexTrimmedToOwnCredentials(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncerSearchesOffline: right after a sync, with the servers down and
+// no search made before, the account that synced is known from the sync:
+// its search keeps every hit, restricted ones included, and asks nothing.
+// Another account on the same data directory, never seen online, keeps
+// none of the index's hits and is told how many were left out.
+func TestSyncerSearchesOffline(t *testing.T) {
+	srv := newWatchedSim(t, sim.Options{JiraIssues: -1, Seed: 4}, false)
+	p, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Payroll export procedure",
+		Body: "<p>The payroll export runs through the quarantined finance bridge.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RestrictPage(p.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	ctx := context.Background()
+	sync := faultConfig(t, faultEnv(t, srv.URL, "admin-token", "ATLASBRIDGE_DATA_DIR", dataDir))
+	if code, out, errs := cliRun(ctx, sync, "sync", "--progress", "none"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s\n%s", code, out, errs)
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	w := &sharedWorld{srv: srv, dataDir: dataDir}
+	admin := w.search(t, faultConfig(t, faultEnv(t, down.URL, "admin-token", "ATLASBRIDGE_DATA_DIR", dataDir)), "payroll export procedure")
+	if r, ok := admin.find(p.ID); !ok || !r.Restricted {
+		t.Errorf("offline, the syncing account: restricted page found %v (restricted %v): %s", ok, r.Restricted, admin.text)
+	}
+	alice := w.search(t, faultConfig(t, faultEnv(t, down.URL, "alice-token", "ATLASBRIDGE_DATA_DIR", dataDir)), "payroll export procedure")
+	if len(alice.results) > 0 || !strings.Contains(alice.text, "could not be asked") {
+		t.Errorf("offline, an account never seen: %s", alice.text)
+	}
+}

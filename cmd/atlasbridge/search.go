@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -237,6 +238,23 @@ func (c *config) account() *atlassian.Caller {
 		return nil
 	}
 	return a
+}
+
+// rememberSyncer tells later searches in the data directory that the
+// configured account is the one that synced each product whose who-am-I
+// check this sync passed (it listed a container), so that they need not
+// ask the servers to know it.
+func rememberSyncer(ctx context.Context, cfg *config, idx *search.Index, sum *indexer.Summary, log *slog.Logger) {
+	if sum == nil {
+		return
+	}
+	var sources []string
+	for _, c := range sum.Containers {
+		if c.Err == nil && c.Container != "" && !slices.Contains(sources, c.Source) {
+			sources = append(sources, c.Source)
+		}
+	}
+	retrieve.RememberAccount(ctx, cfg.DataDir, idx, cfg.account(), sources, log)
 }
 
 func toResultJSON(h retrieve.Hit) searchResultJSON {
