@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,8 +178,8 @@ type viewRestriction struct {
 	Restrictions *struct {
 		Read *struct {
 			Restrictions struct {
-				User  *struct{ Results []any } `json:"user"`
-				Group *struct{ Results []any } `json:"group"`
+				User  *struct{ Results []restrictionSubject } `json:"user"`
+				Group *struct{ Results []restrictionSubject } `json:"group"`
 			} `json:"restrictions"`
 		} `json:"read"`
 	} `json:"restrictions"`
@@ -190,6 +191,38 @@ func (v *viewRestriction) set() bool {
 	}
 	r := v.Restrictions.Read.Restrictions
 	return r.User != nil && len(r.User.Results) > 0 || r.Group != nil && len(r.Group.Results) > 0
+}
+
+// restrictionSubject is a user (username, userKey) or a group (name) of a
+// restriction.
+type restrictionSubject struct {
+	Username string `json:"username"`
+	UserKey  string `json:"userKey"`
+	Name     string `json:"name"`
+}
+
+// level is the read restriction as stored: nil when there is none.
+func (v *viewRestriction) level() *search.ReadLevel {
+	if !v.set() {
+		return nil
+	}
+	var l search.ReadLevel
+	r := v.Restrictions.Read.Restrictions
+	if r.User != nil {
+		for _, u := range r.User.Results {
+			if n := cmp.Or(u.Username, u.UserKey); n != "" {
+				l.Users = append(l.Users, n)
+			}
+		}
+	}
+	if r.Group != nil {
+		for _, g := range r.Group.Results {
+			if g.Name != "" {
+				l.Groups = append(l.Groups, g.Name)
+			}
+		}
+	}
+	return &l
 }
 
 // readRestrictions are the view restrictions on the way to a content.
@@ -206,16 +239,23 @@ type readRestrictions struct {
 // its own, an ancestor's, or (a comment) its page's or one of that page's
 // ancestors'.
 func (c *contentWithRestrictions) restricted() bool {
+	return c.readers().Restricted()
+}
+
+// readers are the read restrictions on the way to the content, one level
+// each: a reader must pass all of them.
+func (c *contentWithRestrictions) readers() *search.Readers {
 	levels := append([]viewRestriction{c.perms.viewRestriction}, c.perms.Ancestors...)
 	if ct := c.perms.Container; ct != nil {
 		levels = append(append(levels, ct.viewRestriction), ct.Ancestors...)
 	}
+	r := &search.Readers{}
 	for i := range levels {
-		if levels[i].set() {
-			return true
+		if l := levels[i].level(); l != nil {
+			r.Levels = append(r.Levels, *l)
 		}
 	}
-	return false
+	return r
 }
 
 func (cc *confluenceCrawler) fetch(ctx context.Context, id string) (*contentWithRestrictions, error) {
@@ -288,6 +328,7 @@ func (cc *confluenceCrawler) build(ctx context.Context, c container, ct *content
 		Labels:     ct.LabelNames(),
 		Type:       ct.Type,
 		Restricted: ct.restricted(),
+		Readers:    ct.readers(),
 	}
 	if ct.Version != nil {
 		doc.Updated = ct.Version.When.Time
@@ -362,16 +403,16 @@ func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID stri
 	return ct.SpaceKey() == "" || ct.SpaceKey() == c.key, nil
 }
 
-// restricted reads the view restrictions of refs (no bodies) with one CQL
-// search.
-func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error) {
+// restricted reads the readers of refs (their view restrictions, no
+// bodies) with one CQL search.
+func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]*search.Readers, int, error) {
 	cts, err := cc.byIDs(ctx, refs, restrictionExpand)
 	if err != nil {
 		return nil, 1, fmt.Errorf("confluence: restrictions of %d contents in %s: %w", len(refs), c.key, err)
 	}
-	out := make(map[string]bool, len(cts))
+	out := make(map[string]*search.Readers, len(cts))
 	for _, ct := range cts {
-		out[ct.ID.String()] = ct.restricted()
+		out[ct.ID.String()] = ct.readers()
 	}
 	return out, 1, nil
 }

@@ -190,8 +190,9 @@ func TestMentionsIndexedByName(t *testing.T) {
 	}
 }
 
-// An issue at a security level, or carrying a comment limited to a group
-// or role, is indexed as restricted.
+// An issue at a security level is indexed as restricted, with its level
+// as its readers; a comment limited to a group or role is left out of its
+// issue's text, which stays open to all who may open the issue.
 func TestJiraRestrictionsIndexed(t *testing.T) {
 	w := newWorld(t, sim.Options{JiraIssues: 12, SecurityLevels: map[string][]string{"Staff": {"jira-administrators"}}})
 	keys := w.srv.IssueKeys("OPS")
@@ -202,7 +203,7 @@ func TestJiraRestrictionsIndexed(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, err := w.jira.NewRequest(context.Background(), http.MethodPost, "rest/api/2/issue/"+keys[1]+"/comment", nil,
-		map[string]any{"body": "admins only", "visibility": map[string]any{"type": "role", "value": "Administrators"}})
+		map[string]any{"body": "admins only quillfeather", "visibility": map[string]any{"type": "role", "value": "Administrators"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,11 @@ func TestJiraRestrictionsIndexed(t *testing.T) {
 	}
 	idx := w.open()
 	w.sync(w.indexer(idx, nil), RunOptions{})
-	for i, want := range []bool{true, true, false} {
+	readers, err := idx.Readers(context.Background(), []string{"jira:" + keys[0], "jira:" + keys[1], "jira:" + keys[2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false, false} {
 		r, err := idx.Lookup(context.Background(), "jira:"+keys[i])
 		if err != nil {
 			t.Fatal(err)
@@ -219,5 +224,21 @@ func TestJiraRestrictionsIndexed(t *testing.T) {
 		if r.Restricted != want {
 			t.Errorf("%s restricted = %v, want %v", keys[i], r.Restricted, want)
 		}
+		rd, ok := readers["jira:"+keys[i]]
+		if !ok || rd.Restricted() != want {
+			t.Errorf("%s readers %+v (known %v), want restricted %v", keys[i], rd, ok, want)
+		}
+	}
+	if r := readers["jira:"+keys[0]]; r.SecurityName != "Staff" || r.SecurityID == "" {
+		t.Errorf("%s security level stored as %+v, want Staff with its id", keys[0], r)
+	}
+	texts, done := idx.ChunkTexts(context.Background())
+	for s := range texts {
+		if strings.Contains(s, "quillfeather") {
+			t.Errorf("the restricted comment is indexed:\n%s", s)
+		}
+	}
+	if err := done(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -345,10 +345,10 @@ type crawler interface {
 	// prepare sets the build function of the items that need work,
 	// grouping their fetches.
 	prepare(c container, todo []item)
-	// restricted reports for refs whether a view restriction applies to
-	// each (own or inherited), for those the server still returns; nil
-	// when restriction changes always show as a new modification time.
-	restricted(ctx context.Context, c container, refs []string) (map[string]bool, int, error)
+	// restricted reports for refs who may read each (own and inherited
+	// view restrictions), for those the server still returns; nil when
+	// restriction changes always show as a new modification time.
+	restricted(ctx context.Context, c container, refs []string) (map[string]*search.Readers, int, error)
 	// whoami returns the user the server answers as (ErrAnonymous when
 	// it answers as nobody).
 	whoami(ctx context.Context) (string, error)

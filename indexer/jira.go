@@ -349,9 +349,8 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 	if f.Status != nil {
 		doc.Status = f.Status.Name
 	}
-	if sec, ok := f.Custom["security"]; ok && len(sec) > 0 && string(sec) != "null" {
-		doc.Restricted = true
-	}
+	doc.Readers = securityReaders(f.Custom["security"])
+	doc.Restricted = doc.Readers.Restricted()
 	project := c.name
 	if project == "" {
 		project = c.key
@@ -377,17 +376,8 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		}
 		st.Fetch += time.Since(t0)
 	}
-	// A comment limited to a group or role makes the issue's document,
-	// which carries it, restricted too.
-	var first []atlassian.Comment
-	if comments != nil {
-		first = comments.Comments
-	}
-	for _, cm := range append(first[:len(first):len(first)], more...) {
-		if cm.Visibility != nil {
-			doc.Restricted = true
-		}
-	}
+	// A comment limited to a group or role is left out of the document:
+	// see restrictedComment.
 
 	t0 := time.Now()
 	var b strings.Builder
@@ -479,6 +469,7 @@ func (jc *jiraCrawler) build(ctx context.Context, c container, is *jiraIssue, st
 		renderedBodies[cm.ID] = cm.Body
 		all = append(all, cm)
 	}
+	all = slices.DeleteFunc(all, restrictedComment)
 	if len(all) > 0 {
 		b.WriteString("\n## Comments\n")
 		for _, cm := range all {
@@ -539,6 +530,18 @@ func versions(vs []atlassian.FixVersion) string {
 	return strings.Join(out, ", ")
 }
 
+// restrictedComment reports whether a comment is limited to a group or
+// role. Such comments are not indexed: a hit is a whole document (its
+// snippet may come from any chunk, and find_similar_issues reads its whole
+// text), so a comment readable by fewer people than its issue would leak
+// through the issue's hit to everyone else who may open the issue; and a
+// role's members cannot be read without project admin rights, so per-chunk
+// readers could not be decided anyway. Whoever may read the comment finds
+// it through the servers' own search (JQL text ~ covers the comments the
+// caller may see), which semantic_search and atlasbridge search fall back
+// to when the index has no match.
+func restrictedComment(cm atlassian.Comment) bool { return cm.Visibility != nil }
+
 func linked(li *atlassian.LinkedIssue) string {
 	s := li.Key + " " + li.Fields.Summary
 	if li.Fields.Status != nil {
@@ -554,8 +557,36 @@ func day(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// restricted is nil for Jira: setting an issue's security level is an
-// edit that moves its updated time, so the listing sees it.
-func (jc *jiraCrawler) restricted(context.Context, container, []string) (map[string]bool, int, error) {
-	return nil, 0, nil
+// restricted reads the security levels of keys with one JQL search. The
+// permission pass asks only about issues whose readers the index does not
+// know (see restrictionsListed): setting a level is an edit that moves an
+// issue's updated time, so the listing sees it.
+func (jc *jiraCrawler) restricted(ctx context.Context, c container, keys []string) (map[string]*search.Readers, int, error) {
+	p, _, err := jc.j.Issues.Search(ctx, "key in ("+strings.Join(keys, ",")+")",
+		&atlassian.SearchIssuesOptions{MaxResults: len(keys), Fields: []string{"security"}, ValidateQuery: "warn"})
+	if err != nil {
+		return nil, 1, fmt.Errorf("jira: security levels of %d issues in %s: %w", len(keys), c.key, err)
+	}
+	out := make(map[string]*search.Readers, len(p.Issues))
+	for _, is := range p.Issues {
+		out[is.Key] = securityReaders(is.Fields.Custom["security"])
+	}
+	return out, 1, nil
+}
+
+// securityReaders are the readers of an issue with the security field sec
+// (null or absent: none).
+func securityReaders(sec json.RawMessage) *search.Readers {
+	r := &search.Readers{}
+	if len(sec) == 0 || string(sec) == "null" {
+		return r
+	}
+	var level struct {
+		ID   json.RawMessage `json:"id"`
+		Name string          `json:"name"`
+	}
+	_ = json.Unmarshal(sec, &level) // an odd shape still restricts
+	r.SecurityID = cmp.Or(strings.Trim(string(level.ID), `"`), "?")
+	r.SecurityName = cmp.Or(level.Name, "(unknown level)")
+	return r
 }

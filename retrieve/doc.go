@@ -4,8 +4,9 @@
 // out of date, does not cover the spaces or projects asked for, or has only
 // a weak match. Hits of both are fused, and with Query.Verify the top index
 // hits are read again on their server: deleted ones dropped, changed ones
-// marked Stale. For a caller with their own credentials (atlassian.WithCaller)
-// index hits are trimmed to what the caller may open: see Searcher.Trim.
+// marked Stale. For a caller with their own credentials (atlassian.WithCaller,
+// or Options.Account on a shared index) index hits are trimmed to what the
+// caller may open: see Searcher.Trim.
 //
 //	s := retrieve.New(retrieve.Options{Open: openIndex, Live: &retrieve.Live{Confluence: c, Jira: j}})
 //	defer s.Close()

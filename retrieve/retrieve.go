@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/search"
 )
 
@@ -73,8 +74,19 @@ type Options struct {
 	// query (default DefaultLiveTimeout): a server that hangs costs a note,
 	// never the index's answer.
 	LiveTimeout time.Duration
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Account is the configured account's credentials, for a stdio server
+	// or the CLI: when it is not the account that synced the index (a
+	// shared data directory), index hits are trimmed to what it may open,
+	// as for a caller of WithCaller (see Searcher.Trim). Nil: no trimming
+	// without a caller.
+	Account *atlassian.Caller
+	// StateDir keeps, per credential (a salted slow hash of it, never the
+	// credential), the user name and groups it last logged in as and where
+	// it could open documents, so that trimming works when the servers are
+	// down and the syncing account costs no request; "": memory only.
+	StateDir string
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // DefaultMinScore is the weakest hybrid score trusted alone. With the
@@ -118,6 +130,7 @@ type Searcher struct {
 	covAt    time.Time
 
 	names   callerNames // see Trim
+	state   callerState // names as remembered in StateDir
 	syncers syncers     // of idx, guarded by mu
 }
 

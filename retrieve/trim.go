@@ -5,7 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,16 +29,32 @@ type syncers struct {
 // request per product for any answer of up to checkBatch index hits.
 const checkBatch = 50
 
-// maxCallerNames bounds the cache of callers' user names; past it the
+// maxCallerNames bounds the cache of callers' identities; past it the
 // cache starts over.
 const maxCallerNames = 4096
+
+// identityTTL is how long a caller's user name and groups are trusted
+// without asking the server again: group changes show within it.
+const identityTTL = 10 * time.Minute
+
+// identity is who a credential logs in as, and the groups that user is in.
+type identity struct {
+	Name        string    `json:"name"`
+	Groups      []string  `json:"groups,omitempty"`
+	GroupsKnown bool      `json:"groupsKnown,omitempty"`
+	Checked     time.Time `json:"checked"`
+	// Containers are the spaces or projects in which a live check let the
+	// caller open a document: offline, an open document outside them is
+	// left out (the caller may lack the space's or project's permission).
+	Containers []string `json:"containers,omitempty"`
+}
 
 // callerNames remembers who each caller's credentials log in as, so that
 // telling the syncing account from another caller costs one request per
 // credential, not one per query.
 type callerNames struct {
 	mu    sync.Mutex
-	names map[string]string // product, sha256 of the credentials → user name
+	names map[string]identity // product, sha256 of the credentials → identity
 }
 
 func credentialKey(product string, cr *atlassian.Credentials) string {
@@ -42,30 +62,48 @@ func credentialKey(product string, cr *atlassian.Credentials) string {
 	return product + ":" + hex.EncodeToString(sum[:])
 }
 
-// Trim keeps the hits that ctx's caller (atlassian.WithCaller) may open on
-// the server now; without a caller it returns hits as they are. Live hits
-// were found with the caller's own credentials and stay. Index hits are
-// kept without a request when the caller is the account that built the
-// index, else checked in one batched search per product (CQL id in (…),
-// JQL key in (…)) run as the caller. A product that cannot be asked loses
-// all its index hits (hidden by default: a restriction added since the
-// last sync is not in the index), and a note says so by count only.
-// Nothing of a dropped hit reaches the answer.
+// callerOf is who ctx's hits are trimmed for: the caller of the request
+// (atlassian.WithCaller), else the configured account (Options.Account),
+// else nobody.
+func (s *Searcher) callerOf(ctx context.Context) (atlassian.Caller, bool) {
+	if c, ok := atlassian.CallerFrom(ctx); ok {
+		return c, true
+	}
+	if s.opts.Account != nil {
+		return *s.opts.Account, true
+	}
+	return atlassian.Caller{}, false
+}
+
+// Trim keeps the hits that ctx's caller (atlassian.WithCaller, or
+// Options.Account) may open on the server now; without a caller it returns
+// hits as they are. Live hits were found with the caller's own credentials
+// and stay. Index hits are kept without a request when the caller is the
+// account that built the index. For another caller, a hit whose stored
+// readers shut the caller out (a restriction that names neither the user
+// nor one of their groups) is dropped without a request, and the rest are
+// checked in one batched search per product (CQL id in (…), JQL key in
+// (…)) run as the caller: stored readers may be a sync old, and say
+// nothing of space and project permissions, so they never admit alone.
+// When the server cannot be asked, only hits known to be unrestricted, in
+// a space or project where the caller opened something before, are kept
+// (see Options.StateDir); the rest are left out and a note says so by
+// count only. Nothing of a dropped hit reaches the answer.
 func (s *Searcher) Trim(ctx context.Context, hits []Hit) ([]Hit, []string) {
-	caller, ok := atlassian.CallerFrom(ctx)
+	caller, ok := s.callerOf(ctx)
 	if !ok {
 		return hits, nil
 	}
 	var notes []string
 	keep := make(map[string]bool, len(hits))
 	for _, src := range []string{search.SourceConfluence, search.SourceJira} {
-		var keys []string
+		var idx []Hit
 		for _, h := range hits {
 			if h.Origin == OriginIndex && h.Source == src {
-				keys = append(keys, h.Key)
+				idx = append(idx, h)
 			}
 		}
-		if len(keys) == 0 {
+		if len(idx) == 0 {
 			continue
 		}
 		cr := caller.Confluence
@@ -74,24 +112,15 @@ func (s *Searcher) Trim(ctx context.Context, hits []Hit) ([]Hit, []string) {
 		}
 		if cr == nil {
 			notes = append(notes, fmt.Sprintf("%d %s results of the index were left out: send your own %s credentials to see those you may open",
-				len(keys), productLabel(src), productLabel(src)))
+				len(idx), productLabel(src), productLabel(src)))
 			continue
 		}
-		if s.isSyncer(ctx, src, cr) {
-			for _, k := range keys {
-				keep[src+"\x00"+k] = true
-			}
-			continue
+		kept, note := s.trimSource(ctx, src, cr, idx)
+		if note != "" {
+			notes = append(notes, note)
 		}
-		visible, err := s.visible(ctx, src, keys)
-		if err != nil {
-			s.opts.Logger.Warn("visibility check failed: index hits dropped", "source", src, "hits", len(keys), "err", err)
-			notes = append(notes, fmt.Sprintf("%d %s results of the index were left out: the server could not be asked whether you may open them",
-				len(keys), productLabel(src)))
-			continue
-		}
-		for k := range visible {
-			keep[src+"\x00"+k] = true
+		for _, h := range kept {
+			keep[src+"\x00"+h.Key] = true
 		}
 	}
 	kept := hits[:0:0]
@@ -101,6 +130,83 @@ func (s *Searcher) Trim(ctx context.Context, hits []Hit) ([]Hit, []string) {
 		}
 	}
 	return kept, notes
+}
+
+// trimSource keeps the index hits of src that cr's user may open.
+func (s *Searcher) trimSource(ctx context.Context, src string, cr *atlassian.Credentials, hits []Hit) ([]Hit, string) {
+	unverified := func(n int) string {
+		return fmt.Sprintf("%d %s results of the index were left out: the server could not be asked whether you may open them",
+			n, productLabel(src))
+	}
+	who, online := s.callerIdentity(ctx, src, cr)
+	syncer := s.syncer(ctx, src)
+	if who.Name != "" && who.Name == syncer {
+		return hits, ""
+	}
+	if who.Name == "" {
+		return nil, unverified(len(hits))
+	}
+	readers := map[string]search.Readers{}
+	if idx, err := s.Index(ctx); err == nil {
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.DocID
+		}
+		if rs, err := idx.Readers(ctx, ids); err == nil {
+			readers = rs
+		}
+	}
+	var ask []Hit
+	for _, h := range hits {
+		if r, ok := readers[h.DocID]; ok && r.Denies(who.Name, who.Groups, who.GroupsKnown) {
+			continue // shut out by a restriction: dropped, silently
+		}
+		ask = append(ask, h)
+	}
+	if len(ask) == 0 {
+		return nil, ""
+	}
+	keys := make([]string, len(ask))
+	for i, h := range ask {
+		keys[i] = h.Key
+	}
+	var visible map[string]bool
+	err := errors.New("the server did not say who you are")
+	if online {
+		visible, err = s.visible(ctx, src, keys)
+	}
+	if err != nil {
+		// Offline: what the index knows to be open, where the caller
+		// opened something before; nothing restricted or unknown.
+		s.opts.Logger.Warn("visibility check failed: restricted and unverifiable index hits dropped", "source", src, "hits", len(ask), "err", err)
+		var kept []Hit
+		for _, h := range ask {
+			if r, ok := readers[h.DocID]; ok && !r.Restricted() && slices.Contains(who.Containers, h.Container) {
+				kept = append(kept, h)
+			}
+		}
+		if left := len(ask) - len(kept); left > 0 {
+			return kept, unverified(left)
+		}
+		return kept, ""
+	}
+	var kept []Hit
+	seen, shut := map[string]bool{}, map[string]bool{}
+	for _, h := range ask {
+		r, known := readers[h.DocID]
+		switch {
+		case visible[h.Key]:
+			kept = append(kept, h)
+			seen[h.Container] = true
+		case known && !r.Restricted():
+			shut[h.Container] = true // an open document hidden: the space or project is
+		}
+	}
+	for c := range seen {
+		delete(shut, c)
+	}
+	s.rememberContainers(src, cr, seen, shut)
+	return kept, ""
 }
 
 func productLabel(src string) string {
@@ -114,7 +220,7 @@ func productLabel(src string) string {
 // credentials log in as the account that synced each product the index
 // holds: their hits need no trimming.
 func (s *Searcher) callerIsSyncer(ctx context.Context) bool {
-	caller, ok := atlassian.CallerFrom(ctx)
+	caller, ok := s.callerOf(ctx)
 	if !ok {
 		return true
 	}
@@ -168,48 +274,156 @@ func (s *Searcher) isSyncer(ctx context.Context, src string, cr *atlassian.Crede
 	if syncer == "" {
 		return false
 	}
-	name := s.callerName(ctx, src, cr)
-	return name != "" && name == syncer
+	who, _ := s.callerIdentity(ctx, src, cr)
+	return who.Name != "" && who.Name == syncer
 }
 
-// callerName is the user name cr logs in to src as, asked of the server
-// once per credential; "" when the server cannot say.
-func (s *Searcher) callerName(ctx context.Context, src string, cr *atlassian.Credentials) string {
+// callerIdentity is who cr logs in to src as. It is asked of the server
+// (user name and groups) once per credential and identityTTL, and
+// remembered in StateDir; when the server cannot answer, the remembered
+// identity stands in (online is then false), or none: Name "".
+func (s *Searcher) callerIdentity(ctx context.Context, src string, cr *atlassian.Credentials) (who identity, online bool) {
 	key := credentialKey(src, cr)
 	s.names.mu.Lock()
-	name, ok := s.names.names[key]
+	who, ok := s.names.names[key]
 	s.names.mu.Unlock()
-	if ok {
-		return name
+	if ok && s.opts.Now().Sub(who.Checked) < identityTTL {
+		return who, true
 	}
-	l := s.opts.Live
-	if l == nil {
-		return ""
+	if !ok {
+		who, ok = s.state.get(s.opts.StateDir, src, cr)
 	}
-	switch {
-	case src == search.SourceConfluence && l.Confluence != nil:
-		u, resp, err := l.Confluence.Users.Current(ctx)
-		if err != nil || u.Type == "anonymous" || anonymous(resp) {
-			return ""
+	// A credential logs in as the same user for good: the account that
+	// synced needs no groups, so its remembered name stands.
+	if ok && (s.opts.Now().Sub(who.Checked) < identityTTL || who.Name == s.syncer(ctx, src)) {
+		s.cacheIdentity(key, who)
+		return who, true
+	}
+	lctx, cancel := s.liveContext(ctx)
+	fresh, err := s.askIdentity(lctx, src, s.syncer(ctx, src))
+	cancel()
+	if err != nil {
+		if ok {
+			return who, false // offline: the last identity this credential had
 		}
-		name = cmp.Or(u.Username, u.UserKey)
-	case src == search.SourceJira && l.Jira != nil:
-		u, resp, err := l.Jira.Meta.Myself(ctx)
-		if err != nil || anonymous(resp) {
-			return ""
-		}
-		name = cmp.Or(u.Name, u.Key)
+		return identity{}, false
 	}
-	if name == "" {
-		return ""
+	if ok && fresh.Name == who.Name {
+		fresh.Containers = who.Containers
 	}
+	fresh.Checked = s.opts.Now()
+	s.cacheIdentity(key, fresh)
+	s.state.put(s.opts.StateDir, src, cr, fresh, s.opts.Logger)
+	return fresh, true
+}
+
+func (s *Searcher) cacheIdentity(key string, who identity) {
 	s.names.mu.Lock()
 	defer s.names.mu.Unlock()
 	if s.names.names == nil || len(s.names.names) >= maxCallerNames {
-		s.names.names = map[string]string{}
+		s.names.names = map[string]identity{}
 	}
-	s.names.names[key] = name
-	return name
+	s.names.names[key] = who
+}
+
+// rememberContainers updates where cr may open documents, as remembered
+// for the offline case: a live check let it open one in seen, and hid
+// open ones (a space or project permission it lacks) in shut.
+func (s *Searcher) rememberContainers(src string, cr *atlassian.Credentials, seen, shut map[string]bool) {
+	key := credentialKey(src, cr)
+	s.names.mu.Lock()
+	who, ok := s.names.names[key]
+	if !ok {
+		s.names.mu.Unlock()
+		return
+	}
+	before := who.Containers
+	// A copy: others may hold the old slice.
+	who.Containers = slices.DeleteFunc(slices.Clone(before), func(c string) bool { return shut[c] })
+	for c := range seen {
+		if !slices.Contains(who.Containers, c) {
+			who.Containers = append(who.Containers, c)
+		}
+	}
+	slices.Sort(who.Containers)
+	changed := !slices.Equal(before, who.Containers)
+	if changed {
+		s.names.names[key] = who
+	}
+	s.names.mu.Unlock()
+	if changed {
+		s.state.put(s.opts.StateDir, src, cr, who, s.opts.Logger)
+	}
+}
+
+// askIdentity asks src, as ctx's caller, for its user name and groups
+// (not for the syncing account, which needs none). Groups that cannot be
+// read leave GroupsKnown false: restrictions to groups then decide
+// nothing before the live check.
+func (s *Searcher) askIdentity(ctx context.Context, src, syncer string) (identity, error) {
+	l := s.opts.Live
+	var who identity
+	switch {
+	case l == nil:
+		return who, errors.New("no server configured")
+	case src == search.SourceConfluence && l.Confluence != nil:
+		u, resp, err := l.Confluence.Users.Current(ctx)
+		if err != nil {
+			return who, err
+		}
+		if u.Type == "anonymous" || anonymous(resp) {
+			return who, errors.New("answered as anonymous")
+		}
+		who.Name = cmp.Or(u.Username, u.UserKey)
+		if who.Name == syncer {
+			break
+		}
+		req, err := l.Confluence.NewRequest(ctx, http.MethodGet, "rest/api/user/memberof", url.Values{"username": {who.Name}, "limit": {"200"}}, nil)
+		if err == nil {
+			var page struct {
+				Results []struct{ Name string } `json:"results"`
+				Links   struct{ Next string }   `json:"_links"`
+			}
+			if _, err := l.Confluence.Do(req, &page); err == nil && page.Links.Next == "" {
+				for _, g := range page.Results {
+					who.Groups = append(who.Groups, g.Name)
+				}
+				who.GroupsKnown = true
+			}
+		}
+	case src == search.SourceJira && l.Jira != nil:
+		req, err := l.Jira.NewRequest(ctx, http.MethodGet, "rest/api/2/myself", url.Values{"expand": {"groups"}}, nil)
+		if err != nil {
+			return who, err
+		}
+		var u struct {
+			Name, Key string
+			Groups    *struct {
+				Size  int
+				Items []struct{ Name string }
+			}
+		}
+		resp, err := l.Jira.Do(req, &u)
+		if err != nil {
+			return who, err
+		}
+		if anonymous(resp) {
+			return who, errors.New("answered as anonymous")
+		}
+		who.Name = cmp.Or(u.Name, u.Key)
+		if g := u.Groups; g != nil && len(g.Items) == g.Size {
+			for _, it := range g.Items {
+				who.Groups = append(who.Groups, it.Name)
+			}
+			who.GroupsKnown = true
+		}
+	default:
+		return who, fmt.Errorf("%s is not configured", src)
+	}
+	if who.Name == "" {
+		return who, errors.New("the server gave no user name")
+	}
+	return who, nil
 }
 
 func anonymous(resp *atlassian.Response) bool {

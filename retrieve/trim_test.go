@@ -129,32 +129,116 @@ func TestSearcherTrimFailsClosed(t *testing.T) {
 	}
 }
 
+// accountSearcher is how the CLI and a stdio server search: as the
+// configured account user, remembering it in dir, with the servers at base.
+func accountSearcher(t testing.TB, idx *search.Index, base, user, dir string) *retrieve.Searcher {
+	t.Helper()
+	cr := &atlassian.Credentials{Token: user + "-token"}
+	conf, err := atlassian.NewConfluence(base, atlassian.Options{Token: cr.Token, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return retrieve.New(retrieve.Options{Index: idx, Live: &retrieve.Live{Confluence: conf}, NoFallback: true,
+		Account: &atlassian.Caller{Confluence: cr}, StateDir: dir})
+}
+
+// TestTrimConfiguredAccount: the configured account is trimmed like a
+// caller. A new Searcher (a CLI run) finds the account remembered in its
+// state dir: the syncing account pays no request, another one only the
+// batched check, and a hit its stored readers shut it out of is dropped
+// before the check. With the servers down, the syncing account keeps
+// everything and another keeps only open pages of a space it opened
+// before, with a note that counts the rest.
+func TestTrimConfiguredAccount(t *testing.T) {
+	w, id := restrictedWorld(t)
+	dir := t.TempDir()
+	found := func(ans retrieve.Answer) (hidden bool, n int) {
+		for _, h := range ans.Hits {
+			hidden = hidden || h.Key == id
+		}
+		return hidden, len(ans.Hits)
+	}
+	for _, tc := range []struct {
+		user     string
+		hidden   bool
+		requests int64 // second run, remembered
+	}{{"admin", true, 0}, {"alice", false, 1}} {
+		for run := range 2 {
+			w.srv.ResetStats()
+			ans, err := accountSearcher(t, w.idx, w.srv.ConfluenceURL(), tc.user, dir).Search(context.Background(), ledger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hidden, n := found(ans)
+			if hidden != tc.hidden || n == 0 {
+				t.Errorf("%s, run %d: restricted page found %v (want %v), %d hits", tc.user, run, hidden, tc.hidden, n)
+			}
+			if got := w.srv.Stats()["total"]; run == 1 && got != tc.requests {
+				t.Errorf("%s, run %d: %d requests, want %d: %v", tc.user, run, got, tc.requests, w.srv.Stats())
+			}
+			if ids := w.srv.Stats()["GET /confluence/rest/api/content/search"]; tc.user == "alice" && ids != 1 {
+				t.Errorf("alice: %d batched checks, want 1", ids)
+			}
+		}
+	}
+
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	ans, err := accountSearcher(t, w.idx, down.URL+"/confluence", "admin", dir).Search(context.Background(), ledger)
+	if hidden, _ := found(ans); err != nil || !hidden || len(ans.Notes) > 0 {
+		t.Errorf("offline, the syncing account: restricted page found %v, notes %v, err %v", hidden, ans.Notes, err)
+	}
+	ans, err = accountSearcher(t, w.idx, down.URL+"/confluence", "alice", dir).Search(context.Background(), ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hidden, n := found(ans); hidden || n == 0 {
+		t.Errorf("offline, alice: restricted page found %v, %d hits (want the open pages)", hidden, n)
+	}
+	if notes := strings.Join(ans.Notes, " "); strings.Contains(notes, "Zephyrquartz") {
+		t.Errorf("offline, a note names the hidden page: %v", ans.Notes)
+	}
+}
+
 // BenchmarkSearchTrimmed is the latency of one query over the sample space
 // with the simulator on loopback: for the configured account, for the
 // syncing account as a caller, and for another caller (one batched check),
-// the user-name cache warm (or cold: a new Searcher per query, which asks
-// the caller's user name first).
+// the identity cache warm (or cold: a new Searcher per query, which asks
+// the caller's user name and groups first). The cli/ cases are a new
+// Searcher per query trimmed to its configured account, as `atlasbridge
+// search` runs, with the identity remembered in its state dir.
 func BenchmarkSearchTrimmed(b *testing.B) {
 	w, _ := restrictedWorld(b)
 	opts := retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, NoFallback: true}
 	warm := retrieve.New(opts)
+	dir := b.TempDir()
 	for _, bc := range []struct {
-		name string
-		ctx  context.Context
-		cold bool
-	}{{"service", context.Background(), false}, {"caller=syncer/warm", as("admin"), false}, {"caller=other/warm", as("alice"), false},
-		{"caller=syncer/cold", as("admin"), true}, {"caller=other/cold", as("alice"), true}} {
+		name    string
+		ctx     context.Context
+		cold    bool
+		account string
+	}{{"service", context.Background(), false, ""}, {"caller=syncer/warm", as("admin"), false, ""}, {"caller=other/warm", as("alice"), false, ""},
+		{"caller=syncer/cold", as("admin"), true, ""}, {"caller=other/cold", as("alice"), true, ""},
+		{"cli/caller=syncer/cold", context.Background(), true, "admin"}, {"cli/caller=other/cold", context.Background(), true, "alice"}} {
 		b.Run(bc.name, func(b *testing.B) {
-			if _, err := warm.Search(bc.ctx, ledger); err != nil {
+			next := func() *retrieve.Searcher {
+				switch {
+				case bc.account != "":
+					return accountSearcher(b, w.idx, w.srv.ConfluenceURL(), bc.account, dir)
+				case bc.cold:
+					return retrieve.New(opts)
+				}
+				return warm
+			}
+			// Never closed: a Searcher closes its index, which they share.
+			if _, err := next().Search(bc.ctx, ledger); err != nil {
 				b.Fatal(err)
 			}
 			w.srv.ResetStats()
 			for b.Loop() {
-				s := warm
-				if bc.cold {
-					s = retrieve.New(opts) // never closed: it would close the shared index
-				}
-				if _, err := s.Search(bc.ctx, ledger); err != nil {
+				if _, err := next().Search(bc.ctx, ledger); err != nil {
 					b.Fatal(err)
 				}
 			}

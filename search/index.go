@@ -42,6 +42,9 @@ type Document struct {
 	Breadcrumb []string  // space › ancestors › title
 	Version    int       // page version; 0 for issues
 	Chunks     []Chunk   // the document's text, in order
+	// Readers says who may read it; nil: unknown (trimming then asks the
+	// server, and fails closed when it cannot).
+	Readers *Readers
 }
 
 // Chunk is one embedded and keyword-indexed piece of a document.
@@ -303,6 +306,14 @@ func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 			return x.fail("open", err)
 		}
 		return nil
+	case string(v) == schemaVersionV1 && x.readOnly:
+		// Readers are unknown: Readers reports none.
+	case string(v) == schemaVersionV1:
+		// initDB has created the readers table; nothing else changed.
+		if err := putMeta(ctx, x.db, metaSchema, []byte(schemaVersion)); err != nil {
+			return x.fail("migrate", err)
+		}
+		x.log.Info("index migrated to format "+schemaVersion+": readers are unknown until the next sync", "dir", x.dir)
 	case string(v) != schemaVersion:
 		return fmt.Errorf("search: open %s: index format %q, this build reads %q; run atlasbridge sync --full to rebuild", x.dir, v, schemaVersion)
 	}
@@ -441,6 +452,9 @@ func fingerprint(d *Document) string {
 		d.Updated.UTC().Format(time.RFC3339Nano), strconv.FormatBool(d.Restricted), strconv.Itoa(d.Version),
 		encodeStrings(d.Labels), encodeStrings(d.Breadcrumb)} {
 		field(s)
+	}
+	if d.Readers != nil {
+		field("readers " + d.Readers.encode())
 	}
 	for _, c := range d.Chunks {
 		field(strconv.Itoa(c.Index))

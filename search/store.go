@@ -17,12 +17,19 @@ import (
 )
 
 // schemaVersion changes whenever the tables below change incompatibly.
-const schemaVersion = "1"
+// Version 2 added readers; a writer migrates a version-1 store on open
+// (its documents' readers are unknown until the next permission pass), a
+// reader takes it as it is.
+const (
+	schemaVersion   = "2"
+	schemaVersionV1 = "1"
+)
 
 // The store's tables: rowid tables, as rows of a few kB (vectors, texts)
 // overflow badly in WITHOUT ROWID b-trees. vectors is keyed by the chunk content hash so an
 // unchanged chunk is never embedded twice; changes is the log readers follow
-// to apply another process's commits incrementally.
+// to apply another process's commits incrementally; readers holds who may
+// read a document (Readers), absent where unknown.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
@@ -41,6 +48,7 @@ CREATE TABLE IF NOT EXISTS watermarks (
 	source TEXT NOT NULL, container TEXT NOT NULL, updated INTEGER NOT NULL, last_sync INTEGER NOT NULL,
 	syncs INTEGER NOT NULL, last_reconcile INTEGER NOT NULL, PRIMARY KEY (source, container));
 CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS readers (doc_id TEXT PRIMARY KEY, readers TEXT NOT NULL);
 `
 
 // Reserved meta keys; SetMeta refuses them.

@@ -149,6 +149,9 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 			if err := insertDocument(ctx, tx, p.doc, p.fp); err != nil {
 				return err
 			}
+			if err := putReaders(ctx, tx, p.doc.ID, p.doc.Readers); err != nil {
+				return err
+			}
 			for _, c := range p.doc.Chunks {
 				h := chunkHash(c)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (doc_id, idx, heading, text, hash, terms) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -276,6 +279,9 @@ func (x *Index) Delete(ctx context.Context, ids []string) error {
 			}
 			hs, err := deleteChunks(ctx, tx, id)
 			if err != nil {
+				return err
+			}
+			if err := putReaders(ctx, tx, id, nil); err != nil {
 				return err
 			}
 			oldHashes = append(oldHashes, hs...)
@@ -456,7 +462,7 @@ func (x *Index) Reset(ctx context.Context) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	err := x.inTx(ctx, func(tx *sql.Tx) error {
-		for _, t := range []string{"documents", "chunks", "vectors", "watermarks", "changes"} {
+		for _, t := range []string{"documents", "chunks", "vectors", "watermarks", "changes", "readers"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 				return err
 			}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/indexer"
 	"github.com/atlasbridge/atlasbridge/retrieve"
 	"github.com/atlasbridge/atlasbridge/search"
 )
@@ -110,14 +112,14 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	}
 
 	log := cfg.logger(stderr)
-	opts := retrieve.Options{NoFallback: *live == "never", Logger: log}
-	if *live == "auto" || *verify {
-		if opts.Live, err = liveSearch(cfg, log); err != nil {
-			return fmt.Errorf("search: %w", err)
-		}
-		if opts.Live == nil && *verify {
-			return &exitError{code: 2, err: errors.New("search: --verify needs CONFLUENCE_BASE_URL or JIRA_BASE_URL to re-read the hits")}
-		}
+	// The clients are built whatever --live says: trimming to the
+	// configured account (a shared index) asks the servers through them.
+	opts := retrieve.Options{NoFallback: *live == "never", Logger: log, Account: cfg.account(), StateDir: cfg.DataDir}
+	if opts.Live, err = liveSearch(cfg, log); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if opts.Live == nil && *verify {
+		return &exitError{code: 2, err: errors.New("search: --verify needs CONFLUENCE_BASE_URL or JIRA_BASE_URL to re-read the hits")}
 	}
 	idx, err := openReadIndex(ctx, cfg, log)
 	switch {
@@ -218,6 +220,41 @@ func liveSearch(cfg *config, log *slog.Logger) (*retrieve.Live, error) {
 		return nil, nil
 	}
 	return &retrieve.Live{Confluence: conf, Jira: jira, Spaces: cfg.Spaces, Projects: cfg.Projects}, nil
+}
+
+// account is the configured account's credentials per product, for
+// trimming an index another account synced (a shared data directory); nil
+// with no product configured: the index file is then as readable as any
+// answer made from it.
+func (c *config) account() *atlassian.Caller {
+	own := func(p product) *atlassian.Credentials {
+		if !p.Configured() {
+			return nil
+		}
+		return &atlassian.Credentials{Token: p.Client.Token, Username: p.Client.Username, Password: p.Client.Password}
+	}
+	a := &atlassian.Caller{Confluence: own(c.Confluence), Jira: own(c.Jira)}
+	if a.Confluence == nil && a.Jira == nil {
+		return nil
+	}
+	return a
+}
+
+// rememberSyncer tells later searches in the data directory that the
+// configured account is the one that synced each product whose who-am-I
+// check this sync passed (it listed a container), so that they need not
+// ask the servers to know it.
+func rememberSyncer(ctx context.Context, cfg *config, idx *search.Index, sum *indexer.Summary, log *slog.Logger) {
+	if sum == nil {
+		return
+	}
+	var sources []string
+	for _, c := range sum.Containers {
+		if c.Err == nil && c.Container != "" && !slices.Contains(sources, c.Source) {
+			sources = append(sources, c.Source)
+		}
+	}
+	retrieve.RememberAccount(ctx, cfg.DataDir, idx, cfg.account(), sources, log)
 }
 
 func toResultJSON(h retrieve.Hit) searchResultJSON {

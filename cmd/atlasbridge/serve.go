@@ -176,6 +176,10 @@ func openSearcher(ctx context.Context, cfg *config, conf *atlassian.Confluence, 
 	opts := retrieve.Options{
 		Open:   func(ctx context.Context) (*search.Index, error) { return openReadIndex(ctx, cfg, log) },
 		Logger: log,
+		// A call without its caller's credentials runs as the configured
+		// account: trimmed to it when another account synced the index.
+		Account:  cfg.account(),
+		StateDir: cfg.DataDir,
 	}
 	if conf == nil && jira == nil {
 		idx, err := opts.Open(ctx)

@@ -235,6 +235,7 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	sum, err := ix.Sync(ctx, j.flags.run)
+	rememberSyncer(ctx, j.cfg, idx, sum, j.log)
 	idx.Close()
 	pr.finish()
 	if errors.Is(err, indexer.ErrAnonymous) || errors.Is(err, indexer.ErrOtherUser) {
