@@ -118,46 +118,31 @@ func TestEvalPGDocs(t *testing.T) {
 		name string
 		fu   fusion
 	}{{"default", defaultFusion}}
+	add := func(name string, fu fusion) {
+		variants = append(variants, struct {
+			name string
+			fu   fusion
+		}{name, fu})
+	}
+	pageOnly := defaultFusion
+	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra = 0, 0, 0, 1, 1, 0
+	add("page-bm25", pageOnly)
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
-		for _, k1 := range []float64{0.9, 1.2, 1.6} {
-			for _, b := range []float64{0.4, 0.6, 0.75, 0.9} {
-				fu := defaultFusion
-				fu.bm25 = keyword.Params{K1: k1, B: b}
-				variants = append(variants, struct {
-					name string
-					fu   fusion
-				}{fmt.Sprintf("bm25 k1=%v b=%v", k1, b), fu})
-			}
-		}
-		for _, pm := range []int{30, 50, 200} {
-			fu := defaultFusion
-			fu.poolMin = pm
-			variants = append(variants, struct {
-				name string
-				fu   fusion
-			}{fmt.Sprintf("pool=%d", pm), fu})
-		}
-		for _, wk := range []float64{1, 1.5, 2, 3} {
-			for _, extra := range []float64{0.1, 0.3} {
-				fu := defaultFusion
-				fu.byScore, fu.wKeyword, fu.extra = true, wk, extra
-				variants = append(variants, struct {
-					name string
-					fu   fusion
-				}{fmt.Sprintf("score wKw=%v extra=%v", wk, extra), fu})
-			}
-		}
-		for _, k := range []float64{10, 30, 60} {
-			for _, wk := range []float64{1, 2, 3} {
-				for _, extra := range []float64{0, 0.1, 0.3} {
-					fu := defaultFusion
-					fu.rrfK, fu.wKeyword, fu.extra = k, wk, extra
-					variants = append(variants, struct {
-						name string
-						fu   fusion
-					}{fmt.Sprintf("k=%v wKw=%v extra=%v", k, wk, extra), fu})
+		for _, wp := range []float64{1, 2} {
+			for _, wk := range []float64{1, 2} {
+				for _, wv := range []float64{1, 1.5} {
+					for _, wpl := range []float64{0, 0.25, 0.5} {
+						fu := defaultFusion
+						fu.wPage, fu.wKeyword, fu.wVector, fu.wPageLong = wp, wk, wv, wpl
+						add(fmt.Sprintf("page=%v kw=%v vec=%v pageLong=%v", wp, wk, wv, wpl), fu)
+					}
 				}
 			}
+		}
+		for _, k := range []float64{5, 10, 20, 40} {
+			fu := defaultFusion
+			fu.rrfK = k
+			add(fmt.Sprintf("k=%v", k), fu)
 		}
 	}
 	for _, set := range sets {
@@ -167,10 +152,7 @@ func TestEvalPGDocs(t *testing.T) {
 		}
 		for _, v := range variants {
 			for _, mode := range []Mode{Keyword, Vector, Hybrid} {
-				if v.name != "default" && mode != Hybrid && !strings.HasPrefix(v.name, "bm25") {
-					continue
-				}
-				if strings.HasPrefix(v.name, "bm25") && mode == Vector {
+				if v.name != "default" && mode != Hybrid {
 					continue
 				}
 				rep, err := eval.Run(ctx, cases, string(mode), func(ctx context.Context, q string) ([]string, error) {
@@ -184,7 +166,23 @@ func TestEvalPGDocs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Logf("%s [%s] %v ranks=%v", filepath.Base(set), v.name, rep, rep.Ranks)
+				t.Logf("%s [%s] %v", filepath.Base(set), v.name, rep)
+				if os.Getenv("ATLASBRIDGE_EVAL_SIGNALS") != "" && v.name == "default" && mode == Hybrid {
+					for i, c := range cases {
+						rs, err := x.search(ctx, Query{Text: c.Query, K: 10}, v.fu)
+						if err != nil || len(rs) == 0 {
+							t.Logf("SIG %s %d none", filepath.Base(set), i)
+							continue
+						}
+						s5 := rs[min(4, len(rs)-1)].Score
+						hit := 0
+						if !c.OutOfCorpus() {
+							hit = rep.Ranks[i]
+						}
+						c3 := fmt.Sprintf("%.3f,%.3f,%.3f", rs[0].Coverage, rs[min(1, len(rs)-1)].Coverage, rs[min(2, len(rs)-1)].Coverage)
+						t.Logf("SIG\t%s\t%d\t%s\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d", filepath.Base(set), i, c3, rs[0].VectorRank, rs[0].KeywordRank, rs[0].Score, rs[1%len(rs)].Score, s5, hit, len(keyword.Tokenize(c.Query)))
+					}
+				}
 			}
 		}
 	}

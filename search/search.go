@@ -87,6 +87,16 @@ type Result struct {
 	// KeywordHit says the document was in the keyword ranking: one of its
 	// chunks shares a query term (after stemming and stop words).
 	KeywordHit bool
+	// Coverage is the share of the query's weight the document holds: the
+	// inverse document frequencies of the distinct query terms (after
+	// stemming and stop words) found anywhere in it over those of all of
+	// them, a term found nowhere in the index weighing the most. Confidence
+	// reads it.
+	Coverage float64
+	// VectorRank and KeywordRank are the document's places (1-based) in
+	// the vector and the page-level keyword rankings, 0 when it is not
+	// among their first Query.K: which side found it.
+	VectorRank, KeywordRank int
 }
 
 // fusion holds the ranking constants; eval tests tune them.
@@ -95,6 +105,7 @@ type fusion struct {
 	rrfK     float64 // reciprocal-rank-fusion damping
 	wVector  float64 // weight of the vector ranking
 	wKeyword float64 // weight of the keyword ranking
+	wPage    float64 // weight of the page-level keyword ranking (keyword.SearchPages)
 	extra    float64 // share of a document's further chunks added to its best
 	maxExtra int     // how many further chunks count
 	poolMin  int     // chunks taken from each ranking, at least
@@ -103,6 +114,7 @@ type fusion struct {
 	// ranking weighs wKeywordLong instead of wKeyword (0: never).
 	longQuery    int
 	wKeywordLong float64
+	wPageLong    float64
 	bm25         keyword.Params
 	proximity    keyword.Proximity
 }
@@ -127,8 +139,8 @@ type fusion struct {
 // above the longest ordinary question (dev and paraphrases: 3–9 terms).
 // Similar (a whole document as the query) keeps weight 2: duplicates share
 // rare terms that BM25 finds best.
-var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
-	longQuery: 10, wKeywordLong: 0.5,
+var defaultFusion = fusion{rrfK: 10, wVector: 1.5, wKeyword: 2, wPage: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
+	longQuery: 10, wKeywordLong: 0.5, wPageLong: 0,
 	bm25: keyword.Params{K1: 1.2, B: 0.75}, proximity: keyword.Proximity{Top: 20, Window: 3, Weight: 1}}
 
 // keywordWeight is the weight of the keyword ranking for a query of n
@@ -150,6 +162,7 @@ type docHit struct {
 	doc   *docRec
 	parts []chunkPart // per chunk, summed over the rankings
 	best  int32       // ordinal of the best chunk
+	page  float64     // the page-level ranking's share
 	score float64
 }
 
@@ -200,6 +213,9 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		}
 	}
 	terms := keyword.Tokenize(text)
+	if fu.longQuery > 0 && len(terms) > fu.longQuery {
+		fu.wPage = fu.wPageLong
+	}
 	fu.wKeyword = fu.keywordWeight(len(terms))
 	pool := max(fu.poolMin, fu.poolPerK*k)
 
@@ -226,6 +242,12 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		kwHits = m.kw.Search(terms, pool, fu.bm25, keep)
 		kwHits = m.kw.Rerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
 	}
+	var pageHits []keyword.PageHit
+	coverage := func(int32) float64 { return 0 }
+	if m != nil {
+		// In vector mode too, for the results' Coverage.
+		pageHits, coverage = m.kw.SearchPages(terms, pool, fu.bm25, m.pages(f))
+	}
 	var hits []*docHit
 	switch mode {
 	case Vector:
@@ -235,6 +257,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	default:
 		hits = m.accumulate(nil, vecHits, fu.contribution(vecHits, fu.wVector))
 		hits = m.accumulate(hits, kwHits, fu.contribution(kwHits, fu.wKeyword))
+		hits = m.accumulatePages(hits, pageHits, fu.wPage, fu.rrfK)
 	}
 	inKeyword := make(map[*docRec]bool, len(kwHits))
 	for _, s := range kwHits {
@@ -246,15 +269,24 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		fu.extra = 0
 	}
 	hits = m.rankDocs(hits, fu, k)
+	vecRank, pageRank := m.docRanks(vecHits, k), map[*docRec]int{}
+	for i, p := range pageHits[:min(k, len(pageHits))] {
+		pageRank[m.chunks[p.Chunk].doc] = i + 1
+	}
 	type hitRef struct {
-		id    string
-		idx   int32
-		score float64
-		kw    bool
+		id              string
+		idx             int32
+		score, coverage float64
+		kw              bool
+		vecRank, kwRank int
 	}
 	refs := make([]hitRef, len(hits))
 	for i, h := range hits {
-		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc]}
+		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc],
+			vecRank: vecRank[h.doc], kwRank: pageRank[h.doc]}
+		if len(h.doc.ords) > 0 {
+			refs[i].coverage = coverage(h.doc.ords[0])
+		}
 	}
 	x.memMu.RUnlock()
 
@@ -279,6 +311,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		r := row.result()
 		r.Labels = append([]string(nil), r.Labels...)
 		r.Score, r.KeywordHit, r.Heading = h.score, h.kw, heading.String
+		r.Coverage, r.VectorRank, r.KeywordRank = h.coverage, h.vecRank, h.kwRank
 		if !text.Valid {
 			// Replaced by a concurrent sync since: no snippet rather
 			// than no result.
@@ -364,11 +397,82 @@ func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func
 	return hits
 }
 
+// pages groups m's chunks into documents for keyword.SearchPages, leaving
+// out those f does not allow. A document is keyed by its first chunk's
+// ordinal.
+func (m *memIndex) pages(f *filter) keyword.Pages {
+	return keyword.Pages{
+		Of: func(o int32) int32 {
+			d := m.chunks[o].doc
+			if d == nil || len(d.ords) == 0 || !f.none() && !f.allows(d) {
+				return -1
+			}
+			return d.ords[0]
+		},
+		Chunks: func(key int32) []int32 {
+			if d := m.chunks[key].doc; d != nil {
+				return d.ords
+			}
+			return nil
+		},
+		Live: len(m.docs),
+	}
+}
+
+// accumulatePages adds the page-level keyword ranking to the per-document
+// hits: w/(k+rank) to the document's score, not to one of its chunks.
+func (m *memIndex) accumulatePages(hits []*docHit, ranked []keyword.PageHit, w, k float64) []*docHit {
+	if w == 0 || len(ranked) == 0 {
+		return hits
+	}
+	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
+	for _, h := range hits {
+		byDoc[h.doc] = h
+	}
+	for r, p := range ranked {
+		d := m.chunks[p.Chunk].doc
+		if d == nil {
+			continue
+		}
+		h := byDoc[d]
+		if h == nil {
+			h = &docHit{doc: d}
+			byDoc[d] = h
+			hits = append(hits, h)
+		}
+		h.page += w / (k + float64(r+1))
+	}
+	return hits
+}
+
+// docRanks gives the documents of a chunk ranking their 1-based places by
+// their best chunk, for the first k documents.
+func (m *memIndex) docRanks(ranked []rank.Scored, k int) map[*docRec]int {
+	out := make(map[*docRec]int, k)
+	for _, s := range ranked {
+		if len(out) == k {
+			break
+		}
+		if d := m.chunks[s.Chunk].doc; d != nil {
+			if _, ok := out[d]; !ok {
+				out[d] = len(out) + 1
+			}
+		}
+	}
+	return out
+}
+
 // rankDocs scores each document by its best chunk plus a little of its next
 // best ones (a page that matches in several places is a better bet than a
 // single lucky chunk), and returns the best k.
 func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
 	for _, h := range hits {
+		if len(h.parts) == 0 {
+			// Found by the page-level ranking alone: shown by its first
+			// chunk.
+			h.best, h.score = h.doc.ords[0], h.page
+			continue
+		}
 		sort.Slice(h.parts, func(i, j int) bool {
 			if h.parts[i].score != h.parts[j].score {
 				return h.parts[i].score > h.parts[j].score
@@ -376,7 +480,7 @@ func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
 			return h.parts[i].ord < h.parts[j].ord
 		})
 		h.best = h.parts[0].ord
-		h.score = h.parts[0].score
+		h.score = h.parts[0].score + h.page
 		for i := 1; i < len(h.parts) && i <= fu.maxExtra; i++ {
 			h.score += fu.extra * h.parts[i].score
 		}
