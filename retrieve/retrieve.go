@@ -86,12 +86,11 @@ type Options struct {
 	Now         func() time.Time
 }
 
-// DefaultMinScore is the weakest hybrid score trusted alone. With the
-// default fusion, a document ranked first by the vectors but absent from
-// the keyword ranking scores about 1/11 ≈ 0.09: below 0.1 no indexed chunk
-// shares a word with the question, which is when the server's own search
-// (stemming, synonyms of its analyser, content not yet synced) earns its
-// round trip.
+// DefaultMinScore is the weakest hybrid score trusted alone: with the
+// default fusion, a document that is the vectors' first choice and in no
+// keyword ranking scores about 0.18, so a best hit below 0.1 is far down
+// every ranking. Whether the answer holds what the question asks is
+// search.Confidence's call (Answer.Weak).
 const DefaultMinScore = 0.1
 
 // DefaultLiveTimeout is how long a search waits for the servers: a person

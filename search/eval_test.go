@@ -86,33 +86,30 @@ func TestEvalPGDocs(t *testing.T) {
 	if s := os.Getenv("ATLASBRIDGE_EVAL_SET"); s != "" {
 		sets = strings.Split(s, ",")
 	}
-	docs := pgdocs(t, "/usr/share/doc/postgresql-doc-15/html")
-	emb := embed.NewBuiltin(embed.BuiltinOptions{})
-	if tr := trainable(emb); tr != nil {
-		err := tr.Fit(ctx, func(yield func(string) bool) {
-			for _, d := range docs {
-				for _, c := range d.Chunks {
-					if !yield(c.Text) {
-						return
-					}
-				}
-			}
-		})
+	var x *Index
+	pageName := func(r Result) string { return eval.PageName(r.URL, r.Title) }
+	if dir := os.Getenv("ATLASBRIDGE_EVAL_INDEX"); dir != "" {
+		// An index synced by atlasbridge eval, kept with a names.tsv of
+		// document id<TAB>page file: the same chunks as the end-to-end eval.
+		b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	x, err := Open(ctx, t.TempDir(), Options{Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
+		names := map[string]string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if id, name, ok := strings.Cut(l, "\t"); ok {
+				names[id] = name
+			}
+		}
+		pageName = func(r Result) string { return names[r.DocID] }
+		x, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		x = indexPGDocs(ctx, t)
 	}
 	defer x.Close()
-	start := time.Now()
-	st, err := x.Upsert(ctx, docs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("indexed %d pages, %d chunks with %s in %v", st.Added, st.Embedded+st.Reused, emb.Model(), time.Since(start).Round(time.Millisecond))
 
 	variants := []struct {
 		name string
@@ -128,10 +125,10 @@ func TestEvalPGDocs(t *testing.T) {
 	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra = 0, 0, 0, 1, 1, 0
 	add("page-bm25", pageOnly)
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
-		for _, wp := range []float64{1, 2} {
+		for _, wp := range []float64{0, 0.5, 1, 2, 3} {
 			for _, wk := range []float64{1, 2} {
-				for _, wv := range []float64{1, 1.5} {
-					for _, wpl := range []float64{0, 0.25, 0.5} {
+				for _, wv := range []float64{1, 1.5, 2} {
+					for _, wpl := range []float64{0} {
 						fu := defaultFusion
 						fu.wPage, fu.wKeyword, fu.wVector, fu.wPageLong = wp, wk, wv, wpl
 						add(fmt.Sprintf("page=%v kw=%v vec=%v pageLong=%v", wp, wk, wv, wpl), fu)
@@ -159,7 +156,7 @@ func TestEvalPGDocs(t *testing.T) {
 					rs, err := x.search(ctx, Query{Text: q, K: 10, Mode: mode}, v.fu)
 					names := make([]string, len(rs))
 					for i, r := range rs {
-						names[i] = eval.PageName(r.URL, r.Title)
+						names[i] = pageName(r)
 					}
 					return names, err
 				})
@@ -186,4 +183,38 @@ func TestEvalPGDocs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// indexPGDocs indexes the PostgreSQL manual, as pgdocs reads it, with a
+// builtin embedder fitted to it.
+func indexPGDocs(ctx context.Context, t *testing.T) *Index {
+	t.Helper()
+	docs := pgdocs(t, "/usr/share/doc/postgresql-doc-15/html")
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	if tr := trainable(emb); tr != nil {
+		err := tr.Fit(ctx, func(yield func(string) bool) {
+			for _, d := range docs {
+				for _, c := range d.Chunks {
+					if !yield(c.Text) {
+						return
+					}
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, err := Open(ctx, t.TempDir(), Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st, err := x.Upsert(ctx, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("indexed %d pages, %d chunks with %s in %v", st.Added, st.Embedded+st.Reused, emb.Model(), time.Since(start).Round(time.Millisecond))
+
+	return x
 }

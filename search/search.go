@@ -139,7 +139,7 @@ type fusion struct {
 // above the longest ordinary question (dev and paraphrases: 3–9 terms).
 // Similar (a whole document as the query) keeps weight 2: duplicates share
 // rare terms that BM25 finds best.
-var defaultFusion = fusion{rrfK: 10, wVector: 1.5, wKeyword: 2, wPage: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
+var defaultFusion = fusion{rrfK: 10, wVector: 2, wKeyword: 2, wPage: 0.5, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
 	longQuery: 10, wKeywordLong: 0.5, wPageLong: 0,
 	bm25: keyword.Params{K1: 1.2, B: 0.75}, proximity: keyword.Proximity{Top: 20, Window: 3, Weight: 1}}
 
