@@ -96,6 +96,13 @@ type Report struct {
 // String is the report on one line.
 func (r Report) String() string {
 	s := fmt.Sprintf("%-9s recall@5=%.3f MRR@10=%.3f (%d queries)", r.Mode, r.RecallAt5, r.MRRAt10, r.Queries)
+	if r.Queries == 0 {
+		s = fmt.Sprintf("%-9s no question the corpus answers", r.Mode)
+		if r.Judged {
+			return fmt.Sprintf("%-9s weak: %.0f%% of %d out of corpus", r.Mode, 100*r.WeakOut, r.OutOfCorpus)
+		}
+		return s
+	}
 	if r.Judged {
 		s += fmt.Sprintf(" weak: %.0f%% of them", 100*r.WeakIn)
 		if r.OutOfCorpus > 0 {
