@@ -76,7 +76,13 @@ func pgdocs(t *testing.T, dir string) []Document {
 //
 //	ATLASBRIDGE_EVAL=1 go test ./search -run EvalPGDocs -v
 //
-// ATLASBRIDGE_EVAL_SET names another TSV (default the team's dev set).
+// ATLASBRIDGE_EVAL_SET names other TSVs, comma-separated (default the
+// team's dev set). ATLASBRIDGE_EVAL_INDEX reads the index that `atlasbridge
+// eval` syncs (kept by TestEvalKeepIndex in cmd/atlasbridge) instead of
+// loading the manual here: the same chunks as the end-to-end figures.
+// ATLASBRIDGE_EVAL_TUNE=1 tries other fusion weights; ATLASBRIDGE_EVAL_SIGNALS=1
+// logs, per question, what Confidence could read (coverages of the first
+// three results, their places in the vector and page rankings, scores).
 func TestEvalPGDocs(t *testing.T) {
 	if os.Getenv("ATLASBRIDGE_EVAL") == "" {
 		t.Skip("set ATLASBRIDGE_EVAL=1 to run the evaluation")

@@ -119,13 +119,16 @@ type fusion struct {
 	proximity    keyword.Proximity
 }
 
-// defaultFusion was chosen with TestEvalPGDocs and `atlasbridge eval` (the
-// PostgreSQL manual; BENCHMARKS.md has the figures and the settings tried):
-// reciprocal ranks with a small k, the keyword ranking counted twice and 0.3
-// of a page's next three chunks was the best setting on both the dev and the
-// paraphrase sets with either builtin embedder, and beats each ranking alone.
-// A much better embedder deserves more weight: re-tune when it changes
-// (ATLASBRIDGE_EVAL=1 ATLASBRIDGE_EVAL_TUNE=1 go test ./search -run EvalPGDocs -v).
+// defaultFusion was chosen with TestEvalPGDocs on the index `atlasbridge
+// eval` builds (the PostgreSQL manual; BENCHMARKS.md has the figures and
+// the settings tried), on the dev and paraphrase sets, the glossary set held
+// out: reciprocal ranks with a small k; the vector ranking and the chunk
+// keyword ranking at equal weight (since the WordNet retrofit, the vectors
+// earn it); the page-level keyword ranking (keyword.Index.SearchPages) at a
+// quarter of that, enough to lift the page that is about the question as a
+// whole, which plain page-level BM25 finds, without drowning the passage
+// rankings; and 0.3 of a page's next three chunks. A much better embedder
+// deserves more weight: re-tune when it changes (see TestEvalPGDocs).
 //
 // The keyword ranking then rewards query terms that stand close together
 // (keyword.Index.Rerank: the first 20 chunks, terms within 3 of each other,
@@ -133,12 +136,13 @@ type fusion struct {
 //
 // A long question (more than 10 terms after stop words) is a description
 // rather than keywords: BM25 adds up many weak matches of its common words,
-// and the embedder reads it better, so its keyword ranking weighs 0.5
-// instead of 2. 0.5 above 10 terms is the setting that raised the glossary
-// set's MRR without lowering recall@5 on either half of it, and leaves room
-// above the longest ordinary question (dev and paraphrases: 3–9 terms).
-// Similar (a whole document as the query) keeps weight 2: duplicates share
-// rare terms that BM25 finds best.
+// and the embedder reads it better, so its chunk keyword ranking weighs 0.5
+// and its page-level one nothing. 0.5 above 10 terms is the setting that
+// raised the glossary set's MRR without lowering recall@5 on either half of
+// it, and leaves room above the longest ordinary question (dev and
+// paraphrases: 3–9 terms); the page ranking lost glossary questions at any
+// weight. Similar (a whole document as the query) keeps the short-query
+// weights: duplicates share rare terms that BM25 finds best.
 var defaultFusion = fusion{rrfK: 10, wVector: 2, wKeyword: 2, wPage: 0.5, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
 	longQuery: 10, wKeywordLong: 0.5, wPageLong: 0,
 	bm25: keyword.Params{K1: 1.2, B: 0.75}, proximity: keyword.Proximity{Top: 20, Window: 3, Weight: 1}}
