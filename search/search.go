@@ -370,6 +370,21 @@ func (fu fusion) contribution(ranked []rank.Scored, w float64) func(rank.Scored,
 // accumulate adds a chunk ranking to the per-document hits; contrib gives a
 // chunk's contribution from its score and rank (0-based).
 func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func(rank.Scored, int) float64) []*docHit {
+	return m.addRanking(hits, ranked, func(h *docHit, s rank.Scored, r int) {
+		v := contrib(s, r)
+		for i := range h.parts {
+			if h.parts[i].ord == s.Chunk {
+				h.parts[i].score += v
+				return
+			}
+		}
+		h.parts = append(h.parts, chunkPart{ord: s.Chunk, score: v})
+	})
+}
+
+// addRanking calls add with every chunk of a ranking, its document's hit
+// (added to hits when new) and its rank (0-based).
+func (m *memIndex) addRanking(hits []*docHit, ranked []rank.Scored, add func(h *docHit, s rank.Scored, r int)) []*docHit {
 	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
 	for _, h := range hits {
 		byDoc[h.doc] = h
@@ -385,18 +400,7 @@ func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func
 			byDoc[d] = h
 			hits = append(hits, h)
 		}
-		v := contrib(s, r)
-		found := false
-		for i := range h.parts {
-			if h.parts[i].ord == s.Chunk {
-				h.parts[i].score += v
-				found = true
-				break
-			}
-		}
-		if !found {
-			h.parts = append(h.parts, chunkPart{ord: s.Chunk, score: v})
-		}
+		add(h, s, r)
 	}
 	return hits
 }
@@ -429,24 +433,11 @@ func (m *memIndex) accumulatePages(hits []*docHit, ranked []keyword.PageHit, w, 
 	if w == 0 || len(ranked) == 0 {
 		return hits
 	}
-	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
-	for _, h := range hits {
-		byDoc[h.doc] = h
+	keys := make([]rank.Scored, len(ranked))
+	for i, p := range ranked {
+		keys[i] = p.Scored
 	}
-	for r, p := range ranked {
-		d := m.chunks[p.Chunk].doc
-		if d == nil {
-			continue
-		}
-		h := byDoc[d]
-		if h == nil {
-			h = &docHit{doc: d}
-			byDoc[d] = h
-			hits = append(hits, h)
-		}
-		h.page += w / (k + float64(r+1))
-	}
-	return hits
+	return m.addRanking(hits, keys, func(h *docHit, _ rank.Scored, r int) { h.page += w / (k + float64(r+1)) })
 }
 
 // docRanks gives the documents of a chunk ranking their 1-based places by

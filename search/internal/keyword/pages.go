@@ -1,7 +1,6 @@
 package keyword
 
 import (
-	"encoding/binary"
 	"math"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
@@ -73,33 +72,18 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 		lengths[p] = l
 		return l
 	}
-	seen := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
+	for _, t := range distinct(terms) {
 		id, ok := k.terms[t]
 		if !ok {
 			weight += math.Log(1 + (float64(pages.Live)+0.5)/0.5)
 			continue
 		}
 		termPages = termPages[:0]
-		data := k.postings[id].data
-		var c int32
-		for i := 0; i < len(data); {
-			v, w := binary.Uvarint(data[i:])
-			if w <= 0 {
-				break // cannot happen: appendPosting wrote it
-			}
-			i += w
-			c += int32(v >> 1)
-			tf := uint64(1)
-			if v&1 != 0 {
-				if tf, w = binary.Uvarint(data[i:]); w <= 0 {
-					break
-				}
-				i += w
+		r := postingReader{data: k.postings[id].data}
+		for {
+			c, tf, ok := r.next()
+			if !ok {
+				break
 			}
 			if k.length[c] < 0 {
 				continue
