@@ -46,31 +46,34 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 	if avg <= 0 {
 		avg = 1
 	}
-	acc := k.accumulator() // BM25 per page key
-	tfs := k.accumulator() // one term's frequency per page key
+	// Dense accumulators by page key, as Search's by chunk: maps cost
+	// several times more for common terms, which touch most pages.
+	acc := k.accumulator()  // BM25
+	tfs := k.accumulator()  // one term's frequency
+	held := k.accumulator() // idf of the terms the page holds
+	lens := k.accumulator() // page length, once known
 	var touched, termPages []int32
-	counts := map[int32]float64{}
 	var weight float64 // of all the distinct terms
 	defer func() {
-		for _, c := range touched {
-			acc[c] = 0
+		for _, p := range touched {
+			acc[p], held[p], lens[p] = 0, 0, 0
 		}
-		k.accs.Put(&acc)
-		k.accs.Put(&tfs)
+		for _, a := range [][]float32{acc, tfs, held, lens} {
+			k.accs.Put(&a)
+		}
 	}()
-	lengths := map[int32]float64{}
 	pageLen := func(p int32) float64 {
-		if l, ok := lengths[p]; ok {
-			return l
+		if l := lens[p]; l > 0 {
+			return float64(l)
 		}
-		var l float64
+		var l float32
 		for _, o := range pages.Chunks(p) {
 			if int(o) < len(k.length) && k.length[o] > 0 {
-				l += float64(k.length[o])
+				l += float32(k.length[o])
 			}
 		}
-		lengths[p] = l
-		return l
+		lens[p] = max(l, 1)
+		return float64(lens[p])
 	}
 	for _, t := range distinct(terms) {
 		id, ok := k.terms[t]
@@ -110,7 +113,7 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 				touched = append(touched, p)
 			}
 			acc[p] += float32(idf * tf * (bp.K1 + 1) / (tf + bp.K1*(1-bp.B+bp.B*pageLen(p)/avg)))
-			counts[p] += idf
+			held[p] += float32(idf)
 		}
 	}
 	heap := rank.NewTop(n)
@@ -119,15 +122,15 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 			heap.Push(rank.Scored{Chunk: p, Score: s})
 		}
 	}
+	// Coverage outlives the accumulators: kept for the touched pages.
+	cov := make(map[int32]float64, len(touched))
+	for _, p := range touched {
+		cov[p] = float64(held[p]) / weight
+	}
 	best := heap.Sorted()
 	top = make([]PageHit, len(best))
 	for i, s := range best {
-		top[i] = PageHit{Scored: s, Coverage: counts[s.Chunk] / weight}
+		top[i] = PageHit{Scored: s, Coverage: cov[s.Chunk]}
 	}
-	return top, func(key int32) float64 {
-		if weight <= 0 {
-			return 0
-		}
-		return counts[key] / weight
-	}
+	return top, func(key int32) float64 { return cov[key] }
 }

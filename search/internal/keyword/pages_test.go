@@ -1,8 +1,11 @@
 package keyword
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -80,3 +83,52 @@ func TestSearchPages(t *testing.T) {
 }
 
 func first(top []PageHit, _ func(int32) float64) []PageHit { return top }
+
+// BenchmarkSearchPages compares the page-level ranking with the chunk-level
+// one on 100k chunks of Zipf-distributed words, 10 chunks a page:
+//
+//	go test ./search/internal/keyword -run '^$' -bench 'Search(Pages|Chunks)$'
+func BenchmarkSearchPages(b *testing.B)  { benchSearch(b, true) }
+func BenchmarkSearchChunks(b *testing.B) { benchSearch(b, false) }
+
+func benchSearch(b *testing.B, pages bool) {
+	const chunks, perPage, vocab = 100000, 10, 20000
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := func() int { return int(math.Floor(math.Pow(float64(vocab), rng.Float64()))) - 1 }
+	k := New()
+	var sb strings.Builder
+	for c := range chunks {
+		sb.Reset()
+		for range 120 {
+			fmt.Fprintf(&sb, "w%d ", zipf())
+		}
+		if err := k.Add(int32(c), Encode(sb.String())); err != nil {
+			b.Fatal(err)
+		}
+	}
+	groups := make([][]int32, 0, chunks/perPage)
+	for p := 0; p < chunks; p += perPage {
+		g := make([]int32, perPage)
+		for i := range g {
+			g[i] = int32(p + i)
+		}
+		groups = append(groups, g)
+	}
+	pg := Pages{Of: func(o int32) int32 { return o - o%perPage }, Chunks: func(key int32) []int32 { return groups[key/perPage] }, Live: len(groups)}
+	queries := make([][]string, 64)
+	for i := range queries {
+		for range 3 + i%3 {
+			queries[i] = append(queries[i], fmt.Sprintf("w%d", zipf()))
+		}
+	}
+	i := 0
+	for b.Loop() {
+		q := queries[i%len(queries)]
+		if pages {
+			k.SearchPages(q, 100, bm25, pg)
+		} else {
+			k.Search(q, 100, bm25, nil)
+		}
+		i++
+	}
+}
