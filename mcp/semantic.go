@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,8 +53,13 @@ type semanticOut struct {
 	Columns  []string    `json:"columns"`
 	Results  [][]string  `json:"results"`
 	Stale    []string    `json:"stale,omitempty"` // refs of hits changed on the server since the sync
-	Fallback string      `json:"fallback,omitempty"`
-	Notes    []string    `json:"notes,omitempty"`
+	// Confidence (0 to 1) and Weak are how sure the index's answer to a
+	// question is (retrieve.Answer; semantic_search only); a weak one was
+	// completed by the live servers when they could be asked.
+	Confidence *float64 `json:"confidence,omitempty"`
+	Weak       bool     `json:"weak,omitempty"`
+	Fallback   string   `json:"fallback,omitempty"`
+	Notes      []string `json:"notes,omitempty"`
 
 	rows *table // the cells of Results, for fitSemantic
 }
@@ -205,6 +211,11 @@ func (s *Server) inScope(r search.Result) bool {
 // of (when not nil), and fits the answer to its budget.
 func (s *Server) semanticAnswer(ans retrieve.Answer, k int, exclude string, of *retrieve.Hit) *semanticOut {
 	out := &semanticOut{Fallback: ans.Fallback, Notes: ans.Notes}
+	if of == nil {
+		// An answer to a question says how sure it is.
+		c := math.Round(ans.Confidence*100) / 100
+		out.Confidence, out.Weak = &c, ans.Weak
+	}
 	t := &table{columns: semanticColumns()}
 	var pages []bool // per row: a Confluence hit
 	for _, h := range ans.Hits {
@@ -300,6 +311,11 @@ func fitSemantic(out *semanticOut) {
 func (s *Server) snippetBytes(k int, sources []string, of *semanticOf, notes []string) int {
 	head := semanticOut{Of: of, Origin: retrieve.OriginIndex, Notes: notes,
 		Columns: []string{"ref", "title", "status", "updated", "snippet"}, Results: [][]string{}}
+	if of == nil {
+		// semantic_search says how sure it is: room for the longest.
+		c := 0.99
+		head.Confidence, head.Weak = &c, true
+	}
 	if len(notes) > 0 {
 		// A note made before the search says the index is missing or
 		// lacks the document: the search will then say, in about as many

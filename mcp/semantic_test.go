@@ -552,13 +552,19 @@ func TestSemanticTable(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			k := cmp.Or(tc.k, 10)
-			out := tc.srv.semanticAnswer(retrieve.Answer{Hits: tc.hits}, k, tc.exclude, tc.of)
+			out := tc.srv.semanticAnswer(retrieve.Answer{Hits: tc.hits, Confidence: 0.734}, k, tc.exclude, tc.of)
 			b, err := encode(out)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(b) != tc.want {
-				t.Errorf("got  %s\nwant %s", b, tc.want)
+			want := tc.want
+			if tc.of == nil {
+				// An answer to a question says how sure it is, in
+				// hundredths.
+				want = strings.TrimSuffix(want, "}") + `,"confidence":0.73}`
+			}
+			if string(b) != want {
+				t.Errorf("got  %s\nwant %s", b, want)
 			}
 			var a answer
 			if err := json.Unmarshal(b, &a); err != nil {

@@ -331,3 +331,32 @@ func TestQueryWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSearcherWeakAnswer: a question about something the index lacks, in
+// words some pages share, is called weak and asks the servers; one the
+// index answers is not.
+func TestSearcherWeakAnswer(t *testing.T) {
+	w := newWorld(t, true)
+	s := retrieve.New(retrieve.Options{Index: w.idx, Live: &retrieve.Live{Confluence: w.conf}, MaxAge: -1})
+	tests := []struct {
+		q    string
+		weak bool
+	}{
+		{"how many vacation days does a new employee get", true},
+		{"renew the TLS certificate on the AWS load balancer", true},
+		{"deploy and roll back a release", false},
+		{"on-call pager rotation handover", false},
+	}
+	for _, tc := range tests {
+		ans, err := s.Search(t.Context(), retrieve.Query{Query: search.Query{Text: tc.q, K: 5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Weak != tc.weak || ans.Weak != (ans.Fallback != "") {
+			t.Errorf("%q: weak %v (confidence %.2f), fallback %q; want weak %v", tc.q, ans.Weak, ans.Confidence, ans.Fallback, tc.weak)
+		}
+		if ans.Weak && !strings.Contains(ans.Fallback, "hold little of the question") {
+			t.Errorf("%q: fallback %q", tc.q, ans.Fallback)
+		}
+	}
+}

@@ -40,6 +40,13 @@ type Hit struct {
 // Answer is what a Searcher found.
 type Answer struct {
 	Hits []Hit
+	// Confidence is how sure the index's answer is, from 0 to 1, and Weak
+	// says it is too unsure to stand alone (search.Confidence); a weak
+	// answer asks the live servers when there are any. Both are of the
+	// index's hits before any live ones are fused in: with no index hit,
+	// Confidence is 0 and Weak true.
+	Confidence float64
+	Weak       bool
 	// Fallback says why the live servers were asked ("" when they were not).
 	Fallback string
 	// Notes explain anything the caller should know: a live search that
@@ -68,7 +75,9 @@ type Options struct {
 	// the servers are asked too (default 24h; negative: never for age).
 	MaxAge time.Duration
 	// MinScore is the hybrid score under which the best index hit is too
-	// weak to stand alone (default DefaultMinScore).
+	// weak to stand alone (default DefaultMinScore). A negative MinScore
+	// turns off the fallback for a weak answer (Answer.Weak) as well:
+	// only the keyword probe is left.
 	MinScore float64
 	// LiveTimeout bounds the live search, and the verification, of one
 	// query (default DefaultLiveTimeout): a server that hangs costs a note,
@@ -89,12 +98,11 @@ type Options struct {
 	Now      func() time.Time
 }
 
-// DefaultMinScore is the weakest hybrid score trusted alone. With the
-// default fusion, a document ranked first by the vectors but absent from
-// the keyword ranking scores about 1/11 ≈ 0.09: below 0.1 no indexed chunk
-// shares a word with the question, which is when the server's own search
-// (stemming, synonyms of its analyser, content not yet synced) earns its
-// round trip.
+// DefaultMinScore is the weakest hybrid score trusted alone: with the
+// default fusion, a document that is the vectors' first choice and in no
+// keyword ranking scores about 0.18, so a best hit below 0.1 is far down
+// every ranking. Whether the answer holds what the question asks is
+// search.Confidence's call (Answer.Weak).
 const DefaultMinScore = 0.1
 
 // DefaultLiveTimeout is how long a search waits for the servers: a person
@@ -259,6 +267,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 		}
 		indexed = indexed[:min(k, len(indexed))]
 	}
+	ans.Confidence, ans.Weak = search.Confidence(indexed)
 	ans.Fallback = s.fallbackReason(ctx, idx, q.Query, indexed)
 	var live []search.Result
 	if ans.Fallback != "" {
@@ -341,6 +350,11 @@ func (s *Searcher) fallbackReason(ctx context.Context, idx *search.Index, q sear
 		// Vectors always find a nearest chunk; when no indexed chunk holds a
 		// word of the question, that nearest chunk is a guess.
 		return "no indexed text contains the words of the question"
+	}
+	if c, weak := search.Confidence(indexed); weak && minScore > 0 {
+		// The question's weightiest words are in none of the best pages:
+		// the servers' own search may know more.
+		return fmt.Sprintf("the index's best matches hold little of the question (confidence %.2f)", c)
 	}
 	return ""
 }

@@ -76,7 +76,13 @@ func pgdocs(t *testing.T, dir string) []Document {
 //
 //	ATLASBRIDGE_EVAL=1 go test ./search -run EvalPGDocs -v
 //
-// ATLASBRIDGE_EVAL_SET names another TSV (default the team's dev set).
+// ATLASBRIDGE_EVAL_SET names other TSVs, comma-separated (default the
+// team's dev set). ATLASBRIDGE_EVAL_INDEX reads the index that `atlasbridge
+// eval` syncs (kept by TestEvalKeepIndex in cmd/atlasbridge) instead of
+// loading the manual here: the same chunks as the end-to-end figures.
+// ATLASBRIDGE_EVAL_TUNE=1 tries other fusion weights; ATLASBRIDGE_EVAL_SIGNALS=1
+// logs, per question, what Confidence could read (coverages of the first
+// three results, their places in the vector and page rankings, scores).
 func TestEvalPGDocs(t *testing.T) {
 	if os.Getenv("ATLASBRIDGE_EVAL") == "" {
 		t.Skip("set ATLASBRIDGE_EVAL=1 to run the evaluation")
@@ -86,6 +92,109 @@ func TestEvalPGDocs(t *testing.T) {
 	if s := os.Getenv("ATLASBRIDGE_EVAL_SET"); s != "" {
 		sets = strings.Split(s, ",")
 	}
+	var x *Index
+	pageName := func(r Result) string { return eval.PageName(r.URL, r.Title) }
+	if dir := os.Getenv("ATLASBRIDGE_EVAL_INDEX"); dir != "" {
+		// An index synced by atlasbridge eval, kept with a names.tsv of
+		// document id<TAB>page file: the same chunks as the end-to-end eval.
+		b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if id, name, ok := strings.Cut(l, "\t"); ok {
+				names[id] = name
+			}
+		}
+		pageName = func(r Result) string { return names[r.DocID] }
+		x, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		x = indexPGDocs(ctx, t)
+	}
+	defer x.Close()
+
+	variants := []struct {
+		name string
+		fu   fusion
+	}{{"default", defaultFusion}}
+	add := func(name string, fu fusion) {
+		variants = append(variants, struct {
+			name string
+			fu   fusion
+		}{name, fu})
+	}
+	pageOnly := defaultFusion
+	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra = 0, 0, 0, 1, 1, 0
+	add("page-bm25", pageOnly)
+	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
+		for _, wp := range []float64{0, 0.5, 1, 2, 3} {
+			for _, wk := range []float64{1, 2} {
+				for _, wv := range []float64{1, 1.5, 2} {
+					for _, wpl := range []float64{0} {
+						fu := defaultFusion
+						fu.wPage, fu.wKeyword, fu.wVector, fu.wPageLong = wp, wk, wv, wpl
+						add(fmt.Sprintf("page=%v kw=%v vec=%v pageLong=%v", wp, wk, wv, wpl), fu)
+					}
+				}
+			}
+		}
+		for _, k := range []float64{5, 10, 20, 40} {
+			fu := defaultFusion
+			fu.rrfK = k
+			add(fmt.Sprintf("k=%v", k), fu)
+		}
+	}
+	for _, set := range sets {
+		cases, err := eval.Load(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range variants {
+			for _, mode := range []Mode{Keyword, Vector, Hybrid} {
+				if v.name != "default" && mode != Hybrid {
+					continue
+				}
+				rep, err := eval.Run(ctx, cases, string(mode), func(ctx context.Context, q string) ([]string, error) {
+					rs, err := x.search(ctx, Query{Text: q, K: 10, Mode: mode}, v.fu)
+					names := make([]string, len(rs))
+					for i, r := range rs {
+						names[i] = pageName(r)
+					}
+					return names, err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("%s [%s] %v", filepath.Base(set), v.name, rep)
+				if os.Getenv("ATLASBRIDGE_EVAL_SIGNALS") != "" && v.name == "default" && mode == Hybrid {
+					for i, c := range cases {
+						rs, err := x.search(ctx, Query{Text: c.Query, K: 10}, v.fu)
+						if err != nil || len(rs) == 0 {
+							t.Logf("SIG %s %d none", filepath.Base(set), i)
+							continue
+						}
+						s5 := rs[min(4, len(rs)-1)].Score
+						hit := 0
+						if !c.OutOfCorpus() {
+							hit = rep.Ranks[i]
+						}
+						c3 := fmt.Sprintf("%.3f,%.3f,%.3f", rs[0].Coverage, rs[min(1, len(rs)-1)].Coverage, rs[min(2, len(rs)-1)].Coverage)
+						t.Logf("SIG\t%s\t%d\t%s\t%d\t%d\t%.4f\t%.4f\t%.4f\t%d\t%d", filepath.Base(set), i, c3, rs[0].VectorRank, rs[0].KeywordRank, rs[0].Score, rs[1%len(rs)].Score, s5, hit, len(keyword.Tokenize(c.Query)))
+					}
+				}
+			}
+		}
+	}
+}
+
+// indexPGDocs indexes the PostgreSQL manual, as pgdocs reads it, with a
+// builtin embedder fitted to it.
+func indexPGDocs(ctx context.Context, t *testing.T) *Index {
+	t.Helper()
 	docs := pgdocs(t, "/usr/share/doc/postgresql-doc-15/html")
 	emb := embed.NewBuiltin(embed.BuiltinOptions{})
 	if tr := trainable(emb); tr != nil {
@@ -106,7 +215,6 @@ func TestEvalPGDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer x.Close()
 	start := time.Now()
 	st, err := x.Upsert(ctx, docs)
 	if err != nil {
@@ -114,78 +222,5 @@ func TestEvalPGDocs(t *testing.T) {
 	}
 	t.Logf("indexed %d pages, %d chunks with %s in %v", st.Added, st.Embedded+st.Reused, emb.Model(), time.Since(start).Round(time.Millisecond))
 
-	variants := []struct {
-		name string
-		fu   fusion
-	}{{"default", defaultFusion}}
-	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
-		for _, k1 := range []float64{0.9, 1.2, 1.6} {
-			for _, b := range []float64{0.4, 0.6, 0.75, 0.9} {
-				fu := defaultFusion
-				fu.bm25 = keyword.Params{K1: k1, B: b}
-				variants = append(variants, struct {
-					name string
-					fu   fusion
-				}{fmt.Sprintf("bm25 k1=%v b=%v", k1, b), fu})
-			}
-		}
-		for _, pm := range []int{30, 50, 200} {
-			fu := defaultFusion
-			fu.poolMin = pm
-			variants = append(variants, struct {
-				name string
-				fu   fusion
-			}{fmt.Sprintf("pool=%d", pm), fu})
-		}
-		for _, wk := range []float64{1, 1.5, 2, 3} {
-			for _, extra := range []float64{0.1, 0.3} {
-				fu := defaultFusion
-				fu.byScore, fu.wKeyword, fu.extra = true, wk, extra
-				variants = append(variants, struct {
-					name string
-					fu   fusion
-				}{fmt.Sprintf("score wKw=%v extra=%v", wk, extra), fu})
-			}
-		}
-		for _, k := range []float64{10, 30, 60} {
-			for _, wk := range []float64{1, 2, 3} {
-				for _, extra := range []float64{0, 0.1, 0.3} {
-					fu := defaultFusion
-					fu.rrfK, fu.wKeyword, fu.extra = k, wk, extra
-					variants = append(variants, struct {
-						name string
-						fu   fusion
-					}{fmt.Sprintf("k=%v wKw=%v extra=%v", k, wk, extra), fu})
-				}
-			}
-		}
-	}
-	for _, set := range sets {
-		cases, err := eval.Load(set)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range variants {
-			for _, mode := range []Mode{Keyword, Vector, Hybrid} {
-				if v.name != "default" && mode != Hybrid && !strings.HasPrefix(v.name, "bm25") {
-					continue
-				}
-				if strings.HasPrefix(v.name, "bm25") && mode == Vector {
-					continue
-				}
-				rep, err := eval.Run(ctx, cases, string(mode), func(ctx context.Context, q string) ([]string, error) {
-					rs, err := x.search(ctx, Query{Text: q, K: 10, Mode: mode}, v.fu)
-					names := make([]string, len(rs))
-					for i, r := range rs {
-						names[i] = eval.PageName(r.URL, r.Title)
-					}
-					return names, err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("%s [%s] %v ranks=%v", filepath.Base(set), v.name, rep, rep.Ranks)
-			}
-		}
-	}
+	return x
 }

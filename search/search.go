@@ -87,6 +87,16 @@ type Result struct {
 	// KeywordHit says the document was in the keyword ranking: one of its
 	// chunks shares a query term (after stemming and stop words).
 	KeywordHit bool
+	// Coverage is the share of the query's weight the document holds: the
+	// inverse document frequencies of the distinct query terms (after
+	// stemming and stop words) found anywhere in it over those of all of
+	// them, a term found nowhere in the index weighing the most. Confidence
+	// reads it.
+	Coverage float64
+	// VectorRank and KeywordRank are the document's places (1-based) in
+	// the vector and the page-level keyword rankings, 0 when it is not
+	// among their first Query.K: which side found it.
+	VectorRank, KeywordRank int
 }
 
 // fusion holds the ranking constants; eval tests tune them.
@@ -95,6 +105,7 @@ type fusion struct {
 	rrfK     float64 // reciprocal-rank-fusion damping
 	wVector  float64 // weight of the vector ranking
 	wKeyword float64 // weight of the keyword ranking
+	wPage    float64 // weight of the page-level keyword ranking (keyword.SearchPages)
 	extra    float64 // share of a document's further chunks added to its best
 	maxExtra int     // how many further chunks count
 	poolMin  int     // chunks taken from each ranking, at least
@@ -103,17 +114,21 @@ type fusion struct {
 	// ranking weighs wKeywordLong instead of wKeyword (0: never).
 	longQuery    int
 	wKeywordLong float64
+	wPageLong    float64
 	bm25         keyword.Params
 	proximity    keyword.Proximity
 }
 
-// defaultFusion was chosen with TestEvalPGDocs and `atlasbridge eval` (the
-// PostgreSQL manual; BENCHMARKS.md has the figures and the settings tried):
-// reciprocal ranks with a small k, the keyword ranking counted twice and 0.3
-// of a page's next three chunks was the best setting on both the dev and the
-// paraphrase sets with either builtin embedder, and beats each ranking alone.
-// A much better embedder deserves more weight: re-tune when it changes
-// (ATLASBRIDGE_EVAL=1 ATLASBRIDGE_EVAL_TUNE=1 go test ./search -run EvalPGDocs -v).
+// defaultFusion was chosen with TestEvalPGDocs on the index `atlasbridge
+// eval` builds (the PostgreSQL manual; BENCHMARKS.md has the figures and
+// the settings tried), on the dev and paraphrase sets, the glossary set held
+// out: reciprocal ranks with a small k; the vector ranking and the chunk
+// keyword ranking at equal weight (since the WordNet retrofit, the vectors
+// earn it); the page-level keyword ranking (keyword.Index.SearchPages) at a
+// quarter of that, enough to lift the page that is about the question as a
+// whole, which plain page-level BM25 finds, without drowning the passage
+// rankings; and 0.3 of a page's next three chunks. A much better embedder
+// deserves more weight: re-tune when it changes (see TestEvalPGDocs).
 //
 // The keyword ranking then rewards query terms that stand close together
 // (keyword.Index.Rerank: the first 20 chunks, terms within 3 of each other,
@@ -121,14 +136,15 @@ type fusion struct {
 //
 // A long question (more than 10 terms after stop words) is a description
 // rather than keywords: BM25 adds up many weak matches of its common words,
-// and the embedder reads it better, so its keyword ranking weighs 0.5
-// instead of 2. 0.5 above 10 terms is the setting that raised the glossary
-// set's MRR without lowering recall@5 on either half of it, and leaves room
-// above the longest ordinary question (dev and paraphrases: 3–9 terms).
-// Similar (a whole document as the query) keeps weight 2: duplicates share
-// rare terms that BM25 finds best.
-var defaultFusion = fusion{rrfK: 10, wVector: 1, wKeyword: 2, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
-	longQuery: 10, wKeywordLong: 0.5,
+// and the embedder reads it better, so its chunk keyword ranking weighs 0.5
+// and its page-level one nothing. 0.5 above 10 terms is the setting that
+// raised the glossary set's MRR without lowering recall@5 on either half of
+// it, and leaves room above the longest ordinary question (dev and
+// paraphrases: 3–9 terms); the page ranking lost glossary questions at any
+// weight. Similar (a whole document as the query) keeps the short-query
+// weights: duplicates share rare terms that BM25 finds best.
+var defaultFusion = fusion{rrfK: 10, wVector: 2, wKeyword: 2, wPage: 0.5, extra: 0.3, maxExtra: 3, poolMin: 100, poolPerK: 10,
+	longQuery: 10, wKeywordLong: 0.5, wPageLong: 0,
 	bm25: keyword.Params{K1: 1.2, B: 0.75}, proximity: keyword.Proximity{Top: 20, Window: 3, Weight: 1}}
 
 // keywordWeight is the weight of the keyword ranking for a query of n
@@ -150,6 +166,7 @@ type docHit struct {
 	doc   *docRec
 	parts []chunkPart // per chunk, summed over the rankings
 	best  int32       // ordinal of the best chunk
+	page  float64     // the page-level ranking's share
 	score float64
 }
 
@@ -200,6 +217,9 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		}
 	}
 	terms := keyword.Tokenize(text)
+	if fu.longQuery > 0 && len(terms) > fu.longQuery {
+		fu.wPage = fu.wPageLong
+	}
 	fu.wKeyword = fu.keywordWeight(len(terms))
 	pool := max(fu.poolMin, fu.poolPerK*k)
 
@@ -226,6 +246,12 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		kwHits = m.kw.Search(terms, pool, fu.bm25, keep)
 		kwHits = m.kw.Rerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
 	}
+	var pageHits []keyword.PageHit
+	coverage := func(int32) float64 { return 0 }
+	if m != nil {
+		// In vector mode too, for the results' Coverage.
+		pageHits, coverage = m.kw.SearchPages(terms, pool, fu.bm25, m.pages(f))
+	}
 	var hits []*docHit
 	switch mode {
 	case Vector:
@@ -235,6 +261,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 	default:
 		hits = m.accumulate(nil, vecHits, fu.contribution(vecHits, fu.wVector))
 		hits = m.accumulate(hits, kwHits, fu.contribution(kwHits, fu.wKeyword))
+		hits = m.accumulatePages(hits, pageHits, fu.wPage, fu.rrfK)
 	}
 	inKeyword := make(map[*docRec]bool, len(kwHits))
 	for _, s := range kwHits {
@@ -246,15 +273,24 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		fu.extra = 0
 	}
 	hits = m.rankDocs(hits, fu, k)
+	vecRank, pageRank := m.docRanks(vecHits, k), map[*docRec]int{}
+	for i, p := range pageHits[:min(k, len(pageHits))] {
+		pageRank[m.chunks[p.Chunk].doc] = i + 1
+	}
 	type hitRef struct {
-		id    string
-		idx   int32
-		score float64
-		kw    bool
+		id              string
+		idx             int32
+		score, coverage float64
+		kw              bool
+		vecRank, kwRank int
 	}
 	refs := make([]hitRef, len(hits))
 	for i, h := range hits {
-		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc]}
+		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc],
+			vecRank: vecRank[h.doc], kwRank: pageRank[h.doc]}
+		if len(h.doc.ords) > 0 {
+			refs[i].coverage = coverage(h.doc.ords[0])
+		}
 	}
 	x.memMu.RUnlock()
 
@@ -279,6 +315,7 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		r := row.result()
 		r.Labels = append([]string(nil), r.Labels...)
 		r.Score, r.KeywordHit, r.Heading = h.score, h.kw, heading.String
+		r.Coverage, r.VectorRank, r.KeywordRank = h.coverage, h.vecRank, h.kwRank
 		if !text.Valid {
 			// Replaced by a concurrent sync since: no snippet rather
 			// than no result.
@@ -333,6 +370,21 @@ func (fu fusion) contribution(ranked []rank.Scored, w float64) func(rank.Scored,
 // accumulate adds a chunk ranking to the per-document hits; contrib gives a
 // chunk's contribution from its score and rank (0-based).
 func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func(rank.Scored, int) float64) []*docHit {
+	return m.addRanking(hits, ranked, func(h *docHit, s rank.Scored, r int) {
+		v := contrib(s, r)
+		for i := range h.parts {
+			if h.parts[i].ord == s.Chunk {
+				h.parts[i].score += v
+				return
+			}
+		}
+		h.parts = append(h.parts, chunkPart{ord: s.Chunk, score: v})
+	})
+}
+
+// addRanking calls add with every chunk of a ranking, its document's hit
+// (added to hits when new) and its rank (0-based).
+func (m *memIndex) addRanking(hits []*docHit, ranked []rank.Scored, add func(h *docHit, s rank.Scored, r int)) []*docHit {
 	byDoc := make(map[*docRec]*docHit, len(hits)+len(ranked))
 	for _, h := range hits {
 		byDoc[h.doc] = h
@@ -348,20 +400,61 @@ func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func
 			byDoc[d] = h
 			hits = append(hits, h)
 		}
-		v := contrib(s, r)
-		found := false
-		for i := range h.parts {
-			if h.parts[i].ord == s.Chunk {
-				h.parts[i].score += v
-				found = true
-				break
-			}
-		}
-		if !found {
-			h.parts = append(h.parts, chunkPart{ord: s.Chunk, score: v})
-		}
+		add(h, s, r)
 	}
 	return hits
+}
+
+// pages groups m's chunks into documents for keyword.SearchPages, leaving
+// out those f does not allow. A document is keyed by its first chunk's
+// ordinal.
+func (m *memIndex) pages(f *filter) keyword.Pages {
+	return keyword.Pages{
+		Of: func(o int32) int32 {
+			d := m.chunks[o].doc
+			if d == nil || len(d.ords) == 0 || !f.none() && !f.allows(d) {
+				return -1
+			}
+			return d.ords[0]
+		},
+		Chunks: func(key int32) []int32 {
+			if d := m.chunks[key].doc; d != nil {
+				return d.ords
+			}
+			return nil
+		},
+		Live: len(m.docs),
+	}
+}
+
+// accumulatePages adds the page-level keyword ranking to the per-document
+// hits: w/(k+rank) to the document's score, not to one of its chunks.
+func (m *memIndex) accumulatePages(hits []*docHit, ranked []keyword.PageHit, w, k float64) []*docHit {
+	if w == 0 || len(ranked) == 0 {
+		return hits
+	}
+	keys := make([]rank.Scored, len(ranked))
+	for i, p := range ranked {
+		keys[i] = p.Scored
+	}
+	return m.addRanking(hits, keys, func(h *docHit, _ rank.Scored, r int) { h.page += w / (k + float64(r+1)) })
+}
+
+// docRanks gives the documents of a chunk ranking their 1-based places by
+// their best chunk, for the first k documents.
+func (m *memIndex) docRanks(ranked []rank.Scored, k int) map[*docRec]int {
+	out := make(map[*docRec]int, k)
+	for _, s := range ranked {
+		if len(out) == k {
+			break
+		}
+		if d := m.chunks[s.Chunk].doc; d != nil {
+			if _, ok := out[d]; !ok {
+				out[d] = len(out) + 1
+			}
+		}
+	}
+	return out
 }
 
 // rankDocs scores each document by its best chunk plus a little of its next
@@ -369,6 +462,12 @@ func (m *memIndex) accumulate(hits []*docHit, ranked []rank.Scored, contrib func
 // single lucky chunk), and returns the best k.
 func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
 	for _, h := range hits {
+		if len(h.parts) == 0 {
+			// Found by the page-level ranking alone: shown by its first
+			// chunk.
+			h.best, h.score = h.doc.ords[0], h.page
+			continue
+		}
 		sort.Slice(h.parts, func(i, j int) bool {
 			if h.parts[i].score != h.parts[j].score {
 				return h.parts[i].score > h.parts[j].score
@@ -376,7 +475,7 @@ func (m *memIndex) rankDocs(hits []*docHit, fu fusion, k int) []*docHit {
 			return h.parts[i].ord < h.parts[j].ord
 		})
 		h.best = h.parts[0].ord
-		h.score = h.parts[0].score
+		h.score = h.parts[0].score + h.page
 		for i := 1; i < len(h.parts) && i <= fu.maxExtra; i++ {
 			h.score += fu.extra * h.parts[i].score
 		}

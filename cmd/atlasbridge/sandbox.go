@@ -37,6 +37,12 @@ type sandbox struct {
 // new temporary directory named after purpose. With jira false the index
 // is only fed from Confluence; a nil log discards. Close releases it all.
 func openSandbox(ctx context.Context, purpose string, opts sim.Options, jira bool, log *slog.Logger) (sb *sandbox, err error) {
+	return openSandboxWith(ctx, purpose, opts, jira, embed.Config{Kind: embed.KindBuiltin}, log)
+}
+
+// openSandboxWith is openSandbox with the embedder of ec (eval compares
+// embedders).
+func openSandboxWith(ctx context.Context, purpose string, opts sim.Options, jira bool, ec embed.Config, log *slog.Logger) (sb *sandbox, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -69,7 +75,7 @@ func openSandbox(ctx context.Context, purpose string, opts sim.Options, jira boo
 	if sb.Dir, err = os.MkdirTemp("", "atlasbridge-"+purpose+"-"); err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
-	emb, err := embed.New(embed.Config{Kind: embed.KindBuiltin})
+	emb, err := embed.New(ec)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -147,13 +148,19 @@ func runSearch(ctx context.Context, args []string, cfg *config, stdin io.Reader,
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(struct {
-			Query    string             `json:"query"`
-			Results  []searchResultJSON `json:"results"`
-			Fallback string             `json:"fallback,omitempty"`
-			Notes    []string           `json:"notes,omitempty"`
-		}{text, out, ans.Fallback, ans.Notes})
+			Query   string             `json:"query"`
+			Results []searchResultJSON `json:"results"`
+			// Confidence and Weak: how sure the index's answer is.
+			Confidence float64  `json:"confidence"`
+			Weak       bool     `json:"weak"`
+			Fallback   string   `json:"fallback,omitempty"`
+			Notes      []string `json:"notes,omitempty"`
+		}{text, out, math.Round(ans.Confidence*100) / 100, ans.Weak, ans.Fallback, ans.Notes})
 	}
 	writeResults(stdout, out)
+	if ans.Weak {
+		fmt.Fprintf(stderr, "note: a weak match (confidence %.2f): the best pages hold little of the question\n", ans.Confidence)
+	}
 	if ans.Fallback != "" {
 		fmt.Fprintf(stderr, "note: the servers were asked too: %s\n", ans.Fallback)
 	}

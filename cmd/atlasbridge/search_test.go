@@ -50,6 +50,30 @@ func TestSearchCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("confidence", func(t *testing.T) {
+		for _, tc := range []struct {
+			q    string
+			weak bool
+		}{
+			{"how do we rotate the on-call pager?", false},
+			{"how many vacation days does a new employee get", true},
+		} {
+			code, out, errs := search("--json", "--live", "never", tc.q)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var got struct {
+				Confidence *float64 `json:"confidence"`
+				Weak       *bool    `json:"weak"`
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil || got.Confidence == nil || got.Weak == nil {
+				t.Fatalf("%q: %s (%v)", tc.q, out, err)
+			}
+			if *got.Weak != tc.weak || *got.Weak != (*got.Confidence < 0.5) {
+				t.Errorf("%q: confidence %.2f, weak %v; want weak %v", tc.q, *got.Confidence, *got.Weak, tc.weak)
+			}
+		}
+	})
 	t.Run("filters", func(t *testing.T) {
 		code, out, errs := search("--json", "--source", "jira", "--k", "20", "database backup")
 		if code != 0 {

@@ -92,7 +92,10 @@ func TestServeIndexWiring(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
 	issue := srv.IssueKeys("OPS")[0]
 	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_DATA_DIR", t.TempDir(), "ATLASBRIDGE_LOG_LEVEL", "info"))
-	const q = "how do we hand over the on-call pager?"
+	// In the page's words: "hand over" for its "handover" holds too little
+	// of the question for the index to answer alone (search.Confidence),
+	// and this test is about the index's wiring.
+	const q = "how do we do the on-call pager handover?"
 
 	t.Run("no index yet", func(t *testing.T) {
 		cli := startServe(t, cfg, "--read-only")

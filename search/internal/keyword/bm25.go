@@ -275,12 +275,7 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 		}
 		k.accs.Put(&acc)
 	}()
-	seen := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
+	for _, t := range distinct(terms) {
 		id, ok := k.terms[t]
 		if !ok {
 			continue

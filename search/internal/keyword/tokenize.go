@@ -125,3 +125,17 @@ var stopWords = func() map[string]struct{} {
 	}
 	return m
 }()
+
+// distinct returns terms without repeats, in first-seen order: a query
+// term counts once.
+func distinct(terms []string) []string {
+	seen := make(map[string]bool, len(terms))
+	out := make([]string, 0, len(terms))
+	for _, t := range terms {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
