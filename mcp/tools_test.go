@@ -730,7 +730,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, confluence_history, confluence_admin, confluence_attachments, jira_admin, jira_links, jira_attachments, jira_agile"},
+		{[]string{"teleport"}, "valid: all, confluence_users, confluence_history, confluence_admin, confluence_attachments, jira_admin, jira_links, jira_attachments, jira_agile"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

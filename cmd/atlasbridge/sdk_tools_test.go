@@ -26,6 +26,22 @@ func TestOfficialGoSDKEverydayTools(t *testing.T) {
 	if text := call("jira_search_users", map[string]any{"query": "adm", "issue_key": a}, nil); !strings.Contains(text, `["admin",`) {
 		t.Errorf("jira_search_users: %s", text)
 	}
+	// "@mention Grace": find her Confluence user key, then mention her in a page.
+	var people struct{ Users [][]string }
+	call("confluence_search_users", map[string]any{"query": "gra"}, &people)
+	if len(people.Users) != 1 || people.Users[0][1] != "grace.sre" {
+		t.Fatalf("confluence_search_users: %+v", people.Users)
+	}
+	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "On-call owners", Body: "<p>Owner: tbd</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read struct{ Version int }
+	call("confluence_get_page", map[string]any{"page_id": page.ID}, &read)
+	call("confluence_update_page", map[string]any{"page_id": page.ID, "version": read.Version, "body": "Owner: " + people.Users[0][3]}, nil)
+	if text := call("confluence_get_page", map[string]any{"page_id": page.ID, "format": "storage"}, nil); !strings.Contains(text, `ri:userkey=\"`+people.Users[0][0]) {
+		t.Errorf("the mention is not in the page: %s", text)
+	}
 	if text := call("jira_get_link_types", nil, nil); !strings.Contains(text, "Duplicate") {
 		t.Errorf("jira_get_link_types: %s", text)
 	}

@@ -32,6 +32,7 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"content/{id}/property/{key}", s.withUser(s.onContent(s.getProperty)))
 	m.HandleFunc("GET "+api+"user/current", s.withUser(s.currentUser))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
+	s.confPeopleRoutes(m, api)
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
 	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
 	m.HandleFunc("GET "+api+"content/{id}/version", s.withUser(s.onContent(s.contentVersions)))
