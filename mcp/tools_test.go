@@ -1025,7 +1025,7 @@ func TestJiraAttachmentTools(t *testing.T) {
 		t.Errorf("image content: %+v", res.Content[1])
 	}
 	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "dump.bin", "content_base64": b64("\x00\x01\x02")}, &added)
-	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file or image", `"url":"http`)
+	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file, image, PDF or Office", `"url":"http`)
 
 	for _, c := range []struct {
 		tool string
@@ -1057,7 +1057,7 @@ func TestConfluenceAttachmentTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file or image", `"size":2048`)
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file, image, PDF or Office", `"size":2048`)
 	for _, c := range []struct {
 		tool string
 		args map[string]any

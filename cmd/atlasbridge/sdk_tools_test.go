@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -110,8 +112,8 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	}
 }
 
-// TestOfficialGoSDKAttachmentTools uploads and reads a Jira attachment end to end through the
-// official MCP Go SDK client.
+// TestOfficialGoSDKAttachmentTools uploads and reads attachments (text, and a PDF's text) end to
+// end through the official MCP Go SDK client.
 func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3})
 	ctx, cs := serveForSDK(t, srv, "jira_attachments,confluence_attachments")
@@ -121,6 +123,14 @@ func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "notes.md", "content_base64": "IyBOb3RlcwpBbGwgZ29vZC4K"}, &att)
 	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, `# Notes\nAll good.`) {
 		t.Errorf("jira_get_attachment: %s", text)
+	}
+	pdf, err := os.ReadFile("../../internal/extract/testdata/story.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "story.pdf", "content_base64": base64.StdEncoding.EncodeToString(pdf)}, &att)
+	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, "Lorem ipsum dolor sit amet") {
+		t.Errorf("jira_get_attachment of a PDF: %.300s", text)
 	}
 	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Notes page", Body: "<p>x</p>"})
 	if err != nil {
