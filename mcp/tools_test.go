@@ -842,11 +842,19 @@ func TestEverydayAnswerSizes(t *testing.T) {
 	var att struct{ ID string }
 	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "app.log",
 		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}, &att)
+	story, err := os.ReadFile("../internal/extract/testdata/story.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdfAtt struct{ ID string }
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "story.pdf", "content_base64": base64.StdEncoding.EncodeToString(story)}, &pdfAtt)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
 	}{
 		{"jira_search_users", map[string]any{"query": "a"}},
+		{"confluence_search_users", map[string]any{"query": "a"}},
+		{"jira_get_attachment", map[string]any{"attachment_id": pdfAtt.ID, "max_chars": 2000}},
 		{"jira_get_versions", map[string]any{"project_key": "OPS"}},
 		{"jira_get_components", map[string]any{"project_key": "OPS"}},
 		{"jira_search_fields", map[string]any{"query": "version"}},
