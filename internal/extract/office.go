@@ -108,44 +108,13 @@ func (o *office) walk(name string, fn func(tok xml.Token) error) error {
 	}
 }
 
-// docx: the body, then footnotes, each paragraph (w:p) a line, w:tab a
-// tab, w:br a line break.
+// docx: the body, then footnotes and endnotes.
 func (o *office) docx() error {
 	for _, name := range []string{"word/document.xml", "word/footnotes.xml", "word/endnotes.xml"} {
 		if o.files[name] == nil && name != "word/document.xml" {
 			continue
 		}
-		inText := false
-		err := o.walk(name, func(tok xml.Token) error {
-			switch t := tok.(type) {
-			case xml.StartElement:
-				switch t.Name.Local {
-				case "t":
-					inText = true
-				case "tab":
-					o.w.text("\t")
-				case "br", "cr":
-					o.w.newline()
-				}
-			case xml.EndElement:
-				switch t.Name.Local {
-				case "t":
-					inText = false
-				case "p":
-					o.w.newline()
-				case "tbl":
-					o.w.newline()
-				case "tc":
-					o.w.text("\t")
-				}
-			case xml.CharData:
-				if inText {
-					o.w.text(string(t))
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := o.paragraphs(name); err != nil {
 			return err
 		}
 		o.w.paragraph()
@@ -153,8 +122,7 @@ func (o *office) docx() error {
 	return nil
 }
 
-// pptx: each slide in order under a "Slide N" line, each paragraph (a:p)
-// a line.
+// pptx: each slide in order under a "Slide N" line.
 func (o *office) pptx() error {
 	slides := numbered(o.files, "ppt/slides/slide", ".xml")
 	if len(slides) == 0 {
@@ -162,33 +130,47 @@ func (o *office) pptx() error {
 	}
 	for i, name := range slides {
 		o.w.text(fmt.Sprintf("Slide %d\n", i+1))
-		inText := false
-		err := o.walk(name, func(tok xml.Token) error {
-			switch t := tok.(type) {
-			case xml.StartElement:
-				if t.Name.Local == "t" {
-					inText = true
-				}
-			case xml.EndElement:
-				switch t.Name.Local {
-				case "t":
-					inText = false
-				case "p":
-					o.w.newline()
-				}
-			case xml.CharData:
-				if inText {
-					o.w.text(string(t))
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := o.paragraphs(name); err != nil {
 			return err
 		}
 		o.w.paragraph()
 	}
 	return nil
+}
+
+// paragraphs writes the text of a Word or DrawingML part, where the
+// element names agree: text in t, a paragraph (p) a line, tab a tab, br
+// a line break, table cells (tc) separated by tabs. Deleted text
+// (w:delText) and field codes (w:instrText) are other names, left out.
+func (o *office) paragraphs(name string) error {
+	inText := false
+	return o.walk(name, func(tok xml.Token) error {
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "t":
+				inText = true
+			case "tab":
+				o.w.text("\t")
+			case "br", "cr":
+				o.w.newline()
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "t":
+				inText = false
+			case "p", "tbl":
+				o.w.newline()
+			case "tc":
+				o.w.text("\t")
+			}
+		case xml.CharData:
+			if inText {
+				o.w.text(string(t))
+			}
+		}
+		return nil
+	})
 }
 
 // numbered lists the parts prefix<N>suffix in the order of N.
