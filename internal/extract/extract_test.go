@@ -135,6 +135,9 @@ func TestTextHostilePDF(t *testing.T) {
 		{"page count lies", pdfWith("/Kids [3 0 R] /Count 999999999", []byte("BT /F1 9 Tf (x) Tj ET"), false), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && len(tc.data) > 1<<20 {
+				t.Skip("-short: building the large files takes most of a minute under -race")
+			}
 			lim := DefaultLimits
 			lim.Timeout = 300 * time.Millisecond
 			_, _, err := Text(context.Background(), PDF, tc.data, lim)
