@@ -122,25 +122,31 @@ func TestTextTimeout(t *testing.T) {
 // TestTextHostilePDF: files built to hang, recurse or fill the heap end
 // with an error in about the time allowed, and the process survives.
 func TestTextHostilePDF(t *testing.T) {
+	kids := "/Kids [3 0 R] /Count 1"
 	for _, tc := range []struct {
-		name string
-		data []byte
-		err  error
+		name  string
+		large bool // built from tens of MB: left out with -short
+		data  func() []byte
+		err   error
 	}{
 		// Without the read guard, each of these runs for minutes.
-		{"operands and no operator", pdfWith("/Kids [3 0 R] /Count 1", bytes.Repeat([]byte("1 "), 16<<20), true), ErrTimeout},
-		{"arrays nested deep", pdfWith("/Kids [3 0 R] /Count 1", bytes.Repeat([]byte("["), 16<<20), true), ErrTimeout},
-		{"a string without end", pdfWith("/Kids [3 0 R] /Count 1", append([]byte("BT ("), bytes.Repeat([]byte("a"), 32<<20)...), true), ErrTimeout},
-		{"page tree cycle", pdfWith("/Kids [2 0 R 3 0 R] /Count 5", []byte("BT /F1 9 Tf (x) Tj ET"), false), nil},
-		{"page count lies", pdfWith("/Kids [3 0 R] /Count 999999999", []byte("BT /F1 9 Tf (x) Tj ET"), false), nil},
+		{"operands and no operator", true, func() []byte { return pdfWith(kids, bytes.Repeat([]byte("1 "), 16<<20), true) }, ErrTimeout},
+		{"arrays nested deep", true, func() []byte { return pdfWith(kids, bytes.Repeat([]byte("["), 16<<20), true) }, ErrTimeout},
+		{"a string without end", true, func() []byte {
+			return pdfWith(kids, append([]byte("BT ("), bytes.Repeat([]byte("a"), 32<<20)...), true)
+		}, ErrTimeout},
+		{"page tree cycle", false, func() []byte { return pdfWith("/Kids [2 0 R 3 0 R] /Count 5", []byte("BT /F1 9 Tf (x) Tj ET"), false) }, nil},
+		{"page count lies", false, func() []byte {
+			return pdfWith("/Kids [3 0 R] /Count 999999999", []byte("BT /F1 9 Tf (x) Tj ET"), false)
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if testing.Short() && len(tc.data) > 1<<20 {
+			if testing.Short() && tc.large {
 				t.Skip("-short: building the large files takes most of a minute under -race")
 			}
 			lim := DefaultLimits
 			lim.Timeout = 300 * time.Millisecond
-			_, _, err := Text(context.Background(), PDF, tc.data, lim)
+			_, _, err := Text(context.Background(), PDF, tc.data(), lim)
 			if tc.err != nil && !errors.Is(err, tc.err) {
 				t.Fatalf("err %v, want %v", err, tc.err)
 			}
