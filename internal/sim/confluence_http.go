@@ -704,8 +704,9 @@ func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.confCtx(r, u)
 	q := r.URL.Query()
 	name := q.Get("username")
+	// People without an account (see groupMembers) are users too.
 	if k := q.Get("key"); k != "" {
-		for n := range s.users {
+		for n := range s.jira.people {
 			if c.userKey(n) == k {
 				name = n
 			}
@@ -719,11 +720,14 @@ func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
 		confError(w, http.StatusBadRequest, "A username or key is required")
 		return
 	}
-	if s.users[name] == nil {
+	display, ok := s.jira.people[name]
+	if !ok {
 		confError(w, http.StatusNotFound, "No user found with username : "+name)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.userJSON(name))
+	o := c.userJSON(name)
+	o["displayName"] = display
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {

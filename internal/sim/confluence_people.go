@@ -45,9 +45,7 @@ func (s *Sim) groupMembers(w http.ResponseWriter, r *http.Request, u *User) {
 	res := []any{}
 	for i := start; i < len(names) && len(res) < limit; i++ {
 		o := c.userJSON(names[i])
-		if s.users[names[i]] == nil {
-			o["displayName"] = s.jira.people[names[i]]
-		}
+		o["displayName"] = s.jira.people[names[i]]
 		res = append(res, o)
 	}
 	writeJSON(w, http.StatusOK, c.page(r, res, start, limit, start+len(res) < len(names) && limit > 0))

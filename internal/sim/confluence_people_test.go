@@ -40,8 +40,20 @@ func TestGroupMembers(t *testing.T) {
 			}
 		})
 	}
+	// A member without an account is a user like the others: found by the key the list gave.
+	m := do(t, call{url: base + "confluence-users/member?limit=200", auth: "alice"}).obj(t)
+	key := ""
+	for _, u := range m["results"].([]any) {
+		if o := u.(map[string]any); o["username"] == "grace.sre" {
+			key = o["userKey"].(string)
+		}
+	}
+	u := do(t, call{url: srv.ConfluenceURL() + "/rest/api/user?key=" + key, auth: "alice"})
+	if u.code != http.StatusOK || u.obj(t)["displayName"] != "Grace Singh" {
+		t.Fatalf("user by key %q: %d %s", key, u.code, u.raw)
+	}
 	// Paging: start/limit and a next link while more remain.
-	m := do(t, call{url: base + "confluence-users/member?limit=2", auth: "alice"}).obj(t)
+	m = do(t, call{url: base + "confluence-users/member?limit=2", auth: "alice"}).obj(t)
 	if m["size"].(float64) != 2 || dig(t, m, "_links", "next") == nil {
 		t.Fatalf("limit=2: size %v, next %v", m["size"], m["_links"])
 	}
