@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
+	"github.com/atlasbridge/atlasbridge/internal/extract"
 )
 
 // Limits of the attachment tools. Text is read whole and paged with max_chars, so its cap bounds
@@ -19,6 +21,9 @@ const (
 	maxTextAttachment   = 5 << 20
 	maxImageAttachment  = 1 << 20
 	maxUploadAttachment = 10 << 20 // Jira's default attachment size limit
+	// maxDocAttachment bounds a PDF or Office file read for its text: the
+	// whole file is in memory while it is read.
+	maxDocAttachment = 20 << 20
 )
 
 // textExtensions are files read as text whatever type the server gives them.
@@ -70,7 +75,7 @@ type getAttachmentArgs struct {
 
 func (s *Server) jiraGetAttachment() tool {
 	return readTool("jira", "jira_get_attachment", "Read a Jira attachment",
-		"Read a file attached to a Jira issue: text files (logs, csv, json, code…) as text paged with max_chars/offset, images (up to 1 MB) as an image, anything else as its name, size, type and download URL.",
+		"Read a file attached to a Jira issue: text (logs, csv, code; the text of PDF, docx, xlsx, pptx) paged with max_chars/offset, images up to 1 MB as an image, else metadata and download URL.",
 		func(ctx context.Context, a getAttachmentArgs) (*mcpgo.CallToolResult, error) {
 			id := strings.TrimSpace(a.AttachmentID)
 			if id == "" || strings.Trim(id, "0123456789") != "" {
@@ -91,18 +96,22 @@ func (s *Server) jiraGetAttachment() tool {
 }
 
 // fileResult answers for an attachment described by out: a text file as text cut to maxChars
-// from offset, an image as image content, anything else (or too large) as out with a note.
+// from offset, a PDF or Office document as its extracted text cut the same way, an image as image
+// content, anything else (or too large) as out with a note.
 func fileResult(ctx context.Context, c *atlassian.Client, out fileOut, mimeType string, maxChars, offset int) (*mcpgo.CallToolResult, error) {
-	textFile, image := isTextFile(out.Name, mimeType), isImage(mimeType)
+	textFile, image, doc := isTextFile(out.Name, mimeType), isImage(mimeType), extract.Kind(out.Name, mimeType)
 	switch {
 	case textFile && out.Size > maxTextAttachment:
 		out.Note = "text file over 5 MB: not read; download it from url"
 		return jsonResult(out)
+	case doc != "" && out.Size > maxDocAttachment:
+		out.Note = "document over 20 MB: not read; download it from url"
+		return jsonResult(out)
 	case image && out.Size > maxImageAttachment:
 		out.Note = "image over 1 MB: not sent; download it from url"
 		return jsonResult(out)
-	case !textFile && !image:
-		out.Note = "not a text file or image: download it from url"
+	case !textFile && !image && doc == "":
+		out.Note = "not a text file, image, PDF or Office (docx, xlsx, pptx) document: download it from url"
 		return jsonResult(out)
 	}
 	raw, err := c.Download(ctx, out.URL)
@@ -116,11 +125,33 @@ func fileResult(ctx context.Context, c *atlassian.Client, out fileOut, mimeType 
 		}
 		return mcpgo.NewToolResultImage(string(b), base64.StdEncoding.EncodeToString(raw.Data), mimeType), nil
 	}
-	if !utf8.Valid(raw.Data) {
+	body := string(raw.Data)
+	if doc != "" {
+		var partial bool
+		body, partial, err = extract.Text(ctx, doc, raw.Data, extract.DefaultLimits)
+		switch {
+		case errors.Is(err, extract.ErrEncrypted):
+			out.Note = "encrypted " + doc + ": no text without its password; download it from url"
+			return jsonResult(out)
+		case errors.Is(err, extract.ErrTimeout):
+			out.Note = "its text took too long to extract: download it from url"
+			return jsonResult(out)
+		case err != nil:
+			out.Note = "its text could not be read (damaged, or not the " + doc + " its name says): download it from url"
+			return jsonResult(out)
+		case body == "":
+			out.Note = "no text in this " + doc + " (scanned pages or images only?): download it from url"
+			return jsonResult(out)
+		case partial:
+			out.Note = fmt.Sprintf("text extracted from the %s, up to its first %d MB", doc, extract.DefaultLimits.MaxText>>20)
+		default:
+			out.Note = "text extracted from the " + doc + ": layout and images are not kept"
+		}
+	} else if !utf8.ValidString(body) {
 		out.Note = "not UTF-8 text: download it from url"
 		return jsonResult(out)
 	}
-	b, err := cut(text(string(raw.Data)), maxChars, offset)
+	b, err := cut(text(body), maxChars, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +218,7 @@ func (s *Server) jiraAddAttachment() tool {
 
 func (s *Server) confluenceGetAttachment() tool {
 	return readTool("confluence", "confluence_get_attachment", "Read a Confluence attachment",
-		"Read a file attached to a Confluence page (id from confluence_get_attachments), as jira_get_attachment does: text paged, images up to 1 MB, else metadata and URL.",
+		"Read a file attached to a Confluence page (id from confluence_get_attachments) like jira_get_attachment: text, PDF and Office text paged, images up to 1 MB, else metadata and URL.",
 		func(ctx context.Context, a getAttachmentArgs) (*mcpgo.CallToolResult, error) {
 			id := strings.TrimPrefix(strings.TrimSpace(a.AttachmentID), "att")
 			if err := checkPageID(id); err != nil {

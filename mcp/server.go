@@ -157,6 +157,7 @@ func (s *Server) catalog() []tool {
 		s.confluenceGetComments(),
 		s.confluenceGetLabels(),
 		s.confluenceGetAttachments(),
+		inToolset("confluence_users", s.confluenceSearchUsers()),
 		inToolset("confluence_history", s.confluenceGetPageHistory()),
 		s.confluenceGetAttachment(),
 		s.confluenceCreatePage(),

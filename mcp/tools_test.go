@@ -730,7 +730,7 @@ func TestToolsets(t *testing.T) {
 		want string
 	}{
 		{[]string{"jira_link"}, `unknown toolset "jira_link"; did you mean jira_links?`},
-		{[]string{"teleport"}, "valid: all, confluence_history, confluence_admin, confluence_attachments, jira_admin, jira_links, jira_attachments, jira_agile"},
+		{[]string{"teleport"}, "valid: all, confluence_users, confluence_history, confluence_admin, confluence_attachments, jira_admin, jira_links, jira_attachments, jira_agile"},
 	} {
 		_, err := New(Options{Jira: f.jira, Toolsets: tc.sets})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -842,11 +842,19 @@ func TestEverydayAnswerSizes(t *testing.T) {
 	var att struct{ ID string }
 	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "app.log",
 		"content_base64": base64.StdEncoding.EncodeToString([]byte(strings.Repeat("INFO request served in 12 ms\n", 40)))}, &att)
+	story, err := os.ReadFile("../internal/extract/testdata/story.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdfAtt struct{ ID string }
+	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": keys[1], "filename": "story.pdf", "content_base64": base64.StdEncoding.EncodeToString(story)}, &pdfAtt)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
 	}{
 		{"jira_search_users", map[string]any{"query": "a"}},
+		{"confluence_search_users", map[string]any{"query": "a"}},
+		{"jira_get_attachment", map[string]any{"attachment_id": pdfAtt.ID, "max_chars": 2000}},
 		{"jira_get_versions", map[string]any{"project_key": "OPS"}},
 		{"jira_get_components", map[string]any{"project_key": "OPS"}},
 		{"jira_search_fields", map[string]any{"query": "version"}},
@@ -1025,7 +1033,7 @@ func TestJiraAttachmentTools(t *testing.T) {
 		t.Errorf("image content: %+v", res.Content[1])
 	}
 	f.ok(t, "jira_add_attachment", map[string]any{"issue_key": key, "filename": "dump.bin", "content_base64": b64("\x00\x01\x02")}, &added)
-	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file or image", `"url":"http`)
+	contains(t, f.ok(t, "jira_get_attachment", map[string]any{"attachment_id": added.ID}, nil), "not a text file, image, PDF or Office", `"url":"http`)
 
 	for _, c := range []struct {
 		tool string
@@ -1057,7 +1065,7 @@ func TestConfluenceAttachmentTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file or image", `"size":2048`)
+	contains(t, f.ok(t, "confluence_get_attachment", map[string]any{"attachment_id": binID}, nil), "not a text file, image, PDF or Office", `"size":2048`)
 	for _, c := range []struct {
 		tool string
 		args map[string]any

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,22 @@ func TestOfficialGoSDKEverydayTools(t *testing.T) {
 	a, b := keys[0], keys[len(keys)-1]
 	if text := call("jira_search_users", map[string]any{"query": "adm", "issue_key": a}, nil); !strings.Contains(text, `["admin",`) {
 		t.Errorf("jira_search_users: %s", text)
+	}
+	// "@mention Grace": find her Confluence user key, then mention her in a page.
+	var people struct{ Users [][]string }
+	call("confluence_search_users", map[string]any{"query": "gra"}, &people)
+	if len(people.Users) != 1 || people.Users[0][1] != "grace.sre" {
+		t.Fatalf("confluence_search_users: %+v", people.Users)
+	}
+	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "On-call owners", Body: "<p>Owner: tbd</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read struct{ Version int }
+	call("confluence_get_page", map[string]any{"page_id": page.ID}, &read)
+	call("confluence_update_page", map[string]any{"page_id": page.ID, "version": read.Version, "body": "Owner: " + people.Users[0][3]}, nil)
+	if text := call("confluence_get_page", map[string]any{"page_id": page.ID, "format": "storage"}, nil); !strings.Contains(text, `ri:userkey=\"`+people.Users[0][0]) {
+		t.Errorf("the mention is not in the page: %s", text)
 	}
 	if text := call("jira_get_link_types", nil, nil); !strings.Contains(text, "Duplicate") {
 		t.Errorf("jira_get_link_types: %s", text)
@@ -94,8 +112,8 @@ func TestOfficialGoSDKAgileTools(t *testing.T) {
 	}
 }
 
-// TestOfficialGoSDKAttachmentTools uploads and reads a Jira attachment end to end through the
-// official MCP Go SDK client.
+// TestOfficialGoSDKAttachmentTools uploads and reads attachments (text, and a PDF's text) end to
+// end through the official MCP Go SDK client.
 func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 5, Seed: 3})
 	ctx, cs := serveForSDK(t, srv, "jira_attachments,confluence_attachments")
@@ -105,6 +123,14 @@ func TestOfficialGoSDKAttachmentTools(t *testing.T) {
 	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "notes.md", "content_base64": "IyBOb3RlcwpBbGwgZ29vZC4K"}, &att)
 	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, `# Notes\nAll good.`) {
 		t.Errorf("jira_get_attachment: %s", text)
+	}
+	pdf, err := os.ReadFile("../../internal/extract/testdata/story.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call("jira_add_attachment", map[string]any{"issue_key": key, "filename": "story.pdf", "content_base64": base64.StdEncoding.EncodeToString(pdf)}, &att)
+	if text := call("jira_get_attachment", map[string]any{"attachment_id": att.ID}, nil); !strings.Contains(text, "Lorem ipsum dolor sit amet") {
+		t.Errorf("jira_get_attachment of a PDF: %.300s", text)
 	}
 	page, err := srv.AddPage(sim.Page{Space: "ENG", Title: "Notes page", Body: "<p>x</p>"})
 	if err != nil {

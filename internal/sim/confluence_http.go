@@ -33,6 +33,7 @@ func (s *Sim) confluenceRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET "+api+"user/current", s.withUser(s.currentUser))
 	m.HandleFunc("GET "+api+"user", s.withUser(s.getConfUser))
 	m.HandleFunc("GET "+api+"user/memberof", s.withUser(s.memberOf))
+	s.confPeopleRoutes(m, api)
 	m.HandleFunc("GET "+api+"content/{id}/child", s.withUser(s.onContent(s.allChildren)))
 	m.HandleFunc("GET "+api+"content/{id}/history", s.withUser(s.onContent(s.contentHistory)))
 	m.HandleFunc("GET "+api+"content/{id}/version", s.withUser(s.onContent(s.contentVersions)))
@@ -690,8 +691,9 @@ func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
 	c := s.confCtx(r, u)
 	q := r.URL.Query()
 	name := q.Get("username")
+	// People without an account (see groupMembers) are users too.
 	if k := q.Get("key"); k != "" {
-		for n := range s.users {
+		for n := range s.jira.people {
 			if c.userKey(n) == k {
 				name = n
 			}
@@ -705,11 +707,14 @@ func (s *Sim) getConfUser(w http.ResponseWriter, r *http.Request, u *User) {
 		confError(w, http.StatusBadRequest, "A username or key is required")
 		return
 	}
-	if s.users[name] == nil {
+	display, ok := s.jira.people[name]
+	if !ok {
 		confError(w, http.StatusNotFound, "No user found with username : "+name)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.userJSON(name))
+	o := c.userJSON(name)
+	o["displayName"] = display
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Sim) allChildren(w http.ResponseWriter, r *http.Request, c *confCtx, ct *content) {

@@ -181,9 +181,9 @@ func (f *jqlFunctions) Call(name string, args []string) ([]string, error) {
 		if is == nil {
 			return nil, fmt.Errorf("Issue '%s' could not be found in function 'linkedIssues'.", args[0])
 		}
-		var desc string
-		if len(args) == 2 {
-			desc = args[1]
+		// Any number of link descriptions, each a filter ORed with the others.
+		descs := args[1:]
+		for _, desc := range descs {
 			if !slices.ContainsFunc(linkTypes, func(lt linkType) bool {
 				return strings.EqualFold(lt.inward, desc) || strings.EqualFold(lt.outward, desc)
 			}) {
@@ -195,7 +195,7 @@ func (f *jqlFunctions) Call(name string, args []string) ([]string, error) {
 			if l.to == is {
 				other, how = l.from, l.typ.inward
 			}
-			if desc == "" || strings.EqualFold(desc, how) {
+			if len(descs) == 0 || slices.ContainsFunc(descs, func(d string) bool { return strings.EqualFold(d, how) }) {
 				out = append(out, other.key)
 			}
 		}

@@ -102,6 +102,8 @@ func TestAgileBoardsSprintsAndJQL(t *testing.T) {
 		{"issue in linkedIssues(" + a.Key + ")", b.Key},
 		{"issue in linkedIssues(" + b.Key + ", \"is blocked by\")", a.Key},
 		{"issue in linkedIssues(" + b.Key + ", blocks)", ""},
+		// Several descriptions are ORed (Jira's TestJqlFunctions: 'duplicates', 'is duplicated by').
+		{"issue in linkedIssues(" + b.Key + ", blocks, \"is blocked by\")", a.Key},
 		{"fixVersion in unreleasedVersions(OPS)", ""},
 		{"assignee = currentUser()", ""},
 	}
@@ -111,11 +113,12 @@ func TestAgileBoardsSprintsAndJQL(t *testing.T) {
 		}
 	}
 	for jql, msg := range map[string]string{
-		"issue in linkedIssues(OPS-999)":    "Issue 'OPS-999' could not be found in function 'linkedIssues'.",
-		"assignee in membersOf(nobody)":     "Function 'membersOf' can not generate a list of usernames for group 'nobody'; the group does not exist.",
-		"summary was x":                     "The operator 'was' is not supported by the 'summary' field.",
-		"sprint = openSprints()":            "Operator '=' does not support the multi-value function 'openSprints()' for field 'sprint'.",
-		"fixVersion in releasedVersions(X)": "Could not resolve the project 'X' provided to function 'releasedVersions'.",
+		"issue in linkedIssues(OPS-999)":             "Issue 'OPS-999' could not be found in function 'linkedIssues'.",
+		"issue in linkedIssues(OPS-1, blocks, fred)": "Issue link type 'fred' could not be found in function 'linkedIssues'.",
+		"assignee in membersOf(nobody)":              "Function 'membersOf' can not generate a list of usernames for group 'nobody'; the group does not exist.",
+		"summary was x":                              "The operator 'was' is not supported by the 'summary' field.",
+		"sprint = openSprints()":                     "Operator '=' does not support the multi-value function 'openSprints()' for field 'sprint'.",
+		"fixVersion in releasedVersions(X)":          "Could not resolve the project 'X' provided to function 'releasedVersions'.",
 	} {
 		if code, body := searchKeys(t, api, jql); code != 400 || !strings.Contains(body, msg) {
 			t.Errorf("%s: %d %s, want %q", jql, code, body, msg)

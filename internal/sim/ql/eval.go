@@ -125,10 +125,21 @@ func (q *Query) checkKnown(n node, known func(field, value string) bool) error {
 		return nil
 	}
 	f := lookupField(q.d, c.field)
-	if f == nil || !f.known || c.val == nil {
+	if f == nil || !f.known {
 		return nil
 	}
-	for _, a := range flatten(c.val, nil) {
+	// The values of the clause, and those of CHANGED's FROM and TO predicates (Jira checks
+	// both: "status changed from fred" names 'fred').
+	var atoms []*operand
+	if c.val != nil {
+		atoms = flatten(c.val, nil)
+	}
+	for _, h := range c.history {
+		if h.keyword == "FROM" || h.keyword == "TO" {
+			atoms = flatten(h.val, atoms)
+		}
+	}
+	for _, a := range atoms {
 		if a.kind != oValue || (f.name == "resolution" && strings.EqualFold(a.text, "unresolved")) {
 			continue
 		}
@@ -536,8 +547,11 @@ func recordTime(r Record, name string) (time.Time, bool) {
 	return t.Truncate(time.Minute), true
 }
 
+// dateTimeFormats are the formats Jira's date errors list.
+const dateTimeFormats = "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd'"
+
 func (q *Query) badDate(c *clause, f *fieldSpec, text string) error {
-	formats := "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd'"
+	formats := dateTimeFormats
 	if f.dateOnly {
 		formats = "'YYYY/MM/DD', 'YYYY-MM-DD'"
 	}

@@ -57,7 +57,7 @@ var jqlFields = func() map[string]*fieldSpec {
 	add(&fieldSpec{name: "issuetype", ops: opsEquality | opsIs, known: true}, "issuetype", "type")
 	add(&fieldSpec{name: "labels", ops: opsEquality | opsIs, empty: true}, "labels")
 	add(&fieldSpec{name: "component", ops: opsEquality | opsIs, empty: true, known: true}, "component")
-	add(&fieldSpec{name: "fixversion", ops: opsEquality | opsIs, empty: true, known: true}, "fixversion")
+	add(&fieldSpec{name: "fixversion", history: true, ops: opsEquality | opsIs, empty: true, known: true}, "fixversion")
 	add(&fieldSpec{name: "sprint", ops: opsEquality | opsIs, empty: true}, "sprint")
 	add(&fieldSpec{name: "epic link", ops: opsEquality | opsIs, empty: true}, "epic link")
 	add(&fieldSpec{name: "resolution", history: true, ops: opsEquality | opsIs, empty: true, known: true}, "resolution")

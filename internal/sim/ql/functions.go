@@ -20,9 +20,10 @@ type Functions interface {
 // funcSpec is a JQL function that yields field values.
 type funcSpec struct {
 	name     string // Jira's spelling
-	min, max int    // argument count
+	min, max int    // argument count; max -1: no limit
 	multi    bool   // yields a list: used with IN, NOT IN, WAS IN, WAS NOT IN
 	fits     func(*fieldSpec) bool
+	usage    string // for functions whose wrong argument count Jira answers with their usage
 }
 
 func forUsers(f *fieldSpec) bool    { return f.user }
@@ -31,14 +32,14 @@ func forIssues(f *fieldSpec) bool   { return f.kind == kKey || f.name == "epic l
 func forVersions(f *fieldSpec) bool { return f.name == "fixversion" || f.name == "affectedversion" }
 
 var valueFunctions = map[string]funcSpec{
-	"currentuser":        {"currentUser", 0, 0, false, forUsers},
-	"membersof":          {"membersOf", 1, 1, true, forUsers},
-	"opensprints":        {"openSprints", 0, 0, true, forSprints},
-	"closedsprints":      {"closedSprints", 0, 0, true, forSprints},
-	"futuresprints":      {"futureSprints", 0, 0, true, forSprints},
-	"linkedissues":       {"linkedIssues", 1, 2, true, forIssues},
-	"releasedversions":   {"releasedVersions", 0, 1, true, forVersions},
-	"unreleasedversions": {"unreleasedVersions", 0, 1, true, forVersions},
+	"currentuser":        {"currentUser", 0, 0, false, forUsers, ""},
+	"membersof":          {"membersOf", 1, 1, true, forUsers, ""},
+	"opensprints":        {"openSprints", 0, 0, true, forSprints, ""},
+	"closedsprints":      {"closedSprints", 0, 0, true, forSprints, ""},
+	"futuresprints":      {"futureSprints", 0, 0, true, forSprints, ""},
+	"linkedissues":       {"linkedIssues", 1, -1, true, forIssues, "linkedIssues ( issuekey [, linkDescription ]* )"},
+	"releasedversions":   {"releasedVersions", 0, 1, true, forVersions, ""},
+	"unreleasedversions": {"unreleasedVersions", 0, 1, true, forVersions, ""},
 }
 
 // isMulti reports whether an operand is a list or a function yielding one.
@@ -55,6 +56,13 @@ func isMulti(o *operand) bool {
 // argCount checks the number of arguments with Jira's sentences.
 func (q *Query) argCount(a *operand, min, max int) error {
 	n := len(a.args)
+	if spec := valueFunctions[strings.ToLower(a.text)]; spec.usage != "" {
+		if n < min || max >= 0 && n > max {
+			// Jira's functional test TestJqlFunctions asserts this sentence for linkedIssues().
+			return q.semanticError(fmt.Sprintf("Incorrect number of arguments for function '%s'. Usage: '%s'.", a.text, spec.usage))
+		}
+		return nil
+	}
 	switch {
 	case min == max && n != min:
 		return q.semanticError(fmt.Sprintf("Function '%s' expected '%d' arguments but received '%d'.", a.text, min, n))

@@ -11,7 +11,7 @@ import (
 type HistoryRecord interface {
 	Record
 	// Changes lists the changes of a field (canonical name: status, assignee, reporter,
-	// priority, resolution), oldest first.
+	// priority, resolution, fixversion), oldest first.
 	Changes(field string) []Change
 }
 
@@ -202,16 +202,17 @@ func (q *Query) historyValues(c *clause, f *fieldSpec, h historyPredicate, env r
 // historyPeriod reads AFTER, BEFORE, ON (a date) or DURING (two dates).
 func (q *Query) historyPeriod(c *clause, h historyPredicate, env resolved) (period, error) {
 	atoms := flatten(h.val, nil)
+	// Jira's sentences (its functional test TestJqlParsing asserts them).
 	if h.keyword == "DURING" {
 		if h.val.kind != oList || len(atoms) != 2 {
-			return period{}, q.semanticError(fmt.Sprintf("The DURING predicate of the field '%s' needs two dates, e.g. DURING (\"2024-01-01\", \"2024-01-31\").", c.field))
+			return period{}, q.semanticError("The DURING predicate must be supplied with exactly 2 date values.")
 		}
 	} else if len(atoms) != 1 || h.val.kind == oList {
-		return period{}, q.semanticError(fmt.Sprintf("The %s predicate of the field '%s' takes one date.", h.keyword, c.field))
+		return period{}, q.semanticError(fmt.Sprintf("The %s predicate must be supplied with only 1 date value.", h.keyword))
 	}
 	times := make([]time.Time, len(atoms))
 	for i, a := range atoms {
-		t, err := q.historyDate(c, a, env)
+		t, err := q.historyDate(c, strings.ToLower(h.keyword), a, env)
 		if err != nil {
 			return period{}, err
 		}
@@ -232,9 +233,13 @@ func (q *Query) historyPeriod(c *clause, h historyPredicate, env resolved) (peri
 
 var historyDateField = &fieldSpec{name: "date", kind: kDate}
 
-func (q *Query) historyDate(c *clause, a *operand, env resolved) (time.Time, error) {
+// historyDate reads the date of a predicate (after, before, on, during).
+func (q *Query) historyDate(c *clause, predicate string, a *operand, env resolved) (time.Time, error) {
 	switch a.kind {
 	case oFunc:
+		if _, ok := valueFunctions[strings.ToLower(a.text)]; ok {
+			return time.Time{}, q.semanticError(fmt.Sprintf("A date for the predicate '%s' provided by the function '%s' is not valid.", predicate, a.text))
+		}
 		lname, err := q.function(c, historyDateField, a)
 		if err != nil {
 			return time.Time{}, err
@@ -249,5 +254,6 @@ func (q *Query) historyDate(c *clause, a *operand, env resolved) (time.Time, err
 			return t, nil
 		}
 	}
-	return time.Time{}, q.badDate(c, historyDateField, a.text)
+	return time.Time{}, q.semanticError(fmt.Sprintf("Date value '%s' for predicate '%s' is invalid. Valid formats include: %s, or a period format e.g. '-5d', '4w 2d'.",
+		a.text, predicate, dateTimeFormats))
 }
