@@ -513,6 +513,9 @@ func (x *Index) refreshIfLoaded(ctx context.Context) error {
 
 // refresh loads the memIndex or applies what changed since it was loaded.
 func (x *Index) refresh(ctx context.Context) error {
+	if err := x.followRebuild(); err != nil {
+		return err
+	}
 	x.memMu.RLock()
 	var have version
 	if x.mem != nil {
