@@ -95,6 +95,13 @@ func (ix *Indexer) checkIdentity(ctx context.Context, cr crawler, run RunOptions
 	if err != nil {
 		return fmt.Errorf("indexer: %w", err)
 	}
+	if p := ix.opts.Previous; p != nil && len(prev) == 0 {
+		// A rebuild starts empty: the index it replaces says who built it.
+		if prev, err = p.Meta(ctx, key); err != nil {
+			ix.log.Warn("the index being replaced cannot be read; its user is not compared", "err", err)
+			prev = nil
+		}
+	}
 	changed := len(prev) > 0 && string(prev) != name
 	if changed && !(run.Full && run.Force) {
 		return fmt.Errorf("%s: %w: the index was built as %q, the server answers as %q; use that account, or sync --full --force to rebuild as the new one", cr.source(), ErrOtherUser, prev, name)
