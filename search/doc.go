@@ -9,8 +9,10 @@
 //
 // The store is one SQLite file (WAL mode: readers in other processes follow
 // a writer's commits through a change log, applied at their next Search or
-// Reload); one writer holds the directory's lock at a time, and Remove
-// deletes an index for a rebuild. Every Upsert is one transaction.
+// Reload); one writer holds the directory's lock at a time. Every Upsert is
+// one transaction. BeginRebuild writes a new index beside the current one
+// and Commit swaps it in with one rename: readers see the old or the
+// complete new one, and follow the swap at their next Search or Reload.
 //
 // A reader loads the vectors (package search/internal/vec: off the Go heap,
 // scanned exhaustively on every core) and a BM25 keyword index
