@@ -24,6 +24,18 @@ func rebuiltDocs(n int) []Document {
 	return out
 }
 
+// sampleIndex is a directory holding an index of sampleDocs, closed.
+func sampleIndex(t *testing.T, emb *hashEmbedder) string {
+	t.Helper()
+	dir := t.TempDir()
+	w := openWriter(t, dir, emb)
+	if _, err := w.Upsert(context.Background(), sampleDocs()); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return dir
+}
+
 func searchIDs(t *testing.T, x *Index, text string) []string {
 	t.Helper()
 	rs, err := x.Search(context.Background(), Query{Text: text, K: 20})
@@ -50,13 +62,8 @@ func onlyPrefix(ids []string, prefix string) bool {
 // old files are gone.
 func TestRebuildSwapsInWhenComplete(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
 	emb := newHashEmbedder()
-	w := openWriter(t, dir, emb)
-	if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	dir := sampleIndex(t, emb)
 	reader := openReader(t, dir, emb)
 	before := searchIDs(t, reader, "monitoring agent")
 
@@ -93,7 +100,7 @@ func TestRebuildSwapsInWhenComplete(t *testing.T) {
 		}
 	}
 	// A sync after the rebuild writes the new index.
-	w = openWriter(t, dir, emb)
+	w := openWriter(t, dir, emb)
 	if _, err := w.Upsert(ctx, sampleDocs()[:1]); err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +154,7 @@ func TestRebuildKilledOrAbortedKeepsTheOldIndex(t *testing.T) {
 	emb := newHashEmbedder()
 	for _, how := range []string{"killed", "aborted"} {
 		t.Run(how, func(t *testing.T) {
-			dir := t.TempDir()
-			w := openWriter(t, dir, emb)
-			if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
-				t.Fatal(err)
-			}
-			w.Close()
+			dir := sampleIndex(t, emb)
 			want := searchIDs(t, openReader(t, dir, emb), "monitoring agent")
 
 			r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
@@ -193,13 +195,8 @@ func TestRebuildKilledOrAbortedKeepsTheOldIndex(t *testing.T) {
 // every query, each from one index: never an error, never a mix.
 func TestRebuildSwapUnderConcurrentSearches(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
 	emb := newHashEmbedder()
-	w := openWriter(t, dir, emb)
-	if _, err := w.Upsert(ctx, sampleDocs()); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	dir := sampleIndex(t, emb)
 	reader := openReader(t, dir, emb)
 	r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
 	if err != nil {
