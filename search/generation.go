@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"modernc.org/sqlite"
@@ -70,6 +71,9 @@ type generations struct {
 	dir      string
 	readOnly bool
 	gen      atomic.Pointer[string]
+
+	followMu sync.Mutex  // guards seen
+	seen     os.FileInfo // the current file as follow last read it (nil: absent)
 }
 
 func newGenerations(dir, gen string, readOnly bool) *generations {
@@ -119,15 +123,36 @@ func (g *generations) follow() (bool, error) {
 	if !g.readOnly {
 		return false, nil // a writer holds the lock: nobody swaps under it
 	}
+	// A stat is a tenth of a read: read only when the file changed (a
+	// rename puts another file there).
+	g.followMu.Lock()
+	defer g.followMu.Unlock()
+	fi, err := os.Stat(filepath.Join(g.dir, currentFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	if unchanged(g.seen, fi) {
+		return false, nil
+	}
 	now, err := readCurrent(g.dir)
 	if err != nil {
 		return false, err
 	}
+	g.seen = fi
 	old := g.gen.Load()
 	if *old == now {
 		return false, nil
 	}
 	return g.gen.CompareAndSwap(old, &now), nil
+}
+
+// unchanged reports whether two stats of the current file (nil: absent)
+// are of the same file, unmodified.
+func unchanged(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
 }
 
 // genConn is a connection to one generation. Once its Index uses another,

@@ -272,7 +272,7 @@ func (x *Index) open(ctx context.Context) error {
 				return fmt.Errorf("search: open %s: %w", x.dir, err)
 			}
 			x.useGeneration(gen)
-			sweep(x.dir, gen, x.log)
+			sweep(x.dir, x.log, gen)
 		}
 		if err := os.MkdirAll(filepath.Dir(x.dbPath), 0o700); err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
@@ -425,6 +425,9 @@ func (x *Index) usable(op string) error {
 			dir = x.dir
 		}
 		return fmt.Errorf("search: %s %s: %w", op, dir, ErrClosed)
+	}
+	if x.readOnly {
+		return x.followRebuild() // every read sees the current index
 	}
 	return nil
 }

@@ -59,6 +59,6 @@ func Remove(dir string) error {
 			return fmt.Errorf("search: remove %s: %w", dir, err)
 		}
 	}
-	sweep(dir, "", slog.New(slog.DiscardHandler))
+	sweep(dir, slog.New(slog.DiscardHandler), "")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ import (
 type Rebuild struct {
 	dir  string
 	gen  string
+	prev string // the generation being replaced
 	x    *Index
 	lock *writerLock
 	log  *slog.Logger
@@ -51,15 +53,14 @@ func BeginRebuild(ctx context.Context, dir string, opts Options) (*Rebuild, erro
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Rebuild{dir: dir, lock: l, log: log}
 	cur, err := readCurrent(dir)
 	if err != nil && !errors.Is(err, ErrBadGeneration) {
 		l.release() //nolint:errcheck // the error says more
 		return nil, fmt.Errorf("search: rebuild %s: %w", dir, err)
 	}
 	// A current file that names nothing is what the rebuild replaces.
-	sweep(dir, cur, log)
-	r.gen = genPrefix + newEpoch()
+	sweep(dir, log, cur)
+	r := &Rebuild{dir: dir, gen: genPrefix + newEpoch(), prev: cur, lock: l, log: log}
 	opts.ReadOnly = false
 	x := newIndex(dir, r.gen, opts)
 	x.borrowedLock = true
@@ -78,9 +79,9 @@ func BeginRebuild(ctx context.Context, dir string, opts Options) (*Rebuild, erro
 func (r *Rebuild) Index() *Index { return r.x }
 
 // Commit makes the new index the directory's index: it is flushed to disk,
-// closed, and swapped in by one rename; the old one is then deleted (a
-// reader that still has it open keeps reading it until its next search or
-// Reload, which moves it to the new one). The writer lock is released.
+// closed, and swapped in by one rename. Readers move to it at their next
+// Search or Reload; the next writer (sync) deletes the old one. The writer
+// lock is released.
 // After a failed Commit the old index is still the current one.
 func (r *Rebuild) Commit(ctx context.Context) error {
 	if r.done {
@@ -102,7 +103,9 @@ func (r *Rebuild) Commit(ctx context.Context) error {
 		return fmt.Errorf("search: rebuild %s: swap in the new index: %w; the old one is unchanged", r.dir, err)
 	}
 	r.log.Info("rebuilt index swapped in", "dir", r.dir, "generation", r.gen)
-	sweep(r.dir, r.gen, r.log)
+	// The replaced index stays until the next writer: a reader in the
+	// middle of a search finishes it there, then follows the swap.
+	sweep(r.dir, r.log, r.gen, r.prev)
 	return nil
 }
 
@@ -174,11 +177,11 @@ func syncDir(dir string) {
 }
 
 // sweep deletes, under the writer lock, the generations of dir other than
-// current: the partial one of a rebuild that was killed, the one a rebuild
-// swapped out, and the store in dir itself once a generation replaced it.
-// What cannot be deleted now (Windows, while a reader has it open) is
-// tried again by the next writer.
-func sweep(dir, current string, log *slog.Logger) {
+// those kept ("" is the store in dir itself): the partial one of a rebuild
+// that was killed, and one that a rebuild swapped out. What cannot be
+// deleted now (Windows, while a reader has it open) is tried again by the
+// next writer.
+func sweep(dir string, log *slog.Logger, keep ...string) {
 	os.Remove(filepath.Join(dir, currentFile+".tmp"))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -186,7 +189,7 @@ func sweep(dir, current string, log *slog.Logger) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, genPrefix) || name == current {
+		if !e.IsDir() || !strings.HasPrefix(name, genPrefix) || slices.Contains(keep, name) {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
@@ -195,7 +198,7 @@ func sweep(dir, current string, log *slog.Logger) {
 			log.Debug("deleted an old index generation", "dir", filepath.Join(dir, name))
 		}
 	}
-	if current == "" {
+	if slices.Contains(keep, "") {
 		return
 	}
 	for _, f := range storeFiles {
@@ -209,6 +212,24 @@ func sweep(dir, current string, log *slog.Logger) {
 func (x *Index) useGeneration(gen string) {
 	x.dbPath = storePath(x.dir, gen)
 	x.store = newGenerations(x.dir, gen, x.readOnly)
+}
+
+// refresh loads the memIndex or applies what changed since it was loaded,
+// in the generation that is current: a reader whose generation a writer
+// deleted under it (the one a rebuild replaced) follows and tries again.
+func (x *Index) refresh(ctx context.Context) error {
+	gen := x.store.current()
+	if err := x.followRebuild(); err != nil {
+		return err
+	}
+	err := x.refreshStore(ctx)
+	if err == nil || !x.readOnly {
+		return err
+	}
+	if ferr := x.followRebuild(); ferr == nil && x.store.current() != gen {
+		return x.refreshStore(ctx)
+	}
+	return err
 }
 
 // followRebuild moves a reader to the directory's current generation when

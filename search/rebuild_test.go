@@ -94,13 +94,16 @@ func TestRebuildSwapsInWhenComplete(t *testing.T) {
 	if got := searchIDs(t, openReader(t, dir, emb), "zebra agent"); len(got) != 3 {
 		t.Errorf("new reader after the swap: %v", got)
 	}
+	if st, err := reader.Status(ctx); err != nil || st.Documents != 3 || st.Bytes == 0 {
+		t.Errorf("open reader's status after the swap: %d documents, %d bytes, %v; want 3 documents on disk", st.Documents, st.Bytes, err)
+	}
+	// A sync after the rebuild writes the new index, and deletes the old.
+	w := openWriter(t, dir, emb)
 	for _, f := range storeFiles {
 		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("old %s still there after the swap (%v)", f, err)
+			t.Errorf("old %s still there after the swap and a sync (%v)", f, err)
 		}
 	}
-	// A sync after the rebuild writes the new index.
-	w := openWriter(t, dir, emb)
 	if _, err := w.Upsert(ctx, sampleDocs()[:1]); err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +129,12 @@ func TestRebuildSwapsInWhenComplete(t *testing.T) {
 	if got := searchIDs(t, reader, "monitoring agent"); !slices.Equal(got, before) {
 		t.Errorf("open reader after a second rebuild: %v, want %v", got, before)
 	}
+	if n := generationDirs(t, dir); n != 2 {
+		t.Errorf("%d generation directories after two rebuilds, want 2 (the current one, the one it replaced)", n)
+	}
+	openWriter(t, dir, emb).Close()
 	if n := generationDirs(t, dir); n != 1 {
-		t.Errorf("%d generation directories after two rebuilds, want 1", n)
+		t.Errorf("%d generation directories after a sync, want the current one only", n)
 	}
 }
 
@@ -293,4 +300,70 @@ func TestRemoveGenerationsAndBadCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	openReader(t, dir, emb)
+}
+
+// BenchmarkFollowRebuild is what every Search of a reader adds to look for
+// a swapped-in rebuild: reading the directory's current file (absent until
+// the first rebuild).
+func BenchmarkFollowRebuild(b *testing.B) {
+	ctx := context.Background()
+	emb := newHashEmbedder()
+	for _, rebuilt := range []bool{false, true} {
+		b.Run(fmt.Sprintf("rebuilt=%v", rebuilt), func(b *testing.B) {
+			dir := b.TempDir()
+			w, err := Open(ctx, dir, Options{Embedder: emb})
+			if err != nil {
+				b.Fatal(err)
+			}
+			w.Close()
+			if rebuilt {
+				r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := r.Commit(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true, Lazy: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer x.Close()
+			for b.Loop() {
+				if err := x.followRebuild(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A reader that did not search between a rebuild and the next sync (which
+// deletes the replaced index under it) answers from the new index.
+func TestReaderFollowsAfterTheOldIndexIsDeleted(t *testing.T) {
+	ctx := context.Background()
+	emb := newHashEmbedder()
+	dir := sampleIndex(t, emb)
+	reader := openReader(t, dir, emb)
+	searchIDs(t, reader, "monitoring agent")
+	for round := range 2 { // from the store in dir, then from a generation
+		r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Index().Upsert(ctx, rebuiltDocs(round+1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		openWriter(t, dir, emb).Close()
+		if _, err := reader.Lookup(ctx, "jira:NEW-0"); err != nil {
+			t.Errorf("round %d: lookup before any search: %v", round, err)
+		}
+		if got := searchIDs(t, reader, "zebra agent"); len(got) != round+1 || !onlyPrefix(got, "jira:NEW-") {
+			t.Errorf("round %d: reader after the old index was deleted: %v", round, got)
+		}
+	}
 }

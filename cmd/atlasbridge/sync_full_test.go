@@ -163,12 +163,16 @@ func TestKill9DuringFullSync(t *testing.T) {
 	}
 	sameIndex(t, "after the next sync --full", readCounts(t, cfg), want)
 	if gens := generationsIn(t, cfg.DataDir); len(gens) != 1 {
-		t.Errorf("generations after the rebuild: %v, want the current one only", gens)
-	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, "index.db")); !os.IsNotExist(err) {
-		t.Errorf("the replaced index.db is still there (%v)", err)
+		t.Errorf("generations after the rebuild: %v, want the current one only (the killed one's deleted)", gens)
 	}
 	if got := search(); got != wantHits {
 		t.Errorf("search after the rebuild answers differently:\n%s\nwant:\n%s", got, wantHits)
+	}
+	// The next sync deletes the replaced index.
+	if code, out, errs := binRun(t, bin, procEnv, "sync", "--progress", "none"); code != 0 {
+		t.Fatalf("sync after the rebuild: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "index.db")); !os.IsNotExist(err) {
+		t.Errorf("the replaced index.db is still there after a sync (%v)", err)
 	}
 }
