@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/atlassian/atlassiantest"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
 )
 
@@ -174,5 +176,46 @@ func TestKill9DuringFullSync(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "index.db")); !os.IsNotExist(err) {
 		t.Errorf("the replaced index.db is still there after a sync (%v)", err)
+	}
+}
+
+// A serve started on the old index answers from the rebuilt one once
+// sync --full has swapped it in, without a restart.
+func TestServeFollowsAFullRebuild(t *testing.T) {
+	srv := atlassiantest.NewServer(t, sim.Options{JiraIssues: 20, Seed: 3})
+	cfg := simConfig(t, simEnv(srv, "ATLASBRIDGE_DATA_DIR", t.TempDir(), "ATLASBRIDGE_LOG_LEVEL", "info"))
+	if err := runSync(t.Context(), []string{"--progress", "none"}, cfg, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cli := startServe(t, cfg)
+	type status struct {
+		Indexed   bool
+		Documents int
+		Projects  []struct{ Key string }
+	}
+	var before status
+	callJSON(t, cli, "index_status", nil, &before)
+	var a semanticAnswer
+	callJSON(t, cli, "semantic_search", map[string]any{"query": "on-call pager", "projects": []string{"OPS"}}, &a)
+	if !slices.Contains(a.origins(), "index") {
+		t.Fatalf("setup: serve does not answer from the index: %+v", a)
+	}
+
+	narrowed := *cfg
+	narrowed.Projects = []string{"WEB"}
+	if err := runSync(t.Context(), []string{"--progress", "none", "--full", "--force"}, &narrowed, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var after status
+	callJSON(t, cli, "index_status", nil, &after)
+	if !after.Indexed || after.Documents >= before.Documents || len(after.Projects) != 1 || after.Projects[0].Key != "WEB" {
+		t.Errorf("serve after the rebuild: %+v; before: %d documents in %d projects; want only WEB", after, before.Documents, len(before.Projects))
+	}
+	a = semanticAnswer{}
+	callJSON(t, cli, "semantic_search", map[string]any{"query": "on-call pager", "projects": []string{"OPS"}}, &a)
+	for i, o := range a.origins() {
+		if o == "index" && slices.ContainsFunc(a.Results[i], func(c string) bool { return strings.Contains(c, "OPS-") }) {
+			t.Errorf("serve still answers from the replaced index: %v", a.Results[i])
+		}
 	}
 }
