@@ -93,12 +93,12 @@ func (g *generations) open() *sql.DB { return sql.OpenDB(g) }
 // directory to its current one: its next refresh sees another epoch and
 // loads that one whole.
 func (g *generations) Connect(ctx context.Context) (driver.Conn, error) {
-	gen := g.current()
+	old := g.gen.Load()
+	gen := *old
 	path := storePath(g.dir, gen)
 	if g.readOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if now, err := readCurrent(g.dir); err == nil && now != gen {
-				g.gen.CompareAndSwap(g.gen.Load(), &now)
+			if now, err := readCurrent(g.dir); err == nil && now != gen && g.gen.CompareAndSwap(old, &now) {
 				gen, path = now, storePath(g.dir, now)
 			}
 		}
@@ -115,7 +115,7 @@ func (g *generations) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // Driver is the SQLite driver.
-func (g *generations) Driver() driver.Driver { return (&sqlite.Driver{}) }
+func (g *generations) Driver() driver.Driver { return &sqlite.Driver{} }
 
 // follow moves a reader to the directory's current generation; it reports
 // whether that is another one than before.
@@ -123,8 +123,9 @@ func (g *generations) follow() (bool, error) {
 	if !g.readOnly {
 		return false, nil // a writer holds the lock: nobody swaps under it
 	}
-	// A stat is a tenth of a read: read only when the file changed (a
-	// rename puts another file there).
+	// Every read of the index comes here: stat the file, which costs
+	// less than reading it, and read it only when it changed (a rename
+	// puts another file there).
 	g.followMu.Lock()
 	defer g.followMu.Unlock()
 	fi, err := os.Stat(filepath.Join(g.dir, currentFile))
@@ -164,6 +165,9 @@ type genConn struct {
 }
 
 func (c *genConn) stale() bool { return c.g.current() != c.gen }
+
+// Unwrap returns the driver's connection, as the driver asks of wrappers.
+func (c *genConn) Unwrap() driver.Conn { return c.Conn }
 
 // The interfaces of the driver's connection, passed on. A stale one is
 // refused where database/sql takes it from its pool or starts a
