@@ -22,7 +22,8 @@
 // titles and snippets from the store for the hits only.
 //
 // Errors that callers act on match a sentinel: ErrNoIndex (sync first),
-// ErrModelChanged, ErrEmbedderState and ErrCorrupt (sync --full rebuilds),
-// ErrNotIndexed, ErrReadOnly, ErrClosed; a second writer gets *LockedError.
+// ErrModelChanged, ErrEmbedderState, ErrCorrupt and ErrBadGeneration (sync
+// --full rebuilds), ErrNotIndexed, ErrReadOnly, ErrClosed; a second writer
+// gets *LockedError.
 // Live searches of the servers are package retrieve's, above this one.
 package search

@@ -44,7 +44,7 @@ func readCurrent(dir string) (string, error) {
 	}
 	gen := strings.TrimSpace(string(b))
 	if !validGen(gen) {
-		return "", fmt.Errorf("%w: %s holds %q; delete it and run atlasbridge sync --full", ErrBadGeneration, filepath.Join(dir, currentFile), gen)
+		return "", fmt.Errorf("%w: %s holds %q; run atlasbridge sync --full to rebuild the index", ErrBadGeneration, filepath.Join(dir, currentFile), gen)
 	}
 	return gen, nil
 }
