@@ -122,8 +122,7 @@ type dropBudget struct {
 }
 
 // newDropBudget allows a sync to delete share of the total documents the
-// index holds (anything with unlimited: --force, or --full, which rebuilds
-// it all anyway).
+// index holds (anything with unlimited: --force).
 func newDropBudget(total int, share float64, unlimited bool) dropBudget {
 	return dropBudget{left: int(share * float64(total)), total: total, share: share, unlimited: unlimited}
 }

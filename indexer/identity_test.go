@@ -9,6 +9,7 @@ import (
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // clientsAs returns Confluence and Jira clients of the world's servers
@@ -219,5 +220,44 @@ func TestJiraRestrictionsIndexed(t *testing.T) {
 		if r.Restricted != want {
 			t.Errorf("%s restricted = %v, want %v", keys[i], r.Restricted, want)
 		}
+	}
+}
+
+// A full sync of some spaces builds their documents again over what the
+// index holds: one that would lose more than MaxDrop of the index is
+// refused, and deletes nothing, without Force.
+func TestLimitedFullSyncKeepsTheDropGuard(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: -1})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	before := docIDs(t, idx, search.SourceConfluence, "")
+	deleted := 0
+	for id := range before {
+		if deleted*3 >= len(before) {
+			break
+		}
+		if err := w.srv.DeletePage(strings.TrimPrefix(id, "confluence:")); err == nil {
+			deleted++
+		}
+	}
+	run := RunOptions{Full: true, Spaces: []string{"ENG"}}
+	sum, err := ix.Sync(context.Background(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := false
+	for _, c := range sum.Containers {
+		refused = refused || errors.Is(c.Err, ErrTooManyDrops)
+	}
+	if !refused || sum.Deleted != 0 {
+		t.Fatalf("full sync of ENG losing a third of it: deleted %d, containers %+v", sum.Deleted, sum.Containers)
+	}
+	if n := len(docIDs(t, idx, search.SourceConfluence, "")); n != len(before) {
+		t.Errorf("%d documents left of %d after a refused full sync", n, len(before))
+	}
+	run.Force = true
+	if sum = w.sync(ix, run); sum.Deleted < deleted {
+		t.Errorf("forced full sync deleted %d, want at least %d", sum.Deleted, deleted)
 	}
 }

@@ -96,9 +96,10 @@ type Options struct {
 
 // RunOptions choose what one Sync does.
 type RunOptions struct {
-	// Full crawls everything again: into the empty index of a rebuild
-	// (Options.Previous), or, limited to some containers or without
-	// Previous, after dropping what the index holds of them.
+	// Full crawls and builds everything again: into the empty index of a
+	// rebuild (Options.Previous); without Previous, into an index Reset
+	// first, or, limited to some containers, over what the index holds of
+	// them (what the listing lacks is reconciled, within MaxDrop).
 	Full bool
 	// Spaces and Projects limit this run to these containers. When either
 	// is set, only the containers named are synced. They must be within
@@ -427,7 +428,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
-	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force || run.Full)
+	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force)
 	ix.atStart = st.Containers
 	sum := &Summary{}
 	scopes := make([][]container, len(jobs))
@@ -649,15 +650,9 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	if err != nil {
 		return fail(err)
 	}
-	if run.Full && len(stored) > 0 {
-		ids := make([]string, 0, len(stored))
-		for id := range stored {
-			ids = append(ids, id)
-		}
-		if err := idx.Delete(ctx, ids); err != nil {
-			return fail(err)
-		}
-		stored = map[string]time.Time{}
+	if run.Full {
+		// Every document is built again; those the listing no longer
+		// returns go at the reconciliation, within the drop budget.
 		w.Updated = time.Time{}
 	}
 	// A reconciliation lists the whole container: that complete listing
@@ -693,7 +688,7 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 			newest = it.updated
 		}
 		old, ok := stored[it.id]
-		if ok && old.Equal(it.updated.Truncate(time.Microsecond)) {
+		if ok && old.Equal(it.updated.Truncate(time.Microsecond)) && !run.Full {
 			sum.Unchanged++
 			continue
 		}

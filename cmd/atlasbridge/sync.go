@@ -45,11 +45,11 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.SetOutput(stderr)
 	f := &syncFlags{}
 	var spaces, projects string
-	fs.BoolVar(&f.run.Full, "full", false, "drop what the index holds (of the named spaces/projects, or all) and crawl everything again; also rebuilds after an embedder change")
+	fs.BoolVar(&f.run.Full, "full", false, "crawl everything again: a new index built beside the current one and swapped in when complete (needs room for both), or, with --spaces/--projects, those rebuilt in place; also rebuilds after an embedder change")
 	fs.StringVar(&spaces, "spaces", "", "comma-separated Confluence space keys: sync only these in this run")
 	fs.StringVar(&projects, "projects", "", "comma-separated Jira project keys: sync only these in this run")
 	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
-	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync, and --full as another account than the index was built by")
+	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync (or a --full rebuild that much smaller), and --full as another account than the index was built by")
 	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
 	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
 	fs.DurationVar(&f.overlap, "overlap", 10*time.Minute, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
