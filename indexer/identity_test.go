@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,11 +91,7 @@ func TestSyncRefusesToDropMuchOfTheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := false
-	for _, c := range sum.Containers {
-		refused = refused || errors.Is(c.Err, ErrTooManyDrops)
-	}
-	if !refused || sum.Deleted != 0 {
+	if !refusedDrops(sum) || sum.Deleted != 0 {
 		t.Fatalf("reconcile dropping a third of the index: deleted %d, errors %v", sum.Deleted, sum.Containers)
 	}
 	if n := len(docIDs(t, idx, "", "")); n != len(before) {
@@ -246,11 +243,7 @@ func TestLimitedFullSyncKeepsTheDropGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := false
-	for _, c := range sum.Containers {
-		refused = refused || errors.Is(c.Err, ErrTooManyDrops)
-	}
-	if !refused || sum.Deleted != 0 {
+	if !refusedDrops(sum) || sum.Deleted != 0 {
 		t.Fatalf("full sync of ENG losing a third of it: deleted %d, containers %+v", sum.Deleted, sum.Containers)
 	}
 	if n := len(docIDs(t, idx, search.SourceConfluence, "")); n != len(before) {
@@ -260,4 +253,9 @@ func TestLimitedFullSyncKeepsTheDropGuard(t *testing.T) {
 	if sum = w.sync(ix, run); sum.Deleted < deleted {
 		t.Errorf("forced full sync deleted %d, want at least %d", sum.Deleted, deleted)
 	}
+}
+
+// refusedDrops reports whether a container of sum stopped at the drop guard.
+func refusedDrops(sum *Summary) bool {
+	return slices.ContainsFunc(sum.Containers, func(c ContainerSummary) bool { return errors.Is(c.Err, ErrTooManyDrops) })
 }

@@ -36,6 +36,29 @@ func sampleIndex(t *testing.T, emb *hashEmbedder) string {
 	return dir
 }
 
+// beginWith starts a rebuild of dir and writes docs into it.
+func beginWith(t testing.TB, dir string, emb *hashEmbedder, docs []Document) *Rebuild {
+	t.Helper()
+	r, err := BeginRebuild(context.Background(), dir, Options{Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) > 0 {
+		if _, err := r.Index().Upsert(context.Background(), docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// rebuildWith rebuilds dir with docs and swaps them in.
+func rebuildWith(t testing.TB, dir string, emb *hashEmbedder, docs []Document) {
+	t.Helper()
+	if err := beginWith(t, dir, emb, docs).Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func searchIDs(t *testing.T, x *Index, text string) []string {
 	t.Helper()
 	rs, err := x.Search(context.Background(), Query{Text: text, K: 20})
@@ -116,16 +139,7 @@ func TestRebuildSwapsInWhenComplete(t *testing.T) {
 	}
 
 	// A second rebuild replaces a generation with another.
-	r, err = BeginRebuild(ctx, dir, Options{Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Index().Upsert(ctx, sampleDocs()); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rebuildWith(t, dir, emb, sampleDocs())
 	if got := searchIDs(t, reader, "monitoring agent"); !slices.Equal(got, before) {
 		t.Errorf("open reader after a second rebuild: %v, want %v", got, before)
 	}
@@ -164,13 +178,7 @@ func TestRebuildKilledOrAbortedKeepsTheOldIndex(t *testing.T) {
 			dir := sampleIndex(t, emb)
 			want := searchIDs(t, openReader(t, dir, emb), "monitoring agent")
 
-			r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := r.Index().Upsert(ctx, rebuiltDocs(2)); err != nil {
-				t.Fatal(err)
-			}
+			r := beginWith(t, dir, emb, rebuiltDocs(2))
 			if how == "killed" {
 				r.x.Close()
 				r.lock.release()
@@ -184,10 +192,7 @@ func TestRebuildKilledOrAbortedKeepsTheOldIndex(t *testing.T) {
 				t.Errorf("status after a %s rebuild: %d documents, %v", how, st.Documents, err)
 			}
 
-			r, err = BeginRebuild(ctx, dir, Options{Embedder: emb})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r = beginWith(t, dir, emb, nil)
 			if n := generationDirs(t, dir); n != 1 {
 				t.Errorf("%d generation directories while rebuilding again, want 1 (the leftover deleted)", n)
 			}
@@ -205,13 +210,7 @@ func TestRebuildSwapUnderConcurrentSearches(t *testing.T) {
 	emb := newHashEmbedder()
 	dir := sampleIndex(t, emb)
 	reader := openReader(t, dir, emb)
-	r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Index().Upsert(ctx, rebuiltDocs(4)); err != nil {
-		t.Fatal(err)
-	}
+	r := beginWith(t, dir, emb, rebuiltDocs(4))
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -266,16 +265,7 @@ func TestRemoveGenerationsAndBadCurrent(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	emb := newHashEmbedder()
-	r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Index().Upsert(ctx, sampleDocs()); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rebuildWith(t, dir, emb, sampleDocs())
 	if err := Remove(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -292,13 +282,7 @@ func TestRemoveGenerationsAndBadCurrent(t *testing.T) {
 		t.Errorf("open with a damaged current file: %v, want ErrBadGeneration", err)
 	}
 	// A rebuild replaces it.
-	r, err = BeginRebuild(ctx, dir, Options{Embedder: emb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rebuildWith(t, dir, emb, nil)
 	openReader(t, dir, emb)
 }
 
@@ -317,13 +301,7 @@ func BenchmarkFollowRebuild(b *testing.B) {
 			}
 			w.Close()
 			if rebuilt {
-				r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := r.Commit(ctx); err != nil {
-					b.Fatal(err)
-				}
+				rebuildWith(b, dir, emb, nil)
 			}
 			x, err := Open(ctx, dir, Options{Embedder: emb, ReadOnly: true, Lazy: true})
 			if err != nil {
@@ -348,16 +326,7 @@ func TestReaderFollowsAfterTheOldIndexIsDeleted(t *testing.T) {
 	reader := openReader(t, dir, emb)
 	searchIDs(t, reader, "monitoring agent")
 	for round := range 2 { // from the store in dir, then from a generation
-		r, err := BeginRebuild(ctx, dir, Options{Embedder: emb})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.Index().Upsert(ctx, rebuiltDocs(round+1)); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
+		rebuildWith(t, dir, emb, rebuiltDocs(round+1))
 		openWriter(t, dir, emb).Close()
 		if _, err := reader.Lookup(ctx, "jira:NEW-0"); err != nil {
 			t.Errorf("round %d: lookup before any search: %v", round, err)
