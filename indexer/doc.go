@@ -21,7 +21,7 @@
 //
 // A crash or a full disk loses at most the batch in flight: the watermark has
 // not moved, and the next sync lists the same window again and fetches only
-// what the index does not hold yet.
+// what the index does not hold yet. A full sync fills a search.Rebuild.
 //
 // A trainable embedder (the builtin) learns the index after the crawl of a
 // first or full sync, and again when the index drifts; every chunk is then

@@ -95,6 +95,13 @@ func (ix *Indexer) checkIdentity(ctx context.Context, cr crawler, run RunOptions
 	if err != nil {
 		return fmt.Errorf("indexer: %w", err)
 	}
+	if p := ix.opts.Previous; p != nil && len(prev) == 0 {
+		// A rebuild starts empty: the index it replaces says who built it.
+		if prev, err = p.Meta(ctx, key); err != nil {
+			ix.log.Warn("the index being replaced cannot be read; its user is not compared", "err", err)
+			prev = nil
+		}
+	}
 	changed := len(prev) > 0 && string(prev) != name
 	if changed && !(run.Full && run.Force) {
 		return fmt.Errorf("%s: %w: the index was built as %q, the server answers as %q; use that account, or sync --full --force to rebuild as the new one", cr.source(), ErrOtherUser, prev, name)
@@ -115,8 +122,7 @@ type dropBudget struct {
 }
 
 // newDropBudget allows a sync to delete share of the total documents the
-// index holds (anything with unlimited: --force, or --full, which rebuilds
-// it all anyway).
+// index holds (anything with unlimited: --force).
 func newDropBudget(total int, share float64, unlimited bool) dropBudget {
 	return dropBudget{left: int(share * float64(total)), total: total, share: share, unlimited: unlimited}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/atlassian"
 	"github.com/atlasbridge/atlasbridge/internal/sim"
+	"github.com/atlasbridge/atlasbridge/search"
 )
 
 // clientsAs returns Confluence and Jira clients of the world's servers
@@ -89,11 +91,7 @@ func TestSyncRefusesToDropMuchOfTheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused := false
-	for _, c := range sum.Containers {
-		refused = refused || errors.Is(c.Err, ErrTooManyDrops)
-	}
-	if !refused || sum.Deleted != 0 {
+	if !refusedDrops(sum) || sum.Deleted != 0 {
 		t.Fatalf("reconcile dropping a third of the index: deleted %d, errors %v", sum.Deleted, sum.Containers)
 	}
 	if n := len(docIDs(t, idx, "", "")); n != len(before) {
@@ -241,4 +239,44 @@ func TestJiraRestrictionsIndexed(t *testing.T) {
 	if err := done(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A full sync of some spaces builds their documents again over what the
+// index holds: one that would lose more than MaxDrop of the index is
+// refused, and deletes nothing, without Force.
+func TestLimitedFullSyncKeepsTheDropGuard(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: -1})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{})
+	before := docIDs(t, idx, search.SourceConfluence, "")
+	deleted := 0
+	for id := range before {
+		if deleted*3 >= len(before) {
+			break
+		}
+		if err := w.srv.DeletePage(strings.TrimPrefix(id, "confluence:")); err == nil {
+			deleted++
+		}
+	}
+	run := RunOptions{Full: true, Spaces: []string{"ENG"}}
+	sum, err := ix.Sync(context.Background(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !refusedDrops(sum) || sum.Deleted != 0 {
+		t.Fatalf("full sync of ENG losing a third of it: deleted %d, containers %+v", sum.Deleted, sum.Containers)
+	}
+	if n := len(docIDs(t, idx, search.SourceConfluence, "")); n != len(before) {
+		t.Errorf("%d documents left of %d after a refused full sync", n, len(before))
+	}
+	run.Force = true
+	if sum = w.sync(ix, run); sum.Deleted < deleted {
+		t.Errorf("forced full sync deleted %d, want at least %d", sum.Deleted, deleted)
+	}
+}
+
+// refusedDrops reports whether a container of sum stopped at the drop guard.
+func refusedDrops(sum *Summary) bool {
+	return slices.ContainsFunc(sum.Containers, func(c ContainerSummary) bool { return errors.Is(c.Err, ErrTooManyDrops) })
 }

@@ -25,6 +25,13 @@ type Options struct {
 	Confluence *atlassian.Confluence
 	Jira       *atlassian.Jira
 	Index      *search.Index
+	// Previous is, for a full sync into a new, empty Index (built beside
+	// the current one: search.BeginRebuild), the index it is to replace,
+	// open read-only (nil: none, or none that opens). The identity check
+	// compares with the user it was built by, and a full Sync whose result
+	// holds more than MaxDrop fewer documents fails with ErrTooManyDrops
+	// unless RunOptions.Force, so that the caller keeps it.
+	Previous *search.Index
 
 	// Embedder is the embedder Index was opened with (optional). When it
 	// is trainable (embed.Trainable, the builtin; give search.Open and this
@@ -89,8 +96,10 @@ type Options struct {
 
 // RunOptions choose what one Sync does.
 type RunOptions struct {
-	// Full drops what the index holds (for the containers of this run) and
-	// crawls everything again.
+	// Full crawls and builds everything again: into the empty index of a
+	// rebuild (Options.Previous); without Previous, into an index Reset
+	// first, or, limited to some containers, over what the index holds of
+	// them (what the listing lacks is reconciled, within MaxDrop).
 	Full bool
 	// Spaces and Projects limit this run to these containers. When either
 	// is set, only the containers named are synced. They must be within
@@ -197,6 +206,19 @@ type Indexer struct {
 	log     *slog.Logger
 	running atomic.Bool
 	drops   dropBudget // what this sync may still delete
+	// atStart is what the index held when this sync began.
+	atStart []search.ContainerStatus
+}
+
+// indexedElsewhere reports whether, when the sync began, the index held
+// documents of src in other containers than key that a sync had finished.
+func (ix *Indexer) indexedElsewhere(src, key string) bool {
+	for _, c := range ix.atStart {
+		if c.Source == src && c.Container != key && c.Documents > 0 && !c.Watermark.LastSync.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // Index returns the index the Indexer writes to: Options.Index, or the one
@@ -406,7 +428,8 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
-	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force || run.Full)
+	ix.drops = newDropBudget(st.Documents, ix.opts.MaxDrop, run.Force)
+	ix.atStart = st.Containers
 	sum := &Summary{}
 	scopes := make([][]container, len(jobs))
 	reached := make([]bool, len(jobs))
@@ -501,7 +524,37 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err := ctx.Err(); err != nil {
 		return sum, fmt.Errorf("indexer: sync interrupted: %w", err)
 	}
+	if run.Full && !limited {
+		if err := ix.checkRebuild(ctx, run); err != nil {
+			return sum, err
+		}
+	}
 	return sum, nil
+}
+
+// checkRebuild compares a full sync's result with the index it is to
+// replace (Options.Previous): one that lost more than MaxDrop of its
+// documents is refused without Force, as an incremental sync that would
+// delete as many is.
+func (ix *Indexer) checkRebuild(ctx context.Context, run RunOptions) error {
+	if ix.opts.Previous == nil || run.Force {
+		return nil
+	}
+	prev, err := ix.opts.Previous.Status(ctx)
+	if err != nil {
+		// What cannot be read cannot be lost: the rebuild replaces it.
+		ix.log.Warn("the index being replaced cannot be read; the rebuild is not compared with it", "err", err)
+		return nil
+	}
+	now, err := ix.opts.Index.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("indexer: %w", err)
+	}
+	if lost := prev.Documents - now.Documents; lost > 0 && float64(lost) > ix.opts.MaxDrop*float64(prev.Documents) {
+		return fmt.Errorf("%w: the rebuilt index holds %d documents, the current one %d (%d fewer, more than %.0f%%); the current index was kept: check the account's permissions, or sync --full --force if it is meant",
+			ErrTooManyDrops, now.Documents, prev.Documents, lost, ix.opts.MaxDrop*100)
+	}
+	return nil
 }
 
 // narrow intersects the configured allow-list with the run's limit; a limit
@@ -597,15 +650,9 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 	if err != nil {
 		return fail(err)
 	}
-	if run.Full && len(stored) > 0 {
-		ids := make([]string, 0, len(stored))
-		for id := range stored {
-			ids = append(ids, id)
-		}
-		if err := idx.Delete(ctx, ids); err != nil {
-			return fail(err)
-		}
-		stored = map[string]time.Time{}
+	if run.Full {
+		// Every document is built again; those the listing no longer
+		// returns go at the reconciliation, within the drop budget.
 		w.Updated = time.Time{}
 	}
 	// A reconciliation lists the whole container: that complete listing
@@ -629,6 +676,10 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 
 	newest := w.Updated
 	var todo []item
+	// The first sync of a container, other than a rebuild's, may find
+	// issues moved in from containers already indexed: count its items as
+	// arrived when the index holds documents of this source elsewhere.
+	firstVisit := w.Updated.IsZero() && !run.Full && ix.indexedElsewhere(src, c.key)
 	arrivals := false
 	listed := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -637,11 +688,11 @@ func (ix *Indexer) syncContainer(ctx context.Context, cr crawler, c container, r
 			newest = it.updated
 		}
 		old, ok := stored[it.id]
-		if ok && old.Equal(it.updated.Truncate(time.Microsecond)) {
+		if ok && old.Equal(it.updated.Truncate(time.Microsecond)) && !run.Full {
 			sum.Unchanged++
 			continue
 		}
-		it.arrived = !ok && !w.Updated.IsZero()
+		it.arrived = !ok && (!w.Updated.IsZero() || firstVisit)
 		arrivals = arrivals || it.arrived
 		todo = append(todo, it)
 	}

@@ -373,6 +373,41 @@ func TestSyncFollowsAnIssueMovedToAnotherProject(t *testing.T) {
 	}
 }
 
+// An issue moved into a project that no sync has visited yet is found
+// there by the project's first sync, which also drops the document of its
+// old key: not only the old project's next reconciliation.
+func TestSyncFollowsAnIssueMovedToANewProject(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 12})
+	idx := w.open()
+	ix := w.indexer(idx, nil)
+	w.sync(ix, RunOptions{Projects: []string{"OPS"}})
+	if n := len(docIDs(t, idx, search.SourceJira, "WEB")); n != 0 {
+		t.Fatalf("WEB indexed (%d documents) by a sync of OPS", n)
+	}
+	old := w.srv.IssueKeys("OPS")[0]
+	w.clk.Advance(5 * time.Minute)
+	moved, err := w.srv.MoveIssue(old, "WEB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := w.sync(ix, RunOptions{Projects: []string{"OPS", "WEB"}})
+	for _, c := range sum.Containers {
+		if c.Container == "OPS" && c.Reconciled {
+			t.Fatal("OPS reconciled; the test wants an incremental sync of it")
+		}
+	}
+	all := docIDs(t, idx, search.SourceJira, "")
+	if _, ok := all["jira:"+moved.Key]; !ok {
+		t.Errorf("moved issue not indexed as %s", moved.Key)
+	}
+	if _, ok := all["jira:"+old]; ok {
+		t.Errorf("old key %s still indexed after the first sync of the project it moved to", old)
+	}
+	if sum.Deleted != 1 {
+		t.Errorf("deleted %d, want 1 (the old key)", sum.Deleted)
+	}
+}
+
 func TestSyncLimitsAndFull(t *testing.T) {
 	w := newWorld(t, sim.Options{JiraIssues: 10})
 	idx := w.open()
@@ -631,5 +666,61 @@ func TestContainerListingIsReused(t *testing.T) {
 	w.clk.Advance(containerTTL)
 	if got := len(w.sync(ix, RunOptions{}).Containers); got != containers+2 {
 		t.Errorf("after the TTL the spaces were not listed again: %d containers, want %d", got, containers+2)
+	}
+}
+
+// A full sync built beside the index (Options.Previous) that finds more
+// than MaxDrop fewer documents fails with ErrTooManyDrops, so the caller
+// keeps the old index; with Force it passes. The identity check reads the
+// user from the index being replaced.
+func TestFullRebuildDropGuard(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: 20})
+	idx := w.open()
+	w.sync(w.indexer(idx, nil), RunOptions{})
+	before := len(docIDs(t, idx, "", ""))
+	idx.Close()
+	ctx := context.Background()
+	emb := embed.NewBuiltin(embed.BuiltinOptions{})
+	prev, err := search.Open(ctx, w.dir, search.Options{Embedder: emb, ReadOnly: true, Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prev.Close()
+
+	cases := []struct {
+		name    string
+		mod     func(*Options)
+		run     RunOptions
+		wantErr error
+	}{
+		{"same world", nil, RunOptions{Full: true}, nil},
+		{"Jira no longer visible", func(o *Options) { o.Projects = []string{"NONE"} }, RunOptions{Full: true}, ErrTooManyDrops},
+		{"Jira no longer visible, forced", func(o *Options) { o.Projects = []string{"NONE"} }, RunOptions{Full: true, Force: true}, nil},
+		{"another user", func(o *Options) {
+			o.Confluence, o.Jira = w.clientsAs(atlassian.Options{Username: "alice", Password: "alice"})
+		}, RunOptions{Full: true}, ErrOtherUser},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rb, err := search.BeginRebuild(ctx, w.dir, search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rb.Abort()
+			ix := w.indexer(rb.Index(), func(o *Options) {
+				o.Previous = prev
+				if tc.mod != nil {
+					tc.mod(o)
+				}
+			})
+			w.clk.Advance(time.Minute)
+			_, err = ix.Sync(ctx, tc.run)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("full sync: %v, want %v", err, tc.wantErr)
+			}
+			if got := len(docIDs(t, prev, "", "")); got != before {
+				t.Errorf("the index being replaced changed: %d documents, %d before", got, before)
+			}
+		})
 	}
 }

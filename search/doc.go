@@ -9,8 +9,10 @@
 //
 // The store is one SQLite file (WAL mode: readers in other processes follow
 // a writer's commits through a change log, applied at their next Search or
-// Reload); one writer holds the directory's lock at a time, and Remove
-// deletes an index for a rebuild. Every Upsert is one transaction.
+// Reload); one writer holds the directory's lock at a time. Every Upsert is
+// one transaction. BeginRebuild writes a new index beside the current one
+// and Commit swaps it in with one rename: readers see the old or the
+// complete new one, and follow the swap at their next Search or Reload.
 //
 // A reader loads the vectors (package search/internal/vec: off the Go heap,
 // scanned exhaustively on every core) and a BM25 keyword index
@@ -20,7 +22,8 @@
 // titles and snippets from the store for the hits only.
 //
 // Errors that callers act on match a sentinel: ErrNoIndex (sync first),
-// ErrModelChanged, ErrEmbedderState and ErrCorrupt (sync --full rebuilds),
-// ErrNotIndexed, ErrReadOnly, ErrClosed; a second writer gets *LockedError.
+// ErrModelChanged, ErrEmbedderState, ErrCorrupt and ErrBadGeneration (sync
+// --full rebuilds), ErrNotIndexed, ErrReadOnly, ErrClosed; a second writer
+// gets *LockedError.
 // Live searches of the servers are package retrieve's, above this one.
 package search

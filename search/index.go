@@ -165,6 +165,10 @@ type Index struct {
 	lazy     bool
 	batch    int
 	lock     *writerLock
+	// store opens the index's generation (see generation.go); a rebuild's
+	// Index uses the lock its Rebuild holds (borrowedLock).
+	store        *generations
+	borrowedLock bool
 	// shardSize overrides maxShard (tests).
 	shardSize int
 	// reembedPage overrides reembedPage (tests).
@@ -199,9 +203,24 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if opts.Embedder.Model() == "" {
 		return nil, fmt.Errorf("search: open %s: the embedder has an empty model name", dir)
 	}
+	gen, err := readCurrent(dir)
+	if err != nil {
+		return nil, fmt.Errorf("search: open %s: %w", dir, err)
+	}
+	x := newIndex(dir, gen, opts)
+	if err := x.open(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// newIndex is an Index of generation gen of dir, not yet opened.
+func newIndex(dir, gen string, opts Options) *Index {
 	x := &Index{
 		dir:      dir,
-		dbPath:   filepath.Join(dir, dbFile),
+		dbPath:   storePath(dir, gen),
+		store:    newGenerations(dir, gen, opts.ReadOnly),
 		emb:      opts.Embedder,
 		log:      opts.Logger,
 		readOnly: opts.ReadOnly,
@@ -214,16 +233,21 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if x.batch <= 0 {
 		x.batch = 64
 	}
-	if err := x.open(ctx); err != nil {
-		x.Close()
-		return nil, err
-	}
-	return x, nil
+	return x
 }
 
 func (x *Index) open(ctx context.Context) error {
 	if x.readOnly {
-		if _, err := os.Stat(x.dbPath); errors.Is(err, os.ErrNotExist) {
+		_, err := os.Stat(x.dbPath)
+		if errors.Is(err, os.ErrNotExist) {
+			// A rebuild may have swapped generations and deleted this one
+			// since the directory was read.
+			if gen, gerr := readCurrent(x.dir); gerr == nil && gen != x.store.current() {
+				x.useGeneration(gen)
+				_, err = os.Stat(x.dbPath)
+			}
+		}
+		if errors.Is(err, os.ErrNotExist) {
 			return noIndex("search: open %s: no index here; run atlasbridge sync first", x.dir)
 		} else if err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
@@ -235,26 +259,36 @@ func (x *Index) open(ctx context.Context) error {
 		if err := os.MkdirAll(x.dir, 0o700); err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dir, err)
 		}
+		if !x.borrowedLock {
+			l, err := lock(x.dir)
+			var le *LockedError
+			if errors.As(err, &le) {
+				return err
+			}
+			if err != nil {
+				return fmt.Errorf("search: open %s: %w", x.dir, err)
+			}
+			x.lock = l
+			// Until the lock was ours, a rebuild could swap generations.
+			gen, err := readCurrent(x.dir)
+			if err != nil {
+				return fmt.Errorf("search: open %s: %w", x.dir, err)
+			}
+			x.useGeneration(gen)
+			sweep(x.dir, x.log, gen)
+		}
+		if err := os.MkdirAll(filepath.Dir(x.dbPath), 0o700); err != nil {
+			return fmt.Errorf("search: open %s: %w", x.dir, err)
+		}
 		f, err := os.OpenFile(x.dbPath, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			return fmt.Errorf("search: open %s: %w", x.dbPath, err)
 		}
 		f.Close()
-		l, err := lock(x.dir)
-		var le *LockedError
-		if errors.As(err, &le) {
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("search: open %s: %w", x.dir, err)
-		}
-		x.lock = l
 	}
-	db, err := openDB(x.dbPath, x.readOnly)
-	if err != nil {
-		return fmt.Errorf("search: open %s: %w", x.dbPath, err)
-	}
-	x.db = db
+	x.db = x.store.open()
+	db := x.db
+	var err error
 	if !x.readOnly {
 		if err := initDB(ctx, db); err != nil {
 			return x.fail("open", err)
@@ -402,6 +436,9 @@ func (x *Index) usable(op string) error {
 			dir = x.dir
 		}
 		return fmt.Errorf("search: %s %s: %w", op, dir, ErrClosed)
+	}
+	if x.readOnly {
+		return x.followRebuild() // every read sees the current index
 	}
 	return nil
 }

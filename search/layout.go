@@ -3,6 +3,7 @@ package search
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 )
@@ -32,8 +33,8 @@ func lock(dir string) (*writerLock, error) {
 	return l, nil
 }
 
-// Remove deletes the index in dir, for a rebuild from scratch: the store's
-// files go, the directory and its lock file stay. It holds the writer lock
+// Remove deletes the index in dir: the store's files and every generation
+// (see BeginRebuild) go, the directory and its lock file stay. It holds the writer lock
 // meanwhile, so it fails with *LockedError while a sync runs. No Index of
 // dir may be open in this process; readers in other processes keep what
 // they loaded.
@@ -53,10 +54,11 @@ func Remove(dir string) error {
 		return fmt.Errorf("search: remove %s: %w", dir, err)
 	}
 	defer l.release() //nolint:errcheck // the lock goes with the process anyway
-	for _, f := range storeFiles {
+	for _, f := range append([]string{currentFile}, storeFiles...) {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("search: remove %s: %w", dir, err)
 		}
 	}
+	sweep(dir, slog.New(slog.DiscardHandler), "")
 	return nil
 }

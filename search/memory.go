@@ -511,8 +511,9 @@ func (x *Index) refreshIfLoaded(ctx context.Context) error {
 	return x.refresh(ctx)
 }
 
-// refresh loads the memIndex or applies what changed since it was loaded.
-func (x *Index) refresh(ctx context.Context) error {
+// refreshStore loads the memIndex or applies what changed since it was
+// loaded (see refresh).
+func (x *Index) refreshStore(ctx context.Context) error {
 	x.memMu.RLock()
 	var have version
 	if x.mem != nil {

@@ -67,6 +67,11 @@ const keepChanges = 200_000
 // so it can still take part in WAL (shm) locking; initDB switches a new
 // store to WAL, which is persistent.
 func openDB(path string, readOnly bool) (*sql.DB, error) {
+	return sql.Open("sqlite", storeDSN(path, readOnly))
+}
+
+// storeDSN is the driver's name of the store at path, with its pragmas.
+func storeDSN(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(off)")
@@ -76,11 +81,7 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, err
-	}
-	return db, nil
+	return "file:" + path + "?" + q.Encode()
 }
 
 // timeToInt stores a time as Unix microseconds, the zero time as 0.

@@ -445,7 +445,7 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 		return a.Container < b.Container
 	})
 	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if fi, err := os.Stat(x.dbPath + suffix); err == nil {
+		if fi, err := os.Stat(storePath(x.dir, x.store.current()) + suffix); err == nil { // a reader may have followed a rebuild
 			st.Bytes += fi.Size()
 		}
 	}

@@ -45,11 +45,11 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.SetOutput(stderr)
 	f := &syncFlags{}
 	var spaces, projects string
-	fs.BoolVar(&f.run.Full, "full", false, "drop what the index holds (of the named spaces/projects, or all) and crawl everything again; also rebuilds after an embedder change")
+	fs.BoolVar(&f.run.Full, "full", false, "crawl everything again: a new index built beside the current one and swapped in when complete (needs room for both), or, with --spaces/--projects, those rebuilt in place; also rebuilds after an embedder change")
 	fs.StringVar(&spaces, "spaces", "", "comma-separated Confluence space keys: sync only these in this run")
 	fs.StringVar(&projects, "projects", "", "comma-separated Jira project keys: sync only these in this run")
 	fs.BoolVar(&f.run.Reconcile, "reconcile", false, "also look for deleted, moved and hidden pages and issues (done every 12th sync or daily anyway)")
-	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync, and --full as another account than the index was built by")
+	fs.BoolVar(&f.run.Force, "force", false, "allow deleting more than 20% of the index in one sync (or a --full rebuild that much smaller), and --full as another account than the index was built by")
 	fs.StringVar(&f.schedule, "schedule", "", `keep running and sync on a schedule: "@every 15m", "@hourly" or a cron spec like "*/30 * * * *"`)
 	fs.IntVar(&f.concurrency, "concurrency", 8, "documents fetched and converted at once")
 	fs.DurationVar(&f.overlap, "overlap", 10*time.Minute, "how far before the last sync an incremental crawl looks again (clock skew, time zones)")
@@ -200,22 +200,39 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	full := j.flags.run.Full && len(j.flags.run.Spaces)+len(j.flags.run.Projects) == 0
 	metered := indexer.NewMeteredEmbedder(emb, runtime.GOMAXPROCS(0))
 	forIndex := metered.ForIndex()
-	idx, err := openForSync(ctx, j.cfg.DataDir, forIndex, j.log, full)
-	if err != nil {
+	var idx, prev *search.Index
+	var rb *search.Rebuild
+	if full {
+		rb, prev, err = openRebuild(ctx, j.cfg.DataDir, forIndex, j.cfg.Embed, j.log)
+		if err != nil {
+			return nil, err
+		}
+		idx = rb.Index()
+		defer rb.Abort() //nolint:errcheck // after Commit it does nothing; before, the build is given up
+		if prev != nil {
+			defer prev.Close()
+		}
+	} else if idx, err = openForSync(ctx, j.cfg.DataDir, forIndex, j.log); err != nil {
 		return nil, err
+	}
+	// closeIndex ends the run's use of the index (with a rebuild: Abort).
+	closeIndex := func() {
+		if rb == nil {
+			idx.Close()
+		}
 	}
 	conf, err := j.cfg.confluence(j.log)
 	if err != nil {
-		idx.Close()
+		closeIndex()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	jira, err := j.cfg.jira(j.log)
 	if err != nil {
-		idx.Close()
+		closeIndex()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	opts := indexer.Options{
-		Index: idx, Embedder: forIndex, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
+		Index: idx, Previous: prev, Embedder: forIndex, Spaces: j.cfg.Spaces, Projects: j.cfg.Projects,
 		Concurrency: j.flags.concurrency, Overlap: j.flags.overlap, Logger: j.log,
 		ConfluenceZone: j.cfg.ConfluenceZone,
 	}
@@ -231,12 +248,12 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 	opts.Progress = pr.update
 	ix, err := indexer.New(opts)
 	if err != nil {
-		idx.Close()
+		closeIndex()
 		return nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
 	}
 	sum, err := ix.Sync(ctx, j.flags.run)
 	rememberSyncer(ctx, j.cfg, idx, sum, j.log)
-	idx.Close()
+	closeIndex()
 	pr.finish()
 	if errors.Is(err, indexer.ErrAnonymous) || errors.Is(err, indexer.ErrOtherUser) {
 		return sum, &exitError{code: exitRefused, err: fmt.Errorf("sync: %w; nothing was changed", err)}
@@ -245,32 +262,74 @@ func (j syncJob) run(ctx context.Context) (*indexer.Summary, error) {
 		embedTook, _ := metered.Took()
 		writeSummary(j.stdout, sum, embedTook, j.flags.json)
 	}
+	if rb != nil {
+		return sum, finishRebuild(ctx, rb, sum, err)
+	}
 	if err != nil {
 		return sum, fmt.Errorf("sync: %w", err)
 	}
 	return sum, nil
 }
 
-// openForSync opens the index for writing. A second writer gets exit code 4
-// with the holder's pid. With rebuild (sync --full), an index built with
-// another embedder is deleted first: that is the rebuild the error asks for.
-func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.Logger, rebuild bool) (*search.Index, error) {
-	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
-	// A full rebuild replaces an index built with another embedder, or a
-	// damaged one: what it holds is lost either way.
-	if err != nil && rebuild && (errors.Is(err, search.ErrModelChanged) || errors.Is(err, search.ErrCorrupt) || errors.Is(err, search.ErrEmbedderState)) {
-		log.Warn("the index cannot be used as it is: deleting it for the full rebuild", "dir", dir, "model", emb.Model(), "err", err)
-		if rerr := search.Remove(dir); rerr != nil {
-			var locked *search.LockedError
-			if errors.As(rerr, &locked) {
-				err = rerr // reported below, as another sync
-			} else {
-				return nil, fmt.Errorf("sync: delete the old index: %w", rerr)
-			}
-		} else {
-			idx, err = search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
+// openRebuild starts sync --full: a new index built beside the current
+// one (search.BeginRebuild, which takes the data directory's lock), and
+// the current one open read-only for the indexer to compare with, or nil
+// when there is none or it cannot be read (another embedder's, damaged):
+// the rebuild replaces it all the same.
+func openRebuild(ctx context.Context, dir string, emb embed.Embedder, cfg embed.Config, log *slog.Logger) (*search.Rebuild, *search.Index, error) {
+	rb, err := search.BeginRebuild(ctx, dir, search.Options{Embedder: emb, Logger: log})
+	var locked *search.LockedError
+	if errors.As(err, &locked) {
+		return nil, nil, &exitError{code: exitLocked, err: fmt.Errorf("sync: %w; wait for it to finish (or stop it) and retry", err)}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("sync: %w", err)
+	}
+	// An embedder of its own: opening an index restores a trainable
+	// embedder's state, and the current index's must not reach the rebuild.
+	prevEmb, err := embed.New(cfg)
+	if err != nil {
+		rb.Abort()
+		return nil, nil, &exitError{code: 2, err: fmt.Errorf("sync: %w", err)}
+	}
+	prev, err := search.Open(ctx, dir, search.Options{Embedder: prevEmb, ReadOnly: true, Lazy: true, Logger: log})
+	if err != nil {
+		if !errors.Is(err, search.ErrNoIndex) {
+			log.Warn("the current index cannot be read: the rebuild replaces it without comparing", "dir", dir, "err", err)
+		}
+		prev = nil
+	}
+	return rb, prev, nil
+}
+
+// finishRebuild swaps the rebuilt index in when the full sync completed:
+// every container synced and the result not much smaller than the index it
+// replaces (indexer.ErrTooManyDrops, exit 5). Otherwise the current index
+// stays as it was and the build is deleted.
+func finishRebuild(ctx context.Context, rb *search.Rebuild, sum *indexer.Summary, err error) error {
+	const kept = "the current index was kept as it was"
+	if errors.Is(err, indexer.ErrTooManyDrops) {
+		return &exitError{code: exitRefused, err: fmt.Errorf("sync --full: %w", err)}
+	}
+	if err != nil {
+		return fmt.Errorf("sync --full: %w; %s", err, kept)
+	}
+	for _, c := range sum.Containers {
+		if c.Err != nil {
+			name := strings.TrimSpace(c.Source + " " + c.Container)
+			return fmt.Errorf("sync --full: %s failed, so the rebuilt index would miss it; %s (run sync --full again): %w", name, kept, c.Err)
 		}
 	}
+	if err := rb.Commit(ctx); err != nil {
+		return fmt.Errorf("sync --full: %w", err)
+	}
+	return nil
+}
+
+// openForSync opens the index for writing. A second writer gets exit code 4
+// with the holder's pid.
+func openForSync(ctx context.Context, dir string, emb embed.Embedder, log *slog.Logger) (*search.Index, error) {
+	idx, err := search.Open(ctx, dir, search.Options{Embedder: emb, Logger: log})
 	var locked *search.LockedError
 	if errors.As(err, &locked) {
 		return nil, &exitError{code: exitLocked, err: fmt.Errorf("sync: %w; wait for it to finish (or stop it) and retry", err)}

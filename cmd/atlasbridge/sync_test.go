@@ -368,19 +368,7 @@ func TestSyncRefusedExitsFive(t *testing.T) {
 	if err := runSync(ctx, []string{"--progress", "none"}, admin, nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	docs := func() int {
-		var out bytes.Buffer
-		if err := runStatus(ctx, []string{"--json"}, admin, nil, &out, io.Discard); err != nil {
-			t.Fatal(err)
-		}
-		var st struct {
-			Documents int `json:"documents"`
-		}
-		if err := json.Unmarshal(out.Bytes(), &st); err != nil {
-			t.Fatalf("status --json: %v: %s", err, out.Bytes())
-		}
-		return st.Documents
-	}
+	docs := func() int { return statusDocs(t, admin) }
 	before := docs()
 	for _, tc := range []struct {
 		name  string
