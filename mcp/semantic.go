@@ -438,7 +438,7 @@ func (s *Server) findSimilarIssues() tool {
 						return mcpgo.NewToolResultError(fmt.Sprintf("%s cannot be checked on the server now: try again later", key)), nil
 					}
 					find = func(q search.Query) (retrieve.Answer, error) {
-						if _, trimmed := atlassian.CallerFrom(ctx); trimmed {
+						if s.search.Trims(ctx) {
 							q.K = min(3*q.K, search.MaxK) // Trim may drop some
 						}
 						rs, err := idx.Similar(ctx, id, q)

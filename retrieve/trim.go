@@ -75,6 +75,13 @@ func (s *Searcher) callerOf(ctx context.Context) (atlassian.Caller, bool) {
 	return atlassian.Caller{}, false
 }
 
+// Trims reports whether Trim may drop hits for ctx's caller: callers that
+// ask for k results then ask the index for more.
+func (s *Searcher) Trims(ctx context.Context) bool {
+	_, ok := s.callerOf(ctx)
+	return ok
+}
+
 // Trim keeps the hits that ctx's caller (atlassian.WithCaller, or
 // Options.Account) may open on the server now; without a caller it returns
 // hits as they are. Live hits were found with the caller's own credentials

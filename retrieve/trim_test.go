@@ -61,6 +61,10 @@ func TestSearcherTrimsToCaller(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			// Without a configured account or a caller nothing is trimmed.
+			if got, want := s.Trims(tc.ctx), tc.ctx != context.Background(); got != want {
+				t.Errorf("Trims = %v, want %v", got, want)
+			}
 			if _, err := s.Search(tc.ctx, ledger); err != nil { // warms the cache of user names
 				t.Fatal(err)
 			}
@@ -165,7 +169,11 @@ func TestTrimConfiguredAccount(t *testing.T) {
 	}{{"admin", true, 0}, {"alice", false, 1}} {
 		for run := range 2 {
 			w.srv.ResetStats()
-			ans, err := accountSearcher(t, w.idx, w.srv.ConfluenceURL(), tc.user, dir).Search(context.Background(), ledger)
+			sr := accountSearcher(t, w.idx, w.srv.ConfluenceURL(), tc.user, dir)
+			if !sr.Trims(context.Background()) {
+				t.Errorf("%s: a configured account is not trimmed", tc.user)
+			}
+			ans, err := sr.Search(context.Background(), ledger)
 			if err != nil {
 				t.Fatal(err)
 			}
