@@ -360,11 +360,11 @@ func (x *Index) checkSchemaAndModel(ctx context.Context) error {
 // fail wraps a store error as a path; damage gets the fix attached.
 func (x *Index) fail(op string, err error) error {
 	if errors.Is(err, ErrCorrupt) {
-		return fmt.Errorf("search: %s %s: %w; delete %s and run atlasbridge sync --full", op, x.dbPath, err, x.dir)
+		return fmt.Errorf("search: %s %s: %w; run atlasbridge sync --full to rebuild it", op, x.dbPath, err)
 	}
 	if isCorruption(err) {
-		return fmt.Errorf("search: %s %s: %w (%v); delete %s and run atlasbridge sync --full",
-			op, x.dbPath, ErrCorrupt, err, x.dir)
+		return fmt.Errorf("search: %s %s: %w (%v); run atlasbridge sync --full to rebuild it",
+			op, x.dbPath, ErrCorrupt, err)
 	}
 	return fmt.Errorf("search: %s %s: %w", op, x.dbPath, err)
 }
