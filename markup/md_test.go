@@ -281,3 +281,25 @@ func TestCallouts(t *testing.T) {
 		})
 	}
 }
+
+// A new page (or comment) takes the inline placeholders an edit takes: a
+// mention from confluence_search_users, a status, a Jira issue. Block
+// placeholders and unknown ones stay text, and \⟦ is a literal bracket.
+func TestMarkdownToStoragePlaceholders(t *testing.T) {
+	key := "8a7f808a6d2b5c3b016d2b5c9f6a0001"
+	got, err := MarkdownToStorage("Ping ⟦@grace.sre⟧ and ⟦@" + key + "⟧ about ⟦status:Done (Green)⟧ in ⟦jira:OPS-12⟧; keep \\⟦@literal⟧, ⟦toc⟧ and ⟦weird:x⟧.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<ac:link><ri:user ri:username="grace.sre" /></ac:link>`,
+		`<ri:user ri:userkey="` + key + `" />`,
+		`<ac:structured-macro ac:name="status" ac:schema-version="1"><ac:parameter ac:name="colour">Green</ac:parameter><ac:parameter ac:name="title">Done</ac:parameter></ac:structured-macro>`,
+		`<ac:parameter ac:name="key">OPS-12</ac:parameter>`,
+		"keep ⟦@literal⟧, ⟦toc⟧ and ⟦weird:x⟧.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("storage lacks %s:\n%s", want, got)
+		}
+	}
+}

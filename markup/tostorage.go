@@ -261,10 +261,33 @@ func (w *storageWriter) rawTag(raw string, mark int) {
 	}
 }
 
+// text writes s, with the inline placeholders a reader of
+// EditableMarkdown knows (⟦@user⟧, ⟦status:…⟧, ⟦jira:KEY-1⟧, ⟦anchor:…⟧)
+// made into what they stand for, so a new page can mention people as an
+// edit can. Anything else in brackets stays text.
+func (w *storageWriter) text(s string) {
+	last := 0
+	for _, m := range tokenPattern.FindAllStringIndex(s, -1) {
+		if m[0] > 0 && s[m[0]-1] == '\\' { // \⟦ is a literal bracket, as in an edit
+			xmlText(&w.b, s[last:m[0]-1])
+			last = m[0]
+			continue
+		}
+		xml, block, err := newTokenXML(s[m[0]:m[1]])
+		if err != nil || block {
+			continue
+		}
+		xmlText(&w.b, s[last:m[0]])
+		w.b.WriteString(xml)
+		last = m[1]
+	}
+	xmlText(&w.b, s[last:])
+}
+
 func (w *storageWriter) inline(n ast.Node) {
 	switch n := n.(type) {
 	case *ast.Text:
-		xmlText(&w.b, string(textValue(n, w.src)))
+		w.text(string(textValue(n, w.src)))
 		switch {
 		case n.HardLineBreak():
 			w.b.WriteString("<br />")

@@ -29,7 +29,7 @@ type confluenceUsersArgs struct {
 
 func (s *Server) confluenceSearchUsers() tool {
 	return readTool("confluence", "confluence_search_users", "Find Confluence users",
-		"Find Confluence users by the start of their name or user name. Returns a row per user: key, user name, display name, and mention (the ⟦@key⟧ token that @mentions them in confluence_update_page markdown).",
+		"Find Confluence users by the start of their name or user name. Returns a row per user: key, user name, display name, and mention (the ⟦@key⟧ token that @mentions them in page and comment markdown).",
 		func(ctx context.Context, a confluenceUsersArgs) (*mcpgo.CallToolResult, error) {
 			query := strings.ToLower(strings.TrimSpace(a.Query))
 			if query == "" {
