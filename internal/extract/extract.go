@@ -72,6 +72,13 @@ type Limits struct {
 // few seconds at most.
 var DefaultLimits = Limits{MaxText: 2 << 20, MaxInflated: 64 << 20, MaxPages: 2000, Timeout: 10 * time.Second}
 
+// running holds a slot per extraction under way. A hostile PDF can make
+// the reader allocate fast until its time is up; with at most two at once
+// (the cores of a small server), many such calls wait their turn instead
+// of adding their memory together, and one that waits past its timeout
+// gives ErrTimeout.
+var running = make(chan struct{}, 2)
+
 // Text returns the plain text of a document of the given kind (see Kind),
 // at most lim.MaxText bytes of it, and whether it stopped there.
 func Text(ctx context.Context, kind string, data []byte, lim Limits) (text string, truncated bool, err error) {
@@ -79,6 +86,17 @@ func Text(ctx context.Context, kind string, data []byte, lim Limits) (text strin
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, lim.Timeout)
 		defer cancel()
+	}
+	switch kind {
+	case PDF, DOCX, XLSX, PPTX:
+	default:
+		return "", false, ErrUnsupported
+	}
+	select {
+	case running <- struct{}{}:
+		defer func() { <-running }()
+	case <-ctx.Done():
+		return "", false, ErrTimeout
 	}
 	w := &writer{ctx: ctx, max: lim.MaxText}
 	switch kind {

@@ -156,3 +156,29 @@ func TestTextHostilePDF(t *testing.T) {
 		})
 	}
 }
+
+// TestTextWaitsForASlot: with every slot taken, an extraction waits, and
+// one that waits past its timeout gives ErrTimeout; a freed slot lets the
+// next one run.
+func TestTextWaitsForASlot(t *testing.T) {
+	for range cap(running) {
+		running <- struct{}{}
+	}
+	release := func() {
+		for len(running) > 0 {
+			<-running
+		}
+	}
+	defer release()
+	doc := pdfOf("BT /F1 12 Tf (slot) Tj ET")
+	lim := DefaultLimits
+	lim.Timeout = 50 * time.Millisecond
+	if _, _, err := Text(context.Background(), PDF, doc, lim); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("with no slot free: err %v, want ErrTimeout", err)
+	}
+	release()
+	got, _, err := Text(context.Background(), PDF, doc, lim)
+	if err != nil || !strings.Contains(got, "slot") {
+		t.Fatalf("with a slot free: %q, %v", got, err)
+	}
+}
