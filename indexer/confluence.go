@@ -405,6 +405,39 @@ func (cc *confluenceCrawler) exists(ctx context.Context, c container, docID stri
 
 // restricted reads the readers of refs (their view restrictions, no
 // bodies) with one CQL search.
+// restrictedUnder returns the readers of at most limit contents below ref
+// (CQL ancestor = ref), a request per bodyPage of them.
+func (cc *confluenceCrawler) restrictedUnder(ctx context.Context, c container, ref string, limit int) (map[string]*search.Readers, int, error) {
+	out := map[string]*search.Readers{}
+	reqs := 0
+	for start := 0; start < limit; start += bodyPage {
+		q := url.Values{
+			"cql":    {"ancestor = " + ref + " and " + contentTypes + " order by id"},
+			"start":  {strconv.Itoa(start)},
+			"limit":  {strconv.Itoa(bodyPage)},
+			"expand": {strings.Join(restrictionExpand, ",")},
+		}
+		req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
+		if err != nil {
+			return nil, reqs, err
+		}
+		var p struct {
+			Results []*contentWithRestrictions `json:"results"`
+		}
+		reqs++
+		if _, err := cc.c.Do(req, &p); err != nil {
+			return nil, reqs, fmt.Errorf("confluence: restrictions below %s in %s: %w", ref, c.key, err)
+		}
+		for _, ct := range p.Results {
+			out[ct.ID.String()] = ct.readers()
+		}
+		if len(p.Results) < bodyPage {
+			break
+		}
+	}
+	return out, reqs, nil
+}
+
 func (cc *confluenceCrawler) restricted(ctx context.Context, c container, refs []string) (map[string]*search.Readers, int, error) {
 	cts, err := cc.byIDs(ctx, refs, restrictionExpand)
 	if err != nil {

@@ -52,6 +52,53 @@ func (ix *Indexer) permissionPass(ctx context.Context, cr crawler, c container, 
 	}
 	var out []item
 	reqs := 0
+	queued := make(map[string]bool)
+	// compare takes what the server says now of some held documents: one
+	// that became restricted or open is queued for a rebuild, new readers
+	// are written in place, and the refs whose readers changed are returned.
+	compare := func(now map[string]*search.Readers) ([]string, error) {
+		var batch []string
+		for ref := range now {
+			if id := prefix + ref; !busy[id] && !queued[id] {
+				if _, held := stored[id]; held {
+					batch = append(batch, id)
+				}
+			}
+		}
+		slices.Sort(batch)
+		heldReaders, err := ix.opts.Index.Readers(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		var changed []string
+		fresh := map[string]*search.Readers{}
+		for _, id := range batch {
+			ref := strings.TrimPrefix(id, prefix)
+			r := now[ref]
+			if r == nil {
+				continue // gone or hidden: the reconciliation decides
+			}
+			held, err := ix.opts.Index.Lookup(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			old, known := heldReaders[id]
+			if known && old.Equal(*r) {
+				continue
+			}
+			if known || held.Restricted != r.Restricted() {
+				changed = append(changed, ref)
+			}
+			if held.Restricted != r.Restricted() {
+				queued[id] = true
+				out = append(out, item{id: id, ref: ref, kind: held.Type, updated: stored[id]})
+				continue
+			}
+			fresh[id] = r
+		}
+		return changed, ix.opts.Index.SetReaders(ctx, fresh)
+	}
+	var changed []string
 	for batch := range slices.Chunk(ids, permissionWindow) {
 		refs := make([]string, len(batch))
 		for i, id := range batch {
@@ -65,33 +112,41 @@ func (ix *Indexer) permissionPass(ctx context.Context, cr crawler, c container, 
 		if now == nil {
 			return nil, reqs, nil
 		}
-		heldReaders, err := ix.opts.Index.Readers(ctx, batch)
+		ch, err := compare(now)
 		if err != nil {
 			return out, reqs, err
 		}
-		fresh := map[string]*search.Readers{}
-		for i, id := range batch {
-			r, ok := now[refs[i]]
-			if !ok || r == nil {
-				continue // gone or hidden: the reconciliation decides
-			}
-			held, err := ix.opts.Index.Lookup(ctx, id)
-			if err != nil {
-				return out, reqs, err
-			}
-			if held.Restricted != r.Restricted() {
-				out = append(out, item{id: id, ref: refs[i], kind: held.Type, updated: stored[id]})
-				continue
-			}
-			if old, ok := heldReaders[id]; !ok || !old.Equal(*r) {
-				fresh[id] = r
-			}
-		}
-		if err := ix.opts.Index.SetReaders(ctx, fresh); err != nil {
+		changed = append(changed, ch...)
+	}
+	// What a page admits is inherited by every page below it, none of
+	// which gets a new version either: below a page whose readers changed,
+	// the pass looks at once rather than when the window comes round.
+	sub, ok := cr.(subtreeRestrictions)
+	for len(changed) > 0 && ok && !all {
+		ref := changed[0]
+		changed = changed[1:]
+		now, n, err := sub.restrictedUnder(ctx, c, ref, subtreeLimit)
+		reqs += n
+		if err != nil {
 			return out, reqs, err
 		}
+		ch, err := compare(now)
+		if err != nil {
+			return out, reqs, err
+		}
+		changed = append(changed, ch...)
 	}
 	return out, reqs, nil
+}
+
+// subtreeLimit bounds how many documents below one changed page a sync
+// rechecks at once; the rotating window reaches the rest of a larger tree.
+const subtreeLimit = 10 * permissionWindow
+
+// subtreeRestrictions is a crawler that can list the readers of what lies
+// below a document (Confluence: CQL ancestor = id).
+type subtreeRestrictions interface {
+	restrictedUnder(ctx context.Context, c container, ref string, limit int) (map[string]*search.Readers, int, error)
 }
 
 // restrictionsListed is a crawler whose restriction changes move the

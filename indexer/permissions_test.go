@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/atlasbridge/atlasbridge/internal/sim"
@@ -116,5 +117,63 @@ func TestJiraUnknownReadersFilledIn(t *testing.T) {
 	}
 	if n := after - before; n != projects {
 		t.Errorf("a sync with every reader known made %d Jira searches, want one listing per project (%d)", n, projects)
+	}
+}
+
+// TestRestrictedParentReachesItsTree: the sync whose permission window
+// finds a page newly restricted also gives every page below it the
+// inherited restriction, though the tree is larger than the window and
+// none of its pages has a new version.
+func TestRestrictedParentReachesItsTree(t *testing.T) {
+	w := newWorld(t, sim.Options{JiraIssues: -1})
+	top, err := w.srv.AddPage(sim.Page{Space: "ENG", Title: testTitle("Payroll handbook"), Body: "<p>How we pay.</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var below []string
+	parent := top.ID
+	for i := range permissionWindow + 20 {
+		if i == permissionWindow { // a second level: inherited through two
+			parent = below[0]
+		}
+		p, err := w.srv.AddPage(sim.Page{Space: "ENG", Title: testTitle(fmt.Sprintf("Payroll step %d", i)), ParentID: parent, Body: "<p>Step.</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		below = append(below, p.ID)
+	}
+	idx := w.open()
+	ix := w.indexer(idx, func(o *Options) { o.ReconcileEvery, o.ReconcileAfter = -1, -1 })
+	ctx := context.Background()
+	w.sync(ix, RunOptions{})
+	if err := w.srv.RestrictPageToGroups(top.ID, "confluence-administrators"); err != nil {
+		t.Fatal(err)
+	}
+	restricted := func(ids ...string) int {
+		t.Helper()
+		full := make([]string, len(ids))
+		for i, id := range ids {
+			full[i] = "confluence:" + id
+		}
+		got, err := idx.Readers(ctx, full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range got {
+			if r.Restricted() {
+				n++
+			}
+		}
+		return n
+	}
+	for sync := 1; restricted(top.ID) == 0; sync++ {
+		if sync > 10 {
+			t.Fatal("the permission window never reached the restricted page")
+		}
+		w.sync(ix, RunOptions{})
+	}
+	if n := restricted(below...); n != len(below) {
+		t.Errorf("the sync that saw the parent restricted left %d of the %d pages below it open", len(below)-n, len(below))
 	}
 }
