@@ -23,6 +23,9 @@ type memIndex struct {
 	kw     *keyword.Index
 	vecs   *vec.Store[container]
 	strs   interner
+	// file is the mapped snapshot the vectors and posting lists loaded
+	// from it lie in (nil when loaded from the store).
+	file *fileMap
 }
 
 // container is a space or project: the vectors' groups, so that a query
@@ -97,6 +100,7 @@ func (x *Index) offHeapBytes() int64 {
 func (m *memIndex) release() {
 	if m != nil {
 		m.vecs.Release()
+		m.file.unmap()
 	}
 }
 
@@ -420,6 +424,11 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 	if seq == m.seq {
 		return true, nil
 	}
+	if seq < m.seq {
+		// Memory is ahead of the store: a snapshot of a store since
+		// restored from a backup.
+		return false, nil
+	}
 	var minSeq int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0) FROM changes`).Scan(&minSeq); err != nil {
 		return false, err
@@ -568,7 +577,7 @@ func (x *Index) refresh(ctx context.Context) error {
 	x.mem.release()
 	x.mem = nil
 	start := time.Now()
-	m, err := loadAll(ctx, tx, dims, x.shardSize)
+	m, err := x.load(ctx, tx, dims)
 	if err != nil {
 		return x.fail("load", err)
 	}

@@ -109,6 +109,30 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	return Slot{shard: id, row: i}, nil
 }
 
+// Attach stores v as chunk ord of group without copying it, for vectors
+// that a snapshot of a Store (see Vector) holds already scaled to unit
+// length. v must stay valid until the Store is released; its slot, once
+// removed, is written by a later Add, so v must be writable memory (a
+// private mapping will do: the file underneath is not changed).
+func (s *Store[K]) Attach(group K, ord int32, v []float32) (Slot, error) {
+	if s.dims == 0 {
+		s.dims = len(v)
+	} else if len(v) != s.dims {
+		return Slot{}, fmt.Errorf("vector of %d dimensions, want %d", len(v), s.dims)
+	}
+	id := s.shardFor(group)
+	sh := s.shards[id]
+	sh.rows = append(sh.rows, row{vec: v[:len(v):len(v)], ord: ord})
+	s.ords = max(s.ords, ord+1)
+	return Slot{shard: id, row: int32(len(sh.rows) - 1)}, nil
+}
+
+// Vector is the stored (unit) vector in slot: read it, do not keep it
+// past the Store's release.
+func (s *Store[K]) Vector(slot Slot) []float32 {
+	return s.shards[slot.shard].rows[slot.row].vec
+}
+
 // Remove frees the slot of a vector.
 func (s *Store[K]) Remove(slot Slot) {
 	sh := s.shards[slot.shard]
