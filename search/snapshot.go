@@ -37,12 +37,17 @@ import (
 // Layout: a header of snapHeader bytes, then the sections it points to:
 // the documents (varint-prefixed strings), per chunk ordinal its
 // document's number and chunk index, per ordinal its unit vector
-// (float32, aligned to a cache line), and the keyword index
-// (keyword.Index.Save).
+// (float32), per ordinal that vector's int8 form and per ordinal its scale
+// (float32; the vector sections aligned to a cache line), and the keyword
+// index (keyword.Index.Save). A search scans the int8 vectors, a fourth of
+// the float32 ones, and reads only its best candidates' float32 vectors.
+//
+// snapFormat changes with the layout: a snapshot of another format is
+// ignored like a damaged one, and the next sync writes it anew.
 const (
 	snapFile   = "index.snap"
 	snapMagic  = "atlsnap\n"
-	snapFormat = 1
+	snapFormat = 2
 	snapHeader = 4096
 )
 
@@ -53,6 +58,8 @@ const (
 	secDocs = iota
 	secChunks
 	secVectors
+	secQuant
+	secScales
 	secKeyword
 	numSections
 )
@@ -228,12 +235,17 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	count := len(chunks) / 8
 	width := int(h.dims)
 	if len(chunks)%8 != 0 || uint64(len(sec[secVectors])) != uint64(count)*uint64(width)*4 ||
-		uintptr(unsafe.Pointer(unsafe.SliceData(sec[secVectors])))%4 != 0 {
+		uint64(len(sec[secQuant])) != uint64(count)*uint64(width) || len(sec[secScales]) != 4*count ||
+		uintptr(unsafe.Pointer(unsafe.SliceData(sec[secVectors])))%4 != 0 ||
+		uintptr(unsafe.Pointer(unsafe.SliceData(sec[secScales])))%4 != 0 {
 		return nil, fmt.Errorf("%w: chunks", errSnapshot)
 	}
-	var vecs []float32
+	var vecs, scales []float32
+	var quant []int8
 	if count > 0 && width > 0 {
 		vecs = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secVectors]))), count*width)
+		quant = unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(sec[secQuant]))), count*width)
+		scales = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secScales]))), count)
 	}
 	m.chunks = make([]chunkRec, count)
 	for ord := range count {
@@ -246,7 +258,8 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 			return nil, fmt.Errorf("%w: chunk %d", errSnapshot, ord)
 		}
 		d := docs[no]
-		slot, err := m.vecs.Attach(container{d.source, d.container}, int32(ord), vecs[ord*width:(ord+1)*width])
+		slot, err := m.vecs.Attach(container{d.source, d.container}, int32(ord),
+			vecs[ord*width:(ord+1)*width], quant[ord*width:(ord+1)*width], scales[ord])
 		if err != nil {
 			return nil, fmt.Errorf("%w: chunk %d: %v", errSnapshot, ord, err)
 		}
@@ -323,18 +336,29 @@ func writeSnapshot(dir string, m *memIndex) (err error) {
 	}
 	h.sec[secChunks] = snapSection{start, w.n - start}
 
-	w.write(make([]byte, (64-w.n%64)%64))
-	start = w.n
+	// The vectors, their int8 forms and scales, each in ordinal order.
 	zero := make([]float32, h.dims)
-	for _, c := range m.chunks {
-		v := zero
-		if c.doc != nil {
-			v = m.vecs.Vector(c.slot)
+	zeroQ := make([]int8, h.dims)
+	for i, sec := range []int{secVectors, secQuant, secScales} {
+		w.write(make([]byte, (64-w.n%64)%64))
+		start = w.n
+		for _, c := range m.chunks {
+			v, q, scale := zero, zeroQ, float32(0)
+			if c.doc != nil {
+				v, q, scale = m.vecs.Vector(c.slot)
+			}
+			switch i {
+			case 0:
+				b = appendVector(b[:0], v)
+			case 1:
+				b = append(b[:0], unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q))...)
+			case 2:
+				b = appendVector(b[:0], []float32{scale})
+			}
+			w.write(b)
 		}
-		b = appendVector(b[:0], v)
-		w.write(b)
+		h.sec[sec] = snapSection{start, w.n - start}
 	}
-	h.sec[secVectors] = snapSection{start, w.n - start}
 
 	start = w.n
 	if w.err == nil {

@@ -32,6 +32,7 @@ type Store[K comparable] struct {
 	groups    map[K][]int32 // shard ids by group
 	shards    []*shard      // by id
 	ords      int32         // 1 + the largest ordinal added since the last Renumber
+	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
 	arena     *arena
 }
 
@@ -42,16 +43,20 @@ type Slot struct {
 
 // shard is a run of slots of one group.
 type shard struct {
-	rows  []row     // by slot, in block order
-	free  []int32   // slots whose ord is -1
-	spare []float32 // the unused end of the newest block
-	block int       // slots in the newest block
+	rows   []row     // by slot, in block order
+	free   []int32   // slots whose ord is -1
+	spare  []float32 // the unused end of the newest block
+	qspare []int8    // … and of its int8 forms
+	block  int       // slots in the newest block
 }
 
-// row is one slot of a shard; ord is -1 while the slot is free.
+// row is one slot of a shard: a unit vector, its int8 form (vec ≈
+// scale*q) and its ordinal, -1 while the slot is free.
 type row struct {
-	vec []float32
-	ord int32
+	vec   []float32
+	q     []int8
+	scale float32
+	ord   int32
 }
 
 // Blocks start small (a space of five pages should not take a megabyte)
@@ -99,38 +104,50 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	id := s.shardFor(group)
 	sh := s.shards[id]
 	i := sh.take(s.dims, s.arena, s.shardSize)
-	slot := sh.rows[i].vec
-	copy(slot, v)
-	if !isUnit(slot) {
-		scaleToUnit(slot)
+	r := &sh.rows[i]
+	copy(r.vec, v)
+	if !isUnit(r.vec) {
+		scaleToUnit(r.vec)
 	}
-	sh.rows[i].ord = ord
+	r.scale = quantize(r.q, r.vec)
+	r.ord = ord
+	return s.placed(ord, Slot{shard: id, row: i}), nil
+}
+
+// placed records where ord's vector went.
+func (s *Store[K]) placed(ord int32, slot Slot) Slot {
 	s.ords = max(s.ords, ord+1)
-	return Slot{shard: id, row: i}, nil
+	for int(ord) >= len(s.at) {
+		s.at = append(s.at, Slot{shard: -1})
+	}
+	s.at[ord] = slot
+	return slot
 }
 
 // Attach stores v as chunk ord of group without copying it, for vectors
 // that a snapshot of a Store (see Vector) holds already scaled to unit
-// length. v must stay valid until the Store is released; its slot, once
-// removed, is written by a later Add, so v must be writable memory (a
-// private mapping will do: the file underneath is not changed).
-func (s *Store[K]) Attach(group K, ord int32, v []float32) (Slot, error) {
+// length, with their int8 form q and its scale. v and q must stay valid
+// until the Store is released; their slot, once removed, is written by a
+// later Add, so they must be writable memory (a private mapping will do:
+// the file underneath is not changed).
+func (s *Store[K]) Attach(group K, ord int32, v []float32, q []int8, scale float32) (Slot, error) {
 	if s.dims == 0 {
 		s.dims = len(v)
-	} else if len(v) != s.dims {
-		return Slot{}, fmt.Errorf("vector of %d dimensions, want %d", len(v), s.dims)
+	}
+	if len(v) != s.dims || len(q) != s.dims {
+		return Slot{}, fmt.Errorf("vector of %d and %d dimensions, want %d", len(v), len(q), s.dims)
 	}
 	id := s.shardFor(group)
 	sh := s.shards[id]
-	sh.rows = append(sh.rows, row{vec: v[:len(v):len(v)], ord: ord})
-	s.ords = max(s.ords, ord+1)
-	return Slot{shard: id, row: int32(len(sh.rows) - 1)}, nil
+	sh.rows = append(sh.rows, row{vec: v[:len(v):len(v)], q: q[:len(q):len(q)], scale: scale, ord: ord})
+	return s.placed(ord, Slot{shard: id, row: int32(len(sh.rows) - 1)}), nil
 }
 
-// Vector is the stored (unit) vector in slot: read it, do not keep it
-// past the Store's release.
-func (s *Store[K]) Vector(slot Slot) []float32 {
-	return s.shards[slot.shard].rows[slot.row].vec
+// Vector is the stored (unit) vector in slot with its int8 form and
+// scale: read them, do not keep them past the Store's release.
+func (s *Store[K]) Vector(slot Slot) (v []float32, q []int8, scale float32) {
+	r := &s.shards[slot.shard].rows[slot.row]
+	return r.vec, r.q, r.scale
 }
 
 // Remove frees the slot of a vector.
@@ -143,13 +160,17 @@ func (s *Store[K]) Remove(slot Slot) {
 // Renumber gives every stored vector a new ordinal: remap[old], which must
 // not be -1 for a stored one; n is the number of ordinals after it.
 func (s *Store[K]) Renumber(remap []int32, n int) {
-	for _, sh := range s.shards {
+	at := make([]Slot, n)
+	for id, sh := range s.shards {
 		for i, r := range sh.rows {
 			if r.ord >= 0 {
-				sh.rows[i].ord = remap[r.ord]
+				o := remap[r.ord]
+				sh.rows[i].ord = o
+				at[o] = Slot{shard: int32(id), row: int32(i)}
 			}
 		}
 	}
+	s.at = at
 	s.ords = int32(n)
 }
 
@@ -183,11 +204,13 @@ func (sh *shard) take(dims int, a *arena, limit int) int32 {
 	}
 	if len(sh.spare) < dims {
 		sh.block = min(max(2*sh.block, minBlock), maxBlock)
-		sh.spare = a.alloc(min(sh.block, max(limit-len(sh.rows), 1)) * dims)
+		n := min(sh.block, max(limit-len(sh.rows), 1)) * dims
+		sh.spare = a.alloc(n)
+		sh.qspare = a.allocInt8(n)
 	}
-	v := sh.spare[:dims:dims]
-	sh.spare = sh.spare[dims:]
-	sh.rows = append(sh.rows, row{vec: v, ord: -1})
+	v, q := sh.spare[:dims:dims], sh.qspare[:dims:dims]
+	sh.spare, sh.qspare = sh.spare[dims:], sh.qspare[dims:]
+	sh.rows = append(sh.rows, row{vec: v, q: q, ord: -1})
 	return int32(len(sh.rows) - 1)
 }
 
@@ -208,7 +231,10 @@ type Filter[K comparable] struct {
 const minRowsPerWorker = 4096
 
 // Search returns the n vectors most similar to q among those f admits, best
-// first, scored by cosine similarity. Shards are scanned on every core.
+// first, scored by cosine similarity. Shards are scanned on every core in
+// the vectors' int8 form; the best rerankFactor*n are then scored again
+// with their float32 form, which orders them exactly (an int8 score is
+// off by a few thousandths: only near the n-th place could two swap).
 func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) ([]rank.Scored, error) {
 	if s.dims != 0 && len(q) != s.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(q), s.dims)
@@ -242,13 +268,16 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	if len(jobs) == 0 {
 		return nil, nil
 	}
+	qq := make([]int16, len(q))
+	qscale := quantizeQuery(qq, q)
+	cand := rerankFactor * n
 	// One goroutine per core takes the next shard until none is left.
 	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
 	tops := make([]*rank.Top, workers)
 	errs := make([]error, workers)
 	var next atomic.Int64
 	scan := func(w int) {
-		top := rank.NewTop(n)
+		top := rank.NewTop(cand)
 		tops[w] = top
 		for {
 			i := int(next.Add(1)) - 1
@@ -259,7 +288,7 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 				errs[w] = err
 				return
 			}
-			jobs[i].scan(q, allow, top)
+			jobs[i].scan(qq, qscale, allow, top)
 		}
 	}
 	if workers <= 1 {
@@ -274,12 +303,11 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if len(tops) == 1 {
-		return tops[0].Sorted(), nil
-	}
 	top := rank.NewTop(n)
 	for _, t := range tops {
 		for _, sc := range t.Kept() {
+			at := s.at[sc.Chunk]
+			sc.Score = float64(dot(q, s.shards[at.shard].rows[at.row].vec))
 			if top.Wants(sc.Score) {
 				top.Push(sc)
 			}
@@ -287,6 +315,10 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	}
 	return top.Sorted(), nil
 }
+
+// rerankFactor is how many candidates per result the int8 scan hands to
+// the exact rescoring: see TestQuantizedSearchIsExact and BENCHMARKS.md.
+const rerankFactor = 4
 
 // mark sets the bits of the chunks of sh that admit admits and reports
 // whether there was any.
@@ -302,14 +334,15 @@ func (sh *shard) mark(admit func(int32) bool, allow []uint64) bool {
 }
 
 // scan offers top every vector of sh that allow marks (nil: every one),
-// scored by its dot product with the unit vector q. It allocates nothing.
-func (sh *shard) scan(q []float32, allow []uint64, top *rank.Top) {
+// scored by the dot product of its int8 form with the query's int16 form
+// q (of scale qscale). It allocates nothing.
+func (sh *shard) scan(q []int16, qscale float32, allow []uint64, top *rank.Top) {
 	for i := range sh.rows {
 		r := &sh.rows[i]
 		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
 			continue
 		}
-		if sc := float64(dot(q, r.vec)); top.Wants(sc) {
+		if sc := float64(dotQuant(q, r.q)) * float64(r.scale*qscale); top.Wants(sc) {
 			top.Push(rank.Scored{Chunk: r.ord, Score: sc})
 		}
 	}
