@@ -138,15 +138,20 @@ func snapshotVersion(dir string) (v version, ok bool) {
 	return h.version, true
 }
 
-// fileMap is a mapped snapshot, unmapped once.
+// fileMap is a mapped snapshot and the open file the vectors' float32
+// forms are read from, released once.
 type fileMap struct {
 	once sync.Once
 	b    []byte
+	f    *os.File
 }
 
 func (fm *fileMap) unmap() {
 	if fm != nil {
-		fm.once.Do(func() { vec.UnmapFile(fm.b) })
+		fm.once.Do(func() {
+			vec.UnmapFile(fm.b)
+			fm.f.Close()
+		})
 	}
 }
 
@@ -158,19 +163,21 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	if st.Size() < snapHeader || st.Size() > int64(^uint(0)>>1) {
+		f.Close()
 		return nil, fmt.Errorf("%w: %d bytes", errSnapshot, st.Size())
 	}
 	b, err := vec.MapFile(f, int(st.Size()))
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("map %s: %w", f.Name(), err)
 	}
-	fm := &fileMap{b: b}
+	fm := &fileMap{b: b, f: f}
 	defer func() {
 		if err != nil {
 			fm.unmap()
@@ -197,6 +204,7 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	m := newMemIndex(int(h.dims), shardSize)
 	m.version = h.version
 	m.file = fm
+	m.vecs.SetFile(f)
 	// A memIndex dropped without release (a test resetting an index's
 	// memory) still gives the mapping back.
 	runtime.AddCleanup(m, func(fm *fileMap) { fm.unmap() }, fm)
@@ -240,10 +248,9 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 		uintptr(unsafe.Pointer(unsafe.SliceData(sec[secScales])))%4 != 0 {
 		return nil, fmt.Errorf("%w: chunks", errSnapshot)
 	}
-	var vecs, scales []float32
+	var scales []float32
 	var quant []int8
 	if count > 0 && width > 0 {
-		vecs = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secVectors]))), count*width)
 		quant = unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(sec[secQuant]))), count*width)
 		scales = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secScales]))), count)
 	}
@@ -258,8 +265,9 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 			return nil, fmt.Errorf("%w: chunk %d", errSnapshot, ord)
 		}
 		d := docs[no]
+		off := int64(h.sec[secVectors].off) + int64(ord)*int64(width)*4
 		slot, err := m.vecs.Attach(container{d.source, d.container}, int32(ord),
-			vecs[ord*width:(ord+1)*width], quant[ord*width:(ord+1)*width], scales[ord])
+			quant[ord*width:(ord+1)*width], scales[ord], off)
 		if err != nil {
 			return nil, fmt.Errorf("%w: chunk %d: %v", errSnapshot, ord, err)
 		}
@@ -339,13 +347,19 @@ func writeSnapshot(dir string, m *memIndex) (err error) {
 	// The vectors, their int8 forms and scales, each in ordinal order.
 	zero := make([]float32, h.dims)
 	zeroQ := make([]int8, h.dims)
+	buf := make([]float32, h.dims)
 	for i, sec := range []int{secVectors, secQuant, secScales} {
 		w.write(make([]byte, (64-w.n%64)%64))
 		start = w.n
 		for _, c := range m.chunks {
 			v, q, scale := zero, zeroQ, float32(0)
-			if c.doc != nil {
-				v, q, scale = m.vecs.Vector(c.slot)
+			if c.doc != nil && i == 0 {
+				var err error
+				if v, err = m.vecs.Vector(c.slot, buf); err != nil {
+					return err
+				}
+			} else if c.doc != nil {
+				q, scale = m.vecs.Quantized(c.slot)
 			}
 			switch i {
 			case 0:

@@ -2,13 +2,16 @@ package vec
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
 )
@@ -34,6 +37,7 @@ type Store[K comparable] struct {
 	ords      int32         // 1 + the largest ordinal added since the last Renumber
 	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
 	arena     *arena
+	file      io.ReaderAt // where Attach's float32 vectors are read from
 }
 
 // Slot is where Add put a vector: give it to Remove.
@@ -51,12 +55,15 @@ type shard struct {
 }
 
 // row is one slot of a shard: a unit vector, its int8 form (vec ≈
-// scale*q) and its ordinal, -1 while the slot is free.
+// scale*q) and its ordinal, -1 while the slot is free. The float32 vector
+// of an Attached row is not in memory (vec is nil) but at off in the
+// Store's file.
 type row struct {
 	vec   []float32
 	q     []int8
 	scale float32
 	ord   int32
+	off   int64
 }
 
 // Blocks start small (a space of five pages should not take a megabyte)
@@ -124,30 +131,60 @@ func (s *Store[K]) placed(ord int32, slot Slot) Slot {
 	return slot
 }
 
-// Attach stores v as chunk ord of group without copying it, for vectors
-// that a snapshot of a Store (see Vector) holds already scaled to unit
-// length, with their int8 form q and its scale. v and q must stay valid
-// until the Store is released; their slot, once removed, is written by a
-// later Add, so they must be writable memory (a private mapping will do:
-// the file underneath is not changed).
-func (s *Store[K]) Attach(group K, ord int32, v []float32, q []int8, scale float32) (Slot, error) {
+// SetFile gives the Store the file that Attach's offsets refer to. It
+// must stay open until the Store is released.
+func (s *Store[K]) SetFile(f io.ReaderAt) { s.file = f }
+
+// Attach stores chunk ord of group from a snapshot of a Store (see
+// Vector): the int8 form q of its unit vector, with its scale, without
+// copying it, and the offset in the Store's file (SetFile) of its float32
+// form, little-endian, which is read only when a search rescores it. So a
+// search reads the file at a few offsets rather than map it: a mapping
+// may bring in far more of the file than the pages read, and the process
+// would then hold them. q must stay valid until the Store is released.
+func (s *Store[K]) Attach(group K, ord int32, q []int8, scale float32, off int64) (Slot, error) {
 	if s.dims == 0 {
-		s.dims = len(v)
+		s.dims = len(q)
 	}
-	if len(v) != s.dims || len(q) != s.dims {
-		return Slot{}, fmt.Errorf("vector of %d and %d dimensions, want %d", len(v), len(q), s.dims)
+	if len(q) != s.dims {
+		return Slot{}, fmt.Errorf("vector of %d dimensions, want %d", len(q), s.dims)
 	}
 	id := s.shardFor(group)
 	sh := s.shards[id]
-	sh.rows = append(sh.rows, row{vec: v[:len(v):len(v)], q: q[:len(q):len(q)], scale: scale, ord: ord})
+	sh.rows = append(sh.rows, row{q: q[:len(q):len(q)], scale: scale, ord: ord, off: off})
 	return s.placed(ord, Slot{shard: id, row: int32(len(sh.rows) - 1)}), nil
 }
 
-// Vector is the stored (unit) vector in slot with its int8 form and
-// scale: read them, do not keep them past the Store's release.
-func (s *Store[K]) Vector(slot Slot) (v []float32, q []int8, scale float32) {
+// Vector is the stored (unit) vector in slot, in buf (of Dims floats)
+// when it has to be read from the file: read it, do not keep it past the
+// Store's release.
+func (s *Store[K]) Vector(slot Slot, buf []float32) ([]float32, error) {
+	return s.float(&s.shards[slot.shard].rows[slot.row], buf)
+}
+
+// Quantized is the int8 form of the vector in slot and its scale.
+func (s *Store[K]) Quantized(slot Slot) (q []int8, scale float32) {
 	r := &s.shards[slot.shard].rows[slot.row]
-	return r.vec, r.q, r.scale
+	return r.q, r.scale
+}
+
+// float is r's float32 vector: in memory, or read from the file into buf.
+func (s *Store[K]) float(r *row, buf []float32) ([]float32, error) {
+	if r.vec != nil {
+		return r.vec, nil
+	}
+	buf = buf[:s.dims]
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(buf))), 4*len(buf))
+	if s.file == nil {
+		return nil, errors.New("no file to read vectors from")
+	}
+	if _, err := s.file.ReadAt(b, r.off); err != nil {
+		return nil, fmt.Errorf("read vector of chunk %d: %w", r.ord, err)
+	}
+	for i := range buf {
+		buf[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return buf, nil
 }
 
 // Remove frees the slot of a vector.
@@ -200,6 +237,10 @@ func (sh *shard) take(dims int, a *arena, limit int) int32 {
 	if n := len(sh.free); n > 0 {
 		i := sh.free[n-1]
 		sh.free = sh.free[:n-1]
+		if r := &sh.rows[i]; r.vec == nil {
+			// An Attached row's: its int8 form is not ours to write.
+			r.vec, r.q = a.alloc(dims), a.allocInt8(dims)
+		}
 		return i
 	}
 	if len(sh.spare) < dims {
@@ -304,10 +345,15 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 		return nil, err
 	}
 	top := rank.NewTop(n)
+	buf := make([]float32, s.dims)
 	for _, t := range tops {
 		for _, sc := range t.Kept() {
 			at := s.at[sc.Chunk]
-			sc.Score = float64(dot(q, s.shards[at.shard].rows[at.row].vec))
+			v, err := s.float(&s.shards[at.shard].rows[at.row], buf)
+			if err != nil {
+				return nil, err
+			}
+			sc.Score = float64(dot(q, v))
 			if top.Wants(sc.Score) {
 				top.Push(sc)
 			}
