@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/embed"
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 )
 
@@ -297,6 +298,8 @@ func BenchmarkSearchLatency(b *testing.B) {
 	for i := range queries {
 		queries[i] = corpus.words(2 + i%4)
 	}
+	// The reference workload, for the p50s as ratios.
+	ref := benchref.Measure(5)
 	for _, n := range sizes {
 		dir, _ := scaleStore(b, n, 0)
 		x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
@@ -328,6 +331,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 					slices.Sort(lat)
 					b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50-ms")
 					b.ReportMetric(float64(percentile(lat, 99).Microseconds())/1000, "p99-ms")
+					b.Logf("p50 %s", benchref.Ratio(percentile(lat, 50), ref))
 				})
 			}
 		}

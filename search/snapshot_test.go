@@ -185,6 +185,22 @@ func TestSnapshotUnusable(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"older format", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, snapFile)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := decodeSnapHead(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.format = snapFormat - 1
+			copy(b, h.encode())
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"not a snapshot", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, snapFile), make([]byte, 10000), 0o600); err != nil {
 				t.Fatal(err)
