@@ -286,121 +286,267 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	return m, nil
 }
 
-// writeSnapshot writes m as the snapshot of dir: into a temporary file
-// that replaces the old snapshot only once complete and synced.
-func writeSnapshot(dir string, m *memIndex) (err error) {
-	if len(m.epoch)+len(m.model) > snapHeader/2 {
-		return errors.New("snapshot: epoch and model names too long")
+// snapWriter writes a snapshot into a temporary file of its directory
+// that replaces the old snapshot only once complete and synced (finish).
+type snapWriter struct {
+	dir string
+	f   *os.File
+	w   *countWriter
+	h   *snapHead
+}
+
+func newSnapWriter(dir string, v version, dims int) (*snapWriter, error) {
+	if len(v.epoch)+len(v.model) > snapHeader/2 {
+		return nil, errors.New("epoch and model names too long")
 	}
 	f, err := os.CreateTemp(dir, snapFile+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	sw := &snapWriter{dir: dir, f: f, w: &countWriter{w: bufio.NewWriterSize(f, 1<<20)},
+		h: &snapHead{version: v, format: snapFormat, dims: uint32(dims)}}
+	sw.w.write(make([]byte, snapHeader))
+	return sw, nil
+}
+
+// section writes one section, starting at a cache line, with fill.
+func (sw *snapWriter) section(sec int, fill func(w *countWriter)) {
+	sw.w.write(make([]byte, (64-sw.w.n%64)%64))
+	start := sw.w.n
+	fill(sw.w)
+	sw.h.sec[sec] = snapSection{start, sw.w.n - start}
+}
+
+// docs writes the documents in id order, so that the same index gives the
+// same file, and returns their numbers.
+func (sw *snapWriter) docs(docs map[string]*docRec) map[*docRec]int32 {
+	ids := make([]string, 0, len(docs))
+	for id := range docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	number := make(map[*docRec]int32, len(ids))
+	sw.section(secDocs, func(w *countWriter) {
+		b := binary.AppendUvarint(nil, uint64(len(ids)))
+		for i, id := range ids {
+			d := docs[id]
+			number[d] = int32(i)
+			for _, s := range []string{d.id, d.source, d.container, d.typ, d.status} {
+				b = appendStr(b, s)
+			}
+			b = binary.AppendVarint(b, timeToInt(d.updated))
+			b = binary.AppendUvarint(b, uint64(len(d.labels)))
+			for _, l := range d.labels {
+				b = appendStr(b, l)
+			}
+			w.write(b)
+			b = b[:0]
+		}
+	})
+	return number
+}
+
+// finish writes the header, syncs the file and renames it over the
+// snapshot; the rename is synced too, so that it survives a crash.
+func (sw *snapWriter) finish() error {
+	sw.h.size = sw.w.n
+	if err := sw.w.flush(); err != nil {
+		return err
+	}
+	if _, err := sw.f.WriteAt(sw.h.encode(), 0); err != nil {
+		return err
+	}
+	if err := sw.f.Sync(); err != nil {
+		return err
+	}
+	if err := sw.f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(sw.f.Name(), filepath.Join(sw.dir, snapFile)); err != nil {
+		return err
+	}
+	if d, err := os.Open(sw.dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// abort removes the temporary file of a snapshot not finished.
+func (sw *snapWriter) abort() {
+	sw.f.Close()
+	os.Remove(sw.f.Name())
+}
+
+// writeSnapshot writes m as the snapshot of dir.
+func writeSnapshot(dir string, m *memIndex) (err error) {
+	sw, err := newSnapWriter(dir, m.version, m.vecs.Dims())
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			sw.abort()
 		}
 	}()
-	w := &countWriter{w: bufio.NewWriterSize(f, 1<<20)}
-	h := &snapHead{version: m.version, format: snapFormat, dims: uint32(m.vecs.Dims())}
-	w.write(make([]byte, snapHeader))
-
-	// Documents in id order, so the same index gives the same file.
-	ids := make([]string, 0, len(m.docs))
-	for id := range m.docs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	number := make(map[*docRec]int32, len(ids))
-	start := w.n
-	var b []byte
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for i, id := range ids {
-		d := m.docs[id]
-		number[d] = int32(i)
-		for _, s := range []string{d.id, d.source, d.container, d.typ, d.status} {
-			b = appendStr(b, s)
-		}
-		b = binary.AppendVarint(b, timeToInt(d.updated))
-		b = binary.AppendUvarint(b, uint64(len(d.labels)))
-		for _, l := range d.labels {
-			b = appendStr(b, l)
-		}
-		w.write(b)
-		b = b[:0]
-	}
-	h.sec[secDocs] = snapSection{start, w.n - start}
-
-	start = w.n
-	for _, c := range m.chunks {
-		no := int32(-1)
-		if c.doc != nil {
-			no = number[c.doc]
-		}
-		b = binary.LittleEndian.AppendUint32(b[:0], uint32(no))
-		b = binary.LittleEndian.AppendUint32(b, uint32(c.idx))
-		w.write(b)
-	}
-	h.sec[secChunks] = snapSection{start, w.n - start}
-
-	// The vectors, their int8 forms and scales, each in ordinal order.
-	zero := make([]float32, h.dims)
-	zeroQ := make([]int8, h.dims)
-	buf := make([]float32, h.dims)
-	for i, sec := range []int{secVectors, secQuant, secScales} {
-		w.write(make([]byte, (64-w.n%64)%64))
-		start = w.n
+	number := sw.docs(m.docs)
+	sw.section(secChunks, func(w *countWriter) {
+		var b []byte
 		for _, c := range m.chunks {
-			v, q, scale := zero, zeroQ, float32(0)
-			if c.doc != nil && i == 0 {
+			no := int32(-1)
+			if c.doc != nil {
+				no = number[c.doc]
+			}
+			b = binary.LittleEndian.AppendUint32(b[:0], uint32(no))
+			w.write(binary.LittleEndian.AppendUint32(b, uint32(c.idx)))
+		}
+	})
+	// The vectors, their int8 forms and scales, each in ordinal order;
+	// removed chunks' are zeros.
+	dims := m.vecs.Dims()
+	sw.section(secVectors, func(w *countWriter) {
+		buf, zero := make([]float32, dims), make([]float32, dims)
+		var b []byte
+		for _, c := range m.chunks {
+			v := zero
+			if c.doc != nil {
 				var err error
 				if v, err = m.vecs.Vector(c.slot, buf); err != nil {
-					return err
+					w.fail(err)
+					return
 				}
-			} else if c.doc != nil {
-				q, scale = m.vecs.Quantized(c.slot)
 			}
-			switch i {
-			case 0:
-				b = appendVector(b[:0], v)
-			case 1:
-				b = append(b[:0], unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q))...)
-			case 2:
-				b = appendVector(b[:0], []float32{scale})
-			}
+			b = appendVector(b[:0], v)
 			w.write(b)
 		}
-		h.sec[sec] = snapSection{start, w.n - start}
-	}
+	})
+	sw.section(secQuant, func(w *countWriter) {
+		zero := make([]int8, dims)
+		for _, c := range m.chunks {
+			q := zero
+			if c.doc != nil {
+				q, _ = m.vecs.Quantized(c.slot)
+			}
+			w.write(int8Bytes(q))
+		}
+	})
+	sw.section(secScales, func(w *countWriter) {
+		var b []byte
+		for _, c := range m.chunks {
+			var scale float32
+			if c.doc != nil {
+				_, scale = m.vecs.Quantized(c.slot)
+			}
+			b = appendVector(b[:0], []float32{scale})
+			w.write(b)
+		}
+	})
+	sw.section(secKeyword, func(w *countWriter) { w.fail(m.kw.Save(w)) })
+	return sw.finish()
+}
 
-	start = w.n
-	if w.err == nil {
-		w.err = m.kw.Save(w)
-	}
-	h.sec[secKeyword] = snapSection{start, w.n - start}
-	h.size = w.n
-	if err := w.flush(); err != nil {
+// streamSnapshot writes the snapshot of the store as tx sees it without
+// building the search structures: the vectors go to the file as they are
+// read, only their int8 forms, the keyword index and the documents are
+// held until the end. A writer that never searched (a sync) writes its
+// first snapshot so; a full load would hold every float32 vector too.
+func streamSnapshot(ctx context.Context, tx *sql.Tx, dir string, dims int) (err error) {
+	v, err := storeVersion(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(h.encode(), 0); err != nil {
+	docs := make(map[string]*docRec)
+	var strs interner
+	rows, err := tx.QueryContext(ctx, `SELECT `+docColumns+` FROM documents`)
+	if err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
+	for rows.Next() {
+		r, err := scanDoc(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		docs[r.id] = strs.docRec(r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
+	sw, err := newSnapWriter(dir, v, dims)
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, snapFile)); err != nil {
+	defer func() {
+		if err != nil {
+			sw.abort()
+		}
+	}()
+	number := sw.docs(docs)
+
+	kw := keyword.New()
+	var chunks []byte
+	var quant []int8
+	var scales []float32
+	batches := make(chan *chunkBatch, 4)
+	free := make(chan *chunkBatch, cap(batches)+2)
+	readErr := make(chan error, 1)
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		readErr <- readChunks(readCtx, tx, dims, batches, free)
+	}()
+	drain := func(err error) error {
+		cancel()
+		for range batches {
+		}
 		return err
 	}
-	// The rename itself must survive a crash too.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+	sw.section(secVectors, func(w *countWriter) {
+		var b []byte
+		for bt := range batches {
+			for _, c := range bt.chunks {
+				d := docs[c.docID]
+				if d == nil {
+					w.fail(drain(fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)))
+					return
+				}
+				if len(c.vec) != dims {
+					w.fail(drain(fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, c.docID, c.idx, len(c.vec), dims)))
+					return
+				}
+				ord := int32(len(chunks) / 8)
+				if err := kw.Add(ord, bt.terms[c.terms[0]:c.terms[1]]); err != nil {
+					w.fail(drain(fmt.Errorf("chunk %s#%d: %w", c.docID, c.idx, err)))
+					return
+				}
+				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(number[d]))
+				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(c.idx))
+				n := len(quant)
+				quant = append(quant, make([]int8, dims)...)
+				scales = append(scales, vec.Prepare(c.vec, quant[n:]))
+				b = appendVector(b[:0], c.vec)
+				w.write(b)
+			}
+			select {
+			case free <- bt:
+			default:
+			}
+		}
+	})
+	if err := <-readErr; err != nil {
+		return err
 	}
-	return nil
+	sw.section(secQuant, func(w *countWriter) { w.write(int8Bytes(quant)) })
+	sw.section(secScales, func(w *countWriter) { w.write(appendVector(nil, scales)) })
+	sw.section(secChunks, func(w *countWriter) { w.write(chunks) })
+	sw.section(secKeyword, func(w *countWriter) { w.fail(kw.Save(w)) })
+	return sw.finish()
+}
+
+func int8Bytes(q []int8) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(q))), len(q))
 }
 
 // removeSnapshotTemps removes the temporary files of snapshots that a
@@ -425,12 +571,12 @@ func (x *Index) WriteSnapshot(ctx context.Context) error {
 		return x.fail("snapshot", err)
 	}
 	removeSnapshotTemps(x.dir)
+	dims, err := x.storedDims(ctx)
+	if err != nil {
+		return err
+	}
 	if have, ok := snapshotVersion(x.dir); ok && have == now {
 		// Current, if whole: a damaged one is written again.
-		dims, err := x.storedDims(ctx)
-		if err != nil {
-			return err
-		}
 		m, err := readSnapshot(x.dir, dims, x.shardSize)
 		if err == nil {
 			m.release()
@@ -438,19 +584,49 @@ func (x *Index) WriteSnapshot(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	if err := x.refresh(ctx); err != nil {
-		return err
-	}
 	x.memMu.RLock()
-	defer x.memMu.RUnlock()
-	if x.mem == nil {
-		return nil
+	loaded := x.mem != nil
+	x.memMu.RUnlock()
+	if loaded {
+		// This writer searched: what it holds is the quickest source.
+		if err := x.refresh(ctx); err != nil {
+			return err
+		}
+		x.memMu.RLock()
+		defer x.memMu.RUnlock()
+		if x.mem != nil {
+			err = writeSnapshot(x.dir, x.mem)
+		}
+	} else {
+		err = x.writeSnapshotFromStore(ctx, dims)
 	}
-	if err := writeSnapshot(x.dir, x.mem); err != nil {
+	if err != nil {
 		return fmt.Errorf("search: snapshot %s: %w", x.dir, err)
 	}
-	x.log.Info("index snapshot written", "dir", x.dir, "chunks", x.mem.liveChunks(), "took", time.Since(start).Round(time.Millisecond))
+	x.log.Info("index snapshot written", "dir", x.dir, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// writeSnapshotFromStore writes the snapshot from the old one and the
+// changes since, where the change log reaches it, and otherwise from the
+// whole store.
+func (x *Index) writeSnapshotFromStore(ctx context.Context, dims int) error {
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only transaction
+	if m, err := readSnapshot(x.dir, dims, x.shardSize); err == nil {
+		ok, err := m.applyChanges(ctx, tx)
+		if err == nil && ok {
+			err = writeSnapshot(x.dir, m)
+		}
+		m.release()
+		if err != nil || ok {
+			return err
+		}
+	}
+	return streamSnapshot(ctx, tx, x.dir, dims)
 }
 
 // load builds the memIndex of the store as tx sees it: from the snapshot
@@ -499,6 +675,13 @@ func (c *countWriter) write(b []byte) {
 	n, err := c.w.Write(b)
 	c.n += uint64(n)
 	c.err = err
+}
+
+// fail records err (nil: nothing) as the writer's first error.
+func (c *countWriter) fail(err error) {
+	if c.err == nil {
+		c.err = err
+	}
 }
 
 func (c *countWriter) flush() error {

@@ -125,6 +125,22 @@ func TestSnapshotAnswersLikeTheStore(t *testing.T) {
 		diffAnswers(t, got, want)
 		t.Fatal("a reader opened before the changes answers differently")
 	}
+	// The writer's Close writes the snapshot from the old one and the
+	// changes, tombstones and all: a reader of it has nothing to apply.
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r3 := openReader(t, dir, newHashEmbedder())
+	r3.memMu.RLock()
+	seq := r3.mem.seq
+	r3.memMu.RUnlock()
+	if v, ok := snapshotVersion(dir); !ok || v.seq != seq || !fromSnapshot(t, r3) {
+		t.Fatalf("the writer's Close left snapshot %+v (ok %v), the store is at %d", v, ok, seq)
+	}
+	if got, want := answers(t, r3), answers(t, r2); !reflect.DeepEqual(got, want) {
+		diffAnswers(t, got, want)
+		t.Fatal("answers from the rewritten snapshot differ")
+	}
 }
 
 // TestSnapshotRewrittenUnderReaders: a reader keeps searching while the

@@ -113,12 +113,19 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	i := sh.take(s.dims, s.arena, s.shardSize)
 	r := &sh.rows[i]
 	copy(r.vec, v)
-	if !isUnit(r.vec) {
-		scaleToUnit(r.vec)
-	}
-	r.scale = quantize(r.q, r.vec)
+	r.scale = Prepare(r.vec, r.q)
 	r.ord = ord
 	return s.placed(ord, Slot{shard: id, row: i}), nil
+}
+
+// Prepare makes v a vector as a Store holds it: scaled to unit length in
+// place, with its int8 form written into q (as long as v); it returns the
+// int8 form's scale. A snapshot writer gives Attach what it returns.
+func Prepare(v []float32, q []int8) float32 {
+	if !isUnit(v) {
+		scaleToUnit(v)
+	}
+	return quantize(q, v)
 }
 
 // placed records where ord's vector went.
