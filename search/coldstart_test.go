@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +26,8 @@ import (
 //
 //	ATLASBRIDGE_SCALE=100000 ATLASBRIDGE_SCALE_DIR=/tmp/abscale go test ./search -run '^$' -bench ColdStart -benchtime 10x -timeout 60m
 func BenchmarkColdStart(b *testing.B) {
-	sizes := []int{10000}
-	for _, s := range strings.Split(os.Getenv("ATLASBRIDGE_SCALE"), ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 5 && n != 10000 {
-			sizes = append(sizes, n)
-		}
-	}
 	ctx := context.Background()
-	for _, n := range sizes {
+	for _, n := range benchSizes() {
 		dir, _ := scaleStore(b, n, 0)
 		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
 			ref := benchref.Measure(5)

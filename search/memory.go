@@ -281,11 +281,35 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Reading the store and building the indexes each take about half the
-	// time: one goroutine reads and decodes, this one builds.
-	// Batches go back to the reader once built: their vectors and terms
-	// (copied by addChunk) are the bulk of what the load reads; fresh ones
-	// for every batch were garbage the size of the index (TestReloadMemory).
+	var docID string
+	var d *docRec
+	err = eachChunkBatch(ctx, tx, dims, func(b *chunkBatch) error {
+		for _, c := range b.chunks {
+			if c.docID != docID || d == nil {
+				docID = c.docID
+				if d = m.docs[docID]; d == nil {
+					return fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
+				}
+			}
+			if err := m.addChunk(d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// eachChunkBatch hands fn every chunk with its vector, in batches, until
+// fn fails. Reading the store and what its callers build each take about
+// half the time: one goroutine reads and decodes (readChunks), this one
+// calls fn. Batches go back to the reader once fn has returned: their
+// vectors and terms are the bulk of what is read; fresh ones for every
+// batch were garbage the size of the index (TestReloadMemory).
+func eachChunkBatch(ctx context.Context, tx *sql.Tx, dims int, fn func(*chunkBatch) error) error {
 	batches := make(chan *chunkBatch, 4)
 	free := make(chan *chunkBatch, cap(batches)+2)
 	readErr := make(chan error, 1)
@@ -295,35 +319,19 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 		defer close(batches)
 		readErr <- readChunks(readCtx, tx, dims, batches, free)
 	}()
-	var docID string
-	var d *docRec
 	for b := range batches {
-		for _, c := range b.chunks {
-			if c.docID != docID || d == nil {
-				docID = c.docID
-				if d = m.docs[docID]; d == nil {
-					cancel()
-					for range batches {
-					}
-					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
-				}
+		if err := fn(b); err != nil {
+			cancel()
+			for range batches {
 			}
-			if err := m.addChunk(d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
-				cancel()
-				for range batches {
-				}
-				return nil, err
-			}
+			return err
 		}
 		select {
 		case free <- b:
 		default:
 		}
 	}
-	if err := <-readErr; err != nil {
-		return nil, err
-	}
-	return m, nil
+	return <-readErr
 }
 
 // loadedChunk is one chunk row as loadAll reads it.

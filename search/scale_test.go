@@ -286,12 +286,7 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 //	go test ./search -run '^$' -bench SearchLatency -benchtime 400x
 //	ATLASBRIDGE_SCALE=100000 ATLASBRIDGE_SCALE_DIR=/tmp/abscale go test ./search -run '^$' -bench SearchLatency -benchtime 400x -timeout 30m
 func BenchmarkSearchLatency(b *testing.B) {
-	sizes := []int{10000}
-	for _, s := range strings.Split(os.Getenv("ATLASBRIDGE_SCALE"), ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 5 && n != 10000 {
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := benchSizes()
 	ctx := context.Background()
 	corpus := newSynthCorpus(99)
 	queries := make([]string, 64)
@@ -337,6 +332,18 @@ func BenchmarkSearchLatency(b *testing.B) {
 		}
 		x.Close()
 	}
+}
+
+// benchSizes are the store sizes a benchmark measures: 10k chunks and
+// those in ATLASBRIDGE_SCALE.
+func benchSizes() []int {
+	sizes := []int{10000}
+	for _, s := range strings.Split(os.Getenv("ATLASBRIDGE_SCALE"), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 5 && n != 10000 {
+			sizes = append(sizes, n)
+		}
+	}
+	return sizes
 }
 
 // warmUp collects the garbage of loading and runs a few queries, so that

@@ -488,38 +488,20 @@ func streamSnapshot(ctx context.Context, tx *sql.Tx, dir string, dims int) (err 
 	var chunks []byte
 	var quant []int8
 	var scales []float32
-	batches := make(chan *chunkBatch, 4)
-	free := make(chan *chunkBatch, cap(batches)+2)
-	readErr := make(chan error, 1)
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer close(batches)
-		readErr <- readChunks(readCtx, tx, dims, batches, free)
-	}()
-	drain := func(err error) error {
-		cancel()
-		for range batches {
-		}
-		return err
-	}
 	sw.section(secVectors, func(w *countWriter) {
 		var b []byte
-		for bt := range batches {
+		w.fail(eachChunkBatch(ctx, tx, dims, func(bt *chunkBatch) error {
 			for _, c := range bt.chunks {
 				d := docs[c.docID]
 				if d == nil {
-					w.fail(drain(fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)))
-					return
+					return fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
 				}
 				if len(c.vec) != dims {
-					w.fail(drain(fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, c.docID, c.idx, len(c.vec), dims)))
-					return
+					return fmt.Errorf("%w: chunk %s#%d: vector of %d dimensions, want %d", ErrCorrupt, c.docID, c.idx, len(c.vec), dims)
 				}
 				ord := int32(len(chunks) / 8)
 				if err := kw.Add(ord, bt.terms[c.terms[0]:c.terms[1]]); err != nil {
-					w.fail(drain(fmt.Errorf("chunk %s#%d: %w", c.docID, c.idx, err)))
-					return
+					return fmt.Errorf("chunk %s#%d: %w", c.docID, c.idx, err)
 				}
 				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(number[d]))
 				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(c.idx))
@@ -529,15 +511,9 @@ func streamSnapshot(ctx context.Context, tx *sql.Tx, dir string, dims int) (err 
 				b = appendVector(b[:0], c.vec)
 				w.write(b)
 			}
-			select {
-			case free <- bt:
-			default:
-			}
-		}
+			return w.err
+		}))
 	})
-	if err := <-readErr; err != nil {
-		return err
-	}
 	sw.section(secQuant, func(w *countWriter) { w.write(int8Bytes(quant)) })
 	sw.section(secScales, func(w *countWriter) { w.write(appendVector(nil, scales)) })
 	sw.section(secChunks, func(w *countWriter) { w.write(chunks) })

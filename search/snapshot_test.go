@@ -186,36 +186,10 @@ func TestSnapshotUnusable(t *testing.T) {
 		}},
 		{"header damaged", func(t *testing.T, dir string) { patchFile(t, filepath.Join(dir, snapFile), 20, 0xff) }},
 		{"sections damaged", func(t *testing.T, dir string) {
-			p := filepath.Join(dir, snapFile)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := decodeSnapHead(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.sec[secChunks].len++ // one byte too many, consistently checksummed
-			copy(b, h.encode())
-			if err := os.WriteFile(p, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			rewriteHeader(t, dir, func(h *snapHead) { h.sec[secChunks].len++ })
 		}},
 		{"older format", func(t *testing.T, dir string) {
-			p := filepath.Join(dir, snapFile)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := decodeSnapHead(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.format = snapFormat - 1
-			copy(b, h.encode())
-			if err := os.WriteFile(p, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			rewriteHeader(t, dir, func(h *snapHead) { h.format = snapFormat - 1 })
 		}},
 		{"not a snapshot", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, snapFile), make([]byte, 10000), 0o600); err != nil {
@@ -343,5 +317,25 @@ func diffAnswers(t *testing.T, got, want [][]Result) {
 			}
 			return
 		}
+	}
+}
+
+// rewriteHeader changes the header of dir's snapshot with change, checksum
+// and all.
+func rewriteHeader(t *testing.T, dir string, change func(*snapHead)) {
+	t.Helper()
+	p := filepath.Join(dir, snapFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := decodeSnapHead(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(h)
+	copy(b, h.encode())
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

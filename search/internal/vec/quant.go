@@ -10,10 +10,7 @@ import "math"
 // scale: v[i] ≈ scale * q[i], the largest |v[i]| mapped to 127.
 func quantize(q []int8, v []float32) float32 {
 	q = q[:len(v)]
-	var m float32
-	for _, f := range v {
-		m = max(m, float32(math.Abs(float64(f))))
-	}
+	m := maxAbs(v)
 	if m == 0 {
 		clear(q)
 		return 0
@@ -30,10 +27,7 @@ func quantize(q []int8, v []float32) float32 {
 // with int8 values overflows an int32 (the AVX2 kernel adds in int32).
 func quantizeQuery(out []int16, q []float32) float32 {
 	out = out[:len(q)]
-	var m float32
-	for _, f := range q {
-		m = max(m, float32(math.Abs(float64(f))))
-	}
+	m := maxAbs(q)
 	if m == 0 {
 		clear(out)
 		return 0
@@ -44,6 +38,15 @@ func quantizeQuery(out []int16, q []float32) float32 {
 		out[i] = int16(math.Round(float64(f) * inv))
 	}
 	return float32(float64(m) / top)
+}
+
+// maxAbs is the largest absolute value in v (0 for none).
+func maxAbs(v []float32) float32 {
+	var m float32
+	for _, f := range v {
+		m = max(m, float32(math.Abs(float64(f))))
+	}
+	return m
 }
 
 // dotQuantGeneric is the dot product of an int16 query and an int8 vector
