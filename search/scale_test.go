@@ -310,6 +310,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 				}
 				b.Run(name, func(b *testing.B) {
 					lat := make([]time.Duration, 0, b.N)
+					cpu0 := cpuTime()
 					i := 0
 					for b.Loop() {
 						q := Query{Text: queries[i%len(queries)], K: 10, Mode: mode}
@@ -323,6 +324,8 @@ func BenchmarkSearchLatency(b *testing.B) {
 						lat = append(lat, time.Since(s))
 						i++
 					}
+					// CPU time per query: a busy machine inflates it less.
+					b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(len(lat)), "cpu-ms")
 					slices.Sort(lat)
 					b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50-ms")
 					b.ReportMetric(float64(percentile(lat, 99).Microseconds())/1000, "p99-ms")

@@ -371,7 +371,7 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 
 // rerankFactor is how many candidates per result the int8 scan hands to
 // the exact rescoring: see TestQuantizedSearchIsExact and BENCHMARKS.md.
-const rerankFactor = 4
+const rerankFactor = 2
 
 // mark sets the bits of the chunks of sh that admit admits and reports
 // whether there was any.
