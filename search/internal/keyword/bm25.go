@@ -240,7 +240,7 @@ func (k *Index) Compact(remap []int32, newCount int) {
 		r := postingReader{data: l.data}
 		for {
 			o, tf, ok := r.next()
-			if !ok {
+			if !ok || uint32(o) >= uint32(len(remap)) {
 				break
 			}
 			if n := remap[o]; n >= 0 {
@@ -330,6 +330,9 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 					break
 				}
 				i += w
+			}
+			if uint32(c) >= uint32(len(k.length)) {
+				break // a damaged saved index (Load): never written so
 			}
 			l := k.length[c]
 			if l < 0 {

@@ -45,3 +45,33 @@ func TestSaveLoad(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoad: whatever the bytes, Load fails cleanly or gives an Index that
+// searches, takes a chunk and compacts without panicking.
+func FuzzLoad(f *testing.F) {
+	k := indexOf(f, []string{"vacuum daemon", "vacuum full", "reindex table"})
+	var buf bytes.Buffer
+	if err := k.Save(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := Load(b)
+		if err != nil {
+			return
+		}
+		for _, q := range [][]string{{"vacuum"}, {"table", "full"}} {
+			l.Search(q, 5, bm25, nil)
+		}
+		n := l.Chunks()
+		if err := l.Add(int32(n), Encode("vacuum again")); err != nil {
+			t.Fatal(err)
+		}
+		remap := make([]int32, n+1)
+		for i := range remap {
+			remap[i] = int32(i)
+		}
+		l.Compact(remap, n+1)
+		l.Search([]string{"vacuum"}, 5, bm25, nil)
+	})
+}
