@@ -484,10 +484,16 @@ func streamSnapshot(ctx context.Context, tx *sql.Tx, dir string, dims int) (err 
 	}()
 	number := sw.docs(docs)
 
+	// Sized once: grown by appending, the int8 forms made garbage of
+	// twice their size.
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM chunks`).Scan(&count); err != nil {
+		return err
+	}
 	kw := keyword.New()
-	var chunks []byte
-	var quant []int8
-	var scales []float32
+	chunks := make([]byte, 0, 8*count)
+	quant := make([]int8, 0, count*dims)
+	scales := make([]float32, 0, count)
 	sw.section(secVectors, func(w *countWriter) {
 		var b []byte
 		w.fail(eachChunkBatch(ctx, tx, dims, func(bt *chunkBatch) error {
@@ -506,7 +512,7 @@ func streamSnapshot(ctx context.Context, tx *sql.Tx, dir string, dims int) (err 
 				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(number[d]))
 				chunks = binary.LittleEndian.AppendUint32(chunks, uint32(c.idx))
 				n := len(quant)
-				quant = append(quant, make([]int8, dims)...)
+				quant = slices.Grow(quant, dims)[:n+dims]
 				scales = append(scales, vec.Prepare(c.vec, quant[n:]))
 				b = appendVector(b[:0], c.vec)
 				w.write(b)
