@@ -14,10 +14,13 @@
 // and Commit swaps it in with one rename: readers see the old or the
 // complete new one, and follow the swap at their next Search or Reload.
 //
-// A reader loads the vectors (package search/internal/vec: off the Go heap,
-// scanned exhaustively on every core) and a BM25 keyword index
-// (search/internal/keyword) from the store, with Options.Lazy at its first
-// Search. A query ranks chunks by both, fuses the rankings by weighted
+// A reader maps the snapshot a writer's Close leaves beside the store
+// (snapshot.go: vectors in float32 and int8, the BM25 keyword index of
+// search/internal/keyword, the documents' metadata) and applies the
+// commits since; without a usable one it loads all that from the store.
+// With Options.Lazy that happens at its first Search. The vector side
+// (search/internal/vec) scans the int8 forms on every core and rescores the
+// best exactly. A query ranks chunks by both, fuses the rankings by weighted
 // reciprocal rank, groups them per document, applies the filters, and reads
 // titles and snippets from the store for the hits only.
 //

@@ -163,6 +163,7 @@ type Index struct {
 	log      *slog.Logger
 	readOnly bool
 	lazy     bool
+	opened   bool // Open succeeded: Close may write the snapshot
 	batch    int
 	lock     *writerLock
 	// store opens the index's generation (see generation.go); a rebuild's
@@ -212,6 +213,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		x.Close()
 		return nil, err
 	}
+	x.opened = true
 	return x, nil
 }
 
@@ -369,10 +371,17 @@ func (x *Index) fail(op string, err error) error {
 	return fmt.Errorf("search: %s %s: %w", op, x.dbPath, err)
 }
 
-// Close releases the store and the writer lock. It must not run
-// concurrently with other calls; later calls fail with ErrClosed.
+// Close releases the store and the writer lock. A writer first brings
+// the snapshot readers map up to date (WriteSnapshot); failing that,
+// readers load the store instead, so Close logs it and goes on. It must
+// not run concurrently with other calls; later calls fail with ErrClosed.
 func (x *Index) Close() error {
 	var errs []error
+	if x.opened && !x.readOnly && x.db != nil {
+		if err := x.WriteSnapshot(context.Background()); err != nil {
+			x.log.Warn("the index snapshot was not written: readers will load the store", "dir", x.dir, "err", err)
+		}
+	}
 	x.memMu.Lock()
 	x.mem.release()
 	x.mem = nil

@@ -9,14 +9,15 @@ import (
 )
 
 // The files of an index directory: the SQLite store (dbFile, with its WAL
-// and shared-memory files while open) and the lock a writer holds.
+// and shared-memory files while open), the snapshot derived from it
+// (snapFile, see snapshot.go) and the lock a writer holds.
 const (
 	dbFile   = "index.db"
 	lockFile = "lock"
 )
 
 // storeFiles are the files that hold the index.
-var storeFiles = []string{dbFile, dbFile + "-wal", dbFile + "-shm"}
+var storeFiles = []string{dbFile, dbFile + "-wal", dbFile + "-shm", snapFile}
 
 // lock takes the writer lock of dir; another writer's holding it is a
 // *LockedError.

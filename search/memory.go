@@ -23,6 +23,9 @@ type memIndex struct {
 	kw     *keyword.Index
 	vecs   *vec.Store[container]
 	strs   interner
+	// file is the mapped snapshot the vectors and posting lists loaded
+	// from it lie in (nil when loaded from the store).
+	file *fileMap
 }
 
 // container is a space or project: the vectors' groups, so that a query
@@ -97,6 +100,7 @@ func (x *Index) offHeapBytes() int64 {
 func (m *memIndex) release() {
 	if m != nil {
 		m.vecs.Release()
+		m.file.unmap()
 	}
 }
 
@@ -277,11 +281,35 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Reading the store and building the indexes each take about half the
-	// time: one goroutine reads and decodes, this one builds.
-	// Batches go back to the reader once built: their vectors and terms
-	// (copied by addChunk) are the bulk of what the load reads; fresh ones
-	// for every batch were garbage the size of the index (TestReloadMemory).
+	var docID string
+	var d *docRec
+	err = eachChunkBatch(ctx, tx, dims, func(b *chunkBatch) error {
+		for _, c := range b.chunks {
+			if c.docID != docID || d == nil {
+				docID = c.docID
+				if d = m.docs[docID]; d == nil {
+					return fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
+				}
+			}
+			if err := m.addChunk(d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// eachChunkBatch hands fn every chunk with its vector, in batches, until
+// fn fails. Reading the store and what its callers build each take about
+// half the time: one goroutine reads and decodes (readChunks), this one
+// calls fn. Batches go back to the reader once fn has returned: their
+// vectors and terms are the bulk of what is read; fresh ones for every
+// batch were garbage the size of the index (TestReloadMemory).
+func eachChunkBatch(ctx context.Context, tx *sql.Tx, dims int, fn func(*chunkBatch) error) error {
 	batches := make(chan *chunkBatch, 4)
 	free := make(chan *chunkBatch, cap(batches)+2)
 	readErr := make(chan error, 1)
@@ -291,35 +319,19 @@ func loadAll(ctx context.Context, tx *sql.Tx, dims, shardSize int) (_ *memIndex,
 		defer close(batches)
 		readErr <- readChunks(readCtx, tx, dims, batches, free)
 	}()
-	var docID string
-	var d *docRec
 	for b := range batches {
-		for _, c := range b.chunks {
-			if c.docID != docID || d == nil {
-				docID = c.docID
-				if d = m.docs[docID]; d == nil {
-					cancel()
-					for range batches {
-					}
-					return nil, fmt.Errorf("%w: chunk %s#%d has no document", ErrCorrupt, c.docID, c.idx)
-				}
+		if err := fn(b); err != nil {
+			cancel()
+			for range batches {
 			}
-			if err := m.addChunk(d, c.idx, b.terms[c.terms[0]:c.terms[1]], c.vec); err != nil {
-				cancel()
-				for range batches {
-				}
-				return nil, err
-			}
+			return err
 		}
 		select {
 		case free <- b:
 		default:
 		}
 	}
-	if err := <-readErr; err != nil {
-		return nil, err
-	}
-	return m, nil
+	return <-readErr
 }
 
 // loadedChunk is one chunk row as loadAll reads it.
@@ -419,6 +431,11 @@ func (m *memIndex) applyChanges(ctx context.Context, tx *sql.Tx) (bool, error) {
 	seq := v.seq
 	if seq == m.seq {
 		return true, nil
+	}
+	if seq < m.seq {
+		// Memory is ahead of the store: a snapshot of a store since
+		// restored from a backup.
+		return false, nil
 	}
 	var minSeq int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0) FROM changes`).Scan(&minSeq); err != nil {
@@ -569,7 +586,7 @@ func (x *Index) refreshStore(ctx context.Context) error {
 	x.mem.release()
 	x.mem = nil
 	start := time.Now()
-	m, err := loadAll(ctx, tx, dims, x.shardSize)
+	m, err := x.load(ctx, tx, dims)
 	if err != nil {
 		return x.fail("load", err)
 	}

@@ -70,6 +70,7 @@ func BeginRebuild(ctx context.Context, dir string, opts Options) (*Rebuild, erro
 		l.release() //nolint:errcheck // the error says more
 		return nil, err
 	}
+	x.opened = true // its Close (in Commit) writes the snapshot into the new generation
 	r.x = x
 	log.Info("rebuilding the index beside the current one", "dir", dir, "into", r.gen)
 	return r, nil

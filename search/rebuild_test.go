@@ -336,3 +336,27 @@ func TestReaderFollowsAfterTheOldIndexIsDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestRebuildCarriesItsSnapshot: a rebuild writes its snapshot into its own
+// generation, so the swap brings it along and leaves the old index's alone;
+// a reader opened after the swap maps it.
+func TestRebuildCarriesItsSnapshot(t *testing.T) {
+	emb := newHashEmbedder()
+	dir := sampleIndex(t, emb)
+	old := fileSum(t, filepath.Join(dir, snapFile))
+	rebuildWith(t, dir, emb, rebuiltDocs(3))
+	snaps, err := filepath.Glob(filepath.Join(dir, genPrefix+"*", snapFile))
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots in the new generation: %v (%v), want one", snaps, err)
+	}
+	if fileSum(t, filepath.Join(dir, snapFile)) != old {
+		t.Error("the rebuild rewrote the old index's snapshot")
+	}
+	r := openReader(t, dir, emb)
+	if !fromSnapshot(t, r) {
+		t.Error("a reader after the swap loaded the store, not the new snapshot")
+	}
+	if got := searchIDs(t, r, "zebra agent"); len(got) != 3 || !onlyPrefix(got, "jira:NEW-") {
+		t.Errorf("reader after the swap: %v, want the 3 rebuilt documents", got)
+	}
+}

@@ -157,6 +157,9 @@ type Index struct {
 	live     int
 	totalLen int64
 	dead     int // removed chunks whose postings are still in place
+	// shared says the posting lists may lie in memory the Index does not
+	// own (Load): Compact then writes each list anew instead of in place.
+	shared bool
 	// accs holds search's score accumulators (*[]float32, zeroed) for
 	// reuse: a fresh one per query, four bytes per chunk, made the
 	// collector run often now that the heap is small.
@@ -178,6 +181,10 @@ func (k *Index) Add(ord int32, terms []byte) error {
 	k.setLength(ord, n)
 	return nil
 }
+
+// Chunks is the number of ordinals the Index knows, removed ones
+// included.
+func (k *Index) Chunks() int { return len(k.length) }
 
 // Live is the number of chunks indexed and not removed.
 func (k *Index) Live() int { return k.live }
@@ -233,16 +240,21 @@ func (k *Index) Compact(remap []int32, newCount int) {
 		r := postingReader{data: l.data}
 		for {
 			o, tf, ok := r.next()
-			if !ok {
+			if !ok || uint32(o) >= uint32(len(remap)) {
 				break
 			}
 			if n := remap[o]; n >= 0 {
 				out.appendPosting(n, tf)
 			}
 		}
-		// The rewrite is never longer: copy it back in place.
+		// The rewrite is never longer: copy it back in place, unless
+		// the list is not ours to write.
 		buf = out.data
-		l.data = append(l.data[:0], out.data...)
+		if k.shared {
+			l.data = append([]byte(nil), out.data...)
+		} else {
+			l.data = append(l.data[:0], out.data...)
+		}
 		l.last, l.n = out.last, out.n
 	}
 	length := make([]int32, newCount)
@@ -253,6 +265,7 @@ func (k *Index) Compact(remap []int32, newCount int) {
 	}
 	k.length = length
 	k.dead = 0
+	k.shared = false
 }
 
 // Search ranks the live chunks allowed by keep (nil: all) against the query
@@ -312,6 +325,9 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 					break
 				}
 				i += w
+			}
+			if uint32(c) >= uint32(len(k.length)) {
+				break // a damaged saved index (Load): never written so
 			}
 			l := k.length[c]
 			if l < 0 {

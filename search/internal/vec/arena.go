@@ -71,6 +71,15 @@ func (a *arena) alloc(n int) []float32 {
 	return v
 }
 
+// allocInt8 returns n zeroed int8s, aligned to a cache line.
+func (a *arena) allocInt8(n int) []int8 {
+	f := a.alloc((n + 3) / 4)
+	if f == nil {
+		return nil
+	}
+	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(f))), n)
+}
+
 // free unmaps every region. The arena can be used again afterwards.
 func (a *arena) free() {
 	a.mu.Lock()

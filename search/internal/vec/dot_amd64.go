@@ -29,3 +29,24 @@ func dot(a, b []float32) float32 {
 	}
 	return s
 }
+
+// dotQuantAVX2 is the dot product of the first n values of a and b, n a
+// positive multiple of 16 (quant_amd64.s).
+//
+//go:noescape
+func dotQuantAVX2(a *int16, b *int8, n int) int32
+
+// dotQuant is the dot product of an int16 query and an int8 vector of the
+// same length.
+func dotQuant(a []int16, b []int8) int32 {
+	if !hasAVX2FMA || len(a) < 16 {
+		return dotQuantGeneric(a, b)
+	}
+	b = b[:len(a)]
+	n := len(a) &^ 15
+	s := dotQuantAVX2(&a[0], &b[0], n)
+	for i := n; i < len(a); i++ {
+		s += int32(a[i]) * int32(b[i])
+	}
+	return s
+}

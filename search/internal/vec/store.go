@@ -2,13 +2,16 @@ package vec
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
 )
@@ -32,7 +35,9 @@ type Store[K comparable] struct {
 	groups    map[K][]int32 // shard ids by group
 	shards    []*shard      // by id
 	ords      int32         // 1 + the largest ordinal added since the last Renumber
+	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
 	arena     *arena
+	file      io.ReaderAt // where Attach's float32 vectors are read from
 }
 
 // Slot is where Add put a vector: give it to Remove.
@@ -42,16 +47,23 @@ type Slot struct {
 
 // shard is a run of slots of one group.
 type shard struct {
-	rows  []row     // by slot, in block order
-	free  []int32   // slots whose ord is -1
-	spare []float32 // the unused end of the newest block
-	block int       // slots in the newest block
+	rows   []row     // by slot, in block order
+	free   []int32   // slots whose ord is -1
+	spare  []float32 // the unused end of the newest block
+	qspare []int8    // … and of its int8 forms
+	block  int       // slots in the newest block
 }
 
-// row is one slot of a shard; ord is -1 while the slot is free.
+// row is one slot of a shard: a unit vector, its int8 form (vec ≈
+// scale*q) and its ordinal, -1 while the slot is free. The float32 vector
+// of an Attached row is not in memory (vec is nil) but at off in the
+// Store's file.
 type row struct {
-	vec []float32
-	ord int32
+	vec   []float32
+	q     []int8
+	scale float32
+	ord   int32
+	off   int64
 }
 
 // Blocks start small (a space of five pages should not take a megabyte)
@@ -99,14 +111,87 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	id := s.shardFor(group)
 	sh := s.shards[id]
 	i := sh.take(s.dims, s.arena, s.shardSize)
-	slot := sh.rows[i].vec
-	copy(slot, v)
-	if !isUnit(slot) {
-		scaleToUnit(slot)
+	r := &sh.rows[i]
+	copy(r.vec, v)
+	r.scale = Prepare(r.vec, r.q)
+	r.ord = ord
+	return s.placed(ord, Slot{shard: id, row: i}), nil
+}
+
+// Prepare makes v a vector as a Store holds it: scaled to unit length in
+// place, with its int8 form written into q (as long as v); it returns the
+// int8 form's scale. A snapshot writer gives Attach what it returns.
+func Prepare(v []float32, q []int8) float32 {
+	if !isUnit(v) {
+		scaleToUnit(v)
 	}
-	sh.rows[i].ord = ord
+	return quantize(q, v)
+}
+
+// placed records where ord's vector went.
+func (s *Store[K]) placed(ord int32, slot Slot) Slot {
 	s.ords = max(s.ords, ord+1)
-	return Slot{shard: id, row: i}, nil
+	for int(ord) >= len(s.at) {
+		s.at = append(s.at, Slot{shard: -1})
+	}
+	s.at[ord] = slot
+	return slot
+}
+
+// SetFile gives the Store the file that Attach's offsets refer to. It
+// must stay open until the Store is released.
+func (s *Store[K]) SetFile(f io.ReaderAt) { s.file = f }
+
+// Attach stores chunk ord of group from a snapshot of a Store (see
+// Vector): the int8 form q of its unit vector, with its scale, without
+// copying it, and the offset in the Store's file (SetFile) of its float32
+// form, little-endian, which is read only when a search rescores it. So a
+// search reads the file at a few offsets rather than map it: a mapping
+// may bring in far more of the file than the pages read, and the process
+// would then hold them. q must stay valid until the Store is released.
+func (s *Store[K]) Attach(group K, ord int32, q []int8, scale float32, off int64) (Slot, error) {
+	if s.dims == 0 {
+		s.dims = len(q)
+	}
+	if len(q) != s.dims {
+		return Slot{}, fmt.Errorf("vector of %d dimensions, want %d", len(q), s.dims)
+	}
+	id := s.shardFor(group)
+	sh := s.shards[id]
+	sh.rows = append(sh.rows, row{q: q[:len(q):len(q)], scale: scale, ord: ord, off: off})
+	return s.placed(ord, Slot{shard: id, row: int32(len(sh.rows) - 1)}), nil
+}
+
+// Vector is the stored (unit) vector in slot, in buf (of Dims floats)
+// when it has to be read from the file: read it, do not keep it past the
+// Store's release.
+func (s *Store[K]) Vector(slot Slot, buf []float32) ([]float32, error) {
+	return s.float(&s.shards[slot.shard].rows[slot.row], buf)
+}
+
+// Quantized is the int8 form of the vector in slot and its scale.
+func (s *Store[K]) Quantized(slot Slot) (q []int8, scale float32) {
+	r := &s.shards[slot.shard].rows[slot.row]
+	return r.q, r.scale
+}
+
+// float is r's float32 vector: in memory, or read from the file into buf.
+func (s *Store[K]) float(r *row, buf []float32) ([]float32, error) {
+	if r.vec != nil {
+		return r.vec, nil
+	}
+	buf = buf[:s.dims]
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(buf))), 4*len(buf))
+	if s.file == nil {
+		return nil, errors.New("no file to read vectors from")
+	}
+	if _, err := s.file.ReadAt(b, r.off); err != nil {
+		return nil, fmt.Errorf("read vector of chunk %d: %w", r.ord, err)
+	}
+	for i := range buf {
+		buf[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return buf, nil
 }
 
 // Remove frees the slot of a vector.
@@ -119,13 +204,17 @@ func (s *Store[K]) Remove(slot Slot) {
 // Renumber gives every stored vector a new ordinal: remap[old], which must
 // not be -1 for a stored one; n is the number of ordinals after it.
 func (s *Store[K]) Renumber(remap []int32, n int) {
-	for _, sh := range s.shards {
+	at := make([]Slot, n)
+	for id, sh := range s.shards {
 		for i, r := range sh.rows {
 			if r.ord >= 0 {
-				sh.rows[i].ord = remap[r.ord]
+				o := remap[r.ord]
+				sh.rows[i].ord = o
+				at[o] = Slot{shard: int32(id), row: int32(i)}
 			}
 		}
 	}
+	s.at = at
 	s.ords = int32(n)
 }
 
@@ -155,15 +244,21 @@ func (sh *shard) take(dims int, a *arena, limit int) int32 {
 	if n := len(sh.free); n > 0 {
 		i := sh.free[n-1]
 		sh.free = sh.free[:n-1]
+		if r := &sh.rows[i]; r.vec == nil {
+			// An Attached row's: its int8 form is not ours to write.
+			r.vec, r.q = a.alloc(dims), a.allocInt8(dims)
+		}
 		return i
 	}
 	if len(sh.spare) < dims {
 		sh.block = min(max(2*sh.block, minBlock), maxBlock)
-		sh.spare = a.alloc(min(sh.block, max(limit-len(sh.rows), 1)) * dims)
+		n := min(sh.block, max(limit-len(sh.rows), 1)) * dims
+		sh.spare = a.alloc(n)
+		sh.qspare = a.allocInt8(n)
 	}
-	v := sh.spare[:dims:dims]
-	sh.spare = sh.spare[dims:]
-	sh.rows = append(sh.rows, row{vec: v, ord: -1})
+	v, q := sh.spare[:dims:dims], sh.qspare[:dims:dims]
+	sh.spare, sh.qspare = sh.spare[dims:], sh.qspare[dims:]
+	sh.rows = append(sh.rows, row{vec: v, q: q, ord: -1})
 	return int32(len(sh.rows) - 1)
 }
 
@@ -184,7 +279,10 @@ type Filter[K comparable] struct {
 const minRowsPerWorker = 4096
 
 // Search returns the n vectors most similar to q among those f admits, best
-// first, scored by cosine similarity. Shards are scanned on every core.
+// first, scored by cosine similarity. Shards are scanned on every core in
+// the vectors' int8 form; the best rerankFactor*n are then scored again
+// with their float32 form, which orders them exactly (an int8 score is
+// off by a few thousandths: only near the n-th place could two swap).
 func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) ([]rank.Scored, error) {
 	if s.dims != 0 && len(q) != s.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(q), s.dims)
@@ -218,13 +316,16 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	if len(jobs) == 0 {
 		return nil, nil
 	}
+	qq := make([]int16, len(q))
+	qscale := quantizeQuery(qq, q)
+	cand := rerankFactor * n
 	// One goroutine per core takes the next shard until none is left.
 	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
 	tops := make([]*rank.Top, workers)
 	errs := make([]error, workers)
 	var next atomic.Int64
 	scan := func(w int) {
-		top := rank.NewTop(n)
+		top := rank.NewTop(cand)
 		tops[w] = top
 		for {
 			i := int(next.Add(1)) - 1
@@ -235,7 +336,7 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 				errs[w] = err
 				return
 			}
-			jobs[i].scan(q, allow, top)
+			jobs[i].scan(qq, qscale, allow, top)
 		}
 	}
 	if workers <= 1 {
@@ -250,12 +351,16 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if len(tops) == 1 {
-		return tops[0].Sorted(), nil
-	}
 	top := rank.NewTop(n)
+	buf := make([]float32, s.dims)
 	for _, t := range tops {
 		for _, sc := range t.Kept() {
+			at := s.at[sc.Chunk]
+			v, err := s.float(&s.shards[at.shard].rows[at.row], buf)
+			if err != nil {
+				return nil, err
+			}
+			sc.Score = float64(dot(q, v))
 			if top.Wants(sc.Score) {
 				top.Push(sc)
 			}
@@ -263,6 +368,10 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	}
 	return top.Sorted(), nil
 }
+
+// rerankFactor is how many candidates per result the int8 scan hands to
+// the exact rescoring: see TestQuantizedSearchIsExact and BENCHMARKS.md.
+const rerankFactor = 2
 
 // mark sets the bits of the chunks of sh that admit admits and reports
 // whether there was any.
@@ -278,14 +387,15 @@ func (sh *shard) mark(admit func(int32) bool, allow []uint64) bool {
 }
 
 // scan offers top every vector of sh that allow marks (nil: every one),
-// scored by its dot product with the unit vector q. It allocates nothing.
-func (sh *shard) scan(q []float32, allow []uint64, top *rank.Top) {
+// scored by the dot product of its int8 form with the query's int16 form
+// q (of scale qscale). It allocates nothing.
+func (sh *shard) scan(q []int16, qscale float32, allow []uint64, top *rank.Top) {
 	for i := range sh.rows {
 		r := &sh.rows[i]
 		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
 			continue
 		}
-		if sc := float64(dot(q, r.vec)); top.Wants(sc) {
+		if sc := float64(dotQuant(q, r.q)) * float64(r.scale*qscale); top.Wants(sc) {
 			top.Push(rank.Scored{Chunk: r.ord, Score: sc})
 		}
 	}
