@@ -195,7 +195,8 @@ func (c *genConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return c.Conn.Begin() //nolint:staticcheck // the fallback database/sql itself would take
+	//lint:ignore SA1019 the fallback database/sql itself takes for a driver without BeginTx
+	return c.Conn.Begin()
 }
 
 func (c *genConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
