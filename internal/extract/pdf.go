@@ -22,8 +22,10 @@ func pdfText(w *writer, data []byte, maxPages int) (err error) {
 			}
 			err = fmt.Errorf("%w: pdf: %v", ErrMalformed, r)
 		}
-		if err != nil && w.ctx.Err() != nil {
-			err = ErrTimeout // whatever the library made of the failed read
+		// Whatever the library made of a failed read, an error or a quiet
+		// end of the stream, the text is cut short: the time ran out.
+		if w.ctx.Err() != nil {
+			err = ErrTimeout
 		}
 	}()
 	r, err := pdf.NewReader(&guardedReader{r: bytes.NewReader(data), w: w}, int64(len(data)))
