@@ -164,6 +164,8 @@ type Index struct {
 	// reuse: a fresh one per query, four bytes per chunk, made the
 	// collector run often now that the heap is small.
 	accs sync.Pool
+	// pages holds SearchPages' scratch memory (*pageScratch) likewise.
+	pages sync.Pool
 }
 
 // New returns an empty Index.
