@@ -145,7 +145,7 @@ func (m *memIndex) addChunk(d *docRec, idx int32, terms []byte, v []float32) err
 	}
 	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, slot: slot})
 	d.ords = append(d.ords, ord)
-	m.pageKey.add(ord, d.ords[0])
+	m.pageKey.add(ord, d.ords[0], m.kw.Length(ord))
 	return nil
 }
 

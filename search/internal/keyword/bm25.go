@@ -191,6 +191,15 @@ func (k *Index) Chunks() int { return len(k.length) }
 // Live is the number of chunks indexed and not removed.
 func (k *Index) Live() int { return k.live }
 
+// Length is the number of terms of chunk ord, or -1 when it is removed or
+// unknown.
+func (k *Index) Length(ord int32) int {
+	if uint32(ord) >= uint32(len(k.length)) {
+		return -1
+	}
+	return int(k.length[ord])
+}
+
 // add indexes one term of chunk ord.
 func (k *Index) add(ord int32, term []byte, tf int) {
 	id, ok := k.terms[string(term)]

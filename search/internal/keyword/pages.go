@@ -20,8 +20,9 @@ type Pages struct {
 	// be ranked (the query's filters). It is asked once per page a query
 	// term reaches.
 	Allow func(key int32) bool
-	// Chunks returns the chunk ordinals of the page with the given key.
-	Chunks func(key int32) []int32
+	// Len gives, by page key, the page's length: the sum of its chunks'
+	// (Index.Length), kept by the caller with Key.
+	Len []int32
 	// Live is the number of pages indexed.
 	Live int
 }
@@ -105,7 +106,7 @@ func (k *Index) scratch() *pageScratch {
 }
 
 // admit meets page p for the first time in a query: it asks pages.Allow and
-// sums the page's length, and says whether the page counts.
+// notes the page's length, and says whether the page counts.
 func (s *pageScratch) admit(p int32, pages Pages) bool {
 	s.seen = append(s.seen, p)
 	if pages.Allow != nil && !pages.Allow(p) {
@@ -113,10 +114,8 @@ func (s *pageScratch) admit(p int32, pages Pages) bool {
 		return false
 	}
 	var l float32
-	for _, o := range pages.Chunks(p) {
-		if int(o) < len(s.k.length) && s.k.length[o] > 0 {
-			l += float32(s.k.length[o])
-		}
+	if int(p) < len(pages.Len) {
+		l = float32(pages.Len[p])
 	}
 	s.lens[p] = max(l, 1)
 	return true

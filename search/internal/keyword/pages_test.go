@@ -9,25 +9,26 @@ import (
 	"testing"
 )
 
-// pagesOf groups chunk ordinals: pages[i] lists page i's chunks, and a
-// page is keyed by its first chunk. Pages keyed in skip are filtered out.
-func pagesOf(pages [][]int32, skip ...int32) Pages {
-	var key []int32
-	byKey := map[int32][]int32{}
+// pagesOf groups the chunk ordinals of k: pages[i] lists page i's chunks,
+// and a page is keyed by its first chunk. Pages keyed in skip are filtered
+// out.
+func pagesOf(k *Index, pages [][]int32, skip ...int32) Pages {
+	key := make([]int32, k.Chunks())
+	for i := range key {
+		key[i] = -1
+	}
+	lens := make([]int32, k.Chunks())
 	for _, p := range pages {
 		for _, c := range p {
-			for int(c) >= len(key) {
-				key = append(key, -1)
-			}
 			key[c] = p[0]
+			lens[p[0]] += int32(max(k.Length(c), 0))
 		}
-		byKey[p[0]] = p
 	}
 	return Pages{
-		Key:    key,
-		Allow:  func(k int32) bool { return !slices.Contains(skip, k) },
-		Chunks: func(key int32) []int32 { return byKey[key] },
-		Live:   len(pages),
+		Key:   key,
+		Allow: func(k int32) bool { return !slices.Contains(skip, k) },
+		Len:   lens,
+		Live:  len(pages),
 	}
 }
 
@@ -43,7 +44,7 @@ func TestSearchPages(t *testing.T) {
 	})
 	pages := [][]int32{{0, 1, 2}, {3}, {4}}
 	terms := Tokenize("make a column refer to a row in another table with a foreign key")
-	r := k.SearchPages(terms, 10, bm25, pagesOf(pages))
+	r := k.SearchPages(terms, 10, bm25, pagesOf(k, pages))
 	top := r.Top
 	keys := func(hs []PageHit) []int32 {
 		var out []int32
@@ -64,7 +65,7 @@ func TestSearchPages(t *testing.T) {
 
 	// A word found nowhere weighs the most: the same question about
 	// kubernetes is held less by every page.
-	r2 := k.SearchPages(append(terms, Tokenize("kubernetes")...), 10, bm25, pagesOf(pages))
+	r2 := k.SearchPages(append(terms, Tokenize("kubernetes")...), 10, bm25, pagesOf(k, pages))
 	if r2.Coverage(0) >= r.Coverage(0) {
 		t.Errorf("coverage with an unknown word %v, without %v", r2.Coverage(0), r.Coverage(0))
 	}
@@ -75,14 +76,14 @@ func TestSearchPages(t *testing.T) {
 	}
 
 	// Chunks left out (filtered) do not count; removed ones neither.
-	if got := keys(k.SearchPages(terms, 10, bm25, pagesOf(pages, 0)).Top); !slices.Equal(got, []int32{3}) {
+	if got := keys(k.SearchPages(terms, 10, bm25, pagesOf(k, pages, 0)).Top); !slices.Equal(got, []int32{3}) {
 		t.Errorf("with page 0 filtered out: %v", got)
 	}
 	k.Remove(3)
-	if got := keys(k.SearchPages(terms, 10, bm25, pagesOf(pages)).Top); !slices.Equal(got, []int32{0}) {
+	if got := keys(k.SearchPages(terms, 10, bm25, pagesOf(k, pages)).Top); !slices.Equal(got, []int32{0}) {
 		t.Errorf("with chunk 3 removed: %v", got)
 	}
-	if r := k.SearchPages(nil, 10, bm25, pagesOf(pages)); len(r.Top) != 0 || r.Coverage(0) != 0 || math.IsNaN(r.Coverage(0)) {
+	if r := k.SearchPages(nil, 10, bm25, pagesOf(k, pages)); len(r.Top) != 0 || r.Coverage(0) != 0 || math.IsNaN(r.Coverage(0)) {
 		t.Errorf("no terms: %v, coverage %v", r.Top, r.Coverage(0))
 	}
 }
@@ -144,7 +145,6 @@ func TestSearchPagesSameAsBefore(t *testing.T) {
 		}
 		live = append(live, g)
 	}
-	pg := pagesOf(live)
 	byKey := map[int32][]int32{}
 	for _, g := range live {
 		byKey[g[0]] = g
@@ -155,6 +155,7 @@ func TestSearchPagesSameAsBefore(t *testing.T) {
 		if filtered {
 			allow = func(key int32) bool { return key%3 != 0 }
 		}
+		pg := pagesOf(k, live)
 		ref := refPages{
 			Of: func(o int32) int32 {
 				if int(o) >= len(pg.Key) || pg.Key[o] < 0 || !allow(pg.Key[o]) {
@@ -162,7 +163,7 @@ func TestSearchPagesSameAsBefore(t *testing.T) {
 				}
 				return pg.Key[o]
 			},
-			Chunks: pg.Chunks,
+			Chunks: func(key int32) []int32 { return byKey[key] },
 			Live:   pg.Live,
 		}
 		cur := pg
@@ -203,16 +204,15 @@ func benchSearch(b *testing.B, pages bool) {
 	const chunks, perPage = 100000, 10
 	k, queries := zipfCorpus(b, chunks, 1)
 	groups := make([][]int32, 0, chunks/perPage)
-	key := make([]int32, chunks)
 	for p := 0; p < chunks; p += perPage {
 		g := make([]int32, perPage)
 		for i := range g {
 			g[i] = int32(p + i)
-			key[p+i] = int32(p)
 		}
 		groups = append(groups, g)
 	}
-	pg := Pages{Key: key, Chunks: func(key int32) []int32 { return groups[key/perPage] }, Live: len(groups)}
+	pg := pagesOf(k, groups)
+	pg.Allow = nil
 	i := 0
 	for b.Loop() {
 		q := queries[i%len(queries)]
