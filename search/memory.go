@@ -26,6 +26,9 @@ type memIndex struct {
 	// file is the mapped snapshot the vectors and posting lists loaded
 	// from it lie in (nil when loaded from the store).
 	file *fileMap
+	// pageKey gives each chunk its document's key for the page-level
+	// ranking (pageKeys).
+	pageKey pageKeys
 }
 
 // container is a space or project: the vectors' groups, so that a query
@@ -123,6 +126,7 @@ func (m *memIndex) removeDoc(id string) {
 		m.chunks[o] = chunkRec{}
 		m.kw.Remove(o)
 	}
+	m.pageKey.remove(d.ords)
 }
 
 // addChunk indexes one chunk of d (already in m.docs): its stored terms
@@ -141,6 +145,7 @@ func (m *memIndex) addChunk(d *docRec, idx int32, terms []byte, v []float32) err
 	}
 	m.chunks = append(m.chunks, chunkRec{doc: d, idx: idx, slot: slot})
 	d.ords = append(d.ords, ord)
+	m.pageKey.add(ord, d.ords[0], m.kw.Length(ord))
 	return nil
 }
 
@@ -164,6 +169,7 @@ func (m *memIndex) compact() {
 			d.ords[i] = remap[o]
 		}
 	}
+	m.pageKey.renumber(remap, len(out))
 }
 
 const docColumns = `id, source, container, key, title, url, updated, labels, type, status, restricted, version`

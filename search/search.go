@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
@@ -246,11 +247,14 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		kwHits = m.kw.Search(terms, pool, fu.bm25, keep)
 		kwHits = m.kw.Rerank(kwHits, terms, fu.proximity, func(ords []int32) []string { return x.chunkTexts(ctx, m, ords) })
 	}
-	var pageHits []keyword.PageHit
-	coverage := func(int32) float64 { return 0 }
+	var pageRanking *keyword.PageRanking
 	if m != nil {
 		// In vector mode too, for the results' Coverage.
-		pageHits, coverage = m.kw.SearchPages(terms, pool, fu.bm25, m.pages(f))
+		pageRanking = m.kw.SearchPages(terms, pool, fu.bm25, m.pages(f))
+	}
+	var pageHits []keyword.PageHit
+	if pageRanking != nil {
+		pageHits = pageRanking.Top
 	}
 	var hits []*docHit
 	switch mode {
@@ -289,9 +293,10 @@ func (x *Index) search(ctx context.Context, q Query, fu fusion) ([]Result, error
 		refs[i] = hitRef{id: h.doc.id, idx: m.chunks[h.best].idx, score: h.score, kw: inKeyword[h.doc],
 			vecRank: vecRank[h.doc], kwRank: pageRank[h.doc]}
 		if len(h.doc.ords) > 0 {
-			refs[i].coverage = coverage(h.doc.ords[0])
+			refs[i].coverage = pageRanking.Coverage(h.doc.ords[0])
 		}
 	}
+	pageRanking.Release()
 	x.memMu.RUnlock()
 
 	// What a result shows (title, URL, breadcrumb, the chunk's heading and
@@ -409,22 +414,97 @@ func (m *memIndex) addRanking(hits []*docHit, ranked []rank.Scored, add func(h *
 // out those f does not allow. A document is keyed by its first chunk's
 // ordinal.
 func (m *memIndex) pages(f *filter) keyword.Pages {
-	return keyword.Pages{
-		Of: func(o int32) int32 {
-			d := m.chunks[o].doc
-			if d == nil || len(d.ords) == 0 || !f.none() && !f.allows(d) {
-				return -1
-			}
-			return d.ords[0]
-		},
-		Chunks: func(key int32) []int32 {
-			if d := m.chunks[key].doc; d != nil {
-				return d.ords
-			}
-			return nil
-		},
-		Live: len(m.docs),
+	key, lens := m.pageKeys()
+	p := keyword.Pages{Key: key, Len: lens, Live: len(m.docs)}
+	if !f.none() {
+		p.Allow = func(key int32) bool {
+			d := m.chunks[key].doc
+			return d != nil && f.allows(d)
+		}
 	}
+	return p
+}
+
+// pageKeys is, by chunk ordinal, the key of the chunk's document in
+// keyword.SearchPages (the ordinal of its first chunk), -1 for a removed
+// chunk, and by key the document's length in terms: kept with the index as
+// chunks come and go, since looking the document up per posting was most
+// of the page ranking's cost. A snapshot's chunks arrive without them: the
+// first search derives them (memIndex.pageKeys), in one pass over the
+// chunks.
+type pageKeys struct {
+	mu    sync.Mutex // searches derive it under the index's read lock
+	key   []int32
+	len   []int32
+	stale bool
+}
+
+// add records chunk ord, the last one, of n terms, as part of the
+// document keyed key.
+func (p *pageKeys) add(ord, key int32, n int) {
+	if p.stale || int(ord) != len(p.key) || int(key) > int(ord) {
+		p.stale = true
+		return
+	}
+	p.key = append(p.key, key)
+	p.len = append(p.len, 0)
+	p.len[key] += int32(max(n, 0))
+}
+
+// remove records a document's chunks as removed.
+func (p *pageKeys) remove(ords []int32) {
+	for _, o := range ords {
+		if int(o) < len(p.key) {
+			p.key[o], p.len[o] = -1, 0
+		}
+	}
+}
+
+// renumber follows a compaction (memIndex.compact's remap, old ordinal to
+// new, -1 for removed).
+func (p *pageKeys) renumber(remap []int32, n int) {
+	if p.stale || len(p.key) != len(remap) {
+		p.stale = true
+		return
+	}
+	key, lens := make([]int32, n), make([]int32, n)
+	for old, o := range remap {
+		if o < 0 {
+			continue
+		}
+		key[o], lens[o] = -1, p.len[old]
+		if k := p.key[old]; k >= 0 {
+			key[o] = remap[k]
+		}
+	}
+	p.key, p.len = key, lens
+}
+
+// pageKeys returns m's page keys and lengths, deriving them when m's
+// chunks were loaded without them or they went stale.
+func (m *memIndex) pageKeys() (key, lens []int32) {
+	p := &m.pageKey
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stale || len(p.key) != len(m.chunks) {
+		p.key, p.len = derivePageKeys(m.chunks, m.kw)
+		p.stale = false
+	}
+	return p.key, p.len
+}
+
+// derivePageKeys is the page key of every chunk, from its document, and
+// the length of every page.
+func derivePageKeys(chunks []chunkRec, kw *keyword.Index) (key, lens []int32) {
+	key, lens = make([]int32, len(chunks)), make([]int32, len(chunks))
+	for o, c := range chunks {
+		key[o] = -1
+		if d := c.doc; d != nil && len(d.ords) > 0 {
+			key[o] = d.ords[0]
+			lens[key[o]] += int32(max(kw.Length(int32(o)), 0))
+		}
+	}
+	return key, lens
 }
 
 // accumulatePages adds the page-level keyword ranking to the per-document

@@ -160,10 +160,12 @@ type Index struct {
 	// shared says the posting lists may lie in memory the Index does not
 	// own (Load): Compact then writes each list anew instead of in place.
 	shared bool
-	// accs holds search's score accumulators (*[]float32, zeroed) for
+	// accs holds Search's scratch memory (*chunkScratch, zeroed) for
 	// reuse: a fresh one per query, four bytes per chunk, made the
 	// collector run often now that the heap is small.
 	accs sync.Pool
+	// pages holds SearchPages' scratch memory (*pageScratch) likewise.
+	pages sync.Pool
 }
 
 // New returns an empty Index.
@@ -188,6 +190,15 @@ func (k *Index) Chunks() int { return len(k.length) }
 
 // Live is the number of chunks indexed and not removed.
 func (k *Index) Live() int { return k.live }
+
+// Length is the number of terms of chunk ord, or -1 when it is removed or
+// unknown.
+func (k *Index) Length(ord int32) int {
+	if uint32(ord) >= uint32(len(k.length)) {
+		return -1
+	}
+	return int(k.length[ord])
+}
 
 // add indexes one term of chunk ord.
 func (k *Index) add(ord int32, term []byte, tf int) {
@@ -280,13 +291,14 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 	}
 	// A dense accumulator: common terms touch a large share of the chunks,
 	// where a map costs several times more.
-	acc := k.accumulator()
-	var touched []int32
+	sc := k.chunkScratch()
+	acc, touched := sc.acc, sc.touched[:0]
 	defer func() {
 		for _, c := range touched {
 			acc[c] = 0
 		}
-		k.accs.Put(&acc)
+		sc.touched = touched[:0]
+		k.accs.Put(sc)
 	}()
 	for _, t := range distinct(terms) {
 		id, ok := k.terms[t]
@@ -349,10 +361,19 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 	return top.Sorted()
 }
 
-// accumulator returns a zeroed accumulator of a score per chunk ordinal.
-func (k *Index) accumulator() []float32 {
-	if p, ok := k.accs.Get().(*[]float32); ok && len(*p) >= len(k.length) {
-		return (*p)[:len(k.length)]
+// chunkScratch is Search's memory: a score per chunk ordinal and the
+// chunks scored. Reused: the list of chunks a common term touches grew
+// anew, by doublings, with every query.
+type chunkScratch struct {
+	acc     []float32
+	touched []int32
+}
+
+// chunkScratch returns a zeroed chunkScratch sized for the index.
+func (k *Index) chunkScratch() *chunkScratch {
+	if s, ok := k.accs.Get().(*chunkScratch); ok && len(s.acc) >= len(k.length) {
+		s.acc = s.acc[:len(k.length)]
+		return s
 	}
-	return make([]float32, len(k.length))
+	return &chunkScratch{acc: make([]float32, len(k.length))}
 }

@@ -1,6 +1,7 @@
 package keyword
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
@@ -10,11 +11,18 @@ import (
 // SearchPages. A page is named by one of its chunk ordinals (its key), so
 // that the index's dense per-ordinal accumulators serve pages too.
 type Pages struct {
-	// Of returns the key of the page chunk ord belongs to, or -1 when the
-	// chunk is to be ignored (removed, or filtered out).
-	Of func(ord int32) int32
-	// Chunks returns the chunk ordinals of the page with the given key.
-	Chunks func(key int32) []int32
+	// Key gives, by chunk ordinal, the key of the page the chunk belongs
+	// to, or -1 for a chunk to ignore (removed). The caller keeps it with
+	// its index: looking the page up per posting through the caller's
+	// records was most of the ranking's cost.
+	Key []int32
+	// Allow, when not nil, says whether the page with the given key may
+	// be ranked (the query's filters). It is asked once per page a query
+	// term reaches.
+	Allow func(key int32) bool
+	// Len gives, by page key, the page's length: the sum of its chunks'
+	// (Index.Length), kept by the caller with Key.
+	Len []int32
 	// Live is the number of pages indexed.
 	Live int
 }
@@ -28,6 +36,91 @@ type PageHit struct {
 	Coverage float64
 }
 
+// PageRanking is the outcome of SearchPages: the best pages, and the
+// coverage of any page until Release.
+type PageRanking struct {
+	Top []PageHit
+	s   *pageScratch
+}
+
+// Coverage is the Coverage of the page with the given key, ranked or not.
+// It is 0 after Release.
+func (r *PageRanking) Coverage(key int32) float64 {
+	if r == nil || r.s == nil || uint32(key) >= uint32(len(r.s.held)) {
+		return 0
+	}
+	h := r.s.held[key]
+	if h == 0 {
+		return 0
+	}
+	return float64(h) / r.s.weight
+}
+
+// Release gives the ranking's memory back for the next query; Top stays
+// valid.
+func (r *PageRanking) Release() {
+	if r == nil || r.s == nil {
+		return
+	}
+	s := r.s
+	r.s = nil
+	s.reset()
+	s.k.pages.Put(s)
+}
+
+// pageScratch is the memory of one SearchPages, dense by page key (a chunk
+// ordinal) and reused across queries: a fresh set per query was a good
+// share of its time, in allocation and collection.
+type pageScratch struct {
+	k         *Index
+	acc       []float32 // BM25
+	tfs       []float32 // one term's frequency
+	held      []float32 // idf of the terms the page holds
+	lens      []float32 // page length once known (> 0), or -1: not allowed
+	touched   []int32   // pages with a score (acc, held set)
+	seen      []int32   // pages with lens set
+	termPages []int32
+	weight    float64 // of all the distinct terms
+}
+
+// reset zeroes what the last query set.
+func (s *pageScratch) reset() {
+	for _, p := range s.touched {
+		s.acc[p], s.held[p] = 0, 0
+	}
+	for _, p := range s.seen {
+		s.lens[p] = 0
+	}
+	s.touched, s.seen, s.termPages = s.touched[:0], s.seen[:0], s.termPages[:0]
+	s.weight = 0
+}
+
+// scratch returns a pageScratch sized for the index's ordinals.
+func (k *Index) scratch() *pageScratch {
+	s, _ := k.pages.Get().(*pageScratch)
+	if s == nil || len(s.acc) < len(k.length) {
+		n := len(k.length)
+		s = &pageScratch{k: k, acc: make([]float32, n), tfs: make([]float32, n), held: make([]float32, n), lens: make([]float32, n)}
+	}
+	return s
+}
+
+// admit meets page p for the first time in a query: it asks pages.Allow and
+// notes the page's length, and says whether the page counts.
+func (s *pageScratch) admit(p int32, pages Pages) bool {
+	s.seen = append(s.seen, p)
+	if pages.Allow != nil && !pages.Allow(p) {
+		s.lens[p] = -1
+		return false
+	}
+	var l float32
+	if int(p) < len(pages.Len) {
+		l = float32(pages.Len[p])
+	}
+	s.lens[p] = max(l, 1)
+	return true
+}
+
 // SearchPages ranks whole pages against the query terms with BM25 over each
 // page's chunks taken together: a term's frequency is summed over the
 // chunks, a page's length is the sum of theirs and a term's document
@@ -36,63 +129,60 @@ type PageHit struct {
 // heading's once per chunk of its section: BM25F's field weights, in
 // proportion to how much of the page they head. It finds the page that is
 // about the question as a whole where chunk-level BM25 finds the best
-// passage. It returns the best n pages with their Coverage; coverage gives
-// it for any page, ranked or not.
-func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top []PageHit, coverage func(key int32) float64) {
+// passage. It returns the best n pages with their Coverage; the caller
+// calls Release once done with the ranking's Coverage.
+func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *PageRanking {
 	if k.live == 0 || n <= 0 || pages.Live <= 0 {
-		return nil, func(int32) float64 { return 0 }
+		return &PageRanking{}
 	}
 	avg := float64(k.totalLen) / float64(pages.Live)
 	if avg <= 0 {
 		avg = 1
 	}
-	// Dense accumulators by page key, as Search's by chunk: maps cost
-	// several times more for common terms, which touch most pages.
-	acc := k.accumulator()  // BM25
-	tfs := k.accumulator()  // one term's frequency
-	held := k.accumulator() // idf of the terms the page holds
-	lens := k.accumulator() // page length, once known
-	var touched, termPages []int32
-	var weight float64 // of all the distinct terms
-	defer func() {
-		for _, p := range touched {
-			acc[p], held[p], lens[p] = 0, 0, 0
-		}
-		for _, a := range [][]float32{acc, tfs, held, lens} {
-			k.accs.Put(&a)
-		}
-	}()
-	pageLen := func(p int32) float64 {
-		if l := lens[p]; l > 0 {
-			return float64(l)
-		}
-		var l float32
-		for _, o := range pages.Chunks(p) {
-			if int(o) < len(k.length) && k.length[o] > 0 {
-				l += float32(k.length[o])
-			}
-		}
-		lens[p] = max(l, 1)
-		return float64(lens[p])
+	s := k.scratch()
+	acc, tfs, held, lens := s.acc, s.tfs, s.held, s.lens
+	key := pages.Key
+	if len(key) > len(k.length) {
+		key = key[:len(k.length)]
 	}
 	for _, t := range distinct(terms) {
 		id, ok := k.terms[t]
 		if !ok {
-			weight += math.Log(1 + (float64(pages.Live)+0.5)/0.5)
+			s.weight += math.Log(1 + (float64(pages.Live)+0.5)/0.5)
 			continue
 		}
-		termPages = termPages[:0]
-		r := postingReader{data: k.postings[id].data}
-		for {
-			c, tf, ok := r.next()
-			if !ok {
-				break
+		termPages := s.termPages[:0]
+		// The postings decoded inline, as in Search: this loop runs once
+		// per posting of every query term.
+		data := k.postings[id].data
+		var c int32
+		for i := 0; i < len(data); {
+			v := uint64(data[i])
+			i++
+			if v >= 0x80 {
+				var w int
+				if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
+					break // cannot happen: appendPosting wrote it
+				}
+				i += w - 1
 			}
-			if k.length[c] < 0 {
+			c += int32(v >> 1)
+			tf := uint64(1)
+			if v&1 != 0 {
+				var w int
+				if tf, w = binary.Uvarint(data[i:]); w <= 0 {
+					break
+				}
+				i += w
+			}
+			if uint32(c) >= uint32(len(key)) {
+				break // a damaged saved index, or a stale key
+			}
+			p := key[c]
+			if p < 0 || uint32(p) >= uint32(len(lens)) || k.length[c] < 0 {
 				continue
 			}
-			p := pages.Of(c)
-			if p < 0 {
+			if lens[p] <= 0 && (lens[p] < 0 || !s.admit(p, pages)) {
 				continue
 			}
 			if tfs[p] == 0 {
@@ -100,9 +190,10 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 			}
 			tfs[p] += float32(tf)
 		}
+		s.termPages = termPages
 		df := float64(len(termPages))
 		idf := math.Log(1 + (float64(pages.Live)-df+0.5)/(df+0.5))
-		weight += max(idf, 0)
+		s.weight += max(idf, 0)
 		for _, p := range termPages {
 			tf := float64(tfs[p])
 			tfs[p] = 0
@@ -110,27 +201,23 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) (top 
 				continue
 			}
 			if acc[p] == 0 {
-				touched = append(touched, p)
+				s.touched = append(s.touched, p)
 			}
-			acc[p] += float32(idf * tf * (bp.K1 + 1) / (tf + bp.K1*(1-bp.B+bp.B*pageLen(p)/avg)))
+			acc[p] += float32(idf * tf * (bp.K1 + 1) / (tf + bp.K1*(1-bp.B+bp.B*float64(lens[p])/avg)))
 			held[p] += float32(idf)
 		}
 	}
 	heap := rank.NewTop(n)
-	for _, p := range touched {
-		if s := float64(acc[p]); heap.Wants(s) {
-			heap.Push(rank.Scored{Chunk: p, Score: s})
+	for _, p := range s.touched {
+		if sc := float64(acc[p]); heap.Wants(sc) {
+			heap.Push(rank.Scored{Chunk: p, Score: sc})
 		}
 	}
-	// Coverage outlives the accumulators: kept for the touched pages.
-	cov := make(map[int32]float64, len(touched))
-	for _, p := range touched {
-		cov[p] = float64(held[p]) / weight
-	}
+	r := &PageRanking{s: s}
 	best := heap.Sorted()
-	top = make([]PageHit, len(best))
-	for i, s := range best {
-		top[i] = PageHit{Scored: s, Coverage: cov[s.Chunk]}
+	r.Top = make([]PageHit, len(best))
+	for i, b := range best {
+		r.Top[i] = PageHit{Scored: b, Coverage: r.Coverage(b.Chunk)}
 	}
-	return top, func(key int32) float64 { return cov[key] }
+	return r
 }
