@@ -38,12 +38,6 @@ type Store[K comparable] struct {
 	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
 	arena     *arena
 	file      io.ReaderAt // where Attach's float32 vectors are read from
-
-	// The binary codes (binary.go): centre is nil until the first search
-	// that wants them, which makes them all under codeMu and sets coded.
-	centre []float32
-	codeMu sync.Mutex
-	coded  atomic.Bool
 }
 
 // Slot is where Add put a vector: give it to Remove.
@@ -57,7 +51,6 @@ type shard struct {
 	free   []int32   // slots whose ord is -1
 	spare  []float32 // the unused end of the newest block
 	qspare []int8    // … and of its int8 forms
-	codes  []uint64  // by slot, codeWords each, once the Store has a centre
 	block  int       // slots in the newest block
 }
 
@@ -122,7 +115,6 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	copy(r.vec, v)
 	r.scale = Prepare(r.vec, r.q)
 	r.ord = ord
-	s.code(sh, i)
 	return s.placed(ord, Slot{shard: id, row: i}), nil
 }
 
@@ -167,7 +159,6 @@ func (s *Store[K]) Attach(group K, ord int32, q []int8, scale float32, off int64
 	id := s.shardFor(group)
 	sh := s.shards[id]
 	sh.rows = append(sh.rows, row{q: q[:len(q):len(q)], scale: scale, ord: ord, off: off})
-	s.code(sh, int32(len(sh.rows)-1))
 	return s.placed(ord, Slot{shard: id, row: int32(len(sh.rows) - 1)}), nil
 }
 
@@ -293,23 +284,6 @@ const minRowsPerWorker = 4096
 // with their float32 form, which orders them exactly (an int8 score is
 // off by a few thousandths: only near the n-th place could two swap).
 func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) ([]rank.Scored, error) {
-	return s.search(ctx, q, n, f, 0)
-}
-
-// binaryOver is how many times more vectors than it keeps a search must
-// scan for the binary codes to pay.
-const binaryOver = 4
-
-// SearchKeeping is Search without a filter, with a binary scan first that
-// keeps keep candidates (0: none). An experiment (TestBinaryRecall): its
-// recall on the builtin embedder's vectors was too low for Search to use.
-func (s *Store[K]) SearchKeeping(ctx context.Context, q []float32, n, keep int) ([]rank.Scored, error) {
-	return s.search(ctx, q, n, Filter[K]{}, keep)
-}
-
-// search is Search keeping keep candidates of the binary scan (0: no
-// binary scan).
-func (s *Store[K]) search(ctx context.Context, q []float32, n int, f Filter[K], keep int) ([]rank.Scored, error) {
 	if s.dims != 0 && len(q) != s.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(q), s.dims)
 	}
@@ -345,12 +319,6 @@ func (s *Store[K]) search(ctx context.Context, q []float32, n int, f Filter[K], 
 	qq := make([]int16, len(q))
 	qscale := quantizeQuery(qq, q)
 	cand := rerankFactor * n
-	var qcode []uint64 // nil: no binary scan
-	if keep > 0 && rows > binaryOver*max(keep, cand) {
-		s.ensureCodes()
-		qcode = make([]uint64, 2*codeWords(s.dims))
-		encodeQuery(qcode[:codeWords(s.dims)], qcode[codeWords(s.dims):], q, s.centre)
-	}
 	// One goroutine per core takes the next shard until none is left.
 	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
 	tops := make([]*rank.Top, workers)
@@ -359,33 +327,16 @@ func (s *Store[K]) search(ctx context.Context, q []float32, n int, f Filter[K], 
 	scan := func(w int) {
 		top := rank.NewTop(cand)
 		tops[w] = top
-		var near *rank.Top // by binary code, then scored into top
-		if qcode != nil {
-			near = rank.NewTop(keep)
-		}
 		for {
 			i := int(next.Add(1)) - 1
 			if i >= len(jobs) {
-				break
+				return
 			}
 			if err := ctx.Err(); err != nil {
 				errs[w] = err
 				return
 			}
-			if near != nil {
-				jobs[i].scanCodes(qcode, allow, near)
-			} else {
-				jobs[i].scan(qq, qscale, allow, top)
-			}
-		}
-		if near != nil {
-			for _, c := range near.Kept() {
-				at := s.at[c.Chunk]
-				r := &s.shards[at.shard].rows[at.row]
-				if sc := float64(dotQuant(qq, r.q)) * float64(r.scale*qscale); top.Wants(sc) {
-					top.Push(rank.Scored{Chunk: r.ord, Score: sc})
-				}
-			}
+			jobs[i].scan(qq, qscale, allow, top)
 		}
 	}
 	if workers <= 1 {
@@ -446,22 +397,6 @@ func (sh *shard) scan(q []int16, qscale float32, allow []uint64, top *rank.Top) 
 		}
 		if sc := float64(dotQuant(q, r.q)) * float64(r.scale*qscale); top.Wants(sc) {
 			top.Push(rank.Scored{Chunk: r.ord, Score: sc})
-		}
-	}
-}
-
-// scanCodes offers near every vector of sh that allow marks (nil: every
-// one), scored by minus the Hamming distance of its code to q's.
-func (sh *shard) scanCodes(q []uint64, allow []uint64, near *rank.Top) {
-	w := len(q) / 2
-	q, mask := q[:w], q[w:]
-	for i := range sh.rows {
-		r := &sh.rows[i]
-		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
-			continue
-		}
-		if sc := -float64(hamming(q, sh.codes[i*w:(i+1)*w], mask)); near.Wants(sc) {
-			near.Push(rank.Scored{Chunk: r.ord, Score: sc})
 		}
 	}
 }
