@@ -318,7 +318,6 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	}
 	qq := make([]int16, len(q))
 	qscale := quantizeQuery(qq, q)
-	pl := newPlan(qq)
 	cand := rerankFactor * n
 	// One goroutine per core takes the next shard until none is left.
 	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
@@ -337,7 +336,7 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 				errs[w] = err
 				return
 			}
-			jobs[i].scan(&pl, qscale, allow, top)
+			jobs[i].scan(qq, qscale, allow, top)
 		}
 	}
 	if workers <= 1 {
@@ -389,14 +388,14 @@ func (sh *shard) mark(admit func(int32) bool, allow []uint64) bool {
 
 // scan offers top every vector of sh that allow marks (nil: every one),
 // scored by the dot product of its int8 form with the query's int16 form
-// (of scale qscale), multiplied as q plans. It allocates nothing.
-func (sh *shard) scan(q *plan, qscale float32, allow []uint64, top *rank.Top) {
+// q (of scale qscale). It allocates nothing.
+func (sh *shard) scan(q []int16, qscale float32, allow []uint64, top *rank.Top) {
 	for i := range sh.rows {
 		r := &sh.rows[i]
 		if r.ord < 0 || allow != nil && allow[r.ord>>6]&(1<<(r.ord&63)) == 0 {
 			continue
 		}
-		if sc := float64(q.dot(r.q)) * float64(r.scale*qscale); top.Wants(sc) {
+		if sc := float64(dotQuant(q, r.q)) * float64(r.scale*qscale); top.Wants(sc) {
 			top.Push(rank.Scored{Chunk: r.ord, Score: sc})
 		}
 	}
