@@ -1,9 +1,11 @@
 package vec
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -112,4 +114,85 @@ func shortQuery(rng *rand.Rand, dims, hashed, nz int) []float32 {
 	}
 	normalize(q)
 	return q
+}
+
+// TestSplitScanIsExact: with vectors shaped like the builtin embedder's,
+// a short query's scan of the split copies returns the exhaustive float32
+// top 100, with and without a chunk filter, also after vectors were added
+// and removed (their shards' copies are remade), and so does a query that
+// fills many hashed dimensions (the row scan).
+func TestSplitScanIsExact(t *testing.T) {
+	const dims, hashed, count, n = 640, 512, 12000, 100
+	rng := rand.New(rand.NewPCG(13, 14))
+	s := New[int](0, 2048)
+	defer s.Release()
+	vecs := map[int32][]float32{}
+	slots := map[int32]Slot{}
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			// Chunks: many hashed features and the dense part.
+			v := shortQuery(rng, dims, hashed, 150)
+			vecs[int32(i)] = v
+			slot, err := s.Add(i%7, int32(i), v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slots[int32(i)] = slot
+		}
+	}
+	check := func(round string) {
+		t.Helper()
+		for qi := range 12 {
+			q := shortQuery(rng, dims, hashed, []int{2, 5, 9, 400}[qi%4])
+			qq := make([]int16, dims)
+			quantizeQuery(qq, q)
+			_, _, short := s.ensureSplit().shortQuery(qq)
+			if want := qi%4 != 3; short != want {
+				t.Fatalf("%s, query %d: split scan %v, want %v", round, qi, short, want)
+			}
+			for _, odd := range []bool{false, true} {
+				want := rank.NewTop(n)
+				for o, v := range vecs {
+					if odd && o%2 == 0 {
+						continue
+					}
+					if sc := float64(dot(q, v)); want.Wants(sc) {
+						want.Push(rank.Scored{Chunk: o, Score: sc})
+					}
+				}
+				f := Filter[int]{}
+				if odd {
+					f.Chunk = func(o int32) bool { return o%2 == 1 }
+				}
+				got, err := s.Search(context.Background(), q, n, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w := want.Sorted(); !slices.Equal(got, w) {
+					t.Fatalf("%s, query %d (odd chunks only: %v): got %v…, want %v…", round, qi, odd, got[:3], w[:3])
+				}
+			}
+		}
+	}
+	made := func() {
+		t.Helper()
+		for i, sh := range s.shards {
+			if sh.sp == nil || sh.spStale || sh.sp.rows != len(sh.rows) {
+				t.Fatalf("shard %d has no current split copy", i)
+			}
+		}
+	}
+	add(0, count)
+	check("first")
+	made()
+	if sp := s.ensureSplit(); len(sp.sparse) != hashed || len(sp.dense) != dims-hashed {
+		t.Fatalf("%d dense and %d sparse dimensions, want %d and %d", len(sp.dense), len(sp.sparse), dims-hashed, hashed)
+	}
+	for o := int32(0); o < count; o += 3 {
+		s.Remove(slots[o])
+		delete(vecs, o)
+	}
+	add(count, count+3000) // into the freed slots, and new ones
+	check("after changes")
+	made()
 }
