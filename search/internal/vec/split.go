@@ -1,7 +1,9 @@
 package vec
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
@@ -102,9 +104,15 @@ func (s *Store[K]) divide() *split {
 // split copy of every shard changed since the last search. Searches that
 // run together wait here for the one doing it; no search is scanning then
 // (Add and Attach never run beside one).
+//
+// The first search of a Store makes none: a one-shot search would spend
+// more on the copies than they save it; the second makes them all.
 func (s *Store[K]) ensureSplit() *split {
 	if s.splitFresh.Load() {
 		return s.split
+	}
+	if s.searches.Add(1) == 1 {
+		return nil
 	}
 	s.splitMu.Lock()
 	defer s.splitMu.Unlock()
@@ -115,11 +123,23 @@ func (s *Store[K]) ensureSplit() *split {
 		s.split = s.divide()
 	}
 	if s.split != nil && len(s.split.sparse) > 0 {
+		var todo []*shard
 		for _, sh := range s.shards {
 			if sh.sp == nil || sh.sp.rows != len(sh.rows) || sh.spStale {
-				sh.remakeSplit(s.split, s.dims, s.splitMem)
+				todo = append(todo, sh)
 			}
 		}
+		// On every core: at 100k vectors they take longer than a query.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(todo)) {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < len(todo); i = int(next.Add(1)) - 1 {
+					todo[i].remakeSplit(s.split, s.dims, s.splitMem)
+				}
+			})
+		}
+		wg.Wait()
 	}
 	s.splitFresh.Store(true)
 	return s.split
@@ -144,17 +164,26 @@ func (sh *shard) remakeSplit(sp *split, dims int, mem *regions) {
 	c.mem = b
 	all := unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), size)
 	c.dq, c.cols = all[:n*nd], all[n*nd:]
-	for i := range sh.rows {
-		q := sh.rows[i].q
-		if q == nil {
-			continue
+	// By tiles of rows: a column's bytes are written in order, while
+	// the tile's vectors stay in the cache.
+	var tile [64][]int8
+	zero := make([]int8, dims)
+	for i0 := 0; i0 < n; i0 += len(tile) {
+		t := tile[:min(len(tile), n-i0)]
+		for k := range t {
+			if t[k] = sh.rows[i0+k].q; len(t[k]) < dims {
+				t[k] = zero
+			}
+			d := c.dq[(i0+k)*nd : (i0+k+1)*nd]
+			for m, j := range sp.dense {
+				d[m] = t[k][j]
+			}
 		}
-		d := c.dq[i*nd : (i+1)*nd]
-		for k, j := range sp.dense {
-			d[k] = q[j]
-		}
-		for k, j := range sp.sparse {
-			c.cols[k*n+i] = q[j]
+		for m, j := range sp.sparse {
+			col := c.cols[m*n+i0 : m*n+i0+len(t)]
+			for k, q := range t {
+				col[k] = q[j]
+			}
 		}
 	}
 	sh.sp, sh.spStale = c, false

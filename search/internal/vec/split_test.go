@@ -120,7 +120,8 @@ func shortQuery(rng *rand.Rand, dims, hashed, nz int) []float32 {
 // a short query's scan of the split copies returns the exhaustive float32
 // top 100, with and without a chunk filter, also after vectors were added
 // and removed (their shards' copies are remade), and so does a query that
-// fills many hashed dimensions (the row scan).
+// fills many hashed dimensions (the row scan). The first search of the
+// Store makes no copies.
 func TestSplitScanIsExact(t *testing.T) {
 	const dims, hashed, count, n = 640, 512, 12000, 100
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -183,6 +184,9 @@ func TestSplitScanIsExact(t *testing.T) {
 		}
 	}
 	add(0, count)
+	if s.ensureSplit() != nil {
+		t.Fatal("the first search made the split copies")
+	}
 	check("first")
 	made()
 	if sp := s.ensureSplit(); len(sp.sparse) != hashed || len(sp.dense) != dims-hashed {

@@ -45,6 +45,7 @@ type Store[K comparable] struct {
 	splitMem   *regions
 	splitMu    sync.Mutex
 	splitFresh atomic.Bool
+	searches   atomic.Int64 // until the second, which makes the copies
 }
 
 // Slot is where Add put a vector: give it to Remove.
