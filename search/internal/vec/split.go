@@ -140,10 +140,21 @@ func (s *Store[K]) ensureSplit() *split {
 			})
 		}
 		wg.Wait()
+		if len(todo) > 0 {
+			// The scan of a short query no longer reads the rows.
+			dropPages(s.rowMap)
+		}
 	}
 	s.splitFresh.Store(true)
 	return s.split
 }
+
+// SetRowMapping gives the Store the file mapping that Attach's int8 forms
+// lie in: once a search has made the split copies from them, their pages
+// are given back to the kernel (read again from the file when a dense
+// query, or the next copy, needs them), so that a serving process does not
+// hold both forms.
+func (s *Store[K]) SetRowMapping(b []byte) { s.rowMap = b }
 
 // changed notes that a vector of sh changed: its split copy is remade at
 // the next search.

@@ -46,6 +46,7 @@ type Store[K comparable] struct {
 	splitMu    sync.Mutex
 	splitFresh atomic.Bool
 	searches   atomic.Int64 // until the second, which makes the copies
+	rowMap     []byte       // see SetRowMapping
 }
 
 // Slot is where Add put a vector: give it to Remove.
