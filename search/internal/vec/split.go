@@ -18,17 +18,17 @@ import (
 // which a query reads only those where it is not zero. The sums are the
 // same integers as the row scan's: the scores do not change.
 //
-// Which dimensions are dense is read from the vectors at the first search
+// Which dimensions are dense is read from the vectors at the second search
 // (non-zero in most of a sample); vectors with none sparse (those of
 // ollama or openai) keep the row scan only. A shard's split copy is made
-// at the first search after it changed, in its own mapping outside the Go
-// heap, given back when remade or when the Store is released.
+// then, and again at the first search after the shard changed, in a
+// mapping of its own outside the Go heap, given back when remade or when
+// the Store is released.
 
 // split is the Store's division of the dimensions.
 type split struct {
 	dense  []int32 // dimensions kept by row
 	sparse []int32 // dimensions kept by column (none: no split copies)
-	column []int32 // by dimension: its column among sparse, -1 for dense ones
 }
 
 // shardSplit is a shard's int8 forms in the split layout.
@@ -83,13 +83,11 @@ func (s *Store[K]) divide() *split {
 	if seen == 0 {
 		return nil // divided at a later search
 	}
-	sp := &split{column: make([]int32, s.dims)}
+	sp := &split{}
 	for j, c := range nz {
 		if c*100 >= denseShare*seen {
 			sp.dense = append(sp.dense, int32(j))
-			sp.column[j] = -1
 		} else {
-			sp.column[j] = int32(len(sp.sparse))
 			sp.sparse = append(sp.sparse, int32(j))
 		}
 	}
