@@ -252,6 +252,7 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	var quant []int8
 	if count > 0 && width > 0 {
 		quant = unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(sec[secQuant]))), count*width)
+		m.vecs.SetRowMapping(sec[secQuant])
 		scales = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secScales]))), count)
 	}
 	m.chunks = make([]chunkRec, count)

@@ -10,3 +10,5 @@ func mapRegion(int) ([]byte, error) {
 }
 
 func unmapRegion([]byte) {}
+
+func dropPages([]byte) {}

@@ -38,6 +38,15 @@ type Store[K comparable] struct {
 	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
 	arena     *arena
 	file      io.ReaderAt // where Attach's float32 vectors are read from
+
+	// The split copies (split.go): split is nil until the first search;
+	// splitFresh says that no shard changed since the last one.
+	split      *split
+	splitMem   *regions
+	splitMu    sync.Mutex
+	splitFresh atomic.Bool
+	searches   atomic.Int64 // until the second, which makes the copies
+	rowMap     []byte       // see SetRowMapping
 }
 
 // Slot is where Add put a vector: give it to Remove.
@@ -52,6 +61,9 @@ type shard struct {
 	spare  []float32 // the unused end of the newest block
 	qspare []int8    // … and of its int8 forms
 	block  int       // slots in the newest block
+
+	sp      *shardSplit // its int8 forms split by dimension, if made
+	spStale bool        // a vector changed since sp was made
 }
 
 // row is one slot of a shard: a unit vector, its int8 form (vec ≈
@@ -76,10 +88,11 @@ const (
 // New returns an empty Store of vectors of dims floats (0: the length of
 // the first vector added) in shards of at most shardSize.
 func New[K comparable](dims, shardSize int) *Store[K] {
-	s := &Store[K]{dims: dims, shardSize: max(shardSize, 1), groups: make(map[K][]int32), arena: &arena{}}
+	s := &Store[K]{dims: dims, shardSize: max(shardSize, 1), groups: make(map[K][]int32), arena: &arena{}, splitMem: &regions{}}
 	// A Store dropped without Release (a test resetting an index's
 	// memory) still gives its vectors back.
 	runtime.AddCleanup(s, func(a *arena) { a.free() }, s.arena)
+	runtime.AddCleanup(s, func(r *regions) { r.free() }, s.splitMem)
 	return s
 }
 
@@ -97,6 +110,12 @@ func (s *Store[K]) MappedBytes() int64 { return s.arena.size() }
 func (s *Store[K]) Release() {
 	if s != nil {
 		s.arena.free()
+		s.splitMem.free()
+		for _, sh := range s.shards {
+			sh.sp = nil
+		}
+		s.split = nil
+		s.splitFresh.Store(false)
 	}
 }
 
@@ -115,6 +134,7 @@ func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
 	copy(r.vec, v)
 	r.scale = Prepare(r.vec, r.q)
 	r.ord = ord
+	s.changed(sh)
 	return s.placed(ord, Slot{shard: id, row: i}), nil
 }
 
@@ -159,6 +179,7 @@ func (s *Store[K]) Attach(group K, ord int32, q []int8, scale float32, off int64
 	id := s.shardFor(group)
 	sh := s.shards[id]
 	sh.rows = append(sh.rows, row{q: q[:len(q):len(q)], scale: scale, ord: ord, off: off})
+	s.changed(sh)
 	return s.placed(ord, Slot{shard: id, row: int32(len(sh.rows) - 1)}), nil
 }
 
@@ -318,6 +339,11 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	}
 	qq := make([]int16, len(q))
 	qscale := quantizeQuery(qq, q)
+	var qd []int16 // a short query's dense values: scan the split copies
+	var qc []colValue
+	if sp := s.ensureSplit(); sp != nil {
+		qd, qc, _ = sp.shortQuery(qq)
+	}
 	cand := rerankFactor * n
 	// One goroutine per core takes the next shard until none is left.
 	workers := min(runtime.GOMAXPROCS(0), len(jobs), max(1, rows/minRowsPerWorker))
@@ -327,6 +353,7 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	scan := func(w int) {
 		top := rank.NewTop(cand)
 		tops[w] = top
+		var acc []int32
 		for {
 			i := int(next.Add(1)) - 1
 			if i >= len(jobs) {
@@ -336,7 +363,11 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 				errs[w] = err
 				return
 			}
-			jobs[i].scan(qq, qscale, allow, top)
+			if qd != nil {
+				jobs[i].scanSplit(qd, qc, qscale, allow, top, &acc)
+			} else {
+				jobs[i].scan(qq, qscale, allow, top)
+			}
 		}
 	}
 	if workers <= 1 {
