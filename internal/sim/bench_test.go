@@ -6,9 +6,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
 
 // The benchmarks measure the simulator side only (handler called in-process) on a world of 100k
@@ -40,13 +41,7 @@ func bigWorld(b *testing.B) *Sim {
 
 // cpuTime is the process's user+system CPU time: on a shared, loaded machine it measures the
 // simulator's cost better than wall time. Benchmarks report it as cpu-ns/op.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return benchref.CPUTime() }
 
 // measure runs fn b.N times and reports CPU time per op next to wall time.
 func measure(b *testing.B, fn func(i int)) {

@@ -10,5 +10,3 @@ func mapRegion(int) ([]byte, error) {
 }
 
 func unmapRegion([]byte) {}
-
-func dropPages([]byte) {}
