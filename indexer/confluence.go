@@ -286,11 +286,15 @@ func (cc *confluenceCrawler) fetchMany(ctx context.Context, ids []string) (map[s
 // byIDs returns the contents of ids the server still has, with expand,
 // from one CQL search.
 func (cc *confluenceCrawler) byIDs(ctx context.Context, ids, expand []string) ([]*contentWithRestrictions, error) {
-	q := url.Values{
+	return cc.search(ctx, url.Values{
 		"cql":    {"id in (" + strings.Join(ids, ",") + ")"},
 		"limit":  {strconv.Itoa(len(ids))},
 		"expand": {strings.Join(expand, ",")},
-	}
+	})
+}
+
+// search runs one CQL content search (rest/api/content/search with q).
+func (cc *confluenceCrawler) search(ctx context.Context, q url.Values) ([]*contentWithRestrictions, error) {
 	req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
 	if err != nil {
 		return nil, err
@@ -411,27 +415,20 @@ func (cc *confluenceCrawler) restrictedUnder(ctx context.Context, c container, r
 	out := map[string]*search.Readers{}
 	reqs := 0
 	for start := 0; start < limit; start += bodyPage {
-		q := url.Values{
+		reqs++
+		cts, err := cc.search(ctx, url.Values{
 			"cql":    {"ancestor = " + ref + " and " + contentTypes + " order by id"},
 			"start":  {strconv.Itoa(start)},
 			"limit":  {strconv.Itoa(bodyPage)},
 			"expand": {strings.Join(restrictionExpand, ",")},
-		}
-		req, err := cc.c.NewRequest(ctx, http.MethodGet, "rest/api/content/search", q, nil)
+		})
 		if err != nil {
-			return nil, reqs, err
-		}
-		var p struct {
-			Results []*contentWithRestrictions `json:"results"`
-		}
-		reqs++
-		if _, err := cc.c.Do(req, &p); err != nil {
 			return nil, reqs, fmt.Errorf("confluence: restrictions below %s in %s: %w", ref, c.key, err)
 		}
-		for _, ct := range p.Results {
+		for _, ct := range cts {
 			out[ct.ID.String()] = ct.readers()
 		}
-		if len(p.Results) < bodyPage {
+		if len(cts) < bodyPage {
 			break
 		}
 	}
