@@ -339,3 +339,67 @@ func rewriteHeader(t *testing.T, dir string, change func(*snapHead)) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotWaitsForEnoughChanges: the writer's Close leaves the
+// snapshot as it is after a few changed documents (readers apply them from
+// the change log), and writes it once they hold more chunks than its
+// budget, counted since the snapshot.
+func TestSnapshotWaitsForEnoughChanges(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	corpus := newSynthCorpus(5)
+	writeCorpus(t, dir, corpus.docs(0, 100)) // 500 chunks: a budget of 10
+	snap := filepath.Join(dir, snapFile)
+	sum := fileSum(t, snap)
+	before, _ := snapshotVersion(dir)
+
+	w := openWriter(t, dir, newHashEmbedder())
+	added := corpus.docs(100, 1) // 5 chunks
+	if _, err := w.Upsert(ctx, added); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Delete(ctx, []string{synthID(7)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fileSum(t, snap) != sum {
+		t.Fatal("the snapshot was rewritten for one new and one removed document")
+	}
+	r := openReader(t, dir, newHashEmbedder())
+	if !fromSnapshot(t, r) {
+		t.Fatal("the reader did not map the snapshot")
+	}
+	if got, want := answers(t, r, Vector), storeAnswers(t, dir, Vector); !reflect.DeepEqual(got, want) {
+		diffAnswers(t, got, want)
+		t.Fatal("the old snapshot and the changes since answer differently from the store")
+	}
+	rs, err := r.Search(ctx, Query{Text: added[0].Chunks[0].Text, Mode: Keyword, K: 3})
+	if err != nil || len(rs) == 0 || rs[0].DocID != added[0].ID {
+		t.Fatalf("the new document: %v, %v", ids(rs), err)
+	}
+
+	// Two more documents: 15 chunks changed since the snapshot.
+	w = openWriter(t, dir, newHashEmbedder())
+	if _, err := w.Upsert(ctx, corpus.docs(101, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, ok := snapshotVersion(dir)
+	if !ok || after.seq <= before.seq || fileSum(t, snap) == sum {
+		t.Fatalf("the snapshot was not written after 3 documents of 15 chunks: seq %d → %d", before.seq, after.seq)
+	}
+	r2 := openReader(t, dir, newHashEmbedder())
+	if !fromSnapshot(t, r2) {
+		t.Fatal("the reader did not map the new snapshot")
+	}
+	r2.memMu.RLock()
+	seq := r2.mem.seq
+	r2.memMu.RUnlock()
+	if after.seq != seq {
+		t.Fatalf("the snapshot reflects change %d, the store is at %d", after.seq, seq)
+	}
+}
