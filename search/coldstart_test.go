@@ -3,7 +3,9 @@ package search
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +59,108 @@ func BenchmarkColdStart(b *testing.B) {
 			b.Logf("%d chunks, load %s: open + first query %s, its CPU %s", n, strings.Fields(string(load) + " ?")[0],
 				benchref.Ratio(per(first), ref), benchref.Ratio(per(cpu), ref))
 		})
+	}
+}
+
+// BenchmarkSnapshotAfterSmallSync measures what a sync that changed 100
+// documents (500 chunks) of a kept synthetic store costs: its Close, which
+// leaves the snapshot as it was (snapshotCanWait), and a reader's lazy open
+// and first hybrid query, which apply those changes from the store; then
+// the same after the snapshot is rewritten, as every such Close did before.
+// Each round works on a copy of the store (sizes in ATLASBRIDGE_SCALE):
+//
+//	ATLASBRIDGE_SCALE=100000 ATLASBRIDGE_SCALE_DIR=/tmp/abscale go test ./search -run '^$' -bench SnapshotAfterSmallSync -benchtime 2x -timeout 60m
+func BenchmarkSnapshotAfterSmallSync(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes() {
+		src, _ := scaleStore(b, n, 0)
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			var closeKept, firstKept, rewrite, firstNew time.Duration
+			first := func(dir string) time.Duration {
+				settle()
+				start := time.Now()
+				x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true, Lazy: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer x.Close()
+				if _, err := x.Search(ctx, Query{Text: "kaka tori", K: 10}); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			for b.Loop() {
+				dir := b.TempDir()
+				copyFiles(b, src, dir)
+				w, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+				if err != nil {
+					b.Fatal(err)
+				}
+				corpus := newSynthCorpus(2)
+				docs := corpus.docs(0, 100)
+				for i := range docs {
+					docs[i].ID = synthID(i * 7) // replaced in place
+				}
+				if _, err := w.Upsert(ctx, docs); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				closeKept += time.Since(start)
+				firstKept += first(dir)
+
+				w, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+				if err != nil {
+					b.Fatal(err)
+				}
+				dims, err := w.storedDims(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				start = time.Now()
+				if err := w.writeSnapshotFromStore(ctx, dims); err != nil {
+					b.Fatal(err)
+				}
+				rewrite += time.Since(start)
+				w.Close()
+				firstNew += first(dir)
+			}
+			per := func(d time.Duration) float64 { return float64((d / time.Duration(b.N)).Microseconds()) / 1000 }
+			b.ReportMetric(per(closeKept), "close-ms")
+			b.ReportMetric(per(firstKept), "first-ms")
+			b.ReportMetric(per(rewrite), "rewrite-ms")
+			b.ReportMetric(per(firstNew), "first-rewritten-ms")
+		})
+	}
+}
+
+// copyFiles copies the regular files of directory src into dst.
+func copyFiles(tb testing.TB, src, dst string) {
+	tb.Helper()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || e.Name() == "lock" {
+			continue
+		}
+		in, err := os.Open(filepath.Join(src, e.Name()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out, err := os.Create(filepath.Join(dst, e.Name()))
+		if err == nil {
+			_, err = io.Copy(out, in)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		in.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
 	}
 }

@@ -622,14 +622,14 @@ func (x *Index) WriteSnapshot(ctx context.Context) error {
 // A snapshot is a whole file: at a million chunks, 3.4 GB written in
 // about ten seconds. A sync that changed a few documents would pay that
 // every time, though each reader applies the changes since the snapshot
-// from the change log at open, at the cost of loading those documents'
-// chunks from the store. So the writer leaves the snapshot as it is while
-// the documents changed since hold at most snapDeferChunks chunks and at
-// most 1/snapDeferShare of the snapshot's: a reader's open then loads at
-// most that many chunks more (tens of milliseconds), and a small index,
-// whose snapshot is cheap, is always written.
+// from the change log at open. That costs a reader about 0.2 ms a changed
+// chunk (BenchmarkSnapshotAfterSmallSync), so the writer leaves the
+// snapshot as it is while the documents changed since hold at most
+// snapDeferChunks chunks, which bounds what a one-shot search adds to
+// about 0.2 s, and at most 1/snapDeferShare of the snapshot's: a small
+// index, whose snapshot is cheap, is written every time.
 const (
-	snapDeferChunks = 4096
+	snapDeferChunks = 1024
 	snapDeferShare  = 50
 )
 
