@@ -228,6 +228,15 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 			m.release()
 		}
 	}()
+	// The keyword index's term list is read beside the documents and
+	// chunks: they are the two halves of an open's CPU. Every return
+	// waits for it before the release above can unmap what it reads.
+	var kw *keyword.Index
+	var kwErr error
+	var loading sync.WaitGroup
+	loading.Go(func() { kw, kwErr = keyword.Load(sec[secKeyword]) })
+	defer loading.Wait()
+
 	// The documents.
 	r := snapReader{b: sec[secDocs]}
 	n := r.uvarint()
@@ -291,9 +300,9 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 		d.ords = append(d.ords, int32(ord))
 	}
 	// The keyword index.
-	kw, err := keyword.Load(sec[secKeyword])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errSnapshot, err)
+	loading.Wait()
+	if kwErr != nil {
+		return nil, fmt.Errorf("%w: %v", errSnapshot, kwErr)
 	}
 	if kw.Chunks() != count {
 		return nil, fmt.Errorf("%w: keyword index of %d chunks, want %d", errSnapshot, kw.Chunks(), count)
