@@ -244,6 +244,7 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 		return nil, fmt.Errorf("%w: document count", errSnapshot)
 	}
 	docs := make([]*docRec, 0, n)
+	m.docs = make(map[string]*docRec, n)
 	for range n {
 		row := &docRow{id: r.str(), source: r.str(), container: r.str(),
 			typ: r.str(), status: r.str()}

@@ -32,12 +32,15 @@ import (
 type Store[K comparable] struct {
 	dims      int
 	shardSize int
-	groups    map[K][]int32 // shard ids by group
-	shards    []*shard      // by id
-	ords      int32         // 1 + the largest ordinal added since the last Renumber
-	at        []Slot        // by ordinal: where its vector is (stale for removed ones)
-	arena     *arena
-	file      io.ReaderAt // where Attach's float32 vectors are read from
+	groups    map[K]*shardList // shards by group
+	last      K                // the group of the latest Add or Attach …
+	lastList  *shardList       // … and its shards, so a run of one group's
+	// vectors (a snapshot's) hashes its key once
+	shards []*shard // by id
+	ords   int32    // 1 + the largest ordinal added since the last Renumber
+	at     []Slot   // by ordinal: where its vector is (stale for removed ones)
+	arena  *arena
+	file   io.ReaderAt // where Attach's float32 vectors are read from
 
 	// The split copies (split.go): split is nil until the first search;
 	// splitFresh says that no shard changed since the last one.
@@ -64,6 +67,9 @@ type shard struct {
 
 	sp      *shardSplit // its int8 forms split by dimension, if made
 	spStale bool        // a vector changed since sp was made
+
+	list *shardList // its group's shards …
+	pos  int32      // … and its place among them
 }
 
 // row is one slot of a shard: a unit vector, its int8 form (vec ≈
@@ -88,7 +94,7 @@ const (
 // New returns an empty Store of vectors of dims floats (0: the length of
 // the first vector added) in shards of at most shardSize.
 func New[K comparable](dims, shardSize int) *Store[K] {
-	s := &Store[K]{dims: dims, shardSize: max(shardSize, 1), groups: make(map[K][]int32), arena: &arena{}, splitMem: &regions{}}
+	s := &Store[K]{dims: dims, shardSize: max(shardSize, 1), groups: make(map[K]*shardList), arena: &arena{}, splitMem: &regions{}}
 	// A Store dropped without Release (a test resetting an index's
 	// memory) still gives its vectors back.
 	runtime.AddCleanup(s, func(a *arena) { a.free() }, s.arena)
@@ -220,6 +226,7 @@ func (s *Store[K]) Remove(slot Slot) {
 	sh := s.shards[slot.shard]
 	sh.rows[slot.row].ord = -1
 	sh.free = append(sh.free, slot.row)
+	sh.list.full = min(sh.list.full, int(sh.pos))
 }
 
 // Renumber gives every stored vector a new ordinal: remap[old], which must
@@ -239,18 +246,33 @@ func (s *Store[K]) Renumber(remap []int32, n int) {
 	s.ords = int32(n)
 }
 
+// shardList is a group's shards, in the order they were made.
+type shardList struct {
+	ids  []int32
+	full int // ids[:full] have no room: Remove lowers it
+}
+
 // shardFor returns the id of a shard of group with room for one more
-// vector, making the group or a new shard as needed.
+// vector, the first in the group's order, making the group or a new
+// shard as needed. Full shards are skipped once: a group of a million
+// vectors has hundreds.
 func (s *Store[K]) shardFor(group K) int32 {
-	ids := s.groups[group]
-	for _, id := range ids {
-		if s.shards[id].live() < s.shardSize {
+	l := s.lastList
+	if l == nil || group != s.last {
+		if l = s.groups[group]; l == nil {
+			l = &shardList{}
+			s.groups[group] = l
+		}
+		s.last, s.lastList = group, l
+	}
+	for ; l.full < len(l.ids); l.full++ {
+		if id := l.ids[l.full]; s.shards[id].live() < s.shardSize {
 			return id
 		}
 	}
 	id := int32(len(s.shards))
-	s.shards = append(s.shards, &shard{})
-	s.groups[group] = append(ids, id)
+	s.shards = append(s.shards, &shard{list: l, pos: int32(len(l.ids))})
+	l.ids = append(l.ids, id)
 	return id
 }
 
@@ -321,11 +343,11 @@ func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) 
 	}
 	var jobs []*shard
 	rows := 0
-	for g, ids := range s.groups {
+	for g, l := range s.groups {
 		if f.Group != nil && !f.Group(g) {
 			continue
 		}
-		for _, id := range ids {
+		for _, id := range l.ids {
 			sh := s.shards[id]
 			if sh.live() == 0 || allow != nil && !sh.mark(f.Chunk, allow) {
 				continue

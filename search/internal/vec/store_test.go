@@ -130,8 +130,8 @@ func checkStore[K comparable](t *testing.T, s *Store[K], live map[int32]Slot) {
 		return false
 	}
 	seen := 0
-	for g, ids := range s.groups {
-		for _, id := range ids {
+	for g, l := range s.groups {
+		for _, id := range l.ids {
 			sh := s.shards[id]
 			if len(sh.rows) > s.shardSize {
 				t.Fatalf("%v: %d slots, at most %d wanted", g, len(sh.rows), s.shardSize)
@@ -194,7 +194,7 @@ func TestShardSlots(t *testing.T) {
 		return ords
 	}
 	add(600)
-	sh := s.shards[s.groups["A"][0]]
+	sh := s.shards[s.groups["A"].ids[0]]
 	// Blocks of 8, 16, 32, 64, 128, 256 and 256 slots: memory order may
 	// only break where a block starts (two blocks may happen to be adjacent).
 	starts := map[int]bool{8: true, 24: true, 56: true, 120: true, 248: true, 504: true}
@@ -243,10 +243,10 @@ func TestShardsOfAGroup(t *testing.T) {
 		}
 		live[o] = slot
 	}
-	if n := len(s.groups["BIG"]); n != 5 { // 270 vectors
+	if n := len(s.groups["BIG"].ids); n != 5 { // 270 vectors
 		t.Fatalf("%d shards, want 5", n)
 	}
-	if n := len(s.groups["small"]); n != 1 {
+	if n := len(s.groups["small"].ids); n != 1 {
 		t.Fatalf("%d shards for 30 vectors, want 1", n)
 	}
 	checkStore(t, s, live)
@@ -257,10 +257,15 @@ func TestShardsOfAGroup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The freed slot is the room in the group's first shard
+			// that has any: it is filled again.
+			if slot != live[o] {
+				t.Fatalf("vector %d went to %+v, its freed slot was %+v", o, slot, live[o])
+			}
 			live[o] = slot
 		}
 	}
-	if n := len(s.groups["BIG"]); n != 5 {
+	if n := len(s.groups["BIG"].ids); n != 5 {
 		t.Fatalf("%d shards after replacing vectors, want 5", n)
 	}
 	checkStore(t, s, live)
