@@ -513,6 +513,18 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 	return rows.Err()
 }
 
+// Settle waits for work that searches started in the background (the
+// vector scan's second layout, made after the second search) to finish,
+// so that the searches after it run as they will from then on. For
+// benchmarks; a caller never needs it for correct answers.
+func (x *Index) Settle() {
+	x.memMu.RLock()
+	defer x.memMu.RUnlock()
+	if x.mem != nil {
+		x.mem.vecs.Settle()
+	}
+}
+
 // Reload makes the index reflect every commit to the store so far,
 // including those of another process (a concurrent sync): changed documents
 // are re-read, a Reset elsewhere causes a full reload. Search calls it

@@ -359,6 +359,7 @@ func warmUp(tb testing.TB, x *Index, queries []string) {
 			tb.Fatal(err)
 		}
 	}
+	x.Settle() // the second query started the split copies
 }
 
 // loadKeywordOnly builds just a keyword index from the store, from the

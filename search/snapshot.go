@@ -221,8 +221,16 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 	m.file = fm
 	m.vecs.SetFile(f)
 	// A memIndex dropped without release (a test resetting an index's
-	// memory) still gives the mapping back.
-	runtime.AddCleanup(m, func(fm *fileMap) { fm.unmap() }, fm)
+	// memory) still gives the mapping back, once no background work on
+	// its vectors reads it (Release waits for that).
+	type mapped struct {
+		vecs *vec.Store[container]
+		fm   *fileMap
+	}
+	runtime.AddCleanup(m, func(c mapped) {
+		c.vecs.Release()
+		c.fm.unmap()
+	}, mapped{m.vecs, fm})
 	defer func() {
 		if err != nil {
 			m.release()

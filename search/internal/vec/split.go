@@ -18,12 +18,12 @@ import (
 // which a query reads only those where it is not zero. The sums are the
 // same integers as the row scan's: the scores do not change.
 //
-// Which dimensions are dense is read from the vectors at the second search
-// (non-zero in most of a sample); vectors with none sparse (those of
-// ollama or openai) keep the row scan only. A shard's split copy is made
-// then, and again at the first search after the shard changed, in a
-// mapping of its own outside the Go heap, given back when remade or when
-// the Store is released.
+// Which dimensions are dense is read from the vectors after the second
+// search (non-zero in most of a sample); vectors with none sparse (those
+// of ollama or openai) keep the row scan only. A shard's split copy is
+// made then, in the background, and again after the first search that
+// follows a change to the shard, in a mapping of its own outside the Go
+// heap, given back when remade or when the Store is released.
 
 // split is the Store's division of the dimensions.
 type split struct {
@@ -98,13 +98,13 @@ func (s *Store[K]) divide() *split {
 	return sp
 }
 
-// ensureSplit divides the dimensions at the first search and remakes the
-// split copy of every shard changed since the last search. Searches that
-// run together wait here for the one doing it; no search is scanning then
-// (Add and Attach never run beside one).
-//
-// The first search of a Store makes none: a one-shot search would spend
-// more on the copies than they save it; the second makes them all.
+// ensureSplit returns the division of the dimensions while every shard's
+// split copy is current, and nil otherwise: the search then scans the
+// rows. From the second search of a Store on, one that finds copies
+// missing or stale starts making them in the background (makeSplit): no
+// query waits for them (at a million vectors they take seconds). The
+// first search starts none: a one-shot search would spend more on the
+// copies than they save it.
 func (s *Store[K]) ensureSplit() *split {
 	if s.splitFresh.Load() {
 		return s.split
@@ -112,11 +112,32 @@ func (s *Store[K]) ensureSplit() *split {
 	if s.searches.Add(1) == 1 {
 		return nil
 	}
-	s.splitMu.Lock()
-	defer s.splitMu.Unlock()
-	if s.splitFresh.Load() {
-		return s.split
+	// Searches never run beside Add, Attach, Remove, Renumber or
+	// Release, and those wait for the build (waitSplit): this Go never
+	// runs beside that Wait.
+	if s.splitBuilding.CompareAndSwap(false, true) {
+		s.splitBuild.Go(func() {
+			defer s.splitBuilding.Store(false)
+			s.makeSplit()
+		})
 	}
+	return nil
+}
+
+// waitSplit waits for a build of split copies that is under way. What
+// changes the vectors calls it first: the build reads them.
+func (s *Store[K]) waitSplit() { s.splitBuild.Wait() }
+
+// Settle waits for the work a search started in the background (the split
+// copies) to finish, so that the next searches run as they will from now
+// on: for benchmarks and tests. Like Add, it must not run beside Search.
+func (s *Store[K]) Settle() { s.waitSplit() }
+
+// makeSplit divides the dimensions the first time and remakes the split
+// copy of every shard changed since the last time, then lets searches use
+// them. Searches scanning the rows meanwhile read what it reads; no
+// search reads a shard's copy until splitFresh says so.
+func (s *Store[K]) makeSplit() {
 	if s.split == nil {
 		s.split = s.divide()
 	}
@@ -127,10 +148,10 @@ func (s *Store[K]) ensureSplit() *split {
 				todo = append(todo, sh)
 			}
 		}
-		// On every core: at 100k vectors they take longer than a query.
+		// Half the cores: the other half keeps answering queries.
 		var next atomic.Int64
 		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		for range min(max(1, runtime.GOMAXPROCS(0)/2), len(todo)) {
 			wg.Go(func() {
 				for i := int(next.Add(1)) - 1; i < len(todo); i = int(next.Add(1)) - 1 {
 					todo[i].remakeSplit(s.split, s.dims, s.splitMem)
@@ -144,7 +165,6 @@ func (s *Store[K]) ensureSplit() *split {
 		}
 	}
 	s.splitFresh.Store(true)
-	return s.split
 }
 
 // SetRowMapping gives the Store the file mapping that Attach's int8 forms

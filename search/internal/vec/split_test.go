@@ -147,6 +147,8 @@ func TestSplitScanIsExact(t *testing.T) {
 			q := shortQuery(rng, dims, hashed, []int{2, 5, 9, 400}[qi%4])
 			qq := make([]int16, dims)
 			quantizeQuery(qq, q)
+			s.ensureSplit()
+			s.waitSplit() // the copies are made in the background
 			_, _, short := s.ensureSplit().shortQuery(qq)
 			if want := qi%4 != 3; short != want {
 				t.Fatalf("%s, query %d: split scan %v, want %v", round, qi, short, want)
@@ -199,4 +201,71 @@ func TestSplitScanIsExact(t *testing.T) {
 	add(count, count+3000) // into the freed slots, and new ones
 	check("after changes")
 	made()
+}
+
+// TestSearchesDuringTheSplitBuild: the second search starts making the
+// split copies and returns without them; searches running while they are
+// made (rows) and after (copies) give the same answers, and a change made
+// after waits for the build (run with -race).
+func TestSearchesDuringTheSplitBuild(t *testing.T) {
+	const dims, hashed, count, n = 640, 512, 20000, 20
+	rng := rand.New(rand.NewPCG(21, 22))
+	s := New[int](0, 2048)
+	defer s.Release()
+	slots := make([]Slot, count)
+	for i := range count {
+		slot, err := s.Add(i%5, int32(i), shortQuery(rng, dims, hashed, 150))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots[i] = slot
+	}
+	queries := make([][]float32, 8)
+	for i := range queries {
+		queries[i] = shortQuery(rng, dims, hashed, 4)
+	}
+	ctx := context.Background()
+	want := make([][]rank.Scored, len(queries))
+	for i, q := range queries {
+		got, err := s.Search(ctx, q, n, Filter[int]{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = got
+		if i == 1 && !s.splitBuilding.Load() && !s.splitFresh.Load() {
+			t.Fatal("the second search started no build of the split copies")
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for r := range 10 {
+				i := (w + r) % len(queries)
+				got, err := s.Search(ctx, queries[i], n, Filter[int]{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !slices.Equal(got, want[i]) {
+					t.Errorf("query %d during or after the build: got %v…, want %v…", i, got[:2], want[i][:2])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s.waitSplit()
+	if !s.splitFresh.Load() {
+		t.Fatal("no split copies after the build")
+	}
+	s.Remove(slots[0]) // the copies skip removed rows: still current
+	if _, err := s.Add(0, count, shortQuery(rng, dims, hashed, 150)); err != nil {
+		t.Fatal(err)
+	}
+	if s.splitFresh.Load() {
+		t.Fatal("an added vector left the copies marked current")
+	}
+	if _, err := s.Search(ctx, queries[0], n, Filter[int]{}); err != nil {
+		t.Fatal(err)
+	}
 }

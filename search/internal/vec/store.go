@@ -42,14 +42,15 @@ type Store[K comparable] struct {
 	arena  *arena
 	file   io.ReaderAt // where Attach's float32 vectors are read from
 
-	// The split copies (split.go): split is nil until the first search;
-	// splitFresh says that no shard changed since the last one.
-	split      *split
-	splitMem   *regions
-	splitMu    sync.Mutex
-	splitFresh atomic.Bool
-	searches   atomic.Int64 // until the second, which makes the copies
-	rowMap     []byte       // see SetRowMapping
+	// The split copies (split.go): split is nil until the first build;
+	// splitFresh says that every shard's copy is current.
+	split         *split
+	splitMem      *regions
+	splitFresh    atomic.Bool
+	splitBuilding atomic.Bool    // a build is under way …
+	splitBuild    sync.WaitGroup // … and its goroutine
+	searches      atomic.Int64   // until the second, which starts a build
+	rowMap        []byte         // see SetRowMapping
 }
 
 // Slot is where Add put a vector: give it to Remove.
@@ -115,6 +116,7 @@ func (s *Store[K]) MappedBytes() int64 { return s.arena.size() }
 // no Search may be reading its vectors.
 func (s *Store[K]) Release() {
 	if s != nil {
+		s.waitSplit()
 		s.arena.free()
 		s.splitMem.free()
 		for _, sh := range s.shards {
@@ -128,6 +130,7 @@ func (s *Store[K]) Release() {
 // Add stores a copy of v, scaled to unit length, as chunk ord of group.
 // Ordinals must be non-negative; each may be stored once until removed.
 func (s *Store[K]) Add(group K, ord int32, v []float32) (Slot, error) {
+	s.waitSplit()
 	if s.dims == 0 {
 		s.dims = len(v)
 	} else if len(v) != s.dims {
@@ -176,6 +179,7 @@ func (s *Store[K]) SetFile(f io.ReaderAt) { s.file = f }
 // may bring in far more of the file than the pages read, and the process
 // would then hold them. q must stay valid until the Store is released.
 func (s *Store[K]) Attach(group K, ord int32, q []int8, scale float32, off int64) (Slot, error) {
+	s.waitSplit()
 	if s.dims == 0 {
 		s.dims = len(q)
 	}
@@ -223,6 +227,7 @@ func (s *Store[K]) float(r *row, buf []float32) ([]float32, error) {
 
 // Remove frees the slot of a vector.
 func (s *Store[K]) Remove(slot Slot) {
+	s.waitSplit()
 	sh := s.shards[slot.shard]
 	sh.rows[slot.row].ord = -1
 	sh.free = append(sh.free, slot.row)
@@ -232,6 +237,7 @@ func (s *Store[K]) Remove(slot Slot) {
 // Renumber gives every stored vector a new ordinal: remap[old], which must
 // not be -1 for a stored one; n is the number of ordinals after it.
 func (s *Store[K]) Renumber(remap []int32, n int) {
+	s.waitSplit()
 	at := make([]Slot, n)
 	for id, sh := range s.shards {
 		for i, r := range sh.rows {
