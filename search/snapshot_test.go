@@ -403,3 +403,44 @@ func TestSnapshotWaitsForEnoughChanges(t *testing.T) {
 		t.Fatalf("the snapshot reflects change %d, the store is at %d", after.seq, seq)
 	}
 }
+
+// TestStatusCountsAndSize: Status counts documents and chunks per
+// container, documents without chunks too, and its size includes the
+// snapshot beside the store.
+func TestStatusCountsAndSize(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	docs := newSynthCorpus(9).docs(0, 12) // 5 chunks each, containers by id
+	empty := docs[11]
+	empty.ID, empty.Chunks = "confluence:empty", nil
+	writeCorpus(t, dir, append(docs[:11], empty))
+	r := openReader(t, dir, newHashEmbedder())
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]string][2]int{}
+	for _, d := range append(docs[:11], empty) {
+		k := [2]string{d.Source, d.Container}
+		w := want[k]
+		want[k] = [2]int{w[0] + 1, w[1] + len(d.Chunks)}
+	}
+	got := map[[2]string][2]int{}
+	for _, c := range st.Containers {
+		got[[2]string{c.Source, c.Container}] = [2]int{c.Documents, c.Chunks}
+	}
+	if !reflect.DeepEqual(got, want) || st.Documents != 12 || st.Chunks != 55 {
+		t.Fatalf("status %d documents, %d chunks, per container %v; want 12, 55, %v", st.Documents, st.Chunks, got, want)
+	}
+	var files int64
+	for _, name := range []string{dbFile, snapFile} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files += fi.Size()
+	}
+	if st.Bytes < files {
+		t.Fatalf("status says %d bytes, the store and snapshot hold %d", st.Bytes, files)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -392,28 +393,52 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 		byKey[k] = cs
 		return cs
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT d.source, d.container, count(DISTINCT d.id), count(c.idx)
-		FROM documents d LEFT JOIN chunks c ON c.doc_id = d.id GROUP BY d.source, d.container`)
-	if err != nil {
-		return st, x.fail("status", err)
-	}
-	for rows.Next() {
-		var src, c string
-		var nd, nc int
-		if err := rows.Scan(&src, &c, &nd, &nc); err != nil {
-			rows.Close()
-			return st, x.fail("status", err)
+	// Chunks are counted per document from their index and added up per
+	// container here: the join of documents and chunks seeks once per
+	// document (1.5 s of CPU at a million chunks).
+	var keyOf map[string]*ContainerStatus
+	if err := x.inTx(ctx, func(tx *sql.Tx) error { // one snapshot of both tables
+		keyOf = make(map[string]*ContainerStatus)
+		rows, err := tx.QueryContext(ctx, `SELECT id, source, container FROM documents`)
+		if err != nil {
+			return err
 		}
-		cs := get(src, c)
-		cs.Documents, cs.Chunks = nd, nc
-		st.Documents += nd
-		st.Chunks += nc
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var id, src, c string
+			if err := rows.Scan(&id, &src, &c); err != nil {
+				return err
+			}
+			cs := get(src, c)
+			cs.Documents++
+			st.Documents++
+			keyOf[id] = cs
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		crows, err := tx.QueryContext(ctx, `SELECT doc_id, count(*) FROM chunks GROUP BY doc_id`)
+		if err != nil {
+			return err
+		}
+		defer crows.Close()
+		for crows.Next() {
+			var id string
+			var n int
+			if err := crows.Scan(&id, &n); err != nil {
+				return err
+			}
+			if cs := keyOf[id]; cs != nil {
+				cs.Chunks += n
+				st.Chunks += n
+			}
+		}
+		return crows.Err()
+	}); err != nil {
 		return st, x.fail("status", err)
 	}
-	rows, err = x.db.QueryContext(ctx, `SELECT source, container FROM watermarks`)
+	rows, err := x.db.QueryContext(ctx, `SELECT source, container FROM watermarks`)
 	if err != nil {
 		return st, x.fail("status", err)
 	}
@@ -444,8 +469,11 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 		}
 		return a.Container < b.Container
 	})
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if fi, err := os.Stat(storePath(x.dir, x.store.current()) + suffix); err == nil { // a reader may have followed a rebuild
+	// The store and the snapshot beside it; a reader may have followed a
+	// rebuild to another generation.
+	store := storePath(x.dir, x.store.current())
+	for _, p := range []string{store, store + "-wal", store + "-shm", filepath.Join(filepath.Dir(store), snapFile)} {
+		if fi, err := os.Stat(p); err == nil {
 			st.Bytes += fi.Size()
 		}
 	}
