@@ -84,9 +84,11 @@ func BenchmarkSnapshotAfterSmallSync(b *testing.B) {
 	for _, n := range benchSizes() {
 		src, _ := scaleStore(b, n, 0)
 		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
-			var closeKept, firstKept, rewrite, firstNew time.Duration
-			first := func(dir string) time.Duration {
+			var closeKept, firstKept, rewrite, firstNew, cpuKept, cpuNew time.Duration
+			first := func(dir string, cpu *time.Duration) time.Duration {
 				settle()
+				c0 := cpuTime()
+				defer func() { *cpu += cpuTime() - c0 }()
 				start := time.Now()
 				x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true, Lazy: true})
 				if err != nil {
@@ -118,7 +120,7 @@ func BenchmarkSnapshotAfterSmallSync(b *testing.B) {
 					b.Fatal(err)
 				}
 				closeKept += time.Since(start)
-				firstKept += first(dir)
+				firstKept += first(dir, &cpuKept)
 
 				w, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
 				if err != nil {
@@ -134,13 +136,15 @@ func BenchmarkSnapshotAfterSmallSync(b *testing.B) {
 				}
 				rewrite += time.Since(start)
 				w.Close()
-				firstNew += first(dir)
+				firstNew += first(dir, &cpuNew)
 			}
 			per := func(d time.Duration) float64 { return float64((d / time.Duration(b.N)).Microseconds()) / 1000 }
 			b.ReportMetric(per(closeKept), "close-ms")
 			b.ReportMetric(per(firstKept), "first-ms")
 			b.ReportMetric(per(rewrite), "rewrite-ms")
 			b.ReportMetric(per(firstNew), "first-rewritten-ms")
+			b.ReportMetric(per(cpuKept), "first-cpu-ms")
+			b.ReportMetric(per(cpuNew), "first-rewritten-cpu-ms")
 		})
 	}
 }

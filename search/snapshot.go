@@ -288,7 +288,9 @@ func readSnapshot(dir string, dims, shardSize int) (_ *memIndex, err error) {
 		m.vecs.SetRowMapping(sec[secQuant])
 		scales = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sec[secScales]))), count)
 	}
-	m.chunks = make([]chunkRec, count)
+	// Room for the chunks a sync adds before the next snapshot: the
+	// first append would otherwise copy every chunk's record.
+	m.chunks = make([]chunkRec, count, count+min(count/16, 1<<16))
 	for ord := range count {
 		no := int32(binary.LittleEndian.Uint32(chunks[8*ord:]))
 		idx := int32(binary.LittleEndian.Uint32(chunks[8*ord+4:]))

@@ -88,38 +88,57 @@ func decodeTerms(b []byte, fn func(term []byte, tf int)) (int, error) {
 // struct of ordinal and count took eight (see BENCHMARKS.md, open-index
 // memory). Ordinals only grow: Add is given them in order and Compact
 // renumbers without reordering.
+//
+// A list Load gave lies in memory the Index may not write (a mapped
+// snapshot): postings added to it go to tail, which continues data's
+// gaps, so that a reader applying a few changes does not copy every list
+// they touch (at a million chunks a common term's list is megabytes).
 type postingList struct {
 	data []byte
-	last int32 // ordinal of the last posting
-	n    int32 // postings, tombstones included (BM25's document frequency)
+	tail []byte // postings after data's; only while the Index is shared
+	last int32  // ordinal of the last posting
+	n    int32  // postings, tombstones included (BM25's document frequency)
 }
 
-// appendPosting adds chunk ord (at least l.last) with count tf.
-func (l *postingList) appendPosting(ord int32, tf int) {
+// appendPosting adds chunk ord (at least l.last) with count tf, to the
+// tail when data is not the Index's to write.
+func (l *postingList) appendPosting(ord int32, tf int, shared bool) {
 	gap := uint64(ord - l.last)
 	if l.n == 0 {
 		gap = uint64(ord)
 	}
+	dst := &l.data
+	if shared {
+		dst = &l.tail
+	}
 	if tf == 1 {
-		l.data = binary.AppendUvarint(l.data, gap<<1)
+		*dst = binary.AppendUvarint(*dst, gap<<1)
 	} else {
-		l.data = binary.AppendUvarint(l.data, gap<<1|1)
-		l.data = binary.AppendUvarint(l.data, uint64(tf))
+		*dst = binary.AppendUvarint(*dst, gap<<1|1)
+		*dst = binary.AppendUvarint(*dst, uint64(tf))
 	}
 	l.last = ord
 	l.n++
 }
 
+// segments are the list's encoded postings, in order: decode them as one
+// stream.
+func (l *postingList) segments() [2][]byte { return [2][]byte{l.data, l.tail} }
+
 // postingReader walks a postingList.
 type postingReader struct {
 	data []byte
+	tail []byte // read after data
 	ord  int32
 }
 
 // next returns the next chunk and its count; ok is false at the end.
 func (r *postingReader) next() (ord int32, tf int, ok bool) {
 	if len(r.data) == 0 {
-		return 0, 0, false
+		if len(r.tail) == 0 {
+			return 0, 0, false
+		}
+		r.data, r.tail = r.tail, nil
 	}
 	var v uint64
 	if b := r.data[0]; b < 0x80 {
@@ -211,7 +230,7 @@ func (k *Index) add(ord int32, term []byte, tf int) {
 	if tf > math.MaxUint16 {
 		tf = math.MaxUint16
 	}
-	k.postings[id].appendPosting(ord, tf)
+	k.postings[id].appendPosting(ord, tf, k.shared)
 }
 
 // setLength records chunk ord as live with the given number of terms.
@@ -248,14 +267,14 @@ func (k *Index) Compact(remap []int32, newCount int) {
 	for id := range k.postings {
 		l := &k.postings[id]
 		out := postingList{data: buf[:0]}
-		r := postingReader{data: l.data}
+		r := postingReader{data: l.data, tail: l.tail}
 		for {
 			o, tf, ok := r.next()
 			if !ok || uint32(o) >= uint32(len(remap)) {
 				break
 			}
 			if n := remap[o]; n >= 0 {
-				out.appendPosting(n, tf)
+				out.appendPosting(n, tf, false)
 			}
 		}
 		// The rewrite is never longer: copy it back in place, unless
@@ -266,6 +285,7 @@ func (k *Index) Compact(remap []int32, newCount int) {
 		} else {
 			l.data = append(l.data[:0], out.data...)
 		}
+		l.tail = nil
 		l.last, l.n = out.last, out.n
 	}
 	length := make([]int32, newCount)
@@ -317,39 +337,40 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 		// postingReader.next inlined by hand: this loop runs once per
 		// posting of every query term, and the call showed in the CPU
 		// time of keyword queries.
-		data := pl.data
 		var c int32
-		for i := 0; i < len(data); {
-			v := uint64(data[i])
-			i++
-			if v >= 0x80 {
-				var w int
-				if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
-					break // cannot happen: appendPosting wrote it
+		for _, data := range pl.segments() {
+			for i := 0; i < len(data); {
+				v := uint64(data[i])
+				i++
+				if v >= 0x80 {
+					var w int
+					if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
+						break // cannot happen: appendPosting wrote it
+					}
+					i += w - 1
 				}
-				i += w - 1
-			}
-			c += int32(v >> 1)
-			n := uint64(1)
-			if v&1 != 0 {
-				var w int
-				if n, w = binary.Uvarint(data[i:]); w <= 0 {
-					break
+				c += int32(v >> 1)
+				n := uint64(1)
+				if v&1 != 0 {
+					var w int
+					if n, w = binary.Uvarint(data[i:]); w <= 0 {
+						break
+					}
+					i += w
 				}
-				i += w
+				if uint32(c) >= uint32(len(k.length)) {
+					break // a damaged saved index (Load): never written so
+				}
+				l := k.length[c]
+				if l < 0 {
+					continue
+				}
+				tf := float64(n)
+				if acc[c] == 0 {
+					touched = append(touched, c)
+				}
+				acc[c] += float32(idf * tf * (bp.K1 + 1) / (tf + norm + per*float64(l)))
 			}
-			if uint32(c) >= uint32(len(k.length)) {
-				break // a damaged saved index (Load): never written so
-			}
-			l := k.length[c]
-			if l < 0 {
-				continue
-			}
-			tf := float64(n)
-			if acc[c] == 0 {
-				touched = append(touched, c)
-			}
-			acc[c] += float32(idf * tf * (bp.K1 + 1) / (tf + norm + per*float64(l)))
 		}
 	}
 	top := rank.NewTop(n)

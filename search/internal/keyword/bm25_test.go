@@ -81,12 +81,17 @@ func TestPostingList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var l postingList
-			for _, p := range tc.posts {
-				l.appendPosting(p.ord, p.tf)
+			// The second half as an Index that Load gave adds them:
+			// to the tail.
+			for i, p := range tc.posts {
+				l.appendPosting(p.ord, p.tf, i >= len(tc.posts)/2)
+			}
+			if len(tc.posts) > 1 && len(l.tail) == 0 {
+				t.Fatal("no postings in the tail")
 			}
 			read := func(l postingList) []post {
 				var out []post
-				r := postingReader{data: l.data}
+				r := postingReader{data: l.data, tail: l.tail}
 				for {
 					o, tf, ok := r.next()
 					if !ok {
@@ -124,8 +129,11 @@ func TestPostingList(t *testing.T) {
 			if got := read(k.postings[0]); !slices.Equal(got, want) || int(k.postings[0].n) != len(want) {
 				t.Fatalf("after compact %v (n %d), want %v", got, k.postings[0].n, want)
 			}
+			if k.postings[0].tail != nil {
+				t.Fatal("the tail outlived the compaction")
+			}
 			// Appending after a compaction continues from the last ordinal.
-			k.postings[0].appendPosting(next, 2)
+			k.postings[0].appendPosting(next, 2, false)
 			if got := read(k.postings[0]); !slices.Equal(got, append(want, post{next, 2})) {
 				t.Fatalf("append after compact: %v", got)
 			}

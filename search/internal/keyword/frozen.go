@@ -45,14 +45,16 @@ func (k *Index) Save(w io.Writer) error {
 		b = append(b, t...)
 		b = binary.AppendUvarint(b, uint64(l.n))
 		b = binary.AppendUvarint(b, uint64(l.last))
-		b = binary.AppendUvarint(b, uint64(len(l.data)))
+		b = binary.AppendUvarint(b, uint64(len(l.data)+len(l.tail)))
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 	}
 	for id := range names {
-		if _, err := bw.Write(k.postings[id].data); err != nil {
-			return err
+		for _, seg := range k.postings[id].segments() {
+			if _, err := bw.Write(seg); err != nil {
+				return err
+			}
 		}
 	}
 	return bw.Flush()
@@ -74,7 +76,7 @@ func Load(b []byte) (*Index, error) {
 	if r.err != nil || n > uint64(len(r.b))/4 || n > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: chunk count", ErrFrozen)
 	}
-	k.length = make([]int32, n)
+	k.length = make([]int32, n, n+min(n/16, 1<<16)) // room for chunks added after
 	for i := range k.length {
 		k.length[i] = int32(binary.LittleEndian.Uint32(r.b[4*i:]))
 	}

@@ -30,6 +30,34 @@ func TestSaveLoad(t *testing.T) {
 		if err := x.Add(5, Encode("vacuum table again")); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The loaded Index keeps the new postings in its lists' tails: it
+	// ranks, and saves, as the other.
+	for _, q := range [][]string{{"vacuum"}, {"table", "again"}} {
+		if got, want := l.Search(q, 10, bm25, nil), k.Search(q, 10, bm25, nil); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%v after Add: loaded %v, saved %v", q, got, want)
+		}
+	}
+	pk, pl := pagesOf(k, [][]int32{{0, 1}, {2, 3, 4}, {5}}), pagesOf(l, [][]int32{{0, 1}, {2, 3, 4}, {5}})
+	for _, q := range [][]string{{"vacuum"}, {"table", "again"}} {
+		got, want := l.SearchPages(q, 3, bm25, pl), k.SearchPages(q, 3, bm25, pk)
+		if !reflect.DeepEqual(got.Top, want.Top) {
+			t.Fatalf("%v after Add: loaded pages %v, saved %v", q, got.Top, want.Top)
+		}
+		got.Release()
+		want.Release()
+	}
+	var a, b bytes.Buffer
+	if err := k.Save(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Save(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("after Add, the loaded Index saves other bytes")
+	}
+	for _, x := range []*Index{k, l} {
 		x.Remove(0)
 		x.Compact([]int32{-1, -1, 0, 1, 2, 3}, 4)
 	}

@@ -154,41 +154,42 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *Page
 		termPages := s.termPages[:0]
 		// The postings decoded inline, as in Search: this loop runs once
 		// per posting of every query term.
-		data := k.postings[id].data
 		var c int32
-		for i := 0; i < len(data); {
-			v := uint64(data[i])
-			i++
-			if v >= 0x80 {
-				var w int
-				if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
-					break // cannot happen: appendPosting wrote it
+		for _, data := range k.postings[id].segments() {
+			for i := 0; i < len(data); {
+				v := uint64(data[i])
+				i++
+				if v >= 0x80 {
+					var w int
+					if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
+						break // cannot happen: appendPosting wrote it
+					}
+					i += w - 1
 				}
-				i += w - 1
-			}
-			c += int32(v >> 1)
-			tf := uint64(1)
-			if v&1 != 0 {
-				var w int
-				if tf, w = binary.Uvarint(data[i:]); w <= 0 {
-					break
+				c += int32(v >> 1)
+				tf := uint64(1)
+				if v&1 != 0 {
+					var w int
+					if tf, w = binary.Uvarint(data[i:]); w <= 0 {
+						break
+					}
+					i += w
 				}
-				i += w
+				if uint32(c) >= uint32(len(key)) {
+					break // a damaged saved index, or a stale key
+				}
+				p := key[c]
+				if p < 0 || uint32(p) >= uint32(len(lens)) || k.length[c] < 0 {
+					continue
+				}
+				if lens[p] <= 0 && (lens[p] < 0 || !s.admit(p, pages)) {
+					continue
+				}
+				if tfs[p] == 0 {
+					termPages = append(termPages, p)
+				}
+				tfs[p] += float32(tf)
 			}
-			if uint32(c) >= uint32(len(key)) {
-				break // a damaged saved index, or a stale key
-			}
-			p := key[c]
-			if p < 0 || uint32(p) >= uint32(len(lens)) || k.length[c] < 0 {
-				continue
-			}
-			if lens[p] <= 0 && (lens[p] < 0 || !s.admit(p, pages)) {
-				continue
-			}
-			if tfs[p] == 0 {
-				termPages = append(termPages, p)
-			}
-			tfs[p] += float32(tf)
 		}
 		s.termPages = termPages
 		df := float64(len(termPages))
