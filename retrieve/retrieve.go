@@ -188,8 +188,9 @@ func (s *Searcher) Index(ctx context.Context) (*search.Index, error) {
 }
 
 // Preload opens the index now rather than at the first call that needs it
-// (calls made meanwhile wait), and loads what a lazily opened index defers
-// to its first search; it returns why there is no index, or nil. A server
+// (calls made meanwhile wait), and readies it for searching (search.Index
+// Warm: what a lazily opened index defers to its first searches); it
+// returns why there is no index, or nil. A server
 // preloads in the background so that loading a large index does not delay
 // its client.
 func (s *Searcher) Preload(ctx context.Context) error {
@@ -199,7 +200,7 @@ func (s *Searcher) Preload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return idx.Reload(ctx)
+	return idx.Warm(ctx)
 }
 
 // Close closes the index, if one is open; the Searcher then answers from

@@ -83,3 +83,28 @@ func TestLazyOpenReportsDamageAtFirstSearch(t *testing.T) {
 		t.Fatalf("first Search: %v, want ErrCorrupt", err)
 	}
 }
+
+// TestWarmLoadsAndDerives: Warm loads a lazily opened index and derives
+// the page ranking's keys, which a snapshot leaves to the first search.
+func TestWarmLoadsAndDerives(t *testing.T) {
+	dir := t.TempDir()
+	writeCorpus(t, dir, append(sampleDocs(), newSynthCorpus(4).docs(0, 20)...))
+	x, err := Open(context.Background(), dir, Options{Embedder: newHashEmbedder(), ReadOnly: true, Lazy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	x.Settle()
+	x.memMu.RLock()
+	defer x.memMu.RUnlock()
+	if x.mem == nil {
+		t.Fatal("Warm did not load the index")
+	}
+	p := &x.mem.pageKey
+	if p.stale || len(p.key) != len(x.mem.chunks) || len(p.key) == 0 {
+		t.Fatalf("page keys for %d of %d chunks (stale %v)", len(p.key), len(x.mem.chunks), p.stale)
+	}
+}

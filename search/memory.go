@@ -513,6 +513,24 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 	return rows.Err()
 }
 
+// Warm readies the index for a run of searches, as a server wants before
+// its first question: it loads the index (Reload), derives what a
+// snapshot leaves to the first search (the page ranking's keys), and
+// starts the vector scan's second layout in the background. A one-shot
+// search does not want it: it would pay for what it never uses.
+func (x *Index) Warm(ctx context.Context) error {
+	if err := x.Reload(ctx); err != nil {
+		return err
+	}
+	x.memMu.RLock()
+	defer x.memMu.RUnlock()
+	if x.mem != nil {
+		x.mem.pageKeys()
+		x.mem.vecs.Warm()
+	}
+	return nil
+}
+
 // Settle waits for work that searches started in the background (the
 // vector scan's second layout, made after the second search) to finish,
 // so that the searches after it run as they will from then on. For

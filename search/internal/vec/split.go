@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
@@ -47,6 +48,10 @@ const denseShare = 50
 
 // splitSample is the most vectors read to divide the dimensions.
 const splitSample = 4096
+
+// maxYield is how many milliseconds a build of split copies waits at
+// most, before each shard, for the searches under way to finish.
+const maxYield = 50
 
 // shortShare is the largest share of the sparse dimensions, in
 // hundredths, that a query may fill for its scan to use the split copies:
@@ -112,16 +117,31 @@ func (s *Store[K]) ensureSplit() *split {
 	if s.searches.Add(1) == 1 {
 		return nil
 	}
-	// Searches never run beside Add, Attach, Remove, Renumber or
-	// Release, and those wait for the build (waitSplit): this Go never
-	// runs beside that Wait.
+	s.startSplit()
+	return nil
+}
+
+// Warm starts making the split copies now, as the second search would:
+// for a Store that will answer many searches (a server). Like Search, it
+// must not run beside Add, Attach, Remove, Renumber or Release.
+func (s *Store[K]) Warm() {
+	s.searches.Add(1)
+	if !s.splitFresh.Load() {
+		s.startSplit()
+	}
+}
+
+// startSplit starts a build of the split copies unless one is under way.
+// Searches never run beside Add, Attach, Remove, Renumber or Release, and
+// those wait for the build (waitSplit): this Go never runs beside that
+// Wait.
+func (s *Store[K]) startSplit() {
 	if s.splitBuilding.CompareAndSwap(false, true) {
 		s.splitBuild.Go(func() {
 			defer s.splitBuilding.Store(false)
 			s.makeSplit()
 		})
 	}
-	return nil
 }
 
 // waitSplit waits for a build of split copies that is under way. What
@@ -148,12 +168,17 @@ func (s *Store[K]) makeSplit() {
 				todo = append(todo, sh)
 			}
 		}
-		// Half the cores: the other half keeps answering queries.
+		// Half the cores, and a shard at a time, each after the searches
+		// under way (for a while at most: a busy server still gets its
+		// copies): a query that comes meanwhile keeps its speed.
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range min(max(1, runtime.GOMAXPROCS(0)/2), len(todo)) {
 			wg.Go(func() {
 				for i := int(next.Add(1)) - 1; i < len(todo); i = int(next.Add(1)) - 1 {
+					for wait := 0; wait < maxYield && s.scanning.Load() > 0; wait++ {
+						time.Sleep(time.Millisecond)
+					}
 					todo[i].remakeSplit(s.split, s.dims, s.splitMem)
 				}
 			})

@@ -269,3 +269,25 @@ func TestSearchesDuringTheSplitBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWarmStartsTheSplitBuild: Warm makes the split copies before any
+// search (a server's), and the first search then scans them.
+func TestWarmStartsTheSplitBuild(t *testing.T) {
+	const dims, hashed = 640, 512
+	rng := rand.New(rand.NewPCG(31, 32))
+	s := New[int](0, 2048)
+	defer s.Release()
+	for i := range 5000 {
+		if _, err := s.Add(i%3, int32(i), shortQuery(rng, dims, hashed, 150)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Warm()
+	s.Settle()
+	if !s.splitFresh.Load() || s.split == nil || len(s.split.sparse) == 0 {
+		t.Fatal("Warm made no split copies")
+	}
+	if s.ensureSplit() == nil {
+		t.Fatal("the first search after Warm does not scan the copies")
+	}
+}

@@ -50,6 +50,7 @@ type Store[K comparable] struct {
 	splitBuilding atomic.Bool    // a build is under way …
 	splitBuild    sync.WaitGroup // … and its goroutine
 	searches      atomic.Int64   // until the second, which starts a build
+	scanning      atomic.Int32   // searches under way, which a build yields to
 	rowMap        []byte         // see SetRowMapping
 }
 
@@ -333,6 +334,8 @@ const minRowsPerWorker = 4096
 // with their float32 form, which orders them exactly (an int8 score is
 // off by a few thousandths: only near the n-th place could two swap).
 func (s *Store[K]) Search(ctx context.Context, q []float32, n int, f Filter[K]) ([]rank.Scored, error) {
+	s.scanning.Add(1) // a build of split copies yields to it
+	defer s.scanning.Add(-1)
 	if s.dims != 0 && len(q) != s.dims {
 		return nil, fmt.Errorf("query vector has %d dimensions, the index %d", len(q), s.dims)
 	}
