@@ -121,6 +121,15 @@ func (b *Builtin) Dims() int {
 	return b.dims
 }
 
+// Warm loads now what the first text with a word outside the model's
+// vocabulary would wait for (WordNet's relations, when the model uses
+// them): a server calls it before its first question.
+func (b *Builtin) Warm() {
+	if m := b.fitted.Load(); m != nil && m.cfg.Related > 0 {
+		_, _ = loadRelations()
+	}
+}
+
 // Embed returns one unit vector per text. It fails on an empty text, and
 // when ctx is done.
 func (b *Builtin) Embed(ctx context.Context, texts []string) ([][]float32, error) {

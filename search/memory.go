@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlasbridge/atlasbridge/embed"
 	"github.com/atlasbridge/atlasbridge/search/internal/keyword"
 	"github.com/atlasbridge/atlasbridge/search/internal/vec"
 )
@@ -515,8 +516,9 @@ func (m *memIndex) loadChunks(ctx context.Context, tx *sql.Tx, d *docRec) error 
 
 // Warm readies the index for a run of searches, as a server wants before
 // its first question: it loads the index (Reload), derives what a
-// snapshot leaves to the first search (the page ranking's keys), and
-// starts the vector scan's second layout in the background. A one-shot
+// snapshot leaves to the first search (the page ranking's keys), starts
+// the vector scan's second layout in the background, and warms the
+// embedder if it can be (embed.Builtin.Warm). A one-shot
 // search does not want it: it would pay for what it never uses.
 func (x *Index) Warm(ctx context.Context) error {
 	if err := x.Reload(ctx); err != nil {
@@ -527,6 +529,19 @@ func (x *Index) Warm(ctx context.Context) error {
 	if x.mem != nil {
 		x.mem.pageKeys()
 		x.mem.vecs.Warm()
+	}
+	// A local embedder's first-use cost too; a remote one is left alone
+	// (a request at start-up is not free).
+	for e := x.emb; e != nil; {
+		if w, ok := e.(interface{ Warm() }); ok {
+			w.Warm()
+			break
+		}
+		u, ok := e.(interface{ Unwrap() embed.Embedder })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
 	}
 	return nil
 }
