@@ -139,6 +139,9 @@ func BenchmarkSnapshotAfterSmallSync(b *testing.B) {
 				firstNew += first(dir, &cpuNew)
 			}
 			per := func(d time.Duration) float64 { return float64((d / time.Duration(b.N)).Microseconds()) / 1000 }
+			ref := benchref.Measure(5)
+			b.Logf("reader's open + first query, CPU: snapshot left %s, rewritten %s",
+				benchref.Ratio(cpuKept/time.Duration(b.N), ref), benchref.Ratio(cpuNew/time.Duration(b.N), ref))
 			b.ReportMetric(per(closeKept), "close-ms")
 			b.ReportMetric(per(firstKept), "first-ms")
 			b.ReportMetric(per(rewrite), "rewrite-ms")

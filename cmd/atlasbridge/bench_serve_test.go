@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atlasbridge/atlasbridge/internal/benchref"
 )
 
 // TestBenchServeFirstQuery measures what a user of a fresh `atlasbridge
@@ -37,12 +39,13 @@ func TestBenchServeFirstQuery(t *testing.T) {
 		"JIRA_PERSONAL_TOKEN":       "unused-token",
 	})
 	questions := []string{"kaka tori", "mo lu sen", "pa ka lu", "tori mo", "sen pa", "lu kaka", "ka sen tori", "mo mo lu", "pa tori", "kaka sen"}
+	ref := benchref.Measure(5) // the figures as ratios: a slower machine or a slower program
 	for _, pause := range []time.Duration{0, 2 * time.Second} {
 		for round := range 3 {
 			first, rest := serveQuestions(t, bin, env, pause, questions)
 			load, _ := os.ReadFile("/proc/loadavg")
-			t.Logf("pause %v, round %d, load %s: first answer %v, median of the next %d %v", pause, round+1,
-				strings.Fields(string(load) + " ?")[0], first.Round(time.Millisecond), len(rest), rest[len(rest)/2].Round(100*time.Microsecond))
+			t.Logf("pause %v, round %d, load %s: first answer %s, median of the next %d %s", pause, round+1,
+				strings.Fields(string(load) + " ?")[0], benchref.Ratio(first, ref), len(rest), benchref.Ratio(rest[len(rest)/2], ref))
 		}
 	}
 }
