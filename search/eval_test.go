@@ -148,6 +148,13 @@ func TestEvalPGDocs(t *testing.T) {
 			add(fmt.Sprintf("k=%v", k), fu)
 		}
 	}
+	if os.Getenv("ATLASBRIDGE_EVAL_VARIANTS") != "" {
+		for _, w := range []float64{0, 0.25, 0.5, 0.75, 1} {
+			fu := defaultFusion
+			fu.variants = w
+			add(fmt.Sprintf("variants w=%v", w), fu)
+		}
+	}
 	for _, set := range sets {
 		cases, err := eval.Load(set)
 		if err != nil {

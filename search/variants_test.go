@@ -1,0 +1,49 @@
+package search
+
+import (
+	"context"
+	"testing"
+)
+
+// TestSearchFindsDerivedWords runs the derivational variants through
+// Index.Search: the question says "refer", the page that answers it
+// "references" and "referencing"; a page that shares only the question's
+// common words wins without them.
+func TestSearchFindsDerivedWords(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	page := func(id, title, text string) Document {
+		return Document{ID: "confluence:" + id, Source: SourceConfluence, Container: "PG", Key: id, Title: title, URL: "u" + id,
+			Updated: testTime, Type: "page", Chunks: []Chunk{{Index: 0, Text: text}}}
+	}
+	docs := []Document{
+		page("1", "Foreign keys", "A foreign key says that the values of a column must match those of a row of the referenced table: the column references it."),
+		page("2", "Adding a column", "Add a column to a table: every row of the table gets the new column."),
+		page("3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."),
+		page("4", "Replication", "Replication streams WAL to a standby server."),
+	}
+	if _, err := x.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	off := defaultFusion
+	off.variants = 0
+	q := Query{Text: "make a column refer to a row in another table"}
+	for _, tc := range []struct {
+		name string
+		fu   fusion
+		want string
+	}{{"without variants", off, "confluence:2"}, {"with variants", defaultFusion, "confluence:1"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := x.search(ctx, q, tc.fu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) == 0 || rs[0].DocID != tc.want {
+				t.Fatalf("first result of %v = %v, want %s", ids(rs), rs, tc.want)
+			}
+			if tc.fu.variants > 0 && rs[0].Coverage >= 1 {
+				t.Errorf("coverage of the page = %v: a variant counted as the question's own term", rs[0].Coverage)
+			}
+		})
+	}
+}
