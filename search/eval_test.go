@@ -128,7 +128,7 @@ func TestEvalPGDocs(t *testing.T) {
 		}{name, fu})
 	}
 	pageOnly := defaultFusion
-	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra = 0, 0, 0, 1, 1, 0
+	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra, pageOnly.variants = 0, 0, 0, 1, 1, 0, 0
 	add("page-bm25", pageOnly)
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
 		for _, wp := range []float64{0, 0.5, 1, 2, 3} {
@@ -146,6 +146,13 @@ func TestEvalPGDocs(t *testing.T) {
 			fu := defaultFusion
 			fu.rrfK = k
 			add(fmt.Sprintf("k=%v", k), fu)
+		}
+	}
+	if os.Getenv("ATLASBRIDGE_EVAL_COMPOUNDS") != "" {
+		for _, w := range []float64{0.5, 1} {
+			fu := defaultFusion
+			fu.compounds = w
+			add(fmt.Sprintf("compounds w=%v", w), fu)
 		}
 	}
 	if os.Getenv("ATLASBRIDGE_EVAL_VARIANTS") != "" {

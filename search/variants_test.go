@@ -39,11 +39,54 @@ func TestSearchFindsDerivedWords(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(rs) == 0 || rs[0].DocID != tc.want {
-				t.Fatalf("first result of %v = %v, want %s", ids(rs), rs, tc.want)
+				t.Fatalf("results %v, want %s first", ids(rs), tc.want)
 			}
 			if tc.fu.variants > 0 && rs[0].Coverage >= 1 {
 				t.Errorf("coverage of the page = %v: a variant counted as the question's own term", rs[0].Coverage)
 			}
+		})
+	}
+}
+
+// TestSearchFindsPhrasalVerbsAsOneWord: the question says "log in", the page
+// that answers it "login": only the compound lets the keyword rankings see
+// it.
+func TestSearchFindsPhrasalVerbsAsOneWord(t *testing.T) {
+	ctx := context.Background()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	page := func(id, title, text string) Document {
+		return Document{ID: "confluence:" + id, Source: SourceConfluence, Container: "PG", Key: id, Title: title, URL: "u" + id,
+			Updated: testTime, Type: "page", Chunks: []Chunk{{Index: 0, Text: text}}}
+	}
+	docs := []Document{
+		page("1", "Authentication", "A login asks for a password before the session starts."),
+		page("2", "Server logs", "The server writes its log to a file."),
+		page("3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."),
+	}
+	if _, err := x.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	off := defaultFusion
+	off.compounds = 0
+	for _, tc := range []struct {
+		name string
+		fu   fusion
+		want bool
+	}{{"without compounds", off, false}, {"with compounds", defaultFusion, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := x.search(ctx, Query{Text: "how do I log in"}, tc.fu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				if r.DocID == "confluence:1" {
+					if r.KeywordHit != tc.want {
+						t.Errorf("the login page's KeywordHit = %v, want %v", r.KeywordHit, tc.want)
+					}
+					return
+				}
+			}
+			t.Fatalf("results %v lack the login page", ids(rs))
 		})
 	}
 }

@@ -459,3 +459,53 @@ func (k *Index) Variants(terms []string, weight float64) []Expansion {
 	}
 	return out
 }
+
+// Compounds returns the index terms that a word of text and the particle
+// after it make when written as one ("log in", "login"; "set up", "setup";
+// "back up", "backup"), each weighing weight. Only phrasal verbs: pairs of
+// nouns ("wal files") meet the identifiers of examples ("walfile") more
+// often than the word the question meant.
+func (k *Index) Compounds(text string, terms []string, weight float64) []Expansion {
+	if weight <= 0 {
+		return nil
+	}
+	var out []Expansion
+	prev := ""
+	wordAt := -1
+	flush := func(w string) {
+		_, stop := stopWords[w]
+		if prev != "" && particles[w] {
+			for _, t := range Tokenize(prev + w) {
+				if _, ok := k.terms[t]; ok && !slices.Contains(terms, t) && !slices.ContainsFunc(out, func(e Expansion) bool { return e.Term == t }) {
+					out = append(out, Expansion{t, weight})
+				}
+			}
+		}
+		prev = w
+		if stop {
+			prev = ""
+		}
+	}
+	for i, r := range text {
+		if IsWordRune(r) {
+			if wordAt < 0 {
+				wordAt = i
+			}
+			continue
+		}
+		if wordAt >= 0 {
+			flush(strings.ToLower(text[wordAt:i]))
+			wordAt = -1
+		}
+		if r != ' ' && r != '-' {
+			prev = "" // words across punctuation are not one
+		}
+	}
+	if wordAt >= 0 {
+		flush(strings.ToLower(text[wordAt:]))
+	}
+	return out
+}
+
+// particles are the words that end a phrasal verb ("log in", "set up").
+var particles = map[string]bool{"in": true, "up": true, "out": true, "over": true, "off": true, "on": true, "down": true, "back": true}

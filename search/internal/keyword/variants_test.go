@@ -41,6 +41,35 @@ func TestVariants(t *testing.T) {
 	}
 }
 
+func TestCompounds(t *testing.T) {
+	k := indexOf(t, []string{"login setup backup handover walfile cutoff"})
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"phrasal verbs", "log in, then set up the backup", []string{"login", "setup"}},
+		{"capitals and a hyphen", "Hand-Over the pager; Back Up", []string{"handover", "backup"}},
+		{"not across punctuation", "the log. In short", nil},
+		{"nouns are no compound", "wal files", nil},
+		{"a particle after a stop word", "cut it off", nil},
+		{"already a term of the question", "login or log in", nil},
+		{"not in the index", "sign in", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, e := range k.Compounds(tc.text, Tokenize(tc.text), 0.5) {
+				if e.Weight != 0.5 {
+					t.Errorf("%s weighs %v, want 0.5", e.Term, e.Weight)
+				}
+				got = append(got, e.Term)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Compounds(%q) = %v, want %v", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
 // TestExpandedSearches checks that an added term scores its share of an
 // original term's BM25 score and counts in no page's Coverage.
 func TestExpandedSearches(t *testing.T) {
