@@ -26,16 +26,7 @@ func TestEvalDiagnose(t *testing.T) {
 		t.Skip("set ATLASBRIDGE_EVAL_DIAG=1 and ATLASBRIDGE_EVAL_INDEX=DIR to diagnose a set")
 	}
 	ctx := context.Background()
-	b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]string{}
-	for _, l := range strings.Split(string(b), "\n") {
-		if id, name, ok := strings.Cut(l, "\t"); ok {
-			names[id] = name
-		}
-	}
+	names := evalIndexNames(t, dir)
 	x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -105,5 +96,43 @@ func TestEvalDiagnose(t *testing.T) {
 			}
 			t.Logf("%s\thy=%d\tkw=%d\tpage=%d\tvec=%d\t%q %v\ttop:%s", filepath.Base(set), place(hy), place(docs(kw)), place(pg), place(docs(vec)), c.Query, terms, top)
 		}
+	}
+}
+
+// BenchmarkSearchExpansions is the cost of the derivational variants and
+// phrasal compounds on real questions: the plain-wording tuning set over
+// an index kept by TestEvalKeepIndex, hybrid with and without them.
+//
+//	ATLASBRIDGE_EVAL_INDEX=/tmp/pgidx go test ./search -run '^$' -bench SearchExpansions -benchtime 400x
+func BenchmarkSearchExpansions(b *testing.B) {
+	dir := os.Getenv("ATLASBRIDGE_EVAL_INDEX")
+	if dir == "" {
+		b.Skip("set ATLASBRIDGE_EVAL_INDEX=DIR (TestEvalKeepIndex)")
+	}
+	ctx := context.Background()
+	x, err := Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	cases, err := eval.Load("../eval/testdata/pgdocs-plain-tune.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	off := defaultFusion
+	off.variants, off.compounds = 0, 0
+	for _, v := range []struct {
+		name string
+		fu   fusion
+	}{{"without", off}, {"with", defaultFusion}} {
+		b.Run(v.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if _, err := x.search(ctx, Query{Text: cases[i%len(cases)].Query}, v.fu); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -97,16 +97,8 @@ func TestEvalPGDocs(t *testing.T) {
 	if dir := os.Getenv("ATLASBRIDGE_EVAL_INDEX"); dir != "" {
 		// An index synced by atlasbridge eval, kept with a names.tsv of
 		// document id<TAB>page file: the same chunks as the end-to-end eval.
-		b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := map[string]string{}
-		for _, l := range strings.Split(string(b), "\n") {
-			if id, name, ok := strings.Cut(l, "\t"); ok {
-				names[id] = name
-			}
-		}
+		names := evalIndexNames(t, dir)
+		var err error
 		pageName = func(r Result) string { return names[r.DocID] }
 		x, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
 		if err != nil {
@@ -203,6 +195,23 @@ func TestEvalPGDocs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// evalIndexNames reads the names.tsv TestEvalKeepIndex keeps beside an
+// index: document id to page file.
+func evalIndexNames(tb testing.TB, dir string) map[string]string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if id, name, ok := strings.Cut(l, "\t"); ok {
+			names[id] = name
+		}
+	}
+	return names
 }
 
 // indexPGDocs indexes the PostgreSQL manual, as pgdocs reads it, with a

@@ -5,26 +5,33 @@ import (
 	"testing"
 )
 
+// onePageIndex indexes pages of one chunk each, as id, title, text
+// triples, with the hash embedder.
+func onePageIndex(t *testing.T, pages ...[3]string) *Index {
+	t.Helper()
+	x := openWriter(t, t.TempDir(), newHashEmbedder())
+	var docs []Document
+	for _, p := range pages {
+		docs = append(docs, Document{ID: "confluence:" + p[0], Source: SourceConfluence, Container: "PG", Key: p[0], Title: p[1],
+			URL: "u" + p[0], Updated: testTime, Type: "page", Chunks: []Chunk{{Index: 0, Text: p[2]}}})
+	}
+	if _, err := x.Upsert(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 // TestSearchFindsDerivedWords runs the derivational variants through
 // Index.Search: the question says "refer", the page that answers it
 // "references" and "referencing"; a page that shares only the question's
 // common words wins without them.
 func TestSearchFindsDerivedWords(t *testing.T) {
 	ctx := context.Background()
-	x := openWriter(t, t.TempDir(), newHashEmbedder())
-	page := func(id, title, text string) Document {
-		return Document{ID: "confluence:" + id, Source: SourceConfluence, Container: "PG", Key: id, Title: title, URL: "u" + id,
-			Updated: testTime, Type: "page", Chunks: []Chunk{{Index: 0, Text: text}}}
-	}
-	docs := []Document{
-		page("1", "Foreign keys", "A foreign key says that the values of a column must match those of a row of the referenced table: the column references it."),
-		page("2", "Adding a column", "Add a column to a table: every row of the table gets the new column."),
-		page("3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."),
-		page("4", "Replication", "Replication streams WAL to a standby server."),
-	}
-	if _, err := x.Upsert(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
+	x := onePageIndex(t,
+		[3]string{"1", "Foreign keys", "A foreign key says that the values of a column must match those of a row of the referenced table: the column references it."},
+		[3]string{"2", "Adding a column", "Add a column to a table: every row of the table gets the new column."},
+		[3]string{"3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."},
+		[3]string{"4", "Replication", "Replication streams WAL to a standby server."})
 	off := defaultFusion
 	off.variants = 0
 	q := Query{Text: "make a column refer to a row in another table"}
@@ -53,19 +60,10 @@ func TestSearchFindsDerivedWords(t *testing.T) {
 // it.
 func TestSearchFindsPhrasalVerbsAsOneWord(t *testing.T) {
 	ctx := context.Background()
-	x := openWriter(t, t.TempDir(), newHashEmbedder())
-	page := func(id, title, text string) Document {
-		return Document{ID: "confluence:" + id, Source: SourceConfluence, Container: "PG", Key: id, Title: title, URL: "u" + id,
-			Updated: testTime, Type: "page", Chunks: []Chunk{{Index: 0, Text: text}}}
-	}
-	docs := []Document{
-		page("1", "Authentication", "A login asks for a password before the session starts."),
-		page("2", "Server logs", "The server writes its log to a file."),
-		page("3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."),
-	}
-	if _, err := x.Upsert(ctx, docs); err != nil {
-		t.Fatal(err)
-	}
+	x := onePageIndex(t,
+		[3]string{"1", "Authentication", "A login asks for a password before the session starts."},
+		[3]string{"2", "Server logs", "The server writes its log to a file."},
+		[3]string{"3", "Vacuum", "Vacuum reclaims storage occupied by dead tuples."})
 	off := defaultFusion
 	off.compounds = 0
 	for _, tc := range []struct {
