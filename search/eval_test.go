@@ -97,16 +97,8 @@ func TestEvalPGDocs(t *testing.T) {
 	if dir := os.Getenv("ATLASBRIDGE_EVAL_INDEX"); dir != "" {
 		// An index synced by atlasbridge eval, kept with a names.tsv of
 		// document id<TAB>page file: the same chunks as the end-to-end eval.
-		b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := map[string]string{}
-		for _, l := range strings.Split(string(b), "\n") {
-			if id, name, ok := strings.Cut(l, "\t"); ok {
-				names[id] = name
-			}
-		}
+		names := evalIndexNames(t, dir)
+		var err error
 		pageName = func(r Result) string { return names[r.DocID] }
 		x, err = Open(ctx, dir, Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{}), ReadOnly: true})
 		if err != nil {
@@ -128,7 +120,7 @@ func TestEvalPGDocs(t *testing.T) {
 		}{name, fu})
 	}
 	pageOnly := defaultFusion
-	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra = 0, 0, 0, 1, 1, 0
+	pageOnly.wVector, pageOnly.wKeyword, pageOnly.wKeywordLong, pageOnly.wPage, pageOnly.wPageLong, pageOnly.extra, pageOnly.variants = 0, 0, 0, 1, 1, 0, 0
 	add("page-bm25", pageOnly)
 	if os.Getenv("ATLASBRIDGE_EVAL_TUNE") != "" {
 		for _, wp := range []float64{0, 0.5, 1, 2, 3} {
@@ -146,6 +138,20 @@ func TestEvalPGDocs(t *testing.T) {
 			fu := defaultFusion
 			fu.rrfK = k
 			add(fmt.Sprintf("k=%v", k), fu)
+		}
+	}
+	if os.Getenv("ATLASBRIDGE_EVAL_COMPOUNDS") != "" {
+		for _, w := range []float64{0.5, 1} {
+			fu := defaultFusion
+			fu.compounds = w
+			add(fmt.Sprintf("compounds w=%v", w), fu)
+		}
+	}
+	if os.Getenv("ATLASBRIDGE_EVAL_VARIANTS") != "" {
+		for _, w := range []float64{0, 0.25, 0.5, 0.75, 1} {
+			fu := defaultFusion
+			fu.variants = w
+			add(fmt.Sprintf("variants w=%v", w), fu)
 		}
 	}
 	for _, set := range sets {
@@ -189,6 +195,23 @@ func TestEvalPGDocs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// evalIndexNames reads the names.tsv TestEvalKeepIndex keeps beside an
+// index: document id to page file.
+func evalIndexNames(tb testing.TB, dir string) map[string]string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "names.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if id, name, ok := strings.Cut(l, "\t"); ok {
+			names[id] = name
+		}
+	}
+	return names
 }
 
 // indexPGDocs indexes the PostgreSQL manual, as pgdocs reads it, with a

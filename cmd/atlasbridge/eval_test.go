@@ -13,8 +13,8 @@ import (
 // measured end to end: simulator import → sync → hybrid search. Raise them
 // when search improves; never lower them to make a change pass.
 var evalFloors = map[string]struct{ hybridRecall5, hybridMRR10 float64 }{
-	"pgdocs-dev.tsv":        {0.86, 0.70},
-	"pgdocs-paraphrase.tsv": {0.62, 0.46},
+	"pgdocs-dev.tsv":        {0.86, 0.73},
+	"pgdocs-paraphrase.tsv": {0.62, 0.48},
 }
 
 // Bounds of how often hybrid calls its answer weak: on questions the

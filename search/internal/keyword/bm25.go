@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
@@ -302,6 +304,20 @@ func (k *Index) Compact(remap []int32, newCount int) {
 // Search ranks the live chunks allowed by keep (nil: all) against the query
 // terms (Tokenize) and returns the best n, best first.
 func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) []rank.Scored {
+	return k.SearchExpanded(terms, nil, n, bp, keep)
+}
+
+// Expansion is a term added to a query (Feedback) with the share of an
+// original term's weight it carries.
+type Expansion struct {
+	Term   string
+	Weight float64
+}
+
+// SearchExpanded is Search with further terms, each weighing its share
+// of an original term's BM25 score. An extra term that is also a query
+// term is not counted twice.
+func (k *Index) SearchExpanded(terms []string, extra []Expansion, n int, bp Params, keep func(int32) bool) []rank.Scored {
 	if k.live == 0 || n <= 0 {
 		return nil
 	}
@@ -312,74 +328,98 @@ func (k *Index) Search(terms []string, n int, bp Params, keep func(int32) bool) 
 	// A dense accumulator: common terms touch a large share of the chunks,
 	// where a map costs several times more.
 	sc := k.chunkScratch()
-	acc, touched := sc.acc, sc.touched[:0]
 	defer func() {
-		for _, c := range touched {
-			acc[c] = 0
+		for _, c := range sc.touched {
+			sc.acc[c] = 0
 		}
-		sc.touched = touched[:0]
+		sc.touched = sc.touched[:0]
 		k.accs.Put(sc)
 	}()
-	for _, t := range distinct(terms) {
-		id, ok := k.terms[t]
-		if !ok {
-			continue
-		}
-		pl := &k.postings[id]
-		// df counts tombstones until the next compaction: close enough.
-		df := float64(pl.n)
-		idf := math.Log(1 + (float64(k.live)-df+0.5)/(df+0.5))
-		if idf <= 0 {
-			continue
-		}
-		norm := bp.K1 * (1 - bp.B)
-		per := bp.K1 * bp.B / avg
-		// postingReader.next inlined by hand: this loop runs once per
-		// posting of every query term, and the call showed in the CPU
-		// time of keyword queries.
-		var c int32
-		for _, data := range pl.segments() {
-			for i := 0; i < len(data); {
-				v := uint64(data[i])
-				i++
-				if v >= 0x80 {
-					var w int
-					if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
-						break // cannot happen: appendPosting wrote it
-					}
-					i += w - 1
-				}
-				c += int32(v >> 1)
-				n := uint64(1)
-				if v&1 != 0 {
-					var w int
-					if n, w = binary.Uvarint(data[i:]); w <= 0 {
-						break
-					}
-					i += w
-				}
-				if uint32(c) >= uint32(len(k.length)) {
-					break // a damaged saved index (Load): never written so
-				}
-				l := k.length[c]
-				if l < 0 {
-					continue
-				}
-				tf := float64(n)
-				if acc[c] == 0 {
-					touched = append(touched, c)
-				}
-				acc[c] += float32(idf * tf * (bp.K1 + 1) / (tf + norm + per*float64(l)))
-			}
+	terms = distinct(terms)
+	for _, t := range terms {
+		k.scoreTerm(sc, t, 1, bp, avg)
+	}
+	for _, e := range extra {
+		if e.Weight > 0 && !slices.Contains(terms, e.Term) {
+			k.scoreTerm(sc, e.Term, e.Weight, bp, avg)
 		}
 	}
 	top := rank.NewTop(n)
-	for _, c := range touched {
-		if s := float64(acc[c]); top.Wants(s) && (keep == nil || keep(c)) {
+	for _, c := range sc.touched {
+		if s := float64(sc.acc[c]); top.Wants(s) && (keep == nil || keep(c)) {
 			top.Push(rank.Scored{Chunk: c, Score: s})
 		}
 	}
 	return top.Sorted()
+}
+
+// scoreTerm adds w times term t's BM25 score to the accumulator of every
+// live chunk holding it.
+func (k *Index) scoreTerm(sc *chunkScratch, t string, w float64, bp Params, avg float64) {
+	id, ok := k.terms[t]
+	if !ok {
+		return
+	}
+	pl := &k.postings[id]
+	// df counts tombstones until the next compaction: close enough.
+	df := float64(pl.n)
+	idf := w * math.Log(1+(float64(k.live)-df+0.5)/(df+0.5))
+	if idf <= 0 {
+		return
+	}
+	acc, touched := sc.acc, sc.touched
+	norm := bp.K1 * (1 - bp.B)
+	per := bp.K1 * bp.B / avg
+	// postingReader.next inlined by hand: this loop runs once per
+	// posting of every query term, and the call showed in the CPU
+	// time of keyword queries.
+	var c int32
+	for _, data := range pl.segments() {
+		for i := 0; i < len(data); {
+			v := uint64(data[i])
+			i++
+			if v >= 0x80 {
+				var w int
+				if v, w = binary.Uvarint(data[i-1:]); w <= 0 {
+					break // cannot happen: appendPosting wrote it
+				}
+				i += w - 1
+			}
+			c += int32(v >> 1)
+			n := uint64(1)
+			if v&1 != 0 {
+				var w int
+				if n, w = binary.Uvarint(data[i:]); w <= 0 {
+					break
+				}
+				i += w
+			}
+			if uint32(c) >= uint32(len(k.length)) {
+				break // a damaged saved index (Load): never written so
+			}
+			l := k.length[c]
+			if l < 0 {
+				continue
+			}
+			tf := float64(n)
+			if acc[c] == 0 {
+				touched = append(touched, c)
+			}
+			acc[c] += float32(idf * tf * (bp.K1 + 1) / (tf + norm + per*float64(l)))
+		}
+	}
+	sc.touched = touched
+}
+
+// IDF is BM25's inverse document frequency of term t over chunks, 0 for a
+// term in no chunk.
+func (k *Index) IDF(t string) float64 {
+	id, ok := k.terms[t]
+	if !ok || k.live == 0 {
+		return 0
+	}
+	df := float64(k.postings[id].n)
+	return max(0, math.Log(1+(float64(k.live)-df+0.5)/(df+0.5)))
 }
 
 // chunkScratch is Search's memory: a score per chunk ordinal and the
@@ -398,3 +438,95 @@ func (k *Index) chunkScratch() *chunkScratch {
 	}
 	return &chunkScratch{acc: make([]float32, len(k.length))}
 }
+
+// derivations are the suffixes by which English derives one word from
+// another ("refer", "reference"; "compress", "compression"), in the form
+// Tokenize leaves them (a final "e" dropped).
+var derivations = []string{"enc", "anc", "ent", "ant", "al", "ion", "ation", "at", "ment", "er", "or", "iz", "ity", "abl", "ibl", "iv", "ic", "ness", "ful", "ual", "ial"}
+
+// Variants returns the index terms derived from a query term by a suffix of
+// derivations, or from which it is derived, each weighing weight: the
+// light stemmer keeps "refer" and "referenc" apart, which a question and
+// the page that answers it often word differently. Terms of four letters
+// or fewer have none (too many false kin).
+func (k *Index) Variants(terms []string, weight float64) []Expansion {
+	if weight <= 0 {
+		return nil
+	}
+	var out []Expansion
+	seen := map[string]bool{}
+	addTerm := func(t string) {
+		if _, ok := k.terms[t]; ok && !seen[t] && !slices.Contains(terms, t) {
+			seen[t] = true
+			out = append(out, Expansion{t, weight})
+		}
+	}
+	for _, t := range distinct(terms) {
+		if len(t) <= 4 {
+			continue
+		}
+		for _, s := range derivations {
+			addTerm(t + s)
+			if strings.HasSuffix(t, s) && len(t)-len(s) >= 4 {
+				base := t[:len(t)-len(s)]
+				addTerm(base)
+				for _, s2 := range derivations {
+					if s2 != s {
+						addTerm(base + s2)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Compounds returns the index terms that a word of text and the particle
+// after it make when written as one ("log in", "login"; "set up", "setup";
+// "back up", "backup"), each weighing weight. Only phrasal verbs: pairs of
+// nouns ("wal files") meet the identifiers of examples ("walfile") more
+// often than the word the question meant.
+func (k *Index) Compounds(text string, terms []string, weight float64) []Expansion {
+	if weight <= 0 {
+		return nil
+	}
+	var out []Expansion
+	prev := ""
+	wordAt := -1
+	flush := func(w string) {
+		_, stop := stopWords[w]
+		if prev != "" && particles[w] {
+			for _, t := range Tokenize(prev + w) {
+				if _, ok := k.terms[t]; ok && !slices.Contains(terms, t) && !slices.ContainsFunc(out, func(e Expansion) bool { return e.Term == t }) {
+					out = append(out, Expansion{t, weight})
+				}
+			}
+		}
+		prev = w
+		if stop {
+			prev = ""
+		}
+	}
+	for i, r := range text {
+		if IsWordRune(r) {
+			if wordAt < 0 {
+				wordAt = i
+			}
+			continue
+		}
+		if wordAt >= 0 {
+			flush(strings.ToLower(text[wordAt:i]))
+			wordAt = -1
+		}
+		if r != ' ' && r != '-' {
+			prev = "" // words across punctuation are not one
+		}
+	}
+	if wordAt >= 0 {
+		flush(strings.ToLower(text[wordAt:]))
+	}
+	return out
+}
+
+// particles are the words that end a phrasal verb ("log in", "set up").
+var particles = map[string]bool{"in": true, "up": true, "out": true, "over": true, "off": true, "on": true, "down": true, "back": true}

@@ -3,6 +3,7 @@ package keyword
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/atlasbridge/atlasbridge/search/internal/rank"
 )
@@ -132,6 +133,13 @@ func (s *pageScratch) admit(p int32, pages Pages) bool {
 // passage. It returns the best n pages with their Coverage; the caller
 // calls Release once done with the ranking's Coverage.
 func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *PageRanking {
+	return k.SearchPagesExpanded(terms, nil, n, bp, pages)
+}
+
+// SearchPagesExpanded is SearchPages with further terms, each weighing its
+// share of an original term's score. They count in no Coverage: it says
+// how much of the question a page holds.
+func (k *Index) SearchPagesExpanded(terms []string, extra []Expansion, n int, bp Params, pages Pages) *PageRanking {
 	if k.live == 0 || n <= 0 || pages.Live <= 0 {
 		return &PageRanking{}
 	}
@@ -145,10 +153,23 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *Page
 	if len(key) > len(k.length) {
 		key = key[:len(k.length)]
 	}
-	for _, t := range distinct(terms) {
+	terms = distinct(terms)
+	all := make([]Expansion, 0, len(terms)+len(extra))
+	for _, t := range terms {
+		all = append(all, Expansion{t, 1})
+	}
+	for _, e := range extra {
+		if e.Weight > 0 && !slices.Contains(terms, e.Term) {
+			all = append(all, e)
+		}
+	}
+	for i, e := range all {
+		t, own := e.Term, i < len(terms)
 		id, ok := k.terms[t]
 		if !ok {
-			s.weight += math.Log(1 + (float64(pages.Live)+0.5)/0.5)
+			if own {
+				s.weight += math.Log(1 + (float64(pages.Live)+0.5)/0.5)
+			}
 			continue
 		}
 		termPages := s.termPages[:0]
@@ -194,7 +215,10 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *Page
 		s.termPages = termPages
 		df := float64(len(termPages))
 		idf := math.Log(1 + (float64(pages.Live)-df+0.5)/(df+0.5))
-		s.weight += max(idf, 0)
+		if own {
+			s.weight += max(idf, 0)
+		}
+		w := idf * e.Weight
 		for _, p := range termPages {
 			tf := float64(tfs[p])
 			tfs[p] = 0
@@ -204,8 +228,10 @@ func (k *Index) SearchPages(terms []string, n int, bp Params, pages Pages) *Page
 			if acc[p] == 0 {
 				s.touched = append(s.touched, p)
 			}
-			acc[p] += float32(idf * tf * (bp.K1 + 1) / (tf + bp.K1*(1-bp.B+bp.B*float64(lens[p])/avg)))
-			held[p] += float32(idf)
+			acc[p] += float32(w * tf * (bp.K1 + 1) / (tf + bp.K1*(1-bp.B+bp.B*float64(lens[p])/avg)))
+			if own {
+				held[p] += float32(idf)
+			}
 		}
 	}
 	heap := rank.NewTop(n)
