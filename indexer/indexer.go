@@ -208,6 +208,9 @@ type Indexer struct {
 	drops   dropBudget // what this sync may still delete
 	// atStart is what the index held when this sync began.
 	atStart []search.ContainerStatus
+	// deferVectors stores chunks without vectors: this sync fits the
+	// embedder and then embeds every chunk once (see fit).
+	deferVectors bool
 }
 
 // indexedElsewhere reports whether, when the sync began, the index held
@@ -468,6 +471,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
+	ix.deferVectors = trainer != nil
 	for i, j := range jobs {
 		if !reached[i] {
 			continue
@@ -969,7 +973,11 @@ func (ix *Indexer) store(ctx context.Context, b storeBatch, stored map[string]ti
 		return nil
 	}
 	t0 := time.Now()
-	st, err := ix.opts.Index.Upsert(ctx, b.docs)
+	upsert := ix.opts.Index.Upsert
+	if ix.deferVectors {
+		upsert = ix.opts.Index.UpsertWithoutVectors
+	}
+	st, err := upsert(ctx, b.docs)
 	sum.Stages.Store += time.Since(t0)
 	if err != nil {
 		return err

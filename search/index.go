@@ -378,8 +378,11 @@ func (x *Index) fail(op string, err error) error {
 func (x *Index) Close() error {
 	var errs []error
 	if x.opened && !x.readOnly && x.db != nil {
-		if err := x.WriteSnapshot(context.Background()); err != nil {
-			x.log.Warn("the index snapshot was not written: readers will load the store", "dir", x.dir, "err", err)
+		// An index whose vectors are pending has nothing to map yet.
+		if pending, _ := x.VectorsPending(context.Background()); !pending {
+			if err := x.WriteSnapshot(context.Background()); err != nil {
+				x.log.Warn("the index snapshot was not written: readers will load the store", "dir", x.dir, "err", err)
+			}
 		}
 	}
 	x.memMu.Lock()
