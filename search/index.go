@@ -125,7 +125,9 @@ var ErrCorrupt = errors.New("index store is damaged")
 var ErrEmbedderState = errors.New("the stored embedder state cannot be restored")
 
 // ErrNoIndex is matched by the error a read-only Open returns when dir
-// holds no index yet (a sync creates it).
+// holds no index yet (a sync creates it), and by a Search of an index whose
+// chunks were stored without vectors and not embedded yet (a first sync
+// that has not finished: UpsertWithoutVectors).
 var ErrNoIndex = errors.New("no index yet")
 
 // noIndexError is an Open failure that a first sync cures.
