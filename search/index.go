@@ -103,6 +103,9 @@ type Status struct {
 	Chunks     int
 	Bytes      int64 // size on disk of the store, WAL included
 	Containers []ContainerStatus
+	// VectorsPending: chunks were stored without vectors and not embedded
+	// yet (see UpsertWithoutVectors); searches fail until a sync does.
+	VectorsPending bool
 }
 
 // ContainerStatus is the part of Status for one space or project.

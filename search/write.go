@@ -412,6 +412,9 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	st.Dims = d
+	if _, st.VectorsPending, err = getMeta(ctx, x.db, metaPending); err != nil {
+		return st, x.fail("status", err)
+	}
 	byKey := make(map[[2]string]*ContainerStatus)
 	get := func(src, c string) *ContainerStatus {
 		k := [2]string{src, c}
