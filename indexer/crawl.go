@@ -117,13 +117,13 @@ func dedupe(items []item) []item {
 // loaded value is handed out once and then forgotten, so a container's
 // bodies do not stay in memory until its sync ends.
 //
-// The first get of a group also starts loading the next group (next), in
-// the background: the workers convert this group while the next one's
-// request is under way, rather than all waiting for it when they reach it.
-// At most two groups are held or loading at a time.
+// The first get of a group also starts loading the next loadAhead groups
+// (next…), in the background: the workers convert this group while the
+// next ones' requests are under way, rather than all waiting for each when
+// they reach it. At most 1+loadAhead groups are held or loading at a time.
 type batch[T any] struct {
 	once  sync.Once
-	ahead sync.Once // starts next's load
+	ahead sync.Once // starts the loads of the groups after it
 	ids   []string
 	load  func(ctx context.Context, ids []string) (map[string]T, error)
 	next  *batch[T]
@@ -134,6 +134,12 @@ type batch[T any] struct {
 	// counted: the load's request and time are in some worker's Stages.
 	counted bool
 }
+
+// loadAhead is how many groups after the one being built are loaded in the
+// background: with a server's latency above the time the workers take to
+// convert a group, one ahead is not enough; two stay within the clients'
+// default of 4 requests in flight.
+const loadAhead = 2
 
 // then makes b the group after prev (nil: b is the first) and returns b.
 func (prev *batch[T]) then(b *batch[T]) *batch[T] {
@@ -157,9 +163,11 @@ func (b *batch[T]) fill(ctx context.Context) {
 // get returns the loaded value of id and whether the load returned it. The
 // first caller's Stages count the group's request and its fetch time.
 func (b *batch[T]) get(ctx context.Context, id string, st *Stages) (T, bool, error) {
-	if b.next != nil {
-		b.ahead.Do(func() { go b.next.fill(ctx) })
-	}
+	b.ahead.Do(func() {
+		for n, i := b.next, 0; n != nil && i < loadAhead; n, i = n.next, i+1 {
+			go n.fill(ctx)
+		}
+	})
 	b.fill(ctx)
 	b.mu.Lock()
 	defer b.mu.Unlock()

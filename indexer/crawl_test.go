@@ -197,54 +197,53 @@ func TestBatchLoadsOnceAndForgets(t *testing.T) {
 	}
 }
 
-// TestBatchLoadsTheNextGroupAhead: the first get of a group starts the next
-// group's load in the background, and only the next one's; each load's
-// request is counted once, by the first get of its group.
-func TestBatchLoadsTheNextGroupAhead(t *testing.T) {
-	var loads [3]atomic.Int32
-	loaded := make(chan int, 3)
-	var first *batch[string]
+// TestBatchLoadsTheNextGroupsAhead: the first get of a group starts the
+// loads of the loadAhead groups after it in the background, and of no
+// more; each load's request is counted once, by the first get of its group.
+func TestBatchLoadsTheNextGroupsAhead(t *testing.T) {
+	const groups = loadAhead + 2
+	var loads [groups]atomic.Int32
+	loaded := make(chan int, groups)
+	var all []*batch[string]
 	var b *batch[string]
-	for g := range 3 {
+	for g := range groups {
 		b = b.then(&batch[string]{ids: []string{strconv.Itoa(g)}, load: func(_ context.Context, ids []string) (map[string]string, error) {
 			loads[g].Add(1)
 			loaded <- g
 			return map[string]string{ids[0]: "doc " + ids[0]}, nil
 		}})
-		if first == nil {
-			first = b
-		}
+		all = append(all, b)
 	}
 	ctx := context.Background()
 	var st Stages
-	if v, ok, err := first.get(ctx, "0", &st); v != "doc 0" || !ok || err != nil {
+	if v, ok, err := all[0].get(ctx, "0", &st); v != "doc 0" || !ok || err != nil {
 		t.Fatalf("get 0 = %q %v %v", v, ok, err)
 	}
-	for want := range 2 {
+	for range 1 + loadAhead {
 		select {
 		case g := <-loaded:
-			if g > 1 {
-				t.Fatalf("group %d loaded before group 1 was asked for", g)
+			if g > loadAhead {
+				t.Fatalf("group %d loaded before group %d was asked for", g, g-loadAhead)
 			}
 		case <-time.After(10 * time.Second):
-			t.Fatalf("group %d was not loaded ahead", want)
+			t.Fatal("the next groups were not loaded ahead")
 		}
 	}
-	if loads[2].Load() != 0 {
-		t.Fatal("group 2 loaded two groups ahead")
+	if loads[groups-1].Load() != 0 {
+		t.Fatalf("group %d loaded more than %d groups ahead", groups-1, loadAhead)
 	}
-	if v, ok, _ := first.next.get(ctx, "1", &st); v != "doc 1" || !ok {
-		t.Fatalf("get 1 = %q %v", v, ok)
-	}
-	if v, ok, _ := first.next.next.get(ctx, "2", &st); v != "doc 2" || !ok {
-		t.Fatalf("get 2 = %q %v", v, ok)
+	for g := 1; g < groups; g++ {
+		id := strconv.Itoa(g)
+		if v, ok, _ := all[g].get(ctx, id, &st); v != "doc "+id || !ok {
+			t.Fatalf("get %d = %q %v", g, v, ok)
+		}
 	}
 	for g := range loads {
 		if n := loads[g].Load(); n != 1 {
 			t.Errorf("group %d loaded %d times", g, n)
 		}
 	}
-	if st.requests != 3 {
-		t.Errorf("%d requests counted for 3 loads", st.requests)
+	if st.requests != groups {
+		t.Errorf("%d requests counted for %d loads", st.requests, groups)
 	}
 }
