@@ -111,7 +111,7 @@ func (cc *confluenceCrawler) prepare(c container, todo []item) {
 	var b *batch[*contentWithRestrictions]
 	for i := range todo {
 		if b == nil || len(b.ids) == bodyPage {
-			b = &batch[*contentWithRestrictions]{load: cc.fetchMany}
+			b = b.then(&batch[*contentWithRestrictions]{load: cc.fetchMany})
 		}
 		b.ids = append(b.ids, todo[i].ref)
 		id, typ, b := todo[i].ref, todo[i].kind, b

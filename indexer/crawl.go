@@ -116,29 +116,66 @@ func dedupe(items []item) []item {
 // take items in listing order, so a group is built by neighbours. Each
 // loaded value is handed out once and then forgotten, so a container's
 // bodies do not stay in memory until its sync ends.
+//
+// The first get of a group also starts loading the next loadAhead groups
+// (next…), in the background: the workers convert this group while the
+// next ones' requests are under way, rather than all waiting for each when
+// they reach it. At most 1+loadAhead groups are held or loading at a time.
 type batch[T any] struct {
-	once sync.Once
-	ids  []string
-	load func(ctx context.Context, ids []string) (map[string]T, error)
-	mu   sync.Mutex
-	got  map[string]T
-	err  error
+	once  sync.Once
+	ahead sync.Once // starts the loads of the groups after it
+	ids   []string
+	load  func(ctx context.Context, ids []string) (map[string]T, error)
+	next  *batch[T]
+	mu    sync.Mutex
+	got   map[string]T
+	err   error
+	took  time.Duration // the load's time, counted with its request by the first get
+	// counted: the load's request and time are in some worker's Stages.
+	counted bool
 }
 
-// get returns the loaded value of id and whether the load returned it. The
-// first caller's time is the fetch time of the whole group.
-func (b *batch[T]) get(ctx context.Context, id string, st *Stages) (T, bool, error) {
+// loadAhead is how many groups after the one being built are loaded in the
+// background: with a server's latency above the time the workers take to
+// convert a group, one ahead is not enough; two stay within the clients'
+// default of 4 requests in flight.
+const loadAhead = 2
+
+// then makes b the group after prev (nil: b is the first) and returns b.
+func (prev *batch[T]) then(b *batch[T]) *batch[T] {
+	if prev != nil {
+		prev.next = b
+	}
+	return b
+}
+
+// fill loads the group, once.
+func (b *batch[T]) fill(ctx context.Context) {
 	b.once.Do(func() {
 		t0 := time.Now()
 		got, err := b.load(ctx, b.ids)
-		st.Fetch += time.Since(t0)
-		st.requests++
 		b.mu.Lock()
-		b.got, b.err = got, err
+		b.got, b.err, b.took = got, err, time.Since(t0)
 		b.mu.Unlock()
 	})
+}
+
+// get returns the loaded value of id and whether the load returned it. The
+// first caller's Stages count the group's request and its fetch time.
+func (b *batch[T]) get(ctx context.Context, id string, st *Stages) (T, bool, error) {
+	b.ahead.Do(func() {
+		for n, i := b.next, 0; n != nil && i < loadAhead; n, i = n.next, i+1 {
+			go n.fill(ctx)
+		}
+	})
+	b.fill(ctx)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !b.counted {
+		b.counted = true
+		st.Fetch += b.took
+		st.requests++
+	}
 	v, ok := b.got[id]
 	delete(b.got, id)
 	return v, ok, b.err

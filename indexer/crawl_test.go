@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -193,5 +194,56 @@ func TestBatchLoadsOnceAndForgets(t *testing.T) {
 	}
 	if loads != 1 || st.requests != 1 {
 		t.Errorf("%d loads, %d requests counted; want 1 and 1", loads, st.requests)
+	}
+}
+
+// TestBatchLoadsTheNextGroupsAhead: the first get of a group starts the
+// loads of the loadAhead groups after it in the background, and of no
+// more; each load's request is counted once, by the first get of its group.
+func TestBatchLoadsTheNextGroupsAhead(t *testing.T) {
+	const groups = loadAhead + 2
+	var loads [groups]atomic.Int32
+	loaded := make(chan int, groups)
+	var all []*batch[string]
+	var b *batch[string]
+	for g := range groups {
+		b = b.then(&batch[string]{ids: []string{strconv.Itoa(g)}, load: func(_ context.Context, ids []string) (map[string]string, error) {
+			loads[g].Add(1)
+			loaded <- g
+			return map[string]string{ids[0]: "doc " + ids[0]}, nil
+		}})
+		all = append(all, b)
+	}
+	ctx := context.Background()
+	var st Stages
+	if v, ok, err := all[0].get(ctx, "0", &st); v != "doc 0" || !ok || err != nil {
+		t.Fatalf("get 0 = %q %v %v", v, ok, err)
+	}
+	for range 1 + loadAhead {
+		select {
+		case g := <-loaded:
+			if g > loadAhead {
+				t.Fatalf("group %d loaded before group %d was asked for", g, g-loadAhead)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the next groups were not loaded ahead")
+		}
+	}
+	if loads[groups-1].Load() != 0 {
+		t.Fatalf("group %d loaded more than %d groups ahead", groups-1, loadAhead)
+	}
+	for g := 1; g < groups; g++ {
+		id := strconv.Itoa(g)
+		if v, ok, _ := all[g].get(ctx, id, &st); v != "doc "+id || !ok {
+			t.Fatalf("get %d = %q %v", g, v, ok)
+		}
+	}
+	for g := range loads {
+		if n := loads[g].Load(); n != 1 {
+			t.Errorf("group %d loaded %d times", g, n)
+		}
+	}
+	if st.requests != groups {
+		t.Errorf("%d requests counted for %d loads", st.requests, groups)
 	}
 }

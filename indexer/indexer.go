@@ -38,8 +38,9 @@ type Options struct {
 	// field MeteredEmbedder.ForIndex() to keep it so), a sync teaches it
 	// the index when it has learnt nothing yet (the first sync) and on every
 	// full sync, and refits it when a sync that changed enough finds the
-	// index drifted; each time every chunk is re-embedded in one
-	// transaction (see fit and refitOnDrift).
+	// index drifted; each time every chunk is embedded with the new model
+	// in one transaction (see fit and refitOnDrift). A sync that teaches it
+	// stores the crawled chunks without vectors until then.
 	Embedder embed.Embedder
 	// RefitDrift is the drift (0..1, see embed.Trainable) above which a
 	// trainable embedder learns the index again (default 0.2).
@@ -118,7 +119,7 @@ type Progress struct {
 	Source, Container string
 	// Phase is "list", "fetch" or "done" for a container, "fit" (no
 	// container) while a trainable embedder learns the index and every
-	// chunk is re-embedded.
+	// chunk is embedded with what it learnt.
 	Phase string
 	// Done and Total count the documents of the container that needed work
 	// (Total is 0 while listing).
@@ -208,6 +209,9 @@ type Indexer struct {
 	drops   dropBudget // what this sync may still delete
 	// atStart is what the index held when this sync began.
 	atStart []search.ContainerStatus
+	// deferVectors stores chunks without vectors: this sync fits the
+	// embedder and then embeds every chunk once (see fit).
+	deferVectors bool
 }
 
 // indexedElsewhere reports whether, when the sync began, the index held
@@ -468,6 +472,7 @@ func (ix *Indexer) Sync(ctx context.Context, run RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
+	ix.deferVectors = trainer != nil
 	for i, j := range jobs {
 		if !reached[i] {
 			continue
@@ -969,7 +974,11 @@ func (ix *Indexer) store(ctx context.Context, b storeBatch, stored map[string]ti
 		return nil
 	}
 	t0 := time.Now()
-	st, err := ix.opts.Index.Upsert(ctx, b.docs)
+	upsert := ix.opts.Index.Upsert
+	if ix.deferVectors {
+		upsert = ix.opts.Index.UpsertWithoutVectors
+	}
+	st, err := upsert(ctx, b.docs)
 	sum.Stages.Store += time.Since(t0)
 	if err != nil {
 		return err

@@ -170,9 +170,9 @@ func (jc *jiraCrawler) prepare(c container, todo []item) {
 		if b == nil || len(b.ids) == issuePage {
 			withLog := false
 			changelog = &withLog
-			b = &batch[*jiraIssue]{load: func(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
+			b = b.then(&batch[*jiraIssue]{load: func(ctx context.Context, keys []string) (map[string]*jiraIssue, error) {
 				return jc.fetchMany(ctx, keys, withLog)
-			}}
+			}})
 		}
 		b.ids = append(b.ids, todo[i].ref)
 		*changelog = *changelog || todo[i].arrived

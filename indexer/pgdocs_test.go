@@ -29,7 +29,9 @@ const pgdocsDir = "/usr/share/doc/postgresql-doc-15/html"
 //	ATLASBRIDGE_BENCH_PGDOCS=1 go test ./indexer -run PGDocs -v
 //
 // ATLASBRIDGE_BENCH_NOFIT=1 leaves the builtin embedder unfitted, to measure
-// the crawl pipeline without the one-off fit and re-embed.
+// the crawl pipeline without the one-off fit and re-embed;
+// ATLASBRIDGE_BENCH_LATENCY=100ms makes the simulator answer every request
+// that much later, as a server across a network does.
 func TestPGDocsSync(t *testing.T) {
 	if os.Getenv("ATLASBRIDGE_BENCH_PGDOCS") == "" {
 		t.Skip("set ATLASBRIDGE_BENCH_PGDOCS=1 to measure the pgdocs sync")
@@ -40,8 +42,16 @@ func TestPGDocsSync(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Now()
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	var latency time.Duration
+	if v := os.Getenv("ATLASBRIDGE_BENCH_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("ATLASBRIDGE_BENCH_LATENCY: %v", err)
+		}
+		latency = d
+	}
 	srv := atlassiantest.NewServer(t, sim.Options{Spaces: []sim.SpaceImport{{Key: "PG", Name: "PostgreSQL 15", HTMLDir: pgdocsDir}},
-		JiraIssues: 500, Seed: 7, Clock: clk.Now})
+		JiraIssues: 500, Seed: 7, Clock: clk.Now, Latency: latency})
 	t.Logf("simulator import: %s", time.Since(t0).Round(time.Millisecond))
 	conf, err := atlassian.NewConfluence(srv.ConfluenceURL(), atlassian.Options{Username: "admin", Password: "admin"})
 	if err != nil {
@@ -57,7 +67,19 @@ func TestPGDocsSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	opts := Options{Confluence: conf, Jira: jira, Index: idx, Embedder: metered.ForIndex(), Now: clk.Now}
+	// The wall time and embedding time of the crawl end where the fit
+	// begins: the split of the wall time between crawl and fit.
+	var fitAt time.Time
+	var crawlEmbed, crawlCPU time.Duration
+	var crawlTexts int
+	opts := Options{Confluence: conf, Jira: jira, Index: idx, Embedder: metered.ForIndex(), Now: clk.Now,
+		Progress: func(p Progress) {
+			if p.Phase == "fit" && fitAt.IsZero() {
+				fitAt = time.Now()
+				crawlCPU = benchref.CPUTime()
+				crawlEmbed, crawlTexts = metered.Took()
+			}
+		}}
 	if os.Getenv("ATLASBRIDGE_BENCH_NOFIT") != "" {
 		opts.Embedder = nil // the crawl pipeline alone, with the hashing embedder
 	}
@@ -69,6 +91,7 @@ func TestPGDocsSync(t *testing.T) {
 	runtime.GC()
 	ref := benchref.Measure(7)
 	cpu0 := benchref.CPUTime()
+	began := time.Now()
 	sum, err := ix.Sync(ctx, RunOptions{})
 	cpu := benchref.CPUTime() - cpu0
 	ref = min(ref, benchref.Measure(7)) // before and after: the least disturbed
@@ -90,6 +113,12 @@ func TestPGDocsSync(t *testing.T) {
 		st.List.Round(time.Millisecond), st.Fetch.Round(time.Millisecond), st.Convert.Round(time.Millisecond),
 		st.Chunk.Round(time.Millisecond), st.Fit.Round(time.Millisecond), embedTook.Round(time.Millisecond),
 		(st.Store - embedTook).Round(time.Millisecond), metered.Model())
+	if !fitAt.IsZero() {
+		crawl := fitAt.Sub(began)
+		t.Logf("wall: crawl %s (CPU %s; embedding %d texts: %s) · fit %s · re-embed and the rest %s (embedding %d texts: %s)",
+			crawl.Round(time.Millisecond), (crawlCPU - cpu0).Round(time.Millisecond), crawlTexts, crawlEmbed.Round(time.Millisecond), st.Fit.Round(time.Millisecond),
+			(sum.Duration - crawl - st.Fit).Round(time.Millisecond), texts-crawlTexts, (embedTook - crawlEmbed).Round(time.Millisecond))
+	}
 	// The same figures as multiples of a fixed workload timed in this run:
 	// they tell a slower machine (or a busier one) from a slower program.
 	// Documents per run of the reference workload: documents/s times the

@@ -14,12 +14,17 @@ import (
 // decides when to teach it:
 //
 //   - when it has learnt nothing yet (the first sync, or an index built
-//     before), and on every full sync: the crawl stores as usual, with the
-//     vectors of what the embedder knows so far; then Fit runs on every
-//     chunk of the index and Reembed swaps all vectors, the model name and
-//     the embedder's state in one transaction. Nothing is held in memory,
-//     and a crash before the fit leaves a complete, searchable index that
-//     the next sync fits;
+//     before), on every full sync, and while the index holds chunks not
+//     embedded yet: the crawl stores documents and chunks without vectors
+//     (search.Index.UpsertWithoutVectors), so that each chunk is embedded
+//     once, with the fitted model, rather than also before the fit; then
+//     Fit runs on every chunk of the index and Reembed writes all vectors,
+//     the model name and the embedder's state in one transaction. Nothing
+//     is held in memory. A crash before the Reembed commits leaves the
+//     documents stored and the index saying it is not ready
+//     (search.ErrNoIndex); the next sync finds the vectors pending, crawls
+//     what is left, fits and embeds. A full sync builds beside the current
+//     index (search.BeginRebuild), which serves until the swap;
 //   - after a sync that changed enough, the drift of the whole index from
 //     what the embedder learnt is measured; above Options.RefitDrift it
 //     learns again the same way.
@@ -59,8 +64,9 @@ func fitted(t embed.Trainable) bool {
 }
 
 // fitPlan returns the embedder this sync teaches the index: a trainable
-// one that has learnt nothing yet, or any trainable one on an unlimited
-// full sync.
+// one that has learnt nothing yet, any trainable one on an unlimited full
+// sync, and one whose index holds chunks stored without vectors (an
+// earlier sync stopped before its Reembed).
 func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (embed.Trainable, error) {
 	t := asTrainable(ix.opts.Embedder)
 	if t == nil {
@@ -69,7 +75,11 @@ func (ix *Indexer) fitPlan(ctx context.Context, run RunOptions, limited bool) (e
 	if run.Full && !limited || !fitted(t) {
 		return t, nil
 	}
-	return nil, nil
+	pending, err := ix.opts.Index.VectorsPending(ctx)
+	if err != nil || !pending {
+		return nil, err
+	}
+	return t, nil
 }
 
 // fit teaches the embedder every chunk of the index and re-embeds them.
@@ -85,7 +95,13 @@ func (ix *Indexer) fit(ctx context.Context, t embed.Trainable, sum *Summary) err
 		return fmt.Errorf("indexer: fit the embedder: %w", err)
 	}
 	if empty {
-		return nil // nothing to learn from yet
+		// Nothing to learn from yet; documents without chunks may still
+		// have marked the vectors pending.
+		if pending, err := idx.VectorsPending(ctx); err != nil || !pending {
+			return err
+		}
+		_, err := idx.Reembed(ctx)
+		return err
 	}
 	before := ix.opts.Embedder.Model()
 	ix.report(Progress{Phase: "fit"})

@@ -75,6 +75,19 @@ func origins(hits []retrieve.Hit) map[string]int {
 func TestSearcherFallback(t *testing.T) {
 	synced := newWorld(t, true)
 	empty := newWorld(t, false)
+	// A first sync stopped before it embedded what it stored.
+	unembedded := newWorld(t, false)
+	idx, err := search.Open(t.Context(), t.TempDir(), search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	if _, err := idx.UpsertWithoutVectors(t.Context(), []search.Document{{ID: "confluence:1", Source: search.SourceConfluence,
+		Container: "ENG", Key: "1", Title: "Pager", URL: "https://wiki.example/1", Updated: time.Now(),
+		Chunks: []search.Chunk{{Text: "Rotate the on-call pager every Monday."}}}}); err != nil {
+		t.Fatal(err)
+	}
+	unembedded.idx = idx
 	tests := []struct {
 		name         string
 		w            *world
@@ -83,6 +96,7 @@ func TestSearcherFallback(t *testing.T) {
 		wantOrigin   string // an origin that must appear
 	}{
 		{"no index", empty, search.Query{Text: "rotate the on-call pager", K: 5}, "no index yet", retrieve.OriginLive},
+		{"first sync not embedded yet", unembedded, search.Query{Text: "rotate the on-call pager", K: 5}, "no index yet", retrieve.OriginLive},
 		{"covered and confident", synced, search.Query{Text: "on-call pager rotation handover", K: 5, Sources: []string{"confluence"}}, "", retrieve.OriginIndex},
 		{"project not indexed", synced, search.Query{Text: "database backup", K: 5, Projects: []string{"OPS"}}, "project OPS is not indexed", retrieve.OriginLive},
 		{"weak match", synced, search.Query{Text: "zyzzyva quokka", K: 5}, "", ""},
@@ -105,6 +119,9 @@ func TestSearcherFallback(t *testing.T) {
 			}
 			if origins(ans.Hits)[tc.wantOrigin] == 0 {
 				t.Fatalf("no %s hit in %+v (notes %v)", tc.wantOrigin, ans.Hits, ans.Notes)
+			}
+			if tc.w == unembedded && !slices.ContainsFunc(ans.Notes, func(n string) bool { return strings.Contains(n, "not ready") }) {
+				t.Errorf("notes %q do not say the index is not ready", ans.Notes)
 			}
 			for _, h := range ans.Hits {
 				if h.Title == "" || h.URL == "" || h.Key == "" || h.Container == "" || !strings.HasPrefix(h.URL, tc.w.srv.URL) {

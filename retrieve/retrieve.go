@@ -247,7 +247,13 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Answer, error) {
 		iq := q.Query
 		iq.K = candidates
 		rs, err := idx.Search(ctx, iq)
-		if err != nil {
+		switch {
+		case errors.Is(err, search.ErrNoIndex):
+			// A first sync has stored documents but not embedded them
+			// yet: the servers answer meanwhile, and the note says why.
+			ans.Notes = append(ans.Notes, err.Error())
+			idx = nil
+		case err != nil:
 			return ans, err
 		}
 		indexed = rs

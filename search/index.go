@@ -103,6 +103,9 @@ type Status struct {
 	Chunks     int
 	Bytes      int64 // size on disk of the store, WAL included
 	Containers []ContainerStatus
+	// VectorsPending: chunks were stored without vectors and not embedded
+	// yet (see UpsertWithoutVectors); searches fail until a sync does.
+	VectorsPending bool
 }
 
 // ContainerStatus is the part of Status for one space or project.
@@ -125,7 +128,9 @@ var ErrCorrupt = errors.New("index store is damaged")
 var ErrEmbedderState = errors.New("the stored embedder state cannot be restored")
 
 // ErrNoIndex is matched by the error a read-only Open returns when dir
-// holds no index yet (a sync creates it).
+// holds no index yet (a sync creates it), and by a Search of an index whose
+// chunks were stored without vectors and not embedded yet (a first sync
+// that has not finished: UpsertWithoutVectors).
 var ErrNoIndex = errors.New("no index yet")
 
 // noIndexError is an Open failure that a first sync cures.
@@ -378,8 +383,11 @@ func (x *Index) fail(op string, err error) error {
 func (x *Index) Close() error {
 	var errs []error
 	if x.opened && !x.readOnly && x.db != nil {
-		if err := x.WriteSnapshot(context.Background()); err != nil {
-			x.log.Warn("the index snapshot was not written: readers will load the store", "dir", x.dir, "err", err)
+		// An index whose vectors are pending has nothing to map yet.
+		if pending, _ := x.VectorsPending(context.Background()); !pending {
+			if err := x.WriteSnapshot(context.Background()); err != nil {
+				x.log.Warn("the index snapshot was not written: readers will load the store", "dir", x.dir, "err", err)
+			}
 		}
 	}
 	x.memMu.Lock()

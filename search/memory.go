@@ -598,6 +598,13 @@ func (x *Index) refreshStore(ctx context.Context) error {
 
 	x.memMu.Lock()
 	defer x.memMu.Unlock()
+	if _, pending, err := getMeta(ctx, x.db, metaPending); err != nil {
+		return x.fail("reload", err)
+	} else if pending {
+		x.mem.release()
+		x.mem = nil
+		return x.notReady()
+	}
 	if now.model != x.emb.Model() {
 		// Another process re-embedded or reset the index: a trainable
 		// embedder picks up the stored state, anything else must stop

@@ -135,7 +135,8 @@ func (x *Index) ChunkTexts(ctx context.Context) (iter.Seq[string], func() error)
 }
 
 // Reembed embeds every stored chunk again with the embedder's current model
-// (after a trainable embedder's Fit) and swaps all vectors, the model name
+// (after a trainable embedder's Fit), including those stored without vectors
+// (UpsertWithoutVectors), and swaps all vectors, the model name
 // and the embedder state in one transaction; readers reload in full. It
 // returns the number of distinct texts embedded.
 //
@@ -191,6 +192,9 @@ func (x *Index) Reembed(ctx context.Context) (int, error) {
 		if err := x.adoptModel(ctx, tx); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaPending); err != nil {
+			return err
+		}
 		if dims > 0 {
 			if err := putMeta(ctx, tx, metaDims, []byte(strconv.Itoa(dims))); err != nil {
 				return err
@@ -207,6 +211,25 @@ func (x *Index) Reembed(ctx context.Context) (int, error) {
 	}
 	x.log.Info("index re-embedded", "dir", x.dir, "model", x.emb.Model(), "texts", total)
 	return total, x.refreshIfLoaded(ctx)
+}
+
+// VectorsPending reports whether chunks were stored without vectors
+// (UpsertWithoutVectors) and no Reembed has embedded them since: the index
+// is not ready to search until one does.
+func (x *Index) VectorsPending(ctx context.Context) (bool, error) {
+	if err := x.usable("read meta"); err != nil {
+		return false, err
+	}
+	_, ok, err := getMeta(ctx, x.db, metaPending)
+	if err != nil {
+		return false, x.fail("read meta", err)
+	}
+	return ok, nil
+}
+
+// notReady is the error of a search in an index whose vectors are pending.
+func (x *Index) notReady() error {
+	return noIndex("search: %s is not ready: its first sync stored the documents but has not embedded them yet; run atlasbridge sync to finish it", x.dir)
 }
 
 // reembedPage is how many distinct chunk texts Reembed reads and embeds at

@@ -88,6 +88,13 @@ func (r *Rebuild) Commit(ctx context.Context) error {
 	if r.done {
 		return fmt.Errorf("search: rebuild %s: %w", r.dir, ErrClosed)
 	}
+	// A new index whose chunks are not embedded yet cannot answer a search:
+	// the old one stays (Abort deletes the new one).
+	if pending, err := r.x.VectorsPending(ctx); err != nil {
+		return fmt.Errorf("search: rebuild %s: %w; the old index is unchanged", r.dir, err)
+	} else if pending {
+		return fmt.Errorf("search: rebuild %s: the new index's chunks are not embedded yet (Reembed); the old index is unchanged", r.dir)
+	}
 	r.done = true
 	defer r.lock.release() //nolint:errcheck // the lock goes with the process anyway
 	// The store syncs its log to disk lazily (synchronous=normal): write

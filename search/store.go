@@ -57,6 +57,9 @@ const (
 	metaModel  = "atlasbridge.model"
 	metaDims   = "atlasbridge.dims"
 	metaEpoch  = "atlasbridge.epoch" // changes on Reset: readers reload everything
+	// metaPending marks chunks stored without vectors (UpsertWithoutVectors)
+	// until Reembed or Reset: searches answer ErrNoIndex meanwhile.
+	metaPending = "atlasbridge.vectors-pending"
 )
 
 // keepChanges is how many change-log rows survive pruning; a reader further

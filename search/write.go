@@ -22,6 +22,20 @@ import (
 // transaction starts); an unchanged document is not written at all, so
 // Upsert is idempotent.
 func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error) {
+	return x.upsert(ctx, docs, true)
+}
+
+// UpsertWithoutVectors stores docs as Upsert does but embeds none of their
+// chunks: until Reembed (or Reset) the index is not ready, and searches fail
+// with an error matching ErrNoIndex. A trainable embedder's first sync uses
+// it to embed each chunk once, with the model fitted to them all, rather
+// than once before the fit and again after it; a crash before the Reembed
+// leaves the documents stored and VectorsPending true for the next sync.
+func (x *Index) UpsertWithoutVectors(ctx context.Context, docs []Document) (UpsertStats, error) {
+	return x.upsert(ctx, docs, false)
+}
+
+func (x *Index) upsert(ctx context.Context, docs []Document, embedChunks bool) (UpsertStats, error) {
 	var st UpsertStats
 	if err := x.writable("upsert"); err != nil {
 		return st, err
@@ -88,6 +102,9 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 	vecs := make(map[string][]float32) // hash → new vector
 	var todoHash, todoText []string
 	for _, p := range changed {
+		if !embedChunks {
+			break
+		}
 		for _, c := range p.doc.Chunks {
 			h := chunkHash(c)
 			if _, ok := vecs[h]; ok {
@@ -135,6 +152,11 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 				return err
 			}
 		}
+		if !embedChunks {
+			if err := putMeta(ctx, tx, metaPending, []byte{}); err != nil {
+				return err
+			}
+		}
 		var oldHashes []string
 		for _, p := range changed {
 			if p.exists {
@@ -175,6 +197,14 @@ func (x *Index) Upsert(ctx context.Context, docs []Document) (UpsertStats, error
 		return UpsertStats{}, x.fail("upsert", err)
 	}
 	x.log.Debug("upsert", "dir", x.dir, "added", st.Added, "updated", st.Updated, "unchanged", st.Unchanged, "embedded", st.Embedded, "reused", st.Reused)
+	if !embedChunks {
+		// Not searchable until Reembed: the next search says so.
+		x.memMu.Lock()
+		x.mem.release()
+		x.mem = nil
+		x.memMu.Unlock()
+		return st, nil
+	}
 	return st, x.refreshIfLoaded(ctx)
 }
 
@@ -383,6 +413,9 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	st.Dims = d
+	if _, st.VectorsPending, err = getMeta(ctx, x.db, metaPending); err != nil {
+		return st, x.fail("status", err)
+	}
 	byKey := make(map[[2]string]*ContainerStatus)
 	get := func(src, c string) *ContainerStatus {
 		k := [2]string{src, c}

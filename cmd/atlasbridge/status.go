@@ -24,6 +24,7 @@ type statusJSON struct {
 	Documents  int           `json:"documents"`
 	Chunks     int           `json:"chunks"`
 	Bytes      int64         `json:"bytes_on_disk"`
+	NotReady   string        `json:"not_ready,omitempty"` // why searches fail, when they do
 	LastSync   *time.Time    `json:"last_sync,omitempty"`
 	Confluence []spaceJSON   `json:"confluence"`
 	Jira       []projectJSON `json:"jira"`
@@ -123,6 +124,9 @@ func toStatusJSON(st search.Status) statusJSON {
 		}
 	}
 	out.LastSync = timePtr(newest)
+	if st.VectorsPending {
+		out.NotReady = "a first sync stored the documents but did not embed them: run atlasbridge sync"
+	}
 	return out
 }
 
@@ -130,6 +134,9 @@ func writeStatus(w io.Writer, s statusJSON) {
 	fmt.Fprintf(w, "index      %s (%s on disk)\n", s.DataDir, humanBytes(s.Bytes))
 	fmt.Fprintf(w, "embedder   %s (%d dimensions)\n", s.Model, s.Dims)
 	fmt.Fprintf(w, "contents   %d documents, %d chunks\n", s.Documents, s.Chunks)
+	if s.NotReady != "" {
+		fmt.Fprintf(w, "not ready  %s\n", s.NotReady)
+	}
 	if s.LastSync != nil {
 		fmt.Fprintf(w, "last sync  %s (%s ago)\n", s.LastSync.Local().Format("2006-01-02 15:04:05"), time.Since(*s.LastSync).Round(time.Second))
 	} else {
