@@ -650,7 +650,11 @@ func (s *Server) indexStatus() tool {
 				}
 			}
 			out.LastSync = minute(last)
-			if out.Documents == 0 {
+			switch {
+			case st.VectorsPending:
+				// Searches fail until the sync that stored these embeds them.
+				out.Note = "not ready: a first sync stored the documents but did not embed them yet; run atlasbridge sync (semantic_search asks the servers meanwhile)"
+			case out.Documents == 0:
 				out.Note = "the index is empty: run atlasbridge sync"
 			}
 			return jsonResult(out)

@@ -899,6 +899,23 @@ func TestIndexStatus(t *testing.T) {
 	}
 	f.fails(t, "index_status", map[string]any{"verbose": true}, `unknown argument "verbose": this tool takes no arguments`)
 
+	// An index whose first sync stored documents but did not embed them
+	// yet: semantic_search cannot use it, and the status says so.
+	pending, err := search.Open(t.Context(), t.TempDir(), search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pending.Close()
+	if _, err := pending.UpsertWithoutVectors(t.Context(), []search.Document{{ID: "confluence:1", Source: search.SourceConfluence,
+		Container: "ENG", Title: "Runbook", Chunks: []search.Chunk{{Text: "Restart the agent."}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var np indexStatusOut
+	text = w.server(t, pending, nil).ok(t, "index_status", map[string]any{}, &np)
+	if np.Documents != 1 || !strings.HasPrefix(np.Note, "not ready") {
+		t.Errorf("status of an index not embedded yet: %s", text)
+	}
+
 	// An empty index says so.
 	empty, err := search.Open(t.Context(), t.TempDir(), search.Options{Embedder: embed.NewBuiltin(embed.BuiltinOptions{})})
 	if err != nil {
