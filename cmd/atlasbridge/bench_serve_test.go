@@ -44,8 +44,10 @@ func TestBenchServeFirstQuery(t *testing.T) {
 		for round := range 3 {
 			first, rest := serveQuestions(t, bin, env, pause, questions)
 			load, _ := os.ReadFile("/proc/loadavg")
-			t.Logf("pause %v, round %d, load %s: first answer %s, median of the next %d %s", pause, round+1,
-				strings.Fields(string(load) + " ?")[0], benchref.Ratio(first, ref), len(rest), benchref.Ratio(rest[len(rest)/2], ref))
+			med := rest[len(rest)/2]
+			t.Logf("pause %v, round %d, load %s: first answer %v (%s), median of the next %d %v (%s)", pause, round+1,
+				strings.Fields(string(load) + " ?")[0], first.Round(time.Millisecond), benchref.Ratio(first, ref),
+				len(rest), med.Round(100*time.Microsecond), benchref.Ratio(med, ref))
 		}
 	}
 }
