@@ -34,16 +34,7 @@ func TestWordNetTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *updateWordNet {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(table)
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(wordNetFile, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: %d bytes (%d uncompressed)", wordNetFile, buf.Len(), len(table))
+		writeGzipTable(t, wordNetFile, table)
 		return
 	}
 	committed, err := readWordNetTable()
@@ -53,6 +44,21 @@ func TestWordNetTable(t *testing.T) {
 	if !bytes.Equal(committed, table) {
 		t.Errorf("%s is not what the generator makes of %s: run go generate ./embed", wordNetFile, wordNetDir)
 	}
+}
+
+// writeGzipTable writes a generated relation table, compressed, to path.
+func writeGzipTable(t *testing.T, path string, table []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(table)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes (%d uncompressed)", path, buf.Len(), len(table))
 }
 
 // wnSenses is how many senses of a word (WordNet lists them most frequent
