@@ -21,3 +21,21 @@ type Embedder interface {
 	// Embed returns one normalised vector per text, in the order given.
 	Embed(ctx context.Context, texts []string) ([][]float32, error)
 }
+
+// As returns e, or the first embedder it wraps, as a T: wrappers (a meter,
+// a cache) say what they wrap with an Unwrap() Embedder method, and need
+// not forward every optional interface (Trainable, a Warm method) of it.
+func As[T any](e Embedder) (T, bool) {
+	for e != nil {
+		if t, ok := e.(T); ok {
+			return t, true
+		}
+		u, ok := e.(interface{ Unwrap() Embedder })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
+	}
+	var zero T
+	return zero, false
+}

@@ -37,23 +37,11 @@ const driftRefit = 0.2
 // even when it did not reconcile (a reconciling sync always measures).
 const driftCheckChunks = 1000
 
-// unwrapper is an embedder wrapping another.
-type unwrapper interface{ Unwrap() embed.Embedder }
-
 // asTrainable returns e as a trainable embedder, looking through wrappers
 // that do not forward the Trainable methods; nil when it is not one.
 func asTrainable(e embed.Embedder) embed.Trainable {
-	for e != nil {
-		if t, ok := e.(embed.Trainable); ok {
-			return t
-		}
-		u, ok := e.(unwrapper)
-		if !ok {
-			return nil
-		}
-		e = u.Unwrap()
-	}
-	return nil
+	t, _ := embed.As[embed.Trainable](e)
+	return t
 }
 
 // fitted reports whether a trainable embedder has learnt something (from a

@@ -532,16 +532,8 @@ func (x *Index) Warm(ctx context.Context) error {
 	}
 	// A local embedder's first-use cost too; a remote one is left alone
 	// (a request at start-up is not free).
-	for e := x.emb; e != nil; {
-		if w, ok := e.(interface{ Warm() }); ok {
-			w.Warm()
-			break
-		}
-		u, ok := e.(interface{ Unwrap() embed.Embedder })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
+	if w, ok := embed.As[interface{ Warm() }](x.emb); ok {
+		w.Warm()
 	}
 	return nil
 }

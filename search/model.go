@@ -17,20 +17,11 @@ import (
 // vectors of a newly fitted model, and by Reembed.
 const EmbedderStateKey = "embedder.state"
 
-// trainable returns e as an embed.Trainable, looking through wrappers that
-// have an Unwrap() embed.Embedder method; nil when it is not one.
+// trainable returns e as an embed.Trainable, looking through wrappers;
+// nil when it is not one.
 func trainable(e embed.Embedder) embed.Trainable {
-	for e != nil {
-		if t, ok := e.(embed.Trainable); ok {
-			return t
-		}
-		u, ok := e.(interface{ Unwrap() embed.Embedder })
-		if !ok {
-			return nil
-		}
-		e = u.Unwrap()
-	}
-	return nil
+	t, _ := embed.As[embed.Trainable](e)
+	return t
 }
 
 // checkModel compares the stored model with the embedder's, restoring a
