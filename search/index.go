@@ -101,7 +101,7 @@ type Status struct {
 	Dims       int    // vector dimensions (0 while empty)
 	Documents  int
 	Chunks     int
-	Bytes      int64 // size on disk of the store, WAL included
+	Bytes      int64 // size on disk of the store (WAL included) and its snapshot
 	Containers []ContainerStatus
 	// VectorsPending: chunks were stored without vectors and not embedded
 	// yet (see UpsertWithoutVectors); searches fail until a sync does.

@@ -639,15 +639,15 @@ func (x *Index) WriteSnapshot(ctx context.Context) error {
 	return nil
 }
 
-// A snapshot is a whole file: at a million chunks, 3.4 GB written in
-// about ten seconds. A sync that changed a few documents would pay that
-// every time, though each reader applies the changes since the snapshot
-// from the change log at open. That costs a reader about 0.2 ms a changed
-// chunk (BenchmarkSnapshotAfterSmallSync), so the writer leaves the
-// snapshot as it is while the documents changed since hold at most
-// snapDeferChunks chunks, which bounds what a one-shot search adds to
-// about 0.2 s, and at most 1/snapDeferShare of the snapshot's: a small
-// index, whose snapshot is cheap, is written every time.
+// A snapshot is a whole file, gigabytes at a million chunks: a sync that
+// changed a few documents would rewrite it every time, though each reader
+// applies the changes since the snapshot from the change log at open. The
+// reader pays for every changed chunk (BenchmarkSnapshotAfterSmallSync),
+// so the writer leaves the snapshot as it is only while the documents
+// changed since hold at most snapDeferChunks chunks, which keeps that cost
+// a fraction of a one-shot search's, and at most 1/snapDeferShare of the
+// snapshot's: a small index, whose snapshot is cheap, is written every
+// time.
 const (
 	snapDeferChunks = 1024
 	snapDeferShare  = 50
