@@ -428,7 +428,7 @@ func (x *Index) Status(ctx context.Context) (Status, error) {
 	}
 	// Chunks are counted per document from their index and added up per
 	// container here: the join of documents and chunks seeks once per
-	// document (1.5 s of CPU at a million chunks).
+	// document (BENCHMARKS.md: status at a million chunks).
 	var keyOf map[string]*ContainerStatus
 	if err := x.inTx(ctx, func(tx *sql.Tx) error { // one snapshot of both tables
 		keyOf = make(map[string]*ContainerStatus)
